@@ -1,0 +1,83 @@
+/**
+ * Every error code jwtgate answers with, and how it maps onto HTTP.
+ *
+ * Codes are public API: clients branch on them, so a code is never renamed
+ * or reused for another meaning. `docs/errors.md` lists the same table.
+ */
+
+/** How a code is presented over HTTP. */
+export interface ErrorCodeSpec {
+  /** HTTP status the code is answered with. */
+  readonly status: number;
+  /** Default human-readable message; never contains request data. */
+  readonly message: string;
+  /**
+   * RFC 6750 §3.1 error attribute for `WWW-Authenticate`, when the code
+   * concerns a bearer token. `null` sends a bare `Bearer realm=...`
+   * challenge (no credentials were presented).
+   */
+  readonly bearerError?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null;
+}
+
+export const errorCodes = {
+  ERR_VALIDATION: { status: 400, message: 'The request does not match the expected shape' },
+  ERR_MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  ERR_FORBIDDEN_KEY: {
+    status: 400,
+    message: 'The request body contains a forbidden key (__proto__ or constructor.prototype)',
+  },
+  ERR_INVALID_USERNAME: { status: 400, message: 'The username is not acceptable' },
+  ERR_INVALID_PASSWORD: { status: 400, message: 'The password must be 8 to 1024 characters long' },
+  ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
+  ERR_TOKEN_MISSING: {
+    status: 401,
+    message: 'An access token is required',
+    bearerError: null,
+  },
+  ERR_TOKEN_INVALID: {
+    status: 401,
+    message: 'The access token is invalid',
+    bearerError: 'invalid_token',
+  },
+  ERR_TOKEN_EXPIRED: {
+    status: 401,
+    message: 'The access token has expired',
+    bearerError: 'invalid_token',
+  },
+  ERR_TOKEN_REVOKED: {
+    status: 401,
+    message: 'The session of this access token has ended',
+    bearerError: 'invalid_token',
+  },
+  ERR_REFRESH_TOKEN_INVALID: { status: 401, message: 'The refresh token is invalid' },
+  ERR_REFRESH_TOKEN_EXPIRED: { status: 401, message: 'The refresh token has expired' },
+  ERR_REFRESH_TOKEN_REUSED: {
+    status: 401,
+    message: 'The refresh token was already used; the session has been revoked',
+  },
+  ERR_SESSION_REVOKED: { status: 401, message: 'The session has ended' },
+  ERR_FORBIDDEN: { status: 403, message: 'You are not allowed to do this' },
+  ERR_NOT_FOUND: { status: 404, message: 'No such route' },
+  ERR_SESSION_NOT_FOUND: { status: 404, message: 'No such session' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
+  ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'The request body must be application/json',
+  },
+  ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; retry later' },
+  ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'A storage backend is unavailable; retry later',
+  },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+/** The union of every public error code. */
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Whether `value` is one of jwtgate's public error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodes, value);
+}

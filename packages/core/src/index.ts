@@ -1,0 +1,38 @@
+export { type Clock, createManualClock, systemClock } from './clock.js';
+export { AuthError, type AuthErrorOptions, isAuthError } from './errors/auth-error.js';
+export { type ErrorCode, type ErrorCodeSpec, errorCodes, isErrorCode } from './errors/codes.js';
+export type { IssueSessionInput } from './session/issue.js';
+export type { IssuedTokens } from './session/mint-access-token.js';
+export type { RefreshSessionInput } from './session/refresh.js';
+export { createRevocationList, type RevocationList } from './session/revocation-list.js';
+export type { CustomClaimsHook } from './session/session-context.js';
+export type { SessionEvent } from './session/session-event.js';
+export { createSessionManager, type SessionManager, type SessionManagerOptions } from './session/session-manager.js';
+export { assertSessionPolicy, type SessionPolicy } from './session/session-policy.js';
+export {
+  isSessionActive,
+  type RevokedSession,
+  type RevokeReason,
+  type SessionRecord,
+} from './session/session-record.js';
+export type { SessionRotation, SessionStore } from './session/session-store.js';
+export { type AccessTokenVerifierOptions, createAccessTokenVerifier } from './token/access-token-verifier.js';
+export { isSupportedAlgorithm, type JwsAlgorithm, supportedAlgorithms } from './token/algorithms.js';
+export { type AccessTokenClaims, accessTokenType, reservedClaims } from './token/claims.js';
+export { assertKeyId, createSecretJwtKey, type JwtKey, type SecretJwtKeyOptions } from './token/key.js';
+export {
+  createRefreshTokenCodec,
+  isSessionId,
+  newSessionId,
+  type RefreshTokenCodec,
+  type RefreshTokenFields,
+} from './token/refresh-token.js';
+export { createJwtSigner, type JwtSigner, type JwtSignerOptions } from './token/sign.js';
+export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions, type VerifiedJwt } from './token/verify.js';
+export { type AuthenticateDeps, authenticateUser } from './user/authenticate.js';
+export type { PasswordHasher } from './user/password-hasher.js';
+export { acceptPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './user/password-policy.js';
+export { type RegisterDeps, registerUser } from './user/register.js';
+export { type PublicUser, toPublicUser, type UserRecord } from './user/user-record.js';
+export type { UserChanges, UserStore } from './user/user-store.js';
+export { type NormalisedUsername, normaliseUsername, USERNAME_MAX_LENGTH } from './user/username.js';

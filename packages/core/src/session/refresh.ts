@@ -1,0 +1,152 @@
+import { timingSafeEqual } from 'node:crypto';
+import { AuthError } from '../errors/auth-error.js';
+import type { UserRecord } from '../user/user-record.js';
+import { type IssuedTokens, mintAccessToken } from './mint-access-token.js';
+import { noteRevoked, type SessionContext } from './session-context.js';
+import type { SessionRecord } from './session-record.js';
+
+/** A refresh request. */
+export interface RefreshSessionInput {
+  readonly refreshToken: string;
+  readonly ip?: string | null;
+  readonly userAgent?: string | null;
+}
+
+function sameHash(a: string | null, b: string): boolean {
+  if (a === null || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Rotates a refresh token (RFC 9700 §4.14.2): the presented token is spent
+ * and a successor issued. Presenting the same token again
+ *
+ * - within the grace window, while its successor is current, returns that
+ *   same successor (concurrent tabs neither fork the session nor end it);
+ * - later, or any older generation, is theft: the session is revoked.
+ *
+ * The store's compare-and-swap decides the single winner among concurrent calls.
+ */
+export async function refreshSession(ctx: SessionContext, input: RefreshSessionInput): Promise<IssuedTokens> {
+  const { refreshTokens } = ctx;
+  const fields = refreshTokens.parse(input.refreshToken);
+  if (fields === null) throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'format' });
+  const hash = refreshTokens.hash(input.refreshToken);
+  const ip = input.ip ?? null;
+  const userAgent = input.userAgent ?? null;
+
+  let session = await loadLiveSession(ctx, fields.sessionId);
+  if (fields.generation === session.generation && sameHash(session.currentHash, hash)) {
+    const now = ctx.clock.now();
+    if (now >= session.refreshExpiresAt) throw new AuthError('ERR_REFRESH_TOKEN_EXPIRED', { reason: 'idle' });
+    const user = await loadActiveUser(ctx, session);
+    const successor = refreshTokens.successor(input.refreshToken);
+    const refreshExpiresAt = Math.min(now + ctx.policy.refreshTtlSec * 1000, session.expiresAt);
+    const won = await ctx.store.rotate({
+      id: session.id,
+      fromGeneration: session.generation,
+      fromHash: hash,
+      toHash: refreshTokens.hash(successor),
+      now,
+      refreshExpiresAt,
+      ip,
+      userAgent,
+    });
+    if (won) {
+      const rotated: SessionRecord = {
+        ...session,
+        generation: session.generation + 1,
+        previousHash: hash,
+        currentHash: refreshTokens.hash(successor),
+        rotatedAt: now,
+        lastUsedAt: now,
+        refreshExpiresAt,
+        ip,
+        userAgent,
+      };
+      ctx.emit({
+        type: 'session.refreshed',
+        at: now,
+        sessionId: session.id,
+        userId: session.userId,
+        ip,
+        userAgent,
+        generation: rotated.generation,
+      });
+      return issue(ctx, user, rotated, successor);
+    }
+    // A concurrent request spent this token a moment ago; judge it as a replay.
+    session = await loadLiveSession(ctx, fields.sessionId);
+  }
+
+  if (fields.generation === session.generation - 1 && sameHash(session.previousHash, hash)) {
+    const now = ctx.clock.now();
+    const graceMs = ctx.policy.refreshGraceSec * 1000;
+    const successor = refreshTokens.successor(input.refreshToken);
+    if (
+      graceMs > 0 &&
+      session.rotatedAt !== null &&
+      now - session.rotatedAt <= graceMs &&
+      sameHash(session.currentHash, refreshTokens.hash(successor))
+    ) {
+      const user = await loadActiveUser(ctx, session);
+      ctx.emit({
+        type: 'session.refresh-replayed',
+        at: now,
+        sessionId: session.id,
+        userId: session.userId,
+        ip,
+        userAgent,
+        generation: session.generation,
+      });
+      return issue(ctx, user, session, successor);
+    }
+  }
+
+  if (fields.generation < session.generation) {
+    // An authentic but spent token: someone holds a copy. End the session for everyone.
+    const now = ctx.clock.now();
+    ctx.emit({
+      type: 'session.reuse-detected',
+      at: now,
+      sessionId: session.id,
+      userId: session.userId,
+      ip,
+      userAgent,
+      generation: fields.generation,
+    });
+    const revoked = await ctx.store.revoke(session.id, { now, reason: 'refresh-token-reuse' });
+    if (revoked !== null) noteRevoked(ctx, [revoked], 'refresh-token-reuse');
+    throw new AuthError('ERR_REFRESH_TOKEN_REUSED');
+  }
+  throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'generation' });
+}
+
+async function loadLiveSession(ctx: SessionContext, sessionId: string): Promise<SessionRecord> {
+  const session = await ctx.store.get(sessionId);
+  if (session === null) throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'unknown-session' });
+  if (session.revokedAt !== null) throw new AuthError('ERR_SESSION_REVOKED', { reason: 'revoked' });
+  if (ctx.clock.now() >= session.expiresAt) {
+    throw new AuthError('ERR_REFRESH_TOKEN_EXPIRED', { reason: 'session-max-age' });
+  }
+  return session;
+}
+
+/** A disabled or deleted user's session ends at its next refresh, if an admin has not ended it already. */
+async function loadActiveUser(ctx: SessionContext, session: SessionRecord): Promise<UserRecord> {
+  const user = await ctx.users.findById(session.userId);
+  if (user !== null && !user.disabled) return user;
+  const revoked = await ctx.store.revoke(session.id, { now: ctx.clock.now(), reason: 'user-disabled' });
+  if (revoked !== null) noteRevoked(ctx, [revoked], 'user-disabled');
+  throw new AuthError('ERR_SESSION_REVOKED', { reason: 'user-disabled' });
+}
+
+async function issue(
+  ctx: SessionContext,
+  user: UserRecord,
+  session: SessionRecord,
+  refreshToken: string,
+): Promise<IssuedTokens> {
+  const access = await mintAccessToken(ctx, user, session);
+  return { ...access, refreshToken, tokenType: 'Bearer', session };
+}

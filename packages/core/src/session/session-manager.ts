@@ -1,0 +1,128 @@
+import { type Clock, systemClock } from '../clock.js';
+import { AuthError } from '../errors/auth-error.js';
+import { createAccessTokenVerifier } from '../token/access-token-verifier.js';
+import type { AccessTokenClaims } from '../token/claims.js';
+import { accessTokenType } from '../token/claims.js';
+import type { JwtKey } from '../token/key.js';
+import { createRefreshTokenCodec, type RefreshTokenCodec } from '../token/refresh-token.js';
+import { createJwtSigner } from '../token/sign.js';
+import type { UserStore } from '../user/user-store.js';
+import { type IssueSessionInput, issueSession } from './issue.js';
+import type { IssuedTokens } from './mint-access-token.js';
+import { type RefreshSessionInput, refreshSession } from './refresh.js';
+import { createRevocationList, type RevocationList } from './revocation-list.js';
+import { revokeSession, revokeUserSessions } from './revoke.js';
+import type { CustomClaimsHook, SessionContext } from './session-context.js';
+import type { SessionEvent } from './session-event.js';
+import { assertSessionPolicy, type SessionPolicy } from './session-policy.js';
+import type { RevokedSession, RevokeReason, SessionRecord } from './session-record.js';
+import type { SessionStore } from './session-store.js';
+
+/** Options for {@link createSessionManager}. */
+export interface SessionManagerOptions {
+  readonly sessions: SessionStore;
+  readonly users: Pick<UserStore, 'findById'>;
+  /** Signs new access tokens. */
+  readonly signingKey: JwtKey;
+  /** Also accepted when verifying (keys being rotated out). */
+  readonly verificationKeys?: readonly JwtKey[];
+  /** go-zero's `RefreshSecret`: authenticates refresh tokens and derives their successors. */
+  readonly refreshSecret: string | Uint8Array;
+  readonly policy: SessionPolicy;
+  readonly clock?: Clock;
+  readonly customClaims?: CustomClaimsHook;
+  readonly onEvent?: (event: SessionEvent) => void;
+  readonly onRevoked?: (sessions: readonly RevokedSession[]) => void;
+}
+
+/** Sessions and tokens, end to end. */
+export interface SessionManager {
+  /** Starts a session after the password was checked. */
+  issue(input: IssueSessionInput): Promise<IssuedTokens>;
+  /** Rotates a refresh token; see {@link refreshSession}. */
+  refresh(input: RefreshSessionInput): Promise<IssuedTokens>;
+  /**
+   * Verifies an access token and checks its session against the in-process
+   * revocation list: no store round trip. Throws a coded `AuthError`.
+   */
+  authenticate(token: string): AccessTokenClaims;
+  revoke(sessionId: string, options: { reason: RevokeReason; userId?: string }): Promise<boolean>;
+  revokeAll(userId: string, options: { reason: RevokeReason; exceptSessionId?: string }): Promise<number>;
+  /** The user's active sessions, newest first. */
+  list(userId: string): Promise<readonly SessionRecord[]>;
+  /** Reloads recent revocations from the store (at start-up, or after missing notifications). */
+  syncRevocations(): Promise<number>;
+  /** Deletes sessions that ended long enough ago that no token of theirs can matter. */
+  deleteEnded(): Promise<number>;
+  readonly revocations: RevocationList;
+  readonly refreshTokens: RefreshTokenCodec;
+}
+
+/**
+ * Wires stores, keys and policy into the session operations.
+ *
+ * @example
+ * const sessions = createSessionManager({ sessions: store, users, signingKey, refreshSecret, policy });
+ * const tokens = await sessions.issue({ user, device: 'laptop' });
+ * sessions.authenticate(tokens.accessToken).sub === user.id;
+ */
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  assertSessionPolicy(options.policy);
+  const clock = options.clock ?? systemClock;
+  const { policy } = options;
+  const revocations = createRevocationList({
+    clock,
+    retentionMs: (policy.accessTtlSec + policy.clockToleranceSec) * 1000,
+  });
+  const refreshTokens = createRefreshTokenCodec(options.refreshSecret);
+  const keys = [options.signingKey, ...(options.verificationKeys ?? []).filter((k) => k !== options.signingKey)];
+  const verifier = createAccessTokenVerifier({
+    keys,
+    issuer: policy.issuer,
+    audience: policy.audience,
+    clockToleranceSec: policy.clockToleranceSec,
+    clock,
+  });
+  const onEvent = options.onEvent;
+  const ctx: SessionContext = {
+    store: options.sessions,
+    users: options.users,
+    signer: createJwtSigner({ key: options.signingKey, typ: accessTokenType }),
+    refreshTokens,
+    revocations,
+    clock,
+    policy,
+    customClaims: options.customClaims,
+    emit: onEvent
+      ? (event) => {
+          try {
+            onEvent(event);
+          } catch {
+            // An observer's failure must not fail a login or a refresh.
+          }
+        }
+      : () => {},
+    onRevoked: options.onRevoked,
+  };
+
+  return {
+    issue: (input) => issueSession(ctx, input),
+    refresh: (input) => refreshSession(ctx, input),
+    authenticate(token) {
+      const claims = verifier.verify(token);
+      if (revocations.has(claims.sid)) throw new AuthError('ERR_TOKEN_REVOKED');
+      return claims;
+    },
+    revoke: (sessionId, opts) => revokeSession(ctx, sessionId, opts),
+    revokeAll: (userId, opts) => revokeUserSessions(ctx, userId, opts),
+    list: (userId) => options.sessions.listActive(userId, clock.now()),
+    async syncRevocations() {
+      const recent = await options.sessions.listRevokedSince(clock.now() - revocations.retentionMs);
+      for (const session of recent) revocations.add(session.id, session.revokedAt);
+      return recent.length;
+    },
+    deleteEnded: () => options.sessions.deleteEnded(clock.now() - revocations.retentionMs),
+    revocations,
+    refreshTokens,
+  };
+}

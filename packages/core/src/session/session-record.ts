@@ -1,0 +1,53 @@
+/**
+ * One login on one device. Times are milliseconds since the epoch.
+ * Stores keep only hashes of refresh tokens.
+ */
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  /** A label the client chose at login ("Alice's phone"), or `null`. */
+  readonly device: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly createdAt: number;
+  /** Last login or refresh. */
+  readonly lastUsedAt: number;
+  /** Absolute end of the session; rotation never moves it. */
+  readonly expiresAt: number;
+  /** When the current refresh token stops working if unused. */
+  readonly refreshExpiresAt: number;
+  /** Rotations so far; the current refresh token carries this number. */
+  readonly generation: number;
+  /** Hash of the current refresh token. */
+  readonly currentHash: string;
+  /** Hash of the token the current one replaced, kept for the grace window and reuse detection. */
+  readonly previousHash: string | null;
+  /** When the last rotation happened. */
+  readonly rotatedAt: number | null;
+  readonly revokedAt: number | null;
+  readonly revokeReason: string | null;
+}
+
+/** A session that a revocation just ended. */
+export interface RevokedSession {
+  readonly id: string;
+  readonly userId: string;
+  readonly revokedAt: number;
+}
+
+/** Why sessions end; recorded with them. */
+export type RevokeReason =
+  | 'logout'
+  | 'logout-others'
+  | 'logout-all'
+  | 'kicked'
+  | 'session-limit'
+  | 'refresh-token-reuse'
+  | 'user-disabled'
+  | 'admin'
+  | 'password-changed';
+
+/** Whether a session can still be refreshed at `now`. */
+export function isSessionActive(session: SessionRecord, now: number): boolean {
+  return session.revokedAt === null && session.expiresAt > now && session.refreshExpiresAt > now;
+}

@@ -1,0 +1,3 @@
+export { buildSessionRecord, buildUserRecord } from './records.js';
+export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
+export { runUserStoreSuite } from './user-store-suite.js';

@@ -1,0 +1,110 @@
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** What a well-formed, authentic refresh token says about itself. */
+export interface RefreshTokenFields {
+  readonly sessionId: string;
+  /** How many rotations preceded this token in its session (0 for the one issued at login). */
+  readonly generation: number;
+}
+
+/**
+ * Mints, authenticates and chains opaque refresh tokens.
+ *
+ * A token is `jgr1_` + base64url(session id ‖ generation ‖ 32 random bytes ‖ MAC).
+ * The MAC lets the server tell a genuine old token (theft: revoke the session)
+ * from a forged one (just refuse it), so knowing a session id is not enough
+ * to get a session revoked. Successors are derived from their predecessor with
+ * a server key, so a retry inside the grace window gets the same successor
+ * back although only hashes are stored.
+ */
+export interface RefreshTokenCodec {
+  /** A new random token for generation `generation` of session `sessionId`. */
+  mint(sessionId: string, generation: number): string;
+  /** The successor of an authentic token: always the same for the same token. */
+  successor(token: string): string;
+  /** The fields of an authentic token, or `null` for anything malformed or forged. */
+  parse(token: string): RefreshTokenFields | null;
+  /** The value stores keep instead of the token. */
+  hash(token: string): string;
+}
+
+const PREFIX = 'jgr1_';
+const SESSION_ID_BYTES = 16;
+const GENERATION_BYTES = 4;
+const RANDOM_BYTES = 32;
+const MAC_BYTES = 16;
+const BODY_BYTES = SESSION_ID_BYTES + GENERATION_BYTES + RANDOM_BYTES;
+const TOKEN_BYTES = BODY_BYTES + MAC_BYTES;
+const TOKEN_LENGTH = PREFIX.length + Math.ceil((TOKEN_BYTES * 4) / 3);
+const MAX_GENERATION = 0xffff_ffff;
+
+/** A new random session id: 128 bits, base64url. */
+export function newSessionId(): string {
+  return randomBytes(SESSION_ID_BYTES).toString('base64url');
+}
+
+/** Whether `value` has the shape of a session id (it may still not exist). */
+export function isSessionId(value: string): boolean {
+  return value.length === 22 && /^[A-Za-z0-9_-]{22}$/.test(value);
+}
+
+/**
+ * Creates the codec from the refresh secret (go-zero's `RefreshSecret`).
+ * Separate keys for the MAC and for successor derivation are derived with HKDF.
+ *
+ * @example
+ * const codec = createRefreshTokenCodec(process.env.REFRESH_SECRET!);
+ * const token = codec.mint(newSessionId(), 0);
+ */
+export function createRefreshTokenCodec(secret: string | Uint8Array): RefreshTokenCodec {
+  const material = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
+  if (material.length < 32) {
+    throw new TypeError(`the refresh secret is ${material.length} bytes; at least 32 are required`);
+  }
+  const macKey = Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), 'jwtgate refresh mac v1', 32));
+  const successorKey = Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), 'jwtgate refresh successor v1', 32));
+
+  function seal(sessionId: string, generation: number, random: Buffer): string {
+    if (!isSessionId(sessionId)) throw new TypeError('invalid session id');
+    if (!Number.isInteger(generation) || generation < 0 || generation > MAX_GENERATION) {
+      throw new RangeError('refresh generation out of range');
+    }
+    const bytes = Buffer.alloc(TOKEN_BYTES);
+    Buffer.from(sessionId, 'base64url').copy(bytes, 0);
+    bytes.writeUInt32BE(generation, SESSION_ID_BYTES);
+    random.copy(bytes, SESSION_ID_BYTES + GENERATION_BYTES, 0, RANDOM_BYTES);
+    createHmac('sha256', macKey).update(bytes.subarray(0, BODY_BYTES)).digest().copy(bytes, BODY_BYTES, 0, MAC_BYTES);
+    return PREFIX + bytes.toString('base64url');
+  }
+
+  function parse(token: string): RefreshTokenFields | null {
+    if (typeof token !== 'string' || token.length !== TOKEN_LENGTH || !token.startsWith(PREFIX)) return null;
+    const encoded = token.slice(PREFIX.length);
+    if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return null;
+    const bytes = Buffer.from(encoded, 'base64url');
+    // Re-encoding must give back the input, so each token has exactly one spelling.
+    if (bytes.length !== TOKEN_BYTES || bytes.toString('base64url') !== encoded) return null;
+    const expected = createHmac('sha256', macKey).update(bytes.subarray(0, BODY_BYTES)).digest().subarray(0, MAC_BYTES);
+    if (!timingSafeEqual(expected, bytes.subarray(BODY_BYTES))) return null;
+    return {
+      sessionId: bytes.subarray(0, SESSION_ID_BYTES).toString('base64url'),
+      generation: bytes.readUInt32BE(SESSION_ID_BYTES),
+    };
+  }
+
+  return {
+    mint(sessionId, generation) {
+      return seal(sessionId, generation, randomBytes(RANDOM_BYTES));
+    },
+    successor(token) {
+      const fields = parse(token);
+      if (fields === null) throw new TypeError('cannot derive the successor of an invalid refresh token');
+      const random = createHmac('sha256', successorKey).update(token).digest();
+      return seal(fields.sessionId, fields.generation + 1, random);
+    },
+    parse,
+    hash(token) {
+      return createHash('sha256').update(token).digest('base64url');
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors/auth-error.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { acceptPassword } from './password-policy.js';
+import type { UserRecord } from './user-record.js';
+import type { UserStore } from './user-store.js';
+import { normaliseUsername } from './username.js';
+
+/** What registration needs. */
+export interface RegisterDeps {
+  readonly users: UserStore;
+  readonly hasher: PasswordHasher;
+  readonly clock: Clock;
+}
+
+const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_PASSWORD` or
+ * `ERR_USERNAME_TAKEN`; the store's unique index settles concurrent attempts.
+ *
+ * @example
+ * const user = await registerUser(deps, { username: 'alice', password: 'correct horse battery' });
+ */
+export async function registerUser(
+  deps: RegisterDeps,
+  input: { readonly username: string; readonly password: string; readonly role?: string },
+): Promise<UserRecord> {
+  const { username, key } = normaliseUsername(input.username);
+  const password = acceptPassword(input.password);
+  const role = input.role ?? 'user';
+  if (!ROLE.test(role)) throw new TypeError(`role "${role}" must match ${ROLE}`);
+  // Registration reveals whether a name is taken anyway; checking first spares the hashing work.
+  if ((await deps.users.findByUsernameKey(key)) !== null) throw new AuthError('ERR_USERNAME_TAKEN');
+  const now = deps.clock.now();
+  const user: UserRecord = {
+    id: randomUUID(),
+    username,
+    usernameKey: key,
+    passwordHash: await deps.hasher.hash(password),
+    role,
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.users.create(user);
+  return user;
+}

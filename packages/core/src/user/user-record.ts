@@ -1,0 +1,33 @@
+/** A user as stores keep it. Times are milliseconds since the epoch. */
+export interface UserRecord {
+  readonly id: string;
+  /** The username as the user chose it, NFKC-normalised. */
+  readonly username: string;
+  /** The case-folded form that uniqueness is enforced on. */
+  readonly usernameKey: string;
+  /** An argon2id PHC string; never leaves the server. */
+  readonly passwordHash: string;
+  readonly role: string;
+  readonly disabled: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** What clients may see of a user. */
+export interface PublicUser {
+  readonly id: string;
+  readonly username: string;
+  readonly role: string;
+  /** ISO 8601. */
+  readonly createdAt: string;
+}
+
+/** Strips everything secret or internal from a user. */
+export function toPublicUser(user: UserRecord): PublicUser {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    createdAt: new Date(user.createdAt).toISOString(),
+  };
+}

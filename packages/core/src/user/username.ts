@@ -1,0 +1,47 @@
+import { AuthError } from '../errors/auth-error.js';
+
+/** A username in its display form and the key it is unique under. */
+export interface NormalisedUsername {
+  /** NFKC-normalised, as shown to people. */
+  readonly username: string;
+  /** Case-folded and NFKC-normalised: `Alice`, `ALICE` and `ａｌｉｃｅ` share one key. */
+  readonly key: string;
+}
+
+export const USERNAME_MAX_LENGTH = 64;
+
+// Control, format, surrogate, private-use and unassigned code points, and any whitespace:
+// they make look-alike names or break display, and nobody needs them in a username.
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{White_Space}]/u;
+
+/**
+ * Normalises a username (Unicode NFKC) and derives its case-insensitive key.
+ * Throws `ERR_INVALID_USERNAME` for empty, over-long (64 code points) names
+ * or names with whitespace, control, format or unassigned characters.
+ *
+ * @example
+ * normaliseUsername('Ａlice'); // { username: 'Alice', key: 'alice' }
+ */
+export function normaliseUsername(input: string): NormalisedUsername {
+  // Bound the work before normalising: NFKC can expand input several-fold.
+  if (typeof input !== 'string' || input.length === 0 || input.length > USERNAME_MAX_LENGTH * 4) {
+    throw new AuthError('ERR_INVALID_USERNAME', { reason: 'length' });
+  }
+  const username = input.normalize('NFKC');
+  if (FORBIDDEN.test(username)) {
+    throw new AuthError('ERR_INVALID_USERNAME', {
+      reason: 'characters',
+      message: 'A username may not contain whitespace, control or unassigned characters',
+    });
+  }
+  const length = [...username].length;
+  if (length === 0 || length > USERNAME_MAX_LENGTH) {
+    throw new AuthError('ERR_INVALID_USERNAME', {
+      reason: 'length',
+      message: `A username must be 1 to ${USERNAME_MAX_LENGTH} characters long`,
+    });
+  }
+  // Upper then lower approximates Unicode full case folding (ß and SS meet), which JS lacks.
+  const key = username.toUpperCase().toLowerCase().normalize('NFKC');
+  return { username, key };
+}
