@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isAuthError } from '@jwtgate/core';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
+import { migrateCommand } from './migrate.js';
+import { startCommand } from './start.js';
+import { userAddCommand } from './user-add.js';
+
+const USAGE = `Usage: jwtgate [command] [options]
+
+Commands:
+  start                         Run the server (the default)
+  migrate                       Apply database migrations and exit
+  user add <username>           Create a user
+      --role <role>             Role of the new user (default: user; e.g. admin)
+      --password-stdin          Read the password from standard input
+  config check                  Validate the configuration and exit
+
+Options:
+  --config <path>               YAML configuration file (or JWTGATE_CONFIG)
+  -h, --help                    Show this help
+  -v, --version                 Show the version
+`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      role: { type: 'string', default: 'user' },
+      'password-stdin': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (values.version) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  const [command = 'start', sub, ...rest] = positionals;
+  const config = () => loadConfig(values.config === undefined ? {} : { configPath: values.config });
+  switch (command) {
+    case 'start':
+      return startCommand(config());
+    case 'migrate':
+      return migrateCommand(config());
+    case 'user':
+      if (sub !== 'add' || rest.length !== 1)
+        throw new UsageError('usage: jwtgate user add <username> [--role <role>] [--password-stdin]');
+      return userAddCommand(config(), {
+        username: rest[0] as string,
+        role: values.role,
+        passwordFromStdin: values['password-stdin'],
+      });
+    case 'config':
+      if (sub !== 'check') throw new UsageError('usage: jwtgate config check');
+      config();
+      process.stdout.write('configuration is valid\n');
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`jwtgate: ${error.message}\n`);
+    process.exit(78);
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`jwtgate: ${error.message}\n`);
+    process.exit(64);
+  }
+  if (isAuthError(error)) {
+    process.stderr.write(`jwtgate: ${error.code}: ${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`jwtgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import type { JwtgateConfig } from '../config/config.js';
+import { createJwtgateServer } from '../runtime/create-server.js';
+
+function banner(lines: readonly string[]): string {
+  const width = Math.max(...lines.map((l) => l.length)) + 4;
+  const rule = '!'.repeat(width);
+  return [rule, ...lines.map((l) => `! ${l.padEnd(width - 4)} !`), rule].join('\n');
+}
+
+/** `jwtgate start`: serves until SIGTERM or SIGINT, then shuts down gracefully. */
+export async function startCommand(config: JwtgateConfig): Promise<void> {
+  if (config.mode === 'development') {
+    process.stderr.write(
+      `${banner([
+        'jwtgate is running in DEVELOPMENT MODE.',
+        ...config.warnings,
+        'Do not expose this server: set NODE_ENV=production with explicit secrets.',
+      ])}\n`,
+    );
+  }
+  const server = await createJwtgateServer({ config });
+  for (const warning of config.warnings) server.app.log.warn(warning);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      server.app.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await server.listen();
+  server.app.log.info(
+    { mode: config.mode, sources: config.sources, database: config.database.url.split(':')[0] },
+    `${config.name} ready`,
+  );
+}

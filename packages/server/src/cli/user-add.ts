@@ -1,0 +1,34 @@
+import { registerUser, systemClock, toPublicUser } from '@jwtgate/core';
+import type { JwtgateConfig } from '../config/config.js';
+import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
+import { migrateToLatest } from '../stores/sql/migrations.js';
+import { openSqlDatabase } from '../stores/sql/open-database.js';
+import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
+import { promptPassword, readPasswordFromStdin } from './read-password.js';
+
+/** `jwtgate user add <username> [--role admin] [--password-stdin]`. */
+export async function userAddCommand(
+  config: JwtgateConfig,
+  input: { username: string; role: string; passwordFromStdin: boolean },
+): Promise<void> {
+  let password: string;
+  if (input.passwordFromStdin) {
+    password = await readPasswordFromStdin();
+  } else if (process.stdin.isTTY) {
+    password = await promptPassword('Password: ');
+    if ((await promptPassword('Repeat password: ')) !== password) throw new Error('the passwords do not match');
+  } else {
+    throw new Error('standard input is not a terminal: pass the password with --password-stdin');
+  }
+  const database = openSqlDatabase({ url: config.database.url, timeoutMs: config.database.timeoutMs });
+  try {
+    await migrateToLatest(database.db);
+    const user = await registerUser(
+      { users: createSqlUserStore(database.db), hasher: await createArgon2Hasher(), clock: systemClock },
+      { username: input.username, password, role: input.role },
+    );
+    process.stdout.write(`${JSON.stringify(toPublicUser(user))}\n`);
+  } finally {
+    await database.close();
+  }
+}

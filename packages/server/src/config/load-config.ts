@@ -1,0 +1,293 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { JwsAlgorithm } from '@jwtgate/core';
+import { parseDocument } from 'yaml';
+import type { JwtgateConfig } from './config.js';
+import { ConfigError } from './config-error.js';
+import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
+import { envNameFor, reservedEnvNames } from './env-name.js';
+import { configSpec, type Field, isField, type Section } from './spec.js';
+
+/** Where to read configuration from; every part defaults to the process's own. */
+export interface LoadConfigOptions {
+  /** YAML file; defaults to `JWTGATE_CONFIG`, then `./jwtgate.yaml` if it exists. */
+  readonly configPath?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+type Settings = Record<string, unknown>;
+
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
+const MIN_SECRET_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+function describeExpected(field: Field): string {
+  switch (field.kind) {
+    case 'string':
+      return field.hint ?? (field.minLength ? `a string of at least ${field.minLength} bytes` : 'a string');
+    case 'integer':
+      return `an integer${field.unit ? ` (${field.unit})` : ''} from ${field.min} to ${field.max}`;
+    case 'boolean':
+      return 'true or false';
+    case 'enum':
+      return `one of ${field.values.join(', ')}`;
+    case 'list':
+      return 'a list of strings (in the environment: comma-separated)';
+  }
+}
+
+function show(field: Field, value: unknown): string {
+  if (field.secret)
+    return typeof value === 'string' ? `a value of ${Buffer.byteLength(value)} bytes` : `a ${typeof value}`;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Validates a value from YAML (typed) or from the environment (text). */
+function coerce(field: Field, value: unknown, fromEnv: boolean): { ok: true; value: unknown } | { ok: false } {
+  switch (field.kind) {
+    case 'string': {
+      if (typeof value !== 'string') return { ok: false };
+      if (field.minLength !== undefined && Buffer.byteLength(value) < field.minLength) return { ok: false };
+      if (field.pattern !== undefined && !field.pattern.test(value)) return { ok: false };
+      return { ok: true, value };
+    }
+    case 'integer': {
+      let n: unknown = value;
+      if (fromEnv) n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < field.min || n > field.max) return { ok: false };
+      return { ok: true, value: n };
+    }
+    case 'boolean': {
+      if (typeof value === 'boolean') return { ok: true, value };
+      if (fromEnv && typeof value === 'string') {
+        const v = value.trim().toLowerCase();
+        if (v === 'true' || v === '1') return { ok: true, value: true };
+        if (v === 'false' || v === '0') return { ok: true, value: false };
+      }
+      return { ok: false };
+    }
+    case 'enum':
+      return typeof value === 'string' && field.values.includes(value) ? { ok: true, value } : { ok: false };
+    case 'list': {
+      if (fromEnv && typeof value === 'string') {
+        return {
+          ok: true,
+          value: value
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0),
+        };
+      }
+      if (typeof value === 'string') return { ok: true, value: [value] };
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { ok: true, value };
+      return { ok: false };
+    }
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+function suggestion(key: string, known: readonly string[]): string {
+  const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  return close === undefined ? '' : ` (did you mean ${close}?)`;
+}
+
+/** Walks the YAML tree and the environment against the spec, collecting every problem. */
+function readSection(
+  spec: Section,
+  yamlNode: unknown,
+  path: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  source: string,
+  problems: string[],
+): Settings {
+  const out: Settings = {};
+  const where = path.length === 0 ? 'the top level' : path.join('.');
+  let node: Record<string, unknown> = {};
+  if (yamlNode !== undefined && yamlNode !== null) {
+    if (typeof yamlNode !== 'object' || Array.isArray(yamlNode)) {
+      problems.push(`${where}: expected a mapping of settings (in ${source})`);
+    } else {
+      node = yamlNode as Record<string, unknown>;
+    }
+  }
+  const known = Object.keys(spec);
+  for (const key of Object.keys(node)) {
+    if (!Object.hasOwn(spec, key)) {
+      problems.push(`${[...path, key].join('.')}: unknown setting${suggestion(key, known)} (in ${source})`);
+    }
+  }
+  for (const key of known) {
+    const child = spec[key] as Field | Section;
+    const childPath = [...path, key];
+    const name = childPath.join('.');
+    if (!isField(child)) {
+      out[key] = readSection(child, node[key], childPath, env, source, problems);
+      continue;
+    }
+    const envName = envNameFor(childPath);
+    const envValue = env[envName];
+    let value: unknown;
+    if (envValue !== undefined && envValue !== '') {
+      const result = coerce(child, envValue, true);
+      if (result.ok) value = result.value;
+      else
+        problems.push(`${name}: expected ${describeExpected(child)}, got ${show(child, envValue)} (from ${envName})`);
+    } else if (node[key] !== undefined && node[key] !== null) {
+      const result = coerce(child, node[key], false);
+      if (result.ok) value = result.value;
+      else problems.push(`${name}: expected ${describeExpected(child)}, got ${show(child, node[key])} (in ${source})`);
+    } else if ('default' in child) {
+      value = child.default;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function collectEnvNames(spec: Section, path: readonly string[], into: Set<string>): void {
+  for (const [key, child] of Object.entries(spec)) {
+    if (isField(child)) into.add(envNameFor([...path, key]));
+    else collectEnvNames(child, [...path, key], into);
+  }
+}
+
+function readYaml(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read the configuration file ${path}: ${(error as Error).message}`]);
+  }
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(document.errors.map((e) => `${path}: ${e.message.split('\n')[0]}`));
+  }
+  return document.toJS();
+}
+
+/**
+ * Reads the YAML file and the environment, validates every setting against
+ * the spec and returns the configuration, or throws a {@link ConfigError}
+ * listing every problem. In development mode, missing secrets are generated
+ * once and kept in the data folder.
+ *
+ * @example
+ * const config = loadConfig({ configPath: 'jwtgate.yaml' });
+ */
+export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
+  const explicitPath = options.configPath ?? (env.JWTGATE_CONFIG || undefined);
+  const defaultPath = resolve(cwd, 'jwtgate.yaml');
+  const path =
+    explicitPath !== undefined ? resolve(cwd, explicitPath) : existsSync(defaultPath) ? defaultPath : undefined;
+  const sources: string[] = [];
+  const problems: string[] = [];
+
+  const yaml = path === undefined ? undefined : readYaml(path);
+  if (path !== undefined) sources.push(path);
+  const raw = readSection(configSpec, yaml, [], env, path ?? 'the configuration', problems);
+
+  const knownEnv = new Set<string>();
+  collectEnvNames(configSpec, [], knownEnv);
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('JWTGATE_') || reservedEnvNames.has(name)) continue;
+    if (knownEnv.has(name)) sources.push(name);
+    else problems.push(`${name}: unknown environment variable${suggestion(name, [...knownEnv])}`);
+  }
+
+  const auth = raw.Auth as Settings;
+  const database = raw.Database as Settings;
+  const server = raw.Server as Settings;
+  const dataDir = resolve(cwd, raw.DataDir as string);
+  const accessExpire = auth.AccessExpire as number;
+  const refreshExpire = auth.RefreshExpire as number;
+  const refreshAfter = (auth.RefreshAfter as number | undefined) ?? Math.max(1, Math.floor(accessExpire / 2));
+  const sessionMaxAge = (auth.SessionMaxAge as number | undefined) ?? Math.max(30 * 86_400, refreshExpire);
+  const algorithm = auth.AccessAlgorithm as JwsAlgorithm;
+  if (refreshAfter > accessExpire) problems.push('Auth.RefreshAfter: must not exceed Auth.AccessExpire');
+  if (refreshExpire < accessExpire) problems.push('Auth.RefreshExpire: must be at least Auth.AccessExpire');
+  if (sessionMaxAge < refreshExpire) problems.push('Auth.SessionMaxAge: must be at least Auth.RefreshExpire');
+  if ((auth.Audience as string[]).length === 0) problems.push('Auth.Audience: needs at least one audience');
+
+  const warnings: string[] = [];
+  let accessSecret = auth.AccessSecret as string | undefined;
+  let refreshSecret = auth.RefreshSecret as string | undefined;
+  if (accessSecret === undefined || refreshSecret === undefined) {
+    if (mode === 'production') {
+      for (const [name, value] of [
+        ['AccessSecret', accessSecret],
+        ['RefreshSecret', refreshSecret],
+      ] as const) {
+        if (value === undefined) {
+          problems.push(
+            `Auth.${name}: required in production; set ${envNameFor(['Auth', name])} to a random value of at least 32 bytes (e.g. \`openssl rand -base64 48\`)`,
+          );
+        }
+      }
+    } else if (problems.length === 0) {
+      const generated = loadOrCreateDevelopmentSecrets(dataDir);
+      accessSecret ??= generated.accessSecret;
+      refreshSecret ??= generated.refreshSecret;
+      warnings.push(
+        `development mode: secrets ${generated.created ? 'generated in' : 'read from'} ${generated.path}; set NODE_ENV=production and explicit secrets before exposing this server`,
+      );
+    }
+  }
+  const minSecretBytes = MIN_SECRET_BYTES[algorithm] ?? 32;
+  if (accessSecret !== undefined && Buffer.byteLength(accessSecret) < minSecretBytes) {
+    problems.push(`Auth.AccessSecret: ${algorithm} needs a secret of at least ${minSecretBytes} bytes`);
+  }
+  if (accessSecret !== undefined && accessSecret === refreshSecret) {
+    problems.push('Auth.RefreshSecret: must differ from Auth.AccessSecret');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    mode,
+    name: raw.Name as string,
+    host: raw.Host as string,
+    port: raw.Port as number,
+    dataDir,
+    database: {
+      url: (database.Url as string | undefined) ?? `sqlite:${resolve(dataDir, 'jwtgate.db')}`,
+      timeoutMs: database.Timeout as number,
+    },
+    auth: {
+      accessSecret: accessSecret as string,
+      accessAlgorithm: algorithm,
+      accessKeyId: auth.AccessKeyId as string | undefined,
+      accessExpire,
+      refreshAfter,
+      refreshSecret: refreshSecret as string,
+      refreshExpire,
+      sessionMaxAge,
+      refreshGrace: auth.RefreshGrace as number,
+      maxSessions: auth.MaxSessions as number,
+      issuer: auth.Issuer as string,
+      audience: auth.Audience as string[],
+      clockLeeway: auth.ClockLeeway as number,
+    },
+    server: {
+      bodyLimit: server.BodyLimit as number,
+      trustProxy: server.TrustProxy as string[],
+    },
+    log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
+    sources,
+    warnings,
+  };
+}

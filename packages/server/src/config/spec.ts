@@ -1,0 +1,193 @@
+/**
+ * Every setting jwtgate reads, with its type, default and bounds. This table
+ * drives validation, environment overrides and `docs/configuration.md`;
+ * a setting that is not here does not exist.
+ */
+
+interface BaseField {
+  readonly description: string;
+  /** Secrets are never echoed back in error messages. */
+  readonly secret?: boolean;
+}
+
+export type Field =
+  | (BaseField & {
+      readonly kind: 'string';
+      readonly default?: string;
+      readonly minLength?: number;
+      readonly pattern?: RegExp;
+      readonly hint?: string;
+    })
+  | (BaseField & {
+      readonly kind: 'integer';
+      readonly default?: number;
+      readonly min: number;
+      readonly max: number;
+      readonly unit?: string;
+    })
+  | (BaseField & { readonly kind: 'boolean'; readonly default: boolean })
+  | (BaseField & { readonly kind: 'enum'; readonly values: readonly string[]; readonly default: string })
+  | (BaseField & { readonly kind: 'list'; readonly default: readonly string[] });
+
+export interface Section {
+  readonly [key: string]: Field | Section;
+}
+
+export function isField(node: Field | Section): node is Field {
+  return typeof (node as Field).kind === 'string' && typeof (node as Field).description === 'string';
+}
+
+const DAY = 86_400;
+
+export const configSpec = {
+  Name: { kind: 'string', default: 'jwtgate', description: 'Service name; used as the bearer realm and in logs.' },
+  Host: {
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'Address to listen on; `0.0.0.0` to accept connections from other hosts.',
+  },
+  Port: {
+    kind: 'integer',
+    default: 8888,
+    min: 0,
+    max: 65_535,
+    description: 'TCP port to listen on (0 picks a free one).',
+  },
+  DataDir: {
+    kind: 'string',
+    default: './data',
+    description: 'Folder for the embedded SQLite database and, in development mode, the generated secrets.',
+  },
+  Database: {
+    Url: {
+      kind: 'string',
+      pattern: /^sqlite:.+/,
+      hint: 'a URL such as sqlite:./data/jwtgate.db',
+      description: 'Where users and sessions are stored. Defaults to `sqlite:<DataDir>/jwtgate.db`.',
+    },
+    Timeout: {
+      kind: 'integer',
+      default: 1000,
+      min: 50,
+      max: 60_000,
+      unit: 'milliseconds',
+      description: 'How long a request waits for the database before answering 503 `ERR_STORE_UNAVAILABLE`.',
+    },
+  },
+  Auth: {
+    AccessSecret: {
+      kind: 'string',
+      secret: true,
+      minLength: 32,
+      description: 'HMAC secret that signs access tokens (at least 32 bytes). Required in production.',
+    },
+    AccessAlgorithm: {
+      kind: 'enum',
+      values: ['HS256', 'HS384', 'HS512'],
+      default: 'HS256',
+      description: 'Signing algorithm of access tokens. HS384 needs a 48-byte secret, HS512 a 64-byte one.',
+    },
+    AccessKeyId: {
+      kind: 'string',
+      pattern: /^[A-Za-z0-9._-]{1,128}$/,
+      hint: '1-128 characters of A-Z a-z 0-9 . _ -',
+      description: 'The `kid` put in token headers. Defaults to an id derived one-way from the secret.',
+    },
+    AccessExpire: {
+      kind: 'integer',
+      default: 900,
+      min: 1,
+      max: DAY,
+      unit: 'seconds',
+      description: 'Access token lifetime.',
+    },
+    RefreshAfter: {
+      kind: 'integer',
+      min: 1,
+      max: DAY,
+      unit: 'seconds',
+      description: 'When clients should refresh, counted from issuance. Defaults to half of `AccessExpire`.',
+    },
+    RefreshSecret: {
+      kind: 'string',
+      secret: true,
+      minLength: 32,
+      description:
+        'Secret that authenticates refresh tokens and derives their successors (at least 32 bytes, different from `AccessSecret`). Required in production.',
+    },
+    RefreshExpire: {
+      kind: 'integer',
+      default: 7 * DAY,
+      min: 60,
+      max: 365 * DAY,
+      unit: 'seconds',
+      description: 'How long a refresh token stays valid if unused; each rotation issues a new one.',
+    },
+    SessionMaxAge: {
+      kind: 'integer',
+      min: 60,
+      max: 3 * 365 * DAY,
+      unit: 'seconds',
+      description:
+        'Absolute session lifetime from login, which rotation never extends. Defaults to 30 days or `RefreshExpire`, whichever is longer.',
+    },
+    RefreshGrace: {
+      kind: 'integer',
+      default: 10,
+      min: 0,
+      max: 300,
+      unit: 'seconds',
+      description:
+        'How long a just-used refresh token may be presented again for the same successor (concurrent tabs). 0 disables.',
+    },
+    MaxSessions: {
+      kind: 'integer',
+      default: 0,
+      min: 0,
+      max: 10_000,
+      description:
+        'Active sessions per user; 0 is unlimited, 1 is single-device login (a new login ends the older session).',
+    },
+    Issuer: {
+      kind: 'string',
+      default: 'jwtgate',
+      description: 'The `iss` claim of access tokens, checked on verification.',
+    },
+    Audience: {
+      kind: 'list',
+      default: ['jwtgate'],
+      description: 'The `aud` claim of access tokens, checked on verification.',
+    },
+    ClockLeeway: {
+      kind: 'integer',
+      default: 5,
+      min: 0,
+      max: 300,
+      unit: 'seconds',
+      description: 'Clock skew tolerated on `exp`, `nbf` and `iat`.',
+    },
+  },
+  Server: {
+    BodyLimit: {
+      kind: 'integer',
+      default: 16_384,
+      min: 1024,
+      max: 1_048_576,
+      unit: 'bytes',
+      description: 'Largest request body accepted; larger bodies get 413 `ERR_BODY_TOO_LARGE`.',
+    },
+    TrustProxy: {
+      kind: 'list',
+      default: [],
+      description: 'Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed for client IPs.',
+    },
+  },
+  Log: {
+    Level: {
+      kind: 'enum',
+      values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      description: 'Log level.',
+    },
+  },
+} as const satisfies Section;

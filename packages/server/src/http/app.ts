@@ -1,0 +1,70 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { authGuardPlugin } from './plugins/auth-guard.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { jsonBodyPlugin } from './plugins/json-body.js';
+import { validationPlugin } from './plugins/validation.js';
+import type { RouteDeps } from './route-deps.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
+import { sessionRoutes } from './routes/sessions.js';
+
+/** Everything the HTTP app needs. */
+export interface AppOptions extends RouteDeps {
+  /** The bearer realm (`Name` in the configuration). */
+  readonly realm: string;
+  readonly bodyLimit: number;
+  /** Proxies whose `X-Forwarded-For` is trusted. */
+  readonly trustProxy: readonly string[];
+  /** Throws when a store is unreachable. */
+  readonly readiness: () => Promise<void>;
+  readonly logger: FastifyServerOptions['logger'];
+}
+
+/** Log redaction: credentials never reach a log line, even at trace level. */
+export const redactedLogPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'req.body.password',
+  'req.body.refreshToken',
+];
+
+/**
+ * Builds the Fastify app. Plugins are registered in dependency order: body
+ * parsing and validation, errors, the guard, then one plugin per resource.
+ *
+ * @example
+ * const app = await buildApp(options);
+ * await app.listen({ port: 8888 });
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger,
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+  await app.register(jsonBodyPlugin);
+  await app.register(validationPlugin);
+  await app.register(errorHandlerPlugin, { realm: options.realm });
+  await app.register(authGuardPlugin, { sessions: options.sessions });
+  app.addHook('onSend', async (_request, reply) => {
+    // Token answers must never be cached (RFC 6749 §5.1); the rest is per-user too.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  const deps: RouteDeps = {
+    sessions: options.sessions,
+    users: options.users,
+    hasher: options.hasher,
+    clock: options.clock,
+  };
+  await app.register(healthRoutes, { readiness: options.readiness });
+  await app.register(authRoutes, deps);
+  await app.register(meRoutes, deps);
+  await app.register(sessionRoutes, deps);
+  return app;
+}

@@ -1,0 +1,36 @@
+import { AuthError, toPublicUser } from '@jwtgate/core';
+import type { FastifyPluginAsync } from 'fastify';
+import { claimsOf } from '../plugins/auth-guard.js';
+import type { RouteDeps } from '../route-deps.js';
+import { errorResponses, publicUserSchema } from '../schemas.js';
+
+/** Who the caller is: the user from the database and the claims of their token. */
+export const meRoutes: FastifyPluginAsync<RouteDeps> = async (app, { users }) => {
+  app.get(
+    '/auth/me',
+    {
+      config: { auth: true },
+      schema: {
+        summary: 'The signed-in user',
+        response: {
+          200: {
+            type: 'object',
+            required: ['user', 'sessionId', 'claims'],
+            properties: {
+              user: publicUserSchema,
+              sessionId: { type: 'string' },
+              claims: { type: 'object', additionalProperties: true },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const claims = claimsOf(request);
+      const user = await users.findById(claims.sub);
+      if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
+      return { user: toPublicUser(user), sessionId: claims.sid, claims };
+    },
+  );
+};

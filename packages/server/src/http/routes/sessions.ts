@@ -1,0 +1,63 @@
+import { AuthError } from '@jwtgate/core';
+import type { FastifyPluginAsync } from 'fastify';
+import { claimsOf } from '../plugins/auth-guard.js';
+import type { RouteDeps } from '../route-deps.js';
+import { errorResponses, sessionIdParamsSchema, sessionSchema } from '../schemas.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The caller's own sessions: list them, end one. */
+export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sessions }) => {
+  app.get(
+    '/auth/sessions',
+    {
+      config: { auth: true },
+      schema: {
+        summary: 'My active sessions',
+        response: {
+          200: {
+            type: 'object',
+            required: ['sessions'],
+            properties: { sessions: { type: 'array', items: sessionSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const claims = claimsOf(request);
+      const list = await sessions.list(claims.sub);
+      return {
+        sessions: list.map((s) => ({
+          id: s.id,
+          device: s.device,
+          ip: s.ip,
+          userAgent: s.userAgent,
+          createdAt: iso(s.createdAt),
+          lastUsedAt: iso(s.lastUsedAt),
+          expiresAt: iso(s.expiresAt),
+          current: s.id === claims.sid,
+        })),
+      };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/auth/sessions/:id',
+    {
+      config: { auth: true },
+      schema: {
+        summary: 'End one of my sessions',
+        params: sessionIdParamsSchema,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const claims = claimsOf(request);
+      const revoked = await sessions.revoke(request.params.id, { reason: 'kicked', userId: claims.sub });
+      // Someone else's session and a missing one look the same.
+      if (!revoked) throw new AuthError('ERR_SESSION_NOT_FOUND');
+      return reply.code(204).send();
+    },
+  );
+};

@@ -1,0 +1,81 @@
+/** JSON schemas shared by routes; every route declares its body and responses. */
+
+declare module 'fastify' {
+  interface FastifySchema {
+    /** One line for the API reference. */
+    summary?: string;
+    description?: string;
+    tags?: readonly string[];
+  }
+}
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { path: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Error answers every route can give. */
+export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
+
+export const publicUserSchema = {
+  type: 'object',
+  required: ['id', 'username', 'role', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    username: { type: 'string' },
+    role: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const tokenResponseSchema = {
+  type: 'object',
+  required: ['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'refreshAfter'],
+  properties: {
+    accessToken: { type: 'string' },
+    refreshToken: { type: 'string' },
+    tokenType: { type: 'string', enum: ['Bearer'] },
+    expiresIn: { type: 'integer', description: 'Access token lifetime in seconds.' },
+    refreshAfter: { type: 'integer', description: 'Unix time (seconds) after which the client should refresh.' },
+  },
+} as const;
+
+export const sessionSchema = {
+  type: 'object',
+  required: ['id', 'device', 'ip', 'userAgent', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
+  properties: {
+    id: { type: 'string' },
+    device: { type: ['string', 'null'] },
+    ip: { type: ['string', 'null'] },
+    userAgent: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    lastUsedAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    current: { type: 'boolean', description: 'Whether this is the session of the calling access token.' },
+  },
+} as const;
+
+/** Session ids are 22 base64url characters. */
+export const sessionIdParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' } },
+} as const;

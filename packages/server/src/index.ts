@@ -1,0 +1,12 @@
+export type { JwtgateConfig } from './config/config.js';
+export { ConfigError } from './config/config-error.js';
+export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export { type AppOptions, buildApp } from './http/app.js';
+export { extractAccessToken } from './http/extract-token.js';
+export { claimsOf } from './http/plugins/auth-guard.js';
+export { type Argon2Params, createArgon2Hasher, owaspArgon2Params } from './passwords/argon2-hasher.js';
+export { type CreateServerOptions, createJwtgateServer, type JwtgateServer } from './runtime/create-server.js';
+export { migrateToLatest } from './stores/sql/migrations.js';
+export { type OpenSqlDatabaseOptions, openSqlDatabase, type SqlDatabase } from './stores/sql/open-database.js';
+export { createSqlSessionStore } from './stores/sql/sql-session-store.js';
+export { createSqlUserStore } from './stores/sql/sql-user-store.js';

@@ -1,0 +1,84 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { JwtgateDatabase } from './schema.js';
+
+/**
+ * Schema versions, in order. A released migration is never edited: changes
+ * go into a new one, so upgrading never loses data.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_users_and_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('jwtgate_users')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('username', 'varchar(128)', (c) => c.notNull())
+        .addColumn('username_key', 'varchar(128)', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'varchar(256)', (c) => c.notNull())
+        .addColumn('role', 'varchar(32)', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('jwtgate_sessions')
+        .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+        .addColumn('device', 'varchar(200)')
+        .addColumn('ip', 'varchar(64)')
+        .addColumn('user_agent', 'varchar(512)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('refresh_expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .addColumn('current_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('previous_hash', 'varchar(64)')
+        .addColumn('rotated_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('revoke_reason', 'varchar(64)')
+        .execute();
+      await db.schema
+        .createIndex('jwtgate_sessions_user_idx')
+        .on('jwtgate_sessions')
+        .columns(['user_id', 'created_at'])
+        .execute();
+      await db.schema.createIndex('jwtgate_sessions_revoked_idx').on('jwtgate_sessions').column('revoked_at').execute();
+      await db.schema.createIndex('jwtgate_sessions_expires_idx').on('jwtgate_sessions').column('expires_at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_sessions').execute();
+      await db.schema.dropTable('jwtgate_users').execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** The names of every migration this version knows, oldest first. */
+export const knownMigrations: readonly string[] = Object.keys(migrations).sort();
+
+/**
+ * Brings the schema up to date. Safe to run from several instances at once:
+ * Kysely takes a lock table. Throws if a migration fails (nothing half-applied
+ * where the dialect has transactional DDL).
+ */
+export async function migrateToLatest(db: Kysely<JwtgateDatabase>): Promise<readonly string[]> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'jwtgate_migration',
+    migrationLockTableName: 'jwtgate_migration_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** A trivial query, for readiness checks. */
+export async function pingDatabase(db: Kysely<JwtgateDatabase>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

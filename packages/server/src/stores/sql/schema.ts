@@ -1,0 +1,52 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * Millisecond timestamps are BIGINT columns. Some drivers hand BIGINT back as
+ * strings (pg) or bigint; rows are mapped through `Number()` on the way out.
+ */
+type Millis = ColumnType<number | string | bigint, number, number>;
+type NullableMillis = ColumnType<number | string | bigint | null, number | null, number | null>;
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  username_key: string;
+  password_hash: string;
+  role: string;
+  /** 0 or 1; booleans differ too much between dialects to be worth it. */
+  disabled: ColumnType<number | boolean, number, number>;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  device: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Millis;
+  last_used_at: Millis;
+  expires_at: Millis;
+  refresh_expires_at: Millis;
+  generation: ColumnType<number | string, number, number>;
+  current_hash: string;
+  previous_hash: string | null;
+  rotated_at: NullableMillis;
+  revoked_at: NullableMillis;
+  revoke_reason: string | null;
+}
+
+/** Every table jwtgate owns; all are prefixed so they can share a database. */
+export interface JwtgateDatabase {
+  jwtgate_users: UsersTable;
+  jwtgate_sessions: SessionsTable;
+}
+
+export function toMillis(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+export function toNullableMillis(value: number | string | bigint | null): number | null {
+  return value === null ? null : toMillis(value);
+}

@@ -1,0 +1,191 @@
+import type { RevokedSession, SessionRecord, SessionStore } from '@jwtgate/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { JwtgateDatabase, SessionsTable } from './schema.js';
+import { toMillis, toNullableMillis } from './schema.js';
+import { withStoreErrors } from './store-errors.js';
+
+function toRecord(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    device: row.device,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    createdAt: toMillis(row.created_at),
+    lastUsedAt: toMillis(row.last_used_at),
+    expiresAt: toMillis(row.expires_at),
+    refreshExpiresAt: toMillis(row.refresh_expires_at),
+    generation: Number(row.generation),
+    currentHash: row.current_hash,
+    previousHash: row.previous_hash,
+    rotatedAt: toNullableMillis(row.rotated_at),
+    revokedAt: toNullableMillis(row.revoked_at),
+    revokeReason: row.revoke_reason,
+  };
+}
+
+/**
+ * Sessions in a SQL database (SQLite, PostgreSQL, MySQL/MariaDB through Kysely).
+ * Rotation is a single conditional UPDATE, so the database decides the one winner.
+ *
+ * @example
+ * const store = createSqlSessionStore(db);
+ */
+export function createSqlSessionStore(db: Kysely<JwtgateDatabase>): SessionStore {
+  const table = 'jwtgate_sessions' as const;
+  return {
+    create: (session, { now, maxActive }) =>
+      withStoreErrors(() =>
+        db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto(table)
+            .values({
+              id: session.id,
+              user_id: session.userId,
+              device: session.device,
+              ip: session.ip,
+              user_agent: session.userAgent,
+              created_at: session.createdAt,
+              last_used_at: session.lastUsedAt,
+              expires_at: session.expiresAt,
+              refresh_expires_at: session.refreshExpiresAt,
+              generation: session.generation,
+              current_hash: session.currentHash,
+              previous_hash: session.previousHash,
+              rotated_at: session.rotatedAt,
+              revoked_at: session.revokedAt,
+              revoke_reason: session.revokeReason,
+            })
+            .execute();
+          if (maxActive <= 0) return [];
+          const others = await trx
+            .selectFrom(table)
+            .select(['id'])
+            .where('user_id', '=', session.userId)
+            .where('id', '!=', session.id)
+            .where('revoked_at', 'is', null)
+            .where('expires_at', '>', now)
+            .where('refresh_expires_at', '>', now)
+            .orderBy('created_at', 'desc')
+            .orderBy('id', 'desc')
+            .execute();
+          // The new session always stays; the oldest others make room for it.
+          const evicted = others.slice(maxActive - 1).map((row) => row.id);
+          if (evicted.length === 0) return [];
+          await trx
+            .updateTable(table)
+            .set({ revoked_at: now, revoke_reason: 'session-limit' })
+            .where('id', 'in', evicted)
+            .where('revoked_at', 'is', null)
+            .execute();
+          return evicted.map((id): RevokedSession => ({ id, userId: session.userId, revokedAt: now }));
+        }),
+      ),
+
+    get: (id) =>
+      withStoreErrors(async () => {
+        const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
+        return row === undefined ? null : toRecord(row);
+      }),
+
+    listActive: (userId, now) =>
+      withStoreErrors(async () => {
+        const rows = await db
+          .selectFrom(table)
+          .selectAll()
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', now)
+          .where('refresh_expires_at', '>', now)
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .execute();
+        return rows.map(toRecord);
+      }),
+
+    rotate: (rotation) =>
+      withStoreErrors(async () => {
+        const result = await db
+          .updateTable(table)
+          .set({
+            generation: rotation.fromGeneration + 1,
+            previous_hash: rotation.fromHash,
+            current_hash: rotation.toHash,
+            rotated_at: rotation.now,
+            last_used_at: rotation.now,
+            refresh_expires_at: rotation.refreshExpiresAt,
+            ip: rotation.ip,
+            user_agent: rotation.userAgent,
+          })
+          .where('id', '=', rotation.id)
+          .where('generation', '=', rotation.fromGeneration)
+          .where('current_hash', '=', rotation.fromHash)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        return result.numUpdatedRows === 1n;
+      }),
+
+    revoke: (id, { now, reason, userId }) =>
+      withStoreErrors(() =>
+        db.transaction().execute(async (trx) => {
+          let select = trx.selectFrom(table).select(['user_id']).where('id', '=', id).where('revoked_at', 'is', null);
+          if (userId !== undefined) select = select.where('user_id', '=', userId);
+          const row = await select.executeTakeFirst();
+          if (row === undefined) return null;
+          const result = await trx
+            .updateTable(table)
+            .set({ revoked_at: now, revoke_reason: reason })
+            .where('id', '=', id)
+            .where('revoked_at', 'is', null)
+            .executeTakeFirst();
+          return result.numUpdatedRows === 1n ? { id, userId: row.user_id, revokedAt: now } : null;
+        }),
+      ),
+
+    revokeAll: (userId, { now, reason, exceptId }) =>
+      withStoreErrors(() =>
+        db.transaction().execute(async (trx) => {
+          let select = trx
+            .selectFrom(table)
+            .select(['id'])
+            .where('user_id', '=', userId)
+            .where('revoked_at', 'is', null);
+          if (exceptId !== undefined) select = select.where('id', '!=', exceptId);
+          const ids = (await select.execute()).map((row) => row.id);
+          if (ids.length === 0) return [];
+          await trx
+            .updateTable(table)
+            .set({ revoked_at: now, revoke_reason: reason })
+            .where('id', 'in', ids)
+            .where('revoked_at', 'is', null)
+            .execute();
+          return ids.map((id): RevokedSession => ({ id, userId, revokedAt: now }));
+        }),
+      ),
+
+    listRevokedSince: (since) =>
+      withStoreErrors(async () => {
+        const rows = await db
+          .selectFrom(table)
+          .select(['id', 'user_id', 'revoked_at'])
+          .where('revoked_at', '>=', since)
+          .execute();
+        return rows.map((row) => ({ id: row.id, userId: row.user_id, revokedAt: toMillis(row.revoked_at ?? 0) }));
+      }),
+
+    deleteEnded: (before) =>
+      withStoreErrors(async () => {
+        const result = await db
+          .deleteFrom(table)
+          .where((eb) =>
+            eb.or([
+              eb('expires_at', '<', before),
+              eb('refresh_expires_at', '<', before),
+              eb('revoked_at', '<', before),
+            ]),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
+  };
+}

@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import { runSessionStoreSuite, runUserStoreSuite } from '@jwtgate/core/testing';
+import { migrateToLatest } from '../../src/stores/sql/migrations.js';
+import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
+import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
+import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+async function openTempSqlite() {
+  const dir = makeTempDir();
+  const database = openSqlDatabase({ url: `sqlite:${join(dir.path, 'test.db')}`, timeoutMs: 1000 });
+  await migrateToLatest(database.db);
+  return {
+    db: database.db,
+    close: async () => {
+      await database.close();
+      dir.remove();
+    },
+  };
+}
+
+runSessionStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlSessionStore(db), close };
+});
+
+runUserStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlUserStore(db), close };
+});
