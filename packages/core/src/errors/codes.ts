@@ -56,17 +56,14 @@ export const errorCodes = {
     message: 'The refresh token was already used; the session has been revoked',
   },
   ERR_SESSION_REVOKED: { status: 401, message: 'The session has ended' },
-  ERR_FORBIDDEN: { status: 403, message: 'You are not allowed to do this' },
   ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   ERR_SESSION_NOT_FOUND: { status: 404, message: 'No such session' },
-  ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
   ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'The request body must be application/json',
   },
-  ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; retry later' },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
   ERR_STORE_UNAVAILABLE: {
     status: 503,

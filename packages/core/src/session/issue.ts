@@ -40,6 +40,8 @@ export async function issueSession(ctx: SessionContext, input: IssueSessionInput
     revokedAt: null,
     revokeReason: null,
   };
+  // Signing first means a failing custom-claims hook leaves no half-made session behind.
+  const access = await mintAccessToken(ctx, input.user, session);
   const evicted = await ctx.store.create(session, { now, maxActive: policy.maxSessionsPerUser });
   noteRevoked(ctx, evicted, 'session-limit');
   ctx.emit({
@@ -50,6 +52,5 @@ export async function issueSession(ctx: SessionContext, input: IssueSessionInput
     ip: session.ip,
     userAgent: session.userAgent,
   });
-  const access = await mintAccessToken(ctx, input.user, session);
   return { ...access, refreshToken, tokenType: 'Bearer', session };
 }

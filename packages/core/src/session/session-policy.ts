@@ -40,10 +40,16 @@ export function assertSessionPolicy(policy: SessionPolicy): void {
   if (policy.sessionMaxAgeSec < policy.refreshTtlSec) {
     throw new TypeError('sessionMaxAgeSec must be at least refreshTtlSec');
   }
-  if (policy.refreshAfterSec <= 0 || policy.refreshAfterSec > policy.accessTtlSec) {
-    throw new TypeError('refreshAfterSec must be between 1 and accessTtlSec');
+  // Comparisons alone let NaN through (every comparison with it is false), hence the explicit type checks.
+  const { refreshAfterSec } = policy;
+  if (!Number.isInteger(refreshAfterSec) || refreshAfterSec <= 0 || refreshAfterSec > policy.accessTtlSec) {
+    throw new TypeError('refreshAfterSec must be an integer between 1 and accessTtlSec');
   }
-  if (policy.refreshGraceSec < 0 || policy.maxSessionsPerUser < 0 || policy.clockToleranceSec < 0) {
-    throw new TypeError('refreshGraceSec, maxSessionsPerUser and clockToleranceSec must be >= 0');
+  if (!Number.isInteger(policy.maxSessionsPerUser) || policy.maxSessionsPerUser < 0) {
+    throw new TypeError('maxSessionsPerUser must be an integer >= 0');
+  }
+  for (const name of ['refreshGraceSec', 'clockToleranceSec'] as const) {
+    const value = policy[name];
+    if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a finite number >= 0`);
   }
 }

@@ -45,7 +45,9 @@ export function newSessionId(): string {
 
 /** Whether `value` has the shape of a session id (it may still not exist). */
 export function isSessionId(value: string): boolean {
-  return value.length === 22 && /^[A-Za-z0-9_-]{22}$/.test(value);
+  // 22 characters carry 132 bits for 128; the last one must leave its 4 spare bits at zero
+  // so that an id has one spelling and comes back unchanged from a token minted for it.
+  return value.length === 22 && /^[A-Za-z0-9_-]{21}[AQgw]$/.test(value);
 }
 
 /**

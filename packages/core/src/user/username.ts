@@ -42,6 +42,7 @@ export function normaliseUsername(input: string): NormalisedUsername {
     });
   }
   // Upper then lower approximates Unicode full case folding (ß and SS meet), which JS lacks.
-  const key = username.toUpperCase().toLowerCase().normalize('NFKC');
+  // Lowering first makes capital ẞ meet them too: it upper-cases to itself, not to SS.
+  const key = username.toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
   return { username, key };
 }

@@ -38,9 +38,10 @@ export function loadOrCreateDevelopmentSecrets(dataDir: string): DevelopmentSecr
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  // 64 bytes: long enough for HS512, which RFC 7518 §3.2 holds to 512-bit keys.
   const secrets = {
-    accessSecret: randomBytes(32).toString('base64url'),
-    refreshSecret: randomBytes(32).toString('base64url'),
+    accessSecret: randomBytes(64).toString('base64url'),
+    refreshSecret: randomBytes(64).toString('base64url'),
   };
   // `wx` fails if another process created the file meanwhile; then read theirs.
   try {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JwsAlgorithm } from '@jwtgate/core';
-import { parseDocument } from 'yaml';
+import { type Document, isPair, isScalar, parseDocument, visit } from 'yaml';
 import type { JwtgateConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
@@ -173,9 +173,29 @@ function readYaml(path: string): unknown {
   }
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(document.errors.map((e) => `${path}: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      document.errors.map((e) => {
+        const key = e.code === 'DUPLICATE_KEY' ? keyPathAt(document, e.pos[0]) : undefined;
+        // Only the first line: the rest quotes the file, which may hold a secret.
+        if (key === undefined) return `${path}: ${e.message.split('\n')[0]}`;
+        return `${key}: set more than once; keep one (in ${path}, line ${e.linePos?.[0].line ?? '?'})`;
+      }),
+    );
   }
   return document.toJS();
+}
+
+/** The dotted path of the mapping key starting at `offset`, so a duplicate key error can name the setting. */
+function keyPathAt(document: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(document, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return;
+      found = [...ancestors.filter(isPair), pair].map((p) => String(isScalar(p.key) ? p.key.value : p.key)).join('.');
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /**

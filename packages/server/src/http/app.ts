@@ -50,10 +50,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
   await app.register(authGuardPlugin, { sessions: options.sessions });
+  // A keep-alive connection that is busy when close() begins would stay open
+  // after its answer until the client drops it (~70 s), holding shutdown up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (_request, reply) => {
     // Token answers must never be cached (RFC 6749 §5.1); the rest is per-user too.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async () => {
+    // Also covers answers whose headers were already out when close() began.
+    if (closing) app.server.closeIdleConnections();
   });
 
   const deps: RouteDeps = {

@@ -32,7 +32,7 @@ const refreshBody = {
   type: 'object',
   required: ['refreshToken'],
   additionalProperties: false,
-  properties: { refreshToken: { type: 'string', maxLength: 256 } },
+  properties: { refreshToken: { type: 'string', maxLength: 4096 } },
 } as const;
 
 const logoutBody = {

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../clock.js';
+import { createRevocationList } from './revocation-list.js';
+
+const START = Date.parse('2030-01-01T00:00:00Z');
+const RETENTION = 15 * 60_000 + 5_000;
+
+function setup(retentionMs = RETENTION) {
+  const clock = createManualClock(START);
+  return { clock, list: createRevocationList({ clock, retentionMs }) };
+}
+
+describe('createRevocationList', () => {
+  it('knows nothing at first', () => {
+    const { list } = setup();
+    expect(list.has('s1')).toBe(false);
+    expect(list.size).toBe(0);
+    expect(list.retentionMs).toBe(RETENTION);
+  });
+
+  it('reports a session as revoked once it is added', () => {
+    const { clock, list } = setup();
+    list.add('s1', clock.now());
+    expect(list.has('s1')).toBe(true);
+    expect(list.has('s2')).toBe(false);
+    expect(list.size).toBe(1);
+  });
+
+  it('counts a session added twice once', () => {
+    const { clock, list } = setup();
+    list.add('s1', clock.now());
+    list.add('s1', clock.now());
+    expect(list.size).toBe(1);
+  });
+
+  it('does not confuse session ids with prototype members', () => {
+    const { list } = setup();
+    for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(list.has(id)).toBe(false);
+    }
+  });
+
+  it('accepts a revocation from the recent past, up to exactly the retention', () => {
+    const { clock, list } = setup();
+    list.add('edge', clock.now() - RETENTION);
+    list.add('recent', clock.now() - 60_000);
+    expect(list.has('edge')).toBe(true);
+    expect(list.has('recent')).toBe(true);
+  });
+
+  it('ignores a revocation older than the retention', () => {
+    const { clock, list } = setup();
+    list.add('old', clock.now() - RETENTION - 1);
+    list.add('ancient', 0);
+    expect(list.has('old')).toBe(false);
+    expect(list.has('ancient')).toBe(false);
+    expect(list.size).toBe(0);
+  });
+
+  it('prune() drops entries older than the retention and keeps the rest', () => {
+    const { clock, list } = setup();
+    list.add('first', clock.now());
+    clock.advance(RETENTION / 2);
+    list.add('second', clock.now());
+    clock.advance(RETENTION / 2);
+    list.prune();
+    expect(list.has('first')).toBe(true);
+    clock.advance(1);
+    list.prune();
+    expect(list.has('first')).toBe(false);
+    expect(list.has('second')).toBe(true);
+    expect(list.size).toBe(1);
+    clock.advance(RETENTION / 2);
+    list.prune();
+    expect(list.size).toBe(0);
+  });
+
+  it('keeps the later of two revocation times of one session', () => {
+    const { clock, list } = setup();
+    const earlier = clock.now() - RETENTION + 1_000;
+    list.add('s1', clock.now());
+    list.add('s1', earlier);
+    list.add('s2', earlier);
+    list.add('s2', clock.now());
+    clock.advance(2_000);
+    list.prune();
+    expect(list.has('s1')).toBe(true);
+    expect(list.has('s2')).toBe(true);
+  });
+
+  it('prunes on a later write once the retention has passed, with no timer and no explicit prune()', () => {
+    const { clock, list } = setup();
+    list.add('old', clock.now());
+    clock.advance(RETENTION + 1);
+    list.add('new', clock.now());
+    expect(list.has('old')).toBe(false);
+    expect(list.has('new')).toBe(true);
+    expect(list.size).toBe(1);
+  });
+
+  it('keeps pruning on writes at least once a minute when the retention is long', () => {
+    const { clock, list } = setup();
+    list.add('a', clock.now());
+    clock.advance(RETENTION);
+    list.add('b', clock.now());
+    expect(list.has('a')).toBe(true);
+    clock.advance(60_000);
+    list.add('c', clock.now());
+    expect(list.has('a')).toBe(false);
+    expect([list.has('b'), list.has('c'), list.size]).toEqual([true, true, 2]);
+  });
+
+  it('prunes by the clock it was given, not by the wall clock', () => {
+    const { clock, list } = setup(1_000);
+    list.add('s1', clock.now());
+    clock.set(START + 1_001);
+    list.prune();
+    expect(list.has('s1')).toBe(false);
+    clock.set(START);
+    list.add('s2', START);
+    list.prune();
+    expect(list.has('s2')).toBe(true);
+  });
+
+  it('stays small however many sessions are revoked over time', () => {
+    const { clock, list } = setup(10_000);
+    for (let i = 0; i < 10_000; i++) {
+      list.add(`s${i}`, clock.now());
+      clock.advance(100);
+    }
+    // Only revocations from the last 10 s (100 ms apart) can still matter, plus at most one minute of backlog.
+    expect(list.size).toBeLessThanOrEqual(101 + 600);
+    list.prune();
+    expect(list.size).toBeLessThanOrEqual(101);
+  });
+});

@@ -1,0 +1,81 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { errorCodes } from '@jwtgate/core';
+import { describe, expect, it } from 'vitest';
+import { envNameFor } from '../../src/config/env-name.js';
+import { configSpec, type Field, isField, type Section } from '../../src/config/spec.js';
+
+/**
+ * The reference tables in docs/ are generated from the code's own tables, so
+ * they cannot drift. Run with UPDATE_DOCS=1 to rewrite them after a change.
+ */
+const docsDir = new URL('../../../../docs/', import.meta.url);
+
+function replaceBlock(text: string, name: string, body: string): string {
+  const start = `<!-- generated:${name}:start -->`;
+  const end = `<!-- generated:${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to === -1) throw new Error(`markers for ${name} are missing`);
+  return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
+}
+
+function describeType(field: Field): string {
+  switch (field.kind) {
+    case 'integer':
+      return `integer, ${field.min}–${field.max}${field.unit ? ` ${field.unit}` : ''}`;
+    case 'enum':
+      return field.values.map((v) => `\`${v}\``).join(' \\| ');
+    case 'list':
+      return 'list of strings';
+    case 'string':
+      return field.minLength ? `string, ≥ ${field.minLength} bytes` : 'string';
+    case 'boolean':
+      return 'boolean';
+  }
+}
+
+function configRows(spec: Section, path: string[] = []): string[] {
+  return Object.entries(spec).flatMap(([key, node]) => {
+    const full = [...path, key];
+    if (!isField(node)) return configRows(node, full);
+    const fallback = 'default' in node && node.default !== undefined ? `\`${JSON.stringify(node.default)}\`` : '—';
+    return [
+      `| \`${full.join('.')}\` | \`${envNameFor(full)}\` | ${describeType(node)} | ${fallback} | ${node.description} |`,
+    ];
+  });
+}
+
+function renderConfigTable(): string {
+  return [
+    '| Setting | Environment variable | Type | Default | Meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...configRows(configSpec),
+  ].join('\n');
+}
+
+function renderErrorTable(): string {
+  const rows = Object.entries(errorCodes).map(([code, spec]) => {
+    const challenge =
+      'bearerError' in spec ? (spec.bearerError === null ? '`Bearer realm=…`' : `\`error="${spec.bearerError}"\``) : '';
+    return `| \`${code}\` | ${spec.status} | ${spec.message.replace(/_/g, '\\_')} | ${challenge} |`;
+  });
+  return ['| Code | Status | Message | `WWW-Authenticate` |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+function check(file: string, block: string, body: string): void {
+  const url = new URL(file, docsDir);
+  const current = readFileSync(url, 'utf8');
+  const wanted = replaceBlock(current, block, body);
+  if (process.env.UPDATE_DOCS === '1') writeFileSync(url, wanted);
+  else expect(current, `${file} is out of date; run UPDATE_DOCS=1 npx vitest run docs-sync`).toBe(wanted);
+}
+
+describe('reference docs', () => {
+  it('list every configuration setting as the code defines it', () => {
+    check('configuration.md', 'settings', renderConfigTable());
+  });
+
+  it('list every error code as the code defines it', () => {
+    check('errors.md', 'codes', renderErrorTable());
+  });
+});
