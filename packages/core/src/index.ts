@@ -5,6 +5,14 @@ export type { IssueSessionInput } from './session/issue.js';
 export type { IssuedTokens } from './session/mint-access-token.js';
 export type { RefreshSessionInput } from './session/refresh.js';
 export { createRevocationList, type RevocationList } from './session/revocation-list.js';
+export {
+  decodeRevocationNotices,
+  encodeRevocationNotices,
+  MAX_NOTICES_PER_MESSAGE,
+  REVOCATION_NOTICE_VERSION,
+  revocationChannel,
+  revokedSessionsKey,
+} from './session/revocation-notice.js';
 export type { CustomClaimsHook } from './session/session-context.js';
 export type { SessionEvent } from './session/session-event.js';
 export { createSessionManager, type SessionManager, type SessionManagerOptions } from './session/session-manager.js';
