@@ -56,8 +56,10 @@ export const errorCodes = {
     message: 'The refresh token was already used; the session has been revoked',
   },
   ERR_SESSION_REVOKED: { status: 401, message: 'The session has ended' },
+  ERR_FORBIDDEN: { status: 403, message: 'This requires the administrator role' },
   ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   ERR_SESSION_NOT_FOUND: { status: 404, message: 'No such session' },
+  ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
   ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
   ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   ERR_UNSUPPORTED_MEDIA_TYPE: {

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptPassword } from './password-policy.js';
+import { DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
 import type { UserRecord } from './user-record.js';
 import type { UserStore } from './user-store.js';
 import { normaliseUsername } from './username.js';
@@ -13,8 +14,6 @@ export interface RegisterDeps {
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
 }
-
-const ROLE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /**
  * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_PASSWORD` or
@@ -29,8 +28,8 @@ export async function registerUser(
 ): Promise<UserRecord> {
   const { username, key } = normaliseUsername(input.username);
   const password = acceptPassword(input.password);
-  const role = input.role ?? 'user';
-  if (!ROLE.test(role)) throw new TypeError(`role "${role}" must match ${ROLE}`);
+  const role = input.role ?? DEFAULT_ROLE;
+  if (!isValidRole(role)) throw new TypeError(`role "${role}" must match ${ROLE_PATTERN}`);
   // Registration reveals whether a name is taken anyway; checking first spares the hashing work.
   if ((await deps.users.findByUsernameKey(key)) !== null) throw new AuthError('ERR_USERNAME_TAKEN');
   const now = deps.clock.now();

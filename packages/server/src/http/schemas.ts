@@ -1,3 +1,5 @@
+import type { SessionRecord } from '@jwtgate/core';
+
 /** JSON schemas shared by routes; every route declares its body and responses. */
 
 declare module 'fastify' {
@@ -71,6 +73,29 @@ export const sessionSchema = {
     current: { type: 'boolean', description: 'Whether this is the session of the calling access token.' },
   },
 } as const;
+
+/** A list of sessions, as `/auth/sessions` and the administration API answer it. */
+export const sessionListSchema = {
+  type: 'object',
+  required: ['sessions'],
+  properties: { sessions: { type: 'array', items: sessionSchema } },
+} as const;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A session as the API shows it; `current` marks the caller's own. */
+export function toSessionView(session: SessionRecord, callerSessionId: string) {
+  return {
+    id: session.id,
+    device: session.device,
+    ip: session.ip,
+    userAgent: session.userAgent,
+    createdAt: iso(session.createdAt),
+    lastUsedAt: iso(session.lastUsedAt),
+    expiresAt: iso(session.expiresAt),
+    current: session.id === callerSessionId,
+  };
+}
 
 /** Session ids are 22 base64url characters. */
 export const sessionIdParamsSchema = {

@@ -2,9 +2,7 @@ import { AuthError } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { claimsOf } from '../plugins/auth-guard.js';
 import type { RouteDeps } from '../route-deps.js';
-import { errorResponses, sessionIdParamsSchema, sessionSchema } from '../schemas.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { errorResponses, sessionIdParamsSchema, sessionListSchema, toSessionView } from '../schemas.js';
 
 /** The caller's own sessions: list them, end one. */
 export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sessions }) => {
@@ -15,11 +13,7 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sessio
       schema: {
         summary: 'My active sessions',
         response: {
-          200: {
-            type: 'object',
-            required: ['sessions'],
-            properties: { sessions: { type: 'array', items: sessionSchema } },
-          },
+          200: sessionListSchema,
           ...errorResponses,
         },
       },
@@ -27,18 +21,7 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sessio
     async (request) => {
       const claims = claimsOf(request);
       const list = await sessions.list(claims.sub);
-      return {
-        sessions: list.map((s) => ({
-          id: s.id,
-          device: s.device,
-          ip: s.ip,
-          userAgent: s.userAgent,
-          createdAt: iso(s.createdAt),
-          lastUsedAt: iso(s.lastUsedAt),
-          expiresAt: iso(s.expiresAt),
-          current: s.id === claims.sid,
-        })),
-      };
+      return { sessions: list.map((s) => toSessionView(s, claims.sid)) };
     },
   );
 

@@ -1,0 +1,207 @@
+import {
+  ADMIN_ROLE,
+  AuthError,
+  changeUserAccess,
+  normaliseUsername,
+  ROLE_PATTERN,
+  toPublicUser,
+  type UserRecord,
+} from '@jwtgate/core';
+import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify';
+import { claimsOf } from '../plugins/auth-guard.js';
+import type { RouteDeps } from '../route-deps.js';
+import {
+  errorResponses,
+  publicUserSchema,
+  sessionIdParamsSchema,
+  sessionListSchema,
+  toSessionView,
+} from '../schemas.js';
+
+const adminUserSchema = {
+  type: 'object',
+  required: [...publicUserSchema.required, 'disabled', 'updatedAt'],
+  properties: {
+    ...publicUserSchema.properties,
+    disabled: { type: 'boolean' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const userIdParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+const revokedCount = { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } } as const;
+
+function adminView(user: UserRecord) {
+  return { ...toPublicUser(user), disabled: user.disabled, updatedAt: new Date(user.updatedAt).toISOString() };
+}
+
+/**
+ * The administration API: look a user up, list or end their sessions,
+ * disable them or change their role. Every route needs an access token whose
+ * user is, according to the database and not only the token, an enabled
+ * administrator, so a demoted admin's unexpired token opens nothing.
+ */
+export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
+  const { users, sessions } = deps;
+
+  const requireAdmin: onRequestAsyncHookHandler = async (request) => {
+    const caller = await users.findById(claimsOf(request).sub);
+    if (caller === null || caller.disabled || caller.role !== ADMIN_ROLE) {
+      throw new AuthError('ERR_FORBIDDEN', { reason: 'not-admin' });
+    }
+  };
+  // Both run before the body is even parsed, so a non-admin learns nothing from validation errors.
+  app.addHook('onRequest', app.requireAuth);
+  app.addHook('onRequest', requireAdmin);
+
+  async function existingUser(id: string): Promise<UserRecord> {
+    const user = await users.findById(id);
+    if (user === null) throw new AuthError('ERR_USER_NOT_FOUND');
+    return user;
+  }
+
+  app.get<{ Querystring: { username: string } }>(
+    '/admin/users',
+    {
+      schema: {
+        summary: 'Find a user by username (any spelling that normalises to it)',
+        querystring: {
+          type: 'object',
+          required: ['username'],
+          additionalProperties: false,
+          properties: { username: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+        response: {
+          200: { type: 'object', required: ['user'], properties: { user: adminUserSchema } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      let key: string;
+      try {
+        key = normaliseUsername(request.query.username).key;
+      } catch {
+        throw new AuthError('ERR_USER_NOT_FOUND');
+      }
+      const user = await users.findByUsernameKey(key);
+      if (user === null) throw new AuthError('ERR_USER_NOT_FOUND');
+      return { user: adminView(user) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/admin/users/:id',
+    {
+      schema: {
+        summary: 'One user',
+        params: userIdParams,
+        response: {
+          200: { type: 'object', required: ['user'], properties: { user: adminUserSchema } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({ user: adminView(await existingUser(request.params.id)) }),
+  );
+
+  app.patch<{ Params: { id: string }; Body: { disabled?: boolean; role?: string } }>(
+    '/admin/users/:id',
+    {
+      schema: {
+        summary: 'Disable or enable a user, or change their role; either ends all their sessions',
+        params: userIdParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            disabled: { type: 'boolean' },
+            role: { type: 'string', pattern: ROLE_PATTERN.source },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['user', 'revokedSessions'],
+            properties: { user: adminUserSchema, revokedSessions: { type: 'integer' } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, request.body);
+      request.log.info(
+        { adminId: claimsOf(request).sub, userId: user.id, changes: request.body, revokedSessions },
+        'user access changed by an administrator',
+      );
+      return { user: adminView(user), revokedSessions };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/admin/users/:id/sessions',
+    {
+      schema: {
+        summary: "A user's active sessions",
+        params: userIdParams,
+        response: {
+          200: sessionListSchema,
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const user = await existingUser(request.params.id);
+      const callerSession = claimsOf(request).sid;
+      return { sessions: (await sessions.list(user.id)).map((s) => toSessionView(s, callerSession)) };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/admin/users/:id/sessions',
+    {
+      schema: {
+        summary: 'Force a user out: end all their sessions',
+        params: userIdParams,
+        response: { 200: revokedCount, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const user = await existingUser(request.params.id);
+      const revoked = await sessions.revokeAll(user.id, { reason: 'admin' });
+      request.log.info(
+        { adminId: claimsOf(request).sub, userId: user.id, revoked },
+        'user forced out by an administrator',
+      );
+      return { revoked };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/admin/sessions/:id',
+    {
+      schema: {
+        summary: "End any user's session",
+        params: sessionIdParamsSchema,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      if (!(await sessions.revoke(request.params.id, { reason: 'admin' })))
+        throw new AuthError('ERR_SESSION_NOT_FOUND');
+      request.log.info(
+        { adminId: claimsOf(request).sub, sessionId: request.params.id },
+        'session ended by an administrator',
+      );
+      return reply.code(204).send();
+    },
+  );
+};
