@@ -24,6 +24,14 @@ export {
   type SessionRecord,
 } from './session/session-record.js';
 export type { SessionRotation, SessionStore } from './session/session-store.js';
+export type { AttemptCount, AttemptStore } from './throttle/attempt-store.js';
+export {
+  createLoginThrottle,
+  type LoginAttempt,
+  type LoginThrottle,
+  type LoginThrottlePolicy,
+} from './throttle/login-throttle.js';
+export { createMemoryAttemptStore } from './throttle/memory-attempt-store.js';
 export { type AccessTokenVerifierOptions, createAccessTokenVerifier } from './token/access-token-verifier.js';
 export { isSupportedAlgorithm, type JwsAlgorithm, supportedAlgorithms } from './token/algorithms.js';
 export { type AccessTokenClaims, accessTokenType, reservedClaims } from './token/claims.js';

@@ -66,6 +66,7 @@ export const errorCodes = {
     status: 415,
     message: 'The request body must be application/json',
   },
+  ERR_RATE_LIMITED: { status: 429, message: 'Too many failed attempts; retry later' },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
   ERR_STORE_UNAVAILABLE: {
     status: 503,

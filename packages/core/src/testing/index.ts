@@ -1,3 +1,4 @@
+export { runAttemptStoreSuite } from './attempt-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';
 export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
 export { runUserStoreSuite } from './user-store-suite.js';

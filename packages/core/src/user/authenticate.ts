@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
+import type { LoginThrottle } from '../throttle/login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { PASSWORD_MAX_LENGTH } from './password-policy.js';
 import type { UserRecord } from './user-record.js';
@@ -11,6 +12,8 @@ export interface AuthenticateDeps {
   readonly users: UserStore;
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
+  /** Limits failed attempts; none when absent. */
+  readonly throttle?: LoginThrottle;
 }
 
 /**
@@ -24,25 +27,32 @@ export interface AuthenticateDeps {
  */
 export async function authenticateUser(
   deps: AuthenticateDeps,
-  input: { readonly username: string; readonly password: string },
+  input: { readonly username: string; readonly password: string; readonly ip?: string | null },
 ): Promise<UserRecord> {
-  if (typeof input.password !== 'string' || input.password.length > PASSWORD_MAX_LENGTH * 4) {
-    // Refused before hashing so nobody can make the server hash megabytes; this says nothing about the user.
-    throw new AuthError('ERR_INVALID_CREDENTIALS', { reason: 'password-too-long' });
-  }
   let key: string | null;
   try {
     key = normaliseUsername(input.username).key;
   } catch {
     key = null;
   }
+  const attempt = { account: key ?? String(input.username), ip: input.ip ?? null };
+  // Throttled before any hashing, and alike for unknown and existing names.
+  await deps.throttle?.check(attempt);
+  const failed = async (reason: string): Promise<never> => {
+    await deps.throttle?.fail(attempt);
+    throw new AuthError('ERR_INVALID_CREDENTIALS', { reason });
+  };
+  if (typeof input.password !== 'string' || input.password.length > PASSWORD_MAX_LENGTH * 4) {
+    // Refused before hashing so nobody can make the server hash megabytes; this says nothing about the user.
+    return failed('password-too-long');
+  }
   const user = key === null ? null : await deps.users.findByUsernameKey(key);
   const password = input.password.normalize('NFKC');
   const matches = await deps.hasher.verify(user?.passwordHash ?? deps.hasher.dummyHash, password);
   if (user === null || !matches || user.disabled) {
-    const reason = user === null ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled';
-    throw new AuthError('ERR_INVALID_CREDENTIALS', { reason });
+    return failed(user === null ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled');
   }
+  await deps.throttle?.succeed(attempt);
   if (deps.hasher.needsRehash(user.passwordHash)) {
     try {
       const passwordHash = await deps.hasher.hash(password);

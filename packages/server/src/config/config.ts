@@ -27,6 +27,11 @@ export interface JwtgateConfig {
     readonly audience: readonly string[];
     readonly clockLeeway: number;
   };
+  readonly login: {
+    readonly maxFailures: number;
+    readonly maxFailuresPerIp: number;
+    readonly failureWindow: number;
+  };
   readonly server: {
     readonly bodyLimit: number;
     readonly trustProxy: readonly string[];

@@ -302,6 +302,11 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       audience: auth.Audience as string[],
       clockLeeway: auth.ClockLeeway as number,
     },
+    login: {
+      maxFailures: (raw.Login as Settings).MaxFailures as number,
+      maxFailuresPerIp: (raw.Login as Settings).MaxFailuresPerIp as number,
+      failureWindow: (raw.Login as Settings).FailureWindow as number,
+    },
     server: {
       bodyLimit: server.BodyLimit as number,
       trustProxy: server.TrustProxy as string[],

@@ -167,6 +167,32 @@ export const configSpec = {
       description: 'Clock skew tolerated on `exp`, `nbf` and `iat`.',
     },
   },
+  Login: {
+    MaxFailures: {
+      kind: 'integer',
+      default: 10,
+      min: 0,
+      max: 10_000,
+      description:
+        'Failed logins allowed for one username from one IP address per window; then 429 `ERR_RATE_LIMITED` until the window ends. 0 switches this limit off.',
+    },
+    MaxFailuresPerIp: {
+      kind: 'integer',
+      default: 100,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'Failed logins allowed from one IP address, whatever the usernames, per window (password spraying). 0 switches this limit off.',
+    },
+    FailureWindow: {
+      kind: 'integer',
+      default: 900,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description: 'The window failed logins are counted in, from the first failure.',
+    },
+  },
   Server: {
     BodyLimit: {
       kind: 'integer',

@@ -73,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     users: options.users,
     hasher: options.hasher,
     clock: options.clock,
+    throttle: options.throttle,
   };
   await app.register(healthRoutes, { readiness: options.readiness });
   await app.register(authRoutes, deps);

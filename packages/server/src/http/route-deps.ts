@@ -1,4 +1,4 @@
-import type { Clock, PasswordHasher, SessionManager, UserStore } from '@jwtgate/core';
+import type { Clock, LoginThrottle, PasswordHasher, SessionManager, UserStore } from '@jwtgate/core';
 import type { FastifyRequest } from 'fastify';
 
 /** What the route plugins need; assembled by `buildApp`. */
@@ -7,6 +7,7 @@ export interface RouteDeps {
   readonly users: UserStore;
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
+  readonly throttle: LoginThrottle;
 }
 
 const USER_AGENT_MAX = 512;

@@ -2,6 +2,8 @@ import {
   AuthError,
   type Clock,
   type CustomClaimsHook,
+  createLoginThrottle,
+  createMemoryAttemptStore,
   createSecretJwtKey,
   createSessionManager,
   type SessionEvent,
@@ -110,11 +112,22 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throw error;
   }
 
+  const throttle = createLoginThrottle({
+    store: createMemoryAttemptStore(),
+    clock,
+    policy: {
+      maxFailuresPerAccountAndIp: config.login.maxFailures,
+      maxFailuresPerIp: config.login.maxFailuresPerIp,
+      windowSec: config.login.failureWindow,
+    },
+  });
+
   const app = await buildApp({
     sessions,
     users,
     hasher,
     clock,
+    throttle,
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,

@@ -88,8 +88,9 @@ export const authRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       },
     },
     async (request) => {
-      const user = await authenticateUser(deps, request.body);
-      const tokens = await sessions.issue({ user, device: request.body.device ?? null, ...clientInfo(request) });
+      const client = clientInfo(request);
+      const user = await authenticateUser(deps, { ...request.body, ip: client.ip });
+      const tokens = await sessions.issue({ user, device: request.body.device ?? null, ...client });
       return tokenBody(tokens);
     },
   );

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+function login(t: TestServer, username: string, password: string, remoteAddress = '198.51.100.1') {
+  return t.server.app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    remoteAddress,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ username, password }),
+  });
+}
+
+describe('failed-login throttling', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      env: {
+        JWTGATE_LOGIN_MAX_FAILURES: '3',
+        JWTGATE_LOGIN_MAX_FAILURES_PER_IP: '8',
+        JWTGATE_LOGIN_FAILURE_WINDOW: '600',
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('refuses even the right password with 429 after too many failures for that account from that address', async () => {
+    const { username, password } = await t.signUp();
+    for (let i = 0; i < 3; i++) expect((await login(t, username, 'wrong password')).statusCode).toBe(401);
+    const blocked = await login(t, username, password);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().error.code).toBe('ERR_RATE_LIMITED');
+    const retryAfter = Number(blocked.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+    expect(JSON.stringify(blocked.json())).not.toContain(username);
+  });
+
+  it('does not let one address lock the account out for the others', async () => {
+    const { username, password } = await t.signUp();
+    for (let i = 0; i < 4; i++) await login(t, username, 'wrong password', '198.51.100.2');
+    expect((await login(t, username, password, '198.51.100.2')).statusCode).toBe(429);
+    expect((await login(t, username, password, '203.0.113.9')).statusCode).toBe(200);
+  });
+
+  it('treats unknown usernames exactly like existing ones', async () => {
+    const address = '198.51.100.3';
+    for (let i = 0; i < 3; i++)
+      expect((await login(t, 'nobody-by-this-name', 'whatever pw', address)).statusCode).toBe(401);
+    const blocked = await login(t, 'nobody-by-this-name', 'whatever pw', address);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().error.code).toBe('ERR_RATE_LIMITED');
+  });
+
+  it('counts every spelling of a username as one account', async () => {
+    const { username, password } = await t.signUp({ username: 'Renée' });
+    const address = '198.51.100.4';
+    for (const spelling of ['renée', 'RENÉE', 'Ｒenée']) await login(t, spelling, 'wrong password', address);
+    expect((await login(t, username, password, address)).statusCode).toBe(429);
+  });
+
+  it('stops password spraying from one address across many usernames', async () => {
+    const address = '198.51.100.5';
+    const victim = await t.signUp();
+    for (let i = 0; i < 8; i++) await login(t, `sprayed-${i}`, 'Summer2026!', address);
+    const blocked = await login(t, victim.username, victim.password, address);
+    expect(blocked.statusCode).toBe(429);
+  });
+
+  it('forgets an account’s failures after a successful login', async () => {
+    const { username, password } = await t.signUp();
+    const address = '198.51.100.6';
+    for (let i = 0; i < 2; i++) await login(t, username, 'wrong password', address);
+    expect((await login(t, username, password, address)).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await login(t, username, 'wrong password', address)).statusCode).toBe(401);
+    expect((await login(t, username, password, address)).statusCode).toBe(200);
+  });
+
+  it('lets the account try again once the window has passed', async () => {
+    const { username, password } = await t.signUp();
+    const address = '198.51.100.7';
+    for (let i = 0; i < 3; i++) await login(t, username, 'wrong password', address);
+    expect((await login(t, username, password, address)).statusCode).toBe(429);
+    t.clock.advance(600_000);
+    expect((await login(t, username, password, address)).statusCode).toBe(200);
+  });
+});
+
+describe('failed-login throttling switched off', () => {
+  it('never answers 429 when both limits are 0', async () => {
+    const t = await startTestServer({
+      env: { JWTGATE_LOGIN_MAX_FAILURES: '0', JWTGATE_LOGIN_MAX_FAILURES_PER_IP: '0' },
+    });
+    try {
+      const { username, password } = await t.signUp();
+      for (let i = 0; i < 15; i++) await login(t, username, 'wrong password');
+      expect((await login(t, username, password)).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
