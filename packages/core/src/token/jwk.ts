@@ -100,9 +100,6 @@ export interface ImportJwkOptions {
   notAfter?: number;
 }
 
-/** Curves that fix the algorithm, so a JWK without `alg` on them is not ambiguous. */
-const ALGORITHM_OF_CURVE: Readonly<Record<string, AsymmetricAlgorithm>> = { 'P-256': 'ES256', Ed25519: 'EdDSA' };
-
 /**
  * Imports an RSA, EC or OKP (Ed25519) JWK as a key bound to one algorithm.
  * Refuses symmetric (`kty: "oct"`) JWKs: an HMAC secret comes from
@@ -146,27 +143,24 @@ export function importJwk(input: unknown, options: ImportJwkOptions = {}): JwtKe
     // Node's messages can quote key material; this one names only what failed.
     throw new TypeError(`the ${jwk.kty} JWK is not a valid ${use === 'sign' ? 'private' : 'public'} key`);
   }
+  // Without an alg, the key type decides where it fits only one algorithm (P-256, Ed25519).
   return createAsymmetricJwtKey({
     key,
-    alg,
+    ...(alg === undefined ? {} : { alg }),
     ...(kid === undefined ? {} : { kid }),
     ...(options.notAfter === undefined ? {} : { notAfter: options.notAfter }),
   });
 }
 
-function chooseAlgorithm(jwk: Record<string, unknown>, wanted: AsymmetricAlgorithm | undefined): AsymmetricAlgorithm {
+function chooseAlgorithm(
+  jwk: Record<string, unknown>,
+  wanted: AsymmetricAlgorithm | undefined,
+): AsymmetricAlgorithm | undefined {
   const named = jwk.alg;
-  if (named !== undefined) {
-    if (!isSupportedAlgorithm(named) || isHmacAlgorithm(named)) {
-      throw new TypeError(`the JWK names the unsupported algorithm ${JSON.stringify(named)}`);
-    }
-    if (wanted !== undefined && wanted !== named) {
-      throw new TypeError(`the JWK is for ${named}, not ${wanted}`);
-    }
-    return named;
+  if (named === undefined) return wanted;
+  if (!isSupportedAlgorithm(named) || isHmacAlgorithm(named)) {
+    throw new TypeError(`the JWK names the unsupported algorithm ${JSON.stringify(named)}`);
   }
-  if (wanted !== undefined) return wanted;
-  const byCurve = typeof jwk.crv === 'string' ? ALGORITHM_OF_CURVE[jwk.crv] : undefined;
-  if (byCurve === undefined) throw new TypeError(`the ${String(jwk.kty)} JWK names no alg; say which one it is for`);
-  return byCurve;
+  if (wanted !== undefined && wanted !== named) throw new TypeError(`the JWK is for ${named}, not ${wanted}`);
+  return named;
 }

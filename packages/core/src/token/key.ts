@@ -68,7 +68,12 @@ export interface AsymmetricJwtKeyOptions {
    * `KeyObject`, or PEM text (PKCS#8, PKCS#1, SEC1 or SPKI). For JWKs use `importJwk`.
    */
   key: KeyObject | string;
-  alg: AsymmetricAlgorithm;
+  /**
+   * The algorithm the key is bound to. May be left out for P-256 (ES256) and
+   * Ed25519 (EdDSA) keys, which fit one algorithm only; an RSA key fits RS256
+   * and PS256, so it needs one.
+   */
+  alg?: AsymmetricAlgorithm;
   /** Defaults to the key's RFC 7638 thumbprint, which every party computes alike. */
   kid?: string;
   notAfter?: number;
@@ -82,14 +87,24 @@ export interface AsymmetricJwtKeyOptions {
  * const key = createAsymmetricJwtKey({ key: readFileSync('signing-key.pem', 'utf8'), alg: 'ES256' });
  */
 export function createAsymmetricJwtKey(options: AsymmetricJwtKeyOptions): JwtKey {
-  const { alg } = options;
+  const key = typeof options.key === 'string' ? parsePem(options.key) : options.key;
+  const alg = options.alg ?? inferAlgorithm(key);
   if (!isSupportedAlgorithm(alg) || isHmacAlgorithm(alg)) {
     throw new TypeError(`an asymmetric key needs RS256, PS256, ES256 or EdDSA, got ${String(alg)}`);
   }
-  const key = typeof options.key === 'string' ? parsePem(options.key) : options.key;
   getAlgorithm(alg).assertKey(key, 'verify');
   const kid = options.kid ?? jwkThumbprint(key);
   return freezeKey({ kid, alg, key, notAfter: options.notAfter });
+}
+
+/** The one algorithm a key fits, for the key types that fit only one. */
+function inferAlgorithm(key: KeyObject): AsymmetricAlgorithm {
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') {
+    throw new TypeError('an RSA key fits both RS256 and PS256: say which algorithm it is for');
+  }
+  throw new TypeError(`no supported algorithm fits a ${key.asymmetricKeyType ?? key.type} key`);
 }
 
 function parsePem(text: string): KeyObject {

@@ -6,6 +6,7 @@ import { validationPlugin } from './plugins/validation.js';
 import type { RouteDeps } from './route-deps.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
 
@@ -19,6 +20,8 @@ export interface AppOptions extends RouteDeps {
   /** Throws when a store is unreachable. */
   readonly readiness: () => Promise<void>;
   readonly logger: FastifyServerOptions['logger'];
+  /** Serve the public keys at `/.well-known/jwks.json`. */
+  readonly jwks?: Omit<JwksRouteOptions, 'clock'>;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -77,5 +80,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes, deps);
   await app.register(meRoutes, deps);
   await app.register(sessionRoutes, deps);
+  if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
   return app;
 }
