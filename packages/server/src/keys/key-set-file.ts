@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   type AsymmetricAlgorithm,
   assertKeyId,
@@ -186,6 +187,7 @@ export function readKeySetFile(path: string): KeySet | null {
  */
 export function writeKeySetFile(path: string, set: KeySet): void {
   parseKeySet(set);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     writeFileSync(temporary, `${JSON.stringify(set, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
