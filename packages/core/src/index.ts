@@ -52,6 +52,7 @@ export {
   createSecretJwtKey,
   type JwtKey,
   jwkThumbprint,
+  publicKeyOf,
   type SecretJwtKeyOptions,
 } from './token/key.js';
 export { createKeyRing, type KeyRing, type KeyRingOptions } from './token/key-ring.js';

@@ -169,7 +169,13 @@ export function isSupportedAlgorithm(value: unknown): value is JwsAlgorithm {
   return typeof value === 'string' && Object.hasOwn(implementations, value);
 }
 
-/** Whether `alg` is one of the HMAC algorithms, whose keys are shared secrets. */
+/**
+ * Whether `alg` is one of the HMAC algorithms, whose keys are shared secrets.
+ *
+ * @example
+ * isHmacAlgorithm('HS256'); // true
+ * isHmacAlgorithm('ES256'); // false
+ */
 export function isHmacAlgorithm(alg: JwsAlgorithm): alg is HmacAlgorithm {
   return alg === 'HS256' || alg === 'HS384' || alg === 'HS512';
 }

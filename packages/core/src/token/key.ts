@@ -161,7 +161,12 @@ export function jwkThumbprint(key: KeyObject): string {
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
-/** The public half of an asymmetric key (itself, when it is public already). */
+/**
+ * The public half of an asymmetric key (itself, when it is public already).
+ *
+ * @example
+ * publicKeyOf(privateKey).export({ format: 'jwk' }); // { kty: 'EC', crv: 'P-256', x, y }
+ */
 export function publicKeyOf(key: KeyObject): KeyObject {
   return key.type === 'public' ? key : createPublicKey(key);
 }

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import {
   type AsymmetricAlgorithm,
   AuthError,
@@ -15,6 +15,7 @@ import {
   type JwsAlgorithm,
   type JwtKey,
   type PublicJwk,
+  publicKeyOf,
   systemClock,
 } from '@jwtgate/core';
 import type { AuthClaims, VerifiedClaims } from './claims.js';
@@ -143,32 +144,22 @@ function secretKeys(inputs: readonly SecretInput[], algorithms: readonly JwsAlgo
 
 function publicKeys(inputs: readonly PublicKeyInput[], algorithms: readonly JwsAlgorithm[]): JwtKey[] {
   return inputs.map((input, index) => {
+    const binding = {
+      ...(input.alg === undefined ? {} : { alg: input.alg as AsymmetricAlgorithm }),
+      ...(input.kid === undefined ? {} : { kid: input.kid }),
+    };
     let key: JwtKey;
     try {
-      if ('key' in input && typeof input.key === 'object' && input.key !== null && 'type' in input.key) {
-        const object = input.key as KeyObject;
-        key = createAsymmetricJwtKey({
-          key: object.type === 'private' ? createPublicKey(object) : object,
-          ...('alg' in input && input.alg !== undefined ? { alg: input.alg as AsymmetricAlgorithm } : {}),
-          ...(input.kid === undefined ? {} : { kid: input.kid }),
-        });
-      } else if (typeof input.key === 'string') {
-        key = createAsymmetricJwtKey({
-          key: input.key,
-          ...('alg' in input && input.alg !== undefined ? { alg: input.alg as AsymmetricAlgorithm } : {}),
-          ...(input.kid === undefined ? {} : { kid: input.kid }),
-        });
+      if (typeof input.key === 'string') {
+        key = createAsymmetricJwtKey({ key: input.key, ...binding });
+      } else if (input.key instanceof KeyObject) {
+        // Only the public half is kept: a verifier has no use for a private key.
+        key = createAsymmetricJwtKey({ key: publicKeyOf(input.key), ...binding });
       } else {
-        key = importJwk(input.key, {
-          ...('alg' in input && input.alg !== undefined ? { alg: input.alg as AsymmetricAlgorithm } : {}),
-          ...(input.kid === undefined ? {} : { kid: input.kid }),
-        });
+        key = importJwk(input.key, binding);
       }
     } catch (error) {
       throw new TypeError(`publicKeys[${index}]: ${(error as Error).message}`);
-    }
-    if (isHmacAlgorithm(key.alg) || key.key.type === 'secret') {
-      throw new TypeError(`publicKeys[${index}] is a secret; pass shared secrets in \`secret\``);
     }
     if (!algorithms.includes(key.alg)) throw new TypeError(`publicKeys[${index}]: ${key.alg} is not in \`algorithms\``);
     return key;

@@ -24,6 +24,10 @@ const MIN_SECRET_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 4
 /**
  * The algorithm previous secrets verify with: the one the current secret
  * signs with, or HS256 (go-zero's, and the default) once a key file signs.
+ *
+ * @example
+ * previousSecretAlgorithm('HS512'); // 'HS512'
+ * previousSecretAlgorithm('ES256'); // 'HS256'
  */
 export function previousSecretAlgorithm(accessAlgorithm: JwsAlgorithm | undefined): HmacAlgorithm {
   return accessAlgorithm !== undefined && isHmacAlgorithm(accessAlgorithm) ? accessAlgorithm : 'HS256';

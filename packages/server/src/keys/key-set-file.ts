@@ -47,7 +47,13 @@ export const KEY_SET_FORMAT = 'jwtgate-keys/1';
 const STATUSES: readonly KeyStatus[] = ['next', 'current', 'previous'];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'];
 
-/** Whether parsed JSON is meant as a key set (rather than a single JWK). */
+/**
+ * Whether parsed JSON is meant as a key set (rather than a single JWK).
+ *
+ * @example
+ * looksLikeKeySet({ format: 'jwtgate-keys/1', keys: [] }); // true
+ * looksLikeKeySet({ kty: 'EC' });                         // false
+ */
 export function looksLikeKeySet(value: unknown): boolean {
   return value !== null && typeof value === 'object' && ('format' in value || 'keys' in value);
 }
@@ -144,7 +150,12 @@ function wrap<T>(where: string, run: () => T): T {
   }
 }
 
-/** The public half of a JWK: what a `previous` entry keeps once its key stops signing. */
+/**
+ * The public half of a JWK: what a `previous` entry keeps once its key stops signing.
+ *
+ * @example
+ * withoutPrivateMembers({ kty: 'OKP', crv: 'Ed25519', x: '…', d: '…' }); // { kty: 'OKP', crv: 'Ed25519', x: '…' }
+ */
 export function withoutPrivateMembers(jwk: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...jwk };
   for (const member of PRIVATE_MEMBERS) delete copy[member];
