@@ -164,6 +164,23 @@ describe('asymmetric algorithms', () => {
     });
   });
 
+  describe('key ids that are not labels', () => {
+    it.each([
+      ['path traversal', '../../../../etc/passwd'],
+      ['a Windows path', '..\\..\\keys\\signing.pem'],
+      ['SQL injection', "' UNION SELECT secret FROM keys --"],
+      ['header injection', 'es256-1\r\nX-Injected: yes'],
+      ['a NUL byte', 'es256-1\u0000'],
+      ['a template probe', '{{7*7}}'],
+    ])('refuses a genuinely signed token whose kid is %s, without echoing it', (_, kid) => {
+      const { signingKey, verifier } = setup('ES256', 'es256-1');
+      const token = createJwtSigner({ key: { ...signingKey, kid } as JwtKey, typ: 'at+jwt' }).sign(claims());
+      const error = refusalOf(() => verifier.verify(token));
+      expect(error.reason).toBe('kid');
+      expect(error.message).not.toContain(kid);
+    });
+  });
+
   describe('ES256 signatures (CVE-2022-21449 and friends)', () => {
     const { signer, verifier } = setup('ES256');
     const token = signer.sign(claims());
