@@ -148,7 +148,7 @@ describeWithService('redis')('the revocation feed, against the real Redis', () =
     }
     const sid = uniqueName('sid');
     await revoke(sid);
-    await expect.poll(() => revocations.has(sid)).toBe(true);
+    await expect.poll(() => revocations.has(sid), { timeout: 5_000 }).toBe(true);
     expect(errors.map((e) => e.message)).toEqual(Array(3).fill(`ignored a malformed message on ${prefix}revocations`));
   });
 
