@@ -1,5 +1,6 @@
 export { type Clock, createManualClock, systemClock } from './clock.js';
 export { AuthError, type AuthErrorOptions, isAuthError } from './errors/auth-error.js';
+export { bearerChallenge } from './errors/bearer-challenge.js';
 export { type ErrorCode, type ErrorCodeSpec, errorCodes, isErrorCode } from './errors/codes.js';
 export type { IssueSessionInput } from './session/issue.js';
 export type { IssuedTokens } from './session/mint-access-token.js';
@@ -33,9 +34,36 @@ export {
 } from './throttle/login-throttle.js';
 export { createMemoryAttemptStore } from './throttle/memory-attempt-store.js';
 export { type AccessTokenVerifierOptions, createAccessTokenVerifier } from './token/access-token-verifier.js';
-export { isSupportedAlgorithm, type JwsAlgorithm, supportedAlgorithms } from './token/algorithms.js';
+export {
+  type AsymmetricAlgorithm,
+  type HmacAlgorithm,
+  isHmacAlgorithm,
+  isSupportedAlgorithm,
+  type JwsAlgorithm,
+  MIN_RSA_MODULUS_BITS,
+  supportedAlgorithms,
+} from './token/algorithms.js';
 export { type AccessTokenClaims, accessTokenType, reservedClaims } from './token/claims.js';
-export { assertKeyId, createSecretJwtKey, type JwtKey, type SecretJwtKeyOptions } from './token/key.js';
+export { generateJwtKey } from './token/generate-key.js';
+export {
+  exportPublicJwk,
+  type ImportJwkOptions,
+  importJwk,
+  type PublicJwk,
+  type PublicJwkSet,
+  toPublicJwkSet,
+} from './token/jwk.js';
+export {
+  type AsymmetricJwtKeyOptions,
+  assertKeyId,
+  createAsymmetricJwtKey,
+  createSecretJwtKey,
+  type JwtKey,
+  jwkThumbprint,
+  publicKeyOf,
+  type SecretJwtKeyOptions,
+} from './token/key.js';
+export { createKeyRing, type KeyRing, type KeyRingOptions } from './token/key-ring.js';
 export {
   createRefreshTokenCodec,
   isSessionId,

@@ -72,6 +72,10 @@ export const errorCodes = {
     status: 503,
     message: 'A storage backend is unavailable; retry later',
   },
+  ERR_KEYS_UNAVAILABLE: {
+    status: 503,
+    message: 'The keys that verify access tokens cannot be fetched right now; retry later',
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 /** The union of every public error code. */

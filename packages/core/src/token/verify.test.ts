@@ -4,7 +4,7 @@ import { createManualClock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { createAccessTokenVerifier } from './access-token-verifier.js';
-import type { JwsAlgorithm } from './algorithms.js';
+import type { HmacAlgorithm, JwsAlgorithm } from './algorithms.js';
 import { createSecretJwtKey, type JwtKey } from './key.js';
 import { createRefreshTokenCodec, newSessionId } from './refresh-token.js';
 import { createJwtSigner } from './sign.js';
@@ -17,7 +17,7 @@ const SECRET = 'verifier-test-secret-0123456789abcdef';
 const OTHER_SECRET = 'another-secret-for-tests-0123456789ab';
 const SECRET_512 = 'a-sixty-four-byte-secret-for-hs512-keys-0123456789abcdefghijklmn';
 
-const HASHES: Record<JwsAlgorithm, 'sha256' | 'sha384' | 'sha512'> = {
+const HASHES: Record<HmacAlgorithm, 'sha256' | 'sha384' | 'sha512'> = {
   HS256: 'sha256',
   HS384: 'sha384',
   HS512: 'sha512',
@@ -29,12 +29,12 @@ function encode(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-function mac(signingInput: string, secret: string, alg: JwsAlgorithm = 'HS256'): string {
+function mac(signingInput: string, secret: string, alg: HmacAlgorithm = 'HS256'): string {
   return createHmac(HASHES[alg], secret).update(signingInput).digest('base64url');
 }
 
 /** Joins already-encoded segments and signs them as they are, so tests can sign malformed parts. */
-function signSegments(header: string, payload: string, secret = SECRET, alg: JwsAlgorithm = 'HS256'): string {
+function signSegments(header: string, payload: string, secret = SECRET, alg: HmacAlgorithm = 'HS256'): string {
   const signingInput = `${header}.${payload}`;
   return `${signingInput}.${mac(signingInput, secret, alg)}`;
 }
@@ -44,7 +44,7 @@ function forge(
   header: Readonly<Record<string, unknown>>,
   payload: unknown,
   secret = SECRET,
-  alg: JwsAlgorithm = 'HS256',
+  alg: HmacAlgorithm = 'HS256',
 ): string {
   return signSegments(encode(header), encode(payload), secret, alg);
 }

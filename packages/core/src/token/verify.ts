@@ -150,13 +150,19 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
       const signature = token.slice(secondDot + 1);
       if (!BASE64URL.test(signature)) throw invalid('signature-encoding');
       let verifiedBy: JwtKey | undefined;
+      let retired = false;
       for (const candidate of parsed.candidates) {
+        // A key rotated out stops vouching for anything once its tokens can all have expired.
+        if (candidate.notAfter !== undefined && clock.now() > candidate.notAfter) {
+          retired = true;
+          continue;
+        }
         if (getAlgorithm(candidate.alg).verify(signingInput, signature, candidate.key)) {
           verifiedBy = candidate;
           break;
         }
       }
-      if (verifiedBy === undefined) throw invalid('signature');
+      if (verifiedBy === undefined) throw invalid(retired ? 'key-retired' : 'signature');
       if (cached === undefined && headerCache.size < HEADER_CACHE_LIMIT) {
         headerCache.set(headerSegment, parsed);
       }

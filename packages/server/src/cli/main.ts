@@ -2,8 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isAuthError } from '@jwtgate/core';
+import type { JwtgateConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
+import { loadKeyRing } from '../keys/load-key-ring.js';
+import { KeysCommandError, keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { startCommand } from './start.js';
 import { userAddCommand } from './user-add.js';
@@ -16,7 +19,17 @@ Commands:
   user add <username>           Create a user
       --role <role>             Role of the new user (default: user; e.g. admin)
       --password-stdin          Read the password from standard input
-  config check                  Validate the configuration and exit
+  config check                  Validate the configuration and its key files, and exit
+  keys generate                 Add a key to the key set (Auth.KeyFile or --file): the
+                                first one signs, later ones wait as "next" (published)
+      --alg <alg>               ES256 (default), EdDSA, RS256, PS256; or HS256/HS384/HS512
+                                to print a new secret for the environment
+      --kid <id>                Key id (default: <alg>-<yyyymmdd>-<random>)
+  keys rotate                   The next key (or a new one) starts signing; the signing
+                                key keeps verifying until its tokens have expired
+  keys list                     The keys the server runs with (or those of --file)
+      --file <path>             Key set file (default: Auth.KeyFile)
+      --json                    Machine-readable output
 
 Options:
   --config <path>               YAML configuration file (or JWTGATE_CONFIG)
@@ -32,6 +45,10 @@ async function main(argv: readonly string[]): Promise<void> {
       config: { type: 'string' },
       role: { type: 'string', default: 'user' },
       'password-stdin': { type: 'boolean', default: false },
+      file: { type: 'string' },
+      alg: { type: 'string' },
+      kid: { type: 'string' },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -46,7 +63,11 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const [command = 'start', sub, ...rest] = positionals;
-  const config = () => loadConfig(values.config === undefined ? {} : { configPath: values.config });
+  let loaded: JwtgateConfig | undefined;
+  const config = () => {
+    loaded ??= loadConfig(values.config === undefined ? {} : { configPath: values.config });
+    return loaded;
+  };
   switch (command) {
     case 'start':
       return startCommand(config());
@@ -60,11 +81,27 @@ async function main(argv: readonly string[]): Promise<void> {
         role: values.role,
         passwordFromStdin: values['password-stdin'],
       });
-    case 'config':
+    case 'config': {
       if (sub !== 'check') throw new UsageError('usage: jwtgate config check');
-      config();
+      // The key files are part of the configuration: reading them is part of the check.
+      loadKeyRing(config(), Date.now());
       process.stdout.write('configuration is valid\n');
       return;
+    }
+    case 'keys':
+      if (sub !== 'generate' && sub !== 'rotate' && sub !== 'list') {
+        throw new UsageError('usage: jwtgate keys generate | rotate | list [--file <path>] [--alg <alg>] [--json]');
+      }
+      return keysCommand(sub, {
+        config,
+        file: values.file,
+        alg: values.alg,
+        kid: values.kid,
+        json: values.json,
+        now: Date.now(),
+        out: (text) => process.stdout.write(text),
+        warn: (text) => process.stderr.write(text),
+      });
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
@@ -80,6 +117,10 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`jwtgate: ${error.message}\n`);
     process.exit(64);
+  }
+  if (error instanceof KeysCommandError) {
+    process.stderr.write(`jwtgate: ${error.message}\n`);
+    process.exit(1);
   }
   if (isAuthError(error)) {
     process.stderr.write(`jwtgate: ${error.code}: ${error.message}\n`);

@@ -13,9 +13,17 @@ export interface JwtgateConfig {
     readonly timeoutMs: number;
   };
   readonly auth: {
-    readonly accessSecret: string;
-    readonly accessAlgorithm: JwsAlgorithm;
+    /** Signs when there is no `keyFile` (generated in development mode); `undefined` when a key file signs. */
+    readonly accessSecret: string | undefined;
+    /** `undefined` only with a `keyFile`, whose key then decides. */
+    readonly accessAlgorithm: JwsAlgorithm | undefined;
     readonly accessKeyId: string | undefined;
+    /** Secrets rotated out, still verifying. */
+    readonly previousAccessSecrets: readonly string[];
+    /** Absolute path of the signing key (PEM, JWK or key set), or `undefined` to sign with `accessSecret`. */
+    readonly keyFile: string | undefined;
+    /** Absolute paths of keys rotated out, still verifying. */
+    readonly previousKeyFiles: readonly string[];
     readonly accessExpire: number;
     readonly refreshAfter: number;
     readonly refreshSecret: string;
@@ -31,6 +39,10 @@ export interface JwtgateConfig {
     readonly maxFailures: number;
     readonly maxFailuresPerIp: number;
     readonly failureWindow: number;
+  };
+  readonly jwks: {
+    /** `Cache-Control: max-age` of the JWKS, in seconds. */
+    readonly maxAge: number;
   };
   readonly server: {
     readonly bodyLimit: number;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { JwsAlgorithm } from '@jwtgate/core';
+import { type HmacAlgorithm, isHmacAlgorithm, type JwsAlgorithm } from '@jwtgate/core';
 import { type Document, isPair, isScalar, parseDocument, visit } from 'yaml';
 import type { JwtgateConfig } from './config.js';
 import { ConfigError } from './config-error.js';
@@ -20,6 +20,18 @@ type Settings = Record<string, unknown>;
 
 /** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
 const MIN_SECRET_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+/**
+ * The algorithm previous secrets verify with: the one the current secret
+ * signs with, or HS256 (go-zero's, and the default) once a key file signs.
+ *
+ * @example
+ * previousSecretAlgorithm('HS512'); // 'HS512'
+ * previousSecretAlgorithm('ES256'); // 'HS256'
+ */
+export function previousSecretAlgorithm(accessAlgorithm: JwsAlgorithm | undefined): HmacAlgorithm {
+  return accessAlgorithm !== undefined && isHmacAlgorithm(accessAlgorithm) ? accessAlgorithm : 'HS256';
+}
 
 function describeExpected(field: Field): string {
   switch (field.kind) {
@@ -238,7 +250,29 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const refreshExpire = auth.RefreshExpire as number;
   const refreshAfter = (auth.RefreshAfter as number | undefined) ?? Math.max(1, Math.floor(accessExpire / 2));
   const sessionMaxAge = (auth.SessionMaxAge as number | undefined) ?? Math.max(30 * 86_400, refreshExpire);
-  const algorithm = auth.AccessAlgorithm as JwsAlgorithm;
+  const keyFile = auth.KeyFile === undefined ? undefined : resolve(cwd, auth.KeyFile as string);
+  const previousKeyFiles = (auth.PreviousKeyFiles as string[]).map((file) => resolve(cwd, file));
+  const previousAccessSecrets = auth.PreviousAccessSecrets as string[];
+  let algorithm = auth.AccessAlgorithm as JwsAlgorithm | undefined;
+  if (keyFile === undefined) {
+    algorithm ??= 'HS256';
+    if (!isHmacAlgorithm(algorithm)) {
+      problems.push(
+        `Auth.AccessAlgorithm: ${algorithm} signs with a private key; set Auth.KeyFile (e.g. created by \`jwtgate keys generate --alg ${algorithm}\`) or choose HS256, HS384 or HS512`,
+      );
+    }
+  } else {
+    if (algorithm !== undefined && isHmacAlgorithm(algorithm)) {
+      problems.push(
+        `Auth.AccessAlgorithm: ${algorithm} signs with Auth.AccessSecret, not with Auth.KeyFile; choose RS256, PS256, ES256 or EdDSA, or leave it unset`,
+      );
+    }
+    if (auth.AccessSecret !== undefined) {
+      problems.push(
+        'Auth.AccessSecret: not used when Auth.KeyFile signs; move it to Auth.PreviousAccessSecrets to keep accepting the tokens it signed, or remove it',
+      );
+    }
+  }
   if (refreshAfter > accessExpire) problems.push('Auth.RefreshAfter: must not exceed Auth.AccessExpire');
   if (refreshExpire < accessExpire) problems.push('Auth.RefreshExpire: must be at least Auth.AccessExpire');
   if (sessionMaxAge < refreshExpire) problems.push('Auth.SessionMaxAge: must be at least Auth.RefreshExpire');
@@ -247,10 +281,12 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const warnings: string[] = [];
   let accessSecret = auth.AccessSecret as string | undefined;
   let refreshSecret = auth.RefreshSecret as string | undefined;
-  if (accessSecret === undefined || refreshSecret === undefined) {
+  // A key file signs instead of the access secret, which is then neither required nor generated.
+  const signsWithSecret = keyFile === undefined;
+  if ((signsWithSecret && accessSecret === undefined) || refreshSecret === undefined) {
     if (mode === 'production') {
       for (const [name, value] of [
-        ['AccessSecret', accessSecret],
+        ['AccessSecret', signsWithSecret ? accessSecret : ''],
         ['RefreshSecret', refreshSecret],
       ] as const) {
         if (value === undefined) {
@@ -261,20 +297,30 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       }
     } else if (problems.length === 0) {
       const generated = loadOrCreateDevelopmentSecrets(dataDir);
-      accessSecret ??= generated.accessSecret;
+      if (signsWithSecret) accessSecret ??= generated.accessSecret;
       refreshSecret ??= generated.refreshSecret;
       warnings.push(
         `development mode: secrets ${generated.created ? 'generated in' : 'read from'} ${generated.path}; set NODE_ENV=production and explicit secrets before exposing this server`,
       );
     }
   }
-  const minSecretBytes = MIN_SECRET_BYTES[algorithm] ?? 32;
-  if (accessSecret !== undefined && Buffer.byteLength(accessSecret) < minSecretBytes) {
+  const minSecretBytes = MIN_SECRET_BYTES[algorithm ?? 'HS256'] ?? 32;
+  if (signsWithSecret && accessSecret !== undefined && Buffer.byteLength(accessSecret) < minSecretBytes) {
     problems.push(`Auth.AccessSecret: ${algorithm} needs a secret of at least ${minSecretBytes} bytes`);
   }
-  if (accessSecret !== undefined && accessSecret === refreshSecret) {
+  if (signsWithSecret && accessSecret !== undefined && accessSecret === refreshSecret) {
     problems.push('Auth.RefreshSecret: must differ from Auth.AccessSecret');
   }
+  const previousAlgorithm = previousSecretAlgorithm(algorithm);
+  previousAccessSecrets.forEach((secret, index) => {
+    const entry = `Auth.PreviousAccessSecrets: entry ${index + 1}`;
+    const min = MIN_SECRET_BYTES[previousAlgorithm] ?? 32;
+    const bytes = Buffer.byteLength(secret);
+    if (bytes < min) problems.push(`${entry} is ${bytes} bytes; ${previousAlgorithm} needs at least ${min}`);
+    if (signsWithSecret && secret === accessSecret) problems.push(`${entry} is the current Auth.AccessSecret`);
+    if (secret === refreshSecret) problems.push(`${entry} must differ from Auth.RefreshSecret`);
+    if (previousAccessSecrets.indexOf(secret) !== index) problems.push(`${entry} repeats an earlier entry`);
+  });
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -288,9 +334,12 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       timeoutMs: database.Timeout as number,
     },
     auth: {
-      accessSecret: accessSecret as string,
+      accessSecret,
       accessAlgorithm: algorithm,
       accessKeyId: auth.AccessKeyId as string | undefined,
+      previousAccessSecrets,
+      keyFile,
+      previousKeyFiles,
       accessExpire,
       refreshAfter,
       refreshSecret: refreshSecret as string,
@@ -307,6 +356,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       maxFailuresPerIp: (raw.Login as Settings).MaxFailuresPerIp as number,
       failureWindow: (raw.Login as Settings).FailureWindow as number,
     },
+    jwks: { maxAge: (raw.Jwks as Settings).MaxAge as number },
     server: {
       bodyLimit: server.BodyLimit as number,
       trustProxy: server.TrustProxy as string[],

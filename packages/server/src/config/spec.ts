@@ -26,7 +26,7 @@ export type Field =
       readonly unit?: string;
     })
   | (BaseField & { readonly kind: 'boolean'; readonly default: boolean })
-  | (BaseField & { readonly kind: 'enum'; readonly values: readonly string[]; readonly default: string })
+  | (BaseField & { readonly kind: 'enum'; readonly values: readonly string[]; readonly default?: string })
   | (BaseField & { readonly kind: 'list'; readonly default: readonly string[] });
 
 export interface Section {
@@ -83,9 +83,9 @@ export const configSpec = {
     },
     AccessAlgorithm: {
       kind: 'enum',
-      values: ['HS256', 'HS384', 'HS512'],
-      default: 'HS256',
-      description: 'Signing algorithm of access tokens. HS384 needs a 48-byte secret, HS512 a 64-byte one.',
+      values: ['HS256', 'HS384', 'HS512', 'RS256', 'PS256', 'ES256', 'EdDSA'],
+      description:
+        "Signing algorithm of access tokens. With `AccessSecret`: HS256 (the default), HS384 (48-byte secret) or HS512 (64-byte secret). With `KeyFile`: the key's own algorithm by default; say RS256 or PS256 for an RSA key in PEM form.",
     },
     AccessKeyId: {
       kind: 'string',
@@ -165,6 +165,35 @@ export const configSpec = {
       max: 300,
       unit: 'seconds',
       description: 'Clock skew tolerated on `exp`, `nbf` and `iat`.',
+    },
+    PreviousAccessSecrets: {
+      kind: 'list',
+      secret: true,
+      default: [],
+      description:
+        "HMAC secrets rotated out (go-zero's `PrevSecret`, several allowed): tokens they signed still verify, with `AccessAlgorithm` (HS256 when signing with `KeyFile`). Remove each once `AccessExpire` + `ClockLeeway` has passed since it stopped signing. See docs/keys.md.",
+    },
+    KeyFile: {
+      kind: 'string',
+      description:
+        'Signs access tokens with a private key instead of `AccessSecret`: a PEM file, a JWK file, or a key set kept by `jwtgate keys` (which rotates it). Relative to the working directory. Its public keys are served at `/.well-known/jwks.json`.',
+    },
+    PreviousKeyFiles: {
+      kind: 'list',
+      default: [],
+      description:
+        'PEM or JWK files of asymmetric keys rotated out (the public half is enough): tokens they signed still verify, and they stay in the JWKS. Remove each once `AccessExpire` + `ClockLeeway` has passed.',
+    },
+  },
+  Jwks: {
+    MaxAge: {
+      kind: 'integer',
+      default: 300,
+      min: 0,
+      max: 86_400,
+      unit: 'seconds',
+      description:
+        'How long verifiers may cache `GET /.well-known/jwks.json` (`Cache-Control: max-age`). Publish a key (`jwtgate keys generate`) at least this long before it starts signing.',
     },
   },
   Login: {

@@ -7,6 +7,7 @@ import type { RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
 
@@ -20,6 +21,8 @@ export interface AppOptions extends RouteDeps {
   /** Throws when a store is unreachable. */
   readonly readiness: () => Promise<void>;
   readonly logger: FastifyServerOptions['logger'];
+  /** Serve the public keys at `/.well-known/jwks.json`. */
+  readonly jwks?: Omit<JwksRouteOptions, 'clock'>;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -80,5 +83,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, deps);
   await app.register(sessionRoutes, deps);
   await app.register(adminRoutes, deps);
+  if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
   return app;
 }

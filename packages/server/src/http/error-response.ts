@@ -1,4 +1,4 @@
-import { AuthError, type ErrorCode, errorCodes, isAuthError } from '@jwtgate/core';
+import { AuthError, bearerChallenge, type ErrorCode, errorCodes, isAuthError } from '@jwtgate/core';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -34,10 +34,6 @@ const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ERR_VALIDATION',
 };
 
-function quote(value: string): string {
-  return value.replace(/["\\]/g, '');
-}
-
 /**
  * Maps anything thrown while handling a request onto one coded answer. This
  * is the single place statuses and `WWW-Authenticate` challenges are chosen.
@@ -71,13 +67,8 @@ export function toErrorResponse(error: unknown, realm: string): ErrorResponse {
 
   const spec = errorCodes[authError.code];
   const headers: Record<string, string> = { ...authError.headers };
-  if ('bearerError' in spec) {
-    // RFC 6750 §3: no error attribute when no credentials were presented.
-    headers['www-authenticate'] =
-      spec.bearerError === null
-        ? `Bearer realm="${quote(realm)}"`
-        : `Bearer realm="${quote(realm)}", error="${spec.bearerError}", error_description="${quote(authError.message)}"`;
-  }
+  const challenge = bearerChallenge(authError, realm);
+  if (challenge !== undefined) headers['www-authenticate'] = challenge;
   if (authError.code === 'ERR_STORE_UNAVAILABLE' && headers['retry-after'] === undefined) headers['retry-after'] = '1';
   return {
     status: spec.status,

@@ -4,7 +4,6 @@ import {
   type CustomClaimsHook,
   createLoginThrottle,
   createMemoryAttemptStore,
-  createSecretJwtKey,
   createSessionManager,
   type SessionEvent,
   type SessionManager,
@@ -14,6 +13,7 @@ import {
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
+import { loadKeyRing } from '../keys/load-key-ring.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
 import { migrateToLatest, pingDatabase } from '../stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
@@ -65,6 +65,8 @@ function logEvent(log: FastifyBaseLogger, event: SessionEvent): void {
 export async function createJwtgateServer(options: CreateServerOptions): Promise<JwtgateServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  // Before anything is opened: a bad key file stops the start with nothing to clean up.
+  const keyRing = loadKeyRing(config, clock.now());
   const database = openSqlDatabase({ url: config.database.url, timeoutMs: config.database.timeoutMs });
   try {
     await migrateToLatest(database.db);
@@ -80,11 +82,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   const sessions = createSessionManager({
     sessions: sessionStore,
     users,
-    signingKey: createSecretJwtKey({
-      secret: config.auth.accessSecret,
-      alg: config.auth.accessAlgorithm,
-      ...(config.auth.accessKeyId === undefined ? {} : { kid: config.auth.accessKeyId }),
-    }),
+    signingKey: keyRing.signingKey,
+    verificationKeys: keyRing.verificationKeys,
     refreshSecret: config.auth.refreshSecret,
     policy: {
       issuer: config.auth.issuer,
@@ -133,6 +132,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     trustProxy: config.server.trustProxy,
     readiness: () => withStoreErrors(() => pingDatabase(database.db)),
     logger: options.logger ?? { level: config.log.level, redact: { paths: redactedLogPaths, censor: '[redacted]' } },
+    jwks: { keys: keyRing.verificationKeys, maxAgeSec: config.jwks.maxAge },
   });
   log = app.log;
 

@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       expect(statSync(path).mode & 0o777).toBe(0o600);
       const stored = JSON.parse(readFileSync(path, 'utf8'));
       expect(stored).toEqual({ accessSecret: config.auth.accessSecret, refreshSecret: config.auth.refreshSecret });
-      expect(Buffer.byteLength(config.auth.accessSecret)).toBeGreaterThanOrEqual(32);
+      expect(Buffer.byteLength(config.auth.accessSecret ?? '')).toBeGreaterThanOrEqual(32);
       expect(config.auth.accessSecret).not.toBe(config.auth.refreshSecret);
       expect(config.warnings).toHaveLength(1);
       expect(config.warnings[0]).toContain('development mode');
@@ -68,7 +68,7 @@ describe('loadConfig', () => {
     it('generates secrets long enough for HS512', () => {
       const config = loadConfig({ env: { JWTGATE_AUTH_ACCESS_ALGORITHM: 'HS512' }, cwd: dir.path });
       expect(config.auth.accessAlgorithm).toBe('HS512');
-      expect(Buffer.byteLength(config.auth.accessSecret)).toBeGreaterThanOrEqual(64);
+      expect(Buffer.byteLength(config.auth.accessSecret ?? '')).toBeGreaterThanOrEqual(64);
     });
 
     it('uses the documented defaults', () => {
@@ -308,7 +308,9 @@ describe('loadConfig', () => {
 
     it('refuses a value outside an enumeration, listing the choices', () => {
       const error = configErrorOf({ env: { ...secrets, JWTGATE_AUTH_ACCESS_ALGORITHM: 'none' }, cwd: dir.path });
-      expect(error.message).toContain('Auth.AccessAlgorithm: expected one of HS256, HS384, HS512, got "none"');
+      expect(error.message).toContain(
+        'Auth.AccessAlgorithm: expected one of HS256, HS384, HS512, RS256, PS256, ES256, EdDSA, got "none"',
+      );
     });
 
     it('refuses a section that is not a mapping', () => {

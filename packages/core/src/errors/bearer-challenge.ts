@@ -1,0 +1,30 @@
+import type { AuthError } from './auth-error.js';
+import { errorCodes } from './codes.js';
+
+/** Drops what would end or escape a quoted-string (RFC 9110 §5.6.4), so a value can never add parameters. */
+function quoted(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
+  return `"${value.replace(/["\\\u0000-\u001f\u007f]/g, '')}"`;
+}
+
+/**
+ * The RFC 6750 §3 `WWW-Authenticate` challenge for an error, or `undefined`
+ * when its code does not concern a bearer token. A request that presented
+ * no token gets a bare challenge (§3.1); a refused token gets
+ * `error="invalid_token"` and the code's public message, never request data.
+ *
+ * @example
+ * bearerChallenge(new AuthError('ERR_TOKEN_MISSING'), 'api'); // 'Bearer realm="api"'
+ * bearerChallenge(new AuthError('ERR_TOKEN_EXPIRED'));
+ * // 'Bearer error="invalid_token", error_description="The access token has expired"'
+ */
+export function bearerChallenge(error: AuthError, realm?: string): string | undefined {
+  const spec = errorCodes[error.code];
+  if (!('bearerError' in spec)) return undefined;
+  const parameters: string[] = [];
+  if (realm !== undefined) parameters.push(`realm=${quoted(realm)}`);
+  if (spec.bearerError !== null) {
+    parameters.push(`error="${spec.bearerError}"`, `error_description=${quoted(error.message)}`);
+  }
+  return parameters.length === 0 ? 'Bearer' : `Bearer ${parameters.join(', ')}`;
+}

@@ -1,0 +1,1 @@
+export { type ExpressAuthOptions, jwtgateAuth } from './middleware.js';

@@ -1,0 +1,46 @@
+import type { RequestHandler } from 'express';
+import type { AuthClaims } from '../verifier/claims.js';
+import { createVerifier, type Verifier, type VerifierOptions } from '../verifier/create-verifier.js';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified claims, on routes behind the middleware. */
+      auth?: AuthClaims;
+    }
+  }
+}
+
+/** The middleware takes the verifier's options, or a verifier made with `createVerifier`. */
+export type ExpressAuthOptions = VerifierOptions | { readonly verifier: Verifier };
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join('; ') : value;
+}
+
+/**
+ * Express middleware that verifies the token and puts its claims on
+ * `req.auth`. Use it per route (`app.get('/x', requireAuth, handler)`) or for a
+ * group (`router.use(requireAuth)`). A failure answers 401 (or 503 while the
+ * issuer's keys are unknown) with a `WWW-Authenticate` challenge and
+ * `{ error: { code, message } }`, and `next` is not called.
+ *
+ * @example
+ * const requireAuth = jwtgateAuth({ secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
+ * app.get('/search', requireAuth, (req, res) => res.json({ user: req.auth?.sub }));
+ */
+export function jwtgateAuth(options: ExpressAuthOptions): RequestHandler {
+  const verifier = 'verifier' in options ? options.verifier : createVerifier(options);
+  return (req, res, next) => {
+    verifier.authenticate({ authorization: req.headers.authorization, cookie: headerValue(req.headers.cookie) }).then(
+      (claims) => {
+        req.auth = claims;
+        next();
+      },
+      (error: unknown) => {
+        const failure = verifier.failure(error);
+        res.status(failure.status).set(failure.headers).json(failure.body);
+      },
+    );
+  };
+}

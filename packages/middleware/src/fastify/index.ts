@@ -1,0 +1,1 @@
+export { type FastifyAuthOptions, jwtgateAuth } from './plugin.js';

@@ -1,0 +1,61 @@
+import type { onRequestHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuthClaims } from '../verifier/claims.js';
+import { createVerifier, type Verifier, type VerifierOptions } from '../verifier/create-verifier.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified claims on routes that require authentication, else `null`. */
+    auth: AuthClaims | null;
+  }
+  interface FastifyInstance {
+    /** The check as an `onRequest` hook, for a group: `app.addHook('onRequest', app.requireAuth)`. */
+    requireAuth: onRequestHookHandler;
+  }
+  interface FastifyContextConfig {
+    /** `true` makes the route require a valid token (go-zero's `jwt: Auth`). */
+    auth?: boolean;
+  }
+}
+
+/** The plugin takes the verifier's options, or a verifier made with `createVerifier`. */
+export type FastifyAuthOptions = VerifierOptions | { readonly verifier: Verifier };
+
+/**
+ * Verifies tokens on the routes that opt in: one route with
+ * `{ config: { auth: true } }`, a group with
+ * `group.addHook('onRequest', group.requireAuth)` inside its plugin. The claims
+ * land on `request.auth`; a failure answers 401 (or 503 while the issuer's
+ * keys are unknown) with a `WWW-Authenticate` challenge and
+ * `{ error: { code, message } }`, and the handler does not run. Register it
+ * before the routes it protects.
+ *
+ * @example
+ * await app.register(jwtgateAuth, { secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
+ * app.get('/search', { config: { auth: true } }, async (request) => ({ user: request.auth?.sub }));
+ */
+export const jwtgateAuth = fp<FastifyAuthOptions>(
+  async (app, options) => {
+    const verifier = 'verifier' in options ? options.verifier : createVerifier(options);
+    app.decorateRequest('auth', null);
+    const requireAuth: onRequestHookHandler = async (request, reply) => {
+      try {
+        request.auth = await verifier.authenticate({
+          authorization: request.headers.authorization,
+          cookie: request.headers.cookie,
+        });
+      } catch (error) {
+        const failure = verifier.failure(error);
+        return reply.code(failure.status).headers(failure.headers).send(failure.body);
+      }
+    };
+    app.decorate('requireAuth', requireAuth);
+    app.addHook('onRoute', (route) => {
+      if (route.config?.auth !== true) return;
+      const existing =
+        route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      route.onRequest = [requireAuth, ...existing];
+    });
+  },
+  { name: '@jwtgate/middleware', fastify: '5.x' },
+);

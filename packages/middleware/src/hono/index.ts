@@ -1,0 +1,1 @@
+export { type AuthEnv, type HonoAuthOptions, jwtgateAuth } from './middleware.js';

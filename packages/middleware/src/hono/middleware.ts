@@ -1,0 +1,41 @@
+import type { MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AuthClaims } from '../verifier/claims.js';
+import { createVerifier, type Verifier, type VerifierOptions } from '../verifier/create-verifier.js';
+
+/** The Hono environment the middleware provides: `c.get('auth')`. */
+export interface AuthEnv {
+  Variables: { auth: AuthClaims };
+}
+
+/** The middleware takes the verifier's options, or a verifier made with `createVerifier`. */
+export type HonoAuthOptions = VerifierOptions | { readonly verifier: Verifier };
+
+/**
+ * Hono middleware that verifies the token and sets its claims as
+ * `c.get('auth')`. Use it per route (`app.get('/x', requireAuth, handler)`) or
+ * for a group (`app.use('/api/*', requireAuth)`). A failure answers 401 (or 503
+ * while the issuer's keys are unknown) with a `WWW-Authenticate` challenge and
+ * `{ error: { code, message } }`.
+ *
+ * @example
+ * const requireAuth = jwtgateAuth({ secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
+ * app.get('/search', requireAuth, (c) => c.json({ user: c.get('auth').sub }));
+ */
+export function jwtgateAuth(options: HonoAuthOptions): MiddlewareHandler<AuthEnv> {
+  const verifier = 'verifier' in options ? options.verifier : createVerifier(options);
+  return async (c, next) => {
+    let claims: AuthClaims;
+    try {
+      claims = await verifier.authenticate({
+        authorization: c.req.header('authorization'),
+        cookie: c.req.header('cookie'),
+      });
+    } catch (error) {
+      const failure = verifier.failure(error);
+      return c.json(failure.body, failure.status as ContentfulStatusCode, failure.headers);
+    }
+    c.set('auth', claims);
+    await next();
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Where a token may be read from:
+ * - `'bearer'`: `Authorization: Bearer <token>` (RFC 6750 §2.1, scheme case-insensitive);
+ * - `'bare'`: `Authorization: <token>` with no scheme, as go-zero clients send it;
+ * - `{ cookie: name }`: a cookie (mind CSRF: use `SameSite` cookies, and protect state-changing routes).
+ */
+export type TokenSource = 'bearer' | 'bare' | { readonly cookie: string };
+
+/** The request headers a token can come from. */
+export interface TokenCarrier {
+  readonly authorization?: string | undefined;
+  readonly cookie?: string | undefined;
+}
+
+/** RFC 6265 cookie-name characters (an RFC 9110 token). */
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+
+/**
+ * Checks the token sources at construction, so that a typo fails at start-up.
+ *
+ * @example
+ * assertTokenSources(['bearer', { cookie: 'access_token' }]);
+ */
+export function assertTokenSources(sources: readonly TokenSource[]): void {
+  if (!Array.isArray(sources) || sources.length === 0) throw new TypeError('tokenFrom needs at least one source');
+  for (const source of sources) {
+    if (source === 'bearer' || source === 'bare') continue;
+    if (source !== null && typeof source === 'object' && COOKIE_NAME.test(source.cookie)) continue;
+    throw new TypeError(`tokenFrom: ${JSON.stringify(source)} is not 'bearer', 'bare' or { cookie: <name> }`);
+  }
+}
+
+function cookieValue(header: string, name: string): string | null {
+  for (const part of header.split(';')) {
+    const pair = part.trim();
+    const equals = pair.indexOf('=');
+    if (equals <= 0 || pair.slice(0, equals).trim() !== name) continue;
+    const value = pair.slice(equals + 1).trim();
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+  return null;
+}
+
+/**
+ * The token from the first source that carries one, or `null` when none
+ * does (which is answered with a bare challenge, RFC 6750 §3.1). A present
+ * but empty or malformed credential is returned as it is, to fail
+ * verification as an invalid token.
+ *
+ * @example
+ * findToken({ authorization: 'Bearer eyJ…' }, ['bearer']); // 'eyJ…'
+ * findToken({ authorization: 'eyJ…' }, ['bearer']);         // null
+ * findToken({ authorization: 'eyJ…' }, ['bearer', 'bare']); // 'eyJ…'
+ */
+export function findToken(headers: TokenCarrier, sources: readonly TokenSource[]): string | null {
+  const authorization = headers.authorization?.trim();
+  for (const source of sources) {
+    if (source === 'bearer' || source === 'bare') {
+      if (authorization === undefined || authorization.length === 0) continue;
+      const space = authorization.indexOf(' ');
+      const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
+      if (source === 'bearer' && scheme === 'bearer') return space === -1 ? '' : authorization.slice(space + 1).trim();
+      if (source === 'bare' && space === -1 && scheme !== 'bearer') return authorization;
+      continue;
+    }
+    const value = headers.cookie === undefined ? null : cookieValue(headers.cookie, source.cookie);
+    if (value !== null) return value;
+  }
+  return null;
+}
