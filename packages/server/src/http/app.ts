@@ -1,13 +1,26 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { JwtgateConfig } from '../config/config.js';
+import { createOriginPolicy } from './origin-policy.js';
 import { authGuardPlugin } from './plugins/auth-guard.js';
+import { corsPlugin } from './plugins/cors.js';
+import { csrfPlugin } from './plugins/csrf.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { validationPlugin } from './plugins/validation.js';
-import type { RouteDeps } from './route-deps.js';
+import { createRefreshCookie } from './refresh-cookie.js';
+import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { createSilentRefresh } from './silent-refresh.js';
+
+/** Browser sessions: the refresh cookie and the origins trusted with it. */
+export interface BrowserOptions {
+  readonly cookie: JwtgateConfig['cookie'];
+  /** `Cors.AllowedOrigins`, normalised. */
+  readonly allowedOrigins: readonly string[];
+}
 
 /** Everything the HTTP app needs. */
 export interface AppOptions extends RouteDeps {
@@ -19,6 +32,8 @@ export interface AppOptions extends RouteDeps {
   /** Throws when a store is unreachable. */
   readonly readiness: () => Promise<void>;
   readonly logger: FastifyServerOptions['logger'];
+  /** Omitted: no cookie mode, no CORS (an API-only app). */
+  readonly browser?: BrowserOptions;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -26,6 +41,7 @@ export const redactedLogPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  'res.headers["x-access-token"]',
   'req.body.password',
   'req.body.refreshToken',
 ];
@@ -49,7 +65,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
-  await app.register(authGuardPlugin, { sessions: options.sessions });
+  const browser = options.browser;
+  const origins = createOriginPolicy(browser?.allowedOrigins ?? []);
+  const refreshCookie =
+    browser === undefined || browser.cookie.mode === 'off'
+      ? null
+      : createRefreshCookie(browser.cookie, { clock: options.clock, refreshTokens: options.sessions.refreshTokens });
+  // CORS first, so its headers are on every answer, errors included.
+  await app.register(corsPlugin, { origins });
+  await app.register(authGuardPlugin, {
+    sessions: options.sessions,
+    onExpired:
+      refreshCookie === null ? undefined : createSilentRefresh({ sessions: options.sessions, refreshCookie, origins }),
+  });
+  await app.register(csrfPlugin, { origins, refreshCookie });
   // A keep-alive connection that is busy when close() begins would stay open
   // after its answer until the client drops it (~70 s), holding shutdown up.
   let closing = false;
@@ -67,15 +96,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) app.server.closeIdleConnections();
   });
 
-  const deps: RouteDeps = {
+  const deps: CookieRouteDeps = {
     sessions: options.sessions,
     users: options.users,
     hasher: options.hasher,
     clock: options.clock,
+    refreshCookie,
+    origins,
   };
   await app.register(healthRoutes, { readiness: options.readiness });
   await app.register(authRoutes, deps);
-  await app.register(meRoutes, deps);
+  await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
   return app;
 }

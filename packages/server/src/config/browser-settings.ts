@@ -1,0 +1,73 @@
+import type { JwtgateConfig } from './config.js';
+
+type Settings = Record<string, unknown>;
+
+/**
+ * The serialised origin of `value` (`https://app.example.com`), or `null`
+ * when it is not exactly an http(s) origin: no path, query, fragment or
+ * credentials, and never `*` or `null`, which cannot be trusted with credentials.
+ *
+ * @example
+ * normaliseOrigin('HTTPS://App.Example.com:443'); // 'https://app.example.com'
+ * normaliseOrigin('https://app.example.com/login'); // null
+ */
+export function normaliseOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
+  // `new URL` turns an empty path into '/', so a trailing slash is tolerated; any other path is not.
+  if (url.pathname !== '/' || /[?#]/.test(value)) return null;
+  return url.origin;
+}
+
+/**
+ * Reads the `Cookie` and `Cors` sections, adding a problem for every
+ * setting that cannot work: an origin that is not one, or plain-HTTP cookies
+ * in production.
+ */
+export function readBrowserSettings(
+  raw: Settings,
+  mode: JwtgateConfig['mode'],
+  problems: string[],
+): Pick<JwtgateConfig, 'cookie' | 'cors'> {
+  const cookie = raw.Cookie as Settings;
+  const cors = raw.Cors as Settings;
+
+  const secure = cookie.Secure as boolean;
+  if (!secure && mode === 'production') {
+    problems.push(
+      'Cookie.Secure: must be true in production; browsers accept secure cookies from http://localhost, and anything else needs HTTPS',
+    );
+  }
+  const cookieMode = cookie.Mode as JwtgateConfig['cookie']['mode'];
+
+  const allowedOrigins: string[] = [];
+  for (const value of cors.AllowedOrigins as string[]) {
+    const origin = normaliseOrigin(value);
+    if (origin === null) {
+      problems.push(
+        value === '*' || value === 'null'
+          ? `Cors.AllowedOrigins: ${JSON.stringify(value)} is never allowed with credentials; list each origin instead`
+          : `Cors.AllowedOrigins: ${JSON.stringify(value)} is not an origin; write scheme://host[:port] with no path, such as https://app.example.com`,
+      );
+    } else if (!allowedOrigins.includes(origin)) {
+      allowedOrigins.push(origin);
+    }
+  }
+
+  return {
+    cookie: {
+      mode: cookieMode,
+      name: cookie.Name as string,
+      path: cookie.Path as JwtgateConfig['cookie']['path'],
+      sameSite: cookie.SameSite as JwtgateConfig['cookie']['sameSite'],
+      secure,
+    },
+    cors: { allowedOrigins },
+  };
+}
