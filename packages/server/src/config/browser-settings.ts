@@ -26,17 +26,18 @@ export function normaliseOrigin(value: string): string | null {
 }
 
 /**
- * Reads the `Cookie` and `Cors` sections, adding a problem for every
- * setting that cannot work: an origin that is not one, or plain-HTTP cookies
- * in production.
+ * Reads the `Cookie`, `Cors` and `Web` sections, adding a problem for every
+ * setting that cannot work: an origin that is not one, plain-HTTP cookies in
+ * production, or the web page without the cookie mode it signs in with.
  */
 export function readBrowserSettings(
   raw: Settings,
   mode: JwtgateConfig['mode'],
   problems: string[],
-): Pick<JwtgateConfig, 'cookie' | 'cors'> {
+): Pick<JwtgateConfig, 'cookie' | 'cors' | 'web'> {
   const cookie = raw.Cookie as Settings;
   const cors = raw.Cors as Settings;
+  const web = raw.Web as Settings;
 
   const secure = cookie.Secure as boolean;
   if (!secure && mode === 'production') {
@@ -45,6 +46,10 @@ export function readBrowserSettings(
     );
   }
   const cookieMode = cookie.Mode as JwtgateConfig['cookie']['mode'];
+  const webEnabled = web.Enabled as boolean;
+  if (webEnabled && cookieMode === 'off') {
+    problems.push('Web.Enabled: the web page signs in with cookie mode; set Cookie.Mode: opt-in or Web.Enabled: false');
+  }
 
   const allowedOrigins: string[] = [];
   for (const value of cors.AllowedOrigins as string[]) {
@@ -69,5 +74,6 @@ export function readBrowserSettings(
       secure,
     },
     cors: { allowedOrigins },
+    web: { enabled: webEnabled },
   };
 }

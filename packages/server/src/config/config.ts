@@ -43,6 +43,9 @@ export interface JwtgateConfig {
     /** Serialised origins (`https://app.example.com`), normalised. */
     readonly allowedOrigins: readonly string[];
   };
+  readonly web: {
+    readonly enabled: boolean;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };

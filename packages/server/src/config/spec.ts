@@ -226,6 +226,13 @@ export const configSpec = {
         "Other origins (`https://app.example.com`) whose pages may call jwtgate with credentials. The server's own origin is always allowed; `*` and `null` never are.",
     },
   },
+  Web: {
+    Enabled: {
+      kind: 'boolean',
+      default: true,
+      description: 'Serve the sign-in and session page at `/` (needs `Cookie.Mode: opt-in`).',
+    },
+  },
   Log: {
     Level: {
       kind: 'enum',

@@ -13,13 +13,16 @@ import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
 
-/** Browser sessions: the refresh cookie and the origins trusted with it. */
+/** Browser sessions: the refresh cookie, the origins trusted with it, and the web page. */
 export interface BrowserOptions {
   readonly cookie: JwtgateConfig['cookie'];
   /** `Cors.AllowedOrigins`, normalised. */
   readonly allowedOrigins: readonly string[];
+  /** Serve the page at `/`. */
+  readonly web: boolean;
 }
 
 /** Everything the HTTP app needs. */
@@ -32,7 +35,7 @@ export interface AppOptions extends RouteDeps {
   /** Throws when a store is unreachable. */
   readonly readiness: () => Promise<void>;
   readonly logger: FastifyServerOptions['logger'];
-  /** Omitted: no cookie mode, no CORS (an API-only app). */
+  /** Omitted: no cookie mode, no CORS, no web page (an API-only app). */
   readonly browser?: BrowserOptions;
 }
 
@@ -108,5 +111,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes, deps);
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
+  if (browser?.web === true) await app.register(webRoutes);
   return app;
 }

@@ -120,7 +120,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     trustProxy: config.server.trustProxy,
     readiness: () => withStoreErrors(() => pingDatabase(database.db)),
     logger: options.logger ?? { level: config.log.level, redact: { paths: redactedLogPaths, censor: '[redacted]' } },
-    browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins },
+    browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
   });
   log = app.log;
 

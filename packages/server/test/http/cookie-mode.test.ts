@@ -290,7 +290,7 @@ describe('cookie settings', () => {
   });
 
   it('turns cookie mode off entirely: no cookie is set or read', async () => {
-    await withEnv({ JWTGATE_COOKIE_MODE: 'off' }, async (t) => {
+    await withEnv({ JWTGATE_COOKIE_MODE: 'off', JWTGATE_WEB_ENABLED: 'false' }, async (t) => {
       const { username, password } = await t.signUp();
       const res = await t.request({
         method: 'POST',

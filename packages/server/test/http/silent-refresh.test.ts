@@ -233,7 +233,7 @@ describe('silent refresh on an embedder’s own routes', () => {
   });
 
   it('is off with cookie mode off: an expired token is just expired', async () => {
-    const t = await startTestServer({ env: { JWTGATE_COOKIE_MODE: 'off' } });
+    const t = await startTestServer({ env: { JWTGATE_COOKIE_MODE: 'off', JWTGATE_WEB_ENABLED: 'false' } });
     try {
       const { accessToken, refreshToken } = await t.signUp();
       t.clock.advance(PAST_EXPIRY_MS);
