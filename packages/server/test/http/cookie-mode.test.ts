@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import {
   COOKIE_NAME,
@@ -9,14 +8,7 @@ import {
   refreshCookieOf,
   type SetCookie,
 } from '../support/browser-requests.js';
-import { makeTempDir } from '../support/temp-dir.js';
-import {
-  decodeJwt,
-  startTestServer,
-  TEST_ACCESS_SECRET,
-  TEST_REFRESH_SECRET,
-  type TestServer,
-} from '../support/test-server.js';
+import { decodeJwt, loadTestConfig, startTestServer, type TestServer } from '../support/test-server.js';
 
 function sessionOf(t: TestServer, accessToken: string) {
   return createSqlSessionStore(t.server.database.db).get(decodeJwt(accessToken).payload.sid as string);
@@ -271,22 +263,9 @@ describe('cookie settings', () => {
   });
 
   it('refuses plain-HTTP cookies in production, naming the setting', () => {
-    const dir = makeTempDir();
-    try {
-      expect(() =>
-        loadConfig({
-          env: {
-            NODE_ENV: 'production',
-            JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET,
-            JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET,
-            JWTGATE_COOKIE_SECURE: 'false',
-          },
-          cwd: dir.path,
-        }),
-      ).toThrow(/Cookie\.Secure: must be true in production/);
-    } finally {
-      dir.remove();
-    }
+    expect(() => loadTestConfig({ NODE_ENV: 'production', JWTGATE_COOKIE_SECURE: 'false' })).toThrow(
+      /Cookie\.Secure: must be true in production/,
+    );
   });
 
   it('turns cookie mode off entirely: no cookie is set or read', async () => {

@@ -1,16 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { cookieLogin, fromPage, OWN_ORIGIN } from '../support/browser-requests.js';
-import { makeTempDir } from '../support/temp-dir.js';
-import {
-  decodeJwt,
-  startTestServer,
-  TEST_ACCESS_SECRET,
-  TEST_REFRESH_SECRET,
-  type TestServer,
-} from '../support/test-server.js';
+import { decodeJwt, loadTestConfig, startTestServer, type TestServer } from '../support/test-server.js';
 
 const APP_ORIGIN = 'https://app.example.com';
 const EVIL_ORIGIN = 'https://evil.example';
@@ -261,37 +253,13 @@ describe('CORS', () => {
     ['app.example.com', /is not an origin/],
     ['ftp://files.example.com', /is not an origin/],
   ])('refuses %s in Cors.AllowedOrigins at start-up', (value, message) => {
-    const dir = makeTempDir();
-    try {
-      expect(() =>
-        loadConfig({
-          env: {
-            JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET,
-            JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET,
-            JWTGATE_CORS_ALLOWED_ORIGINS: value,
-          },
-          cwd: dir.path,
-        }),
-      ).toThrow(message);
-    } finally {
-      dir.remove();
-    }
+    expect(() => loadTestConfig({ JWTGATE_CORS_ALLOWED_ORIGINS: value })).toThrow(message);
   });
 
   it('normalises allowed origins as browsers write them', () => {
-    const dir = makeTempDir();
-    try {
-      const config = loadConfig({
-        env: {
-          JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET,
-          JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET,
-          JWTGATE_CORS_ALLOWED_ORIGINS: 'HTTPS://App.Example.com:443/, http://localhost:5173',
-        },
-        cwd: dir.path,
-      });
-      expect(config.cors.allowedOrigins).toEqual([APP_ORIGIN, 'http://localhost:5173']);
-    } finally {
-      dir.remove();
-    }
+    const config = loadTestConfig({
+      JWTGATE_CORS_ALLOWED_ORIGINS: 'HTTPS://App.Example.com:443/, http://localhost:5173',
+    });
+    expect(config.cors.allowedOrigins).toEqual([APP_ORIGIN, 'http://localhost:5173']);
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtgateServer } from '../../src/runtime/create-server.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
-import { COOKIE_NAME, cookieLogin, fromPage, refreshCookieOf } from '../support/browser-requests.js';
+import { COOKIE_NAME, cookieLogin, fromPage, injectCookieLogin, refreshCookieOf } from '../support/browser-requests.js';
 import { signHmacJwt } from '../support/sign-token.js';
 import { decodeJwt, startTestServer, TEST_ACCESS_SECRET, type TestServer } from '../support/test-server.js';
 
@@ -155,16 +155,10 @@ describe('silent refresh on protected routes', () => {
       },
     });
     try {
-      const json = { 'content-type': 'application/json', ...fromPage };
-      const credentials = { username: 'silent-logs', password: 'correct horse battery' };
-      await server.app.inject({ method: 'POST', url: '/auth/register', headers: json, payload: credentials });
-      const login = await server.app.inject({
-        method: 'POST',
-        url: '/auth/login',
-        headers: json,
-        payload: { ...credentials, cookie: true },
+      const { login, cookie } = await injectCookieLogin(server.app, {
+        username: 'silent-logs',
+        password: 'correct horse battery',
       });
-      const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
       t.clock.advance(PAST_EXPIRY_MS);
       const res = await server.app.inject({
         method: 'GET',
@@ -199,30 +193,19 @@ describe('silent refresh on an embedder’s own routes', () => {
           group.addHook('onRequest', group.requireAuth);
           group.get('/api/orders', async (request) => ({ owner: request.auth?.sub }));
         });
-        const json = { 'content-type': 'application/json', ...fromPage };
-        const credentials = { username: 'embedded-silent', password: 'correct horse battery' };
-        const registered = await server.app.inject({
-          method: 'POST',
-          url: '/auth/register',
-          headers: json,
-          payload: credentials,
+        const { userId, accessToken, cookie } = await injectCookieLogin(server.app, {
+          username: 'embedded-silent',
+          password: 'correct horse battery',
         });
-        const login = await server.app.inject({
-          method: 'POST',
-          url: '/auth/login',
-          headers: json,
-          payload: { ...credentials, cookie: true },
-        });
-        const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
         expect(cookie.startsWith('__Host-jwtgate_refresh=')).toBe(true);
         t.clock.advance(PAST_EXPIRY_MS);
         const res = await server.app.inject({
           method: 'GET',
           url: '/api/orders',
-          headers: { authorization: `Bearer ${login.json().accessToken}`, cookie },
+          headers: { authorization: `Bearer ${accessToken}`, cookie },
         });
         expect(res.statusCode).toBe(200);
-        expect(res.json()).toEqual({ owner: registered.json().id });
+        expect(res.json()).toEqual({ owner: userId });
         expect(res.headers['x-access-token']).toBeTruthy();
       } finally {
         await server.close();

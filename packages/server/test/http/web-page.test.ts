@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
 import { webContentSecurityPolicy } from '../../src/http/routes/web.js';
-import { makeTempDir } from '../support/temp-dir.js';
-import { startTestServer, TEST_ACCESS_SECRET, TEST_REFRESH_SECRET, type TestServer } from '../support/test-server.js';
+import { loadTestConfig, startTestServer, TEST_ACCESS_SECRET, type TestServer } from '../support/test-server.js';
 
 describe('the web page at /', () => {
   let t: TestServer;
@@ -97,22 +95,8 @@ describe('Web.Enabled', () => {
   });
 
   it('cannot be on without cookie mode, which the page signs in with', () => {
-    const dir = makeTempDir();
-    try {
-      expect(() =>
-        loadConfig({
-          env: {
-            JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET,
-            JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET,
-            JWTGATE_COOKIE_MODE: 'off',
-          },
-          cwd: dir.path,
-        }),
-      ).toThrow(
-        /Web\.Enabled: the web page signs in with cookie mode; set Cookie\.Mode: opt-in or Web\.Enabled: false/,
-      );
-    } finally {
-      dir.remove();
-    }
+    expect(() => loadTestConfig({ JWTGATE_COOKIE_MODE: 'off' })).toThrow(
+      /Web\.Enabled: the web page signs in with cookie mode; set Cookie\.Mode: opt-in or Web\.Enabled: false/,
+    );
   });
 });

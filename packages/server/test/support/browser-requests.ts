@@ -1,4 +1,4 @@
-import type { LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { TestServer } from './test-server.js';
 
 /** The origin `inject()` requests come from when they claim to be the server's own page. */
@@ -71,4 +71,25 @@ export async function cookieLogin(
   if (cookie === undefined) throw new Error('no refresh cookie set');
   const accessToken: string = res.json().accessToken;
   return { ...user, accessToken, refreshToken: cookie.value, cookie: `${cookie.name}=${cookie.value}`, response: res };
+}
+
+/**
+ * Registers and logs in in cookie mode through any app (an embedder's own
+ * server), returning the login answer and the `Cookie` header value.
+ */
+export async function injectCookieLogin(
+  app: { inject: (options: InjectOptions) => Promise<LightMyRequestResponse> },
+  credentials: { readonly username: string; readonly password: string },
+) {
+  const json = { 'content-type': 'application/json', ...fromPage };
+  const registered = await app.inject({ method: 'POST', url: '/auth/register', headers: json, payload: credentials });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    headers: json,
+    payload: { ...credentials, cookie: true },
+  });
+  if (login.statusCode !== 200) throw new Error(`cookie login failed: ${login.statusCode} ${login.body}`);
+  const cookie = String(login.headers['set-cookie']).split(';')[0] as string;
+  return { userId: registered.json().id as string, accessToken: login.json().accessToken as string, cookie, login };
 }

@@ -46,6 +46,7 @@ export function createSessionsPanel(
   );
   const error = h('p', { class: 'form-error', role: 'alert' });
 
+  const refreshList = h('button', { type: 'button', class: 'secondary' }, 'Refresh list');
   const signOutHere = h('button', { type: 'button', class: 'secondary' }, 'Sign out this device');
   const signOutOthers = h('button', { type: 'button', class: 'secondary' }, 'Sign out everywhere else');
   const signOutAll = h('button', { type: 'button', class: 'danger' }, 'Sign out everywhere');
@@ -94,6 +95,9 @@ export function createSessionsPanel(
     );
   }
 
+  refreshList.addEventListener('click', () => {
+    void busy(refreshList, reload);
+  });
   signOutHere.addEventListener('click', () => {
     busy(signOutHere, () => client.logout('current')).catch((failure: unknown) => {
       error.textContent = describeError(failure);
@@ -121,7 +125,7 @@ export function createSessionsPanel(
     heading,
     error,
     table,
-    h('div', { class: 'actions' }, signOutHere, signOutOthers, signOutAll),
+    h('div', { class: 'actions' }, refreshList, signOutHere, signOutOthers, signOutAll),
   );
   return { element, reload };
 }
