@@ -41,9 +41,7 @@ export function readBrowserSettings(
 
   const secure = cookie.Secure as boolean;
   if (!secure && mode === 'production') {
-    problems.push(
-      'Cookie.Secure: must be true in production; browsers accept secure cookies from http://localhost, and anything else needs HTTPS',
-    );
+    problems.push('Cookie.Secure: must be true in production, where the server is reached over HTTPS');
   }
   const cookieMode = cookie.Mode as JwtgateConfig['cookie']['mode'];
   const webEnabled = web.Enabled as boolean;

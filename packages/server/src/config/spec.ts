@@ -215,7 +215,7 @@ export const configSpec = {
       kind: 'boolean',
       default: true,
       description:
-        'The `Secure` attribute. Browsers accept secure cookies from `http://localhost` and `http://127.0.0.1`; `false` is only accepted in development mode, for plain HTTP on another address.',
+        'The `Secure` attribute. Chromium keeps secure cookies on `http://localhost` and `http://127.0.0.1`; `false` is only accepted in development mode, for plain HTTP on another address.',
     },
   },
   Cors: {

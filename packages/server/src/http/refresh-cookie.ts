@@ -66,7 +66,8 @@ export function createRefreshCookie(
       return value === undefined ? null : (refreshTokens.parse(value)?.sessionId ?? null);
     },
     set(reply, token, refreshExpiresAt) {
-      const maxAge = Math.max(1, Math.floor((refreshExpiresAt - clock.now()) / 1000));
+      // The server enforces the expiry itself; the cookie only has to go away about then.
+      const maxAge = Math.max(1, Math.round((refreshExpiresAt - clock.now()) / 1000));
       reply.header('set-cookie', serializeCookie(name, token, { ...attributes, maxAge }));
     },
     clear(reply) {
