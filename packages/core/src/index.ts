@@ -5,6 +5,7 @@ export { type ErrorCode, type ErrorCodeSpec, errorCodes, isErrorCode } from './e
 export type { IssueSessionInput } from './session/issue.js';
 export type { IssuedTokens } from './session/mint-access-token.js';
 export type { RefreshSessionInput } from './session/refresh.js';
+export type { RenewSessionInput } from './session/renew.js';
 export { createRevocationList, type RevocationList } from './session/revocation-list.js';
 export {
   decodeRevocationNotices,

@@ -28,6 +28,7 @@ export const errorCodes = {
   },
   ERR_INVALID_USERNAME: { status: 400, message: 'The username is not acceptable' },
   ERR_INVALID_PASSWORD: { status: 400, message: 'The password must be 8 to 1024 characters long' },
+  ERR_COOKIE_MODE_DISABLED: { status: 400, message: 'Cookie mode is disabled on this server' },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   ERR_TOKEN_MISSING: {
     status: 401,
@@ -56,10 +57,17 @@ export const errorCodes = {
     message: 'The refresh token was already used; the session has been revoked',
   },
   ERR_SESSION_REVOKED: { status: 401, message: 'The session has ended' },
+  ERR_REFRESH_TOKEN_MISSING: { status: 401, message: 'No refresh token was presented (body or cookie)' },
   ERR_FORBIDDEN: { status: 403, message: 'This requires the administrator role' },
+  ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Requests from this origin are not allowed' },
+  ERR_CSRF_HEADER_MISSING: {
+    status: 403,
+    message: 'Cookie-authenticated requests need the X-Jwtgate-Csrf: 1 header',
+  },
   ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   ERR_SESSION_NOT_FOUND: { status: 404, message: 'No such session' },
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept this method' },
   ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
   ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   ERR_UNSUPPORTED_MEDIA_TYPE: {

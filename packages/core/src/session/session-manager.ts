@@ -10,6 +10,7 @@ import type { UserStore } from '../user/user-store.js';
 import { type IssueSessionInput, issueSession } from './issue.js';
 import type { IssuedTokens } from './mint-access-token.js';
 import { type RefreshSessionInput, refreshSession } from './refresh.js';
+import { createExpiredTokenVerifier, type RenewSessionInput, renewSession } from './renew.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
 import { revokeSession, revokeUserSessions } from './revoke.js';
 import type { CustomClaimsHook, SessionContext } from './session-context.js';
@@ -41,6 +42,11 @@ export interface SessionManager {
   issue(input: IssueSessionInput): Promise<IssuedTokens>;
   /** Rotates a refresh token; see {@link refreshSession}. */
   refresh(input: RefreshSessionInput): Promise<IssuedTokens>;
+  /**
+   * Silent refresh: rotates the session of an expired, otherwise valid access
+   * token with the refresh token of that same session; see {@link renewSession}.
+   */
+  renew(input: RenewSessionInput): Promise<IssuedTokens>;
   /**
    * Verifies an access token and checks its session against the in-process
    * revocation list: no store round trip. Throws a coded `AuthError`.
@@ -83,6 +89,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     clockToleranceSec: policy.clockToleranceSec,
     clock,
   });
+  const verifyExpired = createExpiredTokenVerifier({
+    keys,
+    issuer: policy.issuer,
+    audience: policy.audience,
+    clockToleranceSec: policy.clockToleranceSec,
+    clock,
+  });
   const onEvent = options.onEvent;
   const ctx: SessionContext = {
     store: options.sessions,
@@ -108,6 +121,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   return {
     issue: (input) => issueSession(ctx, input),
     refresh: (input) => refreshSession(ctx, input),
+    renew: (input) => renewSession(ctx, verifyExpired, input),
     authenticate(token) {
       const claims = verifier.verify(token);
       if (revocations.has(claims.sid)) throw new AuthError('ERR_TOKEN_REVOKED');

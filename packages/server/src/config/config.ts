@@ -48,6 +48,21 @@ export interface JwtgateConfig {
     readonly bodyLimit: number;
     readonly trustProxy: readonly string[];
   };
+  /** Browser sessions: the refresh cookie, CORS and the web page. */
+  readonly cookie: {
+    readonly mode: 'opt-in' | 'off';
+    readonly name: string;
+    readonly path: '/auth' | '/';
+    readonly sameSite: 'Strict' | 'Lax';
+    readonly secure: boolean;
+  };
+  readonly cors: {
+    /** Serialised origins (`https://app.example.com`), normalised. */
+    readonly allowedOrigins: readonly string[];
+  };
+  readonly web: {
+    readonly enabled: boolean;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };

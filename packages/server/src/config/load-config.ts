@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type HmacAlgorithm, isHmacAlgorithm, type JwsAlgorithm } from '@jwtgate/core';
 import { type Document, isPair, isScalar, parseDocument, visit } from 'yaml';
+import { readBrowserSettings } from './browser-settings.js';
 import type { JwtgateConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
@@ -277,6 +278,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   if (refreshExpire < accessExpire) problems.push('Auth.RefreshExpire: must be at least Auth.AccessExpire');
   if (sessionMaxAge < refreshExpire) problems.push('Auth.SessionMaxAge: must be at least Auth.RefreshExpire');
   if ((auth.Audience as string[]).length === 0) problems.push('Auth.Audience: needs at least one audience');
+  const browser = readBrowserSettings(raw, mode, problems);
 
   const warnings: string[] = [];
   let accessSecret = auth.AccessSecret as string | undefined;
@@ -362,6 +364,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       trustProxy: server.TrustProxy as string[],
     },
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
+    ...browser,
     sources,
     warnings,
   };

@@ -237,6 +237,57 @@ export const configSpec = {
       description: 'Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed for client IPs.',
     },
   },
+  Cookie: {
+    Mode: {
+      kind: 'enum',
+      values: ['opt-in', 'off'],
+      default: 'opt-in',
+      description:
+        'Browser sessions. `opt-in`: a login that asks for it (`"cookie": true`, as the web page and `@jwtgate/client` do) gets its refresh token in an HttpOnly cookie instead of the JSON body, with silent refresh and CSRF checks; API clients that do not ask never get a cookie. `off`: cookies are never set or read.',
+    },
+    Name: {
+      kind: 'string',
+      default: 'jwtgate_refresh',
+      pattern: /^[A-Za-z0-9_-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 _ -',
+      description:
+        'Name of the refresh cookie, without its prefix: `__Host-` is added when `Secure` and `Path: /`, `__Secure-` when `Secure` and `Path: /auth`.',
+    },
+    Path: {
+      kind: 'enum',
+      values: ['/auth', '/'],
+      default: '/auth',
+      description:
+        'Where the browser sends the refresh cookie. `/auth` keeps it off every other route; `/` lets protected routes outside `/auth` refresh silently too.',
+    },
+    SameSite: {
+      kind: 'enum',
+      values: ['Strict', 'Lax'],
+      default: 'Strict',
+      description: 'The `SameSite` attribute of the refresh cookie.',
+    },
+    Secure: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'The `Secure` attribute. Chromium keeps secure cookies on `http://localhost` and `http://127.0.0.1`; `false` is only accepted in development mode, for plain HTTP on another address.',
+    },
+  },
+  Cors: {
+    AllowedOrigins: {
+      kind: 'list',
+      default: [],
+      description:
+        "Other origins (`https://app.example.com`) whose pages may call jwtgate with credentials. The server's own origin is always allowed; `*` and `null` never are.",
+    },
+  },
+  Web: {
+    Enabled: {
+      kind: 'boolean',
+      default: true,
+      description: 'Serve the sign-in and session page at `/` (needs `Cookie.Mode: opt-in`).',
+    },
+  },
   Log: {
     Level: {
       kind: 'enum',

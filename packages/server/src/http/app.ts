@@ -1,15 +1,31 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { JwtgateConfig } from '../config/config.js';
+import { createOriginPolicy } from './origin-policy.js';
 import { authGuardPlugin } from './plugins/auth-guard.js';
+import { corsPlugin } from './plugins/cors.js';
+import { csrfPlugin } from './plugins/csrf.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { validationPlugin } from './plugins/validation.js';
-import type { RouteDeps } from './route-deps.js';
+import { createRefreshCookie } from './refresh-cookie.js';
+import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { webRoutes } from './routes/web.js';
+import { createSilentRefresh } from './silent-refresh.js';
+
+/** Browser sessions: the refresh cookie, the origins trusted with it, and the web page. */
+export interface BrowserOptions {
+  readonly cookie: JwtgateConfig['cookie'];
+  /** `Cors.AllowedOrigins`, normalised. */
+  readonly allowedOrigins: readonly string[];
+  /** Serve the page at `/`. */
+  readonly web: boolean;
+}
 
 /** Everything the HTTP app needs. */
 export interface AppOptions extends RouteDeps {
@@ -23,6 +39,8 @@ export interface AppOptions extends RouteDeps {
   readonly logger: FastifyServerOptions['logger'];
   /** Serve the public keys at `/.well-known/jwks.json`. */
   readonly jwks?: Omit<JwksRouteOptions, 'clock'>;
+  /** Omitted: no cookie mode, no CORS, no web page (an API-only app). */
+  readonly browser?: BrowserOptions;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -30,6 +48,7 @@ export const redactedLogPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  'res.headers["x-access-token"]',
   'req.body.password',
   'req.body.refreshToken',
 ];
@@ -53,7 +72,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
-  await app.register(authGuardPlugin, { sessions: options.sessions });
+  const browser = options.browser;
+  const origins = createOriginPolicy(browser?.allowedOrigins ?? []);
+  const refreshCookie =
+    browser === undefined || browser.cookie.mode === 'off'
+      ? null
+      : createRefreshCookie(browser.cookie, { clock: options.clock, refreshTokens: options.sessions.refreshTokens });
+  // CORS first, so its headers are on every answer, errors included.
+  await app.register(corsPlugin, { origins });
+  await app.register(authGuardPlugin, {
+    sessions: options.sessions,
+    onExpired:
+      refreshCookie === null ? undefined : createSilentRefresh({ sessions: options.sessions, refreshCookie, origins }),
+  });
+  await app.register(csrfPlugin, { origins, refreshCookie });
   // A keep-alive connection that is busy when close() begins would stay open
   // after its answer until the client drops it (~70 s), holding shutdown up.
   let closing = false;
@@ -71,18 +103,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) app.server.closeIdleConnections();
   });
 
-  const deps: RouteDeps = {
+  const deps: CookieRouteDeps = {
     sessions: options.sessions,
     users: options.users,
     hasher: options.hasher,
     clock: options.clock,
     throttle: options.throttle,
+    refreshCookie,
+    origins,
   };
   await app.register(healthRoutes, { readiness: options.readiness });
   await app.register(authRoutes, deps);
-  await app.register(meRoutes, deps);
+  await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
+  if (browser?.web === true) await app.register(webRoutes);
   return app;
 }

@@ -1,5 +1,7 @@
 import type { Clock, LoginThrottle, PasswordHasher, SessionManager, UserStore } from '@jwtgate/core';
 import type { FastifyRequest } from 'fastify';
+import type { OriginPolicy } from './origin-policy.js';
+import type { RefreshCookie } from './refresh-cookie.js';
 
 /** What the route plugins need; assembled by `buildApp`. */
 export interface RouteDeps {
@@ -8,6 +10,13 @@ export interface RouteDeps {
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
   readonly throttle: LoginThrottle;
+}
+
+/** What the routes that may set, read or delete the refresh cookie also need. */
+export interface CookieRouteDeps extends RouteDeps {
+  /** `null` when cookie mode is off. */
+  readonly refreshCookie: RefreshCookie | null;
+  readonly origins: OriginPolicy;
 }
 
 const USER_AGENT_MAX = 512;

@@ -49,10 +49,13 @@ export const publicUserSchema = {
 
 export const tokenResponseSchema = {
   type: 'object',
-  required: ['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'refreshAfter'],
+  required: ['accessToken', 'tokenType', 'expiresIn', 'refreshAfter'],
   properties: {
     accessToken: { type: 'string' },
-    refreshToken: { type: 'string' },
+    refreshToken: {
+      type: 'string',
+      description: 'Absent in cookie mode, where the refresh token is in an HttpOnly cookie.',
+    },
     tokenType: { type: 'string', enum: ['Bearer'] },
     expiresIn: { type: 'integer', description: 'Access token lifetime in seconds.' },
     refreshAfter: { type: 'integer', description: 'Unix time (seconds) after which the client should refresh.' },

@@ -120,6 +120,25 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
   };
 }
 
+/**
+ * Loads the configuration the way the server does, from `env` plus the test
+ * secrets, in a throw-away folder; for tests of what start-up accepts or refuses.
+ *
+ * @example
+ * expect(() => loadTestConfig({ JWTGATE_COOKIE_SECURE: 'false', NODE_ENV: 'production' })).toThrow(/Cookie.Secure/);
+ */
+export function loadTestConfig(env: Record<string, string>): ReturnType<typeof loadConfig> {
+  const dir = makeTempDir();
+  try {
+    return loadConfig({
+      env: { JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET, JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET, ...env },
+      cwd: dir.path,
+    });
+  } finally {
+    dir.remove();
+  }
+}
+
 export function databasePath(dataDir: string): string {
   return join(dataDir, 'jwtgate.db');
 }

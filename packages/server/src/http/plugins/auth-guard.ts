@@ -1,7 +1,8 @@
-import { type AccessTokenClaims, AuthError, type SessionManager } from '@jwtgate/core';
+import { type AccessTokenClaims, AuthError, isAuthError, type SessionManager } from '@jwtgate/core';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { extractAccessToken } from '../extract-token.js';
+import type { ExpiredTokenHandler } from '../silent-refresh.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,12 +23,13 @@ declare module 'fastify' {
  * The route guard. A route opts in with `config: { auth: true }`; a group of
  * routes with `app.addHook('onRequest', app.requireAuth)` inside its plugin.
  * Verification is synchronous and needs no store round trip: the session is
- * checked against the in-process revocation list.
+ * checked against the in-process revocation list. With `onExpired` (cookie
+ * mode), an expired token gets one chance to be renewed during the request.
  */
-export const authGuardPlugin = fp<{ sessions: SessionManager }>(
-  async (app, { sessions }) => {
+export const authGuardPlugin = fp<{ sessions: SessionManager; onExpired?: ExpiredTokenHandler | undefined }>(
+  async (app, { sessions, onExpired }) => {
     app.decorateRequest('auth', null);
-    const requireAuth: onRequestHookHandler = (request, _reply, done) => {
+    const requireAuth: onRequestHookHandler = (request, reply, done) => {
       const token = extractAccessToken(request.headers.authorization);
       if (token === null) {
         done(new AuthError('ERR_TOKEN_MISSING'));
@@ -36,6 +38,14 @@ export const authGuardPlugin = fp<{ sessions: SessionManager }>(
       try {
         request.auth = sessions.authenticate(token);
       } catch (error) {
+        // Cookie mode: an expired token may be renewed on the fly (silent-refresh.ts).
+        if (onExpired !== undefined && isAuthError(error, 'ERR_TOKEN_EXPIRED')) {
+          onExpired(request, reply, token).then((claims) => {
+            request.auth = claims;
+            done();
+          }, done);
+          return;
+        }
         done(error as Error);
         return;
       }

@@ -1,11 +1,12 @@
 import { AuthError } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
+import { refuseOtherMethods } from '../method-not-allowed.js';
 import { claimsOf } from '../plugins/auth-guard.js';
-import type { RouteDeps } from '../route-deps.js';
+import type { CookieRouteDeps } from '../route-deps.js';
 import { errorResponses, sessionIdParamsSchema, sessionListSchema, toSessionView } from '../schemas.js';
 
 /** The caller's own sessions: list them, end one. */
-export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sessions }) => {
+export const sessionRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, { sessions, refreshCookie }) => {
   app.get(
     '/auth/sessions',
     {
@@ -28,7 +29,7 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sessio
   app.delete<{ Params: { id: string } }>(
     '/auth/sessions/:id',
     {
-      config: { auth: true },
+      config: { auth: true, csrf: true },
       schema: {
         summary: 'End one of my sessions',
         params: sessionIdParamsSchema,
@@ -40,7 +41,12 @@ export const sessionRoutes: FastifyPluginAsync<RouteDeps> = async (app, { sessio
       const revoked = await sessions.revoke(request.params.id, { reason: 'kicked', userId: claims.sub });
       // Someone else's session and a missing one look the same.
       if (!revoked) throw new AuthError('ERR_SESSION_NOT_FOUND');
+      // Ending this browser's own session from the list signs this browser out too.
+      if (refreshCookie !== null && refreshCookie.sessionIdOf(request) === request.params.id)
+        refreshCookie.clear(reply);
       return reply.code(204).send();
     },
   );
+
+  refuseOtherMethods(app, '/auth/sessions/:id', ['DELETE']);
 };

@@ -1,0 +1,51 @@
+import type { ErrorCode } from '@jwtgate/core';
+
+/** Codes the client adds for failures that never reached a jwtgate answer. */
+export type ClientOnlyErrorCode = 'ERR_NETWORK' | 'ERR_UNEXPECTED_RESPONSE';
+
+/**
+ * A failed call: the server's coded error (`ERR_TOKEN_REVOKED`...), or a
+ * client-side one when no coded answer came back. Branch on `code`.
+ *
+ * @example
+ * try { await client.me(); } catch (error) {
+ *   if (error instanceof JwtgateClientError && error.code === 'ERR_TOKEN_REVOKED') showSignIn();
+ * }
+ */
+export class JwtgateClientError extends Error {
+  readonly code: ErrorCode | ClientOnlyErrorCode;
+  /** The HTTP status, or 0 when the request did not complete. */
+  readonly status: number;
+
+  constructor(code: ErrorCode | ClientOnlyErrorCode, message: string, status: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JwtgateClientError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/**
+ * The error a non-2xx answer stands for; jwtgate answers `{ error: { code, message } }`.
+ *
+ * @example
+ * if (!response.ok) throw await errorFromResponse(response);
+ */
+export async function errorFromResponse(response: Response): Promise<JwtgateClientError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (typeof error?.code === 'string' && /^ERR_[A-Z_]+$/.test(error.code)) {
+    const message = typeof error.message === 'string' ? error.message : error.code;
+    return new JwtgateClientError(error.code as ErrorCode, message, response.status);
+  }
+  return new JwtgateClientError(
+    'ERR_UNEXPECTED_RESPONSE',
+    `Unexpected answer (HTTP ${response.status})`,
+    response.status,
+  );
+}

@@ -1,0 +1,429 @@
+import type { AccessTokenClaims } from '@jwtgate/core';
+import { errorFromResponse, JwtgateClientError } from './client-error.js';
+import { decodeJwt } from './decode-jwt.js';
+import { createRefreshCoordinator } from './refresh-coordinator.js';
+import { parseTabMessage, type TabMessage } from './tab-messages.js';
+import type {
+  AccessTokenView,
+  ChannelLike,
+  ClientOptions,
+  ClientState,
+  LockManagerLike,
+  LogoutScope,
+  Me,
+  PublicUser,
+  SessionInfo,
+  TimersLike,
+} from './types.js';
+
+/** A jwtgate session in a web page. */
+export interface JwtgateClient {
+  /** Signed in, signed out, or not known yet. */
+  readonly state: ClientState;
+  /** Called on every change of `state`; returns the unsubscribe function. */
+  subscribe(listener: (state: ClientState) => void): () => void;
+  /** On page load: signs in again from the refresh cookie, if there is a live one. */
+  resume(): Promise<boolean>;
+  register(input: { readonly username: string; readonly password: string }): Promise<PublicUser>;
+  /** Logs in in cookie mode: the refresh token goes into an HttpOnly cookie, the access token stays in memory. */
+  login(input: {
+    readonly username: string;
+    readonly password: string;
+    readonly device?: string;
+  }): Promise<AccessTokenView>;
+  /** Ends this device's session, every other one, or all. Returns how many ended. */
+  logout(scope?: LogoutScope): Promise<number>;
+  me(): Promise<Me>;
+  sessions(): Promise<readonly SessionInfo[]>;
+  revokeSession(id: string): Promise<void>;
+  /**
+   * `fetch` with the access token attached (only for `baseUrl` and
+   * `apiOrigins`): refreshes first when the token has expired, adopts a
+   * token the server renewed on the fly (`X-Access-Token`), and on a 401
+   * refreshes once and retries once.
+   */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** Refreshes now (shared with any refresh already under way, here or in another tab). */
+  refresh(): Promise<boolean>;
+  /** Stops the refresh timer and leaves the tab channel. */
+  close(): void;
+}
+
+const CSRF_HEADER = 'x-jwtgate-csrf';
+const RETRY_AFTER_FAILURE_MS = 5_000;
+
+const defaultTimers: TimersLike = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+};
+
+function defaultLocks(): LockManagerLike | null {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  return locks ?? null;
+}
+
+function baseOf(baseUrl: string): URL {
+  const location = (globalThis as { location?: { href: string } }).location;
+  const base = new URL(baseUrl, location?.href);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new TypeError('baseUrl must be an http(s) URL');
+  if (!base.pathname.endsWith('/')) base.pathname = `${base.pathname}/`;
+  base.search = '';
+  base.hash = '';
+  return base;
+}
+
+/**
+ * Creates the client. The access token lives in this object's memory only:
+ * never in `localStorage`, `sessionStorage`, IndexedDB or a readable cookie.
+ * Tabs of the same site share one session: they take turns to refresh (Web
+ * Locks) and hand each other the new token (BroadcastChannel), so a burst of
+ * requests across tabs causes one refresh.
+ *
+ * @example
+ * const client = createClient({ baseUrl: location.origin });
+ * if (!(await client.resume())) await client.login({ username, password });
+ * const me = await client.me();
+ */
+export function createClient(options: ClientOptions): JwtgateClient {
+  const base = baseOf(options.baseUrl);
+  const tokenOrigins = new Set([base.origin, ...(options.apiOrigins ?? []).map((origin) => new URL(origin).origin)]);
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const clock = options.clock ?? Date;
+  const timers = options.timers ?? defaultTimers;
+  const locks = options.locks === undefined ? defaultLocks() : options.locks;
+  const ownsChannel = options.channel === undefined && typeof BroadcastChannel === 'function';
+  const channel: ChannelLike | null =
+    options.channel === undefined
+      ? ownsChannel
+        ? new BroadcastChannel(`jwtgate:${base.href}`)
+        : null
+      : options.channel;
+  const expiryMarginMs = options.expiryMarginMs ?? 2_000;
+
+  let token: AccessTokenView | null = null;
+  let status: ClientState['status'] = 'unknown';
+  /** Changes with every piece of news a waiting refresh cares about; see the coordinator. */
+  let epoch = 0;
+  let refreshTimer: unknown;
+  let closed = false;
+  const listeners = new Set<(state: ClientState) => void>();
+  const newsWaiters = new Set<() => void>();
+
+  const url = (path: string) => new URL(path, base);
+  const snapshot = (): ClientState =>
+    status === 'signed-in' && token !== null
+      ? { status, token }
+      : status === 'signed-out'
+        ? { status }
+        : { status: 'unknown' };
+
+  function announce(message: TabMessage): void {
+    try {
+      channel?.postMessage(message);
+    } catch {
+      // A closed channel only means the other tabs refresh for themselves.
+    }
+  }
+
+  function news(): void {
+    epoch += 1;
+    for (const waiter of [...newsWaiters]) waiter();
+  }
+
+  function changed(): void {
+    news();
+    schedule();
+    const state = snapshot();
+    for (const listener of [...listeners]) {
+      try {
+        listener(state);
+      } catch {
+        // A page's listener must not break the session.
+      }
+    }
+  }
+
+  function adopt(view: AccessTokenView, share: boolean): void {
+    token = view;
+    status = 'signed-in';
+    changed();
+    if (share) {
+      announce({ type: 'token', accessToken: view.accessToken, expiresAt: view.expiresAt, refreshAt: view.refreshAt });
+    }
+  }
+
+  function signOut(share: boolean): void {
+    const wasSignedOut = status === 'signed-out' && token === null;
+    token = null;
+    status = 'signed-out';
+    if (!wasSignedOut) changed();
+    if (share) announce({ type: 'signed-out' });
+  }
+
+  /** A view of `accessToken`, timed from now: `lifetimeSec` and `refreshInSec` count from its issuance. */
+  function viewOf(accessToken: string, timing: { lifetimeSec?: number; refreshAfter?: number }): AccessTokenView {
+    const decoded = decodeJwt(accessToken);
+    const claims = decoded?.claims as AccessTokenClaims | undefined;
+    if (decoded === null || claims === undefined || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') {
+      throw new JwtgateClientError('ERR_UNEXPECTED_RESPONSE', 'The server answered something that is not a token', 200);
+    }
+    const lifetimeSec = timing.lifetimeSec ?? claims.exp - claims.iat;
+    const refreshInSec = timing.refreshAfter === undefined ? lifetimeSec / 2 : timing.refreshAfter - claims.iat;
+    const now = clock.now();
+    return {
+      accessToken,
+      header: decoded.header,
+      claims,
+      expiresAt: now + lifetimeSec * 1000,
+      refreshAt: now + Math.max(0, Math.min(refreshInSec, lifetimeSec)) * 1000,
+    };
+  }
+
+  /** When a token must be replaced: at `refreshAfter`, and never later than the margin before expiry. */
+  const dueAt = (view: AccessTokenView) => Math.min(view.refreshAt, view.expiresAt - expiryMarginMs);
+
+  function schedule(): void {
+    if (refreshTimer !== undefined) timers.clearTimeout(refreshTimer);
+    refreshTimer = undefined;
+    if (token === null || closed) return;
+    const scheduledFor = token;
+    const fire = () => {
+      refreshTimer = undefined;
+      if (token !== scheduledFor) return;
+      coordinator.refresh().catch(() => {
+        if (token === scheduledFor && !closed) refreshTimer = timers.setTimeout(fire, RETRY_AFTER_FAILURE_MS);
+      });
+    };
+    refreshTimer = timers.setTimeout(fire, Math.max(0, dueAt(token) - clock.now()));
+  }
+
+  function onTabMessage(event: { readonly data: unknown }): void {
+    const message = parseTabMessage(event.data);
+    if (message === null || closed) return;
+    if (message.type === 'refresh-failed') {
+      news();
+      return;
+    }
+    if (message.type === 'signed-out') {
+      signOut(false);
+      return;
+    }
+    if (message.accessToken === token?.accessToken) return;
+    let view: AccessTokenView;
+    try {
+      view = viewOf(message.accessToken, {});
+    } catch {
+      return;
+    }
+    // Messages may cross: never trade a newer token for an older one.
+    if (token !== null && view.claims.iat < token.claims.iat) return;
+    adopt({ ...view, expiresAt: message.expiresAt, refreshAt: message.refreshAt }, false);
+  }
+  channel?.addEventListener('message', onTabMessage);
+
+  function waitForNews(sinceEpoch: number, ms: number): Promise<void> {
+    if (epoch !== sinceEpoch) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = () => {
+        timers.clearTimeout(timer);
+        newsWaiters.delete(waiter);
+        resolve();
+      };
+      const timer = timers.setTimeout(waiter, ms);
+      newsWaiters.add(waiter);
+    });
+  }
+
+  async function send(input: URL | Request, init?: RequestInit): Promise<Response> {
+    try {
+      return await fetchImpl(input, init);
+    } catch (cause) {
+      throw new JwtgateClientError('ERR_NETWORK', 'The server could not be reached', 0, { cause });
+    }
+  }
+
+  async function refreshHere(): Promise<boolean> {
+    let response: Response;
+    try {
+      response = await send(url('auth/refresh'), {
+        method: 'POST',
+        headers: { [CSRF_HEADER]: '1' },
+        credentials: 'include',
+        cache: 'no-store',
+      });
+    } catch (error) {
+      announce({ type: 'refresh-failed' });
+      throw error;
+    }
+    if (response.status === 401) {
+      // The cookie is missing, expired, reused or its session revoked: the server deleted it.
+      await response.body?.cancel();
+      signOut(true);
+      return false;
+    }
+    if (!response.ok) {
+      announce({ type: 'refresh-failed' });
+      throw await errorFromResponse(response);
+    }
+    const body = (await response.json()) as { accessToken: string; expiresIn: number; refreshAfter: number };
+    adopt(viewOf(body.accessToken, { lifetimeSec: body.expiresIn, refreshAfter: body.refreshAfter }), true);
+    return true;
+  }
+
+  const coordinator = createRefreshCoordinator({
+    locks,
+    lockName: `jwtgate-refresh:${base.href}`,
+    timers,
+    peerWaitMs: options.peerWaitMs ?? 3_000,
+    lockHoldMs: options.lockHoldMs ?? 250,
+    epoch: () => epoch,
+    freshness: () =>
+      token === null
+        ? status === 'signed-out'
+          ? 'signed-out'
+          : 'stale'
+        : clock.now() < dueAt(token)
+          ? 'fresh'
+          : 'stale',
+    waitForNews,
+    refreshHere,
+  });
+
+  /** A refresh whose failure to reach the server is not the caller's problem. */
+  async function refreshIfPossible(): Promise<boolean> {
+    try {
+      return await coordinator.refresh();
+    } catch {
+      return false;
+    }
+  }
+
+  function adoptRenewed(response: Response): void {
+    const renewed = response.headers.get('x-access-token');
+    if (renewed === null || renewed === token?.accessToken || new URL(response.url || base).origin !== base.origin) {
+      return;
+    }
+    const refreshAfter = Number(response.headers.get('x-refresh-after'));
+    try {
+      adopt(viewOf(renewed, Number.isFinite(refreshAfter) && refreshAfter > 0 ? { refreshAfter } : {}), true);
+    } catch {
+      // Not a token: keep the one we have.
+    }
+  }
+
+  async function clientFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = new Request(input instanceof Request ? input : new URL(input, base), init);
+    const origin = new URL(request.url).origin;
+    if (!tokenOrigins.has(origin)) return send(request);
+    if (status === 'unknown' || (token !== null && clock.now() >= dueAt(token))) {
+      await refreshIfPossible();
+    }
+    const attempt = async (): Promise<{ response: Response; sent: AccessTokenView | null }> => {
+      const sent = token;
+      const headers = new Headers(request.headers);
+      if (sent !== null) headers.set('authorization', `Bearer ${sent.accessToken}`);
+      if (origin === base.origin) headers.set(CSRF_HEADER, '1');
+      const response = await send(
+        new Request(request.clone(), {
+          headers,
+          ...(origin === base.origin ? { credentials: 'include' as const } : {}),
+        }),
+      );
+      if (origin === base.origin) adoptRenewed(response);
+      return { response, sent };
+    };
+    const first = await attempt();
+    if (first.response.status !== 401 || (first.sent === null && status === 'signed-out')) return first.response;
+    // Another flight may have brought a new token while this request was out; else refresh once.
+    const signedIn = token !== null && token !== first.sent ? true : await refreshIfPossible();
+    if (!signedIn || token === null) return first.response;
+    await first.response.body?.cancel();
+    return (await attempt()).response;
+  }
+
+  async function json<T>(response: Response): Promise<T> {
+    if (!response.ok) throw await errorFromResponse(response);
+    try {
+      return (await response.json()) as T;
+    } catch (cause) {
+      throw new JwtgateClientError('ERR_UNEXPECTED_RESPONSE', 'The answer is not JSON', response.status, { cause });
+    }
+  }
+
+  function post(path: string, body: unknown): Promise<Response> {
+    return send(url(path), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [CSRF_HEADER]: '1' },
+      credentials: 'include',
+      cache: 'no-store',
+      body: JSON.stringify(body),
+    });
+  }
+
+  return {
+    get state() {
+      return snapshot();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async resume() {
+      if (status === 'signed-in') return true;
+      return coordinator.refresh();
+    },
+    async register(input) {
+      return json<PublicUser>(await post('auth/register', { username: input.username, password: input.password }));
+    },
+    async login(input) {
+      const body = await json<{ accessToken: string; expiresIn: number; refreshAfter: number }>(
+        await post('auth/login', {
+          username: input.username,
+          password: input.password,
+          ...(input.device === undefined || input.device === '' ? {} : { device: input.device }),
+          cookie: true,
+        }),
+      );
+      const view = viewOf(body.accessToken, { lifetimeSec: body.expiresIn, refreshAfter: body.refreshAfter });
+      adopt(view, true);
+      return view;
+    },
+    async logout(scope = 'current') {
+      const response = await clientFetch(url('auth/logout'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ scope }),
+      });
+      if (response.status === 401 && scope !== 'others') {
+        // Already signed out on the server: finish the job here.
+        await response.body?.cancel();
+        signOut(true);
+        return 0;
+      }
+      const { revoked } = await json<{ revoked: number }>(response);
+      if (scope !== 'others') signOut(true);
+      return revoked;
+    },
+    async me() {
+      return json<Me>(await clientFetch(url('auth/me')));
+    },
+    async sessions() {
+      return (await json<{ sessions: SessionInfo[] }>(await clientFetch(url('auth/sessions')))).sessions;
+    },
+    async revokeSession(id) {
+      const ownSession = token?.claims.sid === id;
+      const response = await clientFetch(url(`auth/sessions/${encodeURIComponent(id)}`), { method: 'DELETE' });
+      if (!response.ok) throw await errorFromResponse(response);
+      if (ownSession) signOut(true);
+    },
+    fetch: clientFetch,
+    refresh: () => coordinator.refresh(),
+    close() {
+      closed = true;
+      if (refreshTimer !== undefined) timers.clearTimeout(refreshTimer);
+      refreshTimer = undefined;
+      channel?.removeEventListener('message', onTabMessage);
+      if (ownsChannel) channel?.close();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+export { type ClientOnlyErrorCode, errorFromResponse, JwtgateClientError } from './client-error.js';
+export { createClient, type JwtgateClient } from './create-client.js';
+export { type DecodedJwt, decodeJwt } from './decode-jwt.js';
+export {
+  createRefreshCoordinator,
+  type RefreshCoordinator,
+  type RefreshCoordinatorDeps,
+  type TokenFreshness,
+} from './refresh-coordinator.js';
+export { parseTabMessage, type TabMessage } from './tab-messages.js';
+export type {
+  AccessTokenView,
+  ChannelLike,
+  ClientOptions,
+  ClientState,
+  LockManagerLike,
+  LogoutScope,
+  Me,
+  PublicUser,
+  SessionInfo,
+  TimersLike,
+} from './types.js';

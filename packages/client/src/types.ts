@@ -1,0 +1,95 @@
+import type { AccessTokenClaims, PublicUser } from '@jwtgate/core';
+
+/** The part of `navigator.locks` (Web Locks) the client uses; injectable for tests. */
+export interface LockManagerLike {
+  request<T>(
+    name: string,
+    options: { readonly ifAvailable?: boolean },
+    callback: (lock: unknown | null) => Promise<T> | T,
+  ): Promise<T>;
+}
+
+/** The part of a `BroadcastChannel` the client uses; injectable for tests. */
+export interface ChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  removeEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  close(): void;
+}
+
+/** Timers; injectable so tests control time. */
+export interface TimersLike {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options for `createClient`. */
+export interface ClientOptions {
+  /** Where jwtgate answers, e.g. `https://auth.example.com` or `location.origin`. */
+  readonly baseUrl: string;
+  /** Other origins whose APIs `client.fetch` may send the access token to. Never any origin not listed. */
+  readonly apiOrigins?: readonly string[];
+  /** Defaults to the global `fetch`. */
+  readonly fetch?: typeof fetch;
+  /** Defaults to `Date`. */
+  readonly clock?: { now(): number };
+  readonly timers?: TimersLike;
+  /** Defaults to `navigator.locks`; `null` turns off coordination across tabs. */
+  readonly locks?: LockManagerLike | null;
+  /** Defaults to a `BroadcastChannel` named after `baseUrl`; `null` turns off sharing tokens across tabs. */
+  readonly channel?: ChannelLike | null;
+  /** How long a tab that found another one refreshing waits for its token before refreshing itself. Default 3000 ms. */
+  readonly peerWaitMs?: number;
+  /**
+   * How long a tab keeps the refresh lock after announcing a new token, so a
+   * tab that looks just then waits for the announcement instead of
+   * refreshing again. Default 250 ms; the caller is not kept waiting.
+   */
+  readonly lockHoldMs?: number;
+  /** A token this close to expiry is refreshed before a request rather than sent. Default 2000 ms. */
+  readonly expiryMarginMs?: number;
+}
+
+/** The access token the client holds, in memory only, with what the page may show of it. */
+export interface AccessTokenView {
+  readonly accessToken: string;
+  /** Decoded, not verified: for display. */
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly claims: AccessTokenClaims;
+  /** Local time (ms) the token expires at. */
+  readonly expiresAt: number;
+  /** Local time (ms) the client refreshes it at. */
+  readonly refreshAt: number;
+}
+
+/** Whether the client holds a session: `unknown` until `resume()` or a first call found out. */
+export type ClientState =
+  | { readonly status: 'unknown' }
+  | { readonly status: 'signed-in'; readonly token: AccessTokenView }
+  | { readonly status: 'signed-out' };
+
+/** `current`: this device; `others`: every other device; `all`: everywhere. */
+export type LogoutScope = 'current' | 'others' | 'all';
+
+/** One of the user's sessions, as `GET /auth/sessions` lists them. */
+export interface SessionInfo {
+  readonly id: string;
+  readonly device: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly lastUsedAt: string;
+  readonly expiresAt: string;
+  /** The session this client is signed in with. */
+  readonly current: boolean;
+}
+
+/** `GET /auth/me`: the user, the session, and the verified claims of the token. */
+export interface Me {
+  readonly user: PublicUser;
+  readonly sessionId: string;
+  readonly claims: AccessTokenClaims;
+}
+
+export type { PublicUser };
