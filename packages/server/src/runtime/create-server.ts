@@ -17,7 +17,7 @@ import { migrateToLatest, pingDatabase } from '../stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
-import { withStoreErrors } from '../stores/sql/store-errors.js';
+import { withStoreErrors } from '../stores/store-errors.js';
 
 /** Options for {@link createJwtgateServer}. */
 export interface CreateServerOptions {
