@@ -20,7 +20,11 @@ export async function userAddCommand(
   } else {
     throw new Error('standard input is not a terminal: pass the password with --password-stdin');
   }
-  const database = openSqlDatabase({ url: config.database.url, timeoutMs: config.database.timeoutMs });
+  const database = openSqlDatabase({
+    url: config.database.url,
+    timeoutMs: config.database.timeoutMs,
+    poolSize: config.database.poolSize,
+  });
   try {
     await migrateToLatest(database.db);
     const user = await registerUser(

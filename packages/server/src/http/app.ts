@@ -18,6 +18,8 @@ export interface AppOptions extends RouteDeps {
   readonly trustProxy: readonly string[];
   /** Throws when a store is unreachable. */
   readonly readiness: () => Promise<void>;
+  /** Check every authenticated request's session in the store too (`Revocation.Strict`). */
+  readonly strictRevocation?: boolean;
   readonly logger: FastifyServerOptions['logger'];
 }
 
@@ -49,7 +51,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
-  await app.register(authGuardPlugin, { sessions: options.sessions });
+  await app.register(authGuardPlugin, { sessions: options.sessions, strict: options.strictRevocation ?? false });
   // A keep-alive connection that is busy when close() begins would stay open
   // after its answer until the client drops it (~70 s), holding shutdown up.
   let closing = false;

@@ -13,11 +13,9 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'f
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
-import { migrateToLatest, pingDatabase } from '../stores/sql/migrations.js';
-import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
-import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
-import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
-import { withStoreErrors } from '../stores/store-errors.js';
+import type { RedisConnection } from '../stores/redis/open-redis.js';
+import type { SqlDatabase } from '../stores/sql/open-database.js';
+import { openStores } from './open-stores.js';
 
 /** Options for {@link createJwtgateServer}. */
 export interface CreateServerOptions {
@@ -36,9 +34,11 @@ export interface JwtgateServer {
   readonly users: UserStore;
   readonly config: JwtgateConfig;
   readonly database: SqlDatabase;
+  /** The Redis deployment sessions live in, when configured. */
+  readonly redis: RedisConnection | undefined;
   /** Starts listening on `Host:Port`; resolves to the address. */
   listen(): Promise<string>;
-  /** Stops accepting connections, finishes in-flight requests, closes the database. */
+  /** Stops accepting connections, finishes in-flight requests, closes the stores. */
   close(): Promise<void>;
 }
 
@@ -54,7 +54,9 @@ function logEvent(log: FastifyBaseLogger, event: SessionEvent): void {
 }
 
 /**
- * Opens the stores (running migrations), assembles sessions and the HTTP app.
+ * Opens the stores (running migrations; see `open-stores.ts` for which store
+ * holds what), assembles sessions and the HTTP app, and catches up with the
+ * revocations other instances made.
  *
  * @example
  * const server = await createJwtgateServer({ config: loadConfig() });
@@ -63,18 +65,11 @@ function logEvent(log: FastifyBaseLogger, event: SessionEvent): void {
 export async function createJwtgateServer(options: CreateServerOptions): Promise<JwtgateServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const database = openSqlDatabase({ url: config.database.url, timeoutMs: config.database.timeoutMs });
-  try {
-    await migrateToLatest(database.db);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  const users = createSqlUserStore(database.db);
-  const sessionStore = createSqlSessionStore(database.db);
+  let log: FastifyBaseLogger | undefined;
+  const stores = await openStores(config, () => log);
+  const { database, users, sessions: sessionStore } = stores;
   const hasher = await createArgon2Hasher();
 
-  let log: FastifyBaseLogger | undefined;
   const sessions = createSessionManager({
     sessions: sessionStore,
     users,
@@ -103,10 +98,10 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   });
 
   try {
-    // Revocations made before a restart must hold after it.
-    await sessions.syncRevocations();
+    // Revocations made before a restart, or elsewhere, must hold here.
+    await stores.startRevocationSync(sessions, clock);
   } catch (error) {
-    await database.close();
+    await stores.close();
     throw error;
   }
 
@@ -118,13 +113,15 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
-    readiness: () => withStoreErrors(() => pingDatabase(database.db)),
+    readiness: stores.readiness,
+    strictRevocation: config.revocation.strict,
     logger: options.logger ?? { level: config.log.level, redact: { paths: redactedLogPaths, censor: '[redacted]' } },
   });
   log = app.log;
 
   const housekeeping = setInterval(() => {
     sessions.revocations.prune();
+    if (!stores.deletesEndedSessions) return;
     sessions.deleteEnded().then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted ended sessions'),
       (error: unknown) =>
@@ -140,6 +137,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     users,
     config,
     database,
+    redis: stores.redis,
     listen: () => app.listen({ host: config.host, port: config.port }),
     close() {
       closing ??= (async () => {
@@ -147,7 +145,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         try {
           await app.close();
         } finally {
-          await database.close();
+          await stores.close();
         }
       })();
       return closing;

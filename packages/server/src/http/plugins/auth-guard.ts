@@ -22,10 +22,11 @@ declare module 'fastify' {
  * The route guard. A route opts in with `config: { auth: true }`; a group of
  * routes with `app.addHook('onRequest', app.requireAuth)` inside its plugin.
  * Verification is synchronous and needs no store round trip: the session is
- * checked against the in-process revocation list.
+ * checked against the in-process revocation list. With `strict`, the session
+ * is then also looked up in the store (`Revocation.Strict`).
  */
-export const authGuardPlugin = fp<{ sessions: SessionManager }>(
-  async (app, { sessions }) => {
+export const authGuardPlugin = fp<{ sessions: SessionManager; strict?: boolean }>(
+  async (app, { sessions, strict = false }) => {
     app.decorateRequest('auth', null);
     const requireAuth: onRequestHookHandler = (request, _reply, done) => {
       const token = extractAccessToken(request.headers.authorization);
@@ -39,7 +40,17 @@ export const authGuardPlugin = fp<{ sessions: SessionManager }>(
         done(error as Error);
         return;
       }
-      done();
+      if (!strict) {
+        done();
+        return;
+      }
+      sessions.checkSession(request.auth).then(
+        () => done(),
+        (error: unknown) => {
+          request.auth = null;
+          done(error as Error);
+        },
+      );
     };
     app.decorate('requireAuth', requireAuth);
     app.addHook('onRoute', (route) => {
