@@ -55,6 +55,11 @@ export function createMysqlPool(options: MysqlPoolOptions): MysqlPool {
 
   function wrap(connection: PoolConnection): MysqlPoolConnection {
     let broken = false;
+    // A fatal error with no query running is emitted as an event; unheard, it would end the process.
+    const onError = () => {
+      broken = true;
+    };
+    connection.on('error', onError);
     const query = (
       sql: string,
       parameters: unknown[],
@@ -70,7 +75,11 @@ export function createMysqlPool(options: MysqlPoolOptions): MysqlPool {
     };
     return {
       query: query as MysqlPoolConnection['query'],
-      release: () => (broken ? connection.destroy() : connection.release()),
+      release: () => {
+        connection.off('error', onError);
+        if (broken) connection.destroy();
+        else connection.release();
+      },
     };
   }
 

@@ -51,6 +51,12 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // The pool listens for errors of idle clients only; one lent out whose connection
+      // dies between queries would otherwise end the process with an unhandled 'error'.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       const query = async <R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> => {
         try {
           return (await client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
@@ -61,7 +67,10 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
       };
       return {
         query: query as PostgresPoolClient['query'],
-        release: () => client.release(broken),
+        release: () => {
+          client.off('error', onError);
+          client.release(broken);
+        },
       };
     },
     end: () => pool.end(),
