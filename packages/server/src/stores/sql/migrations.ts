@@ -5,6 +5,7 @@ import {
   type MigrationProvider,
   Migrator,
   MysqlAdapter,
+  SqliteAdapter,
   sql,
 } from 'kysely';
 import type { JwtgateDatabase } from './schema.js';
@@ -124,20 +125,29 @@ export function createMigrator(db: Kysely<JwtgateDatabase>): Migrator {
 
 /**
  * Brings the schema up to date. Safe to run from several instances at once:
- * Kysely takes a lock row first. Throws if a migration fails (nothing
- * half-applied where the dialect has transactional DDL: SQLite, PostgreSQL).
+ * on PostgreSQL and MySQL Kysely takes a lock row first; on SQLite, where it
+ * takes none, a process that lost the race to another one (its transaction
+ * rolled back whole) simply tries again and finds the work done. Throws if a
+ * migration fails (nothing half-applied where the dialect has transactional
+ * DDL: SQLite, PostgreSQL).
  *
  * @example
  * const applied = await migrateToLatest(db); // ['0001_users_and_sessions', …] the first time, then []
  */
 export async function migrateToLatest(db: Kysely<JwtgateDatabase>): Promise<readonly string[]> {
-  const { error, results } = await createMigrator(db).migrateToLatest();
-  if (error !== undefined) {
-    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+  const retries = db.getExecutor().adapter instanceof SqliteAdapter ? 5 : 0;
+  const applied: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const { error, results } = await createMigrator(db).migrateToLatest();
+    applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+    if (error === undefined) return applied;
+    if (attempt >= retries) {
+      throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** A trivial query, for readiness checks. */

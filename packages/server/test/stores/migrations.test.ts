@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import { buildSessionRecord, buildUserRecord } from '@jwtgate/core/testing';
+import { describe, expect, it } from 'vitest';
+import { createMigrator, knownMigrations, migrateToLatest } from '../../src/stores/sql/migrations.js';
+import { openSqlDatabase, type SqlDatabase } from '../../src/stores/sql/open-database.js';
+import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
+import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
+import { createTestDatabase } from '../support/databases.js';
+import { serviceUrl } from '../support/services.js';
+import { runCli, useProcessSandbox } from '../support/spawn-server.js';
+import { makeTempDir } from '../support/temp-dir.js';
+
+type Kind = 'sqlite' | 'postgres' | 'mysql';
+
+/** A fresh, empty database of each kind, and a way to open more connections to it. */
+async function emptyDatabase(kind: Kind): Promise<{ open(): SqlDatabase; drop(): Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = makeTempDir();
+    const url = `sqlite:${join(dir.path, 'jwtgate.db')}`;
+    return { open: () => openSqlDatabase({ url, timeoutMs: 5_000 }), drop: async () => dir.remove() };
+  }
+  const created = await createTestDatabase(kind);
+  return { open: () => openSqlDatabase({ url: created.url, timeoutMs: 5_000, poolSize: 2 }), drop: created.drop };
+}
+
+const kinds: Kind[] = ['sqlite', ...(['postgres', 'mysql'] as const).filter((kind) => serviceUrl(kind) !== undefined)];
+
+describe.each(kinds)('schema migrations on %s', (kind) => {
+  it('upgrades a database made by the first version without losing a user or a session', async () => {
+    const empty = await emptyDatabase(kind);
+    const database = empty.open();
+    try {
+      const first = await createMigrator(database.db).migrateTo('0001_users_and_sessions');
+      expect(first.error).toBeUndefined();
+      const user = buildUserRecord();
+      const session = buildSessionRecord(user.id, { generation: 7 });
+      await createSqlUserStore(database.db).create(user);
+      // The first version's own insert: the lock table did not exist yet.
+      await database.db
+        .insertInto('jwtgate_sessions')
+        .values({
+          id: session.id,
+          user_id: session.userId,
+          device: session.device,
+          ip: session.ip,
+          user_agent: session.userAgent,
+          created_at: session.createdAt,
+          last_used_at: session.lastUsedAt,
+          expires_at: session.expiresAt,
+          refresh_expires_at: session.refreshExpiresAt,
+          generation: session.generation,
+          current_hash: session.currentHash,
+          previous_hash: session.previousHash,
+          rotated_at: session.rotatedAt,
+          revoked_at: session.revokedAt,
+          revoke_reason: session.revokeReason,
+        })
+        .execute();
+
+      expect(await migrateToLatest(database.db)).toEqual(knownMigrations.slice(1));
+      expect(await createSqlUserStore(database.db).findById(user.id)).toEqual(user);
+      const sessions = createSqlSessionStore(database.db);
+      expect(await sessions.get(session.id)).toEqual(session);
+      // And the upgraded schema works for what needed the new migration.
+      const next = buildSessionRecord(user.id);
+      expect(await sessions.create(next, { now: Date.now(), maxActive: 1 })).toEqual([
+        { id: session.id, userId: user.id, revokedAt: expect.any(Number) },
+      ]);
+      expect(await migrateToLatest(database.db)).toEqual([]);
+    } finally {
+      await database.close();
+      await empty.drop();
+    }
+  });
+
+  it('lets several instances migrate a fresh database at the same time, each step applied once', async () => {
+    const empty = await emptyDatabase(kind);
+    const instances = [empty.open(), empty.open(), empty.open()];
+    try {
+      const applied = await Promise.all(instances.map((instance) => migrateToLatest(instance.db)));
+      expect(applied.flat().sort()).toEqual([...knownMigrations]);
+      const check = instances[0] as SqlDatabase;
+      const user = buildUserRecord();
+      await createSqlUserStore(check.db).create(user);
+      expect(await createSqlUserStore(check.db).findById(user.id)).toEqual(user);
+    } finally {
+      await Promise.all(instances.map((instance) => instance.close()));
+      await empty.drop();
+    }
+  });
+});
+
+describe.skipIf(serviceUrl('postgres') === undefined)('jwtgate migrate', () => {
+  const dir = useProcessSandbox('jwtgate-migrate-');
+
+  it('applies every migration to a PostgreSQL database once, then finds it up to date', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      const env = { JWTGATE_DATABASE_URL: database.url };
+      const first = await runCli(['migrate'], { cwd: dir.path, env });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toBe(`applied: ${knownMigrations.join(', ')}\n`);
+      const second = await runCli(['migrate'], { cwd: dir.path, env });
+      expect(second.stdout).toBe('schema is up to date\n');
+      // The password in a database URL never reaches the output, even when the URL is wrong.
+      const wrong = await runCli(['migrate'], {
+        cwd: dir.path,
+        env: {
+          JWTGATE_DATABASE_URL: 'postgres://root:hunter2-secret@127.0.0.1:1/nowhere',
+          JWTGATE_DATABASE_TIMEOUT: '200',
+        },
+      });
+      expect(wrong.code).not.toBe(0);
+      expect(`${wrong.stdout}${wrong.stderr}`).not.toContain('hunter2-secret');
+    } finally {
+      await database.drop();
+    }
+  });
+});
