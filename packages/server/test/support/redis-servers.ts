@@ -43,7 +43,8 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   }
 }
 
-async function answersPing(port: number): Promise<boolean> {
+/** Whether the Redis answering on `port` is the process `pid` (and not whoever else took the port). */
+async function isServing(port: number, pid: number): Promise<boolean> {
   const client = new Redis({
     port,
     host: '127.0.0.1',
@@ -54,7 +55,8 @@ async function answersPing(port: number): Promise<boolean> {
   client.on('error', () => {});
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG';
+    const info = await client.info('server');
+    return new RegExp(`^process_id:${pid}\\s*$`, 'm').test(info);
   } finally {
     client.disconnect();
   }
@@ -93,6 +95,20 @@ export interface RedisServerProcess {
 export async function startRedisServer(
   options: { persistent?: boolean; extraArgs?: readonly string[] } = {},
 ): Promise<RedisServerProcess> {
+  // A free port can be taken by someone else before redis-server binds it: then try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisServerOnce(options);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startRedisServerOnce(options: {
+  persistent?: boolean;
+  extraArgs?: readonly string[];
+}): Promise<RedisServerProcess> {
   const dir = makeTempDir('jwtgate-redis-');
   const port = await freePort();
   const args = [
@@ -114,8 +130,15 @@ export async function startRedisServer(
   ];
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitFor(`redis-server on port ${port}`, () => answersPing(port));
+    const started = spawn('redis-server', args, { stdio: 'ignore' });
+    child = started;
+    let gone = false;
+    started.once('exit', () => {
+      gone = true;
+    });
+    await waitFor(`redis-server on port ${port}`, async () => gone || isServing(port, started.pid as number), 10_000);
+    // It could not bind the port (someone took it) or refused its arguments.
+    if (gone) throw new Error(`redis-server on port ${port} exited at start-up`);
   };
   const stop = async () => {
     if (child === undefined) return;
@@ -125,7 +148,13 @@ export async function startRedisServer(
     running.kill('SIGTERM');
     await exited(running);
   };
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    await stop();
+    dir.remove();
+    throw error;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
