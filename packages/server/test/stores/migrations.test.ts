@@ -3,7 +3,7 @@ import { buildSessionRecord, buildUserRecord } from '@jwtgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createMigrator, knownMigrations, migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/stores/sql/open-database.js';
-import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
+import { createSqlSessionStore, toRow } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { createTestDatabase } from '../support/databases.js';
 import { serviceUrl } from '../support/services.js';
@@ -36,26 +36,7 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
       const session = buildSessionRecord(user.id, { generation: 7 });
       await createSqlUserStore(database.db).create(user);
       // The first version's own insert: the lock table did not exist yet.
-      await database.db
-        .insertInto('jwtgate_sessions')
-        .values({
-          id: session.id,
-          user_id: session.userId,
-          device: session.device,
-          ip: session.ip,
-          user_agent: session.userAgent,
-          created_at: session.createdAt,
-          last_used_at: session.lastUsedAt,
-          expires_at: session.expiresAt,
-          refresh_expires_at: session.refreshExpiresAt,
-          generation: session.generation,
-          current_hash: session.currentHash,
-          previous_hash: session.previousHash,
-          rotated_at: session.rotatedAt,
-          revoked_at: session.revokedAt,
-          revoke_reason: session.revokeReason,
-        })
-        .execute();
+      await database.db.insertInto('jwtgate_sessions').values(toRow(session)).execute();
 
       expect(await migrateToLatest(database.db)).toEqual(knownMigrations.slice(1));
       expect(await createSqlUserStore(database.db).findById(user.id)).toEqual(user);

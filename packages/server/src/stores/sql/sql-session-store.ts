@@ -1,5 +1,12 @@
 import type { RevokedSession, SessionRecord, SessionStore } from '@jwtgate/core';
-import { type Kysely, MysqlAdapter, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  MysqlAdapter,
+  type Selectable,
+  type SelectQueryBuilder,
+  type Transaction,
+} from 'kysely';
 import { retryOnConflict, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { JwtgateDatabase, SessionsTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
@@ -21,6 +28,27 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
     rotatedAt: toNullableMillis(row.rotated_at),
     revokedAt: toNullableMillis(row.revoked_at),
     revokeReason: row.revoke_reason,
+  };
+}
+
+/** The row of a session, as inserted. */
+export function toRow(session: SessionRecord): Insertable<SessionsTable> {
+  return {
+    id: session.id,
+    user_id: session.userId,
+    device: session.device,
+    ip: session.ip,
+    user_agent: session.userAgent,
+    created_at: session.createdAt,
+    last_used_at: session.lastUsedAt,
+    expires_at: session.expiresAt,
+    refresh_expires_at: session.refreshExpiresAt,
+    generation: session.generation,
+    current_hash: session.currentHash,
+    previous_hash: session.previousHash,
+    rotated_at: session.rotatedAt,
+    revoked_at: session.revokedAt,
+    revoke_reason: session.revokeReason,
   };
 }
 
@@ -74,26 +102,7 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlS
           retryOnConflict(() =>
             db.transaction().execute(async (trx) => {
               await lockUser(trx, session.userId, now);
-              await trx
-                .insertInto(table)
-                .values({
-                  id: session.id,
-                  user_id: session.userId,
-                  device: session.device,
-                  ip: session.ip,
-                  user_agent: session.userAgent,
-                  created_at: session.createdAt,
-                  last_used_at: session.lastUsedAt,
-                  expires_at: session.expiresAt,
-                  refresh_expires_at: session.refreshExpiresAt,
-                  generation: session.generation,
-                  current_hash: session.currentHash,
-                  previous_hash: session.previousHash,
-                  rotated_at: session.rotatedAt,
-                  revoked_at: session.revokedAt,
-                  revoke_reason: session.revokeReason,
-                })
-                .execute();
+              await trx.insertInto(table).values(toRow(session)).execute();
               if (maxActive <= 0) return [];
               const others = await trx
                 .selectFrom(table)
