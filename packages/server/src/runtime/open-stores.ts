@@ -4,7 +4,8 @@ import type { JwtgateConfig } from '../config/config.js';
 import { connectRedis, type RedisConnection } from '../stores/redis/open-redis.js';
 import { createRedisSessionStore, type RedisSessionStore } from '../stores/redis/redis-session-store.js';
 import { type RevocationSubscriber, startRevocationSubscriber } from '../stores/redis/revocation-subscriber.js';
-import { migrateToLatest, pingDatabase } from '../stores/sql/migrations.js';
+import { migrateDatabase } from '../stores/sql/migrate-database.js';
+import { pingDatabase } from '../stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
@@ -52,7 +53,7 @@ export async function openStores(
   const sqlTimeout = database.dialect === 'sqlite' ? {} : { timeoutMs: config.database.timeoutMs };
   let redis: RedisConnection | undefined;
   try {
-    await migrateToLatest(database.db);
+    await migrateDatabase(config.database, database);
     if (config.redis !== undefined) {
       redis = await connectRedis(config.redis, { startupTimeoutMs: Math.max(10_000, 5 * config.redis.timeoutMs) });
     }

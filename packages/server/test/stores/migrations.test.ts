@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { buildSessionRecord, buildUserRecord } from '@jwtgate/core/testing';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { migrateDatabase } from '../../src/stores/sql/migrate-database.js';
 import { createMigrator, knownMigrations, migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlSessionStore, toRow } from '../../src/stores/sql/sql-session-store.js';
@@ -94,6 +96,28 @@ describe.skipIf(serviceUrl('postgres') === undefined)('jwtgate migrate', () => {
       expect(wrong.code).not.toBe(0);
       expect(`${wrong.stdout}${wrong.stderr}`).not.toContain('hunter2-secret');
     } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe.skipIf(serviceUrl('postgres') === undefined)('migrations under a short Database.Timeout', () => {
+  it("wait for another instance's long migration on PostgreSQL instead of failing after the request timeout", async () => {
+    const database = await createTestDatabase('postgres');
+    // Kysely's migration lock on PostgreSQL (an advisory lock with this id), held the way a slow migration elsewhere holds it.
+    const lockId = '3853314791062309107';
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query(`select pg_advisory_lock(${lockId})`);
+      const started = performance.now();
+      const migrating = migrateDatabase({ url: database.url, timeoutMs: 200 });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await other.query(`select pg_advisory_unlock(${lockId})`);
+      expect(await migrating).toEqual([...knownMigrations]);
+      expect(performance.now() - started).toBeGreaterThan(900);
+    } finally {
+      await other.end();
       await database.drop();
     }
   });

@@ -5,8 +5,10 @@ import { createPool, type PoolConnection } from 'mysql2';
 export interface MysqlPoolOptions {
   /** `mysql://user:password@host:port/database?…` (or `mariadb://…`). */
   readonly url: string;
-  /** Bound on connecting, on waiting for a pooled connection, and on each query. */
+  /** Bound on connecting and on waiting for a pooled connection. */
   readonly timeoutMs: number;
+  /** Bound on each query and on row-lock waits (in whole seconds there). */
+  readonly statementTimeoutMs: number;
   readonly poolSize: number;
 }
 
@@ -21,11 +23,11 @@ function timeoutError(what: string): Error {
 }
 
 /**
- * A `mysql2` pool for Kysely whose every wait is bounded by `timeoutMs`:
- * connecting (`connectTimeout`), waiting for a free connection (mysql2 has no
- * such bound, so it is added here), each query (mysql2's per-query `timeout`)
- * and row-lock waits on the server (`innodb_lock_wait_timeout`, in whole
- * seconds). Works with MySQL and MariaDB.
+ * A `mysql2` pool for Kysely whose every wait is bounded: by `timeoutMs`,
+ * connecting (`connectTimeout`) and waiting for a free connection (mysql2 has
+ * no such bound, so it is added here); by `statementTimeoutMs`, each query
+ * (mysql2's per-query `timeout`) and row-lock waits on the server
+ * (`innodb_lock_wait_timeout`, in whole seconds). Works with MySQL and MariaDB.
  *
  * A connection that failed other than with a server error is destroyed when
  * released: after a query timeout mysql2 keeps the connection waiting for
@@ -35,7 +37,7 @@ function timeoutError(what: string): Error {
  * const db = new Kysely<Schema>({ dialect: new MysqlDialect({ pool: createMysqlPool(options) }) });
  */
 export function createMysqlPool(options: MysqlPoolOptions): MysqlPool {
-  const { timeoutMs } = options;
+  const { timeoutMs, statementTimeoutMs } = options;
   const uri = options.url.replace(/^mariadb:/, 'mysql:');
   const pool = createPool({
     uri,
@@ -48,7 +50,7 @@ export function createMysqlPool(options: MysqlPoolOptions): MysqlPool {
     charset: 'utf8mb4',
     timezone: 'Z',
   });
-  const lockWaitSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+  const lockWaitSeconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
   pool.on('connection', (connection) => {
     connection.query(`SET SESSION innodb_lock_wait_timeout = ${lockWaitSeconds}`, () => {});
   });
@@ -67,7 +69,7 @@ export function createMysqlPool(options: MysqlPoolOptions): MysqlPool {
     ): ReturnType<MysqlPoolConnection['query']> => {
       if (callback === undefined)
         return connection.query(sql, parameters) as unknown as ReturnType<MysqlPoolConnection['query']>;
-      connection.query({ sql, values: parameters, timeout: timeoutMs }, (error, result) => {
+      connection.query({ sql, values: parameters, timeout: statementTimeoutMs }, (error, result) => {
         if (error && !isServerError(error)) broken = true;
         callback(error, result as unknown as MysqlQueryResult);
       });

@@ -33,6 +33,12 @@ export interface OpenSqlDatabaseOptions {
   readonly timeoutMs: number;
   /** Connections per process for PostgreSQL and MySQL (default 10). */
   readonly poolSize?: number;
+  /**
+   * PostgreSQL and MySQL: how long one statement (and a lock wait) may take,
+   * when it should differ from `timeoutMs`: migrations may run for longer than
+   * a request should wait.
+   */
+  readonly statementTimeoutMs?: number;
 }
 
 /** The dialect a database URL names, or `null` for an unsupported one. */
@@ -66,6 +72,7 @@ function openSqlite(path: string, timeoutMs: number): Kysely<JwtgateDatabase> {
 export function openSqlDatabase(options: OpenSqlDatabaseOptions): SqlDatabase {
   const { url, timeoutMs } = options;
   const poolSize = options.poolSize ?? 10;
+  const statementTimeoutMs = options.statementTimeoutMs ?? timeoutMs;
   const dialect = dialectOfUrl(url);
   let db: Kysely<JwtgateDatabase>;
   switch (dialect) {
@@ -73,10 +80,14 @@ export function openSqlDatabase(options: OpenSqlDatabaseOptions): SqlDatabase {
       db = openSqlite(url.slice('sqlite:'.length), timeoutMs);
       break;
     case 'postgres':
-      db = new Kysely({ dialect: new PostgresDialect({ pool: createPostgresPool({ url, timeoutMs, poolSize }) }) });
+      db = new Kysely({
+        dialect: new PostgresDialect({ pool: createPostgresPool({ url, timeoutMs, statementTimeoutMs, poolSize }) }),
+      });
       break;
     case 'mysql':
-      db = new Kysely({ dialect: new MysqlDialect({ pool: createMysqlPool({ url, timeoutMs, poolSize }) }) });
+      db = new Kysely({
+        dialect: new MysqlDialect({ pool: createMysqlPool({ url, timeoutMs, statementTimeoutMs, poolSize }) }),
+      });
       break;
     default:
       // Only the scheme: the rest of a URL may hold a password.

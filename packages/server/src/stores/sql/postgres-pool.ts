@@ -5,8 +5,10 @@ import pg from 'pg';
 export interface PostgresPoolOptions {
   /** `postgres://user:password@host:port/database?…` */
   readonly url: string;
-  /** Bound on connecting, on waiting for a pooled connection, and on each statement. */
+  /** Bound on connecting and on waiting for a pooled connection. */
   readonly timeoutMs: number;
+  /** Bound on each statement, lock waits included. */
+  readonly statementTimeoutMs: number;
   readonly poolSize: number;
 }
 
@@ -17,10 +19,10 @@ function isServerError(error: unknown): boolean {
 }
 
 /**
- * A `pg` pool for Kysely whose every wait is bounded by `timeoutMs`:
- * connecting and waiting for a free connection (`connectionTimeoutMillis`),
- * each query on the client (`query_timeout`) and on the server
- * (`statement_timeout`, which also bounds lock waits and frees the locks).
+ * A `pg` pool for Kysely whose every wait is bounded: connecting and waiting
+ * for a free connection by `timeoutMs` (`connectionTimeoutMillis`), each
+ * query by `statementTimeoutMs` on the client (`query_timeout`) and on the
+ * server (`statement_timeout`, which also bounds lock waits and frees the locks).
  *
  * A connection that failed for any reason other than a server error (a
  * timeout, a reset) is discarded when released instead of going back to the
@@ -35,8 +37,8 @@ export function createPostgresPool(options: PostgresPoolOptions): PostgresPool {
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: options.timeoutMs,
-    query_timeout: options.timeoutMs,
-    statement_timeout: options.timeoutMs,
+    query_timeout: options.statementTimeoutMs,
+    statement_timeout: options.statementTimeoutMs,
     // A client that died inside a transaction must not hold its row locks for long.
     idle_in_transaction_session_timeout: Math.max(10_000, options.timeoutMs * 10),
     keepAlive: true,
