@@ -71,6 +71,8 @@ export {
   newSessionId,
   type RefreshTokenCodec,
   type RefreshTokenFields,
+  sessionIdTag,
+  userSessionTag,
 } from './token/refresh-token.js';
 export { createJwtSigner, type JwtSigner, type JwtSignerOptions } from './token/sign.js';
 export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions, type VerifiedJwt } from './token/verify.js';

@@ -1,4 +1,4 @@
-export type { JwtgateConfig } from './config/config.js';
+export type { HostPort, JwtgateConfig, RedisConfig, RedisTopology } from './config/config.js';
 export { ConfigError } from './config/config-error.js';
 export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
 export { type AppOptions, buildApp } from './http/app.js';
@@ -6,7 +6,18 @@ export { extractAccessToken } from './http/extract-token.js';
 export { claimsOf } from './http/plugins/auth-guard.js';
 export { type Argon2Params, createArgon2Hasher, owaspArgon2Params } from './passwords/argon2-hasher.js';
 export { type CreateServerOptions, createJwtgateServer, type JwtgateServer } from './runtime/create-server.js';
+export { connectRedis, type RedisConnection } from './stores/redis/open-redis.js';
+export {
+  createRedisSessionStore,
+  type RedisSessionStore,
+  type RedisSessionStoreOptions,
+} from './stores/redis/redis-session-store.js';
 export { migrateToLatest } from './stores/sql/migrations.js';
-export { type OpenSqlDatabaseOptions, openSqlDatabase, type SqlDatabase } from './stores/sql/open-database.js';
-export { createSqlSessionStore } from './stores/sql/sql-session-store.js';
-export { createSqlUserStore } from './stores/sql/sql-user-store.js';
+export {
+  type OpenSqlDatabaseOptions,
+  openSqlDatabase,
+  type SqlDatabase,
+  type SqlDialectName,
+} from './stores/sql/open-database.js';
+export { createSqlSessionStore, type SqlSessionStoreOptions } from './stores/sql/sql-session-store.js';
+export { createSqlUserStore, type SqlUserStoreOptions } from './stores/sql/sql-user-store.js';

@@ -20,7 +20,7 @@ export interface IssueSessionInput {
 export async function issueSession(ctx: SessionContext, input: IssueSessionInput): Promise<IssuedTokens> {
   const { policy } = ctx;
   const now = ctx.clock.now();
-  const id = newSessionId();
+  const id = newSessionId(input.user.id);
   const refreshToken = ctx.refreshTokens.mint(id, 0);
   const expiresAt = now + policy.sessionMaxAgeSec * 1000;
   const session: SessionRecord = {

@@ -42,28 +42,31 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
     const user = await loadActiveUser(ctx, session);
     const successor = refreshTokens.successor(input.refreshToken);
     const refreshExpiresAt = Math.min(now + ctx.policy.refreshTtlSec * 1000, session.expiresAt);
+    const rotated: SessionRecord = {
+      ...session,
+      generation: session.generation + 1,
+      previousHash: hash,
+      currentHash: refreshTokens.hash(successor),
+      rotatedAt: now,
+      lastUsedAt: now,
+      refreshExpiresAt,
+      ip,
+      userAgent,
+    };
+    // Everything that can fail (user lookup, custom claims, signing) happens before the
+    // rotation, so that a failure leaves the presented token unspent and the client can retry.
+    const access = await mintAccessToken(ctx, user, rotated);
     const won = await ctx.store.rotate({
       id: session.id,
       fromGeneration: session.generation,
       fromHash: hash,
-      toHash: refreshTokens.hash(successor),
+      toHash: rotated.currentHash,
       now,
       refreshExpiresAt,
       ip,
       userAgent,
     });
     if (won) {
-      const rotated: SessionRecord = {
-        ...session,
-        generation: session.generation + 1,
-        previousHash: hash,
-        currentHash: refreshTokens.hash(successor),
-        rotatedAt: now,
-        lastUsedAt: now,
-        refreshExpiresAt,
-        ip,
-        userAgent,
-      };
       ctx.emit({
         type: 'session.refreshed',
         at: now,
@@ -73,7 +76,7 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
         userAgent,
         generation: rotated.generation,
       });
-      return issue(ctx, user, rotated, successor);
+      return { ...access, refreshToken: successor, tokenType: 'Bearer', session: rotated };
     }
     // A concurrent request spent this token a moment ago; judge it as a replay.
     session = await loadLiveSession(ctx, fields.sessionId);

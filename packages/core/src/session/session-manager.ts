@@ -7,6 +7,7 @@ import type { JwtKey } from '../token/key.js';
 import { createRefreshTokenCodec, type RefreshTokenCodec } from '../token/refresh-token.js';
 import { createJwtSigner } from '../token/sign.js';
 import type { UserStore } from '../user/user-store.js';
+import { checkSession } from './check-session.js';
 import { type IssueSessionInput, issueSession } from './issue.js';
 import type { IssuedTokens } from './mint-access-token.js';
 import { type RefreshSessionInput, refreshSession } from './refresh.js';
@@ -52,12 +53,22 @@ export interface SessionManager {
    * revocation list: no store round trip. Throws a coded `AuthError`.
    */
   authenticate(token: string): AccessTokenClaims;
+  /**
+   * Strict revocation: one store lookup confirming that the session of
+   * already verified claims is still live; see {@link checkSession}. Only for
+   * deployments that ask for it; `authenticate` alone is the fast path.
+   */
+  checkSession(claims: AccessTokenClaims): Promise<void>;
   revoke(sessionId: string, options: { reason: RevokeReason; userId?: string }): Promise<boolean>;
   revokeAll(userId: string, options: { reason: RevokeReason; exceptSessionId?: string }): Promise<number>;
   /** The user's active sessions, newest first. */
   list(userId: string): Promise<readonly SessionRecord[]>;
-  /** Reloads recent revocations from the store (at start-up, or after missing notifications). */
-  syncRevocations(): Promise<number>;
+  /**
+   * Reloads revocations from the store: all that can still matter (at
+   * start-up, or after notifications may have been missed), or only those
+   * since `since` (polling). Returns how many were read.
+   */
+  syncRevocations(since?: number): Promise<number>;
   /** Deletes sessions that ended long enough ago that no token of theirs can matter. */
   deleteEnded(): Promise<number>;
   readonly revocations: RevocationList;
@@ -127,11 +138,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (revocations.has(claims.sid)) throw new AuthError('ERR_TOKEN_REVOKED');
       return claims;
     },
+    checkSession: (claims) => checkSession(ctx, claims),
     revoke: (sessionId, opts) => revokeSession(ctx, sessionId, opts),
     revokeAll: (userId, opts) => revokeUserSessions(ctx, userId, opts),
     list: (userId) => options.sessions.listActive(userId, clock.now()),
-    async syncRevocations() {
-      const recent = await options.sessions.listRevokedSince(clock.now() - revocations.retentionMs);
+    async syncRevocations(since) {
+      const oldest = clock.now() - revocations.retentionMs;
+      const recent = await options.sessions.listRevokedSince(since === undefined ? oldest : Math.max(since, oldest));
       for (const session of recent) revocations.add(session.id, session.revokedAt);
       return recent.length;
     },

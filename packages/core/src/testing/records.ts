@@ -24,7 +24,7 @@ export function buildUserRecord(overrides: Partial<UserRecord> = {}): UserRecord
 export function buildSessionRecord(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now();
   return {
-    id: newSessionId(),
+    id: newSessionId(userId),
     userId,
     device: 'test device',
     ip: '192.0.2.1',

@@ -47,6 +47,23 @@ export function runSessionStoreSuite(name: string, factory: () => Promise<StoreF
       expect(await store.get('AAAAAAAAAAAAAAAAAAAAAA')).toBeNull();
     });
 
+    it('finds a session by its exact id only, letter case included', async () => {
+      const session = buildSessionRecord(randomUUID());
+      await store.create(session, { now: Date.now(), maxActive: 0 });
+      const swapped = session.id.replace(/[a-z]/g, (c) => c.toUpperCase());
+      const other = swapped === session.id ? session.id.replace(/[A-Z]/g, (c) => c.toLowerCase()) : swapped;
+      expect(other).not.toBe(session.id);
+      expect(await store.get(other)).toBeNull();
+      expect(await store.revoke(other, { now: Date.now(), reason: 'logout' })).toBeNull();
+      expect((await store.get(session.id))?.revokedAt).toBeNull();
+    });
+
+    it('answers nothing for a user without sessions', async () => {
+      const userId = randomUUID();
+      expect(await store.listActive(userId, Date.now())).toEqual([]);
+      expect(await store.revokeAll(userId, { now: Date.now(), reason: 'logout-all' })).toEqual([]);
+    });
+
     it('lists only active sessions of the user, newest first', async () => {
       const userId = randomUUID();
       const now = Date.now();
@@ -128,6 +145,51 @@ export function runSessionStoreSuite(name: string, factory: () => Promise<StoreF
       expect(await store.rotate({ ...base, fromGeneration: 1, fromHash: session.currentHash })).toBe(false);
       expect(await store.rotate({ ...base, fromGeneration: 0, fromHash: hash() })).toBe(false);
       expect(await store.get(session.id)).toEqual(session);
+    });
+
+    it('compares refresh-token hashes exactly, letter case included', async () => {
+      const session = buildSessionRecord(randomUUID(), { currentHash: `aB${hash().slice(2)}` });
+      await store.create(session, { now: Date.now(), maxActive: 0 });
+      const now = Date.now();
+      for (const fromHash of [session.currentHash.toUpperCase(), session.currentHash.toLowerCase()]) {
+        const won = await store.rotate({
+          id: session.id,
+          fromGeneration: 0,
+          fromHash,
+          toHash: hash(),
+          now,
+          refreshExpiresAt: now + 1000,
+          ip: null,
+          userAgent: null,
+        });
+        expect(won).toBe(false);
+      }
+      expect(await store.get(session.id)).toEqual(session);
+    });
+
+    it('rotates generation after generation, each time from the latest', async () => {
+      const session = buildSessionRecord(randomUUID());
+      await store.create(session, { now: Date.now(), maxActive: 0 });
+      let current = session.currentHash;
+      for (let generation = 0; generation < 3; generation++) {
+        const next = hash();
+        const now = Date.now() + generation;
+        const rotation = {
+          id: session.id,
+          fromGeneration: generation,
+          fromHash: current,
+          toHash: next,
+          now,
+          refreshExpiresAt: now + 1000,
+          ip: null,
+          userAgent: null,
+        };
+        expect(await store.rotate(rotation)).toBe(true);
+        expect(await store.rotate(rotation)).toBe(false);
+        const stored = await store.get(session.id);
+        expect(stored).toMatchObject({ generation: generation + 1, currentHash: next, previousHash: current });
+        current = next;
+      }
     });
 
     it('lets exactly one of 20 concurrent rotations win', async () => {

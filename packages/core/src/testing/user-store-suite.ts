@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAuthError } from '../errors/auth-error.js';
 import type { UserStore } from '../user/user-store.js';
@@ -43,6 +43,21 @@ export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixt
       expect(await store.findById(twin.id)).toBeNull();
     });
 
+    it('keeps username keys apart that differ only in letter case or accents', async () => {
+      const base = `casekey-${randomBytes(4).toString('hex')}`;
+      const keys = [base, base.toUpperCase(), `${base}e`, `${base}é`, `${base}e\u0301`];
+      const users = keys.map((key) => buildUserRecord({ username: key, usernameKey: key }));
+      for (const user of users) await store.create(user);
+      for (const user of users) expect(await store.findByUsernameKey(user.usernameKey)).toEqual(user);
+      expect(await store.findByUsernameKey(`${base}E`)).toBeNull();
+    });
+
+    it('finds a user by the exact id only, letter case included', async () => {
+      const user = buildUserRecord();
+      await store.create(user);
+      expect(await store.findById(user.id.toUpperCase())).toBeNull();
+    });
+
     it('lets exactly one of concurrent registrations of one name succeed', async () => {
       const key = `race-${randomUUID()}`;
       const results = await Promise.allSettled(
@@ -72,6 +87,12 @@ export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixt
       });
       expect(await store.findById(user.id)).toEqual(updated);
       expect(await store.update(randomUUID(), { disabled: true, updatedAt: 1 })).toBeNull();
+    });
+
+    it('answers an update that changes nothing with the user, not null', async () => {
+      const user = buildUserRecord();
+      await store.create(user);
+      expect(await store.update(user.id, { updatedAt: user.updatedAt, role: user.role })).toEqual(user);
     });
   });
 }

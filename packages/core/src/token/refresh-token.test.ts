@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createRefreshTokenCodec, isSessionId, newSessionId } from './refresh-token.js';
+import { createRefreshTokenCodec, isSessionId, newSessionId, sessionIdTag, userSessionTag } from './refresh-token.js';
 
 const SECRET = 'refresh-secret-for-tests-0123456789abcdef';
 const OTHER_SECRET = 'another-refresh-secret-0123456789abcdef';
@@ -254,7 +255,29 @@ describe('newSessionId', () => {
   });
 
   it('does not repeat itself', () => {
-    expect(new Set(Array.from({ length: 1000 }, newSessionId)).size).toBe(1000);
+    expect(new Set(Array.from({ length: 1000 }, () => newSessionId())).size).toBe(1000);
+  });
+
+  it("starts with the user's shard tag when given the user id, and stays random after it", () => {
+    const userId = '6f1c0b9e-2d4a-4c1e-9b7f-0a1b2c3d4e5f';
+    const tag = createHash('sha256').update(userId).digest().subarray(0, 3).toString('base64url');
+    expect(userSessionTag(userId)).toBe(tag);
+    const ids = Array.from({ length: 200 }, () => newSessionId(userId));
+    for (const id of ids) {
+      expect(isSessionId(id)).toBe(true);
+      expect(id.slice(0, 4)).toBe(tag);
+      expect(sessionIdTag(id)).toBe(tag);
+      expect(codec.parse(codec.mint(id, 0))?.sessionId).toBe(id);
+    }
+    expect(new Set(ids).size).toBe(200);
+    expect(new Set(ids.map((id) => id.slice(4))).size).toBe(200);
+  });
+
+  it('gives different users different tags (almost always) and one user always the same', () => {
+    const tags = new Set(Array.from({ length: 1000 }, (_, i) => userSessionTag(`user-${i}`)));
+    expect(tags.size).toBeGreaterThan(990);
+    expect(userSessionTag('alice')).toBe(userSessionTag('alice'));
+    expect(userSessionTag('alice')).toMatch(/^[A-Za-z0-9_-]{4}$/);
   });
 });
 

@@ -40,7 +40,13 @@ export async function startCommand(config: JwtgateConfig): Promise<void> {
   process.on('SIGINT', stop);
   await server.listen();
   server.app.log.info(
-    { mode: config.mode, sources: config.sources, database: config.database.url.split(':')[0] },
+    {
+      mode: config.mode,
+      sources: config.sources,
+      database: config.database.url.split(':')[0],
+      sessions: server.redis === undefined ? 'database' : `redis ${server.redis.description}`,
+      strictRevocation: config.revocation.strict,
+    },
     `${config.name} ready`,
   );
 }

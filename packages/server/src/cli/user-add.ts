@@ -1,7 +1,7 @@
 import { registerUser, systemClock, toPublicUser } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
-import { migrateToLatest } from '../stores/sql/migrations.js';
+import { migrateDatabase } from '../stores/sql/migrate-database.js';
 import { openSqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { promptPassword, readPasswordFromStdin } from './read-password.js';
@@ -20,9 +20,13 @@ export async function userAddCommand(
   } else {
     throw new Error('standard input is not a terminal: pass the password with --password-stdin');
   }
-  const database = openSqlDatabase({ url: config.database.url, timeoutMs: config.database.timeoutMs });
+  const database = openSqlDatabase({
+    url: config.database.url,
+    timeoutMs: config.database.timeoutMs,
+    poolSize: config.database.poolSize,
+  });
   try {
-    await migrateToLatest(database.db);
+    await migrateDatabase(config.database, database);
     const user = await registerUser(
       { users: createSqlUserStore(database.db), hasher: await createArgon2Hasher(), clock: systemClock },
       { username: input.username, password, role: input.role },

@@ -1,5 +1,26 @@
 import type { JwsAlgorithm } from '@jwtgate/core';
 
+/** A `host:port` pair from `Redis.Sentinels` or `Redis.Cluster`. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** How to reach Redis: one of the three deployments it supports. */
+export type RedisTopology =
+  | { readonly kind: 'standalone'; readonly url: string }
+  | { readonly kind: 'sentinel'; readonly sentinels: readonly HostPort[]; readonly name: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly HostPort[] };
+
+/** The `Redis` section, resolved. */
+export interface RedisConfig {
+  readonly topology: RedisTopology;
+  readonly password: string | undefined;
+  readonly tls: boolean;
+  readonly keyPrefix: string;
+  readonly timeoutMs: number;
+}
+
 /** The resolved configuration the server runs with. Durations in seconds unless named otherwise. */
 export interface JwtgateConfig {
   /** `production` when `NODE_ENV=production`; development mode generates missing secrets. */
@@ -11,6 +32,14 @@ export interface JwtgateConfig {
   readonly database: {
     readonly url: string;
     readonly timeoutMs: number;
+    readonly poolSize: number;
+  };
+  /** Where sessions live when set; `undefined` keeps them in the database. */
+  readonly redis: RedisConfig | undefined;
+  readonly revocation: {
+    readonly strict: boolean;
+    /** SQL sessions only: 0 is off. */
+    readonly pollIntervalMs: number;
   };
   readonly auth: {
     /** Signs when there is no `keyFile` (generated in development mode); `undefined` when a key file signs. */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type HmacAlgorithm, isHmacAlgorithm, type JwsAlgorithm } from '@jwtgate/core';
 import { type Document, isPair, isScalar, parseDocument, visit } from 'yaml';
 import { readBrowserSettings } from './browser-settings.js';
-import type { JwtgateConfig } from './config.js';
+import type { HostPort, JwtgateConfig, RedisConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
@@ -96,6 +96,54 @@ function coerce(field: Field, value: unknown, fromEnv: boolean): { ok: true; val
       return { ok: false };
     }
   }
+}
+
+/** `host:port`, `[v6]:port`; `null` when malformed. */
+function parseHostPort(entry: string): HostPort | null {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+  if (match === null) return null;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65_535) return null;
+  const host = match[1] as string;
+  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port };
+}
+
+/** Resolves the `Redis` section; pushes a problem for each contradiction. */
+function readRedis(redis: Settings, problems: string[]): RedisConfig | undefined {
+  const url = redis.Url as string | undefined;
+  const sentinelEntries = redis.Sentinels as string[];
+  const clusterEntries = redis.Cluster as string[];
+  const chosen = [url !== undefined, sentinelEntries.length > 0, clusterEntries.length > 0].filter(Boolean).length;
+  if (chosen > 1) {
+    problems.push('Redis: set only one of Redis.Url, Redis.Sentinels and Redis.Cluster');
+    return undefined;
+  }
+  const addresses = (name: string, entries: readonly string[]): HostPort[] =>
+    entries.flatMap((entry) => {
+      const parsed = parseHostPort(entry);
+      if (parsed === null) problems.push(`Redis.${name}: expected host:port entries, got ${JSON.stringify(entry)}`);
+      return parsed === null ? [] : [parsed];
+    });
+  const common = {
+    password: redis.Password as string | undefined,
+    tls: redis.Tls as boolean,
+    keyPrefix: redis.KeyPrefix as string,
+    timeoutMs: redis.Timeout as number,
+  };
+  if (url !== undefined) return { ...common, topology: { kind: 'standalone', url } };
+  if (sentinelEntries.length > 0) {
+    const name = redis.SentinelName as string | undefined;
+    if (name === undefined) {
+      problems.push('Redis.SentinelName: required with Redis.Sentinels (the master group name, e.g. mymaster)');
+      return undefined;
+    }
+    return { ...common, topology: { kind: 'sentinel', sentinels: addresses('Sentinels', sentinelEntries), name } };
+  }
+  if (clusterEntries.length > 0) {
+    return { ...common, topology: { kind: 'cluster', nodes: addresses('Cluster', clusterEntries) } };
+  }
+  if (redis.SentinelName !== undefined) problems.push('Redis.SentinelName: only meaningful with Redis.Sentinels');
+  return undefined;
 }
 
 function editDistance(a: string, b: string): number {
@@ -279,6 +327,12 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   if (sessionMaxAge < refreshExpire) problems.push('Auth.SessionMaxAge: must be at least Auth.RefreshExpire');
   if ((auth.Audience as string[]).length === 0) problems.push('Auth.Audience: needs at least one audience');
   const browser = readBrowserSettings(raw, mode, problems);
+  const redis = readRedis(raw.Redis as Settings, problems);
+  const revocation = raw.Revocation as Settings;
+  const pollIntervalMs = revocation.PollInterval as number;
+  if (pollIntervalMs > 0 && pollIntervalMs < 100) {
+    problems.push('Revocation.PollInterval: 0 (off) or at least 100 milliseconds');
+  }
 
   const warnings: string[] = [];
   let accessSecret = auth.AccessSecret as string | undefined;
@@ -334,7 +388,10 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     database: {
       url: (database.Url as string | undefined) ?? `sqlite:${resolve(dataDir, 'jwtgate.db')}`,
       timeoutMs: database.Timeout as number,
+      poolSize: database.PoolSize as number,
     },
+    redis,
+    revocation: { strict: revocation.Strict as boolean, pollIntervalMs },
     auth: {
       accessSecret,
       accessAlgorithm: algorithm,

@@ -61,9 +61,12 @@ export const configSpec = {
   Database: {
     Url: {
       kind: 'string',
-      pattern: /^sqlite:.+/,
-      hint: 'a URL such as sqlite:./data/jwtgate.db',
-      description: 'Where users and sessions are stored. Defaults to `sqlite:<DataDir>/jwtgate.db`.',
+      // URLs of database servers usually carry a password: never echoed.
+      secret: true,
+      pattern: /^(sqlite:.+|(postgres|postgresql|mysql|mariadb):\/\/.+)$/,
+      hint: 'a URL such as sqlite:./data/jwtgate.db, postgres://user:password@host:5432/jwtgate or mysql://user:password@host:3306/jwtgate',
+      description:
+        'Where users are stored, and sessions when Redis is not configured: `sqlite:<path>`, `postgres://…` or `mysql://…` (MariaDB too). Defaults to `sqlite:<DataDir>/jwtgate.db`.',
     },
     Timeout: {
       kind: 'integer',
@@ -71,7 +74,85 @@ export const configSpec = {
       min: 50,
       max: 60_000,
       unit: 'milliseconds',
-      description: 'How long a request waits for the database before answering 503 `ERR_STORE_UNAVAILABLE`.',
+      description:
+        'Bound on every database call (connecting, waiting for a pooled connection, each statement); past it a request answers 503 `ERR_STORE_UNAVAILABLE`.',
+    },
+    PoolSize: {
+      kind: 'integer',
+      default: 10,
+      min: 1,
+      max: 1000,
+      description: 'Connections each instance keeps to PostgreSQL or MySQL.',
+    },
+  },
+  Redis: {
+    Url: {
+      kind: 'string',
+      secret: true,
+      pattern: /^rediss?:\/\/.+/,
+      hint: 'a URL such as redis://:password@host:6379/0 or rediss://host:6380',
+      description:
+        'A standalone Redis. With `Url`, `Sentinels` or `Cluster` set, sessions live in Redis and revocations reach every instance through it at once.',
+    },
+    Sentinels: {
+      kind: 'list',
+      default: [],
+      description: 'Addresses (`host:port`) of the Sentinels of a replicated Redis; with `SentinelName`.',
+    },
+    SentinelName: {
+      kind: 'string',
+      pattern: /^[A-Za-z0-9._-]{1,128}$/,
+      hint: '1-128 characters of A-Z a-z 0-9 . _ -',
+      description: 'The master group name the Sentinels monitor.',
+    },
+    Cluster: {
+      kind: 'list',
+      default: [],
+      description: 'Addresses (`host:port`) of some nodes of a Redis Cluster; the rest are discovered.',
+    },
+    Password: {
+      kind: 'string',
+      secret: true,
+      description: 'Password of the Redis servers, for Sentinel and Cluster (a standalone `Url` can carry its own).',
+    },
+    Tls: {
+      kind: 'boolean',
+      default: false,
+      description: 'Connect to Sentinel or Cluster nodes over TLS (a standalone Redis uses `rediss://`).',
+    },
+    KeyPrefix: {
+      kind: 'string',
+      default: 'jwtgate:',
+      pattern: /^[A-Za-z0-9._:-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 . _ : -',
+      description:
+        'Prefix of every key and of the revocation channel. Instances that share sessions share it; two deployments on one Redis must not.',
+    },
+    Timeout: {
+      kind: 'integer',
+      default: 1000,
+      min: 50,
+      max: 60_000,
+      unit: 'milliseconds',
+      description:
+        'Bound on connecting to Redis and on every command; past it a request answers 503 `ERR_STORE_UNAVAILABLE`.',
+    },
+  },
+  Revocation: {
+    Strict: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Also ask the session store on every authenticated request whether the session still stands (one round trip each). Off, a revocation reaches other instances through Redis (at once) or polling (`PollInterval`).',
+    },
+    PollInterval: {
+      kind: 'integer',
+      default: 1000,
+      min: 0,
+      max: 600_000,
+      unit: 'milliseconds',
+      description:
+        'Without Redis: how often each instance reads new revocations from the database, the longest a logout takes to reach the other instances. 0 turns polling off (a single instance).',
     },
   },
   Auth: {

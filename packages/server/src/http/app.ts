@@ -36,6 +36,8 @@ export interface AppOptions extends RouteDeps {
   readonly trustProxy: readonly string[];
   /** Throws when a store is unreachable. */
   readonly readiness: () => Promise<void>;
+  /** Check every authenticated request's session in the store too (`Revocation.Strict`). */
+  readonly strictRevocation?: boolean;
   readonly logger: FastifyServerOptions['logger'];
   /** Serve the public keys at `/.well-known/jwks.json`. */
   readonly jwks?: Omit<JwksRouteOptions, 'clock'>;
@@ -82,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(corsPlugin, { origins });
   await app.register(authGuardPlugin, {
     sessions: options.sessions,
+    strict: options.strictRevocation ?? false,
     onExpired:
       refreshCookie === null ? undefined : createSilentRefresh({ sessions: options.sessions, refreshCookie, origins }),
   });

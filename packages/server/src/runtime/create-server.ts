@@ -15,11 +15,9 @@ import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
-import { migrateToLatest, pingDatabase } from '../stores/sql/migrations.js';
-import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
-import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
-import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
-import { withStoreErrors } from '../stores/sql/store-errors.js';
+import type { RedisConnection } from '../stores/redis/open-redis.js';
+import type { SqlDatabase } from '../stores/sql/open-database.js';
+import { openStores } from './open-stores.js';
 
 /** Options for {@link createJwtgateServer}. */
 export interface CreateServerOptions {
@@ -38,9 +36,11 @@ export interface JwtgateServer {
   readonly users: UserStore;
   readonly config: JwtgateConfig;
   readonly database: SqlDatabase;
+  /** The Redis deployment sessions live in, when configured. */
+  readonly redis: RedisConnection | undefined;
   /** Starts listening on `Host:Port`; resolves to the address. */
   listen(): Promise<string>;
-  /** Stops accepting connections, finishes in-flight requests, closes the database. */
+  /** Stops accepting connections, finishes in-flight requests, closes the stores. */
   close(): Promise<void>;
 }
 
@@ -56,7 +56,9 @@ function logEvent(log: FastifyBaseLogger, event: SessionEvent): void {
 }
 
 /**
- * Opens the stores (running migrations), assembles sessions and the HTTP app.
+ * Opens the stores (running migrations; see `open-stores.ts` for which store
+ * holds what), assembles sessions and the HTTP app, and catches up with the
+ * revocations other instances made.
  *
  * @example
  * const server = await createJwtgateServer({ config: loadConfig() });
@@ -67,18 +69,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   const clock = options.clock ?? systemClock;
   // Before anything is opened: a bad key file stops the start with nothing to clean up.
   const keyRing = loadKeyRing(config, clock.now());
-  const database = openSqlDatabase({ url: config.database.url, timeoutMs: config.database.timeoutMs });
-  try {
-    await migrateToLatest(database.db);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  const users = createSqlUserStore(database.db);
-  const sessionStore = createSqlSessionStore(database.db);
+  let log: FastifyBaseLogger | undefined;
+  const stores = await openStores(config, () => log);
+  const { database, users, sessions: sessionStore } = stores;
   const hasher = await createArgon2Hasher();
 
-  let log: FastifyBaseLogger | undefined;
   const sessions = createSessionManager({
     sessions: sessionStore,
     users,
@@ -104,10 +99,10 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   });
 
   try {
-    // Revocations made before a restart must hold after it.
-    await sessions.syncRevocations();
+    // Revocations made before a restart, or elsewhere, must hold here.
+    await stores.startRevocationSync(sessions, clock);
   } catch (error) {
-    await database.close();
+    await stores.close();
     throw error;
   }
 
@@ -130,7 +125,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
-    readiness: () => withStoreErrors(() => pingDatabase(database.db)),
+    readiness: stores.readiness,
+    strictRevocation: config.revocation.strict,
     logger: options.logger ?? { level: config.log.level, redact: { paths: redactedLogPaths, censor: '[redacted]' } },
     jwks: { keys: keyRing.verificationKeys, maxAgeSec: config.jwks.maxAge },
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
@@ -139,6 +135,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
 
   const housekeeping = setInterval(() => {
     sessions.revocations.prune();
+    if (!stores.deletesEndedSessions) return;
     sessions.deleteEnded().then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted ended sessions'),
       (error: unknown) =>
@@ -154,6 +151,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     users,
     config,
     database,
+    redis: stores.redis,
     listen: () => app.listen({ host: config.host, port: config.port }),
     close() {
       closing ??= (async () => {
@@ -161,7 +159,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         try {
           await app.close();
         } finally {
-          await database.close();
+          await stores.close();
         }
       })();
       return closing;

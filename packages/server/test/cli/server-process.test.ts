@@ -1,46 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ServerProcess, startServerProcess, useProcessSandbox } from '../support/spawn-server.js';
-
-const PASSWORD = 'correct horse battery staple';
-
-interface Answer {
-  readonly status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers are asserted field by field.
-  readonly body: any;
-}
-
-/** One HTTP call to a server process, bounded in time. */
-async function call(
-  server: ServerProcess,
-  method: 'GET' | 'POST',
-  path: string,
-  options: { token?: string; body?: unknown } = {},
-): Promise<Answer> {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? null : JSON.parse(text) };
-}
-
-async function register(server: ServerProcess, username: string): Promise<void> {
-  const res = await call(server, 'POST', '/auth/register', { body: { username, password: PASSWORD } });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-}
-
-async function login(server: ServerProcess, username: string): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await call(server, 'POST', '/auth/login', { body: { username, password: PASSWORD } });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
-}
+import { call, login, PASSWORD, register } from '../support/http-call.js';
+import { startServerProcess, useProcessSandbox } from '../support/spawn-server.js';
 
 describe('the server as a process', () => {
   const dir = useProcessSandbox();

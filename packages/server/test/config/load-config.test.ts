@@ -480,4 +480,119 @@ describe('loadConfig', () => {
       expect(error.problems).toEqual(['Auth.Audience: needs at least one audience']);
     });
   });
+
+  describe('production backends', () => {
+    const load = (env: Record<string, string>) => loadConfig({ env: { ...secrets, ...env }, cwd: dir.path });
+    const problemsOf = (env: Record<string, string>) =>
+      configErrorOf({ env: { ...secrets, ...env }, cwd: dir.path }).problems;
+
+    it('keeps everything in the database, polling for revocations, by default', () => {
+      const config = load({});
+      expect(config.redis).toBeUndefined();
+      expect(config.database.poolSize).toBe(10);
+      expect(config.revocation).toEqual({ strict: false, pollIntervalMs: 1000 });
+    });
+
+    it.each([
+      'postgres://jwtgate:pw@db:5432/jwtgate',
+      'postgresql://db/jwtgate?sslmode=require',
+      'mysql://jwtgate:pw@db:3306/jwtgate',
+      'mariadb://db/jwtgate',
+    ])('takes %s as Database.Url', (url) => {
+      expect(load({ JWTGATE_DATABASE_URL: url }).database.url).toBe(url);
+    });
+
+    it('refuses another kind of database URL without echoing it, since it may hold a password', () => {
+      const problems = problemsOf({ JWTGATE_DATABASE_URL: 'mongodb://admin:s3cret-pass@db/jwtgate' });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^Database\.Url: expected a URL such as sqlite:/);
+      expect(problems[0]).not.toContain('s3cret-pass');
+    });
+
+    it('connects to a standalone Redis from Redis.Url, with the documented defaults', () => {
+      const config = load({ JWTGATE_REDIS_URL: 'redis://:pw@cache:6379/2' });
+      expect(config.redis).toEqual({
+        topology: { kind: 'standalone', url: 'redis://:pw@cache:6379/2' },
+        password: undefined,
+        tls: false,
+        keyPrefix: 'jwtgate:',
+        timeoutMs: 1000,
+      });
+    });
+
+    it('reads Sentinel addresses, IPv6 included, with the master group name', () => {
+      const config = load({
+        JWTGATE_REDIS_SENTINELS: 'sentinel-1:26379, [::1]:26380',
+        JWTGATE_REDIS_SENTINEL_NAME: 'mymaster',
+        JWTGATE_REDIS_PASSWORD: 'redis-password',
+      });
+      expect(config.redis?.topology).toEqual({
+        kind: 'sentinel',
+        sentinels: [
+          { host: 'sentinel-1', port: 26379 },
+          { host: '::1', port: 26380 },
+        ],
+        name: 'mymaster',
+      });
+      expect(config.redis?.password).toBe('redis-password');
+    });
+
+    it('reads Redis Cluster nodes from YAML', () => {
+      const path = join(dir.path, 'cluster.yaml');
+      writeFileSync(path, 'Redis:\n  Cluster: [node-1:7000, node-2:7001]\n  KeyPrefix: "auth:"\n  Tls: true\n');
+      const config = loadConfig({ configPath: path, env: secrets, cwd: dir.path });
+      expect(config.redis).toMatchObject({
+        topology: {
+          kind: 'cluster',
+          nodes: [
+            { host: 'node-1', port: 7000 },
+            { host: 'node-2', port: 7001 },
+          ],
+        },
+        keyPrefix: 'auth:',
+        tls: true,
+      });
+    });
+
+    it('refuses two ways to reach Redis at once', () => {
+      expect(problemsOf({ JWTGATE_REDIS_URL: 'redis://cache', JWTGATE_REDIS_CLUSTER: 'node:7000' })).toEqual([
+        'Redis: set only one of Redis.Url, Redis.Sentinels and Redis.Cluster',
+      ]);
+    });
+
+    it('asks for the master group name with Sentinels, and for Sentinels with a name', () => {
+      expect(problemsOf({ JWTGATE_REDIS_SENTINELS: 's:26379' })).toEqual([
+        'Redis.SentinelName: required with Redis.Sentinels (the master group name, e.g. mymaster)',
+      ]);
+      expect(problemsOf({ JWTGATE_REDIS_SENTINEL_NAME: 'mymaster' })).toEqual([
+        'Redis.SentinelName: only meaningful with Redis.Sentinels',
+      ]);
+    });
+
+    it('names every malformed host:port entry', () => {
+      expect(problemsOf({ JWTGATE_REDIS_CLUSTER: 'node:7000,node,node:0,node:70000' })).toEqual([
+        'Redis.Cluster: expected host:port entries, got "node"',
+        'Redis.Cluster: expected host:port entries, got "node:0"',
+        'Redis.Cluster: expected host:port entries, got "node:70000"',
+      ]);
+    });
+
+    it('refuses a key prefix that would break hash tags or SCAN patterns', () => {
+      for (const prefix of ['{jwtgate}:', 'jwt*gate:', 'jwt gate:']) {
+        expect(problemsOf({ JWTGATE_REDIS_URL: 'redis://cache', JWTGATE_REDIS_KEY_PREFIX: prefix })[0]).toMatch(
+          /^Redis\.KeyPrefix: expected 1-64 characters/,
+        );
+      }
+    });
+
+    it('takes strict revocation and a poll interval of 0 (off) or at least 100 ms', () => {
+      expect(load({ JWTGATE_REVOCATION_STRICT: 'true', JWTGATE_REVOCATION_POLL_INTERVAL: '0' }).revocation).toEqual({
+        strict: true,
+        pollIntervalMs: 0,
+      });
+      expect(problemsOf({ JWTGATE_REVOCATION_POLL_INTERVAL: '50' })).toEqual([
+        'Revocation.PollInterval: 0 (off) or at least 100 milliseconds',
+      ]);
+    });
+  });
 });

@@ -189,3 +189,28 @@ describe('refresh lifetimes', () => {
     t.clock.set(start);
   });
 });
+
+describe('a refresh that fails before the rotation', () => {
+  it('leaves the refresh token unspent when the custom claims hook fails, even past the grace window', async () => {
+    let failing = false;
+    const t = await startTestServer({
+      customClaims: () => {
+        if (failing) throw new Error('the plan service is down');
+        return {};
+      },
+    });
+    try {
+      const { refreshToken } = await t.signUp();
+      failing = true;
+      const failed = await t.request({ method: 'POST', url: '/auth/refresh', body: { refreshToken } });
+      expect(failed.statusCode).toBe(500);
+      failing = false;
+      // Beyond RefreshGrace a spent token would count as theft; an unspent one simply works.
+      t.clock.advance(60_000);
+      const retried = await t.request({ method: 'POST', url: '/auth/refresh', body: { refreshToken } });
+      expect(retried.statusCode, retried.body).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});

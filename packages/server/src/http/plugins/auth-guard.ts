@@ -23,11 +23,16 @@ declare module 'fastify' {
  * The route guard. A route opts in with `config: { auth: true }`; a group of
  * routes with `app.addHook('onRequest', app.requireAuth)` inside its plugin.
  * Verification is synchronous and needs no store round trip: the session is
- * checked against the in-process revocation list. With `onExpired` (cookie
- * mode), an expired token gets one chance to be renewed during the request.
+ * checked against the in-process revocation list. With `strict`, the session
+ * is then also looked up in the store (`Revocation.Strict`). With `onExpired`
+ * (cookie mode), an expired token gets one chance to be renewed during the request.
  */
-export const authGuardPlugin = fp<{ sessions: SessionManager; onExpired?: ExpiredTokenHandler | undefined }>(
-  async (app, { sessions, onExpired }) => {
+export const authGuardPlugin = fp<{
+  sessions: SessionManager;
+  strict?: boolean;
+  onExpired?: ExpiredTokenHandler | undefined;
+}>(
+  async (app, { sessions, strict = false, onExpired }) => {
     app.decorateRequest('auth', null);
     const requireAuth: onRequestHookHandler = (request, reply, done) => {
       const token = extractAccessToken(request.headers.authorization);
@@ -35,13 +40,15 @@ export const authGuardPlugin = fp<{ sessions: SessionManager; onExpired?: Expire
         done(new AuthError('ERR_TOKEN_MISSING'));
         return;
       }
+      let claims: AccessTokenClaims;
       try {
-        request.auth = sessions.authenticate(token);
+        claims = sessions.authenticate(token);
       } catch (error) {
-        // Cookie mode: an expired token may be renewed on the fly (silent-refresh.ts).
+        // Cookie mode: an expired token may be renewed on the fly (silent-refresh.ts);
+        // the renewal went through the store, so strict mode has nothing to add.
         if (onExpired !== undefined && isAuthError(error, 'ERR_TOKEN_EXPIRED')) {
-          onExpired(request, reply, token).then((claims) => {
-            request.auth = claims;
+          onExpired(request, reply, token).then((renewed) => {
+            request.auth = renewed;
             done();
           }, done);
           return;
@@ -49,7 +56,18 @@ export const authGuardPlugin = fp<{ sessions: SessionManager; onExpired?: Expire
         done(error as Error);
         return;
       }
-      done();
+      if (!strict) {
+        request.auth = claims;
+        done();
+        return;
+      }
+      sessions.checkSession(claims).then(
+        () => {
+          request.auth = claims;
+          done();
+        },
+        (error: unknown) => done(error as Error),
+      );
     };
     app.decorate('requireAuth', requireAuth);
     app.addHook('onRoute', (route) => {

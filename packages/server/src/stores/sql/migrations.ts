@@ -1,42 +1,72 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  type CreateTableBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  MysqlAdapter,
+  SqliteAdapter,
+  sql,
+} from 'kysely';
 import type { JwtgateDatabase } from './schema.js';
 
 /**
- * Schema versions, in order. A released migration is never edited: changes
- * go into a new one, so upgrading never loses data.
+ * MySQL and MariaDB compare strings with the table's collation, and the
+ * default `utf8mb4_*_ci` collations ignore case and accents: hashes in
+ * base64url would match other hashes and `Zoë` would collide with `zoe`. Every
+ * jwtgate table there is `utf8mb4_bin`, so comparisons are exact, as they are
+ * on SQLite and PostgreSQL.
+ */
+function exactStrings<T extends string, C extends string>(
+  db: Kysely<unknown>,
+  table: CreateTableBuilder<T, C>,
+): CreateTableBuilder<T, C> {
+  return db.getExecutor().adapter instanceof MysqlAdapter
+    ? table.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`)
+    : table;
+}
+
+/**
+ * Schema versions, in order, shared by SQLite, PostgreSQL and MySQL/MariaDB.
+ * A released migration is never edited: changes go into a new one, so
+ * upgrading never loses data.
  */
 const migrations: Record<string, Migration> = {
   '0001_users_and_sessions': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('jwtgate_users')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
-        .addColumn('username', 'varchar(128)', (c) => c.notNull())
-        .addColumn('username_key', 'varchar(128)', (c) => c.notNull().unique())
-        .addColumn('password_hash', 'varchar(256)', (c) => c.notNull())
-        .addColumn('role', 'varchar(32)', (c) => c.notNull())
-        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('jwtgate_sessions')
-        .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
-        .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
-        .addColumn('device', 'varchar(200)')
-        .addColumn('ip', 'varchar(64)')
-        .addColumn('user_agent', 'varchar(512)')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_used_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('refresh_expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('generation', 'integer', (c) => c.notNull())
-        .addColumn('current_hash', 'varchar(64)', (c) => c.notNull())
-        .addColumn('previous_hash', 'varchar(64)')
-        .addColumn('rotated_at', 'bigint')
-        .addColumn('revoked_at', 'bigint')
-        .addColumn('revoke_reason', 'varchar(64)')
-        .execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_users')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('username', 'varchar(128)', (c) => c.notNull())
+          .addColumn('username_key', 'varchar(128)', (c) => c.notNull().unique())
+          .addColumn('password_hash', 'varchar(256)', (c) => c.notNull())
+          .addColumn('role', 'varchar(32)', (c) => c.notNull())
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_sessions')
+          .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('device', 'varchar(200)')
+          .addColumn('ip', 'varchar(64)')
+          .addColumn('user_agent', 'varchar(512)')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('refresh_expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('generation', 'integer', (c) => c.notNull())
+          .addColumn('current_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('previous_hash', 'varchar(64)')
+          .addColumn('rotated_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('revoke_reason', 'varchar(64)'),
+      ).execute();
       await db.schema
         .createIndex('jwtgate_sessions_user_idx')
         .on('jwtgate_sessions')
@@ -50,6 +80,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_users').execute();
     },
   },
+  /**
+   * One row per user that a session write locks first, so that concurrent
+   * logins of one user take turns: otherwise, under PostgreSQL's and MySQL's
+   * default isolation, two logins with `Auth.MaxSessions: 1` would each miss
+   * the other's uncommitted session and both stay active.
+   */
+  '0002_session_user_locks': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_session_locks')
+          .addColumn('user_id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('locked_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_session_locks').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -58,24 +108,46 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 export const knownMigrations: readonly string[] = Object.keys(migrations).sort();
 
 /**
- * Brings the schema up to date. Safe to run from several instances at once:
- * Kysely takes a lock table. Throws if a migration fails (nothing half-applied
- * where the dialect has transactional DDL).
+ * The migrator over jwtgate's own migration tables; `migrateToLatest` is what
+ * start-up and `jwtgate migrate` run, the rest is for tests and operators.
+ *
+ * @example
+ * await createMigrator(db).migrateTo('0001_users_and_sessions');
  */
-export async function migrateToLatest(db: Kysely<JwtgateDatabase>): Promise<readonly string[]> {
-  const migrator = new Migrator({
+export function createMigrator(db: Kysely<JwtgateDatabase>): Migrator {
+  return new Migrator({
     db,
     provider,
     migrationTableName: 'jwtgate_migration',
     migrationLockTableName: 'jwtgate_migration_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+}
+
+/**
+ * Brings the schema up to date. Safe to run from several instances at once:
+ * on PostgreSQL and MySQL Kysely takes a lock row first; on SQLite, where it
+ * takes none, a process that lost the race to another one (its transaction
+ * rolled back whole) simply tries again and finds the work done. Throws if a
+ * migration fails (nothing half-applied where the dialect has transactional
+ * DDL: SQLite, PostgreSQL).
+ *
+ * @example
+ * const applied = await migrateToLatest(db); // ['0001_users_and_sessions', …] the first time, then []
+ */
+export async function migrateToLatest(db: Kysely<JwtgateDatabase>): Promise<readonly string[]> {
+  const retries = db.getExecutor().adapter instanceof SqliteAdapter ? 5 : 0;
+  const applied: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const { error, results } = await createMigrator(db).migrateToLatest();
+    applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+    if (error === undefined) return applied;
+    if (attempt >= retries) {
+      throw new Error(`database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** A trivial query, for readiness checks. */

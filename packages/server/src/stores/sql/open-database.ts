@@ -1,46 +1,99 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { createMysqlPool } from './mysql-pool.js';
+import { createPostgresPool } from './postgres-pool.js';
 import type { JwtgateDatabase } from './schema.js';
+
+/** The SQL databases jwtgate runs on. */
+export type SqlDialectName = 'sqlite' | 'postgres' | 'mysql';
 
 /** An open database and how to close it. */
 export interface SqlDatabase {
   readonly db: Kysely<JwtgateDatabase>;
-  readonly dialect: 'sqlite';
+  readonly dialect: SqlDialectName;
+  /** Bound on every store call, in milliseconds; stores give up and answer 503 after it. */
+  readonly timeoutMs: number;
   close(): Promise<void>;
 }
 
 /** Options for {@link openSqlDatabase}. */
 export interface OpenSqlDatabaseOptions {
-  /** `sqlite:<path>` (or `sqlite::memory:`). */
+  /**
+   * `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` (`postgresql://…`),
+   * `mysql://…` (`mariadb://…`).
+   */
   readonly url: string;
-  /** How long to wait for a lock held by another process before failing. */
+  /**
+   * SQLite: how long to wait for a lock held by another process. PostgreSQL
+   * and MySQL: the bound on connecting, waiting for a pooled connection and
+   * each statement.
+   */
   readonly timeoutMs: number;
+  /** Connections per process for PostgreSQL and MySQL (default 10). */
+  readonly poolSize?: number;
+  /**
+   * PostgreSQL and MySQL: how long one statement (and a lock wait) may take,
+   * when it should differ from `timeoutMs`: migrations may run for longer than
+   * a request should wait.
+   */
+  readonly statementTimeoutMs?: number;
+}
+
+/** The dialect a database URL names, or `null` for an unsupported one. */
+export function dialectOfUrl(url: string): SqlDialectName | null {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
+  if (/^(mysql|mariadb):\/\//.test(url)) return 'mysql';
+  return null;
+}
+
+function openSqlite(path: string, timeoutMs: number): Kysely<JwtgateDatabase> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new BetterSqlite3(path, { timeout: timeoutMs });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  return new Kysely<JwtgateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
 /**
  * Opens the database named by `url`. SQLite runs in WAL mode, so readers never
  * wait for the writer, and with `synchronous=NORMAL`, which survives process
- * crashes (the last commits could only be lost to a power cut).
+ * crashes (the last commits could only be lost to a power cut). PostgreSQL and
+ * MySQL/MariaDB get a connection pool whose every wait is bounded by
+ * `timeoutMs`; connections are made lazily, so this does not touch the network.
  *
  * @example
  * const { db, close } = openSqlDatabase({ url: 'sqlite:./data/jwtgate.db', timeoutMs: 1000 });
+ * const pg = openSqlDatabase({ url: 'postgres://jwtgate@db/jwtgate', timeoutMs: 1000, poolSize: 20 });
  */
 export function openSqlDatabase(options: OpenSqlDatabaseOptions): SqlDatabase {
-  if (!options.url.startsWith('sqlite:')) {
-    throw new TypeError(`unsupported database URL scheme in "${options.url.split(':')[0]}:"; use sqlite:<path>`);
+  const { url, timeoutMs } = options;
+  const poolSize = options.poolSize ?? 10;
+  const statementTimeoutMs = options.statementTimeoutMs ?? timeoutMs;
+  const dialect = dialectOfUrl(url);
+  let db: Kysely<JwtgateDatabase>;
+  switch (dialect) {
+    case 'sqlite':
+      db = openSqlite(url.slice('sqlite:'.length), timeoutMs);
+      break;
+    case 'postgres':
+      db = new Kysely({
+        dialect: new PostgresDialect({ pool: createPostgresPool({ url, timeoutMs, statementTimeoutMs, poolSize }) }),
+      });
+      break;
+    case 'mysql':
+      db = new Kysely({
+        dialect: new MysqlDialect({ pool: createMysqlPool({ url, timeoutMs, statementTimeoutMs, poolSize }) }),
+      });
+      break;
+    default:
+      // Only the scheme: the rest of a URL may hold a password.
+      throw new TypeError(
+        `unsupported database URL scheme "${url.split(':')[0]}:"; use sqlite:<path>, postgres://… or mysql://…`,
+      );
   }
-  const path = options.url.slice('sqlite:'.length);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new BetterSqlite3(path, { timeout: options.timeoutMs });
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<JwtgateDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return {
-    db,
-    dialect: 'sqlite',
-    close: () => db.destroy(),
-  };
+  return { db, dialect, timeoutMs, close: () => db.destroy() };
 }

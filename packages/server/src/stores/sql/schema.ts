@@ -37,10 +37,17 @@ export interface SessionsTable {
   revoke_reason: string | null;
 }
 
+/** One row per user, locked by session writes so that they take turns per user. */
+export interface SessionLocksTable {
+  user_id: string;
+  locked_at: Millis;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
   jwtgate_sessions: SessionsTable;
+  jwtgate_session_locks: SessionLocksTable;
 }
 
 export function toMillis(value: number | string | bigint): number {

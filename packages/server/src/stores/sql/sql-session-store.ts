@@ -1,8 +1,15 @@
 import type { RevokedSession, SessionRecord, SessionStore } from '@jwtgate/core';
-import type { Kysely, Selectable } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  MysqlAdapter,
+  type Selectable,
+  type SelectQueryBuilder,
+  type Transaction,
+} from 'kysely';
+import { retryOnConflict, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { JwtgateDatabase, SessionsTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
-import { withStoreErrors } from './store-errors.js';
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
   return {
@@ -24,84 +31,111 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
   };
 }
 
+/** The row of a session, as inserted. */
+export function toRow(session: SessionRecord): Insertable<SessionsTable> {
+  return {
+    id: session.id,
+    user_id: session.userId,
+    device: session.device,
+    ip: session.ip,
+    user_agent: session.userAgent,
+    created_at: session.createdAt,
+    last_used_at: session.lastUsedAt,
+    expires_at: session.expiresAt,
+    refresh_expires_at: session.refreshExpiresAt,
+    generation: session.generation,
+    current_hash: session.currentHash,
+    previous_hash: session.previousHash,
+    rotated_at: session.rotatedAt,
+    revoked_at: session.revokedAt,
+    revoke_reason: session.revokeReason,
+  };
+}
+
+/** Narrows a query to the user's active sessions at `now`, newest first. */
+function activeNewestFirst(userId: string, now: number) {
+  return <O>(query: SelectQueryBuilder<JwtgateDatabase, 'jwtgate_sessions', O>) =>
+    query
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('refresh_expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc');
+}
+
+/** Options of {@link createSqlSessionStore}. */
+export interface SqlSessionStoreOptions {
+  /** Every call answers within this time, or fails with `ERR_STORE_UNAVAILABLE`. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Takes the user's row in `jwtgate_session_locks` (creating it if need be)
+ * for the rest of the transaction, so that session writes of one user are
+ * serialised on every dialect while other users' writes go on in parallel.
+ */
+async function lockUser(trx: Transaction<JwtgateDatabase>, userId: string, now: number): Promise<void> {
+  const insert = trx.insertInto('jwtgate_session_locks').values({ user_id: userId, locked_at: now });
+  await (trx.getExecutor().adapter instanceof MysqlAdapter
+    ? insert.onDuplicateKeyUpdate({ locked_at: now })
+    : insert.onConflict((oc) => oc.column('user_id').doUpdateSet({ locked_at: now }))
+  ).execute();
+}
+
 /**
  * Sessions in a SQL database (SQLite, PostgreSQL, MySQL/MariaDB through Kysely).
- * Rotation is a single conditional UPDATE, so the database decides the one winner.
+ * Rotation and revocation are single conditional UPDATEs, so the database
+ * decides the one winner; logins and revoke-alls of one user take turns on a
+ * per-user lock row.
  *
  * @example
- * const store = createSqlSessionStore(db);
+ * const store = createSqlSessionStore(db, { timeoutMs: 1000 });
  */
-export function createSqlSessionStore(db: Kysely<JwtgateDatabase>): SessionStore {
+export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlSessionStoreOptions = {}): SessionStore {
   const table = 'jwtgate_sessions' as const;
+  const call: StoreCallOptions = options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs };
   return {
     create: (session, { now, maxActive }) =>
-      withStoreErrors(() =>
-        db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto(table)
-            .values({
-              id: session.id,
-              user_id: session.userId,
-              device: session.device,
-              ip: session.ip,
-              user_agent: session.userAgent,
-              created_at: session.createdAt,
-              last_used_at: session.lastUsedAt,
-              expires_at: session.expiresAt,
-              refresh_expires_at: session.refreshExpiresAt,
-              generation: session.generation,
-              current_hash: session.currentHash,
-              previous_hash: session.previousHash,
-              rotated_at: session.rotatedAt,
-              revoked_at: session.revokedAt,
-              revoke_reason: session.revokeReason,
-            })
-            .execute();
-          if (maxActive <= 0) return [];
-          const others = await trx
-            .selectFrom(table)
-            .select(['id'])
-            .where('user_id', '=', session.userId)
-            .where('id', '!=', session.id)
-            .where('revoked_at', 'is', null)
-            .where('expires_at', '>', now)
-            .where('refresh_expires_at', '>', now)
-            .orderBy('created_at', 'desc')
-            .orderBy('id', 'desc')
-            .execute();
-          // The new session always stays; the oldest others make room for it.
-          const evicted = others.slice(maxActive - 1).map((row) => row.id);
-          if (evicted.length === 0) return [];
-          await trx
-            .updateTable(table)
-            .set({ revoked_at: now, revoke_reason: 'session-limit' })
-            .where('id', 'in', evicted)
-            .where('revoked_at', 'is', null)
-            .execute();
-          return evicted.map((id): RevokedSession => ({ id, userId: session.userId, revokedAt: now }));
-        }),
+      withStoreErrors(
+        () =>
+          retryOnConflict(() =>
+            db.transaction().execute(async (trx) => {
+              await lockUser(trx, session.userId, now);
+              await trx.insertInto(table).values(toRow(session)).execute();
+              if (maxActive <= 0) return [];
+              const others = await trx
+                .selectFrom(table)
+                .select(['id'])
+                .where('id', '!=', session.id)
+                .$call(activeNewestFirst(session.userId, now))
+                .execute();
+              // The new session always stays; the oldest others make room for it.
+              const evicted = others.slice(maxActive - 1).map((row) => row.id);
+              if (evicted.length === 0) return [];
+              await trx
+                .updateTable(table)
+                .set({ revoked_at: now, revoke_reason: 'session-limit' })
+                .where('id', 'in', evicted)
+                .where('revoked_at', 'is', null)
+                .execute();
+              return evicted.map((id): RevokedSession => ({ id, userId: session.userId, revokedAt: now }));
+            }),
+          ),
+        call,
       ),
 
     get: (id) =>
       withStoreErrors(async () => {
         const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
         return row === undefined ? null : toRecord(row);
-      }),
+      }, call),
 
     listActive: (userId, now) =>
       withStoreErrors(async () => {
-        const rows = await db
-          .selectFrom(table)
-          .selectAll()
-          .where('user_id', '=', userId)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', now)
-          .where('refresh_expires_at', '>', now)
-          .orderBy('created_at', 'desc')
-          .orderBy('id', 'desc')
-          .execute();
+        const rows = await db.selectFrom(table).selectAll().$call(activeNewestFirst(userId, now)).execute();
         return rows.map(toRecord);
-      }),
+      }, call),
 
     rotate: (rotation) =>
       withStoreErrors(async () => {
@@ -123,44 +157,51 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>): SessionStore
           .where('revoked_at', 'is', null)
           .executeTakeFirst();
         return result.numUpdatedRows === 1n;
-      }),
+      }, call),
 
     revoke: (id, { now, reason, userId }) =>
-      withStoreErrors(() =>
-        db.transaction().execute(async (trx) => {
-          let select = trx.selectFrom(table).select(['user_id']).where('id', '=', id).where('revoked_at', 'is', null);
-          if (userId !== undefined) select = select.where('user_id', '=', userId);
-          const row = await select.executeTakeFirst();
-          if (row === undefined) return null;
-          const result = await trx
-            .updateTable(table)
-            .set({ revoked_at: now, revoke_reason: reason })
-            .where('id', '=', id)
-            .where('revoked_at', 'is', null)
-            .executeTakeFirst();
-          return result.numUpdatedRows === 1n ? { id, userId: row.user_id, revokedAt: now } : null;
-        }),
+      withStoreErrors(
+        () =>
+          db.transaction().execute(async (trx) => {
+            let select = trx.selectFrom(table).select(['user_id']).where('id', '=', id).where('revoked_at', 'is', null);
+            if (userId !== undefined) select = select.where('user_id', '=', userId);
+            const row = await select.executeTakeFirst();
+            if (row === undefined) return null;
+            const result = await trx
+              .updateTable(table)
+              .set({ revoked_at: now, revoke_reason: reason })
+              .where('id', '=', id)
+              .where('revoked_at', 'is', null)
+              .executeTakeFirst();
+            return result.numUpdatedRows === 1n ? { id, userId: row.user_id, revokedAt: now } : null;
+          }),
+        call,
       ),
 
     revokeAll: (userId, { now, reason, exceptId }) =>
-      withStoreErrors(() =>
-        db.transaction().execute(async (trx) => {
-          let select = trx
-            .selectFrom(table)
-            .select(['id'])
-            .where('user_id', '=', userId)
-            .where('revoked_at', 'is', null);
-          if (exceptId !== undefined) select = select.where('id', '!=', exceptId);
-          const ids = (await select.execute()).map((row) => row.id);
-          if (ids.length === 0) return [];
-          await trx
-            .updateTable(table)
-            .set({ revoked_at: now, revoke_reason: reason })
-            .where('id', 'in', ids)
-            .where('revoked_at', 'is', null)
-            .execute();
-          return ids.map((id): RevokedSession => ({ id, userId, revokedAt: now }));
-        }),
+      withStoreErrors(
+        () =>
+          retryOnConflict(() =>
+            db.transaction().execute(async (trx) => {
+              await lockUser(trx, userId, now);
+              let select = trx
+                .selectFrom(table)
+                .select(['id'])
+                .where('user_id', '=', userId)
+                .where('revoked_at', 'is', null);
+              if (exceptId !== undefined) select = select.where('id', '!=', exceptId);
+              const ids = (await select.execute()).map((row) => row.id);
+              if (ids.length === 0) return [];
+              await trx
+                .updateTable(table)
+                .set({ revoked_at: now, revoke_reason: reason })
+                .where('id', 'in', ids)
+                .where('revoked_at', 'is', null)
+                .execute();
+              return ids.map((id): RevokedSession => ({ id, userId, revokedAt: now }));
+            }),
+          ),
+        call,
       ),
 
     listRevokedSince: (since) =>
@@ -171,7 +212,7 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>): SessionStore
           .where('revoked_at', '>=', since)
           .execute();
         return rows.map((row) => ({ id: row.id, userId: row.user_id, revokedAt: toMillis(row.revoked_at ?? 0) }));
-      }),
+      }, call),
 
     deleteEnded: (before) =>
       withStoreErrors(async () => {
@@ -186,6 +227,6 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>): SessionStore
           )
           .executeTakeFirst();
         return Number(result.numDeletedRows);
-      }),
+      }, call),
   };
 }

@@ -1,0 +1,141 @@
+import { AuthError, type Clock, type SessionManager, type SessionStore, type UserStore } from '@jwtgate/core';
+import type { FastifyBaseLogger } from 'fastify';
+import type { JwtgateConfig } from '../config/config.js';
+import { connectRedis, type RedisConnection } from '../stores/redis/open-redis.js';
+import { createRedisSessionStore, type RedisSessionStore } from '../stores/redis/redis-session-store.js';
+import { type RevocationSubscriber, startRevocationSubscriber } from '../stores/redis/revocation-subscriber.js';
+import { migrateDatabase } from '../stores/sql/migrate-database.js';
+import { pingDatabase } from '../stores/sql/migrations.js';
+import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
+import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
+import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
+import { withStoreErrors } from '../stores/store-errors.js';
+import { type RevocationPolling, startRevocationPolling } from './revocation-polling.js';
+
+/** The stores an instance runs on, and how revocations reach it from the others. */
+export interface JwtgateStores {
+  readonly database: SqlDatabase;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  /** Set when sessions live in Redis. */
+  readonly redis: RedisConnection | undefined;
+  /** SQL keeps ended sessions until deleted; Redis expires them by itself. */
+  readonly deletesEndedSessions: boolean;
+  /**
+   * Fills the session manager's revocation list with what the store knows
+   * and keeps it in step with the other instances from then on: the Redis
+   * feed, or polling the database. Resolves once caught up.
+   */
+  startRevocationSync(sessions: SessionManager, clock: Clock): Promise<void>;
+  /** Throws `ERR_STORE_UNAVAILABLE` unless every store answers and revocations are flowing. */
+  readiness(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database (running migrations) and, when configured, Redis.
+ * Users always live in the database; sessions in Redis when it is
+ * configured, else in the database too.
+ *
+ * @example
+ * const stores = await openStores(config, () => app.log);
+ */
+export async function openStores(
+  config: JwtgateConfig,
+  log: () => FastifyBaseLogger | undefined,
+): Promise<JwtgateStores> {
+  const database = openSqlDatabase({
+    url: config.database.url,
+    timeoutMs: config.database.timeoutMs,
+    poolSize: config.database.poolSize,
+  });
+  // SQLite calls are synchronous and bounded by its busy timeout; network databases get a deadline.
+  const sqlTimeout = database.dialect === 'sqlite' ? {} : { timeoutMs: config.database.timeoutMs };
+  let redis: RedisConnection | undefined;
+  try {
+    await migrateDatabase(config.database, database);
+    if (config.redis !== undefined) {
+      redis = await connectRedis(config.redis, { startupTimeoutMs: Math.max(10_000, 5 * config.redis.timeoutMs) });
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const retentionMs = (config.auth.accessExpire + config.auth.clockLeeway) * 1000;
+  let redisSessions: RedisSessionStore | undefined;
+  if (redis !== undefined && config.redis !== undefined) {
+    redisSessions = createRedisSessionStore(redis.client, {
+      keyPrefix: config.redis.keyPrefix,
+      retentionMs,
+      timeoutMs: config.redis.timeoutMs,
+    });
+  }
+  const sessions = redisSessions ?? createSqlSessionStore(database.db, sqlTimeout);
+
+  let subscriber: RevocationSubscriber | undefined;
+  let polling: RevocationPolling | undefined;
+
+  return {
+    database,
+    users: createSqlUserStore(database.db, sqlTimeout),
+    sessions,
+    redis,
+    deletesEndedSessions: redisSessions === undefined,
+
+    async startRevocationSync(manager, clock) {
+      if (redis !== undefined && redisSessions !== undefined) {
+        subscriber = startRevocationSubscriber({
+          connect: redis.subscriberConnection,
+          channel: redisSessions.keys.channel,
+          onNotices: (revoked) => {
+            for (const session of revoked) manager.revocations.add(session.id, session.revokedAt);
+          },
+          catchUp: () => manager.syncRevocations(),
+          pingIntervalMs: Math.max(5_000, 5 * (config.redis?.timeoutMs ?? 1_000)),
+          onError: (error, during) =>
+            log()?.warn({ err: error instanceof AuthError ? error.code : error, during }, 'revocation feed: retrying'),
+        });
+        await subscriber.ready(Math.max(10_000, 5 * (config.redis?.timeoutMs ?? 1_000)));
+        return;
+      }
+      // Revocations made before a restart must hold after it.
+      await manager.syncRevocations();
+      if (config.revocation.pollIntervalMs > 0) {
+        polling = startRevocationPolling({
+          sessions: manager,
+          clock,
+          intervalMs: config.revocation.pollIntervalMs,
+          overlapMs: config.auth.clockLeeway * 1000 + 10 * config.database.timeoutMs,
+          onError: (error) =>
+            log()?.warn({ err: error instanceof AuthError ? error.code : error }, 'revocation polling failed'),
+        });
+      }
+    },
+
+    async readiness() {
+      const checks = [withStoreErrors(() => pingDatabase(database.db), { deadlineMs: config.database.timeoutMs })];
+      if (redis !== undefined) {
+        const connection = redis;
+        checks.push(
+          withStoreErrors(() => connection.ping(), { backend: 'redis', deadlineMs: config.redis?.timeoutMs ?? 1_000 }),
+        );
+      }
+      await Promise.all(checks);
+      if (subscriber !== undefined && !subscriber.live) {
+        throw new AuthError('ERR_STORE_UNAVAILABLE', { reason: 'revocation-feed' });
+      }
+    },
+
+    async close() {
+      subscriber?.close();
+      polling?.close();
+      redisSessions?.close();
+      try {
+        await redis?.close();
+      } finally {
+        await database.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,271 @@
+import {
+  isSessionId,
+  type RevokedSession,
+  type SessionRecord,
+  type SessionStore,
+  sessionIdTag,
+  userSessionTag,
+} from '@jwtgate/core';
+import { Cluster, type Redis } from 'ioredis';
+import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
+import { type RedisKeys, redisKeys } from './redis-keys.js';
+import { createRevocationLog, type RevocationLog } from './revocation-log.js';
+import {
+  createSessionScript,
+  deleteEndedScript,
+  listActiveScript,
+  revokeAllScript,
+  revokeSessionScript,
+  rotateSessionScript,
+  runScript,
+} from './session-scripts.js';
+
+/** Options of {@link createRedisSessionStore}. */
+export interface RedisSessionStoreOptions {
+  /** Prefix of every key, e.g. `jwtgate:`. */
+  readonly keyPrefix: string;
+  /**
+   * How long an ended session, and a revocation in the shared log, is kept:
+   * the access-token lifetime plus clock leeway, in milliseconds.
+   */
+  readonly retentionMs: number;
+  /** Every call answers within this time or fails with `ERR_STORE_UNAVAILABLE`. */
+  readonly timeoutMs?: number;
+  /** The shared revocation log; one is made from the same client and keys if omitted. */
+  readonly revocationLog?: RevocationLog;
+}
+
+/** A session store in Redis; `close()` stops background retries (the client is the caller's). */
+export interface RedisSessionStore extends SessionStore {
+  readonly keys: RedisKeys;
+  readonly revocationLog: RevocationLog;
+  close(): void;
+}
+
+const FIELDS = [
+  'userId',
+  'device',
+  'ip',
+  'userAgent',
+  'createdAt',
+  'lastUsedAt',
+  'expiresAt',
+  'refreshExpiresAt',
+  'generation',
+  'currentHash',
+  'previousHash',
+  'rotatedAt',
+  'revokedAt',
+  'revokeReason',
+] as const satisfies readonly (keyof SessionRecord)[];
+
+const NUMBERS = new Set<string>([
+  'createdAt',
+  'lastUsedAt',
+  'expiresAt',
+  'refreshExpiresAt',
+  'generation',
+  'rotatedAt',
+  'revokedAt',
+]);
+
+/** A session as field/value pairs; null fields are left out. */
+function toFields(session: SessionRecord): string[] {
+  return FIELDS.flatMap((field) => {
+    const value = session[field];
+    return value === null ? [] : [field, String(value)];
+  });
+}
+
+/** The record back from field/value pairs (HGETALL order). */
+function fromFields(id: string, pairs: readonly string[]): SessionRecord {
+  const values = new Map<string, string>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) values.set(pairs[i] as string, pairs[i + 1] as string);
+  const record: Record<string, unknown> = { id };
+  for (const field of FIELDS) {
+    const value = values.get(field);
+    record[field] = value === undefined ? null : NUMBERS.has(field) ? Number(value) : value;
+  }
+  return record as unknown as SessionRecord;
+}
+
+function endOf(session: SessionRecord): number {
+  return Math.min(session.expiresAt, session.refreshExpiresAt, session.revokedAt ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Sessions in Redis (standalone, Sentinel or Cluster through ioredis). Every
+ * method is one Lua script or one command on one hash slot, so it is atomic
+ * and needs one round trip: a session's key is derived from its id, whose
+ * first characters are its user's shard tag (`newSessionId(userId)`).
+ *
+ * - Rotation is a compare-and-swap in a script: exactly one concurrent caller wins.
+ * - Login with a session limit evicts the oldest active sessions in the same script.
+ * - Keys expire by themselves: a session once it has ended (expired, gone idle,
+ *   or been revoked) plus the retention; a user's index with their longest-lived session.
+ * - Revocations are then written to the shared log, which publishes them to
+ *   every instance; see {@link createRevocationLog}.
+ *
+ * @example
+ * const store = createRedisSessionStore(client, { keyPrefix: 'jwtgate:', retentionMs: 905_000, timeoutMs: 1000 });
+ */
+export function createRedisSessionStore(client: Redis | Cluster, options: RedisSessionStoreOptions): RedisSessionStore {
+  const keys = redisKeys(options.keyPrefix);
+  const retention = options.retentionMs;
+  const log = options.revocationLog ?? createRevocationLog(client, { keys, retentionMs: retention });
+  const call: StoreCallOptions = {
+    backend: 'redis',
+    ...(options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs }),
+  };
+  const run = <T>(operation: () => Promise<T>) => withStoreErrors(operation, call);
+
+  /** Revocations older than the retention no longer matter to anyone. */
+  const recent = (sessions: readonly RevokedSession[], now: number) =>
+    sessions.filter((s) => now - s.revokedAt <= retention);
+
+  async function scanUserIndexes(onKey: (key: string) => Promise<void>): Promise<void> {
+    const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+    for (const node of nodes) {
+      const stream = node.scanStream({ match: keys.userIndexPattern, count: 500 });
+      for await (const batch of stream as AsyncIterable<string[]>) {
+        for (const key of batch) await onKey(key);
+      }
+    }
+  }
+
+  return {
+    keys,
+    revocationLog: log,
+    close: () => log.close(),
+
+    async create(session, { now, maxActive }) {
+      if (!isSessionId(session.id) || sessionIdTag(session.id) !== userSessionTag(session.userId)) {
+        throw new TypeError(
+          "the Redis session store needs session ids made by newSessionId(userId) for the session's user",
+        );
+      }
+      const tag = userSessionTag(session.userId);
+      const evictedIds = (await run(() =>
+        runScript(
+          client,
+          createSessionScript,
+          [keys.session(session.id), keys.userIndex(session.userId)],
+          [
+            session.id,
+            keys.sessionBase(tag),
+            String(now),
+            String(maxActive),
+            String(retention),
+            String(session.createdAt),
+            String(endOf(session) + retention),
+            String(session.expiresAt),
+            ...toFields(session),
+          ],
+        ),
+      )) as string[];
+      const evicted = evictedIds.map((id): RevokedSession => ({ id, userId: session.userId, revokedAt: now }));
+      await log.record(evicted);
+      return evicted;
+    },
+
+    get: (id) =>
+      run(async () => {
+        if (!isSessionId(id)) return null;
+        const pairs = await client.hgetall(keys.session(id));
+        return Object.keys(pairs).length === 0 ? null : fromFields(id, Object.entries(pairs).flat());
+      }),
+
+    listActive: (userId, now) =>
+      run(async () => {
+        const rows = (await runScript(
+          client,
+          listActiveScript,
+          [keys.userIndex(userId)],
+          [keys.sessionBase(userSessionTag(userId)), String(now)],
+        )) as string[][];
+        return rows.map(([id, ...pairs]) => fromFields(id as string, pairs));
+      }),
+
+    rotate: (rotation) =>
+      run(async () => {
+        if (!isSessionId(rotation.id)) return false;
+        const won = await runScript(
+          client,
+          rotateSessionScript,
+          [keys.session(rotation.id)],
+          [
+            String(rotation.fromGeneration),
+            rotation.fromHash,
+            rotation.toHash,
+            String(rotation.now),
+            String(rotation.refreshExpiresAt),
+            String(retention),
+            rotation.ip === null ? '0' : '1',
+            rotation.ip ?? '',
+            rotation.userAgent === null ? '0' : '1',
+            rotation.userAgent ?? '',
+          ],
+        );
+        return won === 1;
+      }),
+
+    async revoke(id, { now, reason, userId }) {
+      if (!isSessionId(id)) return null;
+      const result = (await run(() =>
+        runScript(
+          client,
+          revokeSessionScript,
+          [keys.session(id)],
+          [String(now), reason, String(retention), userId === undefined ? '0' : '1', userId ?? ''],
+        ),
+      )) as [string, string, string] | null;
+      if (result === null) return null;
+      const [owner, revokedAt, fresh] = result;
+      const revoked: RevokedSession = { id, userId: owner, revokedAt: Number(revokedAt) };
+      // A revocation whose answer was lost (a timeout) is announced again when it is retried.
+      await log.record(recent([revoked], now));
+      return fresh === '1' ? revoked : null;
+    },
+
+    async revokeAll(userId, { now, reason, exceptId }) {
+      const [revokedIds, already] = (await run(() =>
+        runScript(
+          client,
+          revokeAllScript,
+          [keys.userIndex(userId)],
+          [
+            keys.sessionBase(userSessionTag(userId)),
+            String(now),
+            reason,
+            String(retention),
+            exceptId === undefined ? '0' : '1',
+            exceptId ?? '',
+          ],
+        ),
+      )) as [string[], [string, string][]];
+      const revoked = revokedIds.map((id): RevokedSession => ({ id, userId, revokedAt: now }));
+      const again = already.map(([id, at]): RevokedSession => ({ id, userId, revokedAt: Number(at) }));
+      await log.record([...revoked, ...recent(again, now)]);
+      return revoked;
+    },
+
+    listRevokedSince: (since) => run(() => log.since(since)),
+
+    deleteEnded: (before) =>
+      // A sweep over every user index: Redis already expires ended sessions by
+      // itself, so the server never schedules this for Redis; it is here for
+      // completeness of the contract and for operators.
+      withStoreErrors(
+        async () => {
+          let deleted = 0;
+          await scanUserIndexes(async (key) => {
+            const base = keys.sessionBaseOfIndex(key);
+            if (base === null) return;
+            deleted += Number(await runScript(client, deleteEndedScript, [key], [base, String(before)]));
+          });
+          return deleted;
+        },
+        { backend: 'redis' },
+      ),
+  };
+}

@@ -1,0 +1,119 @@
+import { encodeRevocationNotices, type RevokedSession } from '@jwtgate/core';
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisKeys } from './redis-keys.js';
+import { listRevokedScript, recordRevocationsScript, runScript } from './session-scripts.js';
+
+/** Options of {@link createRevocationLog}. */
+export interface RevocationLogOptions {
+  readonly keys: RedisKeys;
+  /** How long a revocation matters: access-token lifetime plus clock leeway, in milliseconds. */
+  readonly retentionMs: number;
+  /** Told when recording keeps failing; the log retries by itself meanwhile. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The revocation feed in Redis: the sorted set of recent revocations that
+ * subscribers read to catch up, and the channel they listen on
+ * (`revocation-notice.ts` in core is the wire format).
+ */
+export interface RevocationLog {
+  /**
+   * Records and publishes revocations. Never throws: the revocations already
+   * happened in the session store, so a failure here is retried in the
+   * background (until it succeeds or the entries are older than the
+   * retention) instead of failing the request that made them.
+   */
+  record(sessions: readonly RevokedSession[]): Promise<void>;
+  /** Revocations at or after `since`. Throws when Redis does not answer. */
+  since(since: number): Promise<RevokedSession[]>;
+  /** Stops the background retries. */
+  close(): void;
+}
+
+/** Entries awaiting a retry are capped, so a long outage cannot grow memory without bound. */
+const MAX_PENDING = 100_000;
+
+function toArgs(keys: RedisKeys, sessions: readonly RevokedSession[], now: number, retentionMs: number) {
+  const messages = encodeRevocationNotices(sessions);
+  const triples = sessions.flatMap((s) => [s.id, String(s.revokedAt), s.userId]);
+  return [
+    keys.channel,
+    String(now - retentionMs),
+    String(retentionMs),
+    String(messages.length),
+    ...messages,
+    ...triples,
+  ];
+}
+
+/**
+ * @example
+ * const log = createRevocationLog(client, { keys: redisKeys('jwtgate:'), retentionMs: 905_000 });
+ * await log.record([{ id, userId, revokedAt: Date.now() }]);
+ */
+export function createRevocationLog(client: Redis | Cluster, options: RevocationLogOptions): RevocationLog {
+  const { keys, retentionMs } = options;
+  let pending: RevokedSession[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let delayMs = 100;
+  let closed = false;
+
+  async function write(sessions: readonly RevokedSession[]): Promise<void> {
+    await runScript(
+      client,
+      recordRevocationsScript,
+      [keys.revoked, keys.revokedUsers],
+      toArgs(keys, sessions, Date.now(), retentionMs),
+    );
+  }
+
+  function schedule(): void {
+    if (closed || timer !== undefined) return;
+    timer = setTimeout(flush, delayMs);
+    timer.unref();
+    delayMs = Math.min(delayMs * 2, 5_000);
+  }
+
+  async function flush(): Promise<void> {
+    timer = undefined;
+    const cutoff = Date.now() - retentionMs;
+    const batch = pending.filter((s) => s.revokedAt >= cutoff);
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      await write(batch);
+      delayMs = 100;
+    } catch (error) {
+      pending = [...batch, ...pending].slice(-MAX_PENDING);
+      options.onError?.(error);
+      schedule();
+    }
+  }
+
+  return {
+    async record(sessions) {
+      if (sessions.length === 0) return;
+      try {
+        await write(sessions);
+      } catch (error) {
+        pending = [...pending, ...sessions].slice(-MAX_PENDING);
+        options.onError?.(error);
+        schedule();
+      }
+    },
+    async since(since) {
+      const rows = (await runScript(client, listRevokedScript, [keys.revoked, keys.revokedUsers], [String(since)])) as [
+        string,
+        string,
+        string,
+      ][];
+      return rows.map(([id, at, userId]) => ({ id, userId, revokedAt: Number(at) }));
+    },
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A Lua script, sent once per server and then run by its SHA-1. */
+export interface RedisScript {
+  readonly name: string;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+function script(name: string, lua: string): RedisScript {
+  return { name, lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/**
+ * Runs a script with EVALSHA, loading it with EVAL the first time a server
+ * has not seen it (after a restart, a failover, on a new cluster node).
+ * ioredis routes the call by its first key.
+ *
+ * @example
+ * const evicted = await runScript(client, createSessionScript, [sessionKey, indexKey], args);
+ */
+export async function runScript(
+  client: Redis | Cluster,
+  redisScript: RedisScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await client.evalsha(redisScript.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return client.eval(redisScript.lua, keys.length, ...keys, ...args);
+  }
+}
+
+// Shared Lua. Times are integer milliseconds, passed and stored as decimal
+// strings: Lua numbers are doubles (exact far beyond 13 digits), and
+// string.format('%.0f') writes them back without an exponent. A field that
+// is absent stands for null. Every key a script touches is KEYS[1], or a
+// session key built from KEYS-derived base + id: the same hash slot.
+const PREAMBLE = `
+local function ms(n) return string.format('%.0f', n) end
+local function ends(f_expires, f_refresh, f_revoked)
+  local e = tonumber(f_expires)
+  local r = tonumber(f_refresh)
+  if r < e then e = r end
+  if f_revoked then
+    local x = tonumber(f_revoked)
+    if x < e then e = x end
+  end
+  return e
+end
+`;
+
+/**
+ * Creates a session and, with `maxActive > 0`, revokes the user's oldest
+ * active sessions beyond the limit, atomically. Also forgets index entries
+ * whose session Redis already expired, and keeps the index alive as long as
+ * its longest-lived session.
+ *
+ * KEYS: session, user index. ARGV: session id, session-key base, now,
+ * maxActive, retention, createdAt, session expire-at, expiresAt, field/value pairs…
+ * Returns the ids it revoked.
+ */
+export const createSessionScript = script(
+  'create',
+  `${PREAMBLE}
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR jwtgate session id already exists') end
+redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+redis.call('PEXPIREAT', KEYS[1], ARGV[7])
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+local sid, base = ARGV[1], ARGV[2]
+local now, max_active, retention = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local latest = tonumber(ARGV[8])
+local active = {}
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, -1)) do
+  if id ~= sid then
+    local f = redis.call('HMGET', base .. id, 'expiresAt', 'refreshExpiresAt', 'revokedAt')
+    if not f[1] then
+      redis.call('ZREM', KEYS[2], id)
+    else
+      local e = tonumber(f[1])
+      if e > latest then latest = e end
+      if not f[3] and e > now and tonumber(f[2]) > now then active[#active + 1] = id end
+    end
+  end
+end
+local evicted = {}
+if max_active > 0 then
+  for i = max_active, #active do
+    local key = base .. active[i]
+    redis.call('HSET', key, 'revokedAt', ARGV[3], 'revokeReason', 'session-limit')
+    redis.call('PEXPIREAT', key, ms(now + retention))
+    evicted[#evicted + 1] = active[i]
+  end
+end
+redis.call('PEXPIREAT', KEYS[2], ms(latest + retention))
+return evicted
+`,
+);
+
+/**
+ * The refresh-token compare-and-swap: moves the session from generation
+ * `from` with hash `fromHash` to the next, only if it is still there and not
+ * revoked. Returns 1 for the one winner, 0 for everyone else.
+ *
+ * KEYS: session. ARGV: fromGeneration, fromHash, toHash, now,
+ * refreshExpiresAt, retention, has-ip (1/0), ip, has-agent (1/0), agent.
+ */
+export const rotateSessionScript = script(
+  'rotate',
+  `${PREAMBLE}
+local f = redis.call('HMGET', KEYS[1], 'generation', 'currentHash', 'revokedAt', 'expiresAt')
+if not f[1] or f[3] or f[1] ~= ARGV[1] or f[2] ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'generation', ms(tonumber(f[1]) + 1), 'previousHash', ARGV[2], 'currentHash', ARGV[3],
+  'rotatedAt', ARGV[4], 'lastUsedAt', ARGV[4], 'refreshExpiresAt', ARGV[5])
+if ARGV[7] == '1' then redis.call('HSET', KEYS[1], 'ip', ARGV[8]) else redis.call('HDEL', KEYS[1], 'ip') end
+if ARGV[9] == '1' then redis.call('HSET', KEYS[1], 'userAgent', ARGV[10]) else redis.call('HDEL', KEYS[1], 'userAgent') end
+redis.call('PEXPIREAT', KEYS[1], ms(ends(f[4], ARGV[5], nil) + tonumber(ARGV[6])))
+return 1
+`,
+);
+
+/**
+ * Revokes one session (of one user, when given). Returns
+ * `{userId, revokedAt, '1'}` when this call revoked it, `{userId, revokedAt, '0'}`
+ * when it already was (so the caller can announce it again), nil otherwise.
+ *
+ * KEYS: session. ARGV: now, reason, retention, check-user (1/0), userId.
+ */
+export const revokeSessionScript = script(
+  'revoke',
+  `${PREAMBLE}
+local f = redis.call('HMGET', KEYS[1], 'userId', 'revokedAt', 'expiresAt', 'refreshExpiresAt')
+if not f[1] or (ARGV[4] == '1' and f[1] ~= ARGV[5]) then return false end
+if f[2] then return { f[1], f[2], '0' } end
+redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1], 'revokeReason', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ms(ends(f[3], f[4], ARGV[1]) + tonumber(ARGV[3])))
+return { f[1], ARGV[1], '1' }
+`,
+);
+
+/**
+ * Revokes every unrevoked session of a user but one. Returns
+ * `{revokedIds, {alreadyRevokedId, revokedAt}…}`.
+ *
+ * KEYS: user index. ARGV: session-key base, now, reason, retention, has-except (1/0), exceptId.
+ */
+export const revokeAllScript = script(
+  'revoke-all',
+  `${PREAMBLE}
+local base, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[4])
+local revoked, already = {}, {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if not (ARGV[5] == '1' and id == ARGV[6]) then
+    local key = base .. id
+    local f = redis.call('HMGET', key, 'revokedAt', 'expiresAt', 'refreshExpiresAt')
+    if not f[2] then
+      redis.call('ZREM', KEYS[1], id)
+    elseif f[1] then
+      already[#already + 1] = { id, f[1] }
+    else
+      redis.call('HSET', key, 'revokedAt', now, 'revokeReason', ARGV[3])
+      redis.call('PEXPIREAT', key, ms(ends(f[2], f[3], now) + retention))
+      revoked[#revoked + 1] = id
+    end
+  end
+end
+return { revoked, already }
+`,
+);
+
+/**
+ * The user's active sessions, newest first, each as `{id, field, value, …}`.
+ *
+ * KEYS: user index. ARGV: session-key base, now.
+ */
+export const listActiveScript = script(
+  'list-active',
+  `${PREAMBLE}
+local now = tonumber(ARGV[2])
+local out = {}
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, -1)) do
+  local h = redis.call('HGETALL', ARGV[1] .. id)
+  if #h > 0 then
+    local m = {}
+    for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
+    if not m.revokedAt and tonumber(m.expiresAt) > now and tonumber(m.refreshExpiresAt) > now then
+      table.insert(h, 1, id)
+      out[#out + 1] = h
+    end
+  end
+end
+return out
+`,
+);
+
+/**
+ * Deletes the sessions of one user index that ended before `before`, drops
+ * index entries whose session is gone, and the index once empty. Returns how
+ * many sessions it deleted.
+ *
+ * KEYS: user index. ARGV: session-key base, before.
+ */
+export const deleteEndedScript = script(
+  'delete-ended',
+  `${PREAMBLE}
+local before = tonumber(ARGV[2])
+local deleted = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local key = ARGV[1] .. id
+  local f = redis.call('HMGET', key, 'expiresAt', 'refreshExpiresAt', 'revokedAt')
+  if not f[1] then
+    redis.call('ZREM', KEYS[1], id)
+  elseif ends(f[1], f[2], f[3]) < before then
+    redis.call('DEL', key)
+    redis.call('ZREM', KEYS[1], id)
+    deleted = deleted + 1
+  end
+end
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
+return deleted
+`,
+);
+
+/**
+ * Records revocations in the shared log and publishes their notices, in one
+ * step: a subscriber that reads the log after subscribing sees every
+ * revocation either there or as a message. Trims entries older than the
+ * retention, and lets the log expire once everything in it is that old.
+ *
+ * KEYS: revoked sorted set, revoked-users hash. ARGV: channel, cutoff,
+ * retention, message count m, m messages, then (sessionId, revokedAt, userId) triples.
+ */
+export const recordRevocationsScript = script(
+  'record-revocations',
+  `${PREAMBLE}
+local m = tonumber(ARGV[4])
+local i = 5 + m
+while i <= #ARGV do
+  redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+  i = i + 3
+end
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+for j = 1, #old, 1000 do
+  redis.call('HDEL', KEYS[2], unpack(old, j, math.min(j + 999, #old)))
+end
+if #old > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2]) end
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] then
+  local expire_at = ms(tonumber(newest[2]) + tonumber(ARGV[3]))
+  redis.call('PEXPIREAT', KEYS[1], expire_at)
+  redis.call('PEXPIREAT', KEYS[2], expire_at)
+end
+for j = 5, 4 + m do redis.call('PUBLISH', ARGV[1], ARGV[j]) end
+return #old
+`,
+);
+
+/**
+ * Revocations at or after `since`, as `{sessionId, revokedAt, userId}` triples
+ * (`userId` is empty if another writer left it out).
+ *
+ * KEYS: revoked sorted set, revoked-users hash. ARGV: since.
+ */
+export const listRevokedScript = script(
+  'list-revoked',
+  `
+local entries = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES')
+local out = {}
+for i = 1, #entries, 2 do
+  out[#out + 1] = { entries[i], entries[i + 1], redis.call('HGET', KEYS[2], entries[i]) or '' }
+end
+return out
+`,
+);

@@ -1,0 +1,35 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+import type { TestServer } from '../support/test-server.js';
+
+/** The request a client makes, and how long the answer took. */
+export async function timed(request: () => Promise<LightMyRequestResponse>): Promise<{
+  res: LightMyRequestResponse;
+  ms: number;
+}> {
+  const started = performance.now();
+  const res = await request();
+  return { res, ms: performance.now() - started };
+}
+
+/**
+ * Asserts a 503 `ERR_STORE_UNAVAILABLE` with `Retry-After`, given within
+ * `boundMs`: the configured timeout plus a margin for a loaded machine.
+ */
+export function expectUnavailableWithin(answer: { res: LightMyRequestResponse; ms: number }, boundMs: number): void {
+  expect(answer.res.statusCode, answer.res.body).toBe(503);
+  expect(answer.res.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
+  expect(answer.res.headers['retry-after']).toBe('1');
+  expect(answer.ms).toBeLessThan(boundMs);
+}
+
+/** Waits until `/readyz` answers 200 again, with no restart of anything. */
+export async function waitUntilReady(t: TestServer, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.request({ method: 'GET', url: '/readyz' });
+    if (res.statusCode === 200) return;
+    if (Date.now() > deadline) throw new Error(`not ready again within ${timeoutMs} ms: ${res.body}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import { isAuthError } from '@jwtgate/core';
+import { buildSessionRecord, runSessionStoreSuite } from '@jwtgate/core/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, type RedisConnection } from '../../src/stores/redis/open-redis.js';
+import { createRedisSessionStore } from '../../src/stores/redis/redis-session-store.js';
+import { type RedisSentinelProcesses, startRedisSentinel, waitFor } from '../support/redis-servers.js';
+import { uniqueName } from '../support/services.js';
+
+const RETENTION = 15 * 60_000 + 5_000;
+
+/** Listens on `port` and hangs up on every connection: nothing answers there, and nothing else can listen. */
+function holdPort(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy());
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+describe('the Redis session store through Redis Sentinel (a master, a replica, one Sentinel)', () => {
+  let sentinel: RedisSentinelProcesses;
+  let redis: RedisConnection;
+
+  beforeAll(async () => {
+    sentinel = await startRedisSentinel();
+    redis = await connectRedis(
+      {
+        topology: { kind: 'sentinel', sentinels: [sentinel.sentinel], name: sentinel.name },
+        password: undefined,
+        tls: false,
+        keyPrefix: 'jwtgate:',
+        timeoutMs: 1_000,
+      },
+      { startupTimeoutMs: 15_000 },
+    );
+  });
+
+  afterAll(async () => {
+    await redis?.close();
+    await sentinel?.dispose();
+  });
+
+  runSessionStoreSuite('redis sentinel', async () => {
+    const store = createRedisSessionStore(redis.client, {
+      keyPrefix: `${uniqueName('jwtgate_t')}:`,
+      retentionMs: RETENTION,
+      timeoutMs: 5_000,
+    });
+    return { store, close: async () => store.close() };
+  });
+
+  describe('failover', () => {
+    it('answers 503 while the master is gone, then follows the promoted replica without a restart', async () => {
+      const store = createRedisSessionStore(redis.client, {
+        keyPrefix: `${uniqueName('jwtgate_t')}:`,
+        retentionMs: RETENTION,
+        timeoutMs: 1_000,
+      });
+      let portHolder: Server | undefined;
+      try {
+        const session = buildSessionRecord(randomUUID());
+        await store.create(session, { now: Date.now(), maxActive: 0 });
+        // Replication is asynchronous: make sure the replica has the session before the master dies.
+        await waitFor(
+          'the replica to have the session',
+          async () => (await (redis.client as Redis).wait(1, 500)) === 1,
+        );
+
+        await sentinel.master.stop();
+        // Hold the dead master's port: a Redis another test starts on it meanwhile would look
+        // to Sentinel like the master coming back, and no failover would ever happen.
+        portHolder = await holdPort(sentinel.master.port);
+        const started = Date.now();
+        await expect(store.get(session.id)).rejects.toSatisfy((e) => isAuthError(e, 'ERR_STORE_UNAVAILABLE'));
+        expect(Date.now() - started).toBeLessThan(3_000);
+
+        await waitFor(
+          'the store to answer again from the promoted replica',
+          async () => (await store.get(session.id)) !== null,
+          30_000,
+        );
+        expect(await store.get(session.id)).toEqual(session);
+        const after = buildSessionRecord(session.userId);
+        await store.create(after, { now: Date.now(), maxActive: 0 });
+        expect((await store.listActive(session.userId, Date.now())).map((s) => s.id).sort()).toEqual(
+          [session.id, after.id].sort(),
+        );
+      } finally {
+        store.close();
+        portHolder?.close();
+      }
+    }, 60_000);
+  });
+});
