@@ -1,13 +1,15 @@
-import type { LoadSample } from './load.js';
-
 /** One case of the HTTP benchmark over every round. */
 export interface HttpRow {
   readonly name: string;
-  readonly samples: readonly LoadSample[];
-  readonly medianRequestsPerSec: number;
+  /** All measured requests over all measured seconds. */
+  readonly requestsPerSec: number;
   /** Median over rounds of this case's requests/s divided by the bare route's in the same round. */
   readonly ratioToBare: number;
-  /** Median over rounds of the latency percentiles, in microseconds. */
+  /** The quartiles of those per-round ratios: the middle half of the rounds lies between them. */
+  readonly ratioQuartiles: readonly [number, number];
+  /** For a guarded route, the same median ratio against its own server's unguarded route: the cost of the check. */
+  readonly ratioToUnguardedTwin: number | undefined;
+  /** Latency percentiles over every measured answer, in microseconds. */
   readonly p50Us: number;
   readonly p99Us: number;
 }
@@ -15,8 +17,8 @@ export interface HttpRow {
 /** What the HTTP benchmark reports. */
 export interface HttpResult {
   readonly connections: number;
-  readonly durationSec: number;
   readonly warmupSec: number;
+  readonly sliceSec: number;
   readonly rounds: number;
   readonly rows: readonly HttpRow[];
 }

@@ -1,13 +1,11 @@
 import autocannon from 'autocannon';
-import { quantile } from '../support/stats.js';
 
 /** One timed run of the load generator against one server. */
 export interface LoadSample {
-  readonly requestsPerSec: number;
   readonly requests: number;
-  /** Latency percentiles in microseconds. */
-  readonly p50Us: number;
-  readonly p99Us: number;
+  readonly seconds: number;
+  /** The latency of every answer, in milliseconds. */
+  readonly latenciesMs: readonly number[];
 }
 
 /**
@@ -57,12 +55,10 @@ export function runLoad(options: {
           reject(new Error(`load on ${options.url} got no answer`));
           return;
         }
-        const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
         resolve({
-          requestsPerSec: result.requests.total / seconds,
           requests: result.requests.total,
-          p50Us: quantile(latenciesMs, 0.5) * 1000,
-          p99Us: quantile(latenciesMs, 0.99) * 1000,
+          seconds: (result.finish.getTime() - result.start.getTime()) / 1000,
+          latenciesMs,
         });
       },
     );

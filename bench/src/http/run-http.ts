@@ -1,6 +1,6 @@
 import type { BenchProfile } from '../support/profile.js';
 import { type ServerChild, startServerProcess } from '../support/spawn-child.js';
-import { median } from '../support/stats.js';
+import { median, quantile } from '../support/stats.js';
 import { tamperSignature } from '../support/tamper.js';
 import { type HttpCase, httpCases } from './cases.js';
 import { HELLO_BODY } from './hello-route.js';
@@ -27,79 +27,86 @@ async function assertBehaviour(server: ServerChild, httpCase: HttpCase): Promise
   for (const authorization of [undefined, `Bearer ${tamperSignature(server.token)}`]) {
     const refused = await statusOf(url, authorization);
     if (refused.status !== 401) {
-      throw new Error(
-        `${httpCase.name}: a request ${authorization ? 'with a tampered token' : 'without a token'} was answered ${refused.status}`,
-      );
+      const what = authorization === undefined ? 'without a token' : 'with a tampered token';
+      throw new Error(`${httpCase.name}: a request ${what} was answered ${refused.status}`);
     }
   }
 }
 
-async function measureCase(
-  httpCase: HttpCase,
-  profile: BenchProfile,
-  durationSec = profile.http.durationSec,
-): Promise<LoadSample> {
-  const server = await startServerProcess({
-    script: 'http/server-main.js',
-    args: [httpCase.kind],
-    profile,
-    timeoutMs: 60_000,
-  });
-  try {
-    await assertBehaviour(server, httpCase);
-    const load = {
-      url: `${server.url}${httpCase.path}`,
-      authorization: `Bearer ${server.token}`,
-      connections: profile.http.connections,
-    };
-    if (profile.http.warmupSec > 0) await runLoad({ ...load, durationSec: profile.http.warmupSec });
-    return await runLoad({ ...load, durationSec });
-  } finally {
-    await server.stop();
-  }
+const rate = (sample: LoadSample) => sample.requests / sample.seconds;
+
+/** Each round's ratio of `own` to `other`, which were measured moments apart. */
+function roundRatios(own: readonly LoadSample[], other: readonly LoadSample[]): number[] {
+  return own.map((sample, round) => rate(sample) / rate(other[round] as LoadSample));
+}
+
+function summarise(httpCase: HttpCase, samples: readonly (readonly LoadSample[])[], index: number): HttpRow {
+  const own = samples[index] as readonly LoadSample[];
+  const ratios = roundRatios(own, samples[0] as readonly LoadSample[]);
+  const twin = httpCase.unguardedTwin === undefined ? undefined : samples[httpCase.unguardedTwin];
+  const latenciesMs = own.flatMap((sample) => sample.latenciesMs);
+  return {
+    name: httpCase.name,
+    requestsPerSec: own.reduce((sum, s) => sum + s.requests, 0) / own.reduce((sum, s) => sum + s.seconds, 0),
+    ratioToBare: median(ratios),
+    ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
+    ratioToUnguardedTwin: twin === undefined ? undefined : median(roundRatios(own, twin)),
+    p50Us: quantile(latenciesMs, 0.5) * 1000,
+    p99Us: quantile(latenciesMs, 0.99) * 1000,
+  };
 }
 
 /**
- * Requests/s and latency of one GET route on 127.0.0.1 for each case. Every
- * case runs once per round in a fresh server process, while this process
- * generates the load; the order of the cases rotates from round to round.
+ * Requests/s and latency of one GET route on 127.0.0.1 for each case, each
+ * server in its own process while this process generates the load.
+ *
+ * All servers start first and stay up; after a warm-up of each, the load
+ * moves from server to server in short slices, round after round, in rotating
+ * order. Load from elsewhere on the shared machine, which comes and goes over
+ * seconds, then falls on every case alike instead of on whichever ran during
+ * it, and each ratio compares slices measured moments apart.
  *
  * @example
  * const result = await runHttpBenchmark(benchProfile('full'), console.error);
  */
 export async function runHttpBenchmark(profile: BenchProfile, log: (line: string) => void): Promise<HttpResult> {
-  if (profile.http.warmupSec > 0) {
-    // The load generator's own code must be optimised before the first measured case, or that case pays for it.
-    await measureCase(httpCases[0] as HttpCase, profile, profile.http.warmupSec * 3);
-    log('  load generator warmed up');
-  }
-  const samples: LoadSample[][] = httpCases.map(() => []);
-  for (let round = 0; round < profile.http.rounds; round += 1) {
-    for (let k = 0; k < httpCases.length; k += 1) {
-      const index = (k + round) % httpCases.length;
-      const httpCase = httpCases[index] as HttpCase;
-      const sample = await measureCase(httpCase, profile);
-      samples[index]?.push(sample);
-      log(`  round ${round + 1}: ${httpCase.name}: ${Math.round(sample.requestsPerSec)} req/s`);
+  const { connections, warmupSec, sliceSec, rounds } = profile.http;
+  const servers: ServerChild[] = [];
+  try {
+    for (const httpCase of httpCases) {
+      const server = await startServerProcess({
+        script: 'http/server-main.js',
+        args: [httpCase.kind],
+        profile,
+        timeoutMs: 60_000,
+      });
+      servers.push(server);
+      await assertBehaviour(server, httpCase);
     }
-  }
-  const bare = samples[0] as LoadSample[];
-  const rows: HttpRow[] = httpCases.map((httpCase, index) => {
-    const own = samples[index] as LoadSample[];
-    return {
-      name: httpCase.name,
-      samples: own,
-      medianRequestsPerSec: median(own.map((s) => s.requestsPerSec)),
-      ratioToBare: median(own.map((s, round) => s.requestsPerSec / (bare[round] as LoadSample).requestsPerSec)),
-      p50Us: median(own.map((s) => s.p50Us)),
-      p99Us: median(own.map((s) => s.p99Us)),
+    const loadOf = (index: number, durationSec: number) => {
+      const server = servers[index] as ServerChild;
+      return runLoad({
+        url: `${server.url}${(httpCases[index] as HttpCase).path}`,
+        authorization: `Bearer ${server.token}`,
+        connections,
+        durationSec,
+      });
     };
-  });
-  return {
-    connections: profile.http.connections,
-    durationSec: profile.http.durationSec,
-    warmupSec: profile.http.warmupSec,
-    rounds: profile.http.rounds,
-    rows,
-  };
+    if (warmupSec > 0) {
+      for (let index = 0; index < httpCases.length; index += 1) await loadOf(index, warmupSec);
+      log('  servers and load generator warmed up');
+    }
+    const samples: LoadSample[][] = httpCases.map(() => []);
+    for (let round = 0; round < rounds; round += 1) {
+      for (let k = 0; k < httpCases.length; k += 1) {
+        const index = (k + round) % httpCases.length;
+        samples[index]?.push(await loadOf(index, sliceSec));
+      }
+      log(`  round ${round + 1} of ${rounds}`);
+    }
+    const rows = httpCases.map((httpCase, index) => summarise(httpCase, samples, index));
+    return { connections, warmupSec, sliceSec, rounds, rows };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
 }

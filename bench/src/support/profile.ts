@@ -19,10 +19,11 @@ export interface BenchProfile {
   readonly http: {
     /** Concurrent keep-alive connections, the same for every case. */
     readonly connections: number;
-    /** Untimed load before each measurement (JIT, connection set-up). */
+    /** Untimed load on each server before any measurement (JIT of server and load generator). */
     readonly warmupSec: number;
-    readonly durationSec: number;
-    /** Each case runs once per round, in a fresh server process; the median is reported. */
+    /** One measured slice of load on one server. */
+    readonly sliceSec: number;
+    /** Each round gives every case one slice, in rotating order; a case is measured for `rounds × sliceSec`. */
     readonly rounds: number;
   };
   readonly rotation: { readonly durationMs: number };
@@ -33,7 +34,7 @@ const full: BenchProfile = {
   name: 'full',
   revokedSessions: 100_000,
   micro: { warmupMs: 300, batchMs: 100, rounds: 9 },
-  http: { connections: 10, warmupSec: 1, durationSec: 5, rounds: 5 },
+  http: { connections: 10, warmupSec: 2, sliceSec: 1, rounds: 16 },
   rotation: { durationMs: 5_000 },
   memory: { entries: 100_000, repeats: 3 },
 };
@@ -42,7 +43,7 @@ const quick: BenchProfile = {
   name: 'quick',
   revokedSessions: 100_000,
   micro: { warmupMs: 5, batchMs: 5, rounds: 2 },
-  http: { connections: 2, warmupSec: 0, durationSec: 1, rounds: 1 },
+  http: { connections: 2, warmupSec: 0, sliceSec: 0.5, rounds: 2 },
   rotation: { durationMs: 200 },
   memory: { entries: 10_000, repeats: 1 },
 };
