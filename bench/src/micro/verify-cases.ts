@@ -111,6 +111,13 @@ export async function createVerifyCases(
       verify: async (token) => (await jwtVerify(token, joseKey, joseOptions)).payload,
     },
     {
+      name: 'jose jwtVerify, Uint8Array secret',
+      library: 'jose',
+      setup: 'the secret as bytes, as its README shows: each call imports it into WebCrypto',
+      async: true,
+      verify: async (token) => (await jwtVerify(token, secretBytes, joseOptions)).payload,
+    },
+    {
       name: 'fast-jwt createVerifier, cache off',
       library: 'fast-jwt',
       setup: 'the default (cache: false)',
