@@ -19,6 +19,11 @@ export interface BenchResults {
 
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const signed = new Intl.NumberFormat('en', {
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+  signDisplay: 'always',
+});
 
 function ratio(value: number): string {
   return value >= 10 ? integer.format(value) : value.toFixed(2);
@@ -65,6 +70,8 @@ function microTable(rows: readonly MicroRow[], withRules: boolean): string {
 }
 
 function httpTable(http: HttpResult): string {
+  const optional = (value: number | undefined, format: (v: number) => string) =>
+    value === undefined ? '' : format(value);
   return table(
     [
       'Case',
@@ -72,16 +79,20 @@ function httpTable(http: HttpResult): string {
       'share of bare Fastify',
       'middle half of rounds',
       'share of same server unguarded',
+      'server CPU µs/request',
+      'added by the check',
       'p50 µs',
       'p99 µs',
     ],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     http.rows.map((row: HttpRow, index) => [
       row.name,
       integer.format(row.requestsPerSec),
       index === 0 ? '100 %' : percent(row.ratioToBare),
       index === 0 ? '' : `${percent(row.ratioQuartiles[0])} – ${percent(row.ratioQuartiles[1])}`,
-      row.ratioToUnguardedTwin === undefined ? '' : percent(row.ratioToUnguardedTwin),
+      optional(row.ratioToUnguardedTwin, percent),
+      decimal.format(row.serverCpuUsPerRequest),
+      optional(row.serverCpuUsAddedByCheck, (v) => signed.format(v)),
       integer.format(row.p50Us),
       integer.format(row.p99Us),
     ]),
@@ -103,6 +114,7 @@ function keyRatios(results: BenchResults): string[] {
     `- Time per verification relative to \`authenticate\`: jose \`jwtVerify\` ${times('jose jwtVerify')}× (${times('jose jwtVerify,')}× with a Uint8Array secret), fast-jwt ${times('fast-jwt createVerifier, cache off')}× (cache off) and ${times('fast-jwt createVerifier, cache on')}× (cache hit), jsonwebtoken ${times('jsonwebtoken verify,')}× with a string secret and ${times('jsonwebtoken verify')}× with a KeyObject.`,
     `- Signing relative to jwtgate's signer: jose ${ratio(find(sign, 'jose').timing.medianNs / signer)}×, fast-jwt ${ratio(find(sign, 'fast-jwt').timing.medianNs / signer)}×, jsonwebtoken ${ratio(find(sign, 'jsonwebtoken sign').timing.medianNs / signer)}× (KeyObject).`,
     `- HTTP, share of a bare Fastify route's requests/s: jwtgate's guarded route ${percent(guard.ratioToBare)} (its unguarded route ${percent(open)}), the same route behind @fastify/jwt ${percent(peer.ratioToBare)}. The check alone keeps ${percent(guard.ratioToUnguardedTwin ?? Number.NaN)} of the same server's unguarded throughput with jwtgate, ${percent(peer.ratioToUnguardedTwin ?? Number.NaN)} with @fastify/jwt.`,
+    `- Server CPU per request added by the check (the steadiest HTTP figure on a busy machine): ${decimal.format(guard.serverCpuUsAddedByCheck ?? Number.NaN)} µs for jwtgate's guard, ${decimal.format(peer.serverCpuUsAddedByCheck ?? Number.NaN)} µs for @fastify/jwt.`,
     `- Refresh rotation on SQLite: ${integer.format((results.rotation.rows[0] as RotationResult['rows'][number]).rotationsPerSec)} rotations/s from one session; the revocation list takes ${decimal.format(results.memory.mibPer100k)} MiB per 100,000 revoked sessions.`,
   ];
 }
@@ -175,7 +187,12 @@ Fastify. "Share of bare Fastify" is the median over rounds of the case's
 requests/s divided by the bare route's in the same round; "share of same server
 unguarded" divides a guarded route by the unguarded route of the same server
 (jwtgate's app, or plain Fastify for @fastify/jwt), which isolates what the
-check itself costs. Latencies are over every answer of the case.
+check itself costs. "Server CPU µs/request" is the server process's CPU time
+(user + system) during its slices divided by the requests it answered; unlike
+requests/s it hardly depends on how much of the machine the server got, so
+"added by the check" (a guarded route's figure minus its unguarded twin's) is
+the steadiest measure of what verification costs per request. Latencies are
+over every answer of the case.
 
 ${httpTable(http)}
 

@@ -9,6 +9,10 @@ export interface HttpRow {
   readonly ratioQuartiles: readonly [number, number];
   /** For a guarded route, the same median ratio against its own server's unguarded route: the cost of the check. */
   readonly ratioToUnguardedTwin: number | undefined;
+  /** The server process's CPU time (user + system) per answered request, in microseconds. */
+  readonly serverCpuUsPerRequest: number;
+  /** For a guarded route, its CPU per request minus its unguarded twin's: the check's own cost. */
+  readonly serverCpuUsAddedByCheck: number | undefined;
   /** Latency percentiles over every measured answer, in microseconds. */
   readonly p50Us: number;
   readonly p99Us: number;

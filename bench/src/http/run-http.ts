@@ -33,24 +33,34 @@ async function assertBehaviour(server: ServerChild, httpCase: HttpCase): Promise
   }
 }
 
-const rate = (sample: LoadSample) => sample.requests / sample.seconds;
-
-/** Each round's ratio of `own` to `other`, which were measured moments apart. */
-function roundRatios(own: readonly LoadSample[], other: readonly LoadSample[]): number[] {
-  return own.map((sample, round) => rate(sample) / rate(other[round] as LoadSample));
+/** One slice of load on one server, with the CPU time the server spent on it. */
+interface Slice extends LoadSample {
+  readonly serverCpuMicros: number;
 }
 
-function summarise(httpCase: HttpCase, samples: readonly (readonly LoadSample[])[], index: number): HttpRow {
-  const own = samples[index] as readonly LoadSample[];
-  const ratios = roundRatios(own, samples[0] as readonly LoadSample[]);
-  const twin = httpCase.unguardedTwin === undefined ? undefined : samples[httpCase.unguardedTwin];
-  const latenciesMs = own.flatMap((sample) => sample.latenciesMs);
+const rate = (slice: Slice) => slice.requests / slice.seconds;
+const sum = (slices: readonly Slice[], field: (slice: Slice) => number) => slices.reduce((t, s) => t + field(s), 0);
+const cpuPerRequest = (slices: readonly Slice[]) =>
+  sum(slices, (s) => s.serverCpuMicros) / sum(slices, (s) => s.requests);
+
+/** Each round's ratio of `own` to `other`, which were measured moments apart. */
+function roundRatios(own: readonly Slice[], other: readonly Slice[]): number[] {
+  return own.map((slice, round) => rate(slice) / rate(other[round] as Slice));
+}
+
+function summarise(httpCase: HttpCase, slices: readonly (readonly Slice[])[], index: number): HttpRow {
+  const own = slices[index] as readonly Slice[];
+  const ratios = roundRatios(own, slices[0] as readonly Slice[]);
+  const twin = httpCase.unguardedTwin === undefined ? undefined : slices[httpCase.unguardedTwin];
+  const latenciesMs = own.flatMap((slice) => slice.latenciesMs);
   return {
     name: httpCase.name,
-    requestsPerSec: own.reduce((sum, s) => sum + s.requests, 0) / own.reduce((sum, s) => sum + s.seconds, 0),
+    requestsPerSec: sum(own, (s) => s.requests) / sum(own, (s) => s.seconds),
     ratioToBare: median(ratios),
     ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
     ratioToUnguardedTwin: twin === undefined ? undefined : median(roundRatios(own, twin)),
+    serverCpuUsPerRequest: cpuPerRequest(own),
+    serverCpuUsAddedByCheck: twin === undefined ? undefined : cpuPerRequest(own) - cpuPerRequest(twin),
     p50Us: quantile(latenciesMs, 0.5) * 1000,
     p99Us: quantile(latenciesMs, 0.99) * 1000,
   };
@@ -83,20 +93,22 @@ export async function runHttpBenchmark(profile: BenchProfile, log: (line: string
       servers.push(server);
       await assertBehaviour(server, httpCase);
     }
-    const loadOf = (index: number, durationSec: number) => {
+    const loadOf = async (index: number, durationSec: number): Promise<Slice> => {
       const server = servers[index] as ServerChild;
-      return runLoad({
+      const cpuBefore = await server.cpuMicros();
+      const sample = await runLoad({
         url: `${server.url}${(httpCases[index] as HttpCase).path}`,
         authorization: `Bearer ${server.token}`,
         connections,
         durationSec,
       });
+      return { ...sample, serverCpuMicros: (await server.cpuMicros()) - cpuBefore };
     };
     if (warmupSec > 0) {
       for (let index = 0; index < httpCases.length; index += 1) await loadOf(index, warmupSec);
       log('  servers and load generator warmed up');
     }
-    const samples: LoadSample[][] = httpCases.map(() => []);
+    const samples: Slice[][] = httpCases.map(() => []);
     for (let round = 0; round < rounds; round += 1) {
       for (let k = 0; k < httpCases.length; k += 1) {
         const index = (k + round) % httpCases.length;

@@ -1,3 +1,4 @@
+import { isParentMessage } from '../support/child-messages.js';
 import { profileFromArgv, sendToParent } from '../support/report-to-parent.js';
 import { type ServerKind, serverKinds, startServer } from './servers.js';
 
@@ -21,6 +22,13 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('disconnect', stop);
+  // The parent reads the CPU time around each slice of load: unlike requests/s,
+  // CPU per request hardly depends on how much of the machine the server got.
+  process.on('message', (message: unknown) => {
+    if (!isParentMessage(message)) return;
+    const usage = process.cpuUsage();
+    sendToParent({ type: 'cpu-usage', micros: usage.user + usage.system }).catch(stop);
+  });
   await sendToParent({ type: 'ready', port: server.port, token: server.token });
 }
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { type ChildMessage, isChildMessage } from './child-messages.js';
+import { type ChildMessage, isChildMessage, type ParentMessage } from './child-messages.js';
 import { benchDist } from './paths.js';
 import type { BenchProfile } from './profile.js';
 
@@ -20,8 +20,9 @@ export interface ChildOptions {
 /** A started benchmark process and the messages it sends. */
 interface Child {
   readonly process: ChildProcess;
-  /** Resolves with the first message that `accept` takes; rejects on exit, failure or timeout. */
-  next<T>(accept: (message: ChildMessage) => T | undefined): Promise<T>;
+  /** Resolves with the first message that `accept` takes; rejects on exit, failure or after `timeoutMs`. */
+  next<T>(accept: (message: ChildMessage) => T | undefined, timeoutMs: number): Promise<T>;
+  send(message: ParentMessage): void;
   /** Resolves once the process has exited (SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
 }
@@ -36,11 +37,11 @@ function startChild(options: ChildOptions): Child {
     execArgv: [...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const deadline = Date.now() + options.timeoutMs;
   const label = options.script;
   return {
     process: child,
-    next(accept) {
+    send: (message) => child.send(message),
+    next(accept, timeoutMs) {
       return new Promise((resolve, reject) => {
         const cleanUp = () => {
           clearTimeout(timer);
@@ -63,14 +64,11 @@ function startChild(options: ChildOptions): Child {
           cleanUp();
           reject(new Error(`${label} exited (${signal ?? code}) before reporting`));
         };
-        const timer = setTimeout(
-          () => {
-            cleanUp();
-            child.kill('SIGKILL');
-            reject(new Error(`${label} did not report within ${options.timeoutMs} ms`));
-          },
-          Math.max(0, deadline - Date.now()),
-        );
+        const timer = setTimeout(() => {
+          cleanUp();
+          child.kill('SIGKILL');
+          reject(new Error(`${label} did not report within ${timeoutMs} ms`));
+        }, timeoutMs);
         child.on('message', onMessage);
         child.once('exit', onExit);
       });
@@ -95,7 +93,10 @@ function startChild(options: ChildOptions): Child {
 export async function runBenchmarkProcess<T>(options: ChildOptions): Promise<T> {
   const child = startChild(options);
   try {
-    return await child.next((message) => (message.type === 'result' ? (message.value as T) : undefined));
+    return await child.next(
+      (message) => (message.type === 'result' ? (message.value as T) : undefined),
+      options.timeoutMs,
+    );
   } finally {
     await child.stop();
   }
@@ -106,6 +107,8 @@ export interface ServerChild {
   readonly url: string;
   /** A valid access token for this server; never printed. */
   readonly token: string;
+  /** The server process's CPU time so far (user + system), in microseconds. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -118,8 +121,17 @@ export interface ServerChild {
 export async function startServerProcess(options: ChildOptions): Promise<ServerChild> {
   const child = startChild(options);
   try {
-    const ready = await child.next((message) => (message.type === 'ready' ? message : undefined));
-    return { url: `http://127.0.0.1:${ready.port}`, token: ready.token, stop: () => child.stop() };
+    const ready = await child.next((message) => (message.type === 'ready' ? message : undefined), options.timeoutMs);
+    return {
+      url: `http://127.0.0.1:${ready.port}`,
+      token: ready.token,
+      cpuMicros() {
+        const answer = child.next((message) => (message.type === 'cpu-usage' ? message.micros : undefined), 10_000);
+        child.send({ type: 'report-cpu-usage' });
+        return answer;
+      },
+      stop: () => child.stop(),
+    };
   } catch (error) {
     await child.stop();
     throw error;
