@@ -33,7 +33,7 @@ export interface BenchProfile {
 const full: BenchProfile = {
   name: 'full',
   revokedSessions: 100_000,
-  micro: { warmupMs: 300, batchMs: 100, rounds: 9 },
+  micro: { warmupMs: 300, batchMs: 60, rounds: 15 },
   http: { connections: 10, warmupSec: 2, sliceSec: 1, rounds: 16 },
   rotation: { durationMs: 5_000 },
   memory: { entries: 100_000, repeats: 3 },
