@@ -20,7 +20,12 @@ export const helloSchema = {
   },
 } as const satisfies RouteShorthandOptions['schema'];
 
-/** The handler every case uses. */
+/**
+ * The handler every case uses.
+ *
+ * @example
+ * app.get(HELLO_PATH, { schema: helloSchema }, helloHandler);
+ */
 export async function helloHandler(): Promise<typeof HELLO_BODY> {
   return HELLO_BODY;
 }

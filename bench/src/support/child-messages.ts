@@ -17,12 +17,22 @@ function hasType<T extends string>(value: unknown, types: readonly T[]): boolean
   return types.includes((value as { type?: unknown }).type as T);
 }
 
-/** Narrows an IPC message to a {@link ChildMessage}. */
+/**
+ * Narrows an IPC message to a {@link ChildMessage}.
+ *
+ * @example
+ * child.on('message', (message) => isChildMessage(message) && handle(message));
+ */
 export function isChildMessage(value: unknown): value is ChildMessage {
   return hasType(value, ['result', 'ready', 'cpu-usage', 'failed']);
 }
 
-/** Narrows an IPC message to a {@link ParentMessage}. */
+/**
+ * Narrows an IPC message to a {@link ParentMessage}.
+ *
+ * @example
+ * process.on('message', (message) => isParentMessage(message) && reportCpuUsage());
+ */
 export function isParentMessage(value: unknown): value is ParentMessage {
   return hasType(value, ['report-cpu-usage']);
 }

@@ -48,7 +48,12 @@ const quick: BenchProfile = {
   memory: { entries: 10_000, repeats: 1 },
 };
 
-/** The named profile. */
+/**
+ * The named profile.
+ *
+ * @example
+ * benchProfile('full').http.rounds; // 16
+ */
 export function benchProfile(name: 'full' | 'quick'): BenchProfile {
   return name === 'full' ? full : quick;
 }

@@ -17,7 +17,12 @@ export function sendToParent(message: ChildMessage): Promise<void> {
   });
 }
 
-/** The profile a child was started with (`argv[2]`). */
+/**
+ * The profile a child was started with (`argv[2]`).
+ *
+ * @example
+ * const profile = profileFromArgv(); // in bench/dist/http/server-main.js
+ */
 export function profileFromArgv(): BenchProfile {
   const name = process.argv[2];
   if (name !== 'full' && name !== 'quick') throw new Error(`expected a profile name (full or quick), got ${name}`);
