@@ -3,7 +3,6 @@ import {
   type Clock,
   type CustomClaimsHook,
   createLoginThrottle,
-  createMemoryAttemptStore,
   createSessionManager,
   type SessionEvent,
   type SessionManager,
@@ -107,7 +106,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   }
 
   const throttle = createLoginThrottle({
-    store: createMemoryAttemptStore(),
+    store: stores.attempts,
     clock,
     policy: {
       maxFailuresPerAccountAndIp: config.login.maxFailures,

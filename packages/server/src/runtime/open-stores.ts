@@ -1,7 +1,16 @@
-import { AuthError, type Clock, type SessionManager, type SessionStore, type UserStore } from '@jwtgate/core';
+import {
+  type AttemptStore,
+  AuthError,
+  type Clock,
+  createMemoryAttemptStore,
+  type SessionManager,
+  type SessionStore,
+  type UserStore,
+} from '@jwtgate/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { JwtgateConfig } from '../config/config.js';
 import { connectRedis, type RedisConnection } from '../stores/redis/open-redis.js';
+import { createRedisAttemptStore } from '../stores/redis/redis-attempt-store.js';
 import { createRedisSessionStore, type RedisSessionStore } from '../stores/redis/redis-session-store.js';
 import { type RevocationSubscriber, startRevocationSubscriber } from '../stores/redis/revocation-subscriber.js';
 import { migrateDatabase } from '../stores/sql/migrate-database.js';
@@ -17,6 +26,8 @@ export interface JwtgateStores {
   readonly database: SqlDatabase;
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  /** Failed-login counts: in Redis when configured, so the limits hold across instances; else in this process. */
+  readonly attempts: AttemptStore;
   /** Set when sessions live in Redis. */
   readonly redis: RedisConnection | undefined;
   /** SQL keeps ended sessions until deleted; Redis expires them by itself. */
@@ -80,6 +91,13 @@ export async function openStores(
     database,
     users: createSqlUserStore(database.db, sqlTimeout),
     sessions,
+    attempts:
+      redis !== undefined && config.redis !== undefined
+        ? createRedisAttemptStore(redis.client, {
+            keyPrefix: config.redis.keyPrefix,
+            timeoutMs: config.redis.timeoutMs,
+          })
+        : createMemoryAttemptStore(),
     redis,
     deletesEndedSessions: redisSessions === undefined,
 

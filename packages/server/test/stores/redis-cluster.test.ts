@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { buildSessionRecord, runSessionStoreSuite } from '@jwtgate/core/testing';
+import { buildSessionRecord, runAttemptStoreSuite, runSessionStoreSuite } from '@jwtgate/core/testing';
 import { type Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../src/stores/redis/open-redis.js';
+import { createRedisAttemptStore } from '../../src/stores/redis/redis-attempt-store.js';
 import { createRedisSessionStore } from '../../src/stores/redis/redis-session-store.js';
 import { startRevocationSubscriber } from '../../src/stores/redis/revocation-subscriber.js';
 import { type RedisClusterProcesses, startRedisCluster, waitFor } from '../support/redis-servers.js';
@@ -92,6 +93,10 @@ describe('the Redis session store on a real Redis Cluster (three masters on loop
     });
     return { store, close: async () => store.close() };
   });
+
+  runAttemptStoreSuite('redis cluster', async () => ({
+    store: createRedisAttemptStore(redis.client, { keyPrefix: `${uniqueName('jwtgate_t')}:`, timeoutMs: 5_000 }),
+  }));
 
   describe('hash slots', () => {
     it('keeps every command of every script run in a single hash slot', async () => {

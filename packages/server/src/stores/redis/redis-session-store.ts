@@ -9,6 +9,7 @@ import {
 import { Cluster, type Redis } from 'ioredis';
 import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
+import { runScript } from './redis-script.js';
 import { createRevocationLog, type RevocationLog } from './revocation-log.js';
 import {
   createSessionScript,
@@ -17,7 +18,6 @@ import {
   revokeAllScript,
   revokeSessionScript,
   rotateSessionScript,
-  runScript,
 } from './session-scripts.js';
 
 /** Options of {@link createRedisSessionStore}. */

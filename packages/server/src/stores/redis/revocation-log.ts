@@ -1,7 +1,8 @@
 import { encodeRevocationNotices, type RevokedSession } from '@jwtgate/core';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisKeys } from './redis-keys.js';
-import { listRevokedScript, recordRevocationsScript, runScript } from './session-scripts.js';
+import { runScript } from './redis-script.js';
+import { listRevokedScript, recordRevocationsScript } from './session-scripts.js';
 
 /** Options of {@link createRevocationLog}. */
 export interface RevocationLogOptions {

@@ -1,38 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
-
-/** A Lua script, sent once per server and then run by its SHA-1. */
-export interface RedisScript {
-  readonly name: string;
-  readonly lua: string;
-  readonly sha: string;
-}
-
-function script(name: string, lua: string): RedisScript {
-  return { name, lua, sha: createHash('sha1').update(lua).digest('hex') };
-}
-
-/**
- * Runs a script with EVALSHA, loading it with EVAL the first time a server
- * has not seen it (after a restart, a failover, on a new cluster node).
- * ioredis routes the call by its first key.
- *
- * @example
- * const evicted = await runScript(client, createSessionScript, [sessionKey, indexKey], args);
- */
-export async function runScript(
-  client: Redis | Cluster,
-  redisScript: RedisScript,
-  keys: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown> {
-  try {
-    return await client.evalsha(redisScript.sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return client.eval(redisScript.lua, keys.length, ...keys, ...args);
-  }
-}
+import { defineScript } from './redis-script.js';
 
 // Shared Lua. Times are integer milliseconds, passed and stored as decimal
 // strings: Lua numbers are doubles (exact far beyond 13 digits), and
@@ -63,7 +29,7 @@ end
  * maxActive, retention, createdAt, session expire-at, expiresAt, field/value pairs…
  * Returns the ids it revoked.
  */
-export const createSessionScript = script(
+export const createSessionScript = defineScript(
   'create',
   `${PREAMBLE}
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR jwtgate session id already exists') end
@@ -108,7 +74,7 @@ return evicted
  * KEYS: session. ARGV: fromGeneration, fromHash, toHash, now,
  * refreshExpiresAt, retention, has-ip (1/0), ip, has-agent (1/0), agent.
  */
-export const rotateSessionScript = script(
+export const rotateSessionScript = defineScript(
   'rotate',
   `${PREAMBLE}
 local f = redis.call('HMGET', KEYS[1], 'generation', 'currentHash', 'revokedAt', 'expiresAt')
@@ -129,7 +95,7 @@ return 1
  *
  * KEYS: session. ARGV: now, reason, retention, check-user (1/0), userId.
  */
-export const revokeSessionScript = script(
+export const revokeSessionScript = defineScript(
   'revoke',
   `${PREAMBLE}
 local f = redis.call('HMGET', KEYS[1], 'userId', 'revokedAt', 'expiresAt', 'refreshExpiresAt')
@@ -147,7 +113,7 @@ return { f[1], ARGV[1], '1' }
  *
  * KEYS: user index. ARGV: session-key base, now, reason, retention, has-except (1/0), exceptId.
  */
-export const revokeAllScript = script(
+export const revokeAllScript = defineScript(
   'revoke-all',
   `${PREAMBLE}
 local base, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[4])
@@ -176,7 +142,7 @@ return { revoked, already }
  *
  * KEYS: user index. ARGV: session-key base, now.
  */
-export const listActiveScript = script(
+export const listActiveScript = defineScript(
   'list-active',
   `${PREAMBLE}
 local now = tonumber(ARGV[2])
@@ -203,7 +169,7 @@ return out
  *
  * KEYS: user index. ARGV: session-key base, before.
  */
-export const deleteEndedScript = script(
+export const deleteEndedScript = defineScript(
   'delete-ended',
   `${PREAMBLE}
 local before = tonumber(ARGV[2])
@@ -233,7 +199,7 @@ return deleted
  * KEYS: revoked sorted set, revoked-users hash. ARGV: channel, cutoff,
  * retention, message count m, m messages, then (sessionId, revokedAt, userId) triples.
  */
-export const recordRevocationsScript = script(
+export const recordRevocationsScript = defineScript(
   'record-revocations',
   `${PREAMBLE}
 local m = tonumber(ARGV[4])
@@ -265,7 +231,7 @@ return #old
  *
  * KEYS: revoked sorted set, revoked-users hash. ARGV: since.
  */
-export const listRevokedScript = script(
+export const listRevokedScript = defineScript(
   'list-revoked',
   `
 local entries = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES')
