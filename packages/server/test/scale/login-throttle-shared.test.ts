@@ -1,9 +1,7 @@
-import { systemClock } from '@jwtgate/core';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deleteKeysWithPrefix } from '../support/redis-servers.js';
-import { describeWithService, serviceUrl, uniqueName } from '../support/services.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startInstancesSharingRedis } from '../support/instances-sharing-redis.js';
+import { describeWithService } from '../support/services.js';
+import type { TestServer } from '../support/test-server.js';
 
 function login(t: TestServer, username: string, password: string) {
   return t.server.app.inject({
@@ -18,24 +16,12 @@ function login(t: TestServer, username: string, password: string) {
 describeWithService('redis')('failed-login limits shared by instances through Redis', () => {
   let a: TestServer;
   let b: TestServer;
-  const keyPrefix = `${uniqueName('jwtgate_t')}:`;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const env = {
-      JWTGATE_REDIS_URL: serviceUrl('redis') as string,
-      JWTGATE_REDIS_KEY_PREFIX: keyPrefix,
-      JWTGATE_LOGIN_MAX_FAILURES: '4',
-    };
-    a = await startTestServer({ clock: systemClock, env });
-    b = await startTestServer({ clock: systemClock, env, dataDir: a.dataDir });
+    ({ a, b, close } = await startInstancesSharingRedis({ JWTGATE_LOGIN_MAX_FAILURES: '4' }));
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    const redis = new Redis(serviceUrl('redis') as string);
-    await deleteKeysWithPrefix(redis, keyPrefix);
-    redis.disconnect();
-  });
+  afterAll(() => close?.());
 
   it('counts failures made on any instance, so spreading guesses over instances gains nothing', async () => {
     const { username, password } = await a.signUp();

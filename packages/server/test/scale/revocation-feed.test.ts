@@ -1,33 +1,20 @@
-import { systemClock } from '@jwtgate/core';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deleteKeysWithPrefix } from '../support/redis-servers.js';
-import { describeWithService, serviceUrl, uniqueName } from '../support/services.js';
-import { decodeJwt, startTestServer, type TestServer } from '../support/test-server.js';
+import { startInstancesSharingRedis } from '../support/instances-sharing-redis.js';
+import { describeWithService } from '../support/services.js';
+import { decodeJwt, type TestServer } from '../support/test-server.js';
 
 describeWithService('redis')('every kind of revocation on one instance, seen by another through Redis', () => {
   let a: TestServer;
   let b: TestServer;
-  const keyPrefix = `${uniqueName('jwtgate_t')}:`;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const env = {
-      JWTGATE_REDIS_URL: serviceUrl('redis') as string,
-      JWTGATE_REDIS_KEY_PREFIX: keyPrefix,
+    ({ a, b, close } = await startInstancesSharingRedis({
       JWTGATE_AUTH_MAX_SESSIONS: '2',
       JWTGATE_AUTH_REFRESH_GRACE: '0',
-    };
-    a = await startTestServer({ clock: systemClock, env });
-    // The same users (one SQLite file) and the same Redis.
-    b = await startTestServer({ clock: systemClock, env, dataDir: a.dataDir });
+    }));
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    const redis = new Redis(serviceUrl('redis') as string);
-    await deleteKeysWithPrefix(redis, keyPrefix);
-    redis.disconnect();
-  });
+  afterAll(() => close?.());
 
   /** Asserts that `b` refuses `token` within 100 ms of now. */
   async function expectRefusedOnB(token: string): Promise<void> {
