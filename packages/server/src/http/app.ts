@@ -7,6 +7,7 @@ import { csrfPlugin } from './plugins/csrf.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { validationPlugin } from './plugins/validation.js';
+import { routeCatalogPlugin } from './reference/route-catalog.js';
 import { createRefreshCookie } from './refresh-cookie.js';
 import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
@@ -71,6 +72,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
   });
+  // First, so that it sees every route (the API reference is built from it).
+  await app.register(routeCatalogPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
