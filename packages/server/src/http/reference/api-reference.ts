@@ -235,7 +235,7 @@ function errorResponses(errors: readonly ErrorCase[], readsCookie: boolean): Res
       responseHeaders['Set-Cookie'] = headers.deadCookie;
     return {
       status,
-      description: cases.map((error) => `\`${error.code}\``).join(', '),
+      description: cases.map((error) => `- \`${error.code}\`: ${error.when}`).join('\n'),
       schema: schemaRef('Error'),
       mediaTypes: ['application/json'],
       headers: responseHeaders,
