@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { JwtgateConfig } from '../config/config.js';
+import { configSpec } from '../config/spec.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { authGuardPlugin } from './plugins/auth-guard.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -8,13 +9,14 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { validationPlugin } from './plugins/validation.js';
 import { routeCatalogPlugin } from './reference/route-catalog.js';
-import { createRefreshCookie } from './refresh-cookie.js';
+import { createRefreshCookie, refreshCookieName } from './refresh-cookie.js';
 import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
@@ -44,6 +46,8 @@ export interface AppOptions extends RouteDeps {
   readonly jwks?: Omit<JwksRouteOptions, 'clock'>;
   /** Omitted: no cookie mode, no CORS, no web page (an API-only app). */
   readonly browser?: BrowserOptions;
+  /** Serve the app's API reference at `/openapi.json`. */
+  readonly openApi?: boolean;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -125,5 +129,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, deps);
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
   if (browser?.web === true) await app.register(webRoutes);
+  if (options.openApi === true) {
+    await app.register(openApiRoutes, {
+      // An API-only app has no cookie mode; the document still names the cookie's scheme.
+      refreshCookieName: browser === undefined ? configSpec.Cookie.Name.default : refreshCookieName(browser.cookie),
+    });
+  }
   return app;
 }

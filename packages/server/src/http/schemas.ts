@@ -18,7 +18,7 @@ declare module 'fastify' {
     /** One line for the API reference. */
     summary?: string;
     description?: string;
-    /** The route's group in the reference: `auth`, `sessions`, `admin`, `keys`, `health`, `web`. */
+    /** The route's group in the reference: `auth`, `sessions`, `admin`, `keys`, `health`, `web`, `reference`. */
     tags?: readonly string[];
     /**
      * OpenAPI security requirements, for routes that a group hook guards or

@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
   let reference: ApiReference;
   let document: Json;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ env: { JWTGATE_OPEN_API_ENABLED: 'true' } });
     reference = describeApi(t.server.app.routeCatalog);
     document = toOpenApiDocument(reference, { version: '0.0.0', refreshCookieName: '__Secure-jwtgate_refresh' });
   });
@@ -105,7 +105,7 @@ describe('the OpenAPI document', () => {
     const ids = operations.map(({ operation }) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     const tags = (document.tags as { name: string }[]).map((tag) => tag.name);
-    expect(tags).toEqual(['auth', 'sessions', 'admin', 'keys', 'health', 'web']);
+    expect(tags).toEqual(['auth', 'sessions', 'admin', 'keys', 'health', 'web', 'reference']);
     for (const { path, method, operation } of operations) {
       const where = `${method} ${path}`;
       expect(typeof operation.summary, where).toBe('string');

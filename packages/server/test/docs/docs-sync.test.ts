@@ -105,11 +105,11 @@ describe('reference docs', () => {
 });
 
 describe('the API reference', () => {
-  // The real app with its default settings: every route is there (the web page and the JWKS included).
+  // The real app with its default settings and every optional route: the web page, the JWKS, the reference itself.
   let t: TestServer;
   let reference: ApiReference;
   beforeAll(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ env: { JWTGATE_OPEN_API_ENABLED: 'true' } });
     reference = describeApi(t.server.app.routeCatalog);
   });
   afterAll(() => t.close());

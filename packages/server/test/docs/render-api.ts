@@ -22,6 +22,7 @@ const groupTitles: Readonly<Record<RouteGroup, string>> = {
   keys: 'Keys',
   health: 'Health',
   web: 'Web page',
+  reference: 'Reference',
 };
 
 /** Codes every route with a body can answer; listed in one line rather than in each table. */

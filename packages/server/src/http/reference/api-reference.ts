@@ -17,6 +17,7 @@ export const routeGroups = {
   keys: 'The public keys that verify access tokens, for services that verify them on their own.',
   health: 'Liveness and readiness, for load balancers and orchestrators.',
   web: 'The sign-in and session page (`Web.Enabled`) and its files.',
+  reference: 'This reference, served by the server itself when `OpenApi.Enabled` is true.',
 } as const;
 
 export type RouteGroup = keyof typeof routeGroups;
