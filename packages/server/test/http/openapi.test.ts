@@ -37,12 +37,18 @@ describe('GET /openapi.json', () => {
     try {
       server.app.get('/api/orders', { config: { auth: true }, schema: { summary: 'My orders' } }, async () => []);
       server.app.get('/api/status', async () => ({ ok: true }));
+      server.app.route({ method: ['PUT', 'PATCH'], url: '/api/orders/:id', handler: async () => ({}) });
       const res = await server.app.inject({ method: 'GET', url: '/openapi.json' });
       const paths = res.json().paths;
       expect(paths['/api/orders'].get.summary).toBe('My orders');
       expect(paths['/api/orders'].get.security).toEqual([{ bearerAuth: [] }]);
       expect(paths['/api/orders'].get.responses['401'].headers).toHaveProperty('WWW-Authenticate');
       expect(paths['/api/status'].get.security).toBeUndefined();
+      expect(paths['/api/orders/{id}'].put.operationId).toBe('putApiOrdersId');
+      expect(paths['/api/orders/{id}'].patch.operationId).toBe('patchApiOrdersId');
+      expect(paths['/api/orders/{id}'].put.parameters).toEqual([
+        { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+      ]);
     } finally {
       await server.close();
     }

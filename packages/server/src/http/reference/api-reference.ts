@@ -64,7 +64,6 @@ export interface RouteReference {
   readonly url: string;
   /** OpenAPI's form: `/auth/sessions/{id}`; a trailing wildcard becomes `{path}`. */
   readonly path: string;
-  readonly operationId: string;
   readonly group: RouteGroup | undefined;
   readonly summary: string | undefined;
   readonly description: string | undefined;
@@ -144,7 +143,7 @@ const headers = {
   allow: { description: 'The methods this path accepts.', schema: stringSchema },
   accessToken: {
     description:
-      'Cookie mode: the access token that replaces an expired one, renewed on the fly with the refresh cookie (silent refresh).',
+      'Cookie mode, where the refresh cookie reaches the route (`Cookie.Path`): the access token that replaces an expired one, renewed on the fly with the cookie (silent refresh).',
     schema: stringSchema,
   },
   refreshAfter: {
@@ -270,6 +269,16 @@ function parametersOf(
   });
 }
 
+/** The path's parameters: those its schema describes, and any other of its template as a plain string. */
+function pathParametersOf(url: string, schema: FastifySchema | undefined, shared: SharedSchemas): ParameterReference[] {
+  const described = parametersOf(schema, 'params', shared);
+  const inTemplate = [...openApiPath(url).matchAll(/\{([^}]+)\}/g)].map((match) => match[1] as string);
+  const undescribed = inTemplate
+    .filter((name) => !described.some((parameter) => parameter.name === name))
+    .map((name) => ({ name, in: 'path' as const, required: true, description: undefined, schema: stringSchema }));
+  return [...described, ...undescribed];
+}
+
 const csrfHeader: ParameterReference = {
   name: 'X-Jwtgate-Csrf',
   in: 'header',
@@ -288,15 +297,6 @@ const csrfHeader: ParameterReference = {
  */
 export function openApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
-}
-
-/** `DELETE /auth/sessions/{id}` → `deleteAuthSessionsId`. */
-function operationIdOf(method: string, path: string): string {
-  const words = path
-    .split(/[^A-Za-z0-9]+/)
-    .filter((word) => word.length > 0)
-    .map((word) => `${word[0]?.toUpperCase()}${word.slice(1)}`);
-  return `${method.toLowerCase()}${words.length === 0 ? 'Root' : words.join('')}`;
 }
 
 function describeRoute(route: CatalogRoute, all: readonly CatalogRoute[], shared: SharedSchemas): RouteReference {
@@ -325,14 +325,11 @@ function describeRoute(route: CatalogRoute, all: readonly CatalogRoute[], shared
   });
   const readsCookie = bearer || security.some((entry) => REFRESH_COOKIE_SCHEME in entry);
   const body = asObject(schema?.body);
-  const path = openApiPath(route.url);
-  const method = route.methods[0] ?? 'GET';
   return {
     kind,
     methods: route.methods,
     url: route.url,
-    path,
-    operationId: kind === 'catch-all' ? `${method.toLowerCase()}AnyPath` : operationIdOf(method, path),
+    path: openApiPath(route.url),
     group: (schema?.tags ?? []).find((tag): tag is RouteGroup => Object.hasOwn(routeGroups, tag)),
     summary: schema?.summary,
     description: schema?.description,
@@ -340,7 +337,7 @@ function describeRoute(route: CatalogRoute, all: readonly CatalogRoute[], shared
     bearer,
     csrf,
     parameters: [
-      ...parametersOf(schema, 'params', shared),
+      ...pathParametersOf(route.url, schema, shared),
       ...parametersOf(schema, 'querystring', shared),
       ...(csrf ? [csrfHeader] : []),
     ],
@@ -355,7 +352,7 @@ function describeRoute(route: CatalogRoute, all: readonly CatalogRoute[], shared
     errors,
     alsoHead:
       route.methods.includes('GET') &&
-      all.some((other) => other.implicitHead && other.options.handler === options.handler),
+      all.some((other) => other.implicitHead && other.url === route.url && other.options.handler === options.handler),
     allow:
       kind === 'refusal'
         ? all

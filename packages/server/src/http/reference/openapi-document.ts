@@ -73,9 +73,19 @@ function response(reference: ResponseReference): Json {
   };
 }
 
-function operation(route: RouteReference): Json {
+/** `DELETE /auth/sessions/{id}` → `deleteAuthSessionsId`; `OPTIONS *` → `optionsAnyPath`. */
+function operationId(method: string, path: string): string {
+  const words = path
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word.length > 0)
+    .map((word) => `${word[0]?.toUpperCase()}${word.slice(1)}`);
+  const name = path === '*' ? 'AnyPath' : words.length === 0 ? 'Root' : words.join('');
+  return `${method.toLowerCase()}${name}`;
+}
+
+function operation(route: RouteReference, method: string): Json {
   return {
-    operationId: route.operationId,
+    operationId: operationId(method, route.path),
     ...(route.group === undefined ? {} : { tags: [route.group] }),
     ...(route.summary === undefined ? {} : { summary: route.summary }),
     ...(route.description === undefined ? {} : { description: route.description }),
@@ -117,7 +127,7 @@ export function toOpenApiDocument(reference: ApiReference, options: OpenApiOptio
   const catchAll: Json[] = [];
   for (const route of reference.routes) {
     if (route.kind === 'catch-all') {
-      catchAll.push({ methods: route.methods, ...operation(route) });
+      catchAll.push({ methods: route.methods, ...operation(route, route.methods.join('')) });
       continue;
     }
     const item = paths[route.path] ?? {};
@@ -126,7 +136,7 @@ export function toOpenApiDocument(reference: ApiReference, options: OpenApiOptio
       item['x-refused-methods'] = refusal(route);
       continue;
     }
-    for (const method of route.methods) item[method.toLowerCase()] = operation(route);
+    for (const method of route.methods) item[method.toLowerCase()] = operation(route, method);
   }
   const usedGroups = new Set(reference.routes.map((route) => route.group));
   return {
