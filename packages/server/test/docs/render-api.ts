@@ -55,8 +55,14 @@ function refName(schema: JsonSchema): string | undefined {
   return typeof ref === 'string' ? ref.slice(ref.lastIndexOf('/') + 1) : undefined;
 }
 
-/** A JSON schema in brief, TypeScript-like: `{ id: string, device?: string | null }`. */
-export function briefShape(schema: unknown): string {
+/**
+ * A JSON schema in brief, TypeScript-like; shared shapes by name.
+ *
+ * @example
+ * briefShape({ type: 'object', required: ['id'], properties: { id: { type: 'string' }, device: { type: ['string', 'null'] } } });
+ * // '{ id: string, device?: string | null }'
+ */
+function briefShape(schema: unknown): string {
   if (schema === true || schema === undefined) return 'any';
   if (schema === null || typeof schema !== 'object') return 'any';
   const s = schema as JsonSchema;
@@ -211,7 +217,11 @@ export function renderApiReference(reference: ApiReference): string {
 
 /**
  * The generated table of `docs/errors.md`: for each route, the codes it can
- * answer besides those of its body, its stores and an unexpected failure.
+ * answer besides the `common` ones, the access-token guard's in two words.
+ *
+ * @example
+ * renderRouteCodes(describeApi(app.routeCatalog), ['ERR_VALIDATION', 'ERR_INTERNAL']);
+ * // '| Route | Codes besides … |\n| --- | --- |\n| `GET /healthz` | none |…'
  */
 export function renderRouteCodes(reference: ApiReference, common: readonly ErrorCode[]): string {
   const rows = reference.routes

@@ -92,7 +92,7 @@ export interface ApiReference {
 }
 
 /** Where a shared schema lives in the document. */
-export function schemaRef(name: string): JsonSchema {
+function schemaRef(name: string): JsonSchema {
   return { $ref: `#/components/schemas/${name}` };
 }
 
