@@ -92,6 +92,10 @@ export interface JwtgateConfig {
   readonly web: {
     readonly enabled: boolean;
   };
+  /** `GET /openapi.json`. */
+  readonly openApi: {
+    readonly enabled: boolean;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };

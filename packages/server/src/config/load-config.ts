@@ -416,6 +416,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       failureWindow: (raw.Login as Settings).FailureWindow as number,
     },
     jwks: { maxAge: (raw.Jwks as Settings).MaxAge as number },
+    openApi: { enabled: (raw.OpenApi as Settings).Enabled as boolean },
     server: {
       bodyLimit: server.BodyLimit as number,
       trustProxy: server.TrustProxy as string[],

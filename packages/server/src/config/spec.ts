@@ -369,6 +369,14 @@ export const configSpec = {
       description: 'Serve the sign-in and session page at `/` (needs `Cookie.Mode: opt-in`).',
     },
   },
+  OpenApi: {
+    Enabled: {
+      kind: 'boolean',
+      default: false,
+      description:
+        "Serve this server's API reference, an OpenAPI 3.1 document built from its routes, at `GET /openapi.json`.",
+    },
+  },
   Log: {
     Level: {
       kind: 'enum',

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { JwtgateConfig } from '../config/config.js';
+import { configSpec } from '../config/spec.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { authGuardPlugin } from './plugins/auth-guard.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -7,13 +8,15 @@ import { csrfPlugin } from './plugins/csrf.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { validationPlugin } from './plugins/validation.js';
-import { createRefreshCookie } from './refresh-cookie.js';
+import { routeCatalogPlugin } from './reference/route-catalog.js';
+import { createRefreshCookie, refreshCookieName } from './refresh-cookie.js';
 import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
@@ -43,6 +46,8 @@ export interface AppOptions extends RouteDeps {
   readonly jwks?: Omit<JwksRouteOptions, 'clock'>;
   /** Omitted: no cookie mode, no CORS, no web page (an API-only app). */
   readonly browser?: BrowserOptions;
+  /** Serve the app's API reference at `/openapi.json`. */
+  readonly openApi?: boolean;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -71,6 +76,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
   });
+  // First, so that it sees every route (the API reference is built from it).
+  await app.register(routeCatalogPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
@@ -122,5 +129,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, deps);
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
   if (browser?.web === true) await app.register(webRoutes);
+  if (options.openApi === true) {
+    await app.register(openApiRoutes, {
+      // An API-only app has no cookie mode; the document still names the cookie's scheme.
+      refreshCookieName: browser === undefined ? configSpec.Cookie.Name.default : refreshCookieName(browser.cookie),
+    });
+  }
   return app;
 }

@@ -18,7 +18,11 @@ export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: r
   app.route({
     method: METHODS.filter((method) => !allowed.includes(method)),
     url,
-    schema: { summary: `Only ${allow}`, response: errorResponses },
+    schema: {
+      summary: `Only ${allow}`,
+      response: errorResponses,
+      errors: { ERR_METHOD_NOT_ALLOWED: `this path accepts ${allow} only` },
+    },
     handler: async () => {
       throw new AuthError('ERR_METHOD_NOT_ALLOWED', { headers: { allow } });
     },

@@ -1,17 +1,40 @@
-import type { SessionRecord } from '@jwtgate/core';
+import { type ErrorCode, errorCodes, type SessionRecord } from '@jwtgate/core';
 
-/** JSON schemas shared by routes; every route declares its body and responses. */
+/**
+ * JSON schemas shared by routes; every route declares its body and responses.
+ * A `title` names a shape in the API reference, which shows it once and
+ * points at it wherever it is used.
+ */
+
+/**
+ * The codes a route's own handler can answer, each with when, for the API
+ * reference (`docs/api.md`, `docs/openapi.json`). Those its body, parameters,
+ * access-token guard and CSRF check imply are added to them (`reference/route-errors.ts`).
+ */
+export type RouteErrors = Partial<Readonly<Record<ErrorCode, string>>>;
 
 declare module 'fastify' {
   interface FastifySchema {
     /** One line for the API reference. */
     summary?: string;
     description?: string;
+    /** The route's group in the reference: `auth`, `sessions`, `admin`, `keys`, `health`, `web`, `reference`. */
     tags?: readonly string[];
+    /**
+     * OpenAPI security requirements, for routes that a group hook guards or
+     * that take a credential other than the access token; `config: { auth: true }`
+     * implies `bearerAuth` by itself.
+     */
+    security?: readonly Readonly<Record<string, readonly string[]>>[];
+    /** The codes the handler answers, each with when. */
+    errors?: RouteErrors;
+    /** Media types of a successful answer when it is not JSON. */
+    produces?: readonly string[];
   }
 }
 
 export const errorSchema = {
+  title: 'Error',
   type: 'object',
   required: ['error'],
   properties: {
@@ -19,7 +42,7 @@ export const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string' },
+        code: { type: 'string', enum: Object.keys(errorCodes) },
         message: { type: 'string' },
         details: {
           type: 'array',
@@ -37,6 +60,7 @@ export const errorSchema = {
 export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
 export const publicUserSchema = {
+  title: 'PublicUser',
   type: 'object',
   required: ['id', 'username', 'role', 'createdAt'],
   properties: {
@@ -48,6 +72,7 @@ export const publicUserSchema = {
 } as const;
 
 export const tokenResponseSchema = {
+  title: 'TokenResponse',
   type: 'object',
   required: ['accessToken', 'tokenType', 'expiresIn', 'refreshAfter'],
   properties: {
@@ -63,6 +88,7 @@ export const tokenResponseSchema = {
 } as const;
 
 export const sessionSchema = {
+  title: 'Session',
   type: 'object',
   required: ['id', 'device', 'ip', 'userAgent', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
   properties: {
@@ -79,6 +105,7 @@ export const sessionSchema = {
 
 /** A list of sessions, as `/auth/sessions` and the administration API answer it. */
 export const sessionListSchema = {
+  title: 'SessionList',
   type: 'object',
   required: ['sessions'],
   properties: { sessions: { type: 'array', items: sessionSchema } },
@@ -105,5 +132,7 @@ export const sessionIdParamsSchema = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
-  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' } },
+  properties: {
+    id: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$', description: 'A session id, as the session lists show it.' },
+  },
 } as const;

@@ -129,6 +129,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     logger: options.logger ?? { level: config.log.level, redact: { paths: redactedLogPaths, censor: '[redacted]' } },
     jwks: { keys: keyRing.verificationKeys, maxAgeSec: config.jwks.maxAge },
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
+    openApi: config.openApi.enabled,
   });
   log = app.log;
 

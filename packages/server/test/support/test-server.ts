@@ -3,6 +3,7 @@ import { type Clock, createManualClock } from '@jwtgate/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config/load-config.js';
 import { type CreateServerOptions, createJwtgateServer, type JwtgateServer } from '../../src/runtime/create-server.js';
+import { type UndocumentedAnswers, watchDocumentedAnswers } from './documented-answers.js';
 import { makeTempDir } from './temp-dir.js';
 
 export const TEST_ACCESS_SECRET = 'test-access-secret-0123456789abcdefghijklmnop';
@@ -12,6 +13,8 @@ export interface TestServer {
   readonly server: JwtgateServer;
   readonly clock: ReturnType<typeof createManualClock>;
   readonly dataDir: string;
+  /** Every answer is checked against the API reference; `close()` fails when one was not in it. */
+  readonly answers: UndocumentedAnswers;
   request(options: {
     method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
     url: string;
@@ -65,6 +68,7 @@ export async function startTestServer(
     logger: false,
     ...(options.customClaims ? { customClaims: options.customClaims } : {}),
   });
+  const answers = watchDocumentedAnswers(server.app);
   await server.app.ready();
 
   const request: TestServer['request'] = ({ method, url, token, body, headers }) =>
@@ -93,6 +97,7 @@ export async function startTestServer(
     server,
     clock,
     dataDir,
+    answers,
     request,
     login,
     async signUp(opts = {}) {
@@ -107,6 +112,9 @@ export async function startTestServer(
     async close() {
       await server.close();
       temp?.remove();
+      if (answers.problems.length > 0) {
+        throw new Error(`answers the API reference does not document:\n${[...new Set(answers.problems)].join('\n')}`);
+      }
     },
   };
 }

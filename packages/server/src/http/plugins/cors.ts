@@ -41,6 +41,7 @@ export const corsPlugin = fp<{ origins: OriginPolicy }>(
       {
         schema: {
           summary: 'CORS preflight',
+          errors: { ERR_ORIGIN_NOT_ALLOWED: '`Origin` is missing or not one of `Cors.AllowedOrigins`' },
           headers: {
             type: 'object',
             properties: {

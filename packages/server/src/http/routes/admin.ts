@@ -19,6 +19,7 @@ import {
 } from '../schemas.js';
 
 const adminUserSchema = {
+  title: 'AdminUser',
   type: 'object',
   required: [...publicUserSchema.required, 'disabled', 'updatedAt'],
   properties: {
@@ -32,10 +33,18 @@ const userIdParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64, description: "The user's id." } },
 } as const;
 
 const revokedCount = { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } } as const;
+
+/** What the group's hooks (below) mean for every route, in the API reference. */
+const adminOnly = { tags: ['admin'], security: [{ bearerAuth: [] }] } as const;
+const adminErrors = {
+  ERR_FORBIDDEN: "the caller's account is not an enabled administrator (checked in the database, not the token)",
+  ERR_STORE_UNAVAILABLE: 'or the database cannot be reached to check the caller, or a store to do the work',
+} as const;
+const noSuchUser = { ERR_USER_NOT_FOUND: 'no user has this id' } as const;
 
 function adminView(user: UserRecord) {
   return { ...toPublicUser(user), disabled: user.disabled, updatedAt: new Date(user.updatedAt).toISOString() };
@@ -70,7 +79,9 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     '/admin/users',
     {
       schema: {
+        ...adminOnly,
         summary: 'Find a user by username (any spelling that normalises to it)',
+        errors: { ...adminErrors, ERR_USER_NOT_FOUND: 'no user has this name' },
         querystring: {
           type: 'object',
           required: ['username'],
@@ -100,7 +111,9 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     '/admin/users/:id',
     {
       schema: {
+        ...adminOnly,
         summary: 'One user',
+        errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         response: {
           200: { type: 'object', required: ['user'], properties: { user: adminUserSchema } },
@@ -115,7 +128,9 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     '/admin/users/:id',
     {
       schema: {
+        ...adminOnly,
         summary: 'Disable or enable a user, or change their role; either ends all their sessions',
+        errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         body: {
           type: 'object',
@@ -150,7 +165,9 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     '/admin/users/:id/sessions',
     {
       schema: {
+        ...adminOnly,
         summary: "A user's active sessions",
+        errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         response: {
           200: sessionListSchema,
@@ -169,7 +186,9 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     '/admin/users/:id/sessions',
     {
       schema: {
+        ...adminOnly,
         summary: 'Force a user out: end all their sessions',
+        errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         response: { 200: revokedCount, ...errorResponses },
       },
@@ -189,9 +208,11 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     '/admin/sessions/:id',
     {
       schema: {
+        ...adminOnly,
         summary: "End any user's session",
+        errors: { ...adminErrors, ERR_SESSION_NOT_FOUND: 'no active session has this id' },
         params: sessionIdParamsSchema,
-        response: { 204: { type: 'null' }, ...errorResponses },
+        response: { 204: { type: 'null', description: 'The session has ended.' }, ...errorResponses },
       },
     },
     async (request, reply) => {

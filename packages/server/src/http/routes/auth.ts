@@ -88,8 +88,16 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       config: { csrf: true },
       schema: {
         summary: 'Create an account',
+        description: 'The account gets the `user` role; administrators are made with `jwtgate user add --role admin`.',
+        tags: ['auth'],
         body: credentialsBody,
         response: { 201: publicUserSchema, ...errorResponses },
+        errors: {
+          ERR_INVALID_USERNAME: 'empty, over 64 characters, or with whitespace, control or unassigned characters',
+          ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
+          ERR_USERNAME_TAKEN: 'another account has this name, in any case or Unicode form',
+          ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
+        },
       },
     },
     async (request, reply) => {
@@ -105,8 +113,26 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       config: { csrf: true },
       schema: {
         summary: 'Log in with a password',
+        description:
+          'Starts a session for this device and returns its first tokens. With `"cookie": true` (cookie mode) the refresh token is set as an HttpOnly cookie instead of being returned.',
+        tags: ['auth'],
         body: loginBody,
-        response: { 200: tokenResponseSchema, ...errorResponses },
+        response: {
+          200: {
+            ...tokenResponseSchema,
+            headers: { 'Set-Cookie': { type: 'string', description: 'With `"cookie": true`: the refresh cookie.' } },
+          },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_COOKIE_MODE_DISABLED: '`"cookie": true` while `Cookie.Mode` is `off`',
+          ERR_INVALID_CREDENTIALS: 'an unknown username, a wrong password and a disabled account alike',
+          ERR_ORIGIN_NOT_ALLOWED: 'with `"cookie": true`, also when `Origin` is missing',
+          ERR_CSRF_HEADER_MISSING: 'with `"cookie": true`, also without the refresh cookie',
+          ERR_RATE_LIMITED:
+            'too many failed logins for this username from this address (`Login.MaxFailures`), or from this address (`Login.MaxFailuresPerIp`); checked before the password',
+          ERR_STORE_UNAVAILABLE: 'the database, or Redis, cannot be reached',
+        },
       },
     },
     async (request, reply) => {
@@ -132,8 +158,28 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       preValidation: emptyBodyAsObject,
       schema: {
         summary: 'Rotate a refresh token (from the body, or in cookie mode from the cookie)',
+        description:
+          'Each refresh token works once and returns a successor. Presented again within `Auth.RefreshGrace` (two tabs at once), it returns the same successor; presented later, it counts as theft and the whole session is revoked (RFC 9700 §4.14).',
+        tags: ['auth'],
+        security: [{}, { refreshCookie: [] }],
         body: refreshBody,
-        response: { 200: tokenResponseSchema, ...errorResponses },
+        response: {
+          200: {
+            ...tokenResponseSchema,
+            headers: { 'Set-Cookie': { type: 'string', description: 'Cookie mode: the successor refresh cookie.' } },
+          },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_REFRESH_TOKEN_INVALID:
+            'not a refresh token of this server, or several refresh cookies were sent (the cookie is deleted)',
+          ERR_REFRESH_TOKEN_EXPIRED:
+            'unused for `Auth.RefreshExpire`, or its session is older than `Auth.SessionMaxAge`',
+          ERR_REFRESH_TOKEN_REUSED: 'already used, past the grace window: the session is revoked',
+          ERR_SESSION_REVOKED: 'its session has ended, or its user has been disabled or deleted',
+          ERR_REFRESH_TOKEN_MISSING: 'no `refreshToken` in the body and no refresh cookie',
+          ERR_STORE_UNAVAILABLE: 'the session store cannot be reached; the token stays unspent',
+        },
       },
     },
     async (request, reply) => {
@@ -162,11 +208,23 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       preValidation: emptyBodyAsObject,
       schema: {
         summary: 'Log out this device, the others, or all',
+        tags: ['auth'],
         body: logoutBody,
         response: {
-          200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } },
+          200: {
+            type: 'object',
+            required: ['revoked'],
+            properties: { revoked: { type: 'integer', description: 'How many sessions were ended.' } },
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: "Cookie mode: deletes the browser's refresh cookie when its session was ended.",
+              },
+            },
+          },
           ...errorResponses,
         },
+        errors: { ERR_STORE_UNAVAILABLE: 'or the session store cannot be reached to end sessions: none was ended' },
       },
     },
     async (request, reply) => {

@@ -65,14 +65,28 @@ export const jwksRoutes: FastifyPluginAsync<JwksRouteOptions> = async (app, opti
     {
       schema: {
         summary: 'The public keys that verify access tokens (JWK Set)',
+        description:
+          'RFC 7517. Only asymmetric keys are published, never HMAC secrets: with secrets only, the set is empty. A key stays in the set while tokens it signed can still verify.',
+        tags: ['keys'],
         response: {
           200: {
             type: 'object',
             required: ['keys'],
             additionalProperties: false,
             properties: { keys: { type: 'array', items: publicJwkSchema } },
+            headers: {
+              'Cache-Control': { type: 'string', description: '`public, max-age=<Jwks.MaxAge>`.' },
+              ETag: { type: 'string', description: 'Changes whenever the published keys do.' },
+            },
           },
-          304: { type: 'null', description: 'Not modified since the ETag in If-None-Match.' },
+          304: {
+            type: 'null',
+            description: 'Not modified since the ETag in If-None-Match.',
+            headers: {
+              'Cache-Control': { type: 'string', description: '`public, max-age=<Jwks.MaxAge>`.' },
+              ETag: { type: 'string', description: 'The same ETag.' },
+            },
+          },
           ...errorResponses,
         },
       },

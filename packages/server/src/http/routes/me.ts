@@ -12,6 +12,8 @@ export const meRoutes: FastifyPluginAsync<RouteDeps> = async (app, { users }) =>
       config: { auth: true },
       schema: {
         summary: 'The signed-in user',
+        description: 'The user as the database has it now, the session id, and the claims of the access token.',
+        tags: ['auth'],
         response: {
           200: {
             type: 'object',
@@ -23,6 +25,10 @@ export const meRoutes: FastifyPluginAsync<RouteDeps> = async (app, { users }) =>
             },
           },
           ...errorResponses,
+        },
+        errors: {
+          ERR_TOKEN_REVOKED: 'also when its user has been disabled or deleted',
+          ERR_STORE_UNAVAILABLE: 'or the database cannot be reached to read the user',
         },
       },
     },

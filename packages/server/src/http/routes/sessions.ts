@@ -13,10 +13,13 @@ export const sessionRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, { 
       config: { auth: true },
       schema: {
         summary: 'My active sessions',
+        description: 'Newest first; `current` marks the session of the calling access token.',
+        tags: ['sessions'],
         response: {
           200: sessionListSchema,
           ...errorResponses,
         },
+        errors: { ERR_STORE_UNAVAILABLE: 'or the session store cannot be reached to list the sessions' },
       },
     },
     async (request) => {
@@ -32,8 +35,26 @@ export const sessionRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, { 
       config: { auth: true, csrf: true },
       schema: {
         summary: 'End one of my sessions',
+        description: 'Signs that device out: its refresh token stops working and its access token is refused.',
+        tags: ['sessions'],
         params: sessionIdParamsSchema,
-        response: { 204: { type: 'null' }, ...errorResponses },
+        response: {
+          204: {
+            type: 'null',
+            description: 'The session has ended.',
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: "Cookie mode: deletes the browser's refresh cookie when its own session was ended.",
+              },
+            },
+          },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_SESSION_NOT_FOUND: "no such session among the caller's active ones (another user's looks the same)",
+          ERR_STORE_UNAVAILABLE: 'or the session store cannot be reached to end the session: nothing was ended',
+        },
       },
     },
     async (request, reply) => {

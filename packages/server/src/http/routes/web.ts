@@ -101,8 +101,18 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
   const page = assets.get('index.html') as Asset;
   const text = { 200: { type: 'string' }, ...errorResponses } as const;
 
-  app.get('/', { schema: { summary: 'The sign-in and session page', response: text } }, async (_request, reply) =>
-    send(reply, page),
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'The sign-in and session page',
+        description: 'Served with a strict Content-Security-Policy (no inline script or style, Trusted Types).',
+        tags: ['web'],
+        produces: ['text/html'],
+        response: text,
+      },
+    },
+    async (_request, reply) => send(reply, page),
   );
 
   app.get<{ Params: { '*': string } }>(
@@ -110,6 +120,9 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: {
         summary: 'Scripts, styles and images of the page',
+        tags: ['web'],
+        produces: ['text/javascript', 'text/css', 'image/svg+xml'],
+        errors: { ERR_NOT_FOUND: 'no such file' },
         params: {
           type: 'object',
           required: ['*'],
