@@ -44,6 +44,8 @@ export async function startTestServer(
     dataDir?: string;
     clock?: Clock;
     customClaims?: CreateServerOptions['customClaims'];
+    /** Fastify logger options; no logging by default. */
+    logger?: CreateServerOptions['logger'];
   } = {},
 ): Promise<TestServer> {
   const temp = options.dataDir === undefined ? makeTempDir() : undefined;
@@ -62,7 +64,7 @@ export async function startTestServer(
   const server = await createJwtgateServer({
     config,
     clock: options.clock ?? clock,
-    logger: false,
+    logger: options.logger ?? false,
     ...(options.customClaims ? { customClaims: options.customClaims } : {}),
   });
   await server.app.ready();
