@@ -40,6 +40,9 @@ describe('metrics', () => {
     expect((await s.send('GET', '/metrics')).status).toBe(404);
     expect((await fetch(`${metricsUrl}/`)).status).toBe(404);
     expect((await fetch(`${metricsUrl}/auth/me`)).status).toBe(404);
+    const head = await fetch(`${metricsUrl}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const post = await fetch(`${metricsUrl}/metrics`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
