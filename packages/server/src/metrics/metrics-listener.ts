@@ -64,9 +64,16 @@ export async function startMetricsListener(options: MetricsListenerOptions): Pro
     answer(response, 200, request.method === 'HEAD' ? '' : text, { 'content-type': PROMETHEUS_CONTENT_TYPE });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `Metrics.Host, Metrics.Port: the metrics listener cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}); choose another port or address, or set Metrics.Enabled: false`,
+          { cause: error },
+        ),
+      );
+    server.once('error', refused);
     server.listen({ host: options.host, port: options.port }, () => {
-      server.off('error', reject);
+      server.off('error', refused);
       resolve();
     });
   });

@@ -1,8 +1,9 @@
+import { createServer } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ListeningServer, PASSWORD, startListeningServer } from '../support/listening-server.js';
 import { checkWithPromtool, type Exposition } from '../support/prometheus-text.js';
-import { databasePath, decodeJwt } from '../support/test-server.js';
+import { databasePath, decodeJwt, startTestServer } from '../support/test-server.js';
 
 const ACCESS_LIFETIME_MS = 15 * 60_000;
 const PAST_ACCESS_EXPIRY_MS = ACCESS_LIFETIME_MS + 6_000;
@@ -315,5 +316,26 @@ describe('a server with metrics left off (the default)', () => {
     expect(s.t.server.metrics).toBeUndefined();
     expect(s.t.server.metricsUrl).toBeUndefined();
     expect((await s.send('GET', '/metrics')).status).toBe(404);
+  });
+});
+
+describe('a metrics port already taken', () => {
+  it('stops listen() with the settings named, before the API listens', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as { port: number }).port;
+    const t = await startTestServer({
+      env: { JWTGATE_PORT: '0', JWTGATE_METRICS_ENABLED: 'true', JWTGATE_METRICS_PORT: String(port) },
+    });
+    try {
+      await expect(t.server.listen()).rejects.toThrow(
+        `Metrics.Host, Metrics.Port: the metrics listener cannot listen on 127.0.0.1:${port} (EADDRINUSE)`,
+      );
+      expect(t.server.app.server.listening).toBe(false);
+      expect(t.server.metricsUrl).toBeUndefined();
+    } finally {
+      await t.close();
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });

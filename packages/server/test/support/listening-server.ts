@@ -1,5 +1,3 @@
-import type { Clock } from '@jwtgate/core';
-import type { CreateServerOptions } from '../../src/runtime/create-server.js';
 import { type Exposition, parseExposition } from './prometheus-text.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -23,13 +21,7 @@ export interface ListeningServer {
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<HttpAnswer>;
   /** Registers `username` and logs in over HTTP; returns the account and its tokens. */
-  signUp(username?: string): Promise<{
-    username: string;
-    password: string;
-    userId: string;
-    accessToken: string;
-    refreshToken: string;
-  }>;
+  signUp(username?: string): ReturnType<TestServer['signUp']>;
   /** Scrapes `/metrics` on the metrics listener and checks the text against the format. */
   scrape(): Promise<Exposition>;
   /** The raw text of a scrape. */
@@ -50,20 +42,12 @@ let counter = 0;
  * (await s.scrape()).value('jwtgate_logins_total', { outcome: 'success' });
  */
 export async function startListeningServer(
-  options: {
-    env?: Record<string, string>;
-    clock?: Clock;
-    metrics?: boolean;
-    logger?: CreateServerOptions['logger'];
-  } = {},
+  options: NonNullable<Parameters<typeof startTestServer>[0]> & { metrics?: boolean } = {},
 ): Promise<ListeningServer> {
-  const metrics: Record<string, string> =
-    options.metrics === false ? {} : { JWTGATE_METRICS_ENABLED: 'true', JWTGATE_METRICS_PORT: '0' };
-  const t = await startTestServer({
-    env: { JWTGATE_PORT: '0', ...metrics, ...options.env },
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
+  const { metrics, env, ...rest } = options;
+  const metricsEnv: Record<string, string> =
+    metrics === false ? {} : { JWTGATE_METRICS_ENABLED: 'true', JWTGATE_METRICS_PORT: '0' };
+  const t = await startTestServer({ ...rest, env: { JWTGATE_PORT: '0', ...metricsEnv, ...env } });
   const url = await t.server.listen();
 
   const send: ListeningServer['send'] = async (method, path, { token, body, headers } = {}) => {
