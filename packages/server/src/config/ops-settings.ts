@@ -6,6 +6,9 @@ type Settings = Record<string, unknown>;
 /**
  * Reads the `Metrics` and `Audit` sections, adding a problem for a metrics
  * listener that would share the API's port.
+ *
+ * @example
+ * const { metrics, audit } = readOpsSettings(raw, process.cwd(), problems);
  */
 export function readOpsSettings(
   raw: Settings,
