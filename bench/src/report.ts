@@ -115,6 +115,7 @@ function keyRatios(results: BenchResults): string[] {
     `- Signing relative to jwtgate's signer: jose ${ratio(find(sign, 'jose').timing.medianNs / signer)}×, fast-jwt ${ratio(find(sign, 'fast-jwt').timing.medianNs / signer)}×, jsonwebtoken ${ratio(find(sign, 'jsonwebtoken sign').timing.medianNs / signer)}× (KeyObject).`,
     `- HTTP, share of a bare Fastify route's requests/s: jwtgate's guarded route ${percent(guard.ratioToBare)} (its unguarded route ${percent(open)}), the same route behind @fastify/jwt ${percent(peer.ratioToBare)}. The check alone keeps ${percent(guard.ratioToUnguardedTwin ?? Number.NaN)} of the same server's unguarded throughput with jwtgate, ${percent(peer.ratioToUnguardedTwin ?? Number.NaN)} with @fastify/jwt.`,
     `- Server CPU per request added by the check (the steadiest HTTP figure on a busy machine): ${decimal.format(guard.serverCpuUsAddedByCheck ?? Number.NaN)} µs for jwtgate's guard, ${decimal.format(peer.serverCpuUsAddedByCheck ?? Number.NaN)} µs for @fastify/jwt.`,
+    `- Metrics on (\`Metrics.Enabled\`: every request counted and timed) add ${decimal.format(find(results.http.rows, 'jwtgate guard, metrics on').serverCpuUsPerRequest - guard.serverCpuUsPerRequest)} µs of server CPU to a guarded request.`,
     `- Refresh rotation on SQLite: ${integer.format((results.rotation.rows[0] as RotationResult['rows'][number]).rotationsPerSec)} rotations/s from one session; the revocation list takes ${decimal.format(results.memory.mibPer100k)} MiB per 100,000 revoked sessions.`,
   ];
 }

@@ -64,6 +64,7 @@ describe('the benchmarks (quick smoke run)', () => {
     for (const guarded of [
       'jwtgate guard, `config: { auth: true }`',
       '@fastify/jwt, `request.jwtVerify()` in onRequest',
+      'jwtgate guard, metrics on',
     ]) {
       const cells = rowOf(markdown, guarded);
       expect(cells[2]).toMatch(/^\d+ %$/);

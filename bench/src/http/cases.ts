@@ -33,4 +33,13 @@ export const httpCases: readonly HttpCase[] = [
     guarded: true,
     unguardedTwin: 0,
   },
+  // Last, so that the rows above keep their places; compared with rows 1 and 2, they show what metrics cost.
+  { name: 'jwtgate app, unguarded route, metrics on', kind: 'jwtgate-metrics', path: OPEN_PATH, guarded: false },
+  {
+    name: 'jwtgate guard, metrics on',
+    kind: 'jwtgate-metrics',
+    path: HELLO_PATH,
+    guarded: true,
+    unguardedTwin: 4,
+  },
 ];

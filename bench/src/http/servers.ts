@@ -15,7 +15,7 @@ import { seedRevocations } from '../support/seed-revocations.js';
 import { HELLO_PATH, helloHandler, helloSchema, OPEN_PATH } from './hello-route.js';
 
 /** The servers put under load. */
-export const serverKinds = ['fastify', 'jwtgate', 'fastify-jwt'] as const;
+export const serverKinds = ['fastify', 'jwtgate', 'fastify-jwt', 'jwtgate-metrics'] as const;
 export type ServerKind = (typeof serverKinds)[number];
 
 /** A listening server and a token it accepts. */
@@ -60,9 +60,11 @@ async function startBareFastify(): Promise<RunningServer> {
  * The real jwtgate server (`createJwtgateServer`, SQLite) with an embedder's
  * route behind the guard and its unguarded twin; the token comes from a real
  * login, and the revocation list holds `revokedSessions` other sessions.
+ * With `metrics`, every request is also counted and timed (`Metrics.Enabled`).
  */
-async function startJwtgate(revokedSessions: number): Promise<RunningServer> {
+async function startJwtgate(revokedSessions: number, metrics = false): Promise<RunningServer> {
   const fixture = await startJwtgateFixture({
+    metrics,
     addRoutes(app) {
       app.get(HELLO_PATH, { config: { auth: true }, schema: helloSchema }, helloHandler);
       app.get(OPEN_PATH, { schema: helloSchema }, helloHandler);
@@ -121,5 +123,7 @@ export function startServer(kind: ServerKind, revokedSessions: number): Promise<
       return startJwtgate(revokedSessions);
     case 'fastify-jwt':
       return startFastifyJwt();
+    case 'jwtgate-metrics':
+      return startJwtgate(revokedSessions, true);
   }
 }

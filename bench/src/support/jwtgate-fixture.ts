@@ -38,7 +38,11 @@ const PASSWORD = 'correct horse battery staple';
  * const { accessToken } = await fixture.login();
  */
 export async function startJwtgateFixture(
-  options: { addRoutes?: (app: FastifyInstance) => void } = {},
+  options: {
+    addRoutes?: (app: FastifyInstance) => void;
+    /** Turn `Metrics.Enabled` on (its listener on a free loopback port). */
+    metrics?: boolean;
+  } = {},
 ): Promise<JwtgateFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jwtgate-bench-'));
   const config = loadConfig({
@@ -49,6 +53,7 @@ export async function startJwtgateFixture(
       JWTGATE_HOST: '127.0.0.1',
       JWTGATE_PORT: '0',
       JWTGATE_LOG_LEVEL: 'silent',
+      ...(options.metrics === true ? { JWTGATE_METRICS_ENABLED: 'true', JWTGATE_METRICS_PORT: '0' } : {}),
     },
     cwd: dataDir,
   });

@@ -15,14 +15,17 @@ export {
   revocationChannel,
   revokedSessionsKey,
 } from './session/revocation-notice.js';
+export type { RevokeOptions } from './session/revoke.js';
 export type { CustomClaimsHook } from './session/session-context.js';
 export type { SessionEvent } from './session/session-event.js';
 export { createSessionManager, type SessionManager, type SessionManagerOptions } from './session/session-manager.js';
 export { assertSessionPolicy, type SessionPolicy } from './session/session-policy.js';
 export {
+  actorOfReason,
   isSessionActive,
   type RevokedSession,
   type RevokeReason,
+  type SessionActor,
   type SessionRecord,
 } from './session/session-record.js';
 export type { SessionRotation, SessionStore } from './session/session-store.js';

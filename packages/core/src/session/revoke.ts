@@ -1,5 +1,11 @@
 import { noteRevoked, type SessionContext } from './session-context.js';
-import type { RevokeReason } from './session-record.js';
+import type { RevokeReason, SessionActor } from './session-record.js';
+
+/** How a revocation is recorded: why, and who asked (derived from the reason when omitted). */
+export interface RevokeOptions {
+  readonly reason: RevokeReason;
+  readonly actor?: SessionActor;
+}
 
 /**
  * Ends one session; its access tokens stop working at once.
@@ -9,11 +15,12 @@ import type { RevokeReason } from './session-record.js';
 export async function revokeSession(
   ctx: SessionContext,
   sessionId: string,
-  options: { readonly reason: RevokeReason; readonly userId?: string },
+  options: RevokeOptions & { readonly userId?: string },
 ): Promise<boolean> {
-  const revoked = await ctx.store.revoke(sessionId, { now: ctx.clock.now(), ...options });
+  const { actor, ...scope } = options;
+  const revoked = await ctx.store.revoke(sessionId, { now: ctx.clock.now(), ...scope });
   if (revoked === null) return false;
-  noteRevoked(ctx, [revoked], options.reason);
+  noteRevoked(ctx, [revoked], options.reason, actor);
   return true;
 }
 
@@ -21,13 +28,13 @@ export async function revokeSession(
 export async function revokeUserSessions(
   ctx: SessionContext,
   userId: string,
-  options: { readonly reason: RevokeReason; readonly exceptSessionId?: string },
+  options: RevokeOptions & { readonly exceptSessionId?: string },
 ): Promise<number> {
   const revoked = await ctx.store.revokeAll(userId, {
     now: ctx.clock.now(),
     reason: options.reason,
     ...(options.exceptSessionId === undefined ? {} : { exceptId: options.exceptSessionId }),
   });
-  noteRevoked(ctx, revoked, options.reason);
+  noteRevoked(ctx, revoked, options.reason, options.actor);
   return revoked.length;
 }

@@ -6,7 +6,13 @@ import type { UserStore } from '../user/user-store.js';
 import type { RevocationList } from './revocation-list.js';
 import type { SessionEvent } from './session-event.js';
 import type { SessionPolicy } from './session-policy.js';
-import type { RevokedSession, SessionRecord } from './session-record.js';
+import {
+  actorOfReason,
+  type RevokedSession,
+  type RevokeReason,
+  type SessionActor,
+  type SessionRecord,
+} from './session-record.js';
 import type { SessionStore } from './session-store.js';
 
 /** Adds claims to access tokens; may not set reserved claims (`sub`, `sid`, `exp`...). */
@@ -32,7 +38,12 @@ export interface SessionContext {
 }
 
 /** Records revocations locally, then tells whoever listens. */
-export function noteRevoked(ctx: SessionContext, sessions: readonly RevokedSession[], reason: string): void {
+export function noteRevoked(
+  ctx: SessionContext,
+  sessions: readonly RevokedSession[],
+  reason: RevokeReason,
+  actor: SessionActor = actorOfReason(reason),
+): void {
   if (sessions.length === 0) return;
   for (const session of sessions) {
     ctx.revocations.add(session.id, session.revokedAt);
@@ -42,6 +53,7 @@ export function noteRevoked(ctx: SessionContext, sessions: readonly RevokedSessi
       sessionId: session.id,
       userId: session.userId,
       reason,
+      actor,
     });
   }
   ctx.onRevoked?.(sessions);

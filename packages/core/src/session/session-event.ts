@@ -1,3 +1,5 @@
+import type { SessionActor } from './session-record.js';
+
 /** Something that happened to a session, for logs, audit and alerting. Never carries a token. */
 export interface SessionEvent {
   readonly type:
@@ -14,6 +16,8 @@ export interface SessionEvent {
   readonly userAgent?: string | null;
   /** Why a session was revoked. */
   readonly reason?: string;
+  /** Who revoked it (`session.revoked` only). */
+  readonly actor?: SessionActor;
   /** The refresh generation involved. */
   readonly generation?: number;
 }

@@ -13,11 +13,11 @@ import type { IssuedTokens } from './mint-access-token.js';
 import { type RefreshSessionInput, refreshSession } from './refresh.js';
 import { createExpiredTokenVerifier, type RenewSessionInput, renewSession } from './renew.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
-import { revokeSession, revokeUserSessions } from './revoke.js';
+import { type RevokeOptions, revokeSession, revokeUserSessions } from './revoke.js';
 import type { CustomClaimsHook, SessionContext } from './session-context.js';
 import type { SessionEvent } from './session-event.js';
 import { assertSessionPolicy, type SessionPolicy } from './session-policy.js';
-import type { RevokedSession, RevokeReason, SessionRecord } from './session-record.js';
+import type { RevokedSession, SessionRecord } from './session-record.js';
 import type { SessionStore } from './session-store.js';
 
 /** Options for {@link createSessionManager}. */
@@ -59,8 +59,10 @@ export interface SessionManager {
    * deployments that ask for it; `authenticate` alone is the fast path.
    */
   checkSession(claims: AccessTokenClaims): Promise<void>;
-  revoke(sessionId: string, options: { reason: RevokeReason; userId?: string }): Promise<boolean>;
-  revokeAll(userId: string, options: { reason: RevokeReason; exceptSessionId?: string }): Promise<number>;
+  /** Ends one session (with `userId`, only if it is theirs); `actor` defaults to the one `reason` implies. */
+  revoke(sessionId: string, options: RevokeOptions & { userId?: string }): Promise<boolean>;
+  /** Ends every session of a user, optionally but one; returns how many ended. */
+  revokeAll(userId: string, options: RevokeOptions & { exceptSessionId?: string }): Promise<number>;
   /** The user's active sessions, newest first. */
   list(userId: string): Promise<readonly SessionRecord[]>;
   /**

@@ -47,6 +47,46 @@ export type RevokeReason =
   | 'admin'
   | 'password-changed';
 
+/**
+ * Who ended a session, for audit trails: its own user (a logout, ending one
+ * of their devices), an administrator (`id` is theirs, when known), or
+ * jwtgate itself (reuse detection, the session limit, a disabled account met
+ * at refresh).
+ */
+export interface SessionActor {
+  readonly kind: 'self' | 'admin' | 'system';
+  /** The administrator's user id, when `kind` is `admin`. */
+  readonly id?: string;
+}
+
+const SELF: SessionActor = { kind: 'self' };
+const ADMIN: SessionActor = { kind: 'admin' };
+const SYSTEM: SessionActor = { kind: 'system' };
+
+/**
+ * The actor a reason implies, for revocations whose caller named none.
+ *
+ * @example
+ * actorOfReason('logout'); // { kind: 'self' }
+ * actorOfReason('refresh-token-reuse'); // { kind: 'system' }
+ */
+export function actorOfReason(reason: RevokeReason): SessionActor {
+  switch (reason) {
+    case 'logout':
+    case 'logout-others':
+    case 'logout-all':
+    case 'kicked':
+    case 'password-changed':
+      return SELF;
+    case 'admin':
+      return ADMIN;
+    case 'session-limit':
+    case 'refresh-token-reuse':
+    case 'user-disabled':
+      return SYSTEM;
+  }
+}
+
 /** Whether a session can still be refreshed at `now`. */
 export function isSessionActive(session: SessionRecord, now: number): boolean {
   return session.revokedAt === null && session.expiresAt > now && session.refreshExpiresAt > now;

@@ -38,6 +38,15 @@ export async function startCommand(config: JwtgateConfig): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Log rotation: the audit file was moved away; start a new one at its path.
+  process.on('SIGHUP', () => {
+    try {
+      server.reopenAuditFile();
+      server.app.log.info('audit file reopened');
+    } catch (error) {
+      server.app.log.error({ err: error }, 'audit file could not be reopened; still writing to the previous one');
+    }
+  });
   await server.listen();
   server.app.log.info(
     {
@@ -46,6 +55,8 @@ export async function startCommand(config: JwtgateConfig): Promise<void> {
       database: config.database.url.split(':')[0],
       sessions: server.redis === undefined ? 'database' : `redis ${server.redis.description}`,
       strictRevocation: config.revocation.strict,
+      metrics: server.metricsUrl === undefined ? 'off' : `${server.metricsUrl}/metrics`,
+      audit: [config.audit.log ? 'log' : null, config.audit.file ?? null].filter((to) => to !== null),
     },
     `${config.name} ready`,
   );

@@ -96,6 +96,18 @@ export interface JwtgateConfig {
   readonly openApi: {
     readonly enabled: boolean;
   };
+  /** Prometheus metrics, on a listener of their own. */
+  readonly metrics: {
+    readonly enabled: boolean;
+    readonly host: string;
+    readonly port: number;
+  };
+  /** Where audit records go. */
+  readonly audit: {
+    readonly log: boolean;
+    /** Absolute path of the audit file, or `undefined` for none. */
+    readonly file: string | undefined;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };

@@ -7,6 +7,7 @@ import type { HostPort, JwtgateConfig, RedisConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
+import { readOpsSettings } from './ops-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
 
 /** Where to read configuration from; every part defaults to the process's own. */
@@ -327,6 +328,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   if (sessionMaxAge < refreshExpire) problems.push('Auth.SessionMaxAge: must be at least Auth.RefreshExpire');
   if ((auth.Audience as string[]).length === 0) problems.push('Auth.Audience: needs at least one audience');
   const browser = readBrowserSettings(raw, mode, problems);
+  const ops = readOpsSettings(raw, cwd, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
   const revocation = raw.Revocation as Settings;
   const pollIntervalMs = revocation.PollInterval as number;
@@ -423,6 +425,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     },
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
     ...browser,
+    ...ops,
     sources,
     warnings,
   };

@@ -377,6 +377,40 @@ export const configSpec = {
         "Serve this server's API reference, an OpenAPI 3.1 document built from its routes, at `GET /openapi.json`.",
     },
   },
+  Metrics: {
+    Enabled: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Serve Prometheus metrics at `GET /metrics` on a listener of their own (`Metrics.Host`, `Metrics.Port`), never on the API port. See docs/operations.md.',
+    },
+    Host: {
+      kind: 'string',
+      default: '127.0.0.1',
+      description:
+        'Address of the metrics listener. Loopback by default; in a container, the address Prometheus reaches (e.g. `0.0.0.0`), with that port kept off the public network.',
+    },
+    Port: {
+      kind: 'integer',
+      default: 9888,
+      min: 0,
+      max: 65_535,
+      description: 'TCP port of the metrics listener (0 picks a free one); must differ from `Port`.',
+    },
+  },
+  Audit: {
+    Log: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'Write audit records (logins, registrations, refreshes, reuse detections, revocations, admin actions, rate limiting) to the structured log, marked `"audit": true` with an `event` field. See docs/operations.md.',
+    },
+    File: {
+      kind: 'string',
+      description:
+        'Also append audit records to this file as JSON lines (relative to the working directory). It is created with mode 0600; an existing file others can read is refused. SIGHUP reopens it after rotation.',
+    },
+  },
   Log: {
     Level: {
       kind: 'enum',

@@ -1,5 +1,6 @@
 import type { Clock, LoginThrottle, PasswordHasher, SessionManager, UserStore } from '@jwtgate/core';
 import type { FastifyRequest } from 'fastify';
+import type { SecurityEvents } from '../audit/security-events.js';
 import type { OriginPolicy } from './origin-policy.js';
 import type { RefreshCookie } from './refresh-cookie.js';
 
@@ -10,6 +11,8 @@ export interface RouteDeps {
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
   readonly throttle: LoginThrottle;
+  /** Told of logins, registrations and admin actions, for metrics and the audit trail. */
+  readonly events?: SecurityEvents | undefined;
 }
 
 /** What the routes that may set, read or delete the refresh cookie also need. */

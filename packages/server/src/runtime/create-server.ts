@@ -4,18 +4,25 @@ import {
   type CustomClaimsHook,
   createLoginThrottle,
   createSessionManager,
-  type SessionEvent,
   type SessionManager,
   systemClock,
   type UserStore,
 } from '@jwtgate/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import { openAuditFile } from '../audit/audit-file.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { createSecurityEvents } from '../audit/security-events.js';
+import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
+import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
+import { type MetricsListener, startMetricsListener } from '../metrics/metrics-listener.js';
+import { registerProcessMetrics } from '../metrics/process-metrics.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
+import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
 
 /** Options for {@link createJwtgateServer}. */
@@ -37,22 +44,19 @@ export interface JwtgateServer {
   readonly database: SqlDatabase;
   /** The Redis deployment sessions live in, when configured. */
   readonly redis: RedisConnection | undefined;
-  /** Starts listening on `Host:Port`; resolves to the address. */
+  /** The metrics when `Metrics.Enabled` (an embedding app may declare its own on `metrics.registry`). */
+  readonly metrics: JwtgateMetrics | undefined;
+  /** `http://host:port` of the metrics listener once `listen()` has started it; else `undefined`. */
+  readonly metricsUrl: string | undefined;
+  /** Starts listening on `Host:Port` (and on `Metrics.Host:Metrics.Port` when metrics are on); resolves to the API's address. */
   listen(): Promise<string>;
+  /** Reopens the audit file after it was rotated away (`jwtgate start` does this on SIGHUP). */
+  reopenAuditFile(): void;
   /** Stops accepting connections, finishes in-flight requests, closes the stores. */
   close(): Promise<void>;
 }
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
-
-function logEvent(log: FastifyBaseLogger, event: SessionEvent): void {
-  const { type, ...fields } = event;
-  if (type === 'session.reuse-detected')
-    log.warn({ event: type, ...fields }, 'refresh token reuse detected; session revoked');
-  else if (type === 'session.refreshed' || type === 'session.refresh-replayed')
-    log.debug({ event: type, ...fields }, type);
-  else log.info({ event: type, ...fields }, type);
-}
 
 /**
  * Opens the stores (running migrations; see `open-stores.ts` for which store
@@ -69,11 +73,34 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   // Before anything is opened: a bad key file stops the start with nothing to clean up.
   const keyRing = loadKeyRing(config, clock.now());
   let log: FastifyBaseLogger | undefined;
-  const stores = await openStores(config, () => log);
+  // Also before the stores: an audit file that cannot be used stops the start.
+  const auditFile = config.audit.file === undefined ? undefined : openAuditFile(config.audit.file);
+  const metrics = config.metrics.enabled ? createJwtgateMetrics() : undefined;
+  const audit = createAuditLog({
+    clock,
+    log: () => (config.audit.log ? log : undefined),
+    ...(auditFile === undefined ? {} : { file: auditFile }),
+    onFileError: (error, firstInARow) => {
+      metrics?.auditWriteFailed();
+      if (firstInARow) log?.error({ err: error }, 'audit file write failed; retrying with each record');
+    },
+  });
+  const events = createSecurityEvents({
+    metrics,
+    audit,
+    usernameDigest: createUsernameDigest(config.auth.refreshSecret),
+  });
+  let stores: Awaited<ReturnType<typeof openStores>>;
+  try {
+    stores = await openStores(config, () => log);
+  } catch (error) {
+    audit.close();
+    throw error;
+  }
   const { database, users, sessions: sessionStore } = stores;
   const hasher = await createArgon2Hasher();
 
-  const sessions = createSessionManager({
+  const manager = createSessionManager({
     sessions: sessionStore,
     users,
     signingKey: keyRing.signingKey,
@@ -92,18 +119,22 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     },
     clock,
     ...(options.customClaims === undefined ? {} : { customClaims: options.customClaims }),
-    onEvent: (event) => {
-      if (log !== undefined) logEvent(log, event);
-    },
+    onEvent: events.session,
   });
+  const sessions = observeSessions(manager, events);
 
   try {
     // Revocations made before a restart, or elsewhere, must hold here.
     await stores.startRevocationSync(sessions, clock);
   } catch (error) {
+    audit.close();
     await stores.close();
     throw error;
   }
+  metrics?.watch({
+    revocationListSize: () => sessions.revocations.size,
+    revocationFeedConnected: () => stores.revocationFeedLive(),
+  });
 
   const throttle = createLoginThrottle({
     store: stores.attempts,
@@ -121,6 +152,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     hasher,
     clock,
     throttle,
+    events,
+    ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
@@ -132,6 +165,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     openApi: config.openApi.enabled,
   });
   log = app.log;
+  const processMetrics = metrics === undefined ? undefined : registerProcessMetrics(metrics.registry);
 
   const housekeeping = setInterval(() => {
     sessions.revocations.prune();
@@ -145,6 +179,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   housekeeping.unref();
 
   let closing: Promise<void> | undefined;
+  let metricsListener: MetricsListener | undefined;
   return {
     app,
     sessions,
@@ -152,13 +187,36 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     config,
     database,
     redis: stores.redis,
-    listen: () => app.listen({ host: config.host, port: config.port }),
+    metrics,
+    get metricsUrl() {
+      return metricsListener?.url;
+    },
+    async listen() {
+      if (metrics !== undefined && metricsListener === undefined) {
+        metricsListener = await startMetricsListener({
+          host: config.metrics.host,
+          port: config.metrics.port,
+          render: () => metrics.registry.render(),
+          onError: (error) => app.log.error({ err: error }, 'metrics could not be rendered'),
+        });
+      }
+      try {
+        return await app.listen({ host: config.host, port: config.port });
+      } catch (error) {
+        await metricsListener?.close();
+        metricsListener = undefined;
+        throw error;
+      }
+    },
+    reopenAuditFile: () => audit.reopen(),
     close() {
       closing ??= (async () => {
         clearInterval(housekeeping);
+        processMetrics?.close();
         try {
-          await app.close();
+          await Promise.all([app.close(), metricsListener?.close()]);
         } finally {
+          audit.close();
           await stores.close();
         }
       })();

@@ -40,6 +40,8 @@ export interface JwtgateStores {
   startRevocationSync(sessions: SessionManager, clock: Clock): Promise<void>;
   /** Throws `ERR_STORE_UNAVAILABLE` unless every store answers and revocations are flowing. */
   readiness(): Promise<void>;
+  /** Whether the Redis revocation feed is subscribed; `null` without Redis. */
+  revocationFeedLive(): boolean | null;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,8 @@ export async function openStores(
         throw new AuthError('ERR_STORE_UNAVAILABLE', { reason: 'revocation-feed' });
       }
     },
+
+    revocationFeedLive: () => (redisSessions === undefined ? null : (subscriber?.live ?? false)),
 
     async close() {
       subscriber?.close();

@@ -9,10 +9,10 @@ import {
   generateJwtKey,
 } from '@jwtgate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { KEY_SET_FORMAT, type KeySetEntry, writeKeySetFile } from '../../src/keys/key-set-file.js';
 import { loadKeyRing } from '../../src/keys/load-key-ring.js';
+import { problemsOf } from '../support/config-problems.js';
 import { signHmacJwt } from '../support/sign-token.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
@@ -22,16 +22,6 @@ const REFRESH_SECRET = 'key-ring-refresh-secret-0123456789abcdefg';
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-
-function problemsOf(run: () => unknown): readonly string[] {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function entry(alg: 'ES256' | 'EdDSA' | 'RS256', kid: string, status: KeySetEntry['status'], extra = {}): KeySetEntry {
   const key = generateJwtKey(alg, { kid });

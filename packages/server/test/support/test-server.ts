@@ -47,6 +47,8 @@ export async function startTestServer(
     dataDir?: string;
     clock?: Clock;
     customClaims?: CreateServerOptions['customClaims'];
+    /** Fastify logger options; no logging by default. */
+    logger?: CreateServerOptions['logger'];
   } = {},
 ): Promise<TestServer> {
   const temp = options.dataDir === undefined ? makeTempDir() : undefined;
@@ -65,7 +67,7 @@ export async function startTestServer(
   const server = await createJwtgateServer({
     config,
     clock: options.clock ?? clock,
-    logger: false,
+    logger: options.logger ?? false,
     ...(options.customClaims ? { customClaims: options.customClaims } : {}),
   });
   const answers = watchDocumentedAnswers(server.app);

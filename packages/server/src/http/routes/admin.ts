@@ -7,9 +7,9 @@ import {
   toPublicUser,
   type UserRecord,
 } from '@jwtgate/core';
-import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { claimsOf } from '../plugins/auth-guard.js';
-import type { RouteDeps } from '../route-deps.js';
+import { clientInfo, type RouteDeps } from '../route-deps.js';
 import {
   errorResponses,
   publicUserSchema,
@@ -57,14 +57,23 @@ function adminView(user: UserRecord) {
  * administrator, so a demoted admin's unexpired token opens nothing.
  */
 export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
-  const { users, sessions } = deps;
+  const { users, sessions, events } = deps;
 
   const requireAdmin: onRequestAsyncHookHandler = async (request) => {
-    const caller = await users.findById(claimsOf(request).sub);
+    const userId = claimsOf(request).sub;
+    const caller = await users.findById(userId);
     if (caller === null || caller.disabled || caller.role !== ADMIN_ROLE) {
+      events?.adminAccessDenied({
+        userId,
+        method: request.method,
+        route: request.routeOptions.url ?? '',
+        client: clientInfo(request),
+      });
       throw new AuthError('ERR_FORBIDDEN', { reason: 'not-admin' });
     }
   };
+  /** Revocations an administrator makes are recorded as theirs. */
+  const byAdmin = (request: FastifyRequest) => ({ kind: 'admin', id: claimsOf(request).sub }) as const;
   // Both run before the body is even parsed, so a non-admin learns nothing from validation errors.
   app.addHook('onRequest', app.requireAuth);
   app.addHook('onRequest', requireAdmin);
@@ -152,11 +161,15 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       },
     },
     async (request) => {
-      const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, request.body);
-      request.log.info(
-        { adminId: claimsOf(request).sub, userId: user.id, changes: request.body, revokedSessions },
-        'user access changed by an administrator',
-      );
+      const actor = byAdmin(request);
+      const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, request.body, { actor });
+      events?.adminChangedUser({
+        adminId: actor.id,
+        userId: user.id,
+        changes: request.body,
+        revokedSessions,
+        client: clientInfo(request),
+      });
       return { user: adminView(user), revokedSessions };
     },
   );
@@ -195,11 +208,14 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     },
     async (request) => {
       const user = await existingUser(request.params.id);
-      const revoked = await sessions.revokeAll(user.id, { reason: 'admin' });
-      request.log.info(
-        { adminId: claimsOf(request).sub, userId: user.id, revoked },
-        'user forced out by an administrator',
-      );
+      const actor = byAdmin(request);
+      const revoked = await sessions.revokeAll(user.id, { reason: 'admin', actor });
+      events?.adminSignedUserOut({
+        adminId: actor.id,
+        userId: user.id,
+        revokedSessions: revoked,
+        client: clientInfo(request),
+      });
       return { revoked };
     },
   );
@@ -216,12 +232,9 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      if (!(await sessions.revoke(request.params.id, { reason: 'admin' })))
+      // The session.revoked record names the administrator.
+      if (!(await sessions.revoke(request.params.id, { reason: 'admin', actor: byAdmin(request) })))
         throw new AuthError('ERR_SESSION_NOT_FOUND');
-      request.log.info(
-        { adminId: claimsOf(request).sub, sessionId: request.params.id },
-        'session ended by an administrator',
-      );
       return reply.code(204).send();
     },
   );

@@ -1,4 +1,12 @@
-import { AuthError, authenticateUser, type IssuedTokens, isAuthError, registerUser, toPublicUser } from '@jwtgate/core';
+import {
+  AuthError,
+  authenticateUser,
+  type IssuedTokens,
+  isAuthError,
+  registerUser,
+  toPublicUser,
+  type UserRecord,
+} from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import { claimsOf } from '../plugins/auth-guard.js';
@@ -101,8 +109,14 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       },
     },
     async (request, reply) => {
-      const user = await registerUser(deps, request.body);
-      request.log.info({ userId: user.id }, 'user registered');
+      let user: UserRecord;
+      try {
+        user = await registerUser(deps, request.body);
+      } catch (error) {
+        if (isAuthError(error) && error.status < 500) deps.events?.registrationRefused();
+        throw error;
+      }
+      deps.events?.registered({ user, client: clientInfo(request) });
       return reply.code(201).send(toPublicUser(user));
     },
   );
@@ -143,8 +157,15 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         assertSameOriginIntent(request, origins, { credentialed: true });
       }
       const client = clientInfo(request);
-      const user = await authenticateUser(deps, { username, password, ip: client.ip });
+      let user: UserRecord;
+      try {
+        user = await authenticateUser(deps, { username, password, ip: client.ip });
+      } catch (error) {
+        deps.events?.loginRefused({ error, attempted: username, client });
+        throw error;
+      }
       const tokens = await sessions.issue({ user, device: device ?? null, ...client });
+      deps.events?.loginSucceeded({ user, sessionId: tokens.session.id, device: device ?? null, client });
       if (cookie && refreshCookie !== null)
         refreshCookie.set(reply, tokens.refreshToken, tokens.session.refreshExpiresAt);
       return tokenBody(tokens, cookie);

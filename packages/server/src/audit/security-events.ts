@@ -1,0 +1,193 @@
+import { isAuthError, normaliseUsername, type SessionEvent, type UserRecord } from '@jwtgate/core';
+import type { JwtgateMetrics, SilentRefreshOutcome } from '../metrics/jwtgate-metrics.js';
+import type { AuditLog } from './audit-log.js';
+import type { AuditClient } from './audit-record.js';
+import type { UsernameDigest } from './username-digest.js';
+
+/**
+ * The security events of a running server. Each call updates the metrics
+ * (when on) and writes the audit record (when the trail has somewhere to
+ * go): routes report what happened once, here, and never decide how it is
+ * counted or recorded.
+ */
+export interface SecurityEvents {
+  loginSucceeded(input: {
+    readonly user: UserRecord;
+    readonly sessionId: string;
+    readonly device: string | null;
+    readonly client: AuditClient;
+  }): void;
+  /**
+   * A login `authenticateUser` refused: wrong credentials (with their internal
+   * reason) or rate limiting. Other errors (a store down) are not login outcomes.
+   */
+  loginRefused(input: { readonly error: unknown; readonly attempted: string; readonly client: AuditClient }): void;
+  registered(input: { readonly user: UserRecord; readonly client: AuditClient }): void;
+  registrationRefused(): void;
+  /** A session event from the session manager. */
+  session(event: SessionEvent): void;
+  /** A refresh that failed; counted when it is a refusal of the refresh token (expired, invalid, revoked). */
+  refreshFailed(error: unknown): void;
+  silentRefresh(outcome: SilentRefreshOutcome): void;
+  adminChangedUser(input: {
+    readonly adminId: string;
+    readonly userId: string;
+    readonly changes: { readonly disabled?: boolean; readonly role?: string };
+    readonly revokedSessions: number;
+    readonly client: AuditClient;
+  }): void;
+  adminSignedUserOut(input: {
+    readonly adminId: string;
+    readonly userId: string;
+    readonly revokedSessions: number;
+    readonly client: AuditClient;
+  }): void;
+  adminAccessDenied(input: {
+    readonly userId: string;
+    readonly method: string;
+    readonly route: string;
+    readonly client: AuditClient;
+  }): void;
+}
+
+/** Failure reasons that mean the name belongs to an account. */
+const EXISTING_ACCOUNT_REASONS = new Set(['wrong-password', 'disabled']);
+
+/** The name as the account spells it, give or take case: what the user typed, normalised. */
+function displayName(attempted: string): string {
+  try {
+    return normaliseUsername(attempted).username;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Creates the security events of a server from its metrics and audit trail;
+ * either may be absent.
+ *
+ * @example
+ * const events = createSecurityEvents({ metrics, audit, usernameDigest: createUsernameDigest(secret) });
+ * events.registered({ user, client: { ip, userAgent } });
+ */
+export function createSecurityEvents(options: {
+  readonly metrics?: JwtgateMetrics | undefined;
+  readonly audit?: AuditLog | undefined;
+  readonly usernameDigest: UsernameDigest;
+}): SecurityEvents {
+  const { metrics, audit, usernameDigest } = options;
+  return {
+    loginSucceeded({ user, sessionId, device, client }) {
+      metrics?.login('success');
+      audit?.record({
+        event: 'login.succeeded',
+        userId: user.id,
+        username: user.username,
+        usernameDigest: usernameDigest(user.username),
+        sessionId,
+        device,
+        ...client,
+      });
+    },
+    loginRefused({ error, attempted, client }) {
+      if (isAuthError(error, 'ERR_RATE_LIMITED')) {
+        metrics?.login('rate-limited');
+        const retryAfterSec = Number(error.headers?.['retry-after'] ?? 0);
+        audit?.record({
+          event: 'login.rate-limited',
+          usernameDigest: usernameDigest(attempted),
+          retryAfterSec,
+          ...client,
+        });
+        return;
+      }
+      if (!isAuthError(error, 'ERR_INVALID_CREDENTIALS')) return;
+      const reason = error.reason ?? 'unknown';
+      metrics?.login('failure', reason);
+      audit?.record({
+        event: 'login.failed',
+        reason,
+        // The account was found under this name, so it is a username and not a stray password.
+        ...(EXISTING_ACCOUNT_REASONS.has(reason) ? { username: displayName(attempted) } : {}),
+        usernameDigest: usernameDigest(attempted),
+        ...client,
+      });
+    },
+    registered({ user, client }) {
+      metrics?.registration('created');
+      audit?.record({ event: 'user.registered', userId: user.id, username: user.username, ...client });
+    },
+    registrationRefused() {
+      metrics?.registration('refused');
+    },
+    session(event) {
+      const client = { ip: event.ip ?? null, userAgent: event.userAgent ?? null };
+      switch (event.type) {
+        case 'session.created':
+          // Sessions are created by a login, whose record (login.succeeded) names the session.
+          return;
+        case 'session.refreshed':
+        case 'session.refresh-replayed':
+        case 'session.reuse-detected':
+          metrics?.refresh(
+            event.type === 'session.refreshed'
+              ? 'rotated'
+              : event.type === 'session.refresh-replayed'
+                ? 'grace-replay'
+                : 'reuse-detected',
+          );
+          audit?.record({
+            event: event.type,
+            sessionId: event.sessionId,
+            userId: event.userId,
+            generation: event.generation ?? 0,
+            ...client,
+          });
+          return;
+        case 'session.revoked': {
+          const reason = event.reason ?? 'unknown';
+          metrics?.sessionRevoked(reason);
+          const actor = event.actor ?? { kind: 'system' };
+          audit?.record({
+            event: 'session.revoked',
+            sessionId: event.sessionId,
+            userId: event.userId,
+            reason,
+            actor: actor.kind,
+            ...(actor.id === undefined ? {} : { actorId: actor.id }),
+          });
+          return;
+        }
+      }
+    },
+    refreshFailed(error) {
+      if (metrics === undefined || !isAuthError(error)) return;
+      if (error.code === 'ERR_REFRESH_TOKEN_EXPIRED') metrics.refresh('expired');
+      else if (error.code === 'ERR_REFRESH_TOKEN_INVALID') metrics.refresh('invalid');
+      else if (error.code === 'ERR_SESSION_REVOKED') metrics.refresh('revoked');
+    },
+    silentRefresh(outcome) {
+      metrics?.silentRefresh(outcome);
+    },
+    adminChangedUser({ adminId, userId, changes, revokedSessions, client }) {
+      const recorded = {
+        ...(changes.disabled === undefined ? {} : { disabled: changes.disabled }),
+        ...(changes.role === undefined ? {} : { role: changes.role }),
+      };
+      audit?.record({
+        event: 'admin.user-changed',
+        actorId: adminId,
+        userId,
+        changes: recorded,
+        revokedSessions,
+        ...client,
+      });
+    },
+    adminSignedUserOut({ adminId, userId, revokedSessions, client }) {
+      audit?.record({ event: 'admin.user-signed-out', actorId: adminId, userId, revokedSessions, ...client });
+    },
+    adminAccessDenied({ userId, method, route, client }) {
+      audit?.record({ event: 'admin.access-denied', userId, method, route, ...client });
+    },
+  };
+}

@@ -1,0 +1,247 @@
+import type { ErrorCode, RevokeReason } from '@jwtgate/core';
+import { type CounterSeries, createMetricsRegistry, type HistogramSeries, type MetricsRegistry } from './registry.js';
+
+/** How a password login ended. */
+export type LoginOutcome = 'success' | 'failure' | 'rate-limited';
+/** How a refresh ended; the last three are refusals. */
+export type RefreshOutcome = 'rotated' | 'grace-replay' | 'reuse-detected' | 'expired' | 'invalid' | 'revoked';
+/** Whether an expired access token was renewed during a request (cookie mode). */
+export type SilentRefreshOutcome = 'renewed' | 'refused';
+/** Where a 503 `ERR_STORE_UNAVAILABLE` came from. */
+export type StoreBackend = 'database' | 'redis';
+
+/** What the gauges read at each scrape. */
+export interface MetricsSources {
+  /** Session ids in this instance's revocation list. */
+  readonly revocationListSize: () => number;
+  /** Whether the Redis revocation feed is subscribed; `null` without Redis (no feed to follow). */
+  readonly revocationFeedConnected: () => boolean | null;
+}
+
+/** jwtgate's series, each updated by one call that does no more than a counter increment. */
+export interface JwtgateMetrics {
+  readonly registry: MetricsRegistry;
+  /** One answered request: its route pattern (`undefined` when no route matched), method, status, duration. */
+  httpRequest(route: string | undefined, method: string, status: number, durationMs: number): void;
+  /** A password login; `failureReason` is the internal reason of a failure. */
+  login(outcome: LoginOutcome, failureReason?: string): void;
+  registration(outcome: 'created' | 'refused'): void;
+  refresh(outcome: RefreshOutcome): void;
+  silentRefresh(outcome: SilentRefreshOutcome): void;
+  sessionRevoked(reason: string): void;
+  /** A request refused for its access token (`ERR_TOKEN_*`). */
+  accessTokenRejected(code: ErrorCode): void;
+  /** A request answered 503 `ERR_STORE_UNAVAILABLE`. */
+  storeUnavailable(backend: StoreBackend): void;
+  /** An audit record that could not be written to the audit file. */
+  auditWriteFailed(): void;
+  /** Starts reading the gauges from the running server. */
+  watch(sources: MetricsSources): void;
+}
+
+// Records keyed by every member of a union: the compiler then insists the lists are complete.
+const revokeReasons: Record<RevokeReason, null> = {
+  logout: null,
+  'logout-others': null,
+  'logout-all': null,
+  kicked: null,
+  'session-limit': null,
+  'refresh-token-reuse': null,
+  'user-disabled': null,
+  admin: null,
+  'password-changed': null,
+};
+const loginOutcomes: Record<LoginOutcome, null> = { success: null, failure: null, 'rate-limited': null };
+const refreshOutcomes: Record<RefreshOutcome, null> = {
+  rotated: null,
+  'grace-replay': null,
+  'reuse-detected': null,
+  expired: null,
+  invalid: null,
+  revoked: null,
+};
+const silentOutcomes: Record<SilentRefreshOutcome, null> = { renewed: null, refused: null };
+const backends: Record<StoreBackend, null> = { database: null, redis: null };
+/** The internal reasons `authenticateUser` gives; anything new is counted as `other` until listed here. */
+const loginFailureReasons = ['unknown-user', 'wrong-password', 'disabled', 'password-too-long', 'other'] as const;
+const tokenCodes = ['ERR_TOKEN_MISSING', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_REVOKED'] as const;
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** The route label of requests no route matched (404s): their paths are the client's, not ours. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+const STATUS_CLASSES = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** From a fraction of a millisecond (the guard) to the seconds a hung store may take. */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Series created up front, one per label value, so that they read 0 rather than missing before their first event. */
+function seriesFor<K extends string>(
+  values: readonly K[],
+  family: { with(value: string): CounterSeries },
+): Record<K, CounterSeries> {
+  return Object.fromEntries(values.map((value) => [value, family.with(value)])) as Record<K, CounterSeries>;
+}
+
+function keysOf<K extends string>(record: Record<K, null>): K[] {
+  return Object.keys(record) as K[];
+}
+
+interface RouteSeries {
+  readonly byStatusClass: (CounterSeries | undefined)[];
+  readonly duration: HistogramSeries;
+}
+
+/**
+ * Declares jwtgate's metrics on a fresh registry (or `registry`). Label
+ * values come only from fixed lists and route patterns, never from a
+ * request's data: no user id, username, address or token is ever a label.
+ *
+ * @example
+ * const metrics = createJwtgateMetrics();
+ * metrics.login('failure', 'wrong-password');
+ * metrics.registry.render();
+ */
+export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRegistry()): JwtgateMetrics {
+  const requests = registry.counter({
+    name: 'jwtgate_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status class.',
+    labels: ['route', 'method', 'status'],
+  });
+  const durations = registry.histogram({
+    name: 'jwtgate_http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to answering it, by route pattern and method.',
+    labels: ['route', 'method'],
+    buckets: DURATION_BUCKETS,
+  });
+  const logins = seriesFor(
+    keysOf(loginOutcomes),
+    registry.counter({ name: 'jwtgate_logins_total', help: 'Password logins, by outcome.', labels: ['outcome'] }),
+  );
+  const loginFailures = seriesFor(
+    loginFailureReasons,
+    registry.counter({
+      name: 'jwtgate_login_failures_total',
+      help: 'Failed password logins, by internal reason (clients are told only ERR_INVALID_CREDENTIALS).',
+      labels: ['reason'],
+    }),
+  );
+  const registrations = seriesFor(
+    ['created', 'refused'] as const,
+    registry.counter({
+      name: 'jwtgate_registrations_total',
+      help: 'Registrations, by outcome (refused: invalid or taken username, invalid password).',
+      labels: ['outcome'],
+    }),
+  );
+  const refreshes = seriesFor(
+    keysOf(refreshOutcomes),
+    registry.counter({
+      name: 'jwtgate_refreshes_total',
+      help: 'Refresh-token presentations (explicit and silent), by outcome.',
+      labels: ['outcome'],
+    }),
+  );
+  const silentRefreshes = seriesFor(
+    keysOf(silentOutcomes),
+    registry.counter({
+      name: 'jwtgate_silent_refreshes_total',
+      help: 'Expired access tokens a request tried to renew with the refresh cookie, by outcome.',
+      labels: ['outcome'],
+    }),
+  );
+  const revocations = seriesFor(
+    [...keysOf(revokeReasons), 'other'],
+    registry.counter({
+      name: 'jwtgate_sessions_revoked_total',
+      help: 'Sessions revoked by this instance, by reason.',
+      labels: ['reason'],
+    }),
+  );
+  const rejections = seriesFor(
+    tokenCodes,
+    registry.counter({
+      name: 'jwtgate_access_tokens_rejected_total',
+      help: 'Requests refused for their access token, by error code.',
+      labels: ['code'],
+    }),
+  );
+  const storeErrors = seriesFor(
+    keysOf(backends),
+    registry.counter({
+      name: 'jwtgate_store_errors_total',
+      help: 'Requests answered 503 ERR_STORE_UNAVAILABLE, by the backend that failed.',
+      labels: ['backend'],
+    }),
+  );
+  const auditFailures = registry
+    .counter({ name: 'jwtgate_audit_write_failures_total', help: 'Audit records the audit file did not take.' })
+    .with();
+
+  let sources: MetricsSources | undefined;
+  registry.collectedGauge({
+    name: 'jwtgate_revocation_list_entries',
+    help: 'Revoked sessions this instance remembers (for one access-token lifetime) to refuse their tokens.',
+    collect: () => sources?.revocationListSize() ?? null,
+  });
+  registry.collectedGauge({
+    name: 'jwtgate_revocation_feed_connected',
+    help: 'Whether this instance is subscribed to the Redis revocation feed (1) or not (0); absent without Redis.',
+    collect: () => {
+      const connected = sources?.revocationFeedConnected() ?? null;
+      return connected === null ? null : connected ? 1 : 0;
+    },
+  });
+
+  const routes = new Map<string, Map<string, RouteSeries>>();
+  function seriesOfRoute(route: string, method: string): RouteSeries {
+    let byMethod = routes.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      routes.set(route, byMethod);
+    }
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      series = { byStatusClass: [], duration: durations.with(route, method) };
+      byMethod.set(method, series);
+    }
+    return series;
+  }
+
+  return {
+    registry,
+    httpRequest(route, method, status, durationMs) {
+      const pattern = route ?? UNMATCHED_ROUTE;
+      const knownMethod = HTTP_METHODS.has(method) ? method : 'other';
+      const series = seriesOfRoute(pattern, knownMethod);
+      const statusClass = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
+      let counter = series.byStatusClass[statusClass];
+      if (counter === undefined) {
+        counter = requests.with(pattern, knownMethod, STATUS_CLASSES[statusClass] as string);
+        series.byStatusClass[statusClass] = counter;
+      }
+      counter.inc();
+      series.duration.observe(durationMs / 1000);
+    },
+    login(outcome, failureReason) {
+      logins[outcome].inc();
+      if (outcome !== 'failure') return;
+      const reason = loginFailureReasons.find((r) => r === failureReason) ?? 'other';
+      loginFailures[reason].inc();
+    },
+    registration: (outcome) => registrations[outcome].inc(),
+    refresh: (outcome) => refreshes[outcome].inc(),
+    silentRefresh: (outcome) => silentRefreshes[outcome].inc(),
+    sessionRevoked(reason) {
+      (Object.hasOwn(revokeReasons, reason) ? revocations[reason as RevokeReason] : revocations.other).inc();
+    },
+    accessTokenRejected(code) {
+      const known = tokenCodes.find((c) => c === code);
+      if (known !== undefined) rejections[known].inc();
+    },
+    storeUnavailable: (backend) => storeErrors[backend].inc(),
+    auditWriteFailed: () => auditFailures.inc(),
+    watch(next) {
+      sources = next;
+    },
+  };
+}

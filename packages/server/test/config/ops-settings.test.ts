@@ -1,0 +1,65 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from '../support/test-server.js';
+
+const secrets = { JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET, JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET };
+
+describe('the Metrics and Audit settings', () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    dir = makeTempDir('jwtgate-ops-config-');
+  });
+  afterEach(() => dir.remove());
+  const load = (env: Record<string, string> = {}) => loadConfig({ env: { ...secrets, ...env }, cwd: dir.path });
+
+  it('keep metrics off, on loopback when turned on, and audit records in the log, by default', () => {
+    const config = load();
+    expect(config.metrics).toEqual({ enabled: false, host: '127.0.0.1', port: 9888 });
+    expect(config.audit).toEqual({ log: true, file: undefined });
+  });
+
+  it('are read from the environment, with the audit file resolved against the working directory', () => {
+    const config = load({
+      JWTGATE_METRICS_ENABLED: 'true',
+      JWTGATE_METRICS_HOST: '0.0.0.0',
+      JWTGATE_METRICS_PORT: '9100',
+      JWTGATE_AUDIT_LOG: 'false',
+      JWTGATE_AUDIT_FILE: 'logs/audit.jsonl',
+    });
+    expect(config.metrics).toEqual({ enabled: true, host: '0.0.0.0', port: 9100 });
+    expect(config.audit).toEqual({ log: false, file: join(dir.path, 'logs', 'audit.jsonl') });
+  });
+
+  it('are read from the YAML file', () => {
+    const path = join(dir.path, 'jwtgate.yaml');
+    writeFileSync(path, 'Metrics:\n  Enabled: true\n  Port: 9200\nAudit:\n  File: /var/log/jwtgate/audit.jsonl\n');
+    const config = loadConfig({ env: secrets, cwd: dir.path, configPath: path });
+    expect(config.metrics.port).toBe(9200);
+    expect(config.audit.file).toBe('/var/log/jwtgate/audit.jsonl');
+  });
+
+  it('refuse a metrics listener on the API port, naming both settings', () => {
+    let error: unknown;
+    try {
+      load({ JWTGATE_METRICS_ENABLED: 'true', JWTGATE_PORT: '9300', JWTGATE_METRICS_PORT: '9300' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^Metrics\.Port: 9300 is also Port;/)]);
+    // Only a listener that will be opened can clash; 0 always picks a free port.
+    expect(load({ JWTGATE_PORT: '9300', JWTGATE_METRICS_PORT: '9300' }).metrics.enabled).toBe(false);
+    expect(load({ JWTGATE_METRICS_ENABLED: 'true', JWTGATE_PORT: '0', JWTGATE_METRICS_PORT: '0' }).metrics.port).toBe(
+      0,
+    );
+  });
+
+  it('refuse values of the wrong type with the setting named', () => {
+    expect(() => load({ JWTGATE_METRICS_PORT: '70000' })).toThrow(/Metrics\.Port: expected an integer from 0 to 65535/);
+    expect(() => load({ JWTGATE_AUDIT_LOG: 'sometimes' })).toThrow(/Audit\.Log: expected true or false/);
+  });
+});
