@@ -100,3 +100,44 @@ describe('failed-login throttling switched off', () => {
     }
   });
 });
+
+describe('failed-login throttling under concurrency', () => {
+  it('lets no more guesses through than the limit when they all arrive at once', async () => {
+    const t = await startTestServer({
+      env: { JWTGATE_LOGIN_MAX_FAILURES: '3', JWTGATE_LOGIN_MAX_FAILURES_PER_IP: '1000' },
+    });
+    try {
+      const { username } = await t.signUp();
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => login(t, username, 'wrong password', '198.51.100.20')),
+      );
+      const statuses = answers.map((answer) => answer.statusCode);
+      expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(17);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('failed-login throttling of refused attempts', () => {
+  it('does not count attempts it refused against the address', async () => {
+    const t = await startTestServer({
+      env: { JWTGATE_LOGIN_MAX_FAILURES: '3', JWTGATE_LOGIN_MAX_FAILURES_PER_IP: '5' },
+    });
+    try {
+      const [first, second] = [await t.signUp(), await t.signUp()];
+      const address = '198.51.100.21';
+      for (let i = 0; i < 3; i++)
+        expect((await login(t, first.username, 'wrong password', address)).statusCode).toBe(401);
+      for (let i = 0; i < 10; i++)
+        expect((await login(t, first.username, first.password, address)).statusCode).toBe(429);
+      expect((await login(t, second.username, second.password, address)).statusCode).toBe(200);
+      for (let i = 0; i < 2; i++)
+        expect((await login(t, second.username, 'wrong password', address)).statusCode).toBe(401);
+      expect((await login(t, second.username, second.password, address)).statusCode).toBe(429);
+    } finally {
+      await t.close();
+    }
+  });
+});
