@@ -147,6 +147,26 @@ describe('the route guard refuses every forged or unusable token with 401, never
   });
 });
 
+describe('a service whose Name is not plain ASCII', () => {
+  it('still answers a refused token with 401 and its challenge, never 500', async () => {
+    const t = await startTestServer({ env: { JWTGATE_NAME: 'Zahlungsdienst €' } });
+    try {
+      for (const authorization of [undefined, 'Bearer not-a-token']) {
+        const res = await t.request({
+          method: 'GET',
+          url: '/auth/me',
+          ...(authorization === undefined ? {} : { headers: { authorization } }),
+        });
+        expect(res.statusCode, res.body).toBe(401);
+        expect(res.json().error.code).toMatch(/^ERR_TOKEN_(MISSING|INVALID)$/);
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Zahlungsdienst "/);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('logs', () => {
   it('never contain a token, a password or an Authorization header, even at trace level', async () => {
     const dir = makeTempDir();
