@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { AttemptHit, AttemptStore } from './attempt-store.js';
+import { clientNetwork } from './client-network.js';
 
 /** Limits on failed logins. A limit of 0 switches that limit off. */
 export interface LoginThrottlePolicy {
@@ -41,9 +42,10 @@ export interface LoginAttempt {
 const nothingReserved: LoginReservation = { succeed: async () => {}, cancel: async () => {} };
 
 /**
- * Creates the throttle. Keys are per (account, IP) and per IP, never per
- * account alone: a per-account lock would let anyone lock a victim out by
- * failing on purpose. Attempts are counted before any password hashing and
+ * Creates the throttle. Keys are per (account, IP) and per IP (an IPv6
+ * address by its /64 network, see {@link clientNetwork}), never per account
+ * alone: a per-account lock would let anyone lock a victim out by failing on
+ * purpose. Attempts are counted before any password hashing and
  * alike for unknown and existing usernames, so a 429 reveals nothing about
  * which names exist.
  *
@@ -70,15 +72,17 @@ export function createLoginThrottle(options: {
   if (policy.windowSec === 0) throw new TypeError('windowSec must be positive');
   const windowMs = policy.windowSec * 1000;
 
+  // An IPv6 client counts by its /64: a new address from the same network is no new client.
+  const networkOf = (attempt: LoginAttempt) => (attempt.ip === null ? 'unknown' : clientNetwork(attempt.ip));
   function accountKey(attempt: LoginAttempt): string {
     // Bounded so that absurd usernames cannot make absurd keys.
-    return `login:acct-ip:${attempt.account.slice(0, 256)}\u0000${attempt.ip ?? 'unknown'}`;
+    return `login:acct-ip:${attempt.account.slice(0, 256)}\u0000${networkOf(attempt)}`;
   }
   // Each key comes with the limit it is held to; keys whose limit is off are not counted at all.
   function limitedKeys(attempt: LoginAttempt): { key: string; limit: number }[] {
     return [
       { key: accountKey(attempt), limit: policy.maxFailuresPerAccountAndIp },
-      { key: `login:ip:${attempt.ip ?? 'unknown'}`, limit: policy.maxFailuresPerIp },
+      { key: `login:ip:${networkOf(attempt)}`, limit: policy.maxFailuresPerIp },
     ].filter((k) => k.limit > 0);
   }
 

@@ -141,3 +141,36 @@ describe('failed-login throttling of refused attempts', () => {
     }
   });
 });
+
+describe('failed-login throttling over IPv6', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ env: { JWTGATE_LOGIN_MAX_FAILURES: '3', JWTGATE_LOGIN_MAX_FAILURES_PER_IP: '8' } });
+  });
+  afterAll(() => t.close());
+
+  it('counts every address of one /64 network as one, so rotating addresses buys no guesses', async () => {
+    const { username, password } = await t.signUp();
+    // One host has a whole /64 to send from; each guess below comes from another address in it.
+    for (let i = 1; i <= 3; i++) {
+      expect((await login(t, username, 'wrong password', `2001:db8:7:1::${i.toString(16)}`)).statusCode).toBe(401);
+    }
+    expect((await login(t, username, password, '2001:db8:7:1:ffff:ffff:ffff:fffe')).statusCode).toBe(429);
+    expect((await login(t, username, password, '2001:DB8:7:1:0:0:0:9')).statusCode).toBe(429);
+    // The neighbouring network is someone else.
+    expect((await login(t, username, password, '2001:db8:7:2::1')).statusCode).toBe(200);
+  });
+
+  it('stops spraying across usernames from addresses of one /64', async () => {
+    const victim = await t.signUp();
+    for (let i = 0; i < 8; i++) await login(t, `sprayed-v6-${i}`, 'Summer2026!', `2001:db8:8:1::${i + 1}`);
+    expect((await login(t, victim.username, victim.password, '2001:db8:8:1::abcd')).statusCode).toBe(429);
+  });
+
+  it('still tells IPv4 clients apart when they arrive as IPv4-mapped IPv6 addresses', async () => {
+    const { username, password } = await t.signUp();
+    for (let i = 0; i < 3; i++) await login(t, username, 'wrong password', '::ffff:198.51.100.30');
+    expect((await login(t, username, password, '198.51.100.30')).statusCode).toBe(429);
+    expect((await login(t, username, password, '::ffff:198.51.100.31')).statusCode).toBe(200);
+  });
+});
