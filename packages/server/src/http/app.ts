@@ -8,6 +8,7 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { validationPlugin } from './plugins/validation.js';
 import { createRefreshCookie } from './refresh-cookie.js';
+import { withSafeRequestLog } from './request-log.js';
 import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
@@ -65,7 +66,7 @@ export const redactedLogPaths = [
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger,
+    logger: withSafeRequestLog(options.logger),
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     return503OnClosing: true,
