@@ -29,7 +29,7 @@ export {
   type SessionRecord,
 } from './session/session-record.js';
 export type { SessionRotation, SessionStore } from './session/session-store.js';
-export type { AttemptCount, AttemptStore } from './throttle/attempt-store.js';
+export type { AttemptCount, AttemptHit, AttemptStore } from './throttle/attempt-store.js';
 export {
   createLoginThrottle,
   type LoginAttempt,

@@ -250,6 +250,33 @@ describe.each(frameworks)('attacks on a $name service are refused with 401, neve
     }
   });
 
+  it('refuses a token cookie sent twice, as when a sibling subdomain planted its own', async () => {
+    const fromCookie = await framework.start(
+      createVerifier({
+        secret: SECRET,
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        tokenFrom: [{ cookie: 'access_token' }],
+      }),
+    );
+    try {
+      const victims = accessToken(hs);
+      const attackers = accessToken(hs, { sub: 'attacker-7' });
+      expect((await fromCookie.request('/claims', { cookie: `access_token=${victims}` })).status).toBe(200);
+      for (const cookie of [
+        `access_token=${attackers}; access_token=${victims}`,
+        `access_token=${victims}; theme=dark; access_token=${attackers}`,
+      ]) {
+        const res = await fromCookie.request('/claims', { cookie });
+        expect(res.status, res.body).toBe(401);
+        expect(res.json().error?.code).toBe('ERR_TOKEN_INVALID');
+      }
+    } finally {
+      await fromCookie.close();
+    }
+  });
+
   it('refuses tokens signed by the right key for the wrong audience, issuer or type', async () => {
     await expectRefused(asymmetric, accessToken(ec, { aud: 'another-api' }));
     await expectRefused(asymmetric, accessToken(ec, { iss: 'https://attacker.example' }));

@@ -141,6 +141,23 @@ describe('a verifier with a JWKS URL', () => {
     expect(issuer.hits).toHaveLength(2);
   });
 
+  it('follows a key replaced under the same kid: the new key verifies and the old one stops', async () => {
+    const verifier = verifierWith({ jwks: { maxAgeMs: 60_000 } });
+    await verifier.verify(accessToken(first));
+    const replacement = generateJwtKey('ES256', { kid: first.kid });
+    issuer.respond(json(jwks(replacement)));
+    clock.advance(60_000);
+    await verifier.verify(accessToken(first));
+    const outcome = (key: JwtKey) =>
+      verifier.verify(accessToken(key)).then(
+        () => 'accepted',
+        (error: AuthError) => `${error.code} ${error.reason}`,
+      );
+    await expect.poll(() => outcome(replacement), { timeout: 5_000 }).toBe('accepted');
+    expect(await outcome(first)).toBe('ERR_TOKEN_INVALID signature');
+    expect(issuer.hits).toHaveLength(2);
+  });
+
   it('never takes an HMAC key from a JWKS, nor keys of algorithms not allowed', async () => {
     const secret = 'a-symmetric-key-published-by-mistake-0123';
     issuer.respond(

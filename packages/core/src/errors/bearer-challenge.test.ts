@@ -22,6 +22,12 @@ describe('bearerChallenge', () => {
     expect(bearerChallenge(new AuthError('ERR_KEYS_UNAVAILABLE'), 'api')).toBeUndefined();
   });
 
+  it('keeps a realm outside printable ASCII out of the header, so it is always a valid header value', () => {
+    const challenge = bearerChallenge(new AuthError('ERR_TOKEN_MISSING'), 'Zahlungsdienst € café\u2028');
+    expect(challenge).toBe('Bearer realm="Zahlungsdienst  caf"');
+    expect(challenge).toMatch(/^[\x20-\x7e]+$/);
+  });
+
   it('cannot be made to carry extra parameters through the realm', () => {
     const challenge = bearerChallenge(new AuthError('ERR_TOKEN_REVOKED'), 'a", error="x\\\r\n');
     expect(challenge).toBe(

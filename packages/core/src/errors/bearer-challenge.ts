@@ -1,10 +1,14 @@
 import type { AuthError } from './auth-error.js';
 import { errorCodes } from './codes.js';
 
-/** Drops what would end or escape a quoted-string (RFC 9110 §5.6.4), so a value can never add parameters. */
+/**
+ * Keeps only printable ASCII, without what would end or escape a
+ * quoted-string (RFC 9110 §5.6.4): a value can never add parameters, and
+ * never holds a character Node refuses in a header, which would turn every
+ * 401 into a 500 (a realm such as `Zahlungsdienst €`).
+ */
 function quoted(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
-  return `"${value.replace(/["\\\u0000-\u001f\u007f]/g, '')}"`;
+  return `"${value.replace(/[^\x20-\x7e]|["\\]/g, '')}"`;
 }
 
 /**

@@ -102,7 +102,12 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
         userAgent,
         generation: session.generation,
       });
-      return issue(ctx, user, session, successor);
+      const tokens = await issue(ctx, user, session, successor);
+      // No compare-and-swap guards this answer as one guards a rotation. Were the session
+      // ended while the token was made, the token would be newer than the revocation and
+      // outlive the revocation list's entry for it; so look once more before handing it out.
+      await loadLiveSession(ctx, session.id);
+      return tokens;
     }
   }
 

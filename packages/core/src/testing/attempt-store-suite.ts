@@ -61,6 +61,42 @@ export function runAttemptStoreSuite(name: string, factory: () => Promise<StoreF
       expect((await store.peek([a, b], now)).map((c) => c.failures)).toEqual([0, 1]);
     });
 
+    it('takes back one hit from the window it was counted in', async () => {
+      const k = key();
+      const now = Date.now();
+      await store.hit([k], now, 60_000);
+      const [second] = await store.hit([k], now, 60_000);
+      await store.release([{ key: k, resetAt: second?.resetAt ?? 0 }]);
+      expect(await store.peek([k], now)).toEqual([{ failures: 1, resetAt: now + 60_000 }]);
+      await store.release([{ key: k, resetAt: now + 60_000 }]);
+      expect((await store.peek([k], now))[0]?.failures).toBe(0);
+    });
+
+    it('never takes back a hit from another window, nor below zero', async () => {
+      const [k, untouched] = [key(), key()];
+      const now = Date.now();
+      const [old] = await store.hit([k], now - 5000, 1000);
+      await store.hit([k], now, 60_000);
+      await store.release([{ key: k, resetAt: old?.resetAt ?? 0 }]);
+      expect((await store.peek([k], now))[0]?.failures).toBe(1);
+      await store.release([{ key: untouched, resetAt: now + 60_000 }]);
+      expect((await store.peek([untouched], now))[0]?.failures).toBe(0);
+      expect((await store.hit([untouched], now, 60_000))[0]?.failures).toBe(1);
+    });
+
+    it('loses nothing when hits and releases run concurrently', async () => {
+      const k = key();
+      const now = Date.now();
+      const [first] = await store.hit([k], now, 60_000);
+      const hit = { key: k, resetAt: first?.resetAt ?? 0 };
+      await Promise.all(Array.from({ length: 10 }, () => store.hit([k], now, 60_000)));
+      await Promise.all([
+        ...Array.from({ length: 10 }, () => store.hit([k], now, 60_000)),
+        ...Array.from({ length: 10 }, () => store.release([hit])),
+      ]);
+      expect((await store.peek([k], now))[0]?.failures).toBe(11);
+    });
+
     it('loses no increment under concurrent hits', async () => {
       const k = key();
       const now = Date.now();

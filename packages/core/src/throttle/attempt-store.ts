@@ -20,6 +20,19 @@ export interface AttemptStore {
    * never lose an increment.
    */
   hit(keys: readonly string[], now: number, windowMs: number): Promise<readonly AttemptCount[]>;
+  /**
+   * Takes back one hit from each key, but only from the window that hit was
+   * counted in (the `resetAt` that {@link hit} answered) and never below
+   * zero: an attempt counted up front that turned out not to be a failure.
+   * Concurrent calls never lose a decrement.
+   */
+  release(hits: readonly AttemptHit[]): Promise<void>;
   /** Forgets the keys. */
   clear(keys: readonly string[]): Promise<void>;
+}
+
+/** One hit to take back: its key, and the end of the window it was counted in. */
+export interface AttemptHit {
+  readonly key: string;
+  readonly resetAt: number;
 }

@@ -1,4 +1,4 @@
-import type { AttemptCount, AttemptStore } from './attempt-store.js';
+import type { AttemptCount, AttemptHit, AttemptStore } from './attempt-store.js';
 
 const NONE: AttemptCount = { failures: 0, resetAt: 0 };
 
@@ -52,6 +52,14 @@ export function createMemoryAttemptStore(options: { readonly maxKeys?: number } 
         windows.set(key, started);
         return started;
       });
+    },
+    async release(hits: readonly AttemptHit[]) {
+      for (const { key, resetAt } of hits) {
+        const entry = windows.get(key);
+        if (entry === undefined || entry.resetAt !== resetAt) continue;
+        if (entry.failures <= 1) windows.delete(key);
+        else windows.set(key, { failures: entry.failures - 1, resetAt });
+      }
     },
     async clear(keys) {
       for (const key of keys) windows.delete(key);

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { AuthError } from '../errors/auth-error.js';
+import { AuthError, isAuthError } from '../errors/auth-error.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { PASSWORD_MAX_LENGTH } from './password-policy.js';
@@ -36,23 +36,31 @@ export async function authenticateUser(
     key = null;
   }
   const attempt = { account: key ?? String(input.username), ip: input.ip ?? null };
-  // Throttled before any hashing, and alike for unknown and existing names.
-  await deps.throttle?.check(attempt);
-  const failed = async (reason: string): Promise<never> => {
-    await deps.throttle?.fail(attempt);
-    throw new AuthError('ERR_INVALID_CREDENTIALS', { reason });
-  };
-  if (typeof input.password !== 'string' || input.password.length > PASSWORD_MAX_LENGTH * 4) {
-    // Refused before hashing so nobody can make the server hash megabytes; this says nothing about the user.
-    return failed('password-too-long');
+  // Counted as a failure before any hashing, alike for unknown and existing names;
+  // settled below once the outcome is known.
+  const reservation = await deps.throttle?.reserve(attempt);
+  let user: UserRecord | null;
+  let password: string;
+  let matches: boolean;
+  try {
+    if (typeof input.password !== 'string' || input.password.length > PASSWORD_MAX_LENGTH * 4) {
+      // Refused before hashing so nobody can make the server hash megabytes; this says nothing about the user.
+      throw new AuthError('ERR_INVALID_CREDENTIALS', { reason: 'password-too-long' });
+    }
+    user = key === null ? null : await deps.users.findByUsernameKey(key);
+    password = input.password.normalize('NFKC');
+    matches = await deps.hasher.verify(user?.passwordHash ?? deps.hasher.dummyHash, password);
+  } catch (error) {
+    // A store that failed judged nothing: the attempt is not a failure.
+    if (!isAuthError(error, 'ERR_INVALID_CREDENTIALS')) await reservation?.cancel().catch(() => {});
+    throw error;
   }
-  const user = key === null ? null : await deps.users.findByUsernameKey(key);
-  const password = input.password.normalize('NFKC');
-  const matches = await deps.hasher.verify(user?.passwordHash ?? deps.hasher.dummyHash, password);
   if (user === null || !matches || user.disabled) {
-    return failed(user === null ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled');
+    throw new AuthError('ERR_INVALID_CREDENTIALS', {
+      reason: user === null ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled',
+    });
   }
-  await deps.throttle?.succeed(attempt);
+  await reservation?.succeed();
   if (deps.hasher.needsRehash(user.passwordHash)) {
     try {
       const passwordHash = await deps.hasher.hash(password);

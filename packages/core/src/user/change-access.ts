@@ -8,7 +8,7 @@ import type { UserStore } from './user-store.js';
 
 /** What {@link changeUserAccess} needs. */
 export interface ChangeAccessDeps {
-  readonly users: Pick<UserStore, 'findById' | 'update'>;
+  readonly users: Pick<UserStore, 'update'>;
   readonly sessions: Pick<SessionManager, 'revokeAll'>;
   readonly clock: Clock;
 }
@@ -20,10 +20,12 @@ export interface AccessChanges {
 }
 
 /**
- * Disables or re-enables an account, or changes its role. Disabling, and any
- * change of role, ends every session of the user at once: their access
- * tokens carry the old role and must not outlive the decision. `actor` (the
- * administrator deciding) is recorded with those revocations.
+ * Disables or re-enables an account, or changes its role. Disabling, and
+ * setting a role, end every session of the user at once: their access
+ * tokens carry the old role and must not outlive the decision. Asking again
+ * (a retry after `ERR_STORE_UNAVAILABLE`) ends them again, so a failure
+ * between the two steps is repaired by the retry. `actor` (the administrator
+ * deciding) is recorded with those revocations.
  *
  * @example
  * const { user, revokedSessions } = await changeUserAccess(deps, userId, { disabled: true }, { actor: { kind: 'admin', id: adminId } });
@@ -37,15 +39,15 @@ export async function changeUserAccess(
   if (changes.role !== undefined && !isValidRole(changes.role)) {
     throw new TypeError(`role "${changes.role}" must match ${ROLE_PATTERN}`);
   }
-  const before = await deps.users.findById(userId);
-  if (before === null) throw new AuthError('ERR_USER_NOT_FOUND');
   const user = await deps.users.update(userId, { ...changes, updatedAt: deps.clock.now() });
   if (user === null) throw new AuthError('ERR_USER_NOT_FOUND');
-  const disabledNow = user.disabled && !before.disabled;
-  const roleChanged = user.role !== before.role;
-  if (!disabledNow && !roleChanged) return { user, revokedSessions: 0 };
+  // Decided by what was asked, not by what changed: when the revocation below fails after
+  // the update, the retry finds nothing left to change, yet the first attempt's sessions
+  // (and the access tokens that carry the old role) are still live. Revoking again is harmless.
+  const disabling = changes.disabled === true && user.disabled;
+  if (!disabling && changes.role === undefined) return { user, revokedSessions: 0 };
   const revokedSessions = await deps.sessions.revokeAll(userId, {
-    reason: disabledNow ? 'user-disabled' : 'admin',
+    reason: disabling ? 'user-disabled' : 'admin',
     actor: options.actor,
   });
   return { user, revokedSessions };

@@ -108,6 +108,22 @@ function keysOf(document: unknown, algorithms: ReadonlySet<JwsAlgorithm>): { key
 }
 
 /**
+ * Whether two key lists are the same keys: id, algorithm and key material.
+ * The material counts too, or a key replaced under the same `kid` (a
+ * compromised key regenerated under its old name) would never be picked up:
+ * the old key would go on verifying and the new one's tokens be refused.
+ */
+function sameKeys(a: readonly JwtKey[], b: readonly JwtKey[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((key, i) => {
+      const other = b[i];
+      return other !== undefined && key.kid === other.kid && key.alg === other.alg && key.key.equals(other.key);
+    })
+  );
+}
+
+/**
  * A cached JWK Set: fetched with `fetch` on first use, refreshed in the
  * background once older than `maxAgeMs`, fetched again when a token names a
  * key it does not know (at most once per `cooldownMs`, so a flood of made-up
@@ -168,10 +184,7 @@ export function createJwksKeySource(
       if (result.skipped > 0) {
         context.onError(new Error(`ignored ${result.skipped} key(s) of ${url.href} that are not usable here`));
       }
-      const changed =
-        keys === null ||
-        keys.length !== result.keys.length ||
-        keys.some((key, i) => key.kid !== result.keys[i]?.kid || key.alg !== result.keys[i]?.alg);
+      const changed = keys === null || !sameKeys(keys, result.keys);
       // A successful fetch replaces the set: a key the issuer no longer publishes stops verifying.
       if (changed) keys = result.keys;
       fetchedAt = clock.now();

@@ -29,6 +29,13 @@ describe('findToken', () => {
     expect(findToken({ cookie: 'access_token_x=1' }, [{ cookie: 'access_token' }])).toBeNull();
   });
 
+  it('refuses a cookie sent twice rather than pick one, so that a planted copy cannot stand in for the real one', () => {
+    // A sibling subdomain can set a cookie of the same name for the parent domain; the browser then sends both.
+    const cookie = 'access_token=planted.by.attacker; other=1; access_token=abc.def.ghi';
+    expect(findToken({ cookie }, [{ cookie: 'access_token' }])).toBe('');
+    expect(findToken({ cookie, authorization: 'Bearer from-header' }, [{ cookie: 'access_token' }, 'bearer'])).toBe('');
+  });
+
   it('takes the first source that has a token', () => {
     const headers = { authorization: 'Bearer from-header', cookie: 'at=from-cookie' };
     expect(findToken(headers, ['bearer', { cookie: 'at' }])).toBe('from-header');

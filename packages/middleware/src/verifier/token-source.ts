@@ -2,7 +2,8 @@
  * Where a token may be read from:
  * - `'bearer'`: `Authorization: Bearer <token>` (RFC 6750 §2.1, scheme case-insensitive);
  * - `'bare'`: `Authorization: <token>` with no scheme, as go-zero clients send it;
- * - `{ cookie: name }`: a cookie (mind CSRF: use `SameSite` cookies, and protect state-changing routes).
+ * - `{ cookie: name }`: a cookie (mind CSRF: use `SameSite` cookies, and protect state-changing routes);
+ *   a cookie sent twice is refused as an invalid token.
  */
 export type TokenSource = 'bearer' | 'bare' | { readonly cookie: string };
 
@@ -30,15 +31,23 @@ export function assertTokenSources(sources: readonly TokenSource[]): void {
   }
 }
 
+/**
+ * The value of cookie `name`, `null` without one, and `''` (a credential that
+ * fails as invalid) when it is sent twice: a sibling subdomain can plant a
+ * cookie of the same name for the parent domain, and guessing which copy is
+ * the real one could sign the user in as the planter.
+ */
 function cookieValue(header: string, name: string): string | null {
+  let found: string | null = null;
   for (const part of header.split(';')) {
     const pair = part.trim();
     const equals = pair.indexOf('=');
     if (equals <= 0 || pair.slice(0, equals).trim() !== name) continue;
+    if (found !== null) return '';
     const value = pair.slice(equals + 1).trim();
-    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+    found = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
   }
-  return null;
+  return found;
 }
 
 /**

@@ -12,6 +12,7 @@ import { requestMetricsPlugin } from './plugins/request-metrics.js';
 import { validationPlugin } from './plugins/validation.js';
 import { routeCatalogPlugin } from './reference/route-catalog.js';
 import { createRefreshCookie, refreshCookieName } from './refresh-cookie.js';
+import { withSafeRequestLog } from './request-log.js';
 import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
@@ -74,7 +75,7 @@ export const redactedLogPaths = [
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger,
+    logger: withSafeRequestLog(options.logger),
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     return503OnClosing: true,

@@ -79,6 +79,35 @@ describe('when Redis, where sessions live, goes away', () => {
     expect(refreshed.statusCode, refreshed.body).toBe(200);
   });
 
+  it('ends the sessions of a user disabled or given another role when the administrator retries after a 503', async () => {
+    const admin = await t.signUp();
+    await t.server.users.update(admin.userId, { role: 'admin', updatedAt: Date.now() });
+    const { accessToken: adminToken } = await t.login(admin.username, admin.password);
+    const disabled = await t.signUp();
+    const demoted = await t.signUp();
+    const change = (userId: string, body: object) =>
+      t.request({ method: 'PATCH', url: `/admin/users/${userId}`, token: adminToken, body });
+
+    // The users live in the database, which is up; their sessions in Redis, which is not.
+    await redis.stop();
+    expectUnavailableWithin(await timed(() => change(disabled.userId, { disabled: true })), BOUND_MS);
+    expectUnavailableWithin(await timed(() => change(demoted.userId, { role: 'support' })), BOUND_MS);
+    await redis.restart();
+    await waitUntilReady(t);
+
+    // The administrator retries the very same requests, as the 503 asks.
+    for (const [account, body] of [
+      [disabled, { disabled: true }],
+      [demoted, { role: 'support' }],
+    ] as const) {
+      const retried = await change(account.userId, body);
+      expect(retried.statusCode, retried.body).toBe(200);
+      expect(retried.json().revokedSessions).toBe(1);
+      const sessions = await t.request({ method: 'GET', url: '/auth/sessions', token: account.accessToken });
+      expect(sessions.json().error?.code).toBe('ERR_TOKEN_REVOKED');
+    }
+  });
+
   it('catches up on revocations announced while it was cut off from Redis', async () => {
     // This instance reaches Redis through a proxy the test can cut; the other one directly.
     const proxy = await startTcpProxy(redis.port);

@@ -147,6 +147,26 @@ describe('the route guard refuses every forged or unusable token with 401, never
   });
 });
 
+describe('a service whose Name is not plain ASCII', () => {
+  it('still answers a refused token with 401 and its challenge, never 500', async () => {
+    const t = await startTestServer({ env: { JWTGATE_NAME: 'Zahlungsdienst €' } });
+    try {
+      for (const authorization of [undefined, 'Bearer not-a-token']) {
+        const res = await t.request({
+          method: 'GET',
+          url: '/auth/me',
+          ...(authorization === undefined ? {} : { headers: { authorization } }),
+        });
+        expect(res.statusCode, res.body).toBe(401);
+        expect(res.json().error.code).toMatch(/^ERR_TOKEN_(MISSING|INVALID)$/);
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Zahlungsdienst "/);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('logs', () => {
   it('never contain a token, a password or an Authorization header, even at trace level', async () => {
     const dir = makeTempDir();
@@ -184,6 +204,9 @@ describe('logs', () => {
       const { accessToken, refreshToken } = login.json();
       await server.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
       await server.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${accessToken}x` } });
+      // RFC 6750 §2.3 lets clients put the token in the query; jwtgate refuses that, but must not log it either.
+      await server.app.inject({ method: 'GET', url: `/auth/me?access_token=${accessToken}` });
+      await server.app.inject({ method: 'POST', url: `/auth/refresh?refresh_token=${refreshToken}`, headers: json });
       const refreshed = await server.app.inject({
         method: 'POST',
         url: '/auth/refresh',
@@ -214,6 +237,8 @@ describe('logs', () => {
         expect(all).not.toContain(secret);
       }
       expect(all).not.toContain(accessToken.split('.')[2]);
+      // The request is still logged, its query string masked.
+      expect(all).toContain('"url":"/auth/me?[redacted]"');
       expect(all.toLowerCase()).not.toContain('"authorization"');
     } finally {
       await server.close();

@@ -214,3 +214,27 @@ describe('a refresh that fails before the rotation', () => {
     }
   });
 });
+
+describe('a grace-window replay racing a revocation', () => {
+  it('hands out no access token for a session that ended while the answer was being made', async () => {
+    let endDuringClaims: string | null = null;
+    const t: TestServer = await startTestServer({
+      customClaims: async ({ session }) => {
+        // A logout lands while this replay's token is being made (the hook is the slow part).
+        if (session.id === endDuringClaims) await t.server.sessions.revoke(session.id, { reason: 'logout' });
+        return {};
+      },
+    });
+    try {
+      const { refreshToken, accessToken } = await t.signUp();
+      expect((await t.request({ method: 'POST', url: '/auth/refresh', body: { refreshToken } })).statusCode).toBe(200);
+      endDuringClaims = decodeJwt(accessToken).payload.sid as string;
+      const replay = await t.request({ method: 'POST', url: '/auth/refresh', body: { refreshToken } });
+      expect(replay.statusCode, replay.body).toBe(401);
+      expect(replay.json().error.code).toBe('ERR_SESSION_REVOKED');
+      expect(replay.body).not.toContain('accessToken');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -24,6 +24,23 @@ return {1, reset}
 `,
 );
 
+/**
+ * One failure fewer, only in the window the hit was counted in (`r` equal to
+ * ARGV[1]); the key goes when nothing is left in it.
+ */
+const releaseScript = defineScript(
+  'attempt-release',
+  `
+local values = redis.call('HMGET', KEYS[1], 'n', 'r')
+if not values[1] or values[2] ~= ARGV[1] then return 0 end
+if tonumber(values[1]) <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return redis.call('HINCRBY', KEYS[1], 'n', -1)
+`,
+);
+
 const NONE: AttemptCount = { failures: 0, resetAt: 0 };
 
 /**
@@ -68,6 +85,10 @@ export function createRedisAttemptStore(
           }),
         ),
       ),
+    release: (hits) =>
+      call(async () => {
+        await Promise.all(hits.map((hit) => runScript(client, releaseScript, [keyOf(hit.key)], [String(hit.resetAt)])));
+      }),
     clear: (keys) =>
       call(async () => {
         await Promise.all(keys.map((key) => client.del(keyOf(key))));

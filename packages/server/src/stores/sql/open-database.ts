@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
@@ -49,8 +49,24 @@ export function dialectOfUrl(url: string): SqlDialectName | null {
   return null;
 }
 
+/**
+ * Creates the database file, if it does not exist yet, readable by its owner
+ * only: it holds password hashes. SQLite gives the `-wal` and `-shm` files it
+ * makes beside it the database file's own mode. An existing file is left as
+ * its owner set it.
+ */
+function createOwnerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    // An empty file is an empty SQLite database.
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 function openSqlite(path: string, timeoutMs: number): Kysely<JwtgateDatabase> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createOwnerOnly(path);
   const sqlite = new BetterSqlite3(path, { timeout: timeoutMs });
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

@@ -1,0 +1,51 @@
+/** The 16-bit groups of an IPv6 address, or `null` when it is not one. */
+function ipv6Groups(address: string): number[] | null {
+  let text = address;
+  const lastColon = text.lastIndexOf(':');
+  const last = text.slice(lastColon + 1);
+  if (last.includes('.')) {
+    // An embedded IPv4 address (::ffff:198.51.100.7) stands for the last two groups.
+    const bytes = last.split('.');
+    if (bytes.length !== 4 || !bytes.every((b) => /^\d{1,3}$/.test(b) && Number(b) <= 255)) return null;
+    const [a, b, c, d] = bytes.map(Number) as [number, number, number, number];
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const parse = (part: string | undefined) => (part === undefined || part === '' ? [] : part.split(':'));
+  const head = parse(halves[0]);
+  const tail = parse(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill('0'), ...tail];
+  if (!groups.every((group) => /^[0-9A-Fa-f]{1,4}$/.test(group))) return null;
+  return groups.map((group) => Number.parseInt(group, 16));
+}
+
+/**
+ * Who counts as one client for login throttling: an IPv4 address as it is,
+ * an IPv6 address by its /64 network. One host is routinely given a whole
+ * /64 and can send from any address in it, so counting IPv6 addresses one by
+ * one would let it take a fresh allowance of guesses with every new address.
+ * IPv4-mapped IPv6 addresses (`::ffff:198.51.100.7`, as a dual-stack socket
+ * reports IPv4 clients) count as their IPv4 address. Anything else is kept
+ * as given.
+ *
+ * @example
+ * clientNetwork('2001:db8:7:1::2a'); // '2001:db8:7:1::/64'
+ * clientNetwork('::ffff:198.51.100.7'); // '198.51.100.7'
+ */
+export function clientNetwork(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const zone = ip.indexOf('%');
+  const groups = ipv6Groups(zone === -1 ? ip : ip.slice(0, zone));
+  if (groups === null) return ip;
+  const [g0, g1, g2, g3, g4, g5, g6 = 0, g7 = 0] = groups;
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) {
+    return `${g6 >> 8}.${g6 & 0xff}.${g7 >> 8}.${g7 & 0xff}`;
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
+}
