@@ -37,6 +37,11 @@ export {
   type LoginThrottlePolicy,
 } from './throttle/login-throttle.js';
 export { createMemoryAttemptStore } from './throttle/memory-attempt-store.js';
+export {
+  createRegistrationThrottle,
+  type RegistrationThrottle,
+  type RegistrationThrottlePolicy,
+} from './throttle/registration-throttle.js';
 export { type AccessTokenVerifierOptions, createAccessTokenVerifier } from './token/access-token-verifier.js';
 export {
   type AsymmetricAlgorithm,

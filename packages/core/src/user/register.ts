@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { AuthError } from '../errors/auth-error.js';
+import { AuthError, isAuthError } from '../errors/auth-error.js';
+import type { RegistrationThrottle } from '../throttle/registration-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptPassword } from './password-policy.js';
 import { DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
@@ -13,16 +14,33 @@ export interface RegisterDeps {
   readonly users: UserStore;
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
+  /** Limits registrations per address; none when absent (the CLI). */
+  readonly throttle?: RegistrationThrottle;
 }
 
 /**
- * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_PASSWORD` or
- * `ERR_USERNAME_TAKEN`; the store's unique index settles concurrent attempts.
+ * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_PASSWORD`,
+ * `ERR_USERNAME_TAKEN` or, with a throttle, `ERR_RATE_LIMITED`; the store's
+ * unique index settles concurrent attempts.
  *
  * @example
  * const user = await registerUser(deps, { username: 'alice', password: 'correct horse battery' });
  */
 export async function registerUser(
+  deps: RegisterDeps,
+  input: { readonly username: string; readonly password: string; readonly role?: string; readonly ip?: string | null },
+): Promise<UserRecord> {
+  const cancel = deps.throttle === undefined ? undefined : await deps.throttle.reserve(input.ip ?? null);
+  try {
+    return await createUser(deps, input);
+  } catch (error) {
+    // An attempt a store could not judge is taken back; any answer the user got counts.
+    if (cancel !== undefined && isAuthError(error, 'ERR_STORE_UNAVAILABLE')) await cancel().catch(() => {});
+    throw error;
+  }
+}
+
+async function createUser(
   deps: RegisterDeps,
   input: { readonly username: string; readonly password: string; readonly role?: string },
 ): Promise<UserRecord> {

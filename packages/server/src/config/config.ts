@@ -69,6 +69,10 @@ export interface JwtgateConfig {
     readonly maxFailuresPerIp: number;
     readonly failureWindow: number;
   };
+  readonly register: {
+    readonly maxPerIp: number;
+    readonly window: number;
+  };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */
     readonly maxAge: number;

@@ -412,6 +412,10 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       audience: auth.Audience as string[],
       clockLeeway: auth.ClockLeeway as number,
     },
+    register: {
+      maxPerIp: (raw.Register as Settings).MaxPerIp as number,
+      window: (raw.Register as Settings).Window as number,
+    },
     login: {
       maxFailures: (raw.Login as Settings).MaxFailures as number,
       maxFailuresPerIp: (raw.Login as Settings).MaxFailuresPerIp as number,

@@ -303,6 +303,24 @@ export const configSpec = {
       description: 'The window failed logins are counted in, from the first failure.',
     },
   },
+  Register: {
+    MaxPerIp: {
+      kind: 'integer',
+      default: 50,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'Registration attempts allowed from one IP address (an IPv6 /64) per window, successful or not; then 429 `ERR_RATE_LIMITED`. Bounds bulk account creation, username probing and the hashing work anyone can cause. 0 switches this limit off.',
+    },
+    Window: {
+      kind: 'integer',
+      default: 3600,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description: 'The window registration attempts are counted in, from the first attempt.',
+    },
+  },
   Server: {
     BodyLimit: {
       kind: 'integer',

@@ -125,6 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hasher: options.hasher,
     clock: options.clock,
     throttle: options.throttle,
+    registrationThrottle: options.registrationThrottle,
     events: options.events,
     refreshCookie,
     origins,

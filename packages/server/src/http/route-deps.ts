@@ -1,4 +1,11 @@
-import type { Clock, LoginThrottle, PasswordHasher, SessionManager, UserStore } from '@jwtgate/core';
+import type {
+  Clock,
+  LoginThrottle,
+  PasswordHasher,
+  RegistrationThrottle,
+  SessionManager,
+  UserStore,
+} from '@jwtgate/core';
 import type { FastifyRequest } from 'fastify';
 import type { SecurityEvents } from '../audit/security-events.js';
 import type { OriginPolicy } from './origin-policy.js';
@@ -11,6 +18,7 @@ export interface RouteDeps {
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
   readonly throttle: LoginThrottle;
+  readonly registrationThrottle: RegistrationThrottle;
   /** Told of logins, registrations and admin actions, for metrics and the audit trail. */
   readonly events?: SecurityEvents | undefined;
 }

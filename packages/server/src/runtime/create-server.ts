@@ -3,6 +3,7 @@ import {
   type Clock,
   type CustomClaimsHook,
   createLoginThrottle,
+  createRegistrationThrottle,
   createSessionManager,
   type SessionManager,
   systemClock,
@@ -146,12 +147,19 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     },
   });
 
+  const registrationThrottle = createRegistrationThrottle({
+    store: stores.attempts,
+    clock,
+    policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
+  });
+
   const app = await buildApp({
     sessions,
     users,
     hasher,
     clock,
     throttle,
+    registrationThrottle,
     events,
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,

@@ -104,6 +104,8 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           ERR_INVALID_USERNAME: 'empty, over 64 characters, or with whitespace, control or unassigned characters',
           ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
           ERR_USERNAME_TAKEN: 'another account has this name, in any case or Unicode form',
+          ERR_RATE_LIMITED:
+            'too many registration attempts from this address (`Register.MaxPerIp` per `Register.Window`)',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
         },
       },
@@ -111,7 +113,10 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
     async (request, reply) => {
       let user: UserRecord;
       try {
-        user = await registerUser(deps, request.body);
+        user = await registerUser(
+          { users: deps.users, hasher: deps.hasher, clock: deps.clock, throttle: deps.registrationThrottle },
+          { ...request.body, ip: clientInfo(request).ip },
+        );
       } catch (error) {
         if (isAuthError(error) && error.status < 500) deps.events?.registrationRefused();
         throw error;
