@@ -8,8 +8,8 @@ import {
   sign,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../../test/support/refusal.js';
 import { createManualClock } from '../clock.js';
-import { AuthError } from '../errors/auth-error.js';
 import { type AsymmetricAlgorithm, getAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { generateJwtKey } from './generate-key.js';
 import { createAsymmetricJwtKey, createSecretJwtKey, type JwtKey, publicKeyOf } from './key.js';
@@ -57,19 +57,6 @@ function setup(alg: AsymmetricAlgorithm, kid = `${alg.toLowerCase()}-1`) {
   return { signingKey, publicKey, verifier, signer: createJwtSigner({ key: signingKey, typ: 'at+jwt' }) };
 }
 
-function refusalOf(verify: () => unknown): AuthError {
-  let thrown: unknown;
-  try {
-    verify();
-  } catch (error) {
-    thrown = error;
-  }
-  if (thrown === undefined) expect.fail('expected the token to be refused');
-  expect(thrown).toBeInstanceOf(AuthError);
-  expect((thrown as AuthError).code).toBe('ERR_TOKEN_INVALID');
-  return thrown as AuthError;
-}
-
 function withSignature(token: string, signature: Uint8Array | string): string {
   const [header, payload] = token.split('.');
   const encoded = typeof signature === 'string' ? signature : Buffer.from(signature).toString('base64url');
@@ -95,16 +82,16 @@ describe('asymmetric algorithms', () => {
     it('refuses a token whose payload was changed after signing', () => {
       const { signer, verifier } = setup(alg);
       const [header, , signature] = signer.sign(claims()).split('.');
-      expect(
-        refusalOf(() => verifier.verify(`${header}.${encode(claims({ sub: 'admin' }))}.${signature}`)).reason,
-      ).toBe('signature');
+      expect(refusal(() => verifier.verify(`${header}.${encode(claims({ sub: 'admin' }))}.${signature}`)).reason).toBe(
+        'signature',
+      );
     });
 
     it('refuses a token signed by another key of the same type', () => {
       const { verifier } = setup(alg);
       const other = generateJwtKey(alg, { kid: `${alg.toLowerCase()}-1` });
       const token = createJwtSigner({ key: other, typ: 'at+jwt' }).sign(claims());
-      expect(refusalOf(() => verifier.verify(token)).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(token)).reason).toBe('signature');
     });
 
     it('refuses a non-canonical base64url spelling of a genuine signature', () => {
@@ -118,7 +105,7 @@ describe('asymmetric algorithms', () => {
       expect(spelled).not.toBe(signature);
       expect(Buffer.from(spelled, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
       expect(verifier.verify(token).claims.sub).toBe('user-1');
-      expect(refusalOf(() => verifier.verify(withSignature(token, spelled))).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(withSignature(token, spelled))).reason).toBe('signature');
     });
 
     it.each([
@@ -130,7 +117,7 @@ describe('asymmetric algorithms', () => {
     ])('refuses a signature that is %s', (_, bytes) => {
       const { signer, verifier } = setup(alg);
       const token = withSignature(signer.sign(claims()), bytes);
-      const reason = refusalOf(() => verifier.verify(token)).reason;
+      const reason = refusal(() => verifier.verify(token)).reason;
       expect(['signature', 'segments']).toContain(reason);
     });
 
@@ -139,7 +126,7 @@ describe('asymmetric algorithms', () => {
       const token = signer.sign(claims());
       const bytes = Buffer.from(token.split('.')[2] as string, 'base64url');
       for (const changed of [Buffer.concat([bytes, Buffer.alloc(1)]), bytes.subarray(0, -1)]) {
-        expect(refusalOf(() => verifier.verify(withSignature(token, changed))).reason).toBe('signature');
+        expect(refusal(() => verifier.verify(withSignature(token, changed))).reason).toBe('signature');
       }
     });
 
@@ -147,8 +134,8 @@ describe('asymmetric algorithms', () => {
       const { signer, verifier } = setup(alg);
       const [, payload, signature] = signer.sign(claims()).split('.');
       const header = encode({ alg: none, typ: 'at+jwt', kid: `${alg.toLowerCase()}-1` });
-      refusalOf(() => verifier.verify(`${header}.${payload}.`));
-      expect(refusalOf(() => verifier.verify(`${header}.${payload}.${signature}`)).reason).toBe('alg');
+      refusal(() => verifier.verify(`${header}.${payload}.`));
+      expect(refusal(() => verifier.verify(`${header}.${payload}.${signature}`)).reason).toBe('alg');
     });
 
     it('refuses a token that embeds its own public key as jwk', () => {
@@ -160,7 +147,7 @@ describe('asymmetric algorithms', () => {
       const [, payload] = token.split('.');
       const header = encode({ alg, kid: attacker.kid, jwk });
       const forged = `${header}.${payload}.${getAlgorithm(alg).sign(`${header}.${payload}`, attacker.key)}`;
-      expect(refusalOf(() => verifier.verify(forged)).reason).toBe('header-jwk');
+      expect(refusal(() => verifier.verify(forged)).reason).toBe('header-jwk');
     });
   });
 
@@ -175,7 +162,7 @@ describe('asymmetric algorithms', () => {
     ])('refuses a genuinely signed token whose kid is %s, without echoing it', (_, kid) => {
       const { signingKey, verifier } = setup('ES256', 'es256-1');
       const token = createJwtSigner({ key: { ...signingKey, kid } as JwtKey, typ: 'at+jwt' }).sign(claims());
-      const error = refusalOf(() => verifier.verify(token));
+      const error = refusal(() => verifier.verify(token));
       expect(error.reason).toBe('kid');
       expect(error.message).not.toContain(kid);
     });
@@ -188,29 +175,29 @@ describe('asymmetric algorithms', () => {
     const n = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
 
     it('refuses r = s = 0', () => {
-      expect(refusalOf(() => verifier.verify(withSignature(token, Buffer.alloc(64)))).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(withSignature(token, Buffer.alloc(64)))).reason).toBe('signature');
     });
 
     it('refuses r = 0 or s = 0 alongside a genuine other half', () => {
       const zeroR = Buffer.concat([Buffer.alloc(32), genuine.subarray(32)]);
       const zeroS = Buffer.concat([genuine.subarray(0, 32), Buffer.alloc(32)]);
-      expect(refusalOf(() => verifier.verify(withSignature(token, zeroR))).reason).toBe('signature');
-      expect(refusalOf(() => verifier.verify(withSignature(token, zeroS))).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(withSignature(token, zeroR))).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(withSignature(token, zeroS))).reason).toBe('signature');
     });
 
     it('refuses r = s = n, the group order, which is 0 modulo n', () => {
-      expect(refusalOf(() => verifier.verify(withSignature(token, Buffer.concat([n, n])))).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(withSignature(token, Buffer.concat([n, n])))).reason).toBe('signature');
     });
 
     it('refuses the genuine signature in DER form instead of r || s', () => {
       const der = sign('sha256', Buffer.from(token.split('.').slice(0, 2).join('.')), ec.privateKey);
       expect(der.length).not.toBe(64);
-      expect(refusalOf(() => verifier.verify(withSignature(token, der))).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(withSignature(token, der))).reason).toBe('signature');
     });
 
     it('refuses the genuine signature padded to a longer encoding', () => {
       const padded = Buffer.concat([Buffer.alloc(1), genuine.subarray(0, 32), Buffer.alloc(1), genuine.subarray(32)]);
-      expect(refusalOf(() => verifier.verify(withSignature(token, padded))).reason).toBe('signature');
+      expect(refusal(() => verifier.verify(withSignature(token, padded))).reason).toBe('signature');
     });
   });
 
@@ -250,7 +237,7 @@ describe('asymmetric algorithms', () => {
       it.each(publicForms(publicKey.key))('refuses HS256, HS384 and HS512 tokens keyed with the %s', (_, secret) => {
         for (const hs of ['HS256', 'HS384', 'HS512'] as const) {
           for (const header of [{ alg: hs, typ: 'at+jwt', kid }, { alg: hs, typ: 'at+jwt' }, { alg: hs }]) {
-            expect(refusalOf(() => verifier.verify(hmacToken(header, claims(), secret))).reason).toBe('alg');
+            expect(refusal(() => verifier.verify(hmacToken(header, claims(), secret))).reason).toBe('alg');
           }
         }
       });
@@ -260,11 +247,11 @@ describe('asymmetric algorithms', () => {
         const mixed = createJwtVerifier({ keys: [publicKey, hmacKey], clock: createManualClock(NOW_MS) });
         for (const [form, secret] of publicForms(publicKey.key)) {
           // Naming the public key's kid: the kid is bound to the asymmetric alg.
-          expect(refusalOf(() => mixed.verify(hmacToken({ alg: 'HS256', kid }, claims(), secret))).reason, form).toBe(
+          expect(refusal(() => mixed.verify(hmacToken({ alg: 'HS256', kid }, claims(), secret))).reason, form).toBe(
             'kid',
           );
           // Naming no kid: only the real HMAC key is a candidate, and it does not match.
-          expect(refusalOf(() => mixed.verify(hmacToken({ alg: 'HS256' }, claims(), secret))).reason, form).toBe(
+          expect(refusal(() => mixed.verify(hmacToken({ alg: 'HS256' }, claims(), secret))).reason, form).toBe(
             'signature',
           );
         }
@@ -404,7 +391,7 @@ describe('asymmetric algorithms', () => {
       clock.advance(60_000);
       expect(verifier.verify(token).key).toBe(retired);
       clock.advance(1);
-      expect(refusalOf(() => verifier.verify(token)).reason).toBe('key-retired');
+      expect(refusal(() => verifier.verify(token)).reason).toBe('key-retired');
     });
 
     it('apply to HMAC keys as well', () => {
@@ -415,7 +402,7 @@ describe('asymmetric algorithms', () => {
       const token = hmacToken({ alg: 'HS256', kid: 'old' }, claims(), secret);
       expect(verifier.verify(token).key).toBe(retired);
       clock.advance(1);
-      expect(refusalOf(() => verifier.verify(token)).reason).toBe('key-retired');
+      expect(refusal(() => verifier.verify(token)).reason).toBe('key-retired');
     });
   });
 
@@ -492,14 +479,14 @@ describe('a verifier keyed for one algorithm family', () => {
     );
     const [, payload, signature] = rs.split('.');
     expect(
-      refusalOf(() => verifier.verify(`${encode({ alg: 'PS256', kid: 'rsa' })}.${payload}.${signature}`)).reason,
+      refusal(() => verifier.verify(`${encode({ alg: 'PS256', kid: 'rsa' })}.${payload}.${signature}`)).reason,
     ).toBe('alg');
     const es = createJwtSigner({ key: createAsymmetricJwtKey({ key: ec.privateKey, alg: 'ES256', kid: 'ec' }) }).sign(
       claims(),
     );
     const [, esPayload, esSignature] = es.split('.');
     expect(
-      refusalOf(() => verifier.verify(`${encode({ alg: 'ES256', kid: 'ed' })}.${esPayload}.${esSignature}`)).reason,
+      refusal(() => verifier.verify(`${encode({ alg: 'ES256', kid: 'ed' })}.${esPayload}.${esSignature}`)).reason,
     ).toBe('kid');
     expect(verifier.verify(rs).key.kid).toBe('rsa');
     expect(verifier.verify(es).key.kid).toBe('ec');

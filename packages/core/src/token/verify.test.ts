@@ -1,7 +1,8 @@
 import { createHmac, createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
+import { refusal } from '../../test/support/refusal.js';
 import { createManualClock } from '../clock.js';
-import { AuthError } from '../errors/auth-error.js';
+import type { AuthError } from '../errors/auth-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { createAccessTokenVerifier } from './access-token-verifier.js';
 import type { HmacAlgorithm, JwsAlgorithm } from './algorithms.js';
@@ -63,29 +64,6 @@ function verifierFor(options: Partial<JwtVerifierOptions> = {}) {
     clock: createManualClock(NOW_MS),
     ...options,
   });
-}
-
-/**
- * Runs `verify` and returns the error it threw, after checking that it is an
- * AuthError with the expected code and that its message echoes no part of the input.
- */
-function refusal(verify: () => unknown, code: ErrorCode = 'ERR_TOKEN_INVALID', input?: unknown): AuthError {
-  let thrown: unknown;
-  try {
-    verify();
-  } catch (error) {
-    thrown = error;
-  }
-  if (thrown === undefined) expect.fail('expected the token to be refused');
-  expect(thrown).toBeInstanceOf(AuthError);
-  const error = thrown as AuthError;
-  expect(error.code).toBe(code);
-  if (typeof input === 'string') {
-    for (const part of input.split('.').filter((segment) => segment.length >= 8)) {
-      expect(error.message).not.toContain(part);
-    }
-  }
-  return error;
 }
 
 function refuse(token: unknown, verifier = verifierFor(), code: ErrorCode = 'ERR_TOKEN_INVALID'): AuthError {
