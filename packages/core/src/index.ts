@@ -86,6 +86,11 @@ export { createJwtSigner, type JwtSigner, type JwtSignerOptions } from './token/
 export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions, type VerifiedJwt } from './token/verify.js';
 export { type AuthenticateDeps, authenticateUser } from './user/authenticate.js';
 export { type AccessChanges, type ChangeAccessDeps, changeUserAccess } from './user/change-access.js';
+export {
+  type ChangePasswordDeps,
+  type ChangePasswordInput,
+  changePassword,
+} from './user/change-password.js';
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export { acceptPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './user/password-policy.js';
