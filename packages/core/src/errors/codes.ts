@@ -29,6 +29,7 @@ export const errorCodes = {
   ERR_INVALID_USERNAME: { status: 400, message: 'The username is not acceptable' },
   ERR_INVALID_PASSWORD: { status: 400, message: 'The password must be 8 to 1024 characters long' },
   ERR_COOKIE_MODE_DISABLED: { status: 400, message: 'Cookie mode is disabled on this server' },
+  ERR_INVALID_CURSOR: { status: 400, message: 'The cursor is not one this server handed out' },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   ERR_TOKEN_MISSING: {
     status: 401,
@@ -59,6 +60,8 @@ export const errorCodes = {
   ERR_SESSION_REVOKED: { status: 401, message: 'The session has ended' },
   ERR_REFRESH_TOKEN_MISSING: { status: 401, message: 'No refresh token was presented (body or cookie)' },
   ERR_FORBIDDEN: { status: 403, message: 'This requires the administrator role' },
+  // Not 401: clients read a 401 as "the access token is no good" and would drop a perfectly valid session.
+  ERR_WRONG_CURRENT_PASSWORD: { status: 403, message: 'The current password is wrong' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Requests from this origin are not allowed' },
   ERR_CSRF_HEADER_MISSING: {
     status: 403,
@@ -69,6 +72,10 @@ export const errorCodes = {
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept this method' },
   ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
+  ERR_LAST_ADMIN: {
+    status: 409,
+    message: 'This would leave no enabled administrator; make another one first',
+  },
   ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

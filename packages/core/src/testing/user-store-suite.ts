@@ -1,9 +1,37 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAuthError } from '../errors/auth-error.js';
-import type { UserStore } from '../user/user-store.js';
+import type { UserRecord } from '../user/user-record.js';
+import type { UserListQuery, UserStore } from '../user/user-store.js';
 import { buildUserRecord } from './records.js';
 import type { StoreFixture } from './session-store-suite.js';
+
+/** Code point order, which is the order of UTF-8 bytes (not of UTF-16 units, as `sort()` has it). */
+function byCodePoint(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Every username key the store lists for `query`, following its pages to the end. */
+async function listAll(store: UserStore, query: Omit<UserListQuery, 'afterKey'>): Promise<string[]> {
+  const keys: string[] = [];
+  let afterKey: string | undefined;
+  for (let pages = 0; pages < 100; pages++) {
+    const page = await store.list({ ...query, ...(afterKey === undefined ? {} : { afterKey }) });
+    keys.push(...page.users.map((user) => user.usernameKey));
+    if (!page.more) return keys;
+    afterKey = page.users.at(-1)?.usernameKey;
+  }
+  throw new Error('the listing did not end');
+}
+
+/** Creates users with these username keys, all under one fresh prefix; returns the prefix. */
+async function createKeys(store: UserStore, suffixes: readonly string[]): Promise<string> {
+  const prefix = `list-${randomBytes(4).toString('hex')}-`;
+  for (const suffix of suffixes) {
+    await store.create(buildUserRecord({ username: `${prefix}${suffix}`, usernameKey: `${prefix}${suffix}` }));
+  }
+  return prefix;
+}
 
 /**
  * The contract every {@link UserStore} must honour, run against a real backend.
@@ -87,6 +115,114 @@ export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixt
       });
       expect(await store.findById(user.id)).toEqual(updated);
       expect(await store.update(randomUUID(), { disabled: true, updatedAt: 1 })).toBeNull();
+    });
+
+    it('lists the users under a prefix in code point order, page by page, each user once', async () => {
+      const suffixes = ['b', 'a', 'c', 'aa', 'B', 'é', 'z', 'Z', '0', 'ab', 'ä', '中'];
+      const prefix = await createKeys(store, suffixes);
+      const expected = suffixes.map((suffix) => `${prefix}${suffix}`).sort(byCodePoint);
+      for (const limit of [1, 2, 5, suffixes.length, 100]) {
+        expect(await listAll(store, { prefix, limit }), `limit ${limit}`).toEqual(expected);
+      }
+      const first = await store.list({ prefix, limit: 3 });
+      expect(first.more).toBe(true);
+      expect(first.users.map((user) => user.usernameKey)).toEqual(expected.slice(0, 3));
+      const rest = await store.list({ prefix, limit: 100, afterKey: expected[2] });
+      expect(rest).toMatchObject({ more: false });
+      expect(rest.users.map((user) => user.usernameKey)).toEqual(expected.slice(3));
+      expect(await store.list({ prefix, limit: suffixes.length })).toMatchObject({ more: false });
+    });
+
+    it('lists whole user records, the same as a look-up by id finds them', async () => {
+      const prefix = await createKeys(store, ['x']);
+      const [listed] = (await store.list({ prefix, limit: 10 })).users;
+      expect(listed).toEqual(await store.findById((listed as UserRecord).id));
+    });
+
+    it('takes %, _ and ! in a prefix as plain characters', async () => {
+      const prefix = await createKeys(store, ['a_b', 'axb', 'a%b', 'aXYb', 'a!b', 'a!', 'a!%']);
+      const under = (p: string) => listAll(store, { prefix: `${prefix}${p}`, limit: 100 });
+      expect(await under('a_')).toEqual([`${prefix}a_b`]);
+      expect(await under('a%')).toEqual([`${prefix}a%b`]);
+      expect(await under('a!')).toEqual([`${prefix}a!`, `${prefix}a!%`, `${prefix}a!b`]);
+      expect(await under('a!%')).toEqual([`${prefix}a!%`]);
+      expect(await under('%')).toEqual([]);
+      expect(await under('a')).toHaveLength(7);
+    });
+
+    it('matches a prefix exactly, letter case and accents included', async () => {
+      const prefix = await createKeys(store, ['Ab', 'ab', 'áb', 'ab́']);
+      expect(await listAll(store, { prefix: `${prefix}a`, limit: 10 })).toEqual([`${prefix}ab`, `${prefix}ab́`]);
+      expect(await listAll(store, { prefix: `${prefix}A`, limit: 10 })).toEqual([`${prefix}Ab`]);
+      expect(await listAll(store, { prefix: `${prefix}á`, limit: 10 })).toEqual([`${prefix}áb`]);
+      expect(await listAll(store, { prefix: `${prefix}AB`, limit: 10 })).toEqual([]);
+    });
+
+    it('lists everyone without a prefix, continuing after any key', async () => {
+      const prefix = await createKeys(store, ['m']);
+      const page = await store.list({ limit: 2, afterKey: prefix });
+      expect(page.users[0]?.usernameKey).toBe(`${prefix}m`);
+      expect(page.users.map((user) => user.usernameKey)).toEqual(
+        page.users.map((user) => user.usernameKey).sort(byCodePoint),
+      );
+    });
+
+    it('refuses a limit outside 1 to 100', async () => {
+      for (const limit of [0, -1, 101, 1.5, Number.NaN]) {
+        await expect(store.list({ limit }), String(limit)).rejects.toThrow(RangeError);
+      }
+      expect((await store.list({ limit: 100 })).users.length).toBeLessThanOrEqual(100);
+    });
+
+    it('refuses to disable or take the role from its last enabled holder, and changes nothing', async () => {
+      const role = `keep-${randomBytes(4).toString('hex')}`;
+      const only = buildUserRecord({ role });
+      await store.create(only);
+      const keep = { keepEnabledRole: role };
+      for (const changes of [{ disabled: true }, { role: 'user' }, { disabled: true, role: 'user' }]) {
+        await expect(store.update(only.id, { ...changes, updatedAt: only.updatedAt + 1 }, keep)).rejects.toSatisfy(
+          (e) => isAuthError(e, 'ERR_LAST_ADMIN'),
+        );
+      }
+      expect(await store.findById(only.id)).toEqual(only);
+      // Changes that keep them an enabled holder go through.
+      expect(await store.update(only.id, { role, disabled: false, updatedAt: only.updatedAt + 2 }, keep)).toMatchObject(
+        {
+          role,
+          disabled: false,
+        },
+      );
+
+      const disabledHolder = buildUserRecord({ role, disabled: true });
+      await store.create(disabledHolder);
+      await expect(store.update(only.id, { disabled: true, updatedAt: 1 }, keep)).rejects.toSatisfy((e) =>
+        isAuthError(e, 'ERR_LAST_ADMIN'),
+      );
+
+      const second = buildUserRecord({ role });
+      await store.create(second);
+      expect(await store.update(only.id, { disabled: true, updatedAt: 3 }, keep)).toMatchObject({ disabled: true });
+      await expect(store.update(second.id, { role: 'user', updatedAt: 3 }, keep)).rejects.toSatisfy((e) =>
+        isAuthError(e, 'ERR_LAST_ADMIN'),
+      );
+      // Without the option the store does as it is told.
+      expect(await store.update(second.id, { disabled: true, updatedAt: 4 })).toMatchObject({ disabled: true });
+    });
+
+    it('lets only one of two concurrent updates disable the last two enabled holders of a role', async () => {
+      for (let round = 0; round < 5; round++) {
+        const role = `race-${randomBytes(4).toString('hex')}`;
+        const pair = [buildUserRecord({ role }), buildUserRecord({ role })];
+        for (const user of pair) await store.create(user);
+        const results = await Promise.allSettled(
+          pair.map((user) => store.update(user.id, { disabled: true, updatedAt: 5 }, { keepEnabledRole: role })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.find((r) => r.status === 'rejected');
+        expect(isAuthError(refused?.reason, 'ERR_LAST_ADMIN'), String(refused?.reason)).toBe(true);
+        const after = await Promise.all(pair.map((user) => store.findById(user.id)));
+        expect(after.filter((user) => user?.disabled === false)).toHaveLength(1);
+      }
     });
 
     it('answers an update that changes nothing with the user, not null', async () => {

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { SessionActor } from '../session/session-record.js';
-import { isValidRole, ROLE_PATTERN } from './role.js';
+import { ADMIN_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
 import type { UserRecord } from './user-record.js';
 import type { UserStore } from './user-store.js';
 
@@ -27,6 +27,10 @@ export interface AccessChanges {
  * between the two steps is repaired by the retry. `actor` (the administrator
  * deciding) is recorded with those revocations.
  *
+ * A change that would leave no enabled administrator (disabling or demoting
+ * the last one) throws `ERR_LAST_ADMIN` and changes nothing, so nobody can
+ * lock every administrator out; the store decides that atomically.
+ *
  * @example
  * const { user, revokedSessions } = await changeUserAccess(deps, userId, { disabled: true }, { actor: { kind: 'admin', id: adminId } });
  */
@@ -39,7 +43,11 @@ export async function changeUserAccess(
   if (changes.role !== undefined && !isValidRole(changes.role)) {
     throw new TypeError(`role "${changes.role}" must match ${ROLE_PATTERN}`);
   }
-  const user = await deps.users.update(userId, { ...changes, updatedAt: deps.clock.now() });
+  const user = await deps.users.update(
+    userId,
+    { ...changes, updatedAt: deps.clock.now() },
+    { keepEnabledRole: ADMIN_ROLE },
+  );
   if (user === null) throw new AuthError('ERR_USER_NOT_FOUND');
   // Decided by what was asked, not by what changed: when the revocation below fails after
   // the update, the retry finds nothing left to change, yet the first attempt's sessions

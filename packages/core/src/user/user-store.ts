@@ -8,6 +8,35 @@ export interface UserChanges {
   readonly updatedAt: number;
 }
 
+/** The most users one {@link UserStore.list} call returns. */
+export const USER_LIST_MAX_LIMIT = 100;
+
+/** What {@link UserStore.list} reads: one page of users in username-key order. */
+export interface UserListQuery {
+  /** Only users whose `usernameKey` starts with this, compared exactly: `%`, `_` and the like are plain characters. */
+  readonly prefix?: string;
+  /** Only users whose `usernameKey` sorts after this one (the last key of the previous page). */
+  readonly afterKey?: string;
+  /** 1 to {@link USER_LIST_MAX_LIMIT}. */
+  readonly limit: number;
+}
+
+/** One page of {@link UserStore.list}. */
+export interface UserListPage {
+  readonly users: readonly UserRecord[];
+  /** Whether users past the last one of this page match too. */
+  readonly more: boolean;
+}
+
+/** Options of {@link UserStore.update}. */
+export interface UserUpdateOptions {
+  /**
+   * Refuses, with `AuthError('ERR_LAST_ADMIN')` and without changing
+   * anything, a change that would leave no enabled user with this role.
+   */
+  readonly keepEnabledRole?: string;
+}
+
 /**
  * Where users live. Every method is one atomic round trip to the backend.
  * Backend failures surface as `AuthError('ERR_STORE_UNAVAILABLE')`.
@@ -22,6 +51,17 @@ export interface UserStore {
   findById(id: string): Promise<UserRecord | null>;
   /** The user whose `usernameKey` is `usernameKey`, or `null`. */
   findByUsernameKey(usernameKey: string): Promise<UserRecord | null>;
-  /** Applies `changes` in one statement and returns the updated user, or `null` if there is none. */
-  update(id: string, changes: UserChanges): Promise<UserRecord | null>;
+  /**
+   * Applies `changes` in one transaction and returns the updated user, or
+   * `null` if there is none. With `keepEnabledRole`, the check that another
+   * enabled user keeps the role and the change are atomic: of two concurrent
+   * updates disabling the last two holders, exactly one succeeds.
+   */
+  update(id: string, changes: UserChanges, options?: UserUpdateOptions): Promise<UserRecord | null>;
+  /**
+   * One page of users ordered by `usernameKey` in code point order (the
+   * order of its UTF-8 bytes), each page one query. Throws `RangeError` for a
+   * `limit` outside 1 to {@link USER_LIST_MAX_LIMIT}.
+   */
+  list(query: UserListQuery): Promise<UserListPage>;
 }

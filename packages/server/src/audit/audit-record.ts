@@ -24,6 +24,17 @@ export interface AuditClient {
 /** Who ended a session. */
 export type AuditActor = 'self' | 'admin' | 'system';
 
+/**
+ * How an administrator's action ended: `succeeded`, or `failed` with the
+ * error code the administrator was answered with (`ERR_LAST_ADMIN`,
+ * `ERR_USER_NOT_FOUND`, `ERR_STORE_UNAVAILABLE`…).
+ */
+export interface AuditOutcome {
+  readonly outcome: 'succeeded' | 'failed';
+  /** Only when `outcome` is `failed`. */
+  readonly errorCode?: string;
+}
+
 /** Every event the trail records, by its `event` name. */
 export type AuditEvent =
   | (AuditClient & {
@@ -72,18 +83,52 @@ export type AuditEvent =
       /** The administrator's user id, when `actor` is `admin`. */
       readonly actorId?: string;
     }
+  | (AuditClient &
+      AuditOutcome & {
+        /** A role change (`PATCH /admin/users/:id`). */
+        readonly event: 'admin.user-changed';
+        readonly actorId: string;
+        readonly userId: string;
+        readonly changes: { readonly disabled?: boolean; readonly role?: string };
+        readonly revokedSessions: number;
+      })
+  | (AuditClient &
+      AuditOutcome & {
+        /** Forced logout everywhere (`POST /admin/users/:id/logout`). */
+        readonly event: 'admin.user-signed-out';
+        readonly actorId: string;
+        readonly userId: string;
+        readonly revokedSessions: number;
+      })
+  | (AuditClient &
+      AuditOutcome & {
+        readonly event: 'admin.user-disabled' | 'admin.user-enabled';
+        readonly actorId: string;
+        readonly userId: string;
+        /** Sessions ended by disabling; always 0 for enabling. */
+        readonly revokedSessions: number;
+      })
+  | (AuditClient &
+      AuditOutcome & {
+        /** One session ended by an administrator (`DELETE /admin/sessions/:id`). */
+        readonly event: 'admin.session-revoked';
+        readonly actorId: string;
+        readonly sessionId: string;
+      })
   | (AuditClient & {
-      readonly event: 'admin.user-changed';
-      readonly actorId: string;
+      readonly event: 'password.changed';
       readonly userId: string;
-      readonly changes: { readonly disabled?: boolean; readonly role?: string };
+      /** The session the change was made from, which stays. */
+      readonly sessionId: string;
+      /** The user's other sessions, ended by the change. */
       readonly revokedSessions: number;
     })
   | (AuditClient & {
-      readonly event: 'admin.user-signed-out';
-      readonly actorId: string;
+      readonly event: 'password.change-failed';
       readonly userId: string;
-      readonly revokedSessions: number;
+      readonly sessionId: string;
+      /** `wrong-password`, `password-too-long`, `rate-limited` or `weak-password`. */
+      readonly reason: string;
     })
   | (AuditClient & {
       readonly event: 'admin.access-denied';

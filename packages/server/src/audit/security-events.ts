@@ -1,7 +1,7 @@
 import { isAuthError, normaliseUsername, type SessionEvent, type UserRecord } from '@jwtgate/core';
 import type { JwtgateMetrics, SilentRefreshOutcome } from '../metrics/jwtgate-metrics.js';
 import type { AuditLog } from './audit-log.js';
-import type { AuditClient } from './audit-record.js';
+import type { AuditClient, AuditOutcome } from './audit-record.js';
 import type { UsernameDigest } from './username-digest.js';
 
 /**
@@ -29,17 +29,38 @@ export interface SecurityEvents {
   /** A refresh that failed; counted when it is a refusal of the refresh token (expired, invalid, revoked). */
   refreshFailed(error: unknown): void;
   silentRefresh(outcome: SilentRefreshOutcome): void;
-  adminChangedUser(input: {
-    readonly adminId: string;
+  /** An administrator's role change; `error` when it failed. */
+  adminChangedUser(
+    input: AdminAction & {
+      readonly userId: string;
+      readonly changes: { readonly disabled?: boolean; readonly role?: string };
+      readonly revokedSessions: number;
+    },
+  ): void;
+  /** An administrator disabled (`disabled: true`) or enabled an account; `error` when it failed. */
+  adminSetUserDisabled(
+    input: AdminAction & { readonly userId: string; readonly disabled: boolean; readonly revokedSessions: number },
+  ): void;
+  /** An administrator ended all of a user's sessions; `error` when it failed. */
+  adminSignedUserOut(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
+  /** An administrator ended one session; `error` when it failed. */
+  adminRevokedSession(input: AdminAction & { readonly sessionId: string }): void;
+  /** A signed-in user changed their password. */
+  passwordChanged(input: {
     readonly userId: string;
-    readonly changes: { readonly disabled?: boolean; readonly role?: string };
+    readonly sessionId: string;
     readonly revokedSessions: number;
     readonly client: AuditClient;
   }): void;
-  adminSignedUserOut(input: {
-    readonly adminId: string;
+  /**
+   * A password change `changePassword` refused: a wrong current password, a
+   * new one the policy refuses, or rate limiting. Other errors (a store
+   * down) judged nothing and are not recorded.
+   */
+  passwordChangeRefused(input: {
     readonly userId: string;
-    readonly revokedSessions: number;
+    readonly sessionId: string;
+    readonly error: unknown;
     readonly client: AuditClient;
   }): void;
   adminAccessDenied(input: {
@@ -48,6 +69,26 @@ export interface SecurityEvents {
     readonly route: string;
     readonly client: AuditClient;
   }): void;
+}
+
+/** The refusals of a password change that the trail records, by code, with their reason. */
+const PASSWORD_CHANGE_REFUSALS: ReadonlyMap<string, string> = new Map([
+  ['ERR_WRONG_CURRENT_PASSWORD', 'wrong-password'],
+  ['ERR_RATE_LIMITED', 'rate-limited'],
+  ['ERR_INVALID_PASSWORD', 'weak-password'],
+]);
+
+/** Who did what from where, for every administrator's action; `error` is what it failed with. */
+export interface AdminAction {
+  readonly adminId: string;
+  readonly client: AuditClient;
+  readonly error?: unknown;
+}
+
+/** The audit outcome of an action that threw `error` (or succeeded, without one). */
+function outcomeOf(error: unknown): AuditOutcome {
+  if (error === undefined) return { outcome: 'succeeded' };
+  return { outcome: 'failed', errorCode: isAuthError(error) ? error.code : 'ERR_INTERNAL' };
 }
 
 /** Failure reasons that mean the name belongs to an account. */
@@ -169,7 +210,7 @@ export function createSecurityEvents(options: {
     silentRefresh(outcome) {
       metrics?.silentRefresh(outcome);
     },
-    adminChangedUser({ adminId, userId, changes, revokedSessions, client }) {
+    adminChangedUser({ adminId, userId, changes, revokedSessions, client, error }) {
       const recorded = {
         ...(changes.disabled === undefined ? {} : { disabled: changes.disabled }),
         ...(changes.role === undefined ? {} : { role: changes.role }),
@@ -180,11 +221,47 @@ export function createSecurityEvents(options: {
         userId,
         changes: recorded,
         revokedSessions,
+        ...outcomeOf(error),
         ...client,
       });
     },
-    adminSignedUserOut({ adminId, userId, revokedSessions, client }) {
-      audit?.record({ event: 'admin.user-signed-out', actorId: adminId, userId, revokedSessions, ...client });
+    adminSetUserDisabled({ adminId, userId, disabled, revokedSessions, client, error }) {
+      audit?.record({
+        event: disabled ? 'admin.user-disabled' : 'admin.user-enabled',
+        actorId: adminId,
+        userId,
+        revokedSessions,
+        ...outcomeOf(error),
+        ...client,
+      });
+    },
+    adminSignedUserOut({ adminId, userId, revokedSessions, client, error }) {
+      audit?.record({
+        event: 'admin.user-signed-out',
+        actorId: adminId,
+        userId,
+        revokedSessions,
+        ...outcomeOf(error),
+        ...client,
+      });
+    },
+    adminRevokedSession({ adminId, sessionId, client, error }) {
+      audit?.record({ event: 'admin.session-revoked', actorId: adminId, sessionId, ...outcomeOf(error), ...client });
+    },
+    passwordChanged({ userId, sessionId, revokedSessions, client }) {
+      audit?.record({ event: 'password.changed', userId, sessionId, revokedSessions, ...client });
+    },
+    passwordChangeRefused({ userId, sessionId, error, client }) {
+      const reason = PASSWORD_CHANGE_REFUSALS.get(isAuthError(error) ? error.code : '');
+      if (reason === undefined) return;
+      audit?.record({
+        event: 'password.change-failed',
+        userId,
+        sessionId,
+        // The current password's own reason (wrong, or too long to hash) when there is one.
+        reason: isAuthError(error, 'ERR_WRONG_CURRENT_PASSWORD') ? (error.reason ?? reason) : reason,
+        ...client,
+      });
     },
     adminAccessDenied({ userId, method, route, client }) {
       audit?.record({ event: 'admin.access-denied', userId, method, route, ...client });

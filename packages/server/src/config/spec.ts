@@ -284,7 +284,7 @@ export const configSpec = {
       min: 0,
       max: 10_000,
       description:
-        'Failed logins allowed for one username from one IP address per window; then 429 `ERR_RATE_LIMITED` until the window ends. 0 switches this limit off.',
+        'Failed logins allowed for one username from one IP address per window; then 429 `ERR_RATE_LIMITED` until the window ends. A wrong current password at `POST /auth/password` counts as a failed login. 0 switches this limit off.',
     },
     MaxFailuresPerIp: {
       kind: 'integer',

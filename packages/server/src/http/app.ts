@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { passwordRoutes } from './routes/password.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
@@ -133,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: options.readiness });
   await app.register(authRoutes, deps);
   await app.register(meRoutes, deps satisfies RouteDeps);
+  await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });

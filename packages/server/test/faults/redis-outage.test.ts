@@ -85,8 +85,10 @@ describe('when Redis, where sessions live, goes away', () => {
     const { accessToken: adminToken } = await t.login(admin.username, admin.password);
     const disabled = await t.signUp();
     const demoted = await t.signUp();
-    const change = (userId: string, body: object) =>
-      t.request({ method: 'PATCH', url: `/admin/users/${userId}`, token: adminToken, body });
+    const change = (userId: string, body: { disabled: true } | { role: string }) =>
+      'role' in body
+        ? t.request({ method: 'PATCH', url: `/admin/users/${userId}`, token: adminToken, body })
+        : t.request({ method: 'POST', url: `/admin/users/${userId}/disable`, token: adminToken });
 
     // The users live in the database, which is up; their sessions in Redis, which is not.
     await redis.stop();

@@ -209,8 +209,8 @@ describe('the audit trail', () => {
     await a.send('POST', '/auth/logout', { token: first });
     await a.send('DELETE', `/auth/sessions/${sid(second)}`, { token: third });
     await a.send('DELETE', `/admin/sessions/${sid(third)}`, { token: admin });
-    const patched = await a.send('PATCH', `/admin/users/${userId}`, { token: admin, body: { disabled: true } });
-    expect(patched.body.revokedSessions).toBe(1);
+    const disabled = await a.send('POST', `/admin/users/${userId}/disable`, { token: admin });
+    expect(disabled.body.revokedSessions).toBe(1);
 
     const revoked = a.fileRecords('session.revoked');
     expect(last(revoked, 'sessionId', sid(first))).toMatchObject({ reason: 'logout', actor: 'self', userId });
@@ -222,25 +222,26 @@ describe('the audit trail', () => {
       actorId: adminId,
     });
     expect(last(revoked, 'sessionId', sid(first))).not.toHaveProperty('actorId');
-    expect(last(a.fileRecords('admin.user-changed'), 'userId', userId)).toEqual({
+    expect(last(a.fileRecords('admin.user-disabled'), 'userId', userId)).toEqual({
       audit: true,
       auditVersion: 1,
       at: expect.stringMatching(ISO_TIME),
-      event: 'admin.user-changed',
+      event: 'admin.user-disabled',
       actorId: adminId,
       userId,
-      changes: { disabled: true },
       revokedSessions: 1,
+      outcome: 'succeeded',
       ...client,
     });
 
     await a.s.t.server.users.update(userId, { disabled: false, updatedAt: a.s.t.clock.now() });
     const back = (await a.login('ulla')).body.accessToken as string;
-    const forced = await a.send('DELETE', `/admin/users/${userId}/sessions`, { token: admin });
+    const forced = await a.send('POST', `/admin/users/${userId}/logout`, { token: admin });
     expect(forced.body).toEqual({ revoked: 1 });
     expect(last(a.fileRecords('admin.user-signed-out'), 'userId', userId)).toMatchObject({
       actorId: adminId,
       revokedSessions: 1,
+      outcome: 'succeeded',
     });
     expect(last(a.fileRecords('session.revoked'), 'sessionId', sid(back))).toMatchObject({
       reason: 'admin',
@@ -267,6 +268,114 @@ describe('the audit trail', () => {
     });
     expect(a.log.audit('admin.access-denied').at(-1)?.level).toBe(40);
     expect(a.fileRecords('admin.user-changed').some((record) => record.userId === victim)).toBe(false);
+  });
+
+  it('records every administrator action with who, on whom, from where and how it ended', async () => {
+    const adminId = await a.register('Adelheid');
+    await a.s.t.server.users.update(adminId, { role: 'admin', updatedAt: a.s.t.clock.now() });
+    const token = (await a.login('adelheid')).body.accessToken as string;
+    const userId = await a.register('Ute');
+    await a.login('ute');
+    const sid = (body: { accessToken: string }) => decodeJwt(body.accessToken).payload.sid as string;
+    const unknownId = '00000000-0000-0000-0000-000000000000';
+
+    expect((await a.send('POST', `/admin/users/${userId}/logout`, { token })).status).toBe(200);
+    expect((await a.send('POST', `/admin/users/${userId}/disable`, { token })).status).toBe(200);
+    expect((await a.send('POST', `/admin/users/${userId}/enable`, { token })).status).toBe(200);
+    const again = sid((await a.login('ute')).body);
+    expect((await a.send('DELETE', `/admin/sessions/${again}`, { token })).status).toBe(204);
+    expect((await a.send('DELETE', `/admin/sessions/${again}`, { token })).status).toBe(404);
+    const patched = await a.send('PATCH', `/admin/users/${userId}`, { token, body: { role: 'support' } });
+    expect(patched.status).toBe(200);
+    expect((await a.send('POST', `/admin/users/${unknownId}/disable`, { token })).status).toBe(404);
+
+    const envelope = { audit: true, auditVersion: 1, at: expect.stringMatching(ISO_TIME), actorId: adminId, ...client };
+    const done = { ...envelope, outcome: 'succeeded' };
+    expect(last(a.fileRecords('admin.user-signed-out'), 'userId', userId)).toEqual({
+      ...done,
+      event: 'admin.user-signed-out',
+      userId,
+      revokedSessions: 1,
+    });
+    expect(last(a.fileRecords('admin.user-disabled'), 'userId', userId)).toEqual({
+      ...done,
+      event: 'admin.user-disabled',
+      userId,
+      revokedSessions: 0,
+    });
+    expect(last(a.fileRecords('admin.user-enabled'), 'userId', userId)).toEqual({
+      ...done,
+      event: 'admin.user-enabled',
+      userId,
+      revokedSessions: 0,
+    });
+    expect(a.fileRecords('admin.session-revoked').filter((r) => r.sessionId === again)).toEqual([
+      { ...done, event: 'admin.session-revoked', sessionId: again },
+      {
+        ...envelope,
+        event: 'admin.session-revoked',
+        sessionId: again,
+        outcome: 'failed',
+        errorCode: 'ERR_SESSION_NOT_FOUND',
+      },
+    ]);
+    expect(last(a.fileRecords('admin.user-changed'), 'userId', userId)).toEqual({
+      ...done,
+      event: 'admin.user-changed',
+      userId,
+      changes: { role: 'support' },
+      revokedSessions: 0,
+    });
+    expect(last(a.fileRecords('admin.user-disabled'), 'userId', unknownId)).toEqual({
+      ...envelope,
+      event: 'admin.user-disabled',
+      userId: unknownId,
+      revokedSessions: 0,
+      outcome: 'failed',
+      errorCode: 'ERR_USER_NOT_FOUND',
+    });
+  });
+
+  it('records a password change with the sessions it ended, and refused ones with their reason, never a password', async () => {
+    const userId = await a.register('Paula');
+    const first = (await a.login('paula')).body.accessToken as string;
+    const other = (await a.login('paula')).body.accessToken as string;
+    const sid = (token: string) => decodeJwt(token).payload.sid as string;
+    const newPassword = 'paula picks a new passphrase';
+    const wrong = 'what paula typed wrongly';
+    const change = (currentPassword: string, next: string, token = first) =>
+      a.send('POST', '/auth/password', { token, body: { currentPassword, newPassword: next } });
+
+    expect((await change(wrong, newPassword)).status).toBe(403);
+    expect((await change(PASSWORD, 'short')).status).toBe(400);
+    expect((await change(PASSWORD, newPassword)).body).toEqual({ revoked: 1 });
+
+    const base = { audit: true, auditVersion: 1, at: expect.stringMatching(ISO_TIME), userId, ...client };
+    expect(a.fileRecords('password.change-failed').filter((r) => r.userId === userId)).toEqual([
+      { ...base, event: 'password.change-failed', sessionId: sid(first), reason: 'wrong-password' },
+      { ...base, event: 'password.change-failed', sessionId: sid(first), reason: 'weak-password' },
+    ]);
+    expect(last(a.fileRecords('password.changed'), 'userId', userId)).toEqual({
+      ...base,
+      event: 'password.changed',
+      sessionId: sid(first),
+      revokedSessions: 1,
+    });
+    expect(last(a.fileRecords('session.revoked'), 'sessionId', sid(other))).toMatchObject({
+      reason: 'password-changed',
+      actor: 'self',
+      userId,
+    });
+
+    // Three wrong guesses are the limit here (Login.MaxFailures), whatever the route they come through.
+    expect((await change(wrong, 'another new passphrase')).status).toBe(403);
+    expect((await change(wrong, 'another new passphrase')).status).toBe(403);
+    expect((await change(wrong, 'another new passphrase')).status).toBe(403);
+    expect((await change(newPassword, 'another new passphrase')).status).toBe(429);
+    expect(last(a.fileRecords('password.change-failed'), 'userId', userId)).toMatchObject({ reason: 'rate-limited' });
+
+    const everything = `${readFileSync(a.file, 'utf8')}${a.log.text()}`;
+    for (const secret of [newPassword, wrong, 'another new passphrase']) expect(everything).not.toContain(secret);
   });
 
   it('writes the file with mode 0600, one JSON record per line, each also in the log', () => {

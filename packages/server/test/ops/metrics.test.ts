@@ -184,7 +184,7 @@ describe('metrics', () => {
     expect(
       (await s.send('POST', '/auth/logout', { token: fourth.accessToken, body: { scope: 'others' } })).body,
     ).toEqual({ revoked: 1 });
-    const forced = await s.send('DELETE', `/admin/users/${user.userId}/sessions`, {
+    const forced = await s.send('POST', `/admin/users/${user.userId}/logout`, {
       token: adminLogin.body.accessToken,
     });
     expect(forced.body).toEqual({ revoked: 1 });

@@ -2,9 +2,10 @@ import {
   ADMIN_ROLE,
   AuthError,
   changeUserAccess,
-  normaliseUsername,
+  listUsers,
   ROLE_PATTERN,
   toPublicUser,
+  USER_LIST_MAX_LIMIT,
   type UserRecord,
 } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
@@ -36,6 +37,16 @@ const userIdParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64, description: "The user's id." } },
 } as const;
 
+/** What disabling, enabling and a role change answer. */
+const userChangedSchema = {
+  type: 'object',
+  required: ['user', 'revokedSessions'],
+  properties: {
+    user: adminUserSchema,
+    revokedSessions: { type: 'integer', description: 'Sessions the change ended.' },
+  },
+} as const;
+
 const revokedCount = { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } } as const;
 
 /** What the group's hooks (below) mean for every route, in the API reference. */
@@ -51,8 +62,11 @@ function adminView(user: UserRecord) {
 }
 
 /**
- * The administration API: look a user up, list or end their sessions,
- * disable them or change their role. Every route needs an access token whose
+ * The administration API: list and search users, look one up with their
+ * sessions, disable or enable them, change their role, force them out, end
+ * one session. Every action is reported to the security events (audit trail)
+ * as done or failed. Disabling or demoting the last enabled administrator is
+ * refused (`ERR_LAST_ADMIN`). Every route needs an access token whose
  * user is, according to the database and not only the token, an enabled
  * administrator, so a demoted admin's unexpired token opens nothing.
  */
@@ -84,106 +98,73 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     return user;
   }
 
-  app.get<{ Querystring: { username: string } }>(
+  app.get<{ Querystring: { search?: string; limit: number; cursor?: string } }>(
     '/admin/users',
     {
       schema: {
         ...adminOnly,
-        summary: 'Find a user by username (any spelling that normalises to it)',
-        errors: { ...adminErrors, ERR_USER_NOT_FOUND: 'no user has this name' },
+        summary: 'List users in username order, page by page, optionally those whose name starts with a search',
+        description:
+          'Pages follow the username order: pass `nextCursor` as `cursor` (with the same `search`) for the next page; it is `null` on the last one.',
+        errors: { ...adminErrors, ERR_INVALID_CURSOR: '`cursor` is not a `nextCursor` this server answered with' },
         querystring: {
           type: 'object',
-          required: ['username'],
           additionalProperties: false,
-          properties: { username: { type: 'string', minLength: 1, maxLength: 256 } },
-        },
-        response: {
-          200: { type: 'object', required: ['user'], properties: { user: adminUserSchema } },
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      let key: string;
-      try {
-        key = normaliseUsername(request.query.username).key;
-      } catch {
-        throw new AuthError('ERR_USER_NOT_FOUND');
-      }
-      const user = await users.findByUsernameKey(key);
-      if (user === null) throw new AuthError('ERR_USER_NOT_FOUND');
-      return { user: adminView(user) };
-    },
-  );
-
-  app.get<{ Params: { id: string } }>(
-    '/admin/users/:id',
-    {
-      schema: {
-        ...adminOnly,
-        summary: 'One user',
-        errors: { ...adminErrors, ...noSuchUser },
-        params: userIdParams,
-        response: {
-          200: { type: 'object', required: ['user'], properties: { user: adminUserSchema } },
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => ({ user: adminView(await existingUser(request.params.id)) }),
-  );
-
-  app.patch<{ Params: { id: string }; Body: { disabled?: boolean; role?: string } }>(
-    '/admin/users/:id',
-    {
-      schema: {
-        ...adminOnly,
-        summary: 'Disable or enable a user, or change their role; either ends all their sessions',
-        errors: { ...adminErrors, ...noSuchUser },
-        params: userIdParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
           properties: {
-            disabled: { type: 'boolean' },
-            role: { type: 'string', pattern: ROLE_PATTERN.source },
+            search: {
+              type: 'string',
+              maxLength: 256,
+              description:
+                'The start of a username, in any case or Unicode form (`ALI` finds `alice`); `%` and `_` are plain characters.',
+            },
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: USER_LIST_MAX_LIMIT,
+              default: 20,
+              description: `Users per page, 1 to ${USER_LIST_MAX_LIMIT}; 20 when omitted.`,
+            },
+            cursor: { type: 'string', minLength: 1, maxLength: 1024, description: "The previous page's `nextCursor`." },
           },
         },
         response: {
           200: {
             type: 'object',
-            required: ['user', 'revokedSessions'],
-            properties: { user: adminUserSchema, revokedSessions: { type: 'integer' } },
+            required: ['users', 'nextCursor'],
+            properties: {
+              users: { type: 'array', items: adminUserSchema },
+              nextCursor: { type: ['string', 'null'] },
+            },
           },
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const actor = byAdmin(request);
-      const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, request.body, { actor });
-      events?.adminChangedUser({
-        adminId: actor.id,
-        userId: user.id,
-        changes: request.body,
-        revokedSessions,
-        client: clientInfo(request),
+      const { search, limit, cursor } = request.query;
+      const page = await listUsers(deps, {
+        limit,
+        ...(search === undefined ? {} : { search }),
+        ...(cursor === undefined ? {} : { cursor }),
       });
-      return { user: adminView(user), revokedSessions };
+      return { users: page.users.map(adminView), nextCursor: page.nextCursor };
     },
   );
 
   app.get<{ Params: { id: string } }>(
-    '/admin/users/:id/sessions',
+    '/admin/users/:id',
     {
       schema: {
         ...adminOnly,
-        summary: "A user's active sessions",
+        summary: 'One user and their active sessions',
         errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         response: {
-          200: sessionListSchema,
+          200: {
+            type: 'object',
+            required: ['user', 'sessions'],
+            properties: { user: adminUserSchema, sessions: sessionListSchema.properties.sessions },
+          },
           ...errorResponses,
         },
       },
@@ -191,32 +172,99 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     async (request) => {
       const user = await existingUser(request.params.id);
       const callerSession = claimsOf(request).sid;
-      return { sessions: (await sessions.list(user.id)).map((s) => toSessionView(s, callerSession)) };
+      const active = await sessions.list(user.id);
+      return { user: adminView(user), sessions: active.map((s) => toSessionView(s, callerSession)) };
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
-    '/admin/users/:id/sessions',
+  for (const disabled of [true, false]) {
+    app.post<{ Params: { id: string } }>(
+      `/admin/users/:id/${disabled ? 'disable' : 'enable'}`,
+      {
+        schema: {
+          ...adminOnly,
+          summary: disabled
+            ? 'Disable a user: every session ends at once and logins are refused'
+            : 'Enable a disabled user again; they log in anew',
+          errors: {
+            ...adminErrors,
+            ...noSuchUser,
+            ...(disabled ? { ERR_LAST_ADMIN: 'the user is the last enabled administrator' } : {}),
+          },
+          params: userIdParams,
+          response: { 200: userChangedSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const actor = byAdmin(request);
+        const report = { adminId: actor.id, userId: request.params.id, disabled, client: clientInfo(request) };
+        try {
+          const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, { disabled }, { actor });
+          events?.adminSetUserDisabled({ ...report, revokedSessions });
+          return { user: adminView(user), revokedSessions };
+        } catch (error) {
+          events?.adminSetUserDisabled({ ...report, revokedSessions: 0, error });
+          throw error;
+        }
+      },
+    );
+  }
+
+  app.patch<{ Params: { id: string }; Body: { role: string } }>(
+    '/admin/users/:id',
     {
       schema: {
         ...adminOnly,
-        summary: 'Force a user out: end all their sessions',
+        summary: "Change a user's role; their sessions end, since their tokens carry the old one",
+        errors: { ...adminErrors, ...noSuchUser, ERR_LAST_ADMIN: 'the user is the last enabled administrator' },
+        params: userIdParams,
+        body: {
+          type: 'object',
+          required: ['role'],
+          additionalProperties: false,
+          properties: { role: { type: 'string', pattern: ROLE_PATTERN.source } },
+        },
+        response: { 200: userChangedSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = byAdmin(request);
+      const changes = { role: request.body.role };
+      const report = { adminId: actor.id, userId: request.params.id, changes, client: clientInfo(request) };
+      try {
+        const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, changes, { actor });
+        events?.adminChangedUser({ ...report, revokedSessions });
+        return { user: adminView(user), revokedSessions };
+      } catch (error) {
+        events?.adminChangedUser({ ...report, revokedSessions: 0, error });
+        throw error;
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/admin/users/:id/logout',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Force a user out: end all their sessions at once',
         errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         response: { 200: revokedCount, ...errorResponses },
       },
     },
     async (request) => {
-      const user = await existingUser(request.params.id);
       const actor = byAdmin(request);
-      const revoked = await sessions.revokeAll(user.id, { reason: 'admin', actor });
-      events?.adminSignedUserOut({
-        adminId: actor.id,
-        userId: user.id,
-        revokedSessions: revoked,
-        client: clientInfo(request),
-      });
-      return { revoked };
+      const report = { adminId: actor.id, userId: request.params.id, client: clientInfo(request) };
+      try {
+        const user = await existingUser(request.params.id);
+        const revoked = await sessions.revokeAll(user.id, { reason: 'admin', actor });
+        events?.adminSignedUserOut({ ...report, revokedSessions: revoked });
+        return { revoked };
+      } catch (error) {
+        events?.adminSignedUserOut({ ...report, revokedSessions: 0, error });
+        throw error;
+      }
     },
   );
 
@@ -232,9 +280,17 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      // The session.revoked record names the administrator.
-      if (!(await sessions.revoke(request.params.id, { reason: 'admin', actor: byAdmin(request) })))
-        throw new AuthError('ERR_SESSION_NOT_FOUND');
+      const actor = byAdmin(request);
+      const report = { adminId: actor.id, sessionId: request.params.id, client: clientInfo(request) };
+      try {
+        // The session.revoked record names the administrator and the session's user.
+        if (!(await sessions.revoke(request.params.id, { reason: 'admin', actor })))
+          throw new AuthError('ERR_SESSION_NOT_FOUND');
+      } catch (error) {
+        events?.adminRevokedSession({ ...report, error });
+        throw error;
+      }
+      events?.adminRevokedSession(report);
       return reply.code(204).send();
     },
   );

@@ -5,6 +5,7 @@ import {
   type MigrationProvider,
   Migrator,
   MysqlAdapter,
+  PostgresAdapter,
   SqliteAdapter,
   sql,
 } from 'kysely';
@@ -98,6 +99,26 @@ const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('jwtgate_session_locks').execute();
+    },
+  },
+  /**
+   * The user listing pages through username keys in code point order. SQLite
+   * and MySQL (`utf8mb4_bin`) compare that way, so the unique index serves
+   * them; PostgreSQL compares by the database's locale, so it lists by
+   * `collate "C"` and gets an index in that order here.
+   */
+  '0003_users_key_order': {
+    async up(db: Kysely<unknown>) {
+      if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+      await db.schema
+        .createIndex('jwtgate_users_key_c_idx')
+        .on('jwtgate_users')
+        .expression(sql`username_key collate "C"`)
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+      await db.schema.dropIndex('jwtgate_users_key_c_idx').execute();
     },
   },
 };

@@ -1,5 +1,5 @@
-import { AuthError, type UserRecord, type UserStore } from '@jwtgate/core';
-import type { Kysely, Selectable } from 'kysely';
+import { AuthError, USER_LIST_MAX_LIMIT, type UserRecord, type UserStore } from '@jwtgate/core';
+import { type Kysely, PostgresAdapter, type RawBuilder, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
 import { toMillis } from './schema.js';
@@ -15,6 +15,14 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
   };
+}
+
+/** The LIKE escape character; one that needs no escaping in any dialect's string literals. */
+const LIKE_ESCAPE = '!';
+
+/** `prefix%` with LIKE's wildcards (and the escape character) in `prefix` taken literally. */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[!%_]/g, (c) => `${LIKE_ESCAPE}${c}`)}%`;
 }
 
 /** Options of {@link createSqlUserStore}. */
@@ -33,6 +41,13 @@ export interface SqlUserStoreOptions {
 export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUserStoreOptions = {}): UserStore {
   const table = 'jwtgate_users' as const;
   const call: StoreCallOptions = options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs };
+  const adapter = db.getExecutor().adapter;
+  const sqlite = adapter instanceof SqliteAdapter;
+  // Listing compares and orders username keys by code point everywhere. SQLite (BINARY) and
+  // MySQL (the tables are utf8mb4_bin) do so already; PostgreSQL follows the database's locale
+  // unless told "C", which an index of its own (migration 0003) serves.
+  const usernameKey: RawBuilder<string> =
+    adapter instanceof PostgresAdapter ? sql<string>`username_key collate "C"` : sql<string>`username_key`;
   return {
     create: (user) =>
       withStoreErrors(async () => {
@@ -68,10 +83,31 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
         return row === undefined ? null : toRecord(row);
       }, call),
 
-    update: (id, changes) =>
+    update: (id, changes, updateOptions = {}) =>
       withStoreErrors(
         () =>
           db.transaction().execute(async (trx) => {
+            const kept = updateOptions.keepEnabledRole;
+            if (
+              kept !== undefined &&
+              (changes.disabled === true || (changes.role !== undefined && changes.role !== kept))
+            ) {
+              // Locking every enabled holder of the role (in id order, so that two such updates
+              // queue instead of deadlocking) makes a concurrent update wait and then see this
+              // one's outcome: two administrators disabling each other cannot both succeed.
+              // SQLite needs no lock: its transactions on a database run one at a time.
+              const holders = sqlite
+                ? trx.selectFrom(table).select('id').where('role', '=', kept).where('disabled', '=', 0).orderBy('id')
+                : trx
+                    .selectFrom(table)
+                    .select('id')
+                    .where('role', '=', kept)
+                    .where('disabled', '=', 0)
+                    .orderBy('id')
+                    .forUpdate();
+              const rows = await holders.execute();
+              if (rows.length === 1 && rows[0]?.id === id) throw new AuthError('ERR_LAST_ADMIN');
+            }
             const result = await trx
               .updateTable(table)
               .set({
@@ -88,5 +124,27 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
           }),
         call,
       ),
+
+    list: (query) => {
+      if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > USER_LIST_MAX_LIMIT) {
+        return Promise.reject(new RangeError(`limit must be an integer from 1 to ${USER_LIST_MAX_LIMIT}`));
+      }
+      return withStoreErrors(async () => {
+        let select = db.selectFrom(table).selectAll();
+        const { prefix, afterKey } = query;
+        if (prefix !== undefined && prefix !== '') {
+          select = select.where(sql<boolean>`${usernameKey} like ${likePrefix(prefix)} escape ${sql.lit(LIKE_ESCAPE)}`);
+          // SQLite's LIKE ignores the case of ASCII letters; the exact comparison keeps `A` from matching `a`.
+          if (sqlite) select = select.where(sql<boolean>`substr(username_key, 1, ${[...prefix].length}) = ${prefix}`);
+        }
+        if (afterKey !== undefined) select = select.where(sql<boolean>`${usernameKey} > ${afterKey}`);
+        // One row more than asked tells whether another page follows.
+        const rows = await select
+          .orderBy(usernameKey)
+          .limit(query.limit + 1)
+          .execute();
+        return { users: rows.slice(0, query.limit).map(toRecord), more: rows.length > query.limit };
+      }, call);
+    },
   };
 }

@@ -1,0 +1,89 @@
+import type { Clock } from '../clock.js';
+import { AuthError, isAuthError } from '../errors/auth-error.js';
+import type { SessionManager } from '../session/session-manager.js';
+import type { LoginThrottle } from '../throttle/login-throttle.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { acceptPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
+import type { UserRecord } from './user-record.js';
+import type { UserStore } from './user-store.js';
+
+/** What {@link changePassword} needs. */
+export interface ChangePasswordDeps {
+  readonly users: Pick<UserStore, 'findById' | 'update'>;
+  readonly sessions: Pick<SessionManager, 'revokeAll'>;
+  readonly hasher: PasswordHasher;
+  readonly clock: Clock;
+  /** The login throttle: guesses here and at login count against the same limits. */
+  readonly throttle?: LoginThrottle;
+}
+
+/** What {@link changePassword} is asked, by the holder of a verified access token. */
+export interface ChangePasswordInput {
+  /** The token's subject. */
+  readonly userId: string;
+  /** The token's session: it stays; every other session of the user ends. */
+  readonly sessionId: string;
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly ip?: string | null;
+}
+
+/**
+ * Changes a signed-in user's password. The new password must pass the
+ * password policy (`ERR_INVALID_PASSWORD`, checked first: it says nothing
+ * about the current one and costs no hashing). The current password is then
+ * checked as a login checks it: counted by the login throttle for this
+ * account and address before any hashing (`ERR_RATE_LIMITED`), so a stolen
+ * access token is no way round the limit on guesses; one argon2 verification
+ * whatever the outcome; a wrong one throws `ERR_WRONG_CURRENT_PASSWORD`.
+ * An account disabled or deleted meanwhile throws `ERR_TOKEN_REVOKED`.
+ *
+ * Every other session ends, before and again after the new hash is stored:
+ * the first round leaves a retry after `ERR_STORE_UNAVAILABLE` with the same
+ * passwords working, the second ends sessions that a login with the old
+ * password started in between. Returns how many ended.
+ *
+ * @example
+ * const { revokedSessions } = await changePassword(deps, { userId: claims.sub, sessionId: claims.sid, currentPassword, newPassword });
+ */
+export async function changePassword(
+  deps: ChangePasswordDeps,
+  input: ChangePasswordInput,
+): Promise<{ user: UserRecord; revokedSessions: number }> {
+  const newPassword = acceptPassword(input.newPassword);
+  const user = await deps.users.findById(input.userId);
+  const reservation = await deps.throttle?.reserve({
+    account: user?.usernameKey ?? input.userId,
+    ip: input.ip ?? null,
+  });
+  let matches: boolean;
+  try {
+    if (typeof input.currentPassword !== 'string' || input.currentPassword.length > PASSWORD_MAX_LENGTH * 4) {
+      // Refused before hashing, as at login, so nobody can make the server hash megabytes.
+      throw new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'password-too-long' });
+    }
+    // The same work for an account gone missing as for a real check, as at login.
+    matches = await deps.hasher.verify(
+      user?.passwordHash ?? deps.hasher.dummyHash,
+      input.currentPassword.normalize('NFKC'),
+    );
+  } catch (error) {
+    if (!isAuthError(error, 'ERR_WRONG_CURRENT_PASSWORD')) await reservation?.cancel().catch(() => {});
+    throw error;
+  }
+  if (user === null || user.disabled) {
+    await reservation?.cancel().catch(() => {});
+    throw new AuthError('ERR_TOKEN_REVOKED', { reason: user === null ? 'user-deleted' : 'user-disabled' });
+  }
+  if (!matches) throw new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'wrong-password' });
+  await reservation?.succeed();
+
+  const passwordHash = await deps.hasher.hash(newPassword);
+  const endOthers = () =>
+    deps.sessions.revokeAll(user.id, { reason: 'password-changed', exceptSessionId: input.sessionId });
+  const before = await endOthers();
+  const updated = await deps.users.update(user.id, { passwordHash, updatedAt: deps.clock.now() });
+  if (updated === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
+  const after = await endOthers();
+  return { user: updated, revokedSessions: before + after };
+}

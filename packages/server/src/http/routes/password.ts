@@ -1,0 +1,69 @@
+import { changePassword, PASSWORD_MAX_LENGTH } from '@jwtgate/core';
+import type { FastifyPluginAsync } from 'fastify';
+import { refuseOtherMethods } from '../method-not-allowed.js';
+import { claimsOf } from '../plugins/auth-guard.js';
+import { clientInfo, type RouteDeps } from '../route-deps.js';
+import { errorResponses } from '../schemas.js';
+
+const passwordField = { type: 'string', maxLength: PASSWORD_MAX_LENGTH * 4 } as const;
+
+/** Password change for the signed-in user. */
+export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/auth/password',
+    {
+      config: { auth: true, csrf: true },
+      schema: {
+        summary: 'Change your password; your other sessions end',
+        description:
+          'The current password is checked as a login checks it, and guesses count against the same limits (`Login.MaxFailures`, `Login.MaxFailuresPerIp`). The session of this access token stays; every other session of the user ends at once.',
+        tags: ['auth'],
+        body: {
+          type: 'object',
+          required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
+          properties: { currentPassword: passwordField, newPassword: passwordField },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['revoked'],
+            properties: { revoked: { type: 'integer', description: 'How many other sessions were ended.' } },
+          },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_WRONG_CURRENT_PASSWORD:
+            '`currentPassword` is not the account’s password (403, not 401: the token is fine)',
+          ERR_INVALID_PASSWORD: '`newPassword` has fewer than 8 or more than 1024 characters',
+          ERR_RATE_LIMITED:
+            'too many failed logins or password changes for this account from this address, or from this address; checked before the password',
+          ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
+          ERR_STORE_UNAVAILABLE:
+            'the database, or the session store, cannot be reached; retrying with the same passwords is safe',
+        },
+      },
+    },
+    async (request) => {
+      const claims = claimsOf(request);
+      const client = clientInfo(request);
+      const who = { userId: claims.sub, sessionId: claims.sid, client };
+      try {
+        const { revokedSessions } = await changePassword(deps, {
+          userId: claims.sub,
+          sessionId: claims.sid,
+          currentPassword: request.body.currentPassword,
+          newPassword: request.body.newPassword,
+          ip: client.ip,
+        });
+        deps.events?.passwordChanged({ ...who, revokedSessions });
+        return { revoked: revokedSessions };
+      } catch (error) {
+        deps.events?.passwordChangeRefused({ ...who, error });
+        throw error;
+      }
+    },
+  );
+
+  refuseOtherMethods(app, '/auth/password', ['POST']);
+};
