@@ -199,6 +199,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
 
   const housekeeping = setInterval(() => {
     sessions.revocations.prune();
+    stores
+      .deleteExpiredAttempts(clock.now())
+      .catch((error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'attempt count clean-up failed'),
+      );
     if (!stores.deletesEndedSessions) return;
     sessions.deleteEnded().then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted ended sessions'),
