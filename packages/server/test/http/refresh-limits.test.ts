@@ -73,6 +73,18 @@ describe('refresh limits', () => {
     expect((await refresh(refreshToken)).statusCode).toBe(200);
   });
 
+  it("does not let forged tokens naming a real session spend that session's allowance", async () => {
+    const { refreshToken } = await t.signUp();
+    // Same session id and generation, another MAC: what anyone who learnt the session id could send.
+    const bytes = Buffer.from(refreshToken.slice('jgr1_'.length), 'base64url');
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+    const forged = `jgr1_${bytes.toString('base64url')}`;
+    for (let i = 0; i < 8; i++) {
+      expect((await refresh(forged, `192.0.2.${70 + i}`)).json().error.code).toBe('ERR_REFRESH_TOKEN_INVALID');
+    }
+    expect((await refresh(refreshToken, '192.0.2.90')).statusCode).toBe(200);
+  });
+
   it('counts silent refreshes and /auth/refresh against the same session', async () => {
     const { accessToken, cookie } = await cookieLogin(t);
     t.clock.advance(PAST_EXPIRY_MS);
