@@ -30,13 +30,23 @@ export {
 } from './session/session-record.js';
 export type { SessionRotation, SessionStore } from './session/session-store.js';
 export type { AttemptCount, AttemptHit, AttemptStore } from './throttle/attempt-store.js';
+export { limitRefreshes } from './throttle/limit-refreshes.js';
 export {
   createLoginThrottle,
+  LOCK_HISTORY_SEC,
   type LoginAttempt,
   type LoginThrottle,
   type LoginThrottlePolicy,
 } from './throttle/login-throttle.js';
 export { createMemoryAttemptStore } from './throttle/memory-attempt-store.js';
+export { rateLimited } from './throttle/rate-limited.js';
+export {
+  createRefreshThrottle,
+  type RefreshAttempt,
+  type RefreshRateExceeded,
+  type RefreshThrottle,
+  type RefreshThrottlePolicy,
+} from './throttle/refresh-throttle.js';
 export {
   createRegistrationThrottle,
   type RegistrationThrottle,

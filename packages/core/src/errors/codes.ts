@@ -87,6 +87,10 @@ export const errorCodes = {
     status: 503,
     message: 'A storage backend is unavailable; retry later',
   },
+  ERR_SERVER_BUSY: {
+    status: 503,
+    message: 'The server is busy checking passwords; retry later',
+  },
   ERR_KEYS_UNAVAILABLE: {
     status: 503,
     message: 'The keys that verify access tokens cannot be fetched right now; retry later',

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
-import { AuthError } from '../errors/auth-error.js';
 import type { AttemptStore } from './attempt-store.js';
 import { clientNetwork } from './client-network.js';
+import { rateLimited } from './rate-limited.js';
 
 /** Limits on registrations. A limit of 0 switches the limit off. */
 export interface RegistrationThrottlePolicy {
@@ -54,11 +54,7 @@ export function createRegistrationThrottle(options: {
       const hit = { key, resetAt: count?.resetAt ?? 0 };
       if (count !== undefined && count.failures > policy.maxPerIp) {
         await store.release([hit]);
-        const seconds = Math.max(1, Math.ceil((count.resetAt - now) / 1000));
-        throw new AuthError('ERR_RATE_LIMITED', {
-          reason: 'registrations',
-          headers: { 'retry-after': String(seconds) },
-        });
+        throw rateLimited({ until: count.resetAt, now, reason: 'registrations' });
       }
       return () => store.release([hit]);
     },

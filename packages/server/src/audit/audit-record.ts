@@ -74,6 +74,16 @@ export type AuditEvent =
        */
       readonly generation: number;
     })
+  | (AuditClient & {
+      /**
+       * A session refreshed more often than `Refresh.MaxPerSession` allows:
+       * a client in a loop, or one refresh token in several hands. Once per
+       * window; the refresh that raised it, and the rest of the window's, got 429.
+       */
+      readonly event: 'session.refresh-rate-exceeded';
+      readonly sessionId: string;
+      readonly retryAfterSec: number;
+    })
   | {
       readonly event: 'session.revoked';
       readonly sessionId: string;
@@ -154,6 +164,7 @@ export type AuditRecord = AuditEvent & {
 /** Events that call for attention: written to the log at `warn` rather than `info`. */
 export const ALERTING_EVENTS: ReadonlySet<AuditEventName> = new Set([
   'session.reuse-detected',
+  'session.refresh-rate-exceeded',
   'login.rate-limited',
   'admin.access-denied',
 ]);

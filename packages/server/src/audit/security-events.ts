@@ -1,4 +1,10 @@
-import { isAuthError, normaliseUsername, type SessionEvent, type UserRecord } from '@jwtgate/core';
+import {
+  isAuthError,
+  normaliseUsername,
+  type RefreshRateExceeded,
+  type SessionEvent,
+  type UserRecord,
+} from '@jwtgate/core';
 import type { JwtgateMetrics, SilentRefreshOutcome } from '../metrics/jwtgate-metrics.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditClient, AuditOutcome } from './audit-record.js';
@@ -29,6 +35,8 @@ export interface SecurityEvents {
   /** A refresh that failed; counted when it is a refusal of the refresh token (expired, invalid, revoked). */
   refreshFailed(error: unknown): void;
   silentRefresh(outcome: SilentRefreshOutcome): void;
+  /** A session went over its refresh rate (once per window): a warning. */
+  refreshRateExceeded(event: RefreshRateExceeded): void;
   /** An administrator's role change; `error` when it failed. */
   adminChangedUser(
     input: AdminAction & {
@@ -209,6 +217,9 @@ export function createSecurityEvents(options: {
     },
     silentRefresh(outcome) {
       metrics?.silentRefresh(outcome);
+    },
+    refreshRateExceeded({ sessionId, ip, userAgent, retryAfterSec }) {
+      audit?.record({ event: 'session.refresh-rate-exceeded', sessionId, retryAfterSec, ip, userAgent });
     },
     adminChangedUser({ adminId, userId, changes, revokedSessions, client, error }) {
       const recorded = {

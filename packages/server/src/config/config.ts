@@ -68,6 +68,20 @@ export interface JwtgateConfig {
     readonly maxFailures: number;
     readonly maxFailuresPerIp: number;
     readonly failureWindow: number;
+    readonly maxFailuresPerAccount: number;
+    readonly lockDuration: number;
+    readonly maxLockDuration: number;
+    readonly knownNetworkWindow: number;
+  };
+  readonly refresh: {
+    readonly maxFailuresPerIp: number;
+    readonly failureWindow: number;
+    readonly maxPerSession: number;
+    readonly sessionWindow: number;
+  };
+  readonly hashing: {
+    readonly maxConcurrent: number;
+    readonly maxQueue: number;
   };
   readonly register: {
     readonly maxPerIp: number;

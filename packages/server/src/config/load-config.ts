@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type HmacAlgorithm, isHmacAlgorithm, type JwsAlgorithm } from '@jwtgate/core';
 import { type Document, isPair, isScalar, parseDocument, visit } from 'yaml';
@@ -7,6 +8,7 @@ import type { HostPort, JwtgateConfig, RedisConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
+import { readLimitSettings } from './limit-settings.js';
 import { readOpsSettings } from './ops-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
 
@@ -337,6 +339,12 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   }
 
   const warnings: string[] = [];
+  const limits = readLimitSettings(
+    raw,
+    { env, refreshAfterSec: refreshAfter, cpus: availableParallelism() },
+    problems,
+    warnings,
+  );
   let accessSecret = auth.AccessSecret as string | undefined;
   let refreshSecret = auth.RefreshSecret as string | undefined;
   // A key file signs instead of the access secret, which is then neither required nor generated.
@@ -412,15 +420,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       audience: auth.Audience as string[],
       clockLeeway: auth.ClockLeeway as number,
     },
-    register: {
-      maxPerIp: (raw.Register as Settings).MaxPerIp as number,
-      window: (raw.Register as Settings).Window as number,
-    },
-    login: {
-      maxFailures: (raw.Login as Settings).MaxFailures as number,
-      maxFailuresPerIp: (raw.Login as Settings).MaxFailuresPerIp as number,
-      failureWindow: (raw.Login as Settings).FailureWindow as number,
-    },
+    ...limits,
     jwks: { maxAge: (raw.Jwks as Settings).MaxAge as number },
     openApi: { enabled: (raw.OpenApi as Settings).Enabled as boolean },
     server: {

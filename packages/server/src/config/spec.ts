@@ -302,6 +302,93 @@ export const configSpec = {
       unit: 'seconds',
       description: 'The window failed logins are counted in, from the first failure.',
     },
+    MaxFailuresPerAccount: {
+      kind: 'integer',
+      default: 20,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'Failed logins allowed for one username per window from all the networks it has not logged in from within `KnownNetworkWindow` (guessing spread over many addresses); one more locks the username for those networks (`LockDuration`). Networks it logged in from lately are never locked. 0 switches this limit off.',
+    },
+    LockDuration: {
+      kind: 'integer',
+      default: 60,
+      min: 1,
+      max: 3600,
+      unit: 'seconds',
+      description:
+        'The first lock of a username after `MaxFailuresPerAccount`; each further lock within a day lasts twice as long as the one before, up to `MaxLockDuration`.',
+    },
+    MaxLockDuration: {
+      kind: 'integer',
+      default: 300,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description:
+        'The longest a username stays locked at a time, however long the attack goes on. Keep it short: a lock also keeps the owner out of networks they have not used lately.',
+    },
+    KnownNetworkWindow: {
+      kind: 'integer',
+      default: 2_592_000,
+      min: 60,
+      max: 31_536_000,
+      unit: 'seconds',
+      description:
+        'How long a network (an IPv4 address, an IPv6 /64) a username logged in from stays exempt from its lock, renewed by later logins.',
+    },
+  },
+  Refresh: {
+    MaxFailuresPerIp: {
+      kind: 'integer',
+      default: 100,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'Refused refreshes (junk, forged, spent, expired or revoked refresh tokens) allowed from one IP address (an IPv6 /64) per window, on `POST /auth/refresh` and silent refresh; then 429 `ERR_RATE_LIMITED`. 0 switches this limit off.',
+    },
+    FailureWindow: {
+      kind: 'integer',
+      default: 900,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description: 'The window refused refreshes are counted in, from the first refusal.',
+    },
+    MaxPerSession: {
+      kind: 'integer',
+      default: 30,
+      min: 0,
+      max: 1_000_000,
+      description:
+        'Refreshes allowed for one session per window, refused or not; then 429 `ERR_RATE_LIMITED` and the audit event `session.refresh-rate-exceeded`, once per window. A session normally refreshes once per `Auth.RefreshAfter`; keep this far above that. 0 switches this limit off.',
+    },
+    SessionWindow: {
+      kind: 'integer',
+      default: 600,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description: "The window a session's refreshes are counted in, from the first.",
+    },
+  },
+  Hashing: {
+    MaxConcurrent: {
+      kind: 'integer',
+      default: 0,
+      min: 0,
+      max: 1024,
+      description:
+        "Password hashes (logins, registrations) running at once, each on one of libuv's threads and a CPU core. 0 picks one less than the smaller of `UV_THREADPOOL_SIZE` (4 unless set) and the CPU count, at least 1: file system and DNS work keep a thread, and the event loop keeps a core, so other requests and `/healthz` stay fast under a flood of logins. Must stay below `UV_THREADPOOL_SIZE`.",
+    },
+    MaxQueue: {
+      kind: 'integer',
+      default: 100,
+      min: 0,
+      max: 100_000,
+      description:
+        'Password hashes waiting for a turn; when this many wait, a login or registration is answered 503 `ERR_SERVER_BUSY` with `Retry-After` at once instead of piling up.',
+    },
   },
   Register: {
     MaxPerIp: {

@@ -3,8 +3,10 @@ import {
   type Clock,
   type CustomClaimsHook,
   createLoginThrottle,
+  createRefreshThrottle,
   createRegistrationThrottle,
   createSessionManager,
+  limitRefreshes,
   type SessionManager,
   systemClock,
   type UserStore,
@@ -21,6 +23,7 @@ import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-me
 import { type MetricsListener, startMetricsListener } from '../metrics/metrics-listener.js';
 import { registerProcessMetrics } from '../metrics/process-metrics.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
+import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { observeSessions } from './observe-sessions.js';
@@ -99,7 +102,10 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throw error;
   }
   const { database, users, sessions: sessionStore } = stores;
-  const hasher = await createArgon2Hasher();
+  const hasher = createBoundedHasher(await createArgon2Hasher(), {
+    maxConcurrent: config.hashing.maxConcurrent,
+    maxQueue: config.hashing.maxQueue,
+  });
 
   const manager = createSessionManager({
     sessions: sessionStore,
@@ -122,7 +128,19 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     ...(options.customClaims === undefined ? {} : { customClaims: options.customClaims }),
     onEvent: events.session,
   });
-  const sessions = observeSessions(manager, events);
+  const refreshThrottle = createRefreshThrottle({
+    store: stores.attempts,
+    clock,
+    policy: {
+      maxFailuresPerIp: config.refresh.maxFailuresPerIp,
+      failureWindowSec: config.refresh.failureWindow,
+      maxPerSession: config.refresh.maxPerSession,
+      sessionWindowSec: config.refresh.sessionWindow,
+    },
+    onRateExceeded: events.refreshRateExceeded,
+  });
+  // Throttled outside the observer: a refresh refused for its rate was never tried, so it is no refresh failure.
+  const sessions = limitRefreshes(observeSessions(manager, events), refreshThrottle);
 
   try {
     // Revocations made before a restart, or elsewhere, must hold here.
@@ -144,6 +162,10 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       maxFailuresPerAccountAndIp: config.login.maxFailures,
       maxFailuresPerIp: config.login.maxFailuresPerIp,
       windowSec: config.login.failureWindow,
+      maxFailuresPerAccount: config.login.maxFailuresPerAccount,
+      lockSec: config.login.lockDuration,
+      maxLockSec: config.login.maxLockDuration,
+      knownNetworkSec: config.login.knownNetworkWindow,
     },
   });
 
@@ -177,6 +199,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
 
   const housekeeping = setInterval(() => {
     sessions.revocations.prune();
+    stores
+      .deleteExpiredAttempts(clock.now())
+      .catch((error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'attempt count clean-up failed'),
+      );
     if (!stores.deletesEndedSessions) return;
     sessions.deleteEnded().then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted ended sessions'),

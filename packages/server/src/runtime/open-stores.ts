@@ -16,6 +16,7 @@ import { type RevocationSubscriber, startRevocationSubscriber } from '../stores/
 import { migrateDatabase } from '../stores/sql/migrate-database.js';
 import { pingDatabase } from '../stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
+import { createSqlAttemptStore } from '../stores/sql/sql-attempt-store.js';
 import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { withStoreErrors } from '../stores/store-errors.js';
@@ -26,8 +27,14 @@ export interface JwtgateStores {
   readonly database: SqlDatabase;
   readonly users: UserStore;
   readonly sessions: SessionStore;
-  /** Failed-login counts: in Redis when configured, so the limits hold across instances; else in this process. */
+  /**
+   * Attempt counts (login, registration, refresh limits): in Redis when
+   * configured, else in PostgreSQL or MySQL, so the limits hold across
+   * instances; on SQLite (one instance) in this process.
+   */
   readonly attempts: AttemptStore;
+  /** Deletes attempt counts whose window has ended, where nothing expires them by itself; returns how many. */
+  deleteExpiredAttempts(now: number): Promise<number>;
   /** Set when sessions live in Redis. */
   readonly redis: RedisConnection | undefined;
   /** SQL keeps ended sessions until deleted; Redis expires them by itself. */
@@ -86,6 +93,10 @@ export async function openStores(
   }
   const sessions = redisSessions ?? createSqlSessionStore(database.db, sqlTimeout);
 
+  const sqlAttempts =
+    redis === undefined && database.dialect !== 'sqlite'
+      ? createSqlAttemptStore(database.db, database.dialect, sqlTimeout)
+      : undefined;
   let subscriber: RevocationSubscriber | undefined;
   let polling: RevocationPolling | undefined;
 
@@ -99,7 +110,8 @@ export async function openStores(
             keyPrefix: config.redis.keyPrefix,
             timeoutMs: config.redis.timeoutMs,
           })
-        : createMemoryAttemptStore(),
+        : (sqlAttempts ?? createMemoryAttemptStore()),
+    deleteExpiredAttempts: async (now) => (sqlAttempts === undefined ? 0 : sqlAttempts.deleteExpired(now)),
     redis,
     deletesEndedSessions: redisSessions === undefined,
 

@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginFrom } from '../support/post-from.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-function login(t: TestServer, username: string, password: string, remoteAddress = '198.51.100.1') {
-  return t.server.app.inject({
-    method: 'POST',
-    url: '/auth/login',
-    remoteAddress,
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify({ username, password }),
-  });
-}
+const login = loginFrom;
 
 describe('failed-login throttling', () => {
   let t: TestServer;

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postFrom } from '../support/post-from.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-function register(t: TestServer, username: string, password: string, remoteAddress: string) {
-  return t.server.app.inject({
-    method: 'POST',
-    url: '/auth/register',
-    remoteAddress,
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify({ username, password }),
-  });
-}
+const register = (t: TestServer, username: string, password: string, remoteAddress: string) =>
+  postFrom(t, '/auth/register', { username, password }, remoteAddress);
 
 describe('registration throttling', () => {
   let t: TestServer;

@@ -40,6 +40,8 @@ const silentRefreshCodes: RouteErrors = {
   ERR_REFRESH_TOKEN_EXPIRED: silentRefresh,
   ERR_REFRESH_TOKEN_REUSED: `${silentRefresh}, and the session is revoked`,
   ERR_SESSION_REVOKED: silentRefresh,
+  ERR_RATE_LIMITED:
+    'cookie mode: an expired access token was not renewed, for too many refused refreshes from this address or too many refreshes of this session (`Refresh.*`); the cookie stays',
   ERR_STORE_UNAVAILABLE:
     'the guard cannot reach the session store, which it asks with `Revocation.Strict` and to renew an expired access token',
 };

@@ -106,6 +106,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           ERR_USERNAME_TAKEN: 'another account has this name, in any case or Unicode form',
           ERR_RATE_LIMITED:
             'too many registration attempts from this address (`Register.MaxPerIp` per `Register.Window`)',
+          ERR_SERVER_BUSY: 'too many passwords are being hashed at once (`Hashing.MaxQueue`)',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
         },
       },
@@ -149,7 +150,8 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           ERR_ORIGIN_NOT_ALLOWED: 'with `"cookie": true`, also when `Origin` is missing',
           ERR_CSRF_HEADER_MISSING: 'with `"cookie": true`, also without the refresh cookie',
           ERR_RATE_LIMITED:
-            'too many failed logins for this username from this address (`Login.MaxFailures`), or from this address (`Login.MaxFailuresPerIp`); checked before the password',
+            'too many failed logins for this username from this address (`Login.MaxFailures`), from this address (`Login.MaxFailuresPerIp`), or for this username from networks it has not logged in from lately (`Login.MaxFailuresPerAccount`: locked for `Login.LockDuration`, growing up to `Login.MaxLockDuration`); checked before the password, alike for unknown usernames',
+          ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`); nothing was counted',
           ERR_STORE_UNAVAILABLE: 'the database, or Redis, cannot be reached',
         },
       },
@@ -204,6 +206,8 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           ERR_REFRESH_TOKEN_REUSED: 'already used, past the grace window: the session is revoked',
           ERR_SESSION_REVOKED: 'its session has ended, or its user has been disabled or deleted',
           ERR_REFRESH_TOKEN_MISSING: 'no `refreshToken` in the body and no refresh cookie',
+          ERR_RATE_LIMITED:
+            'too many refused refreshes from this address (`Refresh.MaxFailuresPerIp`), or too many refreshes of this session (`Refresh.MaxPerSession` per `Refresh.SessionWindow`); the token stays unspent',
           ERR_STORE_UNAVAILABLE: 'the session store cannot be reached; the token stays unspent',
         },
       },

@@ -39,6 +39,7 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
           ERR_RATE_LIMITED:
             'too many failed logins or password changes for this account from this address, or from this address; checked before the password',
           ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
+          ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`); nothing was counted',
           ERR_STORE_UNAVAILABLE:
             'the database, or the session store, cannot be reached; retrying with the same passwords is safe',
         },

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { AttemptCount, AttemptStore } from '@jwtgate/core';
 import type { Cluster, Redis } from 'ioredis';
+import { attemptKeyDigest } from '../attempt-key.js';
 import { withStoreErrors } from '../store-errors.js';
 import { defineScript, runScript } from './redis-script.js';
 
@@ -57,8 +57,7 @@ export function createRedisAttemptStore(
   client: Redis | Cluster,
   options: { readonly keyPrefix: string; readonly timeoutMs: number },
 ): AttemptStore {
-  const keyOf = (key: string) =>
-    `${options.keyPrefix}attempts:${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`;
+  const keyOf = (key: string) => `${options.keyPrefix}attempts:${attemptKeyDigest(key)}`;
   const call = <T>(operation: () => Promise<T>) =>
     withStoreErrors(operation, { backend: 'redis', deadlineMs: options.timeoutMs });
 

@@ -121,6 +121,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('jwtgate_users_key_c_idx').execute();
     },
   },
+  /**
+   * Failed-attempt counters (login, registration and refresh limits), so that
+   * instances sharing a PostgreSQL or MySQL database without Redis share them.
+   */
+  '0004_attempts': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_attempts')
+          .addColumn('attempt_key', 'varchar(32)', (c) => c.primaryKey())
+          .addColumn('failures', 'bigint', (c) => c.notNull())
+          .addColumn('reset_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      await db.schema.createIndex('jwtgate_attempts_reset_idx').on('jwtgate_attempts').column('reset_at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_attempts').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -43,11 +43,19 @@ export interface SessionLocksTable {
   locked_at: Millis;
 }
 
+/** Failed-attempt counters: one row per key digest, in a fixed window ending at `reset_at`. */
+export interface AttemptsTable {
+  attempt_key: string;
+  failures: ColumnType<number | string, number, number>;
+  reset_at: Millis;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
   jwtgate_sessions: SessionsTable;
   jwtgate_session_locks: SessionLocksTable;
+  jwtgate_attempts: AttemptsTable;
 }
 
 export function toMillis(value: number | string | bigint): number {

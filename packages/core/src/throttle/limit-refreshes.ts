@@ -1,0 +1,46 @@
+import { isAuthError } from '../errors/auth-error.js';
+import type { ErrorCode } from '../errors/codes.js';
+import type { SessionManager } from '../session/session-manager.js';
+import type { RefreshThrottle } from './refresh-throttle.js';
+
+/** Refusals of what the client presented; a store failure or a throttle's own refusal is none of them. */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'ERR_REFRESH_TOKEN_INVALID',
+  'ERR_REFRESH_TOKEN_EXPIRED',
+  'ERR_REFRESH_TOKEN_REUSED',
+  'ERR_SESSION_REVOKED',
+  'ERR_TOKEN_INVALID',
+]);
+
+/**
+ * The session manager with its refreshes throttled: `refresh` (the refresh
+ * route) and `renew` (silent refresh) alike, so neither path is a way around
+ * the other's limits. The session a refresh counts against is read from the
+ * token only when its MAC holds, so a forged token cannot spend a real
+ * session's allowance.
+ *
+ * @example
+ * const sessions = limitRefreshes(createSessionManager(options), createRefreshThrottle({ store, clock, policy }));
+ */
+export function limitRefreshes(sessions: SessionManager, throttle: RefreshThrottle): SessionManager {
+  async function throttled<T>(
+    input: { refreshToken: string; ip?: string | null; userAgent?: string | null },
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const sessionId = sessions.refreshTokens.parse(input.refreshToken)?.sessionId ?? null;
+    const refused = await throttle.reserve({ sessionId, ip: input.ip ?? null, userAgent: input.userAgent ?? null });
+    try {
+      return await run();
+    } catch (error) {
+      if (isAuthError(error) && REFUSALS.has(error.code))
+        // A refusal that could not be counted is still the answer.
+        await refused().catch(() => {});
+      throw error;
+    }
+  }
+  return {
+    ...sessions,
+    refresh: (input) => throttled(input, () => sessions.refresh(input)),
+    renew: (input) => throttled(input, () => sessions.renew(input)),
+  };
+}
