@@ -96,7 +96,7 @@ export interface JwtgateConfig {
   readonly web: {
     readonly enabled: boolean;
   };
-  /** `GET /openapi.json`. */
+  /** `GET /openapi.json` and `GET /docs`. */
   readonly openApi: {
     readonly enabled: boolean;
   };
