@@ -98,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authGuardPlugin, {
     sessions: options.sessions,
     strict: options.strictRevocation ?? false,
+    onVerified: options.metrics?.tokenVerified,
     onExpired:
       refreshCookie === null ? undefined : createSilentRefresh({ sessions: options.sessions, refreshCookie, origins }),
   });

@@ -17,6 +17,7 @@ import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
+import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
 import { type MetricsListener, startMetricsListener } from '../metrics/metrics-listener.js';
 import { registerProcessMetrics } from '../metrics/process-metrics.js';
@@ -98,7 +99,17 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     audit.close();
     throw error;
   }
-  const { database, users, sessions: sessionStore } = stores;
+  const { database } = stores;
+  // Measured where they are handed out, so every caller (sessions, throttles, routes) is counted.
+  const sessionKind = stores.redis === undefined ? 'sql' : 'redis';
+  const users = metrics === undefined ? stores.users : instrumentUserStore(stores.users, 'sql', metrics);
+  const sessionStore =
+    metrics === undefined ? stores.sessions : instrumentSessionStore(stores.sessions, sessionKind, metrics);
+  // Without Redis the attempts are counted in memory: no I/O to measure.
+  const attempts =
+    metrics === undefined || stores.redis === undefined
+      ? stores.attempts
+      : instrumentAttemptStore(stores.attempts, 'redis', metrics);
   const hasher = await createArgon2Hasher();
 
   const manager = createSessionManager({
@@ -138,7 +149,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   });
 
   const throttle = createLoginThrottle({
-    store: stores.attempts,
+    store: attempts,
     clock,
     policy: {
       maxFailuresPerAccountAndIp: config.login.maxFailures,
@@ -148,7 +159,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   });
 
   const registrationThrottle = createRegistrationThrottle({
-    store: stores.attempts,
+    store: attempts,
     clock,
     policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
   });
