@@ -16,6 +16,7 @@ import { createSecurityEvents } from '../audit/security-events.js';
 import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
+import { createRequestLogScope } from '../http/request-log-scope.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -35,6 +36,8 @@ export interface CreateServerOptions {
   readonly clock?: Clock;
   /** Fastify logger options; defaults to JSON logs at `Log.Level` with credentials redacted. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes its JSON lines (stdout when omitted); ignored with `logger`. */
+  readonly logStream?: { write(line: string): void };
 }
 
 /** A running (or ready to run) jwtgate server. */
@@ -78,9 +81,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   // Also before the stores: an audit file that cannot be used stops the start.
   const auditFile = config.audit.file === undefined ? undefined : openAuditFile(config.audit.file);
   const metrics = config.metrics.enabled ? createJwtgateMetrics() : undefined;
+  const requestLogs = createRequestLogScope();
   const audit = createAuditLog({
     clock,
-    log: () => (config.audit.log ? log : undefined),
+    // During a request, its own logger: the record carries the request's `reqId`.
+    log: () => (config.audit.log ? (requestLogs.current() ?? log) : undefined),
     ...(auditFile === undefined ? {} : { file: auditFile }),
     onFileError: (error, firstInARow) => {
       metrics?.auditWriteFailed();
@@ -173,12 +178,17 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     registrationThrottle,
     events,
     ...(metrics === undefined ? {} : { metrics }),
+    requestLogs,
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
     readiness: stores.readiness,
     strictRevocation: config.revocation.strict,
-    logger: options.logger ?? { level: config.log.level, redact: { paths: redactedLogPaths, censor: '[redacted]' } },
+    logger: options.logger ?? {
+      level: config.log.level,
+      redact: { paths: redactedLogPaths, censor: '[redacted]' },
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+    },
     jwks: { keys: keyRing.verificationKeys, maxAgeSec: config.jwks.maxAge },
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
