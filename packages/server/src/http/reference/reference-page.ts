@@ -22,6 +22,7 @@ nav ul { list-style: none; padding-left: .5rem; margin: .2rem 0 .8rem; }
 nav a { text-decoration: none; }
 main { padding: 1rem 2rem 4rem; max-width: 62rem; min-width: 0; }
 h1 { margin-top: 0; }
+section, article, h3 { scroll-margin-top: 1rem; }
 h2 { border-bottom: 1px solid var(--line); padding-bottom: .2rem; margin-top: 2.5rem; }
 article { border: 1px solid var(--line); border-radius: 6px; padding: .2rem 1rem 1rem; margin: 1.2rem 0; }
 h3 { font-size: 1.05rem; display: flex; gap: .6rem; align-items: baseline; flex-wrap: wrap; }
