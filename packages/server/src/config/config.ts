@@ -110,7 +110,7 @@ export interface JwtgateConfig {
   readonly web: {
     readonly enabled: boolean;
   };
-  /** `GET /openapi.json`. */
+  /** `GET /openapi.json` and `GET /docs`. */
   readonly openApi: {
     readonly enabled: boolean;
   };

@@ -477,9 +477,9 @@ export const configSpec = {
   OpenApi: {
     Enabled: {
       kind: 'boolean',
-      default: false,
+      default: true,
       description:
-        "Serve this server's API reference, an OpenAPI 3.1 document built from its routes, at `GET /openapi.json`.",
+        "Serve this server's API reference, an OpenAPI 3.1 document built from its routes, at `GET /openapi.json`, and the same reference as a page at `GET /docs`. The API is public, so its description is too; `false` removes both routes.",
     },
   },
   Metrics: {

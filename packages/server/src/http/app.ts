@@ -8,11 +8,14 @@ import { corsPlugin } from './plugins/cors.js';
 import { csrfPlugin } from './plugins/csrf.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
+import { requestIdPlugin } from './plugins/request-id.js';
 import { requestMetricsPlugin } from './plugins/request-metrics.js';
 import { validationPlugin } from './plugins/validation.js';
 import { routeCatalogPlugin } from './reference/route-catalog.js';
 import { createRefreshCookie, refreshCookieName } from './refresh-cookie.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { withSafeRequestLog } from './request-log.js';
+import type { RequestLogScope } from './request-log-scope.js';
 import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
@@ -50,10 +53,12 @@ export interface AppOptions extends RouteDeps {
   readonly jwks?: Omit<JwksRouteOptions, 'clock'>;
   /** Omitted: no cookie mode, no CORS, no web page (an API-only app). */
   readonly browser?: BrowserOptions;
-  /** Serve the app's API reference at `/openapi.json`. */
+  /** Serve the app's API reference at `/openapi.json` and `/docs`. */
   readonly openApi?: boolean;
   /** Count requests into these metrics; omitted, requests cost nothing extra. */
   readonly metrics?: JwtgateMetrics;
+  /** Makes each request's logger (with its `reqId`) the current one while the request runs. */
+  readonly requestLogs?: RequestLogScope;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -81,9 +86,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // `reqId` on every log line of the request; the caller's own id only when it is well formed.
+    genReqId: (request) => requestIdFor(request.headers[REQUEST_ID_HEADER]),
   });
   // First, so that it sees every route (the API reference is built from it).
   await app.register(routeCatalogPlugin);
+  await app.register(requestIdPlugin, { scope: options.requestLogs });
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
@@ -99,6 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authGuardPlugin, {
     sessions: options.sessions,
     strict: options.strictRevocation ?? false,
+    onVerified: options.metrics?.tokenVerified,
     onExpired:
       refreshCookie === null ? undefined : createSilentRefresh({ sessions: options.sessions, refreshCookie, origins }),
   });

@@ -9,6 +9,14 @@ export type RefreshOutcome = 'rotated' | 'grace-replay' | 'reuse-detected' | 'ex
 export type SilentRefreshOutcome = 'renewed' | 'refused';
 /** Where a 503 `ERR_STORE_UNAVAILABLE` came from. */
 export type StoreBackend = 'database' | 'redis';
+/** The kind of store an operation went to (the in-memory attempt store has no I/O and is not measured). */
+export type StoreKind = 'sql' | 'redis';
+
+/** The series of one store operation (`sessions.rotate` on `redis`...), looked up once when a store is wrapped. */
+export interface StoreOperationSeries {
+  readonly duration: HistogramSeries;
+  readonly errors: CounterSeries;
+}
 
 /** What the gauges read at each scrape. */
 export interface MetricsSources {
@@ -35,6 +43,10 @@ export interface JwtgateMetrics {
   storeUnavailable(backend: StoreBackend): void;
   /** An audit record that could not be written to the audit file. */
   auditWriteFailed(): void;
+  /** One access-token verification by the route guard, valid or refused, and how long it took. */
+  tokenVerified(seconds: number, valid: boolean): void;
+  /** The series of one store operation, for a wrapper that times it (see `instrument-store.ts`). */
+  storeOperation(kind: StoreKind, operation: string): StoreOperationSeries;
   /** Starts reading the gauges from the running server. */
   watch(sources: MetricsSources): void;
 }
@@ -73,6 +85,12 @@ const STATUS_CLASSES = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 /** From a fraction of a millisecond (the guard) to the seconds a hung store may take. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** A verification takes a few microseconds (`bench/`); the upper buckets catch a stalled process. */
+const VERIFICATION_BUCKETS = [
+  0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005,
+];
+/** From a local SQLite read (tens of microseconds) to a store call running into its deadline. */
+const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** Series created up front, one per label value, so that they read 0 rather than missing before their first event. */
 function seriesFor<K extends string>(
@@ -177,6 +195,26 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     .counter({ name: 'jwtgate_audit_write_failures_total', help: 'Audit records the audit file did not take.' })
     .with();
 
+  const verifications = registry.histogram({
+    name: 'jwtgate_token_verification_duration_seconds',
+    help: 'Time the route guard took to verify an access token (signature, claims, revocation list), by outcome.',
+    labels: ['outcome'],
+    buckets: VERIFICATION_BUCKETS,
+  });
+  const validVerification = verifications.with('valid');
+  const refusedVerification = verifications.with('refused');
+  const storeDurations = registry.histogram({
+    name: 'jwtgate_store_operation_duration_seconds',
+    help: 'Time a store operation took, failures included, by store kind and operation.',
+    labels: ['store', 'operation'],
+    buckets: STORE_BUCKETS,
+  });
+  const storeOperationErrors = registry.counter({
+    name: 'jwtgate_store_operation_errors_total',
+    help: 'Store operations that failed (driver error or deadline), by store kind and operation.',
+    labels: ['store', 'operation'],
+  });
+
   let sources: MetricsSources | undefined;
   registry.collectedGauge({
     name: 'jwtgate_revocation_list_entries',
@@ -240,6 +278,13 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     },
     storeUnavailable: (backend) => storeErrors[backend].inc(),
     auditWriteFailed: () => auditFailures.inc(),
+    tokenVerified(seconds, valid) {
+      (valid ? validVerification : refusedVerification).observe(seconds);
+    },
+    storeOperation: (kind, operation) => ({
+      duration: storeDurations.with(kind, operation),
+      errors: storeOperationErrors.with(kind, operation),
+    }),
     watch(next) {
       sources = next;
     },

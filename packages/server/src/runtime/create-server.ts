@@ -18,7 +18,9 @@ import { createSecurityEvents } from '../audit/security-events.js';
 import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
+import { createRequestLogScope } from '../http/request-log-scope.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
+import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
 import { type MetricsListener, startMetricsListener } from '../metrics/metrics-listener.js';
 import { registerProcessMetrics } from '../metrics/process-metrics.js';
@@ -37,6 +39,8 @@ export interface CreateServerOptions {
   readonly clock?: Clock;
   /** Fastify logger options; defaults to JSON logs at `Log.Level` with credentials redacted. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes its JSON lines (stdout when omitted); ignored with `logger`. */
+  readonly logStream?: { write(line: string): void };
 }
 
 /** A running (or ready to run) jwtgate server. */
@@ -80,9 +84,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   // Also before the stores: an audit file that cannot be used stops the start.
   const auditFile = config.audit.file === undefined ? undefined : openAuditFile(config.audit.file);
   const metrics = config.metrics.enabled ? createJwtgateMetrics() : undefined;
+  const requestLogs = createRequestLogScope();
   const audit = createAuditLog({
     clock,
-    log: () => (config.audit.log ? log : undefined),
+    // During a request, its own logger: the record carries the request's `reqId`.
+    log: () => (config.audit.log ? (requestLogs.current() ?? log) : undefined),
     ...(auditFile === undefined ? {} : { file: auditFile }),
     onFileError: (error, firstInARow) => {
       metrics?.auditWriteFailed();
@@ -101,7 +107,17 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     audit.close();
     throw error;
   }
-  const { database, users, sessions: sessionStore } = stores;
+  const { database } = stores;
+  // Measured where they are handed out, so every caller (sessions, throttles, routes) is counted.
+  const sessionKind = stores.redis === undefined ? 'sql' : 'redis';
+  const users = metrics === undefined ? stores.users : instrumentUserStore(stores.users, 'sql', metrics);
+  const sessionStore =
+    metrics === undefined ? stores.sessions : instrumentSessionStore(stores.sessions, sessionKind, metrics);
+  // Attempts counted in this process's memory do no I/O to measure.
+  const attempts =
+    metrics === undefined || stores.attemptsIn === 'memory'
+      ? stores.attempts
+      : instrumentAttemptStore(stores.attempts, stores.attemptsIn, metrics);
   const hasher = createBoundedHasher(await createArgon2Hasher(), {
     maxConcurrent: config.hashing.maxConcurrent,
     maxQueue: config.hashing.maxQueue,
@@ -129,7 +145,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     onEvent: events.session,
   });
   const refreshThrottle = createRefreshThrottle({
-    store: stores.attempts,
+    store: attempts,
     clock,
     policy: {
       maxFailuresPerIp: config.refresh.maxFailuresPerIp,
@@ -156,7 +172,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   });
 
   const throttle = createLoginThrottle({
-    store: stores.attempts,
+    store: attempts,
     clock,
     policy: {
       maxFailuresPerAccountAndIp: config.login.maxFailures,
@@ -170,7 +186,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   });
 
   const registrationThrottle = createRegistrationThrottle({
-    store: stores.attempts,
+    store: attempts,
     clock,
     policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
   });
@@ -184,12 +200,17 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     registrationThrottle,
     events,
     ...(metrics === undefined ? {} : { metrics }),
+    requestLogs,
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
     readiness: stores.readiness,
     strictRevocation: config.revocation.strict,
-    logger: options.logger ?? { level: config.log.level, redact: { paths: redactedLogPaths, censor: '[redacted]' } },
+    logger: options.logger ?? {
+      level: config.log.level,
+      redact: { paths: redactedLogPaths, censor: '[redacted]' },
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+    },
     jwks: { keys: keyRing.verificationKeys, maxAgeSec: config.jwks.maxAge },
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,

@@ -33,6 +33,8 @@ export interface JwtgateStores {
    * instances; on SQLite (one instance) in this process.
    */
   readonly attempts: AttemptStore;
+  /** Where {@link attempts} counts: `memory` does no I/O. */
+  readonly attemptsIn: 'redis' | 'sql' | 'memory';
   /** Deletes attempt counts whose window has ended, where nothing expires them by itself; returns how many. */
   deleteExpiredAttempts(now: number): Promise<number>;
   /** Set when sessions live in Redis. */
@@ -111,6 +113,8 @@ export async function openStores(
             timeoutMs: config.redis.timeoutMs,
           })
         : (sqlAttempts ?? createMemoryAttemptStore()),
+    attemptsIn:
+      redis !== undefined && config.redis !== undefined ? 'redis' : sqlAttempts === undefined ? 'memory' : 'sql',
     deleteExpiredAttempts: async (now) => (sqlAttempts === undefined ? 0 : sqlAttempts.deleteExpired(now)),
     redis,
     deletesEndedSessions: redisSessions === undefined,

@@ -54,9 +54,9 @@ async function startAuditedServer(env: Record<string, string> = {}) {
 
 type AuditedServer = Awaited<ReturnType<typeof startAuditedServer>>;
 
-/** The record as the audit file has it: the log line without pino's own fields. */
+/** The record as the audit file has it: the log line without pino's own fields and the request's id. */
 function withoutLogFields(line: CapturedLine): Record<string, unknown> {
-  const { level: _level, time: _time, pid: _pid, hostname: _hostname, msg: _msg, ...record } = line;
+  const { level: _level, time: _time, pid: _pid, hostname: _hostname, msg: _msg, reqId: _reqId, ...record } = line;
   return record;
 }
 

@@ -1,6 +1,8 @@
 import { systemClock } from '@jwtgate/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type ListeningServer, startListeningServer } from '../support/listening-server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ListeningServer, PASSWORD, startListeningServer } from '../support/listening-server.js';
+import type { Exposition } from '../support/prometheus-text.js';
+import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { describeWithService, serviceUrl, uniqueName } from '../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -69,3 +71,64 @@ describeWithService('redis')('metrics of a server whose sessions live in Redis',
     expect((await s.send('POST', '/auth/refresh', { body: { refreshToken: account.refreshToken } })).status).toBe(200);
   });
 });
+
+describe('store metrics of a server whose own redis-server is stopped', () => {
+  let redis: RedisServerProcess;
+  let s: ListeningServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    s = await startListeningServer({
+      clock: systemClock,
+      env: { JWTGATE_REDIS_URL: redis.url, JWTGATE_REDIS_TIMEOUT: '300' },
+    });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await redis?.dispose();
+  });
+
+  it('time the Redis operations and count those that fail, by operation', async () => {
+    const before = await s.scrape();
+    const account = await s.signUp();
+    const running = delta(before, await s.scrape());
+    // Sessions and login attempts live in Redis, users in the database.
+    expect(
+      running('jwtgate_store_operation_duration_seconds_count', { store: 'redis', operation: 'sessions.create' }),
+    ).toBe(1);
+    expect(
+      running('jwtgate_store_operation_duration_seconds_count', { store: 'redis', operation: 'attempts.hit' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(running('jwtgate_store_operation_duration_seconds_count', { store: 'sql', operation: 'users.create' })).toBe(
+      1,
+    );
+    expect(running('jwtgate_store_operation_errors_total')).toBe(0);
+
+    const stopped = await s.scrape();
+    await redis.stop();
+    try {
+      const refresh = await s.send('POST', '/auth/refresh', { body: { refreshToken: account.refreshToken } });
+      expect(refresh.body.error.code).toBe('ERR_STORE_UNAVAILABLE');
+      const login = await s.send('POST', '/auth/login', { body: { username: account.username, password: PASSWORD } });
+      expect(login.body.error.code).toBe('ERR_STORE_UNAVAILABLE');
+    } finally {
+      await redis.restart();
+    }
+    const moved = delta(stopped, await s.scrape());
+    const failed = (operation: string) => moved('jwtgate_store_operation_errors_total', { store: 'redis', operation });
+    // Both failed at their rate limits, before anything else: the refresh
+    // reads its address's count and counts its session at once (a peek and a
+    // hit), before its session is touched; the login fails at its first read,
+    // before any hashing.
+    expect(failed('attempts.peek')).toBe(2);
+    expect(failed('sessions.get')).toBe(0);
+    expect(failed('sessions.rotate')).toBe(0);
+    expect(failed('attempts.hit')).toBe(1);
+    expect(moved('jwtgate_store_operation_errors_total', { store: 'sql' })).toBe(0);
+    expect(moved('jwtgate_store_errors_total', { backend: 'redis' })).toBe(2);
+  });
+});
+
+/** How much each series moved between two scrapes. */
+function delta(before: Exposition, after: Exposition) {
+  return (name: string, labels: Record<string, string> = {}) => after.sum(name, labels) - before.sum(name, labels);
+}

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,18 @@ const PAST_ACCESS_EXPIRY_MS = ACCESS_LIFETIME_MS + 6_000;
 /** How much each series moved between two scrapes. */
 function delta(before: Exposition, after: Exposition) {
   return (name: string, labels: Record<string, string> = {}) => after.sum(name, labels) - before.sum(name, labels);
+}
+
+/** The metric names of the table in docs/operations.md (`…_p99_seconds` is spelled out). */
+function documentedSeries(): string[] {
+  const text = readFileSync(new URL('../../../../docs/operations.md', import.meta.url), 'utf8');
+  const table = text.slice(text.indexOf('### The series'), text.indexOf('### Scraping'));
+  const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+  return rows.flatMap((row) => {
+    const names = [...(row.split(' | ')[0] as string).matchAll(/`([^`]+)`/g)].map((match) => match[1] as string);
+    const first = names[0] as string;
+    return names.map((name) => (name.startsWith('…') ? first.replace(/_[a-z0-9]+_seconds$/, name.slice(1)) : name));
+  });
 }
 
 /** The refresh cookie a fetch answer sets, as a `Cookie` header value. */
@@ -218,6 +231,63 @@ describe('metrics', () => {
     expect(moved('jwtgate_access_tokens_rejected_total', { code: 'ERR_TOKEN_EXPIRED' })).toBe(2);
   });
 
+  it('include every series docs/operations.md lists, and none it does not', async () => {
+    const documented = documentedSeries();
+    expect(documented).toContain('jwtgate_token_verification_duration_seconds');
+    expect(documented).toContain('nodejs_eventloop_delay_p99_seconds');
+    const scrape = await s.scrape();
+    const families = [...scrape.types.keys()];
+    // Without Redis the feed gauge is left out of the scrape (see its own test), but it is declared.
+    const missing = documented.filter(
+      (name) => !families.includes(name) && name !== 'jwtgate_revocation_feed_connected',
+    );
+    expect(missing).toEqual([]);
+    expect(families.filter((name) => !documented.includes(name))).toEqual([]);
+  });
+
+  it('time every access-token verification of the guard, valid or refused, in microsecond buckets', async () => {
+    const account = await s.signUp();
+    const before = await s.scrape();
+    for (let i = 0; i < 3; i++) {
+      expect((await s.send('GET', '/auth/me', { token: account.accessToken })).status).toBe(200);
+    }
+    expect((await s.send('GET', '/auth/me', { token: `${account.accessToken.slice(0, -2)}xx` })).status).toBe(401);
+    // No token at all: nothing to verify, nothing timed.
+    expect((await s.send('GET', '/auth/me')).status).toBe(401);
+    const after = await s.scrape();
+    const moved = delta(before, after);
+    const name = 'jwtgate_token_verification_duration_seconds';
+    expect(moved(`${name}_count`, { outcome: 'valid' })).toBe(3);
+    expect(moved(`${name}_count`, { outcome: 'refused' })).toBe(1);
+    const seconds = moved(`${name}_sum`, { outcome: 'valid' });
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(0.5);
+    // The lowest bucket is one microsecond, and there are buckets below a millisecond.
+    const bounds = after.samples
+      .filter((sample) => sample.name === `${name}_bucket` && sample.labels.outcome === 'valid')
+      .map((sample) => Number(sample.labels.le));
+    expect(bounds[0]).toBe(0.000001);
+    expect(bounds.filter((bound) => bound < 0.001).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('time the store operations each request makes, by store kind and operation', async () => {
+    const before = await s.scrape();
+    const account = await s.signUp();
+    await s.send('POST', '/auth/refresh', { body: { refreshToken: account.refreshToken } });
+    const moved = delta(before, await s.scrape());
+    const count = (operation: string) =>
+      moved('jwtgate_store_operation_duration_seconds_count', { store: 'sql', operation });
+    // Registration looks the name up and creates the user; login reads the user and creates a session.
+    expect(count('users.create')).toBe(1);
+    expect(count('users.findByUsernameKey')).toBeGreaterThanOrEqual(2);
+    expect(count('sessions.create')).toBe(1);
+    expect(count('sessions.rotate')).toBe(1);
+    expect(moved('jwtgate_store_operation_duration_seconds_sum', { store: 'sql' })).toBeGreaterThan(0);
+    expect(moved('jwtgate_store_operation_errors_total')).toBe(0);
+    // Without Redis there is no Redis store to measure, and attempts are counted in memory.
+    expect((await s.scrapeText()).includes('store="redis"')).toBe(false);
+  });
+
   it('report the process basics: start time, uptime, CPU, memory and event-loop delay', async () => {
     await s.scrape(); // starts a fresh event-loop window
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -274,6 +344,16 @@ describe('metrics of an unavailable store', () => {
     }
     const moved = delta(before, await s.scrape());
     expect(moved('jwtgate_store_errors_total', { backend: 'database' })).toBe(2);
+    // Each store operation that failed, counted where it failed. The database is in WAL mode, so the
+    // user lookups still read; the writes wait for the lock: the login's new session, the new user.
+    const failed = (operation: string) => moved('jwtgate_store_operation_errors_total', { store: 'sql', operation });
+    expect(failed('sessions.create')).toBe(1);
+    expect(failed('users.create')).toBe(1);
+    expect(failed('users.findByUsernameKey')).toBe(0);
+    expect(moved('jwtgate_store_operation_errors_total')).toBe(2);
+    // Failed operations are timed too: each waited at least the database's 100 ms timeout.
+    const waited = moved('jwtgate_store_operation_duration_seconds_sum', { store: 'sql', operation: 'users.create' });
+    expect(waited).toBeGreaterThanOrEqual(0.1);
     expect(moved('jwtgate_store_errors_total', { backend: 'redis' })).toBe(0);
     expect(moved('jwtgate_http_requests_total', { route: '/auth/login', status: '5xx' })).toBe(1);
     // A store failure is neither a successful nor a failed login.

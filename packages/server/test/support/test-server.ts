@@ -49,6 +49,8 @@ export async function startTestServer(
     customClaims?: CreateServerOptions['customClaims'];
     /** Fastify logger options; no logging by default. */
     logger?: CreateServerOptions['logger'];
+    /** The server's own logger (`Log.Level`, redaction) writing here; set `JWTGATE_LOG_LEVEL` in `env`. */
+    logStream?: CreateServerOptions['logStream'];
   } = {},
 ): Promise<TestServer> {
   const temp = options.dataDir === undefined ? makeTempDir() : undefined;
@@ -67,7 +69,7 @@ export async function startTestServer(
   const server = await createJwtgateServer({
     config,
     clock: options.clock ?? clock,
-    logger: options.logger ?? false,
+    ...(options.logStream === undefined ? { logger: options.logger ?? false } : { logStream: options.logStream }),
     ...(options.customClaims ? { customClaims: options.customClaims } : {}),
   });
   const answers = watchDocumentedAnswers(server.app);

@@ -1,3 +1,4 @@
+import { hrtime } from 'node:process';
 import { type AccessTokenClaims, AuthError, isAuthError, type SessionManager } from '@jwtgate/core';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -26,13 +27,16 @@ declare module 'fastify' {
  * checked against the in-process revocation list. With `strict`, the session
  * is then also looked up in the store (`Revocation.Strict`). With `onExpired`
  * (cookie mode), an expired token gets one chance to be renewed during the request.
+ * With `onVerified` (metrics on), each verification is timed with the
+ * monotonic clock and reported, valid or refused; without it nothing is timed.
  */
 export const authGuardPlugin = fp<{
   sessions: SessionManager;
   strict?: boolean;
   onExpired?: ExpiredTokenHandler | undefined;
+  onVerified?: ((seconds: number, valid: boolean) => void) | undefined;
 }>(
-  async (app, { sessions, strict = false, onExpired }) => {
+  async (app, { sessions, strict = false, onExpired, onVerified }) => {
     app.decorateRequest('auth', null);
     const requireAuth: onRequestHookHandler = (request, reply, done) => {
       const token = extractAccessToken(request.headers.authorization);
@@ -41,9 +45,12 @@ export const authGuardPlugin = fp<{
         return;
       }
       let claims: AccessTokenClaims;
+      const started = onVerified === undefined ? 0n : hrtime.bigint();
       try {
         claims = sessions.authenticate(token);
+        onVerified?.(Number(hrtime.bigint() - started) / 1e9, true);
       } catch (error) {
+        onVerified?.(Number(hrtime.bigint() - started) / 1e9, false);
         // Cookie mode: an expired token may be renewed on the fly (silent-refresh.ts);
         // the renewal went through the store, so strict mode has nothing to add.
         if (onExpired !== undefined && isAuthError(error, 'ERR_TOKEN_EXPIRED')) {

@@ -17,7 +17,8 @@ export const routeGroups = {
   keys: 'The public keys that verify access tokens, for services that verify them on their own.',
   health: 'Liveness and readiness, for load balancers and orchestrators.',
   web: 'The sign-in and session page (`Web.Enabled`) and its files.',
-  reference: 'This reference, served by the server itself when `OpenApi.Enabled` is true.',
+  reference:
+    'This reference, served by the server itself (`OpenApi.Enabled`, on by default): the document and a page to read.',
 } as const;
 
 export type RouteGroup = keyof typeof routeGroups;
