@@ -179,13 +179,14 @@ describe('CORS', () => {
   });
   afterAll(() => t.close());
 
-  it('reflects an allowed origin with credentials and exposes the renewed-token headers', async () => {
+  it('reflects an allowed origin with credentials and exposes the renewed-token and request-id headers', async () => {
     const res = await raw(t, 'GET', '/healthz', { origin: APP_ORIGIN });
     expect(res.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
     expect(res.headers['access-control-allow-credentials']).toBe('true');
     expect(String(res.headers['access-control-expose-headers']).split(', ')).toEqual([
       'X-Access-Token',
       'X-Refresh-After',
+      'X-Request-Id',
     ]);
     expect(res.headers.vary).toBe('Origin');
   });
@@ -222,6 +223,7 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-credentials']).toBe('true');
     expect(res.headers['access-control-allow-methods']).toContain('POST');
     expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toContain('x-jwtgate-csrf');
+    expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toContain('x-request-id');
     expect(Number(res.headers['access-control-max-age'])).toBeGreaterThan(0);
     expect(String(res.headers.vary).split(', ')).toEqual([
       'Origin',

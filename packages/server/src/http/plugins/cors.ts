@@ -4,10 +4,14 @@ import fp from 'fastify-plugin';
 import type { OriginPolicy } from '../origin-policy.js';
 import { errorResponses } from '../schemas.js';
 
-/** Response headers a page on another allowed origin may read: the token a silent refresh renewed. */
-export const exposedHeaders = ['X-Access-Token', 'X-Refresh-After'] as const;
+/**
+ * Response headers a page on another allowed origin may read: the token a
+ * silent refresh renewed, and the request id to quote in a support request.
+ */
+export const exposedHeaders = ['X-Access-Token', 'X-Refresh-After', 'X-Request-Id'] as const;
 const allowedMethods = 'GET, HEAD, POST, PUT, PATCH, DELETE';
-const allowedHeaders = 'Authorization, Content-Type, X-Jwtgate-Csrf';
+// A page may send its own request id, to follow one action through the logs.
+const allowedHeaders = 'Authorization, Content-Type, X-Jwtgate-Csrf, X-Request-Id';
 const PREFLIGHT_MAX_AGE_SEC = 600;
 
 /** Adds `token` to the response's `Vary` header, keeping what is there. */
