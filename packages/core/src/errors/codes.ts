@@ -29,6 +29,7 @@ export const errorCodes = {
   ERR_INVALID_USERNAME: { status: 400, message: 'The username is not acceptable' },
   ERR_INVALID_PASSWORD: { status: 400, message: 'The password must be 8 to 1024 characters long' },
   ERR_COOKIE_MODE_DISABLED: { status: 400, message: 'Cookie mode is disabled on this server' },
+  ERR_INVALID_CURSOR: { status: 400, message: 'The paging cursor is not one this server issued' },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   ERR_TOKEN_MISSING: {
     status: 401,

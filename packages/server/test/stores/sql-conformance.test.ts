@@ -1,5 +1,6 @@
-import { runSessionStoreSuite, runUserStoreSuite } from '@jwtgate/core/testing';
+import { runAuditStoreSuite, runSessionStoreSuite, runUserStoreSuite } from '@jwtgate/core/testing';
 import { describe } from 'vitest';
+import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { openMigratedTestDatabase } from '../support/databases.js';
@@ -15,6 +16,11 @@ for (const kind of ['postgres', 'mysql'] as const) {
     runUserStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
       return { store: createSqlUserStore(database.db, { timeoutMs: 5_000 }), close };
+    });
+
+    runAuditStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlAuditStore(database.db, { timeoutMs: 5_000 }), close };
     });
   });
 }

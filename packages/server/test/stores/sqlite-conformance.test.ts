@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { runSessionStoreSuite, runUserStoreSuite } from '@jwtgate/core/testing';
+import { runAuditStoreSuite, runSessionStoreSuite, runUserStoreSuite } from '@jwtgate/core/testing';
 import { migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
+import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -27,4 +28,9 @@ runSessionStoreSuite('sqlite', async () => {
 runUserStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
   return { store: createSqlUserStore(db), close };
+});
+
+runAuditStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlAuditStore(db), close };
 });
