@@ -102,8 +102,20 @@ export type AuditRecord = AuditEvent & {
   /** Marks audit records in the structured log, so they can be routed apart. */
   readonly audit: true;
   readonly auditVersion: typeof AUDIT_VERSION;
+  /** Unique: the same record in the log, the file, the database and a webhook delivery. */
+  readonly id: string;
   /** When it happened, ISO 8601 in UTC with milliseconds. */
   readonly at: string;
+  /** The HTTP request that caused it (its `reqId` in the log), when a request did. */
+  readonly requestId?: string;
+  /**
+   * Events without a session of their own (admin actions) made by an
+   * authenticated request: the caller's session.
+   */
+  readonly sessionId?: string;
+  /** Events without a client of their own (revocations) made by a request: that request's client. */
+  readonly ip?: string | null;
+  readonly userAgent?: string | null;
 };
 
 /** Events that call for attention: written to the log at `warn` rather than `info`. */

@@ -10,6 +10,7 @@ import { decodeJwt, TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from '../support/t
 const USER_AGENT = 'audit-test/1.0 (X11; Linux x86_64)';
 const client = { ip: '127.0.0.1', userAgent: USER_AGENT };
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const digest = createUsernameDigest(TEST_REFRESH_SECRET);
 
 /** A server writing audit records to a captured log and to an audit file. */
@@ -82,7 +83,9 @@ describe('the audit trail', () => {
     expect(record).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'login.succeeded',
       userId,
       username: 'Audrey',
@@ -104,7 +107,9 @@ describe('the audit trail', () => {
     expect(last(a.fileRecords('user.registered'), 'userId', userId)).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'user.registered',
       userId,
       username: 'Reggie',
@@ -125,7 +130,9 @@ describe('the audit trail', () => {
     expect(wrongPassword).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'login.failed',
       reason: 'wrong-password',
       username: 'FIONA',
@@ -155,7 +162,9 @@ describe('the audit trail', () => {
     expect(record).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'login.rate-limited',
       usernameDigest: digest('Ratna'),
       retryAfterSec: Number(limited.headers.get('retry-after')),
@@ -186,13 +195,19 @@ describe('the audit trail', () => {
     expect(ofSession[4]).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'session.revoked',
       sessionId,
       userId: ofSession[0]?.userId,
       reason: 'refresh-token-reuse',
       actor: 'system',
+      // The revocation has no client of its own; the request that caused it gives its.
+      ...client,
     });
+    // One request, one id: the reuse and the revocation it caused.
+    expect(ofSession[4]?.requestId).toBe(ofSession[3]?.requestId);
     expect(a.log.audit('session.reuse-detected').find((l) => l.sessionId === sessionId)?.level).toBe(40);
   });
 
@@ -225,12 +240,16 @@ describe('the audit trail', () => {
     expect(last(a.fileRecords('admin.user-changed'), 'userId', userId)).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'admin.user-changed',
       actorId: adminId,
       userId,
       changes: { disabled: true },
       revokedSessions: 1,
+      // The administrator's own session, from which the change was made.
+      sessionId: sid(admin),
       ...client,
     });
 
@@ -258,11 +277,14 @@ describe('the audit trail', () => {
     expect(last(a.fileRecords('admin.access-denied'), 'userId', userId)).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'admin.access-denied',
       userId,
       method: 'PATCH',
       route: '/admin/users/:id',
+      sessionId: decodeJwt(token).payload.sid,
       ...client,
     });
     expect(a.log.audit('admin.access-denied').at(-1)?.level).toBe(40);
