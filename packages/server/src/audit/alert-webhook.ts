@@ -130,16 +130,19 @@ export function createAlertWebhook(options: AlertWebhookOptions): AlertWebhook {
     }
   }
 
+  async function deliverQueued(): Promise<void> {
+    for (let record = queue.shift(); record !== undefined && !closed; record = queue.shift()) {
+      await deliver(record);
+    }
+  }
+
   function start(): void {
-    running ??= (async () => {
-      try {
-        for (let record = queue.shift(); record !== undefined && !closed; record = queue.shift()) {
-          await deliver(record);
-        }
-      } finally {
-        running = undefined;
-      }
-    })();
+    if (running !== undefined) return;
+    // Cleared in a callback, never inside the loop: a loop that ended at once must not leave itself "running".
+    const current = deliverQueued().finally(() => {
+      running = undefined;
+    });
+    running = current;
   }
 
   return {

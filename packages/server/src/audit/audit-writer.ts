@@ -106,40 +106,42 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
     return exponential / 2 + Math.random() * (exponential / 2);
   }
 
-  /** Inserts batches until the queue is empty or an insert fails; one loop at a time. */
-  function run(): Promise<void> {
-    writing ??= (async () => {
+  /** Inserts batches until the queue is empty or an insert fails. */
+  async function writeQueued(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, batchSize);
+      inFlight = batch.length;
       try {
-        while (queue.length > 0) {
-          const batch = queue.splice(0, batchSize);
-          inFlight = batch.length;
-          try {
-            await store.append(batch);
-          } catch (error) {
-            inFlight = 0;
-            queue.unshift(...batch);
-            trim();
-            failures += 1;
-            options.onWriteFailed?.(error, failures === 1);
-            return;
-          }
-          inFlight = 0;
-          if (failures > 0) {
-            failures = 0;
-            options.onRecovered?.(droppedThisOutage);
-            droppedThisOutage = 0;
-          }
-          if (queue.length < maxQueue) dropping = false;
-        }
-      } finally {
-        writing = undefined;
+        await store.append(batch);
+      } catch (error) {
+        inFlight = 0;
+        queue.unshift(...batch);
+        trim();
+        failures += 1;
+        options.onWriteFailed?.(error, failures === 1);
+        return;
       }
-    })();
-    const running = writing;
-    void running.then(() => {
+      inFlight = 0;
+      if (failures > 0) {
+        failures = 0;
+        options.onRecovered?.(droppedThisOutage);
+        droppedThisOutage = 0;
+      }
+      if (queue.length < maxQueue) dropping = false;
+    }
+  }
+
+  /** Runs {@link writeQueued}, one loop at a time, and schedules the next when records are left. */
+  function run(): Promise<void> {
+    if (writing !== undefined) return writing;
+    if (queue.length === 0) return Promise.resolve();
+    // Cleared in a callback, never inside the loop: a loop that ended at once must not leave itself "running".
+    const current = writeQueued().finally(() => {
+      writing = undefined;
       if (queue.length > 0) schedule(failures > 0 ? backoff() : queue.length >= batchSize ? 0 : flushIntervalMs);
     });
-    return running;
+    writing = current;
+    return current;
   }
 
   return {

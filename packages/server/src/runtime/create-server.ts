@@ -57,6 +57,12 @@ export interface JwtgateServer {
   listen(): Promise<string>;
   /** Reopens the audit file after it was rotated away (`jwtgate start` does this on SIGHUP). */
   reopenAuditFile(): void;
+  /**
+   * Writes the audit records queued for the database now rather than at the
+   * next batch (for tests, and before reading `GET /admin/audit` right after
+   * an event); resolves when the queue is empty or an insert failed.
+   */
+  flushAudit(): Promise<void>;
   /** Stops accepting connections, finishes in-flight requests, closes the stores. */
   close(): Promise<void>;
 }
@@ -259,6 +265,9 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       }
     },
     reopenAuditFile: () => audit.reopen(),
+    flushAudit: async () => {
+      await auditWriter?.flush();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(housekeeping);
