@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
 import { captureLog, type LogCapture } from '../support/log-capture.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import {
+  databasePath,
   decodeJwt,
   startTestServer,
   TEST_ACCESS_SECRET,
@@ -341,5 +344,31 @@ describe('the audit trail in the database', () => {
       );
       expect(denied.map((row) => row.user_id)).toEqual([userId]);
     });
+  });
+});
+
+describe('shutting down', () => {
+  it('writes the records still queued to the database before closing it', async () => {
+    const dir = makeTempDir('jwtgate-audit-close-');
+    try {
+      const t = await startTestServer({ dataDir: dir.path });
+      const user = await t.signUp();
+      // No flush: close() alone must bring the queued records to the database.
+      await t.close();
+      const database = openSqlDatabase({ url: `sqlite:${databasePath(dir.path)}`, timeoutMs: 1000 });
+      try {
+        const rows = await database.db
+          .selectFrom('jwtgate_audit')
+          .select(['event'])
+          .where('user_id', '=', user.userId)
+          .orderBy('at')
+          .execute();
+        expect(rows.map((row) => row.event).sort()).toEqual(['login.succeeded', 'user.registered']);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });
