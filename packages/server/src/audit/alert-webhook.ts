@@ -131,7 +131,10 @@ export function createAlertWebhook(options: AlertWebhookOptions): AlertWebhook {
   }
 
   async function deliverQueued(): Promise<void> {
-    for (let record = queue.shift(); record !== undefined && !closed; record = queue.shift()) {
+    // Closed is checked before taking the next alert, so close() finds and counts every one left.
+    while (!closed) {
+      const record = queue.shift();
+      if (record === undefined) return;
       await deliver(record);
     }
   }

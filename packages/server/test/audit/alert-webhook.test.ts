@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createManualClock } from '@jwtgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALERT_SIGNATURE_HEADER, verifyAlertSignature } from '../../src/audit/alert-signature.js';
+import { createAlertWebhook } from '../../src/audit/alert-webhook.js';
+import type { AuditRecord } from '../../src/audit/audit-record.js';
 import { captureLog } from '../support/log-capture.js';
 import { startTestServer, TEST_ACCESS_SECRET, TEST_REFRESH_SECRET, type TestServer } from '../support/test-server.js';
 
@@ -150,5 +154,73 @@ describe('the alert webhook', () => {
     expect(first.ms).toBeLessThan(1_000);
     expect(second.ms).toBeLessThan(1_000);
     expect(receiver.deliveries).toHaveLength(1);
+  });
+});
+
+describe('the alert webhook on its own', () => {
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+
+  const alert = (): AuditRecord => ({
+    audit: true,
+    auditVersion: 1,
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    event: 'session.reuse-detected',
+    sessionId: 'S',
+    userId: 'U',
+    generation: 0,
+    ip: null,
+    userAgent: null,
+  });
+
+  function webhookTo(url: string, overrides: Partial<Parameters<typeof createAlertWebhook>[0]> = {}) {
+    const outcomes: string[] = [];
+    const attempts: string[] = [];
+    const webhook = createAlertWebhook({
+      url,
+      clock: createManualClock(Date.now()),
+      retryMs: 10,
+      attempts: 3,
+      timeoutMs: 2_000,
+      onOutcome: (outcome, _record, why) => outcomes.push(`${outcome}${why === undefined ? '' : `: ${why}`}`),
+      onAttemptFailed: (why) => attempts.push(why),
+      ...overrides,
+    });
+    return { webhook, outcomes, attempts };
+  }
+
+  it('gives up after its attempts on 5xx, at once on a 4xx, and sends only alerting events', async () => {
+    receiver = await startReceiver((delivery, response) =>
+      response.writeHead(delivery.headers['x-jwtgate-delivery'] === 'gone' ? 410 : 503).end(),
+    );
+    const { webhook, outcomes, attempts } = webhookTo(receiver.url);
+    webhook.notify(alert());
+    webhook.notify({ ...alert(), id: 'gone' });
+    webhook.notify({ ...alert(), event: 'session.refreshed' } as AuditRecord);
+    await webhook.idle();
+    expect(outcomes).toEqual(['failed: status 503', 'failed: status 410']);
+    expect(attempts).toEqual(['status 503', 'status 503', 'status 503', 'status 410']);
+    expect(receiver.deliveries).toHaveLength(4);
+    // Without a secret, no signature header at all rather than an empty one.
+    expect(receiver.deliveries[0]?.headers[ALERT_SIGNATURE_HEADER]).toBeUndefined();
+    await webhook.close();
+  });
+
+  it('drops the oldest waiting alert past its bound, and what is left at shutdown, counting each', async () => {
+    receiver = await startReceiver(() => {
+      // Never answers: the first alert holds the line.
+    });
+    const { webhook, outcomes } = webhookTo(receiver.url, { maxQueue: 1 });
+    webhook.notify(alert());
+    await receiver.waitFor(1);
+    webhook.notify(alert());
+    webhook.notify(alert());
+    expect(outcomes).toEqual(['dropped: queue full']);
+    await webhook.close();
+    expect(outcomes).toEqual(['dropped: queue full', 'dropped: shutdown', 'dropped: shutdown']);
   });
 });
