@@ -372,3 +372,25 @@ describe('shutting down', () => {
     }
   });
 });
+
+describe('with Audit.Database off', () => {
+  it('keeps no rows and has no GET /admin/audit, while the log still has every record', async () => {
+    const log = captureLog();
+    const t = await startTestServer({
+      env: { JWTGATE_AUDIT_DATABASE: 'false' },
+      logger: { level: 'info', stream: log.stream },
+    });
+    try {
+      const admin = await t.signUp();
+      await t.server.users.update(admin.userId, { role: 'admin', updatedAt: t.clock.now() });
+      const token = (await t.login(admin.username, admin.password)).accessToken;
+      const res = await t.request({ method: 'GET', url: '/admin/audit', token });
+      expect(res.statusCode).toBe(404);
+      await t.server.flushAudit();
+      expect(await t.server.database.db.selectFrom('jwtgate_audit').selectAll().execute()).toEqual([]);
+      expect(log.audit('login.succeeded')).toHaveLength(2);
+    } finally {
+      await t.close();
+    }
+  });
+});
