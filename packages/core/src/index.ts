@@ -1,3 +1,13 @@
+export { type AuditCursor, decodeAuditCursor, encodeAuditCursor } from './audit/audit-cursor.js';
+export {
+  AUDIT_OUTCOMES,
+  AUDIT_PAGE_MAX,
+  type AuditOutcome,
+  type AuditPage,
+  type AuditQuery,
+  type AuditStore,
+  type StoredAuditRecord,
+} from './audit/audit-store.js';
 export { type Clock, createManualClock, systemClock } from './clock.js';
 export { AuthError, type AuthErrorOptions, isAuthError } from './errors/auth-error.js';
 export { bearerChallenge } from './errors/bearer-challenge.js';

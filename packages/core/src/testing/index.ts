@@ -1,4 +1,5 @@
 export { runAttemptStoreSuite } from './attempt-store-suite.js';
+export { buildAuditRecord, runAuditStoreSuite } from './audit-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';
 export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
 export { runUserStoreSuite } from './user-store-suite.js';

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '@jwtgate/core';
+import { currentAuditContext } from './audit-context.js';
 import type { AuditFile } from './audit-file.js';
 import { ALERTING_EVENTS, AUDIT_VERSION, type AuditEvent, type AuditRecord } from './audit-record.js';
 
@@ -21,6 +23,11 @@ export interface AuditLogOptions {
    * outage rather than once per record.
    */
   readonly onFileError?: (error: unknown, firstInARow: boolean) => void;
+  /**
+   * Also handed every record, after the log line is written (the database
+   * queue, the alert webhook). Each must return at once and never throw.
+   */
+  readonly sinks?: readonly ((record: AuditRecord) => void)[];
 }
 
 /** Writes audit records to the structured log and, when configured, to the audit file. */
@@ -31,9 +38,22 @@ export interface AuditLog {
   close(): void;
 }
 
+/** What the request being served adds to a record that does not say it already. */
+function requestFields(event: AuditEvent): object {
+  const context = currentAuditContext();
+  if (context === undefined) return {};
+  const sessionId = 'sessionId' in event ? undefined : context.sessionId();
+  return {
+    requestId: context.requestId,
+    ...('ip' in event ? {} : { ip: context.ip, userAgent: context.userAgent }),
+    ...(sessionId === undefined ? {} : { sessionId }),
+  };
+}
+
 /**
  * Creates the audit trail. Each record gets the envelope (`audit: true`,
- * `auditVersion`, `at`) and goes to the structured log, at `warn` for events
+ * `auditVersion`, a unique `id`, `at`, and within a request its `requestId`)
+ * and goes to the structured log, at `warn` for events
  * that call for attention (reuse detection, rate limiting, denied admin
  * access) and `info` otherwise, with the event name as the message; and as
  * one JSON line to the audit file.
@@ -55,7 +75,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       const record = {
         audit: true,
         auditVersion: AUDIT_VERSION,
+        id: randomUUID(),
         at: new Date(clock.now()).toISOString(),
+        ...requestFields(event),
         ...event,
       } as AuditRecord;
       const logger = options.log?.();
@@ -63,14 +85,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         if (ALERTING_EVENTS.has(record.event)) logger.warn(record, record.event);
         else logger.info(record, record.event);
       }
-      if (file === undefined) return;
-      try {
-        file.append(`${JSON.stringify(record)}\n`);
-        fileFailing = false;
-      } catch (error) {
-        options.onFileError?.(error, !fileFailing);
-        fileFailing = true;
+      if (file !== undefined) {
+        try {
+          file.append(`${JSON.stringify(record)}\n`);
+          fileFailing = false;
+        } catch (error) {
+          options.onFileError?.(error, !fileFailing);
+          fileFailing = true;
+        }
       }
+      for (const sink of options.sinks ?? []) sink(record);
     },
     reopen() {
       file?.reopen();

@@ -25,13 +25,14 @@ export interface AuditClient {
 export type AuditActor = 'self' | 'admin' | 'system';
 
 /**
- * How an administrator's action ended: `succeeded`, or `failed` with the
+ * How an administrator's action ended: `success`, or `failure` with the
  * error code the administrator was answered with (`ERR_LAST_ADMIN`,
- * `ERR_USER_NOT_FOUND`, `ERR_STORE_UNAVAILABLE`…).
+ * `ERR_USER_NOT_FOUND`, `ERR_STORE_UNAVAILABLE`…). The same words as the
+ * stored records' `outcome` column, which takes the action's own outcome.
  */
-export interface AuditOutcome {
-  readonly outcome: 'succeeded' | 'failed';
-  /** Only when `outcome` is `failed`. */
+export interface ActionOutcome {
+  readonly outcome: 'success' | 'failure';
+  /** Only when `outcome` is `failure`. */
   readonly errorCode?: string;
 }
 
@@ -94,7 +95,7 @@ export type AuditEvent =
       readonly actorId?: string;
     }
   | (AuditClient &
-      AuditOutcome & {
+      ActionOutcome & {
         /** A role change (`PATCH /admin/users/:id`). */
         readonly event: 'admin.user-changed';
         readonly actorId: string;
@@ -103,7 +104,7 @@ export type AuditEvent =
         readonly revokedSessions: number;
       })
   | (AuditClient &
-      AuditOutcome & {
+      ActionOutcome & {
         /** Forced logout everywhere (`POST /admin/users/:id/logout`). */
         readonly event: 'admin.user-signed-out';
         readonly actorId: string;
@@ -111,7 +112,7 @@ export type AuditEvent =
         readonly revokedSessions: number;
       })
   | (AuditClient &
-      AuditOutcome & {
+      ActionOutcome & {
         readonly event: 'admin.user-disabled' | 'admin.user-enabled';
         readonly actorId: string;
         readonly userId: string;
@@ -119,7 +120,7 @@ export type AuditEvent =
         readonly revokedSessions: number;
       })
   | (AuditClient &
-      AuditOutcome & {
+      ActionOutcome & {
         /** One session ended by an administrator (`DELETE /admin/sessions/:id`). */
         readonly event: 'admin.session-revoked';
         readonly actorId: string;
@@ -157,8 +158,20 @@ export type AuditRecord = AuditEvent & {
   /** Marks audit records in the structured log, so they can be routed apart. */
   readonly audit: true;
   readonly auditVersion: typeof AUDIT_VERSION;
+  /** Unique: the same record in the log, the file, the database and a webhook delivery. */
+  readonly id: string;
   /** When it happened, ISO 8601 in UTC with milliseconds. */
   readonly at: string;
+  /** The HTTP request that caused it (its `reqId` in the log), when a request did. */
+  readonly requestId?: string;
+  /**
+   * Events without a session of their own (admin actions) made by an
+   * authenticated request: the caller's session.
+   */
+  readonly sessionId?: string;
+  /** Events without a client of their own (revocations) made by a request: that request's client. */
+  readonly ip?: string | null;
+  readonly userAgent?: string | null;
 };
 
 /** Events that call for attention: written to the log at `warn` rather than `info`. */

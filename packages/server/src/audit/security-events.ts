@@ -7,7 +7,7 @@ import {
 } from '@jwtgate/core';
 import type { JwtgateMetrics, SilentRefreshOutcome } from '../metrics/jwtgate-metrics.js';
 import type { AuditLog } from './audit-log.js';
-import type { AuditClient, AuditOutcome } from './audit-record.js';
+import type { ActionOutcome, AuditClient } from './audit-record.js';
 import type { UsernameDigest } from './username-digest.js';
 
 /**
@@ -94,9 +94,9 @@ export interface AdminAction {
 }
 
 /** The audit outcome of an action that threw `error` (or succeeded, without one). */
-function outcomeOf(error: unknown): AuditOutcome {
-  if (error === undefined) return { outcome: 'succeeded' };
-  return { outcome: 'failed', errorCode: isAuthError(error) ? error.code : 'ERR_INTERNAL' };
+function outcomeOf(error: unknown): ActionOutcome {
+  if (error === undefined) return { outcome: 'success' };
+  return { outcome: 'failure', errorCode: isAuthError(error) ? error.code : 'ERR_INTERNAL' };
 }
 
 /** Failure reasons that mean the name belongs to an account. */

@@ -125,6 +125,14 @@ export interface JwtgateConfig {
     readonly log: boolean;
     /** Absolute path of the audit file, or `undefined` for none. */
     readonly file: string | undefined;
+    /** Keep records in the SQL database too. */
+    readonly database: boolean;
+    readonly retentionDays: number;
+  };
+  /** Where alerting audit records are posted. */
+  readonly alerts: {
+    readonly webhookUrl: string | undefined;
+    readonly webhookSecret: string | undefined;
   };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

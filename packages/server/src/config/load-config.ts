@@ -330,7 +330,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   if (sessionMaxAge < refreshExpire) problems.push('Auth.SessionMaxAge: must be at least Auth.RefreshExpire');
   if ((auth.Audience as string[]).length === 0) problems.push('Auth.Audience: needs at least one audience');
   const browser = readBrowserSettings(raw, mode, problems);
-  const ops = readOpsSettings(raw, cwd, problems);
+  const ops = readOpsSettings(raw, cwd, mode, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
   const revocation = raw.Revocation as Settings;
   const pollIntervalMs = revocation.PollInterval as number;

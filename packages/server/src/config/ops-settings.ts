@@ -3,18 +3,46 @@ import type { JwtgateConfig } from './config.js';
 
 type Settings = Record<string, unknown>;
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The webhook URL, or a problem: alerts carry addresses and user ids, so they travel over TLS. */
+function readWebhookUrl(
+  value: string | undefined,
+  mode: JwtgateConfig['mode'],
+  problems: string[],
+): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push('Alerts.WebhookUrl: not a URL; write https://host/path');
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') {
+    problems.push('Alerts.WebhookUrl: credentials in the URL end up in logs; use Alerts.WebhookSecret to sign instead');
+  } else if (url.protocol === 'http:' && mode === 'production' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    problems.push(
+      `Alerts.WebhookUrl: http:// sends alerts in clear text; use https://, or http:// only to a loopback address (${url.hostname} is not one)`,
+    );
+  }
+  return url.toString();
+}
+
 /**
- * Reads the `Metrics` and `Audit` sections, adding a problem for a metrics
- * listener that would share the API's port.
+ * Reads the `Metrics`, `Audit` and `Alerts` sections, adding a problem for a
+ * metrics listener that would share the API's port, or a webhook reached in
+ * clear text over the network in production.
  *
  * @example
- * const { metrics, audit } = readOpsSettings(raw, process.cwd(), problems);
+ * const { metrics, audit, alerts } = readOpsSettings(raw, process.cwd(), 'production', problems);
  */
 export function readOpsSettings(
   raw: Settings,
   cwd: string,
+  mode: JwtgateConfig['mode'],
   problems: string[],
-): Pick<JwtgateConfig, 'metrics' | 'audit'> {
+): Pick<JwtgateConfig, 'metrics' | 'audit' | 'alerts'> {
   const metrics = raw.Metrics as Settings;
   const audit = raw.Audit as Settings;
   const enabled = metrics.Enabled as boolean;
@@ -25,8 +53,20 @@ export function readOpsSettings(
     );
   }
   const file = audit.File as string | undefined;
+  const alerts = raw.Alerts as Settings;
+  const webhookSecret = alerts.WebhookSecret as string | undefined;
+  const webhookUrl = readWebhookUrl(alerts.WebhookUrl as string | undefined, mode, problems);
+  if (webhookSecret !== undefined && alerts.WebhookUrl === undefined) {
+    problems.push('Alerts.WebhookSecret: set Alerts.WebhookUrl too, or remove the secret');
+  }
   return {
     metrics: { enabled, host: metrics.Host as string, port },
-    audit: { log: audit.Log as boolean, file: file === undefined ? undefined : resolve(cwd, file) },
+    audit: {
+      log: audit.Log as boolean,
+      file: file === undefined ? undefined : resolve(cwd, file),
+      database: audit.Database as boolean,
+      retentionDays: audit.RetentionDays as number,
+    },
+    alerts: { webhookUrl, webhookSecret },
   };
 }

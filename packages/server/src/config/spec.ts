@@ -515,6 +515,36 @@ export const configSpec = {
       description:
         'Also append audit records to this file as JSON lines (relative to the working directory). It is created with mode 0600; an existing file others can read is refused. SIGHUP reopens it after rotation.',
     },
+    Database: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'Also keep audit records in the SQL database (table `jwtgate_audit`), queryable through `GET /admin/audit`. They are written in batches off the request path; while the database is down they wait in memory (bounded), and the log stays the complete trail. See docs/operations.md.',
+    },
+    RetentionDays: {
+      kind: 'integer',
+      default: 90,
+      min: 1,
+      max: 36_500,
+      unit: 'days',
+      description: 'Audit records older than this are deleted from the database (checked every 10 minutes).',
+    },
+  },
+  Alerts: {
+    WebhookUrl: {
+      kind: 'string',
+      pattern: /^https?:\/\/.+/,
+      hint: 'an https:// URL (http:// only for a loopback address, or in development mode)',
+      description:
+        'POST every alerting audit record (refresh-token reuse, rate limiting, denied admin access...) to this URL as JSON, from a bounded queue that never holds a request up, retried with exponential back-off. `https://`, or `http://` only to a loopback address or in development mode. See docs/operations.md for the payload.',
+    },
+    WebhookSecret: {
+      kind: 'string',
+      secret: true,
+      minLength: 32,
+      description:
+        'Signs each webhook delivery: `X-Jwtgate-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, so the receiver can check where it came from and refuse replays.',
+    },
   },
   Log: {
     Level: {

@@ -1,4 +1,6 @@
+import type { AuditStore } from '@jwtgate/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { runInAuditContext } from '../audit/audit-context.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { configSpec } from '../config/spec.js';
 import type { JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -15,9 +17,9 @@ import { routeCatalogPlugin } from './reference/route-catalog.js';
 import { createRefreshCookie, refreshCookieName } from './refresh-cookie.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { withSafeRequestLog } from './request-log.js';
-import type { RequestLogScope } from './request-log-scope.js';
-import type { CookieRouteDeps, RouteDeps } from './route-deps.js';
+import { auditContextOf, type CookieRouteDeps, type RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminAuditRoutes } from './routes/admin-audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
@@ -57,8 +59,8 @@ export interface AppOptions extends RouteDeps {
   readonly openApi?: boolean;
   /** Count requests into these metrics; omitted, requests cost nothing extra. */
   readonly metrics?: JwtgateMetrics;
-  /** Makes each request's logger (with its `reqId`) the current one while the request runs. */
-  readonly requestLogs?: RequestLogScope;
+  /** Serve the audit trail kept in the database at `GET /admin/audit`; omitted, the route does not exist. */
+  readonly auditStore?: AuditStore;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -89,9 +91,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // `reqId` on every log line of the request; the caller's own id only when it is well formed.
     genReqId: (request) => requestIdFor(request.headers[REQUEST_ID_HEADER]),
   });
+  // First of all hooks, so that every audit record a request causes, in any later hook or
+  // deep inside the session manager, carries the request's id and client.
+  app.addHook('onRequest', (request, _reply, done) => runInAuditContext(auditContextOf(request), done));
   // First, so that it sees every route (the API reference is built from it).
   await app.register(routeCatalogPlugin);
-  await app.register(requestIdPlugin, { scope: options.requestLogs });
+  await app.register(requestIdPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
@@ -146,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
   await app.register(adminRoutes, deps);
+  if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
   if (browser?.web === true) await app.register(webRoutes);
   if (options.openApi === true) {

@@ -7,6 +7,7 @@ import type {
   UserStore,
 } from '@jwtgate/core';
 import type { FastifyRequest } from 'fastify';
+import type { AuditRequestContext } from '../audit/audit-context.js';
 import type { SecurityEvents } from '../audit/security-events.js';
 import type { OriginPolicy } from './origin-policy.js';
 import type { RefreshCookie } from './refresh-cookie.js';
@@ -39,4 +40,16 @@ export function clientInfo(request: FastifyRequest): { ip: string | null; userAg
     ip: request.ip || null,
     userAgent: typeof agent === 'string' && agent.length > 0 ? agent.slice(0, USER_AGENT_MAX) : null,
   };
+}
+
+/**
+ * What the audit trail records of a request: its id, its client, and the
+ * caller's session once the guard has verified an access token (read
+ * lazily, since records are made after the guard ran).
+ *
+ * @example
+ * runInAuditContext(auditContextOf(request), done);
+ */
+export function auditContextOf(request: FastifyRequest): AuditRequestContext {
+  return { requestId: request.id, log: request.log, ...clientInfo(request), sessionId: () => request.auth?.sid };
 }

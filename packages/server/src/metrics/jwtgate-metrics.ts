@@ -7,6 +7,8 @@ export type LoginOutcome = 'success' | 'failure' | 'rate-limited';
 export type RefreshOutcome = 'rotated' | 'grace-replay' | 'reuse-detected' | 'expired' | 'invalid' | 'revoked';
 /** Whether an expired access token was renewed during a request (cookie mode). */
 export type SilentRefreshOutcome = 'renewed' | 'refused';
+/** What became of an alert the webhook was given. */
+export type AlertDeliveryOutcome = 'delivered' | 'failed' | 'dropped';
 /** Where a 503 `ERR_STORE_UNAVAILABLE` came from. */
 export type StoreBackend = 'database' | 'redis';
 /** The kind of store an operation went to (the in-memory attempt store has no I/O and is not measured). */
@@ -47,6 +49,14 @@ export interface JwtgateMetrics {
   tokenVerified(seconds: number, valid: boolean): void;
   /** The series of one store operation, for a wrapper that times it (see `instrument-store.ts`). */
   storeOperation(kind: StoreKind, operation: string): StoreOperationSeries;
+  /** A batch of audit records the database did not take (they stay queued and are retried). */
+  auditDatabaseWriteFailed(): void;
+  /** Audit records dropped before reaching the database: the queue was full, or shutdown could not wait. */
+  auditRecordsDropped(count: number): void;
+  /** An alert that reached the webhook, was given up on after its retries, or never got a chance. */
+  alertDelivery(outcome: AlertDeliveryOutcome): void;
+  /** One webhook attempt that failed (a retry follows if any is left). */
+  alertAttemptFailed(): void;
   /** Starts reading the gauges from the running server. */
   watch(sources: MetricsSources): void;
 }
@@ -73,6 +83,7 @@ const refreshOutcomes: Record<RefreshOutcome, null> = {
   revoked: null,
 };
 const silentOutcomes: Record<SilentRefreshOutcome, null> = { renewed: null, refused: null };
+const alertOutcomes: Record<AlertDeliveryOutcome, null> = { delivered: null, failed: null, dropped: null };
 const backends: Record<StoreBackend, null> = { database: null, redis: null };
 /** The internal reasons `authenticateUser` gives; anything new is counted as `other` until listed here. */
 const loginFailureReasons = ['unknown-user', 'wrong-password', 'disabled', 'password-too-long', 'other'] as const;
@@ -194,6 +205,29 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
   const auditFailures = registry
     .counter({ name: 'jwtgate_audit_write_failures_total', help: 'Audit records the audit file did not take.' })
     .with();
+  const auditDatabaseFailures = registry
+    .counter({
+      name: 'jwtgate_audit_database_write_failures_total',
+      help: 'Batches of audit records the database did not take; they stay queued and are retried.',
+    })
+    .with();
+  const auditDrops = registry
+    .counter({
+      name: 'jwtgate_audit_records_dropped_total',
+      help: 'Audit records that never reached the database (queue full during an outage, or shutdown); the log has them.',
+    })
+    .with();
+  const alertDeliveries = seriesFor(
+    keysOf(alertOutcomes),
+    registry.counter({
+      name: 'jwtgate_alert_webhook_deliveries_total',
+      help: 'Alerts given to the webhook, by outcome (failed: every attempt failed; dropped: queue full or shutdown).',
+      labels: ['outcome'],
+    }),
+  );
+  const alertAttemptFailures = registry
+    .counter({ name: 'jwtgate_alert_webhook_attempt_failures_total', help: 'Webhook attempts that failed.' })
+    .with();
 
   const verifications = registry.histogram({
     name: 'jwtgate_token_verification_duration_seconds',
@@ -285,6 +319,10 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
       duration: storeDurations.with(kind, operation),
       errors: storeOperationErrors.with(kind, operation),
     }),
+    auditDatabaseWriteFailed: () => auditDatabaseFailures.inc(),
+    auditRecordsDropped: (count) => auditDrops.inc(count),
+    alertDelivery: (outcome) => alertDeliveries[outcome].inc(),
+    alertAttemptFailed: () => alertAttemptFailures.inc(),
     watch(next) {
       sources = next;
     },

@@ -12,13 +12,16 @@ import {
   type UserStore,
 } from '@jwtgate/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import { type AlertWebhook, createAlertWebhook } from '../audit/alert-webhook.js';
+import { currentAuditContext } from '../audit/audit-context.js';
 import { openAuditFile } from '../audit/audit-file.js';
 import { createAuditLog } from '../audit/audit-log.js';
+import { type AuditWriter, createAuditWriter } from '../audit/audit-writer.js';
 import { createSecurityEvents } from '../audit/security-events.js';
+import { toStoredAuditRecord } from '../audit/stored-audit-record.js';
 import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
-import { createRequestLogScope } from '../http/request-log-scope.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -28,6 +31,7 @@ import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
 import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
+import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
 import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
 
@@ -60,11 +64,20 @@ export interface JwtgateServer {
   listen(): Promise<string>;
   /** Reopens the audit file after it was rotated away (`jwtgate start` does this on SIGHUP). */
   reopenAuditFile(): void;
+  /**
+   * Writes the audit records queued for the database now rather than at the
+   * next batch (for tests, and before reading `GET /admin/audit` right after
+   * an event); resolves when the queue is empty or an insert failed.
+   */
+  flushAudit(): Promise<void>;
   /** Stops accepting connections, finishes in-flight requests, closes the stores. */
   close(): Promise<void>;
 }
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
+/** How long shutdown waits for queued audit records to reach the database. */
+const AUDIT_FLUSH_ON_CLOSE_MS = 5_000;
+const DAY_MS = 86_400_000;
 
 /**
  * Opens the stores (running migrations; see `open-stores.ts` for which store
@@ -84,16 +97,22 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   // Also before the stores: an audit file that cannot be used stops the start.
   const auditFile = config.audit.file === undefined ? undefined : openAuditFile(config.audit.file);
   const metrics = config.metrics.enabled ? createJwtgateMetrics() : undefined;
-  const requestLogs = createRequestLogScope();
+  // Both need the stores or the app's log, made later; records made before then have no request behind them.
+  let auditWriter: AuditWriter | undefined;
+  const webhook = createWebhook(config, clock, metrics, () => log);
   const audit = createAuditLog({
     clock,
     // During a request, its own logger: the record carries the request's `reqId`.
-    log: () => (config.audit.log ? (requestLogs.current() ?? log) : undefined),
+    log: () => (config.audit.log ? (currentAuditContext()?.log ?? log) : undefined),
     ...(auditFile === undefined ? {} : { file: auditFile }),
     onFileError: (error, firstInARow) => {
       metrics?.auditWriteFailed();
       if (firstInARow) log?.error({ err: error }, 'audit file write failed; retrying with each record');
     },
+    sinks: [
+      (record) => auditWriter?.write(toStoredAuditRecord(record)),
+      ...(webhook === undefined ? [] : [webhook.notify]),
+    ],
   });
   const events = createSecurityEvents({
     metrics,
@@ -118,6 +137,28 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     metrics === undefined || stores.attemptsIn === 'memory'
       ? stores.attempts
       : instrumentAttemptStore(stores.attempts, stores.attemptsIn, metrics);
+  const auditStore = config.audit.database
+    ? createSqlAuditStore(database.db, { timeoutMs: database.timeoutMs })
+    : undefined;
+  if (auditStore !== undefined) {
+    auditWriter = createAuditWriter({
+      store: auditStore,
+      onWriteFailed: (error, firstOfOutage) => {
+        metrics?.auditDatabaseWriteFailed();
+        if (firstOfOutage) {
+          log?.warn(
+            { err: error instanceof AuthError ? error.reason : error },
+            'audit records cannot be written to the database; queued in memory and retried (the log has them all)',
+          );
+        }
+      },
+      onDropped: (count, firstOfOutage) => {
+        metrics?.auditRecordsDropped(count);
+        if (firstOfOutage) log?.warn('audit queue full: dropping the oldest records not yet in the database');
+      },
+      onRecovered: (dropped) => log?.info({ dropped }, 'audit records reach the database again'),
+    });
+  }
   const hasher = createBoundedHasher(await createArgon2Hasher(), {
     maxConcurrent: config.hashing.maxConcurrent,
     maxQueue: config.hashing.maxQueue,
@@ -200,7 +241,6 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     registrationThrottle,
     events,
     ...(metrics === undefined ? {} : { metrics }),
-    requestLogs,
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
@@ -214,6 +254,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     jwks: { keys: keyRing.verificationKeys, maxAgeSec: config.jwks.maxAge },
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
+    ...(auditStore === undefined ? {} : { auditStore }),
   });
   log = app.log;
   const processMetrics = metrics === undefined ? undefined : registerProcessMetrics(metrics.registry);
@@ -225,6 +266,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       .catch((error: unknown) =>
         app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'attempt count clean-up failed'),
       );
+    auditStore?.prune(clock.now() - config.audit.retentionDays * DAY_MS).then(
+      (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted audit records past Audit.RetentionDays'),
+      (error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.reason : error }, 'audit clean-up failed'),
+    );
     if (!stores.deletesEndedSessions) return;
     sessions.deleteEnded().then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted ended sessions'),
@@ -265,6 +311,9 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       }
     },
     reopenAuditFile: () => audit.reopen(),
+    flushAudit: async () => {
+      await auditWriter?.flush();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(housekeeping);
@@ -272,6 +321,10 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         try {
           await Promise.all([app.close(), metricsListener?.close()]);
         } finally {
+          // No request is left to add records: what is queued goes to the database before it closes.
+          const lost = (await auditWriter?.close(AUDIT_FLUSH_ON_CLOSE_MS)) ?? 0;
+          if (lost > 0) app.log.warn({ lost }, 'audit records not written to the database before shutdown');
+          await webhook?.close();
           audit.close();
           await stores.close();
         }
@@ -279,4 +332,27 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       return closing;
     },
   };
+}
+
+/** The alert webhook of `Alerts.WebhookUrl`, reporting to the metrics and the log; `undefined` without one. */
+function createWebhook(
+  config: JwtgateConfig,
+  clock: Clock,
+  metrics: JwtgateMetrics | undefined,
+  log: () => FastifyBaseLogger | undefined,
+): AlertWebhook | undefined {
+  const { webhookUrl, webhookSecret } = config.alerts;
+  if (webhookUrl === undefined) return undefined;
+  return createAlertWebhook({
+    url: webhookUrl,
+    secret: webhookSecret,
+    clock,
+    onAttemptFailed: () => metrics?.alertAttemptFailed(),
+    onOutcome: (outcome, record, why) => {
+      metrics?.alertDelivery(outcome);
+      // The record's id and event only: the webhook's URL may carry a token of the receiver's.
+      if (outcome !== 'delivered')
+        log()?.warn({ alertId: record.id, alertEvent: record.event, why }, `alert ${outcome}`);
+    },
+  });
 }

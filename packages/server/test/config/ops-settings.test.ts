@@ -19,7 +19,8 @@ describe('the Metrics and Audit settings', () => {
   it('keep metrics off, on loopback when turned on, and audit records in the log, by default', () => {
     const config = load();
     expect(config.metrics).toEqual({ enabled: false, host: '127.0.0.1', port: 9888 });
-    expect(config.audit).toEqual({ log: true, file: undefined });
+    expect(config.audit).toEqual({ log: true, file: undefined, database: true, retentionDays: 90 });
+    expect(config.alerts).toEqual({ webhookUrl: undefined, webhookSecret: undefined });
   });
 
   it('are read from the environment, with the audit file resolved against the working directory', () => {
@@ -29,9 +30,16 @@ describe('the Metrics and Audit settings', () => {
       JWTGATE_METRICS_PORT: '9100',
       JWTGATE_AUDIT_LOG: 'false',
       JWTGATE_AUDIT_FILE: 'logs/audit.jsonl',
+      JWTGATE_AUDIT_DATABASE: 'false',
+      JWTGATE_AUDIT_RETENTION_DAYS: '30',
     });
     expect(config.metrics).toEqual({ enabled: true, host: '0.0.0.0', port: 9100 });
-    expect(config.audit).toEqual({ log: false, file: join(dir.path, 'logs', 'audit.jsonl') });
+    expect(config.audit).toEqual({
+      log: false,
+      file: join(dir.path, 'logs', 'audit.jsonl'),
+      database: false,
+      retentionDays: 30,
+    });
   });
 
   it('are read from the YAML file', () => {
@@ -61,5 +69,51 @@ describe('the Metrics and Audit settings', () => {
   it('refuse values of the wrong type with the setting named', () => {
     expect(() => load({ JWTGATE_METRICS_PORT: '70000' })).toThrow(/Metrics\.Port: expected an integer from 0 to 65535/);
     expect(() => load({ JWTGATE_AUDIT_LOG: 'sometimes' })).toThrow(/Audit\.Log: expected true or false/);
+    expect(() => load({ JWTGATE_AUDIT_RETENTION_DAYS: '0' })).toThrow(/Audit\.RetentionDays/);
+  });
+});
+
+describe('the Alerts settings', () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    dir = makeTempDir('jwtgate-alerts-config-');
+  });
+  afterEach(() => dir.remove());
+  const load = (env: Record<string, string> = {}) => loadConfig({ env: { ...secrets, ...env }, cwd: dir.path });
+  const production = { NODE_ENV: 'production', JWTGATE_COOKIE_SECURE: 'true' };
+  const secret = 'a webhook secret of thirty-two bytes or more';
+
+  it('take an https webhook and its signing secret', () => {
+    const config = load({
+      ...production,
+      JWTGATE_ALERTS_WEBHOOK_URL: 'https://alerts.example.com/hooks/jwtgate',
+      JWTGATE_ALERTS_WEBHOOK_SECRET: secret,
+    });
+    expect(config.alerts).toEqual({ webhookUrl: 'https://alerts.example.com/hooks/jwtgate', webhookSecret: secret });
+  });
+
+  it('allow plain http to a loopback address in production, and anywhere in development mode', () => {
+    for (const url of ['http://127.0.0.1:9000/hook', 'http://localhost/hook', 'http://[::1]:81/']) {
+      expect(load({ ...production, JWTGATE_ALERTS_WEBHOOK_URL: url }).alerts.webhookUrl).toBe(url);
+    }
+    expect(load({ JWTGATE_ALERTS_WEBHOOK_URL: 'http://alerts.internal/hook' }).alerts.webhookUrl).toBe(
+      'http://alerts.internal/hook',
+    );
+  });
+
+  it('refuse plain http over the network in production, credentials in the URL, other schemes and a lone secret', () => {
+    expect(() => load({ ...production, JWTGATE_ALERTS_WEBHOOK_URL: 'http://alerts.example.com/hook' })).toThrow(
+      /Alerts\.WebhookUrl: http:\/\/ sends alerts in clear text/,
+    );
+    expect(() => load({ JWTGATE_ALERTS_WEBHOOK_URL: 'https://user:pw@alerts.example.com/' })).toThrow(
+      /Alerts\.WebhookUrl: credentials in the URL/,
+    );
+    expect(() => load({ JWTGATE_ALERTS_WEBHOOK_URL: 'ftp://alerts.example.com/' })).toThrow(/Alerts\.WebhookUrl/);
+    expect(() => load({ JWTGATE_ALERTS_WEBHOOK_SECRET: secret })).toThrow(
+      /Alerts\.WebhookSecret: set Alerts\.WebhookUrl/,
+    );
+    expect(() =>
+      load({ JWTGATE_ALERTS_WEBHOOK_URL: 'https://a.example/', JWTGATE_ALERTS_WEBHOOK_SECRET: 'short' }),
+    ).toThrow(/Alerts\.WebhookSecret/);
   });
 });

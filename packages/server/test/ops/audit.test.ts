@@ -10,6 +10,7 @@ import { decodeJwt, TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from '../support/t
 const USER_AGENT = 'audit-test/1.0 (X11; Linux x86_64)';
 const client = { ip: '127.0.0.1', userAgent: USER_AGENT };
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const digest = createUsernameDigest(TEST_REFRESH_SECRET);
 
 /** A server writing audit records to a captured log and to an audit file. */
@@ -82,7 +83,9 @@ describe('the audit trail', () => {
     expect(record).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'login.succeeded',
       userId,
       username: 'Audrey',
@@ -104,7 +107,9 @@ describe('the audit trail', () => {
     expect(last(a.fileRecords('user.registered'), 'userId', userId)).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'user.registered',
       userId,
       username: 'Reggie',
@@ -125,7 +130,9 @@ describe('the audit trail', () => {
     expect(wrongPassword).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'login.failed',
       reason: 'wrong-password',
       username: 'FIONA',
@@ -155,7 +162,9 @@ describe('the audit trail', () => {
     expect(record).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'login.rate-limited',
       usernameDigest: digest('Ratna'),
       retryAfterSec: Number(limited.headers.get('retry-after')),
@@ -186,13 +195,19 @@ describe('the audit trail', () => {
     expect(ofSession[4]).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'session.revoked',
       sessionId,
       userId: ofSession[0]?.userId,
       reason: 'refresh-token-reuse',
       actor: 'system',
+      // The revocation has no client of its own; the request that caused it gives its.
+      ...client,
     });
+    // One request, one id: the reuse and the revocation it caused.
+    expect(ofSession[4]?.requestId).toBe(ofSession[3]?.requestId);
     expect(a.log.audit('session.reuse-detected').find((l) => l.sessionId === sessionId)?.level).toBe(40);
   });
 
@@ -225,12 +240,16 @@ describe('the audit trail', () => {
     expect(last(a.fileRecords('admin.user-disabled'), 'userId', userId)).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'admin.user-disabled',
       actorId: adminId,
       userId,
       revokedSessions: 1,
-      outcome: 'succeeded',
+      outcome: 'success',
+      // The administrator's own session, from which the change was made.
+      sessionId: sid(admin),
       ...client,
     });
 
@@ -241,7 +260,7 @@ describe('the audit trail', () => {
     expect(last(a.fileRecords('admin.user-signed-out'), 'userId', userId)).toMatchObject({
       actorId: adminId,
       revokedSessions: 1,
-      outcome: 'succeeded',
+      outcome: 'success',
     });
     expect(last(a.fileRecords('session.revoked'), 'sessionId', sid(back))).toMatchObject({
       reason: 'admin',
@@ -259,11 +278,14 @@ describe('the audit trail', () => {
     expect(last(a.fileRecords('admin.access-denied'), 'userId', userId)).toEqual({
       audit: true,
       auditVersion: 1,
+      id: expect.stringMatching(UUID),
       at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
       event: 'admin.access-denied',
       userId,
       method: 'PATCH',
       route: '/admin/users/:id',
+      sessionId: decodeJwt(token).payload.sid,
       ...client,
     });
     expect(a.log.audit('admin.access-denied').at(-1)?.level).toBe(40);
@@ -289,24 +311,37 @@ describe('the audit trail', () => {
     expect(patched.status).toBe(200);
     expect((await a.send('POST', `/admin/users/${unknownId}/disable`, { token })).status).toBe(404);
 
-    const envelope = { audit: true, auditVersion: 1, at: expect.stringMatching(ISO_TIME), actorId: adminId, ...client };
-    const done = { ...envelope, outcome: 'succeeded' };
+    const envelope = {
+      audit: true,
+      auditVersion: 1,
+      id: expect.stringMatching(UUID),
+      at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
+      actorId: adminId,
+      ...client,
+    };
+    // Actions on a user carry the session the administrator acted from.
+    const adminSession = decodeJwt(token).payload.sid as string;
+    const done = { ...envelope, outcome: 'success' };
     expect(last(a.fileRecords('admin.user-signed-out'), 'userId', userId)).toEqual({
       ...done,
       event: 'admin.user-signed-out',
       userId,
+      sessionId: adminSession,
       revokedSessions: 1,
     });
     expect(last(a.fileRecords('admin.user-disabled'), 'userId', userId)).toEqual({
       ...done,
       event: 'admin.user-disabled',
       userId,
+      sessionId: adminSession,
       revokedSessions: 0,
     });
     expect(last(a.fileRecords('admin.user-enabled'), 'userId', userId)).toEqual({
       ...done,
       event: 'admin.user-enabled',
       userId,
+      sessionId: adminSession,
       revokedSessions: 0,
     });
     expect(a.fileRecords('admin.session-revoked').filter((r) => r.sessionId === again)).toEqual([
@@ -315,7 +350,7 @@ describe('the audit trail', () => {
         ...envelope,
         event: 'admin.session-revoked',
         sessionId: again,
-        outcome: 'failed',
+        outcome: 'failure',
         errorCode: 'ERR_SESSION_NOT_FOUND',
       },
     ]);
@@ -323,6 +358,7 @@ describe('the audit trail', () => {
       ...done,
       event: 'admin.user-changed',
       userId,
+      sessionId: adminSession,
       changes: { role: 'support' },
       revokedSessions: 0,
     });
@@ -330,8 +366,9 @@ describe('the audit trail', () => {
       ...envelope,
       event: 'admin.user-disabled',
       userId: unknownId,
+      sessionId: adminSession,
       revokedSessions: 0,
-      outcome: 'failed',
+      outcome: 'failure',
       errorCode: 'ERR_USER_NOT_FOUND',
     });
   });
@@ -350,7 +387,15 @@ describe('the audit trail', () => {
     expect((await change(PASSWORD, 'short')).status).toBe(400);
     expect((await change(PASSWORD, newPassword)).body).toEqual({ revoked: 1 });
 
-    const base = { audit: true, auditVersion: 1, at: expect.stringMatching(ISO_TIME), userId, ...client };
+    const base = {
+      audit: true,
+      auditVersion: 1,
+      id: expect.stringMatching(UUID),
+      at: expect.stringMatching(ISO_TIME),
+      requestId: expect.stringMatching(UUID),
+      userId,
+      ...client,
+    };
     expect(a.fileRecords('password.change-failed').filter((r) => r.userId === userId)).toEqual([
       { ...base, event: 'password.change-failed', sessionId: sid(first), reason: 'wrong-password' },
       { ...base, event: 'password.change-failed', sessionId: sid(first), reason: 'weak-password' },

@@ -1,6 +1,12 @@
-import { runAttemptStoreSuite, runSessionStoreSuite, runUserStoreSuite } from '@jwtgate/core/testing';
+import {
+  runAttemptStoreSuite,
+  runAuditStoreSuite,
+  runSessionStoreSuite,
+  runUserStoreSuite,
+} from '@jwtgate/core/testing';
 import { describe } from 'vitest';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
+import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { openMigratedTestDatabase } from '../support/databases.js';
@@ -21,6 +27,11 @@ for (const kind of ['postgres', 'mysql'] as const) {
     runAttemptStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
       return { store: createSqlAttemptStore(database.db, database.dialect, { timeoutMs: 5_000 }), close };
+    });
+
+    runAuditStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlAuditStore(database.db, { timeoutMs: 5_000 }), close };
     });
   });
 }

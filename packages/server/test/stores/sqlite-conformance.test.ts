@@ -1,8 +1,14 @@
 import { join } from 'node:path';
-import { runAttemptStoreSuite, runSessionStoreSuite, runUserStoreSuite } from '@jwtgate/core/testing';
+import {
+  runAttemptStoreSuite,
+  runAuditStoreSuite,
+  runSessionStoreSuite,
+  runUserStoreSuite,
+} from '@jwtgate/core/testing';
 import { migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
+import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -33,4 +39,9 @@ runUserStoreSuite('sqlite', async () => {
 runAttemptStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
   return { store: createSqlAttemptStore(db, 'sqlite'), close };
+});
+
+runAuditStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlAuditStore(db), close };
 });

@@ -1,5 +1,4 @@
 import {
-  ADMIN_ROLE,
   AuthError,
   changeUserAccess,
   listUsers,
@@ -8,7 +7,8 @@ import {
   USER_LIST_MAX_LIMIT,
   type UserRecord,
 } from '@jwtgate/core';
-import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { clientInfo, type RouteDeps } from '../route-deps.js';
 import {
@@ -49,12 +49,6 @@ const userChangedSchema = {
 
 const revokedCount = { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } } as const;
 
-/** What the group's hooks (below) mean for every route, in the API reference. */
-const adminOnly = { tags: ['admin'], security: [{ bearerAuth: [] }] } as const;
-const adminErrors = {
-  ERR_FORBIDDEN: "the caller's account is not an enabled administrator (checked in the database, not the token)",
-  ERR_STORE_UNAVAILABLE: 'or the database cannot be reached to check the caller, or a store to do the work',
-} as const;
 const noSuchUser = { ERR_USER_NOT_FOUND: 'no user has this id' } as const;
 
 function adminView(user: UserRecord) {
@@ -73,24 +67,11 @@ function adminView(user: UserRecord) {
 export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   const { users, sessions, events } = deps;
 
-  const requireAdmin: onRequestAsyncHookHandler = async (request) => {
-    const userId = claimsOf(request).sub;
-    const caller = await users.findById(userId);
-    if (caller === null || caller.disabled || caller.role !== ADMIN_ROLE) {
-      events?.adminAccessDenied({
-        userId,
-        method: request.method,
-        route: request.routeOptions.url ?? '',
-        client: clientInfo(request),
-      });
-      throw new AuthError('ERR_FORBIDDEN', { reason: 'not-admin' });
-    }
-  };
   /** Revocations an administrator makes are recorded as theirs. */
   const byAdmin = (request: FastifyRequest) => ({ kind: 'admin', id: claimsOf(request).sub }) as const;
   // Both run before the body is even parsed, so a non-admin learns nothing from validation errors.
   app.addHook('onRequest', app.requireAuth);
-  app.addHook('onRequest', requireAdmin);
+  app.addHook('onRequest', createRequireAdmin(deps));
 
   async function existingUser(id: string): Promise<UserRecord> {
     const user = await users.findById(id);

@@ -141,6 +141,48 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_attempts').execute();
     },
   },
+  /**
+   * The audit trail. Every query is newest first, so each filter's index
+   * ends with the time and the id: a filtered page is one index range scan.
+   */
+  '0005_audit': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_audit')
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('event', 'varchar(64)', (c) => c.notNull())
+          .addColumn('outcome', 'varchar(16)', (c) => c.notNull())
+          .addColumn('user_id', 'varchar(64)')
+          .addColumn('session_id', 'varchar(64)')
+          .addColumn('actor_id', 'varchar(64)')
+          .addColumn('ip', 'varchar(64)')
+          .addColumn('user_agent', 'varchar(512)')
+          .addColumn('request_id', 'varchar(64)')
+          .addColumn('details', 'text', (c) => c.notNull()),
+      ).execute();
+      const indexes = {
+        at: [],
+        user: ['user_id'],
+        session: ['session_id'],
+        event: ['event'],
+        outcome: ['outcome'],
+        ip: ['ip'],
+      } as const;
+      for (const [name, columns] of Object.entries(indexes)) {
+        await db.schema
+          .createIndex(`jwtgate_audit_${name}_idx`)
+          .on('jwtgate_audit')
+          .columns([...columns, 'at', 'id'])
+          .execute();
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_audit').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -50,12 +50,29 @@ export interface AttemptsTable {
   reset_at: Millis;
 }
 
+/** The audit trail: one row per record, the fields queries filter on as columns. */
+export interface AuditTable {
+  id: string;
+  at: Millis;
+  event: string;
+  outcome: string;
+  user_id: string | null;
+  session_id: string | null;
+  actor_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  /** The event's other fields, as JSON text (the same on every dialect). */
+  details: string;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
   jwtgate_sessions: SessionsTable;
   jwtgate_session_locks: SessionLocksTable;
   jwtgate_attempts: AttemptsTable;
+  jwtgate_audit: AuditTable;
 }
 
 export function toMillis(value: number | string | bigint): number {

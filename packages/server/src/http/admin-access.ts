@@ -1,0 +1,40 @@
+import { ADMIN_ROLE, AuthError } from '@jwtgate/core';
+import type { onRequestAsyncHookHandler } from 'fastify';
+import { claimsOf } from './plugins/auth-guard.js';
+import { clientInfo, type RouteDeps } from './route-deps.js';
+
+/** What every administration route's hooks mean, for the API reference. */
+export const adminOnly = { tags: ['admin'], security: [{ bearerAuth: [] }] } as const;
+
+/** The errors every administration route may answer because of those hooks. */
+export const adminErrors = {
+  ERR_FORBIDDEN: "the caller's account is not an enabled administrator (checked in the database, not the token)",
+  ERR_STORE_UNAVAILABLE: 'or the database cannot be reached to check the caller, or a store to do the work',
+} as const;
+
+/**
+ * The check every administration route runs after the guard: the caller's
+ * account must be, according to the database and not only the token, an
+ * enabled administrator, so a demoted admin's unexpired token opens nothing.
+ * A refusal is audited (`admin.access-denied`) and answers 403.
+ *
+ * @example
+ * app.addHook('onRequest', app.requireAuth);
+ * app.addHook('onRequest', createRequireAdmin(deps));
+ */
+export function createRequireAdmin(deps: Pick<RouteDeps, 'users' | 'events'>): onRequestAsyncHookHandler {
+  const { users, events } = deps;
+  return async (request) => {
+    const userId = claimsOf(request).sub;
+    const caller = await users.findById(userId);
+    if (caller === null || caller.disabled || caller.role !== ADMIN_ROLE) {
+      events?.adminAccessDenied({
+        userId,
+        method: request.method,
+        route: request.routeOptions.url ?? '',
+        client: clientInfo(request),
+      });
+      throw new AuthError('ERR_FORBIDDEN', { reason: 'not-admin' });
+    }
+  };
+}
