@@ -42,9 +42,19 @@ export async function startJwtgateFixture(
     addRoutes?: (app: FastifyInstance) => void;
     /** Turn `Metrics.Enabled` on (its listener on a free loopback port). */
     metrics?: boolean;
+    /** More settings as environment variables (`JWTGATE_REDIS_URL`, `JWTGATE_REVOCATION_STRICT`…). */
+    env?: Readonly<Record<string, string>>;
+    /** An existing data directory (shared by two instances); by default a fresh one, removed on close. */
+    dataDir?: string;
+    /** Register the benchmark user (false for a second instance on the same database). Default true. */
+    register?: boolean;
   } = {},
 ): Promise<JwtgateFixture> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jwtgate-bench-'));
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'jwtgate-bench-'));
+  const removeDir = () => {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const config = loadConfig({
     env: {
       JWTGATE_AUTH_ACCESS_SECRET: BENCH_ACCESS_SECRET,
@@ -54,6 +64,7 @@ export async function startJwtgateFixture(
       JWTGATE_PORT: '0',
       JWTGATE_LOG_LEVEL: 'silent',
       ...(options.metrics === true ? { JWTGATE_METRICS_ENABLED: 'true', JWTGATE_METRICS_PORT: '0' } : {}),
+      ...options.env,
     },
     cwd: dataDir,
   });
@@ -61,26 +72,28 @@ export async function startJwtgateFixture(
   try {
     server = await createJwtgateServer({ config, logger: false });
   } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDir();
     throw error;
   }
   const close = async () => {
     try {
       await server.close();
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDir();
     }
   };
   try {
     options.addRoutes?.(server.app);
     await server.app.ready();
-    const registered = await server.app.inject({
-      method: 'POST',
-      url: '/auth/register',
-      payload: { username: USERNAME, password: PASSWORD },
-    });
-    if (registered.statusCode !== 201)
-      throw new Error(`registering the benchmark user answered ${registered.statusCode}`);
+    if (options.register !== false) {
+      const registered = await server.app.inject({
+        method: 'POST',
+        url: '/auth/register',
+        payload: { username: USERNAME, password: PASSWORD },
+      });
+      if (registered.statusCode !== 201)
+        throw new Error(`registering the benchmark user answered ${registered.statusCode}`);
+    }
   } catch (error) {
     await close();
     throw error;

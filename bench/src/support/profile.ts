@@ -34,7 +34,7 @@ const full: BenchProfile = {
   name: 'full',
   revokedSessions: 100_000,
   micro: { warmupMs: 300, batchMs: 60, rounds: 15 },
-  http: { connections: 10, warmupSec: 2, sliceSec: 1, rounds: 16 },
+  http: { connections: 50, warmupSec: 2, sliceSec: 1, rounds: 12 },
   rotation: { durationMs: 5_000 },
   memory: { entries: 100_000, repeats: 3 },
 };
@@ -43,7 +43,7 @@ const quick: BenchProfile = {
   name: 'quick',
   revokedSessions: 100_000,
   micro: { warmupMs: 5, batchMs: 5, rounds: 2 },
-  http: { connections: 2, warmupSec: 0, sliceSec: 0.5, rounds: 2 },
+  http: { connections: 2, warmupSec: 0, sliceSec: 0.3, rounds: 2 },
   rotation: { durationMs: 200 },
   memory: { entries: 10_000, repeats: 1 },
 };
