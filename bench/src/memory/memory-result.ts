@@ -6,4 +6,6 @@ export interface MemoryResult {
   /** The same, scaled to 100,000 revoked sessions, in MiB. */
   readonly mibPer100k: number;
   readonly repeats: number;
+  /** Growth of the process's resident memory per entry during the first build. */
+  readonly rssBytesPerEntry: number;
 }

@@ -25,8 +25,9 @@ export interface JwtgateFixture {
   close(): Promise<void>;
 }
 
-const USERNAME = 'bench-user';
-const PASSWORD = 'correct horse battery staple';
+/** The one user of every fixture. */
+export const BENCH_USERNAME = 'bench-user';
+export const BENCH_PASSWORD = 'correct horse battery staple';
 
 /**
  * Starts the real `createJwtgateServer` (SQLite in WAL mode on a temporary
@@ -89,7 +90,7 @@ export async function startJwtgateFixture(
       const registered = await server.app.inject({
         method: 'POST',
         url: '/auth/register',
-        payload: { username: USERNAME, password: PASSWORD },
+        payload: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
       });
       if (registered.statusCode !== 201)
         throw new Error(`registering the benchmark user answered ${registered.statusCode}`);
@@ -104,7 +105,7 @@ export async function startJwtgateFixture(
       const response = await server.app.inject({
         method: 'POST',
         url: '/auth/login',
-        payload: { username: USERNAME, password: PASSWORD },
+        payload: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
       });
       if (response.statusCode !== 200) throw new Error(`logging the benchmark user in answered ${response.statusCode}`);
       const body = response.json() as { accessToken: string; refreshToken: string };

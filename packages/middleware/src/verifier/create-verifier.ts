@@ -75,6 +75,13 @@ export interface VerifierOptions {
   readonly realm?: string;
   /** Longest token accepted, in characters. Default 8192. */
   readonly maxTokenLength?: number;
+  /**
+   * Verified tokens remembered, so that a token seen again skips its
+   * signature check (what keeps ES256 and EdDSA affordable per request);
+   * every hit still checks the time claims, and revocation is checked after.
+   * Default 1000; 0 turns the cache off.
+   */
+  readonly verifiedTokenCacheSize?: number;
   readonly clock?: Clock;
   /** Told about JWKS fetch failures and ignored keys; never receives a token. */
   readonly onError?: (error: Error) => void;
@@ -218,6 +225,8 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
   const clock = options.clock ?? systemClock;
   const clockToleranceSec = options.clockToleranceSec ?? 5;
   const maxTokenLength = options.maxTokenLength ?? 8192;
+  const cacheSize =
+    options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize };
   const onError = options.onError ?? (() => {});
   const jwtgateRules = options.issuer !== undefined || options.audience !== undefined;
   if (jwtgateRules && (asList(options.issuer).length === 0 || asList(options.audience).length === 0)) {
@@ -264,6 +273,7 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
           clockToleranceSec,
           maxTokenLength,
           clock,
+          ...cacheSize,
         });
 
   const tokenFrom = options.tokenFrom ?? (goZero === null ? ['bearer'] : ['bearer', 'bare']);
@@ -291,6 +301,7 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
             audience: options.audience as string | readonly string[],
             clockToleranceSec,
             clock,
+            ...cacheSize,
           });
     built = { from: remote, verifier };
     return verifier;
