@@ -61,6 +61,17 @@ describe('createVerifier', () => {
       await verifier.verify(accessToken(key));
     });
 
+    it('answers every refusal as a rejected promise, never a synchronous throw', async () => {
+      const verifier = createVerifier(base);
+      const missing = verifier.authenticate({});
+      const malformed = verifier.verify('not-a-jwt');
+      const tooLong = verifier.verify('x'.repeat(10_000));
+      expect(missing).toBeInstanceOf(Promise);
+      await refusal(missing, 'ERR_TOKEN_MISSING');
+      await refusal(malformed);
+      expect((await refusal(tooLong)).reason).toBe('length');
+    });
+
     it('refuses a token revoked after it was verified (and cached) once', async () => {
       const revoked = new Set<string>();
       const verifier = createVerifier({ ...base, revocations: { has: (sid) => revoked.has(sid) } });
