@@ -416,6 +416,10 @@ ${table(
 Heap growth (\`process.memoryUsage().heapUsed\` after forced collections) of a
 revocation list holding ${integer.format(memory.entries)} revoked session ids, ids included, median of
 ${memory.repeats} builds; and the growth of the process's resident memory during the first build.
+An instance keeps no state for active sessions: the list holds revoked ones
+only, and the verifier's cache of verified tokens is bounded
+(${integer.format(memory.tokenCacheEntries)} tokens by default, ${integer.format(memory.tokenCacheBytesPerEntry)} bytes of heap each besides the token string, so
+${decimal.format((memory.tokenCacheEntries * memory.tokenCacheBytesPerEntry) / 2 ** 20)} MiB when full), whatever the number of sessions.
 
 ${table(
   ['Bytes per revoked session', 'MiB per 100,000', 'resident bytes per revoked session'],

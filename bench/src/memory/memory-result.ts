@@ -8,4 +8,8 @@ export interface MemoryResult {
   readonly repeats: number;
   /** Growth of the process's resident memory per entry during the first build. */
   readonly rssBytesPerEntry: number;
+  /** The default size of the verifier's cache of verified tokens. */
+  readonly tokenCacheEntries: number;
+  /** Heap per cached token (claims, header, entry), the token strings themselves excluded. */
+  readonly tokenCacheBytesPerEntry: number;
 }
