@@ -54,8 +54,8 @@ const KEY_CARRYING_MEMBERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 const HEADER_CACHE_LIMIT = 32;
 /**
  * Verified tokens remembered per verifier by default: enough for the active
- * users of one instance within an access token's lifetime to hit, a few
- * hundred kilobytes at most.
+ * users of one instance within an access token's lifetime to hit, about a
+ * megabyte when full with tokens of the usual size.
  */
 export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 1000;
 
@@ -144,7 +144,8 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
   }
 
   function parseHeader(segment: string): ParsedHeader {
-    const header = decodeJsonObject(segment, 'header');
+    // Frozen: a parsed header is shared by every token that carries it.
+    const header = Object.freeze(decodeJsonObject(segment, 'header'));
     const alg = header.alg;
     if (typeof alg !== 'string') throw invalid('alg-missing');
     // Only algorithms some key is bound to are candidates; `none` never is.
