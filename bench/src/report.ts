@@ -1,6 +1,9 @@
 import type { HttpResult, HttpRow } from './http/http-result.js';
+import type { LoginResult } from './login/login-result.js';
 import type { MemoryResult } from './memory/memory-result.js';
 import type { MicroResult, MicroRow } from './micro/micro-result.js';
+import type { PropagationResult } from './propagation/propagation-result.js';
+import type { RedisMemoryResult } from './redis-memory/redis-memory-result.js';
 import type { RotationResult } from './rotation/rotation-result.js';
 import type { MachineDescription } from './support/machine.js';
 import type { BenchProfile } from './support/profile.js';
@@ -15,7 +18,21 @@ export interface BenchResults {
   readonly http: HttpResult;
   readonly rotation: RotationResult;
   readonly memory: MemoryResult;
+  readonly login: LoginResult;
+  readonly redisMemory: RedisMemoryResult;
+  readonly propagation: PropagationResult;
 }
+
+/** The chart of HTTP ratios, written next to the results. */
+export const CHART_FILE = 'http-ratios.svg';
+/** The default guard's target share of bare Fastify (HS256). */
+export const GUARD_TARGET = 0.9;
+/** The guard's target share with ES256 or EdDSA keys. */
+const ASYMMETRIC_TARGET = 0.7;
+/** The guard against a JWT verify plus a Redis GET per request. */
+const LOOKUP_TARGET = 2;
+/** Logout on one instance to refusal on another, p99. */
+const PROPAGATION_TARGET_MS = 100;
 
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -39,7 +56,8 @@ function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: r
 }
 
 function find<T extends { name: string }>(rows: readonly T[], prefix: string): T {
-  const row = rows.find((r) => r.name.startsWith(prefix));
+  // An exact name first: 'jwtgate createJwtVerifier' must not find its ', cache off' sibling.
+  const row = rows.find((r) => r.name === prefix) ?? rows.find((r) => r.name.startsWith(prefix));
   if (row === undefined) throw new Error(`no result row named ${prefix}`);
   return row;
 }
@@ -99,24 +117,80 @@ function httpTable(http: HttpResult): string {
   );
 }
 
+/** Each target of the issue, what this run measured, and why when it was missed. */
+function targets(results: BenchResults): string[][] {
+  const rows = results.http.rows;
+  const bare = rows[0] as HttpRow;
+  const guard = find(rows, 'jwtgate guard, HS256');
+  const peers = [find(rows, '@fastify/jwt'), find(rows, 'Express with express-jwt')];
+  const lookup = find(rows, 'jsonwebtoken, then a Redis GET');
+  const verdict = (met: boolean) => (met ? 'met' : '**missed**');
+  /** What the CPU figures say the ceiling allows: the bare route's CPU over the bare route's plus the check's. */
+  const why = (row: HttpRow) => {
+    const added = row.serverCpuUsAddedByCheck ?? row.serverCpuUsPerRequest - bare.serverCpuUsPerRequest;
+    return `the check adds ${decimal.format(added)} µs of server CPU per request to the bare route's ${decimal.format(bare.serverCpuUsPerRequest)} µs, which would leave a server limited by its own CPU alone ${percent(bare.serverCpuUsPerRequest / (bare.serverCpuUsPerRequest + added))} of the bare route's rate; the load generator runs on the same ${results.machine.cores} cores and limits both`;
+  };
+  const lines: string[][] = [];
+  const share = (row: HttpRow, target: number, what: string) => {
+    const met = row.ratioToBare >= target;
+    lines.push([what, `≥ ${percent(target)}`, percent(row.ratioToBare), verdict(met), met ? '' : why(row)]);
+  };
+  share(guard, GUARD_TARGET, 'Default guard (HS256, revocation feed), share of bare Fastify');
+  for (const peer of peers) {
+    const met = guard.ratioToBare > peer.ratioToBare;
+    lines.push([
+      `Default guard beats ${peer.name}`,
+      `> ${percent(peer.ratioToBare)}`,
+      percent(guard.ratioToBare),
+      verdict(met),
+      '',
+    ]);
+  }
+  share(find(rows, 'jwtgate guard, ES256'), ASYMMETRIC_TARGET, 'Guard with ES256 keys, share of bare Fastify');
+  share(find(rows, 'jwtgate guard, EdDSA'), ASYMMETRIC_TARGET, 'Guard with EdDSA keys, share of bare Fastify');
+  const times = guard.requestsPerSec / lookup.requestsPerSec;
+  const lookupRatio = guard.ratioToBare / lookup.ratioToBare;
+  lines.push([
+    'Default guard against verify + Redis GET per request',
+    `≥ ${LOOKUP_TARGET}×`,
+    `${lookupRatio.toFixed(1)}× (${times.toFixed(1)}× in requests/s)`,
+    verdict(lookupRatio >= LOOKUP_TARGET),
+    lookupRatio >= LOOKUP_TARGET
+      ? ''
+      : `per request, the lookup design spends ${decimal.format(lookup.serverCpuUsPerRequest)} µs of server CPU against the guard's ${decimal.format(guard.serverCpuUsPerRequest)} µs (${(lookup.serverCpuUsPerRequest / guard.serverCpuUsPerRequest).toFixed(1)}×), but neither server has the machine to itself: autocannon, and for the lookup design redis-server, run on the same ${results.machine.cores} cores, so requests/s narrow the gap that CPU per request shows; its p99 latency is ${(lookup.p99Us / guard.p99Us).toFixed(1)}× the guard's`,
+  ]);
+  const { propagation } = results;
+  lines.push([
+    'Revocation propagation p99 (Redis, two instances)',
+    `< ${PROPAGATION_TARGET_MS} ms`,
+    `${decimal.format(propagation.p99Ms)} ms`,
+    verdict(propagation.p99Ms < PROPAGATION_TARGET_MS),
+    propagation.p99Ms < PROPAGATION_TARGET_MS ? '' : 'see the propagation section',
+  ]);
+  return lines;
+}
+
 /** The headline ratios, also quoted in the README. */
 function keyRatios(results: BenchResults): string[] {
-  const { verify, sign } = results.micro;
-  const authenticate = find(verify, 'jwtgate SessionManager').timing.medianNs;
-  const verifier = find(verify, 'jwtgate createJwtVerifier').timing.medianNs;
-  const times = (name: string) => ratio(find(verify, name).timing.medianNs / authenticate);
-  const signer = find(sign, 'jwtgate createJwtSigner').timing.medianNs;
-  const guard = find(results.http.rows, 'jwtgate guard');
-  const open = find(results.http.rows, 'jwtgate app').ratioToBare;
-  const peer = find(results.http.rows, '@fastify/jwt');
+  const { verify, asymmetric } = results.micro;
+  const rows = results.http.rows;
+  const share = (name: string) => percent(find(rows, name).ratioToBare);
+  const ns = (name: string) => integer.format(find([...verify, ...asymmetric], name).timing.medianNs);
+  const guard = find(rows, 'jwtgate guard, HS256');
+  const lookup = find(rows, 'jsonwebtoken, then a Redis GET');
+  const { propagation, login, redisMemory, memory } = results;
+  const rotation = (store: string, concurrency: number) =>
+    integer.format(
+      results.rotation.rows.find((row) => row.store === store && row.concurrency === concurrency)?.rotationsPerSec ??
+        Number.NaN,
+    );
   return [
-    `- One access check through \`SessionManager.authenticate\` (signature, claims and the revocation list with ${integer.format(results.micro.revocationListSize)} revoked sessions) costs ${integer.format(authenticate)} ns; the bare \`createJwtVerifier\` ${integer.format(verifier)} ns.`,
-    `- Time per verification relative to \`authenticate\`: jose \`jwtVerify\` ${times('jose jwtVerify')}× (${times('jose jwtVerify,')}× with a Uint8Array secret), fast-jwt ${times('fast-jwt createVerifier, cache off')}× (cache off) and ${times('fast-jwt createVerifier, cache on')}× (cache hit), jsonwebtoken ${times('jsonwebtoken verify,')}× with a string secret and ${times('jsonwebtoken verify')}× with a KeyObject.`,
-    `- Signing relative to jwtgate's signer: jose ${ratio(find(sign, 'jose').timing.medianNs / signer)}×, fast-jwt ${ratio(find(sign, 'fast-jwt').timing.medianNs / signer)}×, jsonwebtoken ${ratio(find(sign, 'jsonwebtoken sign').timing.medianNs / signer)}× (KeyObject).`,
-    `- HTTP, share of a bare Fastify route's requests/s: jwtgate's guarded route ${percent(guard.ratioToBare)} (its unguarded route ${percent(open)}), the same route behind @fastify/jwt ${percent(peer.ratioToBare)}. The check alone keeps ${percent(guard.ratioToUnguardedTwin ?? Number.NaN)} of the same server's unguarded throughput with jwtgate, ${percent(peer.ratioToUnguardedTwin ?? Number.NaN)} with @fastify/jwt.`,
-    `- Server CPU per request added by the check (the steadiest HTTP figure on a busy machine): ${decimal.format(guard.serverCpuUsAddedByCheck ?? Number.NaN)} µs for jwtgate's guard, ${decimal.format(peer.serverCpuUsAddedByCheck ?? Number.NaN)} µs for @fastify/jwt.`,
-    `- Metrics on (\`Metrics.Enabled\`: every request counted and timed) add ${decimal.format(find(results.http.rows, 'jwtgate guard, metrics on').serverCpuUsPerRequest - guard.serverCpuUsPerRequest)} µs of server CPU to a guarded request.`,
-    `- Refresh rotation on SQLite: ${integer.format((results.rotation.rows[0] as RotationResult['rows'][number]).rotationsPerSec)} rotations/s from one session; the revocation list takes ${decimal.format(results.memory.mibPer100k)} MiB per 100,000 revoked sessions.`,
+    `- HTTP, share of bare Fastify's requests/s (${results.http.connections} connections): jwtgate's guard ${share('jwtgate guard, HS256')} with HS256, ${share('jwtgate guard, ES256')} with ES256, ${share('jwtgate guard, EdDSA')} with EdDSA; @fastify/jwt ${share('@fastify/jwt')}; Express ${share('Express, no auth')} bare and ${share('Express with express-jwt')} with express-jwt; jsonwebtoken plus a Redis GET per request ${share('jsonwebtoken, then a Redis GET')}; jwtgate's strict mode ${share('jwtgate app, strict, SQLite')} (SQLite) and ${share('jwtgate app, strict, Redis')} (Redis).`,
+    `- The default guard serves ${(guard.ratioToBare / lookup.ratioToBare).toFixed(1)}× the requests of the per-request Redis lookup design, at p99 ${integer.format(guard.p99Us)} µs against ${integer.format(lookup.p99Us)} µs.`,
+    `- One HS256 verification: jwtgate ${ns('jwtgate createJwtVerifier, cache off')} ns without its cache of verified tokens, ${ns('jwtgate createJwtVerifier')} ns on a hit; ES256 ${ns('ES256 jwtgate createJwtVerifier, cache off')} ns uncached, ${ns('ES256 jwtgate createJwtVerifier')} ns on a hit; EdDSA ${ns('EdDSA jwtgate createJwtVerifier, cache off')} ns and ${ns('EdDSA jwtgate createJwtVerifier')} ns.`,
+    `- Revocation propagation between two instances over Redis: p50 ${decimal.format(propagation.p50Ms)} ms, p99 ${decimal.format(propagation.p99Ms)} ms from sending the logout (${propagation.trials} trials).`,
+    `- Refresh rotation: ${rotation('SQLite', 1)}/s on SQLite and ${rotation('Redis', 1)}/s on Redis from one session (${rotation('SQLite', 8)}/s and ${rotation('Redis', 8)}/s with eight at once); logins (argon2id) ${decimal.format(login.loginsPerSec)}/s with ${login.concurrency} at once, the event loop's delay meanwhile p99 ${decimal.format(login.loopDelayP99Ms)} ms.`,
+    `- Memory: ${integer.format(memory.bytesPerEntry)} bytes of heap per revoked session in the revocation list (${decimal.format(memory.mibPer100k)} MiB per 100,000); ${integer.format(redisMemory.bytesPerSession)} bytes of Redis memory per active session (${integer.format(redisMemory.usedMemoryMiB)} MiB for ${integer.format(redisMemory.sessions)}).`,
   ];
 }
 
@@ -127,7 +201,7 @@ function keyRatios(results: BenchResults): string[] {
  * writeFileSync('bench/results.md', renderResults(results));
  */
 export function renderResults(results: BenchResults): string {
-  const { machine, profile, micro, http, rotation, memory } = results;
+  const { machine, profile, micro, http, rotation, memory, login, redisMemory, propagation } = results;
   const libraries = Object.entries(machine.libraries)
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
@@ -151,6 +225,12 @@ side by side in this one run and are what to quote.
 
 ${keyRatios(results).join('\n')}
 
+![Requests/s as a share of bare Fastify](${CHART_FILE})
+
+## Targets
+
+${table(['Target', 'wanted', 'measured', '', 'why, when missed'], ['l', 'r', 'r', 'l', 'l'], targets(results))}
+
 ## Access-token verification, per call
 
 The same access token from a real login (HS256, \`typ: at+jwt\`, \`iss\`, \`aud\`,
@@ -160,10 +240,32 @@ verifier had to accept it and refuse a token breaking each rule; "Refuses"
 lists the rules it enforced. "ns/call" is the median of ${profile.micro.rounds} interleaved rounds of
 about ${profile.micro.batchMs} ms per case after ${profile.micro.warmupMs} ms of warm-up, all in one process; "fastest
 round" is the round least disturbed by other work on the machine. "× jwtgate
-time" divides each median by the first row's: above 1 is slower than jwtgate's
-complete check.
+time" divides each median by the first row's, jwtgate's verifier with its cache
+of verified tokens off (every call checks the signature and parses the JSON):
+above 1 is slower. jwtgate's other rows run with the cache on, its default:
+the same token every call, so every call is a hit (like fast-jwt's cached row).
 
 ${microTable(micro.verify, true)}
+
+## ES256 and EdDSA verification, per call
+
+The claims of the same token signed with a fresh P-256 (ES256) and Ed25519
+(EdDSA) key pair, \`typ: at+jwt\`; each verifier holds the public key only and
+had to refuse the same attack tokens (signed with the same private key). jwtgate's first row
+per algorithm is its default, the cache of verified tokens on: the same token
+every call, so every call is a hit that skips the signature but still checks
+the time claims. Same timing method; "× jwtgate time" divides by the first
+row of each table, jwtgate without its cache.
+
+${(['ES256', 'EdDSA'] as const)
+  .map(
+    (alg) =>
+      `### ${alg}\n\n${microTable(
+        micro.asymmetric.filter((row) => row.name.startsWith(`${alg} `)),
+        true,
+      )}`,
+  )
+  .join('\n\n')}
 
 ## Signing, per call
 
@@ -185,31 +287,47 @@ cases alike. Every request carries the same \`Authorization\` header; any non-2x
 answer fails the run, and the guarded routes were first seen to refuse a
 missing and a tampered token. Server and load generator share the machine's
 ${machine.cores} cores, so the bare route's figure is a ceiling for this box, not for
-Fastify. "Share of bare Fastify" is the median over rounds of the case's
-requests/s divided by the bare route's in the same round; "share of same server
-unguarded" divides a guarded route by the unguarded route of the same server
-(jwtgate's app, or plain Fastify for @fastify/jwt), which isolates what the
-check itself costs. "Server CPU µs/request" is the server process's CPU time
-(user + system) during its slices divided by the requests it answered; unlike
-requests/s it hardly depends on how much of the machine the server got, so
-"added by the check" (a guarded route's figure minus its unguarded twin's) is
-the steadiest measure of what verification costs per request. Latencies are
-over every answer of the case.
+Fastify.
+
+The cases: "jwtgate guard" is \`@jwtgate/middleware\`'s Fastify plugin on a
+plain Fastify app, as a user adds it (the same way @fastify/jwt is added), with
+the revocation feed on (Redis: a logout anywhere is refused at once, with a map
+lookup and no round trip per request); with ES256 and EdDSA it holds only the
+public key. Express is measured bare and with express-jwt (jsonwebtoken with a
+KeyObject secret, its fastest form). "jsonwebtoken, then a Redis GET" is the
+design jwtgate replaces: verify, then look the session up in Redis on every
+request. The "jwtgate app" rows are the whole server (\`createJwtgateServer\`,
+its hooks and headers, the revocation list holding
+${integer.format(profile.revokedSessions)} revoked sessions), with an unguarded
+route, the guard, and strict mode, which asks the session store on every
+request (SQLite, and Redis).
+
+"Share of bare Fastify" is the median over rounds of the case's requests/s
+divided by the bare route's in the same round; "share of same server
+unguarded" divides a guarded route by the unguarded route of the same
+framework (plain Fastify, Express, or the jwtgate app), which isolates what
+the check itself costs. "Server CPU µs/request" is the server process's CPU
+time (user + system) during its slices divided by the requests it answered;
+unlike requests/s it hardly depends on how much of the machine the server
+got, so "added by the check" (a guarded route's figure minus its unguarded
+twin's) is the steadiest measure of what verification costs per request.
+Latencies are over every answer of the case.
 
 ${httpTable(http)}
 
-## Refresh-token rotation on SQLite
+## Refresh-token rotation
 
-\`SessionManager.refresh\` on the real SQLite store (a file in WAL mode, as the
-server runs it), in process, ${integer.format(rotation.durationMs)} ms per row after a warm-up: each rotation
-loads the session and the user, swaps the token generation with one
-compare-and-swap \`UPDATE\` and signs a new access token. Absolute numbers for
-this machine: the baseline for other stores.
+\`SessionManager.refresh\` in process on the real SQLite store (a file in WAL
+mode, as the server runs it) and on the real Redis store (the local Redis),
+${integer.format(rotation.durationMs)} ms per row after a warm-up: each rotation loads the session and
+the user, swaps the token generation atomically (one compare-and-swap
+\`UPDATE\`, or one script in Redis) and signs a new access token.
 
 ${table(
-  ['Sessions rotating at once', 'rotations', 'rotations/s', 'p50 µs', 'p99 µs'],
-  ['r', 'r', 'r', 'r', 'r'],
+  ['Store', 'Sessions rotating at once', 'rotations', 'rotations/s', 'p50 µs', 'p99 µs'],
+  ['l', 'r', 'r', 'r', 'r', 'r'],
   rotation.rows.map((row) => [
+    row.store,
     String(row.concurrency),
     integer.format(row.rotations),
     integer.format(row.rotationsPerSec),
@@ -218,16 +336,96 @@ ${table(
   ]),
 )}
 
+## Logins (argon2id)
+
+\`POST /auth/login\` through the real server (SQLite, argon2id with the
+server's default parameters), ${login.concurrency} at a time for ${decimal.format(login.logins === 0 ? 0 : profile.login.durationMs / 1000)} s. Each login
+verifies one argon2id hash, off the event loop; the event loop's delay was
+sampled all along (\`monitorEventLoopDelay\`, 1 ms resolution), to show that
+other requests keep being served while passwords hash.
+
+${table(
+  [
+    'At once',
+    'logins',
+    'logins/s (argon2id verifications/s)',
+    'p50 ms',
+    'p99 ms',
+    'loop delay p50 ms',
+    'p99 ms',
+    'max ms',
+  ],
+  ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  [
+    [
+      String(login.concurrency),
+      integer.format(login.logins),
+      decimal.format(login.loginsPerSec),
+      decimal.format(login.p50Ms),
+      decimal.format(login.p99Ms),
+      decimal.format(login.loopDelayP50Ms),
+      decimal.format(login.loopDelayP99Ms),
+      decimal.format(login.loopDelayMaxMs),
+    ],
+  ],
+)}
+
+## Revocation propagation
+
+Two real jwtgate server processes sharing one SQLite database and one Redis
+(a key prefix of their own). Each trial logs in on A, sees B accept the token,
+then sends the logout to A while polling B in a tight loop (one request after
+the other) until B refuses the token. The time runs from sending the logout
+to B's first refusal, so it includes A's handling of the logout (median
+${decimal.format(propagation.logoutP50Ms)} ms). ${propagation.trials} trials after one untimed.
+
+${table(
+  ['Trials', 'p50 ms', 'p99 ms', 'max ms', 'answers 200 from B after the logout was sent (all trials)'],
+  ['r', 'r', 'r', 'r', 'r'],
+  [
+    [
+      String(propagation.trials),
+      decimal.format(propagation.p50Ms),
+      decimal.format(propagation.p99Ms),
+      decimal.format(propagation.maxMs),
+      integer.format(propagation.acceptedAfterLogout),
+    ],
+  ],
+)}
+
+## Sessions in Redis
+
+${integer.format(redisMemory.sessions)} active sessions (one user each, a device label, an address and a
+browser's user agent) written through the real Redis store's \`create\` into a
+redis-server ${redisMemory.redisVersion} of the benchmark's own (never the shared one), at
+${integer.format(redisMemory.createdPerSec)} sessions/s; the growth of \`used_memory\` (INFO memory) per session.
+
+${table(
+  ['Sessions', 'bytes per session', 'MiB in all'],
+  ['r', 'r', 'r'],
+  [
+    [
+      integer.format(redisMemory.sessions),
+      integer.format(redisMemory.bytesPerSession),
+      decimal.format(redisMemory.usedMemoryMiB),
+    ],
+  ],
+)}
+
 ## Revocation list memory
 
 Heap growth (\`process.memoryUsage().heapUsed\` after forced collections) of a
 revocation list holding ${integer.format(memory.entries)} revoked session ids, ids included, median of
-${memory.repeats} builds.
+${memory.repeats} builds; and the growth of the process's resident memory during the first build.
+An instance keeps no state for active sessions: the list holds revoked ones
+only, and the verifier's cache of verified tokens is bounded
+(${integer.format(memory.tokenCacheEntries)} tokens by default, ${integer.format(memory.tokenCacheBytesPerEntry)} bytes of heap each besides the token string, so
+${decimal.format((memory.tokenCacheEntries * memory.tokenCacheBytesPerEntry) / 2 ** 20)} MiB when full), whatever the number of sessions.
 
 ${table(
-  ['Bytes per revoked session', 'MiB per 100,000'],
-  ['r', 'r'],
-  [[decimal.format(memory.bytesPerEntry), decimal.format(memory.mibPer100k)]],
+  ['Bytes per revoked session', 'MiB per 100,000', 'resident bytes per revoked session'],
+  ['r', 'r', 'r'],
+  [[decimal.format(memory.bytesPerEntry), decimal.format(memory.mibPer100k), decimal.format(memory.rssBytesPerEntry)]],
 )}
 `;
 }

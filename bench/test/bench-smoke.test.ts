@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceUrl } from '../../packages/server/test/support/services.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,7 +22,11 @@ function rowOf(markdown: string, name: string): string[] {
 
 // The numbers of this run mean nothing: it only proves that `npm run bench`
 // builds, that every benchmark process starts, checks its subjects and reports.
-describe('the benchmarks (quick smoke run)', () => {
+// The guard's revocation feed, the per-request lookup design, the Redis store
+// and the two instances of the propagation benchmark need a real Redis.
+const redisUrl = serviceUrl('redis');
+
+describe.skipIf(redisUrl === undefined)('the benchmarks (quick smoke run)', () => {
   let dir: string;
   let markdown: string;
 
@@ -32,9 +37,13 @@ describe('the benchmarks (quick smoke run)', () => {
       cwd: repoRoot,
       timeout: 120_000,
     });
-    await run(process.execPath, ['bench/dist/run.js', '--quick', '--out', out], { cwd: repoRoot, timeout: 120_000 });
+    await run(process.execPath, ['bench/dist/run.js', '--quick', '--out', out], {
+      cwd: repoRoot,
+      timeout: 180_000,
+      env: { ...process.env, JWTGATE_BENCH_REDIS_URL: redisUrl },
+    });
     markdown = readFileSync(out, 'utf8');
-  }, 240_000);
+  }, 300_000);
 
   afterAll(() => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -44,9 +53,21 @@ describe('the benchmarks (quick smoke run)', () => {
     expect(rowOf(markdown, '`jwtgate SessionManager.authenticate`')[1]).toBe(
       'signature, exp, iss, aud, typ, revocation',
     );
-    for (const name of ['jose jwtVerify', 'fast-jwt createVerifier, cache off', 'fast-jwt createVerifier, cache on']) {
+    for (const name of [
+      'jwtgate createJwtVerifier, cache off',
+      'jwtgate createJwtVerifier',
+      'jose jwtVerify',
+      'fast-jwt createVerifier, cache off',
+      'fast-jwt createVerifier, cache on',
+    ]) {
       expect(rowOf(markdown, `\`${name}\``)[1]).toBe('signature, exp, iss, aud, typ');
     }
+    for (const alg of ['ES256', 'EdDSA']) {
+      for (const name of ['jwtgate createJwtVerifier, cache off', 'jwtgate createJwtVerifier', 'jose jwtVerify']) {
+        expect(rowOf(markdown, `\`${alg} ${name}\``)[1]).toBe('signature, exp, iss, aud, typ');
+      }
+    }
+    expect(rowOf(markdown, '`ES256 jsonwebtoken verify`')[1]).toBe('signature, exp, iss, aud');
     expect(rowOf(markdown, '`jsonwebtoken verify`')[1]).toBe('signature, exp, iss, aud');
     expect(rowOf(markdown, '`jose jwtVerify`')[2]).toMatch(/^[\d,]+$/);
   });
@@ -61,18 +82,42 @@ describe('the benchmarks (quick smoke run)', () => {
       expect(rowOf(markdown, name)[1]).toMatch(/^[\d,]+$/);
     }
     expect(rowOf(markdown, 'Fastify, no auth (the ceiling)')[2]).toBe('100 %');
+    expect(rowOf(markdown, 'Express, no auth')[2]).toMatch(/^\d+ %$/);
     for (const guarded of [
-      'jwtgate guard, `config: { auth: true }`',
+      'jwtgate guard, HS256, revocation feed (default)',
+      'jwtgate guard, ES256, revocation feed',
+      'jwtgate guard, EdDSA, revocation feed',
       '@fastify/jwt, `request.jwtVerify()` in onRequest',
-      'jwtgate guard, metrics on',
+      'Express with express-jwt',
+      'jsonwebtoken, then a Redis GET of the session per request',
+      'jwtgate app, `config: { auth: true }`',
+      'jwtgate app, strict, SQLite lookup per request',
+      'jwtgate app, strict, Redis lookup per request',
     ]) {
       const cells = rowOf(markdown, guarded);
       expect(cells[2]).toMatch(/^\d+ %$/);
-      expect(cells[6]).toMatch(/^[+-][\d.]+$/);
+      expect(cells[6]).toMatch(/^[+-][\d.,]+$/);
     }
-    expect(rowOf(markdown, '1')[2]).toMatch(/^[\d,]+$/);
+    expect(rowOf(markdown, 'SQLite')[3]).toMatch(/^[\d,]+$/);
+    expect(rowOf(markdown, 'Redis')[3]).toMatch(/^[\d,]+$/);
     expect(markdown).toMatch(
-      /\| Bytes per revoked session \| MiB per 100,000 \|\n\| ---: \| ---: \|\n\| [\d,.]+ \| [\d.]+ \|/,
+      /\| Bytes per revoked session \| MiB per 100,000 \| resident bytes per revoked session \|\n\| ---: \| ---: \| ---: \|\n\| [\d,.]+ \| [\d.]+ \| -?[\d,.]+ \|/,
     );
+  });
+
+  it('times logins, revocation propagation and sessions in a private Redis, and draws the chart', () => {
+    expect(markdown).toMatch(/\| \d+ \| [\d,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \|/);
+    expect(markdown).toMatch(/\| 3 \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \| \d+ \|/);
+    expect(rowOf(markdown, '2,000')[1]).toMatch(/^[\d,]+$/);
+    for (const target of [
+      'Default guard (HS256, revocation feed), share of bare Fastify',
+      'Revocation propagation p99 (Redis, two instances)',
+    ]) {
+      expect(rowOf(markdown, target)[3]).toMatch(/^(met|\*\*missed\*\*)$/);
+    }
+    const svg = readFileSync(join(dir, 'http-ratios.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.match(/<rect /g)?.length).toBe(13);
+    expect(svg).toContain('jwtgate guard HS256');
   });
 });

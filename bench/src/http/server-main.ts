@@ -1,5 +1,6 @@
 import { isParentMessage } from '../support/child-messages.js';
 import { profileFromArgv, sendToParent } from '../support/report-to-parent.js';
+import { serveAsChild } from '../support/serve-as-child.js';
 import { type ServerKind, serverKinds, startServer } from './servers.js';
 
 // One server under load per process: `server-main.js <profile> <kind>`. It
@@ -11,31 +12,18 @@ function isServerKind(value: string | undefined): value is ServerKind {
   return serverKinds.includes(value as ServerKind);
 }
 
-async function main(): Promise<void> {
-  if (!isServerKind(kind)) throw new Error(`unknown server kind ${kind}; expected one of ${serverKinds.join(', ')}`);
-  const server = await startServer(kind, profile.revokedSessions);
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    server.close().finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('disconnect', stop);
-  // The parent reads the CPU time around each slice of load: unlike requests/s,
-  // CPU per request hardly depends on how much of the machine the server got.
-  process.on('message', (message: unknown) => {
-    if (!isParentMessage(message)) return;
-    const usage = process.cpuUsage();
-    sendToParent({ type: 'cpu-usage', micros: usage.user + usage.system }).catch(stop);
-  });
-  await sendToParent({ type: 'ready', port: server.port, token: server.token });
-}
-
-main().catch(async (error: unknown) => {
-  await sendToParent({
-    type: 'failed',
-    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-  });
-  process.exit(1);
-});
+serveAsChild(
+  () => {
+    if (!isServerKind(kind)) throw new Error(`unknown server kind ${kind}; expected one of ${serverKinds.join(', ')}`);
+    return startServer(kind, profile.revokedSessions);
+  },
+  (stop) => {
+    // The parent reads the CPU time around each slice of load: unlike requests/s,
+    // CPU per request hardly depends on how much of the machine the server got.
+    process.on('message', (message: unknown) => {
+      if (!isParentMessage(message)) return;
+      const usage = process.cpuUsage();
+      sendToParent({ type: 'cpu-usage', micros: usage.user + usage.system }).catch(stop);
+    });
+  },
+);

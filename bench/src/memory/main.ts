@@ -1,4 +1,11 @@
-import { createRevocationList, systemClock } from '@jwtgate/core';
+import {
+  createAccessTokenVerifier,
+  createRevocationList,
+  DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+  systemClock,
+} from '@jwtgate/core';
+import { benchSecretKey, signAccessToken } from '../support/bench-tokens.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_LEEWAY_SEC } from '../support/jwtgate-fixture.js';
 import type { BenchProfile } from '../support/profile.js';
 import { runAsChild } from '../support/report-to-parent.js';
 import { seedRevocations } from '../support/seed-revocations.js';
@@ -20,14 +27,37 @@ function settledHeap(gc: () => void): number {
  * once it returns nothing (not even a stale interpreter register) keeps the
  * list alive into the next measurement.
  */
-function measureOnce(gc: () => void, entries: number): number {
+function measureOnce(gc: () => void, entries: number): { heap: number; rss: number } {
   const before = settledHeap(gc);
+  const rssBefore = process.memoryUsage().rss;
   const list = createRevocationList({ clock: systemClock, retentionMs: RETENTION_MS });
   seedRevocations(list, entries, Date.now());
   const after = settledHeap(gc);
+  const rssAfter = process.memoryUsage().rss;
   // Reading the list after the measurement keeps it alive through it.
   if (list.size !== entries) throw new Error(`the list holds ${list.size} entries, expected ${entries}`);
-  return (after - before) / entries;
+  return { heap: (after - before) / entries, rss: (rssAfter - rssBefore) / entries };
+}
+
+/**
+ * Heap growth of a verifier whose cache of verified tokens is full (its
+ * default size), per cached token: the tokens' own strings were made before
+ * and are not counted, as a server holds them anyway while it answers.
+ */
+function measureTokenCache(gc: () => void): number {
+  const tokens = Array.from({ length: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE }, () => signAccessToken().token);
+  const before = settledHeap(gc);
+  const verifier = createAccessTokenVerifier({
+    keys: [benchSecretKey],
+    issuer: BENCH_ISSUER,
+    audience: BENCH_AUDIENCE,
+    clockToleranceSec: BENCH_LEEWAY_SEC,
+  });
+  for (const token of tokens) verifier.verify(token);
+  const after = settledHeap(gc);
+  // Verifying one again after the measurement keeps the verifier and its cache alive through it.
+  if (verifier.verify(tokens[0] as string).sid === undefined) throw new Error('the verifier lost a claim');
+  return (after - before) / tokens.length;
 }
 
 /** The revocation list's heap per entry, with forced collections around each build. Needs `--expose-gc`. */
@@ -35,10 +65,24 @@ async function measureMemory(profile: BenchProfile): Promise<MemoryResult> {
   const gc = globalThis.gc;
   if (gc === undefined) throw new Error('the memory benchmark needs node --expose-gc');
   const { entries, repeats } = profile.memory;
-  const perEntry: number[] = [];
-  for (let i = 0; i < repeats; i += 1) perEntry.push(measureOnce(gc, entries));
-  const bytesPerEntry = median(perEntry);
-  return { entries, bytesPerEntry, mibPer100k: (bytesPerEntry * 100_000) / 2 ** 20, repeats };
+  const heap: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < repeats; i += 1) {
+    const once = measureOnce(gc, entries);
+    heap.push(once.heap);
+    rss.push(once.rss);
+  }
+  const bytesPerEntry = median(heap);
+  return {
+    entries,
+    bytesPerEntry,
+    mibPer100k: (bytesPerEntry * 100_000) / 2 ** 20,
+    // Only the first build can grow the process; later ones reuse the pages the collector freed.
+    rssBytesPerEntry: rss[0] as number,
+    tokenCacheEntries: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+    tokenCacheBytesPerEntry: measureTokenCache(gc),
+    repeats,
+  };
 }
 
 runAsChild(measureMemory);

@@ -2,12 +2,13 @@ import { startJwtgateFixture } from '../support/jwtgate-fixture.js';
 import type { BenchProfile } from '../support/profile.js';
 import { runAsChild } from '../support/report-to-parent.js';
 import { seedRevocations } from '../support/seed-revocations.js';
+import { asymmetricAlgorithms, createAsymmetricTokenSet, createAsymmetricVerifyCases } from './asymmetric-cases.js';
 import { checkSignCase, checkVerifyCase } from './check-cases.js';
 import { timeOperations } from './measure.js';
 import type { MicroResult, MicroRow } from './micro-result.js';
 import { createSignCases } from './sign-cases.js';
 import { createTokenSet } from './token-set.js';
-import { createVerifyCases } from './verify-cases.js';
+import { createVerifyCases, type VerifyCase } from './verify-cases.js';
 
 function sessionIdOf(accessToken: string): string {
   const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
@@ -34,6 +35,17 @@ async function measureTokens(profile: BenchProfile): Promise<MicroResult> {
     const rules: string[][] = [];
     for (const verifyCase of verifyCases) rules.push(await checkVerifyCase(verifyCase, tokens));
     for (const signCase of signCases) await checkSignCase(signCase, tokens);
+    const asymmetricCases: { verifyCase: VerifyCase; token: string; rules: string[] }[] = [];
+    for (const alg of asymmetricAlgorithms) {
+      const { tokens: algTokens, key } = createAsymmetricTokenSet(alg, tokens.claims);
+      for (const verifyCase of createAsymmetricVerifyCases(alg, key)) {
+        asymmetricCases.push({
+          verifyCase,
+          token: algTokens.token,
+          rules: await checkVerifyCase(verifyCase, algTokens),
+        });
+      }
+    }
 
     const verifyTimings = await timeOperations(
       verifyCases.map((c) => ({ name: c.name, async: c.async, run: () => c.verify(tokens.token) })),
@@ -43,6 +55,21 @@ async function measureTokens(profile: BenchProfile): Promise<MicroResult> {
       signCases.map((c) => ({ name: c.name, async: c.async, run: () => c.sign() })),
       profile.micro,
     );
+    const asymmetricTimings = await timeOperations(
+      asymmetricCases.map(({ verifyCase, token }) => ({
+        name: verifyCase.name,
+        async: verifyCase.async,
+        run: () => verifyCase.verify(token),
+      })),
+      profile.micro,
+    );
+    const asymmetric: MicroRow[] = asymmetricCases.map(({ verifyCase, rules }, i) => ({
+      name: verifyCase.name,
+      library: verifyCase.library,
+      setup: verifyCase.setup,
+      rules,
+      timing: asymmetricTimings[i] as MicroRow['timing'],
+    }));
     const verify: MicroRow[] = verifyCases.map((c, i) => ({
       name: c.name,
       library: c.library,
@@ -56,7 +83,7 @@ async function measureTokens(profile: BenchProfile): Promise<MicroResult> {
       setup: c.setup,
       timing: signTimings[i] as MicroRow['timing'],
     }));
-    return { verify, sign, revocationListSize: sessions.revocations.size };
+    return { verify, asymmetric, sign, revocationListSize: sessions.revocations.size };
   } finally {
     await fixture.close();
   }

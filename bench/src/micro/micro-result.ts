@@ -13,6 +13,8 @@ export interface MicroRow {
 /** What `micro/main.js` reports. */
 export interface MicroResult {
   readonly verify: readonly MicroRow[];
+  /** The same access token signed with ES256 and EdDSA keys, each verifier holding the public key only. */
+  readonly asymmetric: readonly MicroRow[];
   readonly sign: readonly MicroRow[];
   /** Entries in the revocation list while `authenticate` was timed. */
   readonly revocationListSize: number;

@@ -33,15 +33,18 @@ function decodePayload(token: string): Record<string, unknown> {
 }
 
 /**
- * Builds the token set around an access token issued by the real server:
- * the attack tokens are signed with the server's own key, so only the one
- * broken rule can make a verifier refuse them.
+ * Builds the token set around an access token issued by the real server
+ * (or signed with `key`): the attack tokens are signed with that same key, so
+ * only the one broken rule can make a verifier refuse them.
  *
  * @example
  * const tokens = createTokenSet((await fixture.login()).accessToken, Math.floor(Date.now() / 1000));
  */
-export function createTokenSet(token: string, nowSec: number): TokenSet {
-  const key = createSecretJwtKey({ secret: BENCH_ACCESS_SECRET });
+export function createTokenSet(
+  token: string,
+  nowSec: number,
+  key: JwtKey = createSecretJwtKey({ secret: BENCH_ACCESS_SECRET }),
+): TokenSet {
   const claims = decodePayload(token);
   const accessSigner = createJwtSigner({ key, typ: accessTokenType });
   const plainSigner = createJwtSigner({ key, typ: 'JWT' });

@@ -1,4 +1,5 @@
 import type { SessionManager } from '@jwtgate/core';
+import { benchRedisUrl, connectBenchRedis, deleteKeysUnder, uniqueRedisPrefix } from '../support/bench-redis.js';
 import { type JwtgateFixture, startJwtgateFixture } from '../support/jwtgate-fixture.js';
 import type { BenchProfile } from '../support/profile.js';
 import { runAsChild } from '../support/report-to-parent.js';
@@ -23,6 +24,7 @@ async function rotateUntil(
 
 async function measureRotations(
   fixture: JwtgateFixture,
+  store: RotationRow['store'],
   concurrency: number,
   durationMs: number,
 ): Promise<RotationRow> {
@@ -37,6 +39,7 @@ async function measureRotations(
   const elapsedSec = Number(process.hrtime.bigint() - start) / 1e9;
   if (latenciesNs.length === 0) throw new Error('no rotation finished');
   return {
+    store,
     concurrency,
     rotations: latenciesNs.length,
     rotationsPerSec: latenciesNs.length / elapsedSec,
@@ -45,22 +48,40 @@ async function measureRotations(
   };
 }
 
+/** Warm-up first, then one chain, then eight concurrent chains, on one store. */
+async function measureStore(fixture: JwtgateFixture, store: RotationRow['store'], durationMs: number) {
+  await measureRotations(fixture, store, 1, Math.max(50, durationMs / 5));
+  return [await measureRotations(fixture, store, 1, durationMs), await measureRotations(fixture, store, 8, durationMs)];
+}
+
 /**
  * Refresh rotation on the real SQLite store (a file in WAL mode, as the
- * server runs it): each rotation reads the session and the user, compares
- * hashes, swaps the token generation and signs a new access token. Warm-up
- * first, then one chain, then eight concurrent chains.
+ * server runs it) and on the real Redis store (the local Redis, a key prefix
+ * of its own, deleted afterwards): each rotation reads the session and the
+ * user, compares hashes, swaps the token generation and signs a new access
+ * token.
  */
 async function measureRotation(profile: BenchProfile): Promise<RotationResult> {
-  const fixture = await startJwtgateFixture();
+  const durationMs = profile.rotation.durationMs;
+  const rows: RotationRow[] = [];
+  const sqlite = await startJwtgateFixture();
   try {
-    const durationMs = profile.rotation.durationMs;
-    await measureRotations(fixture, 1, Math.max(50, durationMs / 5));
-    const rows = [await measureRotations(fixture, 1, durationMs), await measureRotations(fixture, 8, durationMs)];
-    return { durationMs, rows };
+    rows.push(...(await measureStore(sqlite, 'SQLite', durationMs)));
   } finally {
-    await fixture.close();
+    await sqlite.close();
   }
+  const prefix = uniqueRedisPrefix('rotation');
+  const redis = await startJwtgateFixture({
+    env: { JWTGATE_REDIS_URL: benchRedisUrl, JWTGATE_REDIS_KEY_PREFIX: prefix },
+  });
+  try {
+    rows.push(...(await measureStore(redis, 'Redis', durationMs)));
+  } finally {
+    await redis.close();
+    const client = connectBenchRedis();
+    await deleteKeysUnder(client, prefix).finally(() => client.disconnect());
+  }
+  return { durationMs, rows };
 }
 
 runAsChild(measureRotation);

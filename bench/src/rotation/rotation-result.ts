@@ -1,5 +1,6 @@
-/** Refresh-token rotations through the session manager on the SQLite store. */
+/** Refresh-token rotations through the session manager on one store. */
 export interface RotationRow {
+  readonly store: 'SQLite' | 'Redis';
   /** Independent sessions rotating at the same time. */
   readonly concurrency: number;
   readonly rotations: number;

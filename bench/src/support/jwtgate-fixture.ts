@@ -25,8 +25,9 @@ export interface JwtgateFixture {
   close(): Promise<void>;
 }
 
-const USERNAME = 'bench-user';
-const PASSWORD = 'correct horse battery staple';
+/** The one user of every fixture. */
+export const BENCH_USERNAME = 'bench-user';
+export const BENCH_PASSWORD = 'correct horse battery staple';
 
 /**
  * Starts the real `createJwtgateServer` (SQLite in WAL mode on a temporary
@@ -42,9 +43,19 @@ export async function startJwtgateFixture(
     addRoutes?: (app: FastifyInstance) => void;
     /** Turn `Metrics.Enabled` on (its listener on a free loopback port). */
     metrics?: boolean;
+    /** More settings as environment variables (`JWTGATE_REDIS_URL`, `JWTGATE_REVOCATION_STRICT`…). */
+    env?: Readonly<Record<string, string>>;
+    /** An existing data directory (shared by two instances); by default a fresh one, removed on close. */
+    dataDir?: string;
+    /** Register the benchmark user (false for a second instance on the same database). Default true. */
+    register?: boolean;
   } = {},
 ): Promise<JwtgateFixture> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jwtgate-bench-'));
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'jwtgate-bench-'));
+  const removeDir = () => {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const config = loadConfig({
     env: {
       JWTGATE_AUTH_ACCESS_SECRET: BENCH_ACCESS_SECRET,
@@ -53,7 +64,11 @@ export async function startJwtgateFixture(
       JWTGATE_HOST: '127.0.0.1',
       JWTGATE_PORT: '0',
       JWTGATE_LOG_LEVEL: 'silent',
+      // The rotation benchmark refreshes a few sessions thousands of times a second, far past the
+      // per-session rate a real client could reach; the per-address count of refusals stays on.
+      JWTGATE_REFRESH_MAX_PER_SESSION: '0',
       ...(options.metrics === true ? { JWTGATE_METRICS_ENABLED: 'true', JWTGATE_METRICS_PORT: '0' } : {}),
+      ...options.env,
     },
     cwd: dataDir,
   });
@@ -61,26 +76,28 @@ export async function startJwtgateFixture(
   try {
     server = await createJwtgateServer({ config, logger: false });
   } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDir();
     throw error;
   }
   const close = async () => {
     try {
       await server.close();
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDir();
     }
   };
   try {
     options.addRoutes?.(server.app);
     await server.app.ready();
-    const registered = await server.app.inject({
-      method: 'POST',
-      url: '/auth/register',
-      payload: { username: USERNAME, password: PASSWORD },
-    });
-    if (registered.statusCode !== 201)
-      throw new Error(`registering the benchmark user answered ${registered.statusCode}`);
+    if (options.register !== false) {
+      const registered = await server.app.inject({
+        method: 'POST',
+        url: '/auth/register',
+        payload: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
+      });
+      if (registered.statusCode !== 201)
+        throw new Error(`registering the benchmark user answered ${registered.statusCode}`);
+    }
   } catch (error) {
     await close();
     throw error;
@@ -91,7 +108,7 @@ export async function startJwtgateFixture(
       const response = await server.app.inject({
         method: 'POST',
         url: '/auth/login',
-        payload: { username: USERNAME, password: PASSWORD },
+        payload: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
       });
       if (response.statusCode !== 200) throw new Error(`logging the benchmark user in answered ${response.statusCode}`);
       const body = response.json() as { accessToken: string; refreshToken: string };

@@ -18,7 +18,18 @@ export interface MachineDescription {
 }
 
 /** The libraries whose versions the results name. */
-const LIBRARIES = ['jose', 'fast-jwt', 'jsonwebtoken', '@fastify/jwt', 'fastify', 'autocannon', 'better-sqlite3'];
+const LIBRARIES = [
+  'jose',
+  'fast-jwt',
+  'jsonwebtoken',
+  '@fastify/jwt',
+  'fastify',
+  'express',
+  'express-jwt',
+  'ioredis',
+  'autocannon',
+  'better-sqlite3',
+];
 
 function installedVersion(name: string): string {
   try {

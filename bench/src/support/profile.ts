@@ -28,24 +28,36 @@ export interface BenchProfile {
   };
   readonly rotation: { readonly durationMs: number };
   readonly memory: { readonly entries: number; readonly repeats: number };
+  /** Active sessions written into a private redis-server to weigh them. */
+  readonly redisSessions: number;
+  /** Logins (argon2id) timed, and how many run at once. */
+  readonly login: { readonly durationMs: number; readonly concurrency: number };
+  /** Logout-to-refusal trials across two instances. */
+  readonly propagationTrials: number;
 }
 
 const full: BenchProfile = {
   name: 'full',
   revokedSessions: 100_000,
   micro: { warmupMs: 300, batchMs: 60, rounds: 15 },
-  http: { connections: 10, warmupSec: 2, sliceSec: 1, rounds: 16 },
+  http: { connections: 50, warmupSec: 2, sliceSec: 1, rounds: 12 },
   rotation: { durationMs: 5_000 },
   memory: { entries: 100_000, repeats: 3 },
+  redisSessions: 1_000_000,
+  login: { durationMs: 5_000, concurrency: 4 },
+  propagationTrials: 100,
 };
 
 const quick: BenchProfile = {
   name: 'quick',
   revokedSessions: 100_000,
   micro: { warmupMs: 5, batchMs: 5, rounds: 2 },
-  http: { connections: 2, warmupSec: 0, sliceSec: 0.5, rounds: 2 },
+  http: { connections: 2, warmupSec: 0, sliceSec: 0.3, rounds: 2 },
   rotation: { durationMs: 200 },
   memory: { entries: 10_000, repeats: 1 },
+  redisSessions: 2_000,
+  login: { durationMs: 300, concurrency: 2 },
+  propagationTrials: 3,
 };
 
 /**

@@ -103,7 +103,13 @@ export {
   userSessionTag,
 } from './token/refresh-token.js';
 export { createJwtSigner, type JwtSigner, type JwtSignerOptions } from './token/sign.js';
-export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions, type VerifiedJwt } from './token/verify.js';
+export {
+  createJwtVerifier,
+  DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  type VerifiedJwt,
+} from './token/verify.js';
 export { type AuthenticateDeps, authenticateUser } from './user/authenticate.js';
 export { type AccessChanges, type ChangeAccessDeps, changeUserAccess } from './user/change-access.js';
 export {

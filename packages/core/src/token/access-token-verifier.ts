@@ -11,6 +11,8 @@ export interface AccessTokenVerifierOptions {
   readonly audience: string | readonly string[];
   readonly clockToleranceSec: number;
   readonly clock?: Clock;
+  /** See `JwtVerifierOptions.verifiedTokenCacheSize`; 0 turns the cache of verified tokens off. */
+  readonly verifiedTokenCacheSize?: number;
 }
 
 /**
@@ -32,6 +34,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     requiredClaims: ['sub', 'sid', 'role', 'jti', 'iat'],
     clockToleranceSec: options.clockToleranceSec,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize }),
   });
   return {
     verify(token) {

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import { getAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import type { JwtKey } from './key.js';
+import { createVerifiedTokenCache, type VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Options for {@link createJwtVerifier}. */
 export interface JwtVerifierOptions {
@@ -19,6 +20,13 @@ export interface JwtVerifierOptions {
   clockToleranceSec?: number;
   /** Longest token accepted, in characters; longer input is refused before any parsing. Defaults to 8192. */
   maxTokenLength?: number;
+  /**
+   * How many verified tokens to remember (least recently used go first), so
+   * that the same token seen again skips its signature check; every hit still
+   * checks `exp`, `nbf` and `iat` against the clock and the key's `notAfter`.
+   * Defaults to {@link DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}; 0 turns the cache off.
+   */
+  verifiedTokenCacheSize?: number;
   clock?: Clock;
 }
 
@@ -44,6 +52,12 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Header members that carry or point at keys, which must never be trusted (RFC 8725 §3.10). */
 const KEY_CARRYING_MEMBERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 const HEADER_CACHE_LIMIT = 32;
+/**
+ * Verified tokens remembered per verifier by default: enough for the active
+ * users of one instance within an access token's lifetime to hit, about a
+ * megabyte when full with tokens of the usual size.
+ */
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 1000;
 
 function invalid(reason: string): AuthError {
   return new AuthError('ERR_TOKEN_INVALID', { reason });
@@ -78,7 +92,10 @@ function asList<T>(value: T | readonly T[] | undefined): readonly T[] | undefine
  *
  * Verification runs on every protected request, so it uses `node:crypto`
  * directly and caches parsed headers, but only headers of tokens whose
- * signature already verified, so forged tokens cannot fill the cache.
+ * signature already verified, so forged tokens cannot fill the cache. It
+ * also remembers whole tokens that passed every check (see
+ * `verifiedTokenCacheSize`): a repeat of the exact same string skips the
+ * signature, never the checks that depend on the time.
  *
  * @example
  * const verifier = createJwtVerifier({ keys: [key], issuer: 'jwtgate', audience: 'api' });
@@ -105,9 +122,30 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
   const maxLength = options.maxTokenLength ?? 8192;
   const clock = options.clock ?? systemClock;
   const headerCache = new Map<string, ParsedHeader>();
+  const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new TypeError('verifiedTokenCacheSize must be >= 0');
+  const verified: VerifiedTokenCache<VerifiedJwt<Claims>> | null =
+    cacheSize === 0 ? null : createVerifiedTokenCache(cacheSize);
+
+  /** The checks that depend on the clock, run on every verification, cached or not. */
+  function checkTimes(claims: Readonly<Record<string, unknown>>, nowMs: number): void {
+    const now = nowMs / 1000;
+    const exp = claims.exp;
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('exp-missing');
+    if (now >= exp + tolerance) throw new AuthError('ERR_TOKEN_EXPIRED', { reason: 'exp' });
+    if (claims.nbf !== undefined) {
+      if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)) throw invalid('nbf-type');
+      if (now + tolerance < claims.nbf) throw invalid('nbf');
+    }
+    if (claims.iat !== undefined) {
+      if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) throw invalid('iat-type');
+      if (claims.iat > now + tolerance) throw invalid('iat-future');
+    }
+  }
 
   function parseHeader(segment: string): ParsedHeader {
-    const header = decodeJsonObject(segment, 'header');
+    // Frozen: a parsed header is shared by every token that carries it.
+    const header = Object.freeze(decodeJsonObject(segment, 'header'));
     const alg = header.alg;
     if (typeof alg !== 'string') throw invalid('alg-missing');
     // Only algorithms some key is bound to are candidates; `none` never is.
@@ -142,6 +180,17 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
       }
       if (token.indexOf('.', secondDot + 1) !== -1) throw invalid('segments');
 
+      if (verified !== null) {
+        const nowMs = clock.now();
+        const hit = verified.get(token, nowMs);
+        if (hit !== undefined) {
+          // Only the exact string of a token that passed every check can hit;
+          // time moves on, so the checks that depend on it run again.
+          checkTimes(hit.value.claims as Readonly<Record<string, unknown>>, nowMs);
+          return hit.value;
+        }
+      }
+
       const headerSegment = token.slice(0, firstDot);
       const cached = headerCache.get(headerSegment);
       const parsed = cached ?? parseHeader(headerSegment);
@@ -168,18 +217,7 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
       }
 
       const claims = decodeJsonObject(token.slice(firstDot + 1, secondDot), 'payload');
-      const now = clock.now() / 1000;
-      const exp = claims.exp;
-      if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('exp-missing');
-      if (now >= exp + tolerance) throw new AuthError('ERR_TOKEN_EXPIRED', { reason: 'exp' });
-      if (claims.nbf !== undefined) {
-        if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)) throw invalid('nbf-type');
-        if (now + tolerance < claims.nbf) throw invalid('nbf');
-      }
-      if (claims.iat !== undefined) {
-        if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) throw invalid('iat-type');
-        if (claims.iat > now + tolerance) throw invalid('iat-future');
-      }
+      checkTimes(claims, clock.now());
       if (claims.sub !== undefined && typeof claims.sub !== 'string') throw invalid('sub-type');
       if (issuers !== undefined) {
         if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss)) throw invalid('iss');
@@ -194,7 +232,21 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
       for (const name of required) {
         if (claims[name] === undefined) throw invalid(`claim-${name}`);
       }
-      return { header: parsed.header, claims: claims as Claims, key: verifiedBy };
+      // Frozen, because a cached result is handed to every later caller of the same token.
+      const result: VerifiedJwt<Claims> = Object.freeze({
+        header: parsed.header,
+        claims: Object.freeze(claims) as Claims,
+        key: verifiedBy,
+      });
+      if (verified !== null) {
+        // An entry never outlives the token's exp nor the moment its key retires.
+        const expiresAt = Math.min(
+          ((claims.exp as number) + tolerance) * 1000,
+          verifiedBy.notAfter === undefined ? Number.POSITIVE_INFINITY : verifiedBy.notAfter + 1,
+        );
+        verified.set(token, { value: result, expiresAt });
+      }
+      return result;
     },
   };
 }

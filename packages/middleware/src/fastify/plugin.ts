@@ -38,16 +38,20 @@ export const jwtgateAuth = fp<FastifyAuthOptions>(
   async (app, options) => {
     const verifier = 'verifier' in options ? options.verifier : createVerifier(options);
     app.decorateRequest('auth', null);
-    const requireAuth: onRequestHookHandler = async (request, reply) => {
-      try {
-        request.auth = await verifier.authenticate({
-          authorization: request.headers.authorization,
-          cookie: request.headers.cookie,
-        });
-      } catch (error) {
-        const failure = verifier.failure(error);
-        return reply.code(failure.status).headers(failure.headers).send(failure.body);
-      }
+    // A callback hook rather than an async one: it runs on every guarded
+    // request, and Fastify then wraps no promise of its own around it.
+    const requireAuth: onRequestHookHandler = (request, reply, done) => {
+      verifier.authenticate({ authorization: request.headers.authorization, cookie: request.headers.cookie }).then(
+        (claims) => {
+          request.auth = claims;
+          done();
+        },
+        (error: unknown) => {
+          // Answering from a callback hook means not calling done: the handler must not run.
+          const failure = verifier.failure(error);
+          reply.code(failure.status).headers(failure.headers).send(failure.body);
+        },
+      );
     };
     app.decorate('requireAuth', requireAuth);
     app.addHook('onRoute', (route) => {

@@ -61,6 +61,27 @@ describe('createVerifier', () => {
       await verifier.verify(accessToken(key));
     });
 
+    it('answers every refusal as a rejected promise, never a synchronous throw', async () => {
+      const verifier = createVerifier(base);
+      const missing = verifier.authenticate({});
+      const malformed = verifier.verify('not-a-jwt');
+      const tooLong = verifier.verify('x'.repeat(10_000));
+      expect(missing).toBeInstanceOf(Promise);
+      await refusal(missing, 'ERR_TOKEN_MISSING');
+      await refusal(malformed);
+      expect((await refusal(tooLong)).reason).toBe('length');
+    });
+
+    it('refuses a token revoked after it was verified (and cached) once', async () => {
+      const revoked = new Set<string>();
+      const verifier = createVerifier({ ...base, revocations: { has: (sid) => revoked.has(sid) } });
+      const token = accessToken(key, { sid: 'session-to-end' });
+      await verifier.verify(token);
+      await verifier.verify(token);
+      revoked.add('session-to-end');
+      await refusal(verifier.verify(token), 'ERR_TOKEN_REVOKED');
+    });
+
     it('verifies with public keys given as PEM, JWK or KeyObject', async () => {
       const ec = generateJwtKey('ES256', { kid: 'ec' });
       const ed = generateJwtKey('EdDSA', { kid: 'ed' });

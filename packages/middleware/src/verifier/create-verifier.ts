@@ -75,6 +75,13 @@ export interface VerifierOptions {
   readonly realm?: string;
   /** Longest token accepted, in characters. Default 8192. */
   readonly maxTokenLength?: number;
+  /**
+   * Verified tokens remembered, so that a token seen again skips its
+   * signature check (what keeps ES256 and EdDSA affordable per request);
+   * every hit still checks the time claims, and revocation is checked after.
+   * Default 1000; 0 turns the cache off.
+   */
+  readonly verifiedTokenCacheSize?: number;
   readonly clock?: Clock;
   /** Told about JWKS fetch failures and ignored keys; never receives a token. */
   readonly onError?: (error: Error) => void;
@@ -218,6 +225,8 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
   const clock = options.clock ?? systemClock;
   const clockToleranceSec = options.clockToleranceSec ?? 5;
   const maxTokenLength = options.maxTokenLength ?? 8192;
+  const cacheSize =
+    options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize };
   const onError = options.onError ?? (() => {});
   const jwtgateRules = options.issuer !== undefined || options.audience !== undefined;
   if (jwtgateRules && (asList(options.issuer).length === 0 || asList(options.audience).length === 0)) {
@@ -264,6 +273,7 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
           clockToleranceSec,
           maxTokenLength,
           clock,
+          ...cacheSize,
         });
 
   const tokenFrom = options.tokenFrom ?? (goZero === null ? ['bearer'] : ['bearer', 'bare']);
@@ -291,6 +301,7 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
             audience: options.audience as string | readonly string[],
             clockToleranceSec,
             clock,
+            ...cacheSize,
           });
     built = { from: remote, verifier };
     return verifier;
@@ -311,44 +322,59 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
     return header.kid === undefined || (typeof header.kid === 'string' && KEY_ID.test(header.kid));
   }
 
-  async function verifyAccessToken(token: string): Promise<VerifiedClaims> {
-    if (jwks !== null) {
-      if (jwks.keys() === null) await jwks.refresh('initial');
-      if (jwks.keys() === null && staticKeys.length === 0) {
-        throw new AuthError('ERR_KEYS_UNAVAILABLE', { reason: 'jwks-unreachable', headers: { 'retry-after': '5' } });
-      }
-      if (jwks.isStale()) void jwks.refresh('stale');
+  /** Synchronous unless keys may have to be fetched: with static keys only, the hot path makes no promise. */
+  function verifyAccessToken(token: string): VerifiedClaims | Promise<VerifiedClaims> {
+    return jwks === null ? accessVerifier().verify(token) : verifyWithJwks(jwks, token);
+  }
+
+  async function verifyWithJwks(source: JwksKeySource, token: string): Promise<VerifiedClaims> {
+    if (source.keys() === null) await source.refresh('initial');
+    if (source.keys() === null && staticKeys.length === 0) {
+      throw new AuthError('ERR_KEYS_UNAVAILABLE', { reason: 'jwks-unreachable', headers: { 'retry-after': '5' } });
     }
+    if (source.isStale()) void source.refresh('stale');
     try {
       return accessVerifier().verify(token);
     } catch (error) {
-      if (jwks === null || !mayBeUnknownKey(error, token)) throw error;
-      if (!(await jwks.refresh('unknown-key'))) throw error;
+      if (!mayBeUnknownKey(error, token)) throw error;
+      if (!(await source.refresh('unknown-key'))) throw error;
       return accessVerifier().verify(token);
     }
   }
 
-  async function verify(token: string): Promise<Claims> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenLength) throw invalid('length');
-    let claims: VerifiedClaims;
-    if (goZero !== null && (!jwtgateRules || !isAccessTokenType(peekHeader(token, maxTokenLength)?.typ))) {
-      claims = goZero.verify(token).claims;
-    } else {
-      claims = await verifyAccessToken(token);
-      if (options.revocations !== undefined && typeof claims.sid === 'string' && options.revocations.has(claims.sid)) {
-        throw new AuthError('ERR_TOKEN_REVOKED');
-      }
+  function notRevoked(claims: VerifiedClaims): Claims {
+    if (options.revocations !== undefined && typeof claims.sid === 'string' && options.revocations.has(claims.sid)) {
+      throw new AuthError('ERR_TOKEN_REVOKED');
     }
     return claims as Claims;
   }
 
+  function verifyNow(token: string): Claims | Promise<Claims> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenLength) throw invalid('length');
+    if (goZero !== null && (!jwtgateRules || !isAccessTokenType(peekHeader(token, maxTokenLength)?.typ))) {
+      return goZero.verify(token).claims as Claims;
+    }
+    const claims = verifyAccessToken(token);
+    return claims instanceof Promise ? claims.then(notRevoked) : notRevoked(claims);
+  }
+
+  /** Always a promise, never a synchronous throw, whichever path `run` took. */
+  function settle(run: () => Claims | Promise<Claims>): Promise<Claims> {
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   return {
-    verify,
-    async authenticate(headers) {
-      const token = findToken(headers, tokenFrom);
-      if (token === null) throw new AuthError('ERR_TOKEN_MISSING');
-      return verify(token);
-    },
+    verify: (token) => settle(() => verifyNow(token)),
+    authenticate: (headers) =>
+      settle(() => {
+        const token = findToken(headers, tokenFrom);
+        if (token === null) throw new AuthError('ERR_TOKEN_MISSING');
+        return verifyNow(token);
+      }),
     failure: (error) => toFailureResponse(error, options.realm),
   };
 }

@@ -1,0 +1,137 @@
+import type { AddressInfo } from 'node:net';
+import { generateJwtKey, type JwtKey, publicKeyOf } from '@jwtgate/core';
+import { createRevocationFeed, type VerifierOptions } from '@jwtgate/middleware';
+import Fastify, { type FastifyPluginCallback } from 'fastify';
+import { benchRedisUrl, connectBenchRedis, deleteKeysUnder, uniqueRedisPrefix } from '../support/bench-redis.js';
+import { benchSecretKey, signAccessToken } from '../support/bench-tokens.js';
+import {
+  BENCH_ACCESS_SECRET,
+  BENCH_AUDIENCE,
+  BENCH_ISSUER,
+  BENCH_LEEWAY_SEC,
+  startJwtgateFixture,
+} from '../support/jwtgate-fixture.js';
+import { seedRevocations } from '../support/seed-revocations.js';
+import { HELLO_PATH, helloHandler, helloSchema, OPEN_PATH } from './hello-route.js';
+import { listenOnLoopback, type RunningServer } from './listen.js';
+
+/** How long a revoked session is remembered: the server's default access lifetime plus its leeway. */
+const RETENTION_SEC = 900 + BENCH_LEEWAY_SEC;
+
+/**
+ * `@jwtgate/middleware/fastify`, loaded by a specifier the compiler does not
+ * follow: its `declare module 'fastify'` types `request.auth` for any
+ * issuer's claims and the server's guard (imported by the other cases of this
+ * program) types it for jwtgate's own, and one program cannot hold both. At
+ * run time this is the very plugin a user registers.
+ */
+async function loadFastifyPlugin(): Promise<FastifyPluginCallback<VerifierOptions>> {
+  const specifier = '@jwtgate/middleware/fastify';
+  const module = (await import(specifier)) as { jwtgateAuth: FastifyPluginCallback<VerifierOptions> };
+  return module.jwtgateAuth;
+}
+
+/**
+ * jwtgate's guard as a user adds it to a plain Fastify app, the way
+ * `@fastify/jwt` is: `@jwtgate/middleware`'s plugin with the revocation
+ * feed on (so a logout anywhere is refused here at once, with no store round
+ * trip per request), the route opting in with `config: { auth: true }`.
+ * HS256 with the shared secret, or a fresh ES256 or EdDSA key pair whose
+ * public half is all the service gets.
+ */
+export async function startMiddlewareGuard(alg: 'HS256' | 'ES256' | 'EdDSA'): Promise<RunningServer> {
+  const signingKey: JwtKey = alg === 'HS256' ? benchSecretKey : generateJwtKey(alg);
+  const subscriber = connectBenchRedis();
+  const client = connectBenchRedis();
+  const feed = createRevocationFeed({
+    subscriber,
+    client,
+    prefix: uniqueRedisPrefix('feed'),
+    retentionSec: RETENTION_SEC,
+  });
+  const app = Fastify({ logger: false });
+  const disconnect = () => {
+    subscriber.disconnect();
+    client.disconnect();
+  };
+  try {
+    await feed.ready;
+    const keys: Partial<VerifierOptions> =
+      alg === 'HS256'
+        ? { secret: BENCH_ACCESS_SECRET }
+        : { publicKeys: [{ key: publicKeyOf(signingKey.key), kid: signingKey.kid, alg }] };
+    await app.register(await loadFastifyPlugin(), {
+      ...keys,
+      algorithms: [alg],
+      issuer: BENCH_ISSUER,
+      audience: BENCH_AUDIENCE,
+      clockToleranceSec: BENCH_LEEWAY_SEC,
+      revocations: feed,
+    });
+    app.get(HELLO_PATH, { config: { auth: true }, schema: helloSchema }, helloHandler);
+    const port = await listenOnLoopback(app);
+    return {
+      port,
+      token: signAccessToken(signingKey).token,
+      async close() {
+        await feed.close();
+        await app.close();
+        disconnect();
+      },
+    };
+  } catch (error) {
+    await app.close();
+    disconnect();
+    throw error;
+  }
+}
+
+/** How the whole jwtgate server is set up for one case. */
+export interface JwtgateAppMode {
+  /** `Revocation.Strict`: a session store lookup on every guarded request. */
+  readonly strict?: boolean;
+  /** Sessions in Redis (a unique key prefix, deleted on close) instead of SQLite. */
+  readonly redis?: boolean;
+}
+
+/**
+ * The real jwtgate server (`createJwtgateServer`, SQLite) with an embedder's
+ * route behind the guard and its unguarded twin; the token comes from a real
+ * login, and the revocation list holds `revokedSessions` other sessions.
+ *
+ * @example
+ * const server = await startJwtgateApp(100_000, { strict: true, redis: true });
+ */
+export async function startJwtgateApp(revokedSessions: number, mode: JwtgateAppMode = {}): Promise<RunningServer> {
+  const prefix = mode.redis === true ? uniqueRedisPrefix('app') : undefined;
+  const fixture = await startJwtgateFixture({
+    env: {
+      ...(mode.strict === true ? { JWTGATE_REVOCATION_STRICT: 'true' } : {}),
+      ...(prefix === undefined ? {} : { JWTGATE_REDIS_URL: benchRedisUrl, JWTGATE_REDIS_KEY_PREFIX: prefix }),
+    },
+    addRoutes(app) {
+      app.get(HELLO_PATH, { config: { auth: true }, schema: helloSchema }, helloHandler);
+      app.get(OPEN_PATH, { schema: helloSchema }, helloHandler);
+    },
+  });
+  const close = async () => {
+    await fixture.close();
+    if (prefix === undefined) return;
+    const redis = connectBenchRedis();
+    try {
+      await deleteKeysUnder(redis, prefix);
+    } finally {
+      redis.disconnect();
+    }
+  };
+  try {
+    const { accessToken } = await fixture.login();
+    seedRevocations(fixture.server.sessions.revocations, revokedSessions, Date.now());
+    await fixture.server.listen();
+    const port = (fixture.server.app.server.address() as AddressInfo).port;
+    return { port, token: accessToken, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

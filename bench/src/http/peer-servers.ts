@@ -1,0 +1,163 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import fastifyJwt from '@fastify/jwt';
+import { accessTokenType } from '@jwtgate/core';
+import express, { type ErrorRequestHandler } from 'express';
+import { expressjwt } from 'express-jwt';
+import type { Algorithm } from 'fast-jwt';
+import Fastify from 'fastify';
+import jsonwebtoken from 'jsonwebtoken';
+import { connectBenchRedis, deleteKeysUnder, uniqueRedisPrefix } from '../support/bench-redis.js';
+import { benchSecretKey, signAccessToken } from '../support/bench-tokens.js';
+import { BENCH_ACCESS_SECRET, BENCH_AUDIENCE, BENCH_ISSUER, BENCH_LEEWAY_SEC } from '../support/jwtgate-fixture.js';
+import { HELLO_BODY, HELLO_PATH, helloHandler, helloSchema } from './hello-route.js';
+import { listenOnLoopback, type RunningServer } from './listen.js';
+
+/** The checks every peer is given, in jsonwebtoken's terms (it has no `typ` check). */
+const jsonwebtokenOptions = {
+  algorithms: ['HS256'],
+  issuer: BENCH_ISSUER,
+  audience: BENCH_AUDIENCE,
+  clockTolerance: BENCH_LEEWAY_SEC,
+} satisfies jsonwebtoken.VerifyOptions;
+
+/**
+ * Plain Fastify: the ceiling every other case is compared with.
+ *
+ * @example
+ * const server = await startBareFastify();
+ */
+export async function startBareFastify(): Promise<RunningServer> {
+  const app = Fastify({ logger: false });
+  app.get(HELLO_PATH, { schema: helloSchema }, helloHandler);
+  return { port: await listenOnLoopback(app), token: signAccessToken().token, close: () => app.close() };
+}
+
+/**
+ * Fastify with `@fastify/jwt` (fast-jwt underneath, its default uncached
+ * verifier) and the same checks as jwtgate's guard.
+ *
+ * @example
+ * const server = await startFastifyJwt();
+ */
+export async function startFastifyJwt(): Promise<RunningServer> {
+  const app = Fastify({ logger: false });
+  await app.register(fastifyJwt, {
+    secret: BENCH_ACCESS_SECRET,
+    verify: {
+      algorithms: ['HS256'] satisfies Algorithm[],
+      allowedIss: BENCH_ISSUER,
+      allowedAud: BENCH_AUDIENCE,
+      checkTyp: accessTokenType,
+      requiredClaims: ['sub', 'sid', 'role', 'jti', 'iat', 'exp'],
+      clockTolerance: BENCH_LEEWAY_SEC * 1000,
+    },
+  });
+  app.get(
+    HELLO_PATH,
+    {
+      schema: helloSchema,
+      onRequest: async (request) => {
+        await request.jwtVerify();
+      },
+    },
+    helloHandler,
+  );
+  return { port: await listenOnLoopback(app), token: signAccessToken().token, close: () => app.close() };
+}
+
+/**
+ * Express 5, with `express-jwt` in front of the route when `withJwt`
+ * (jsonwebtoken underneath, the secret as a KeyObject: its fastest form).
+ *
+ * @example
+ * const server = await startExpress(true);
+ */
+export async function startExpress(withJwt: boolean): Promise<RunningServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  const send: express.RequestHandler = (_request, response) => {
+    response.json(HELLO_BODY);
+  };
+  if (withJwt) {
+    app.get(HELLO_PATH, expressjwt({ secret: benchSecretKey.key, ...jsonwebtokenOptions }), send);
+  } else {
+    app.get(HELLO_PATH, send);
+  }
+  // express-jwt passes a refused token on as an error with its status (401).
+  const onError: ErrorRequestHandler = (error: { status?: number }, _request, response, _next) => {
+    response.status(error.status ?? 500).json({ error: { code: 'ERR_TOKEN_INVALID' } });
+  };
+  app.use(onError);
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  server.keepAliveTimeout = 60_000;
+  return {
+    port: (server.address() as AddressInfo).port,
+    token: signAccessToken().token,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The hello schema plus the refusal this hand-written check answers. */
+const sessionLookupSchema = {
+  response: {
+    ...helloSchema.response,
+    401: {
+      type: 'object',
+      required: ['error'],
+      properties: { error: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } },
+    },
+  },
+} as const;
+
+/**
+ * The design jwtgate replaces: verify the JWT (jsonwebtoken with a KeyObject
+ * secret, what such a service would write), then look its session id up in
+ * Redis on every request (one GET), so that a logout takes effect at once.
+ *
+ * @example
+ * const server = await startSessionLookupDesign();
+ */
+export async function startSessionLookupDesign(): Promise<RunningServer> {
+  const redis = connectBenchRedis();
+  const prefix = uniqueRedisPrefix('seeds');
+  const { token, sid } = signAccessToken();
+  await redis.set(`${prefix}session:${sid}`, '1', 'EX', 3600);
+  const app = Fastify({ logger: false });
+  app.get(
+    HELLO_PATH,
+    {
+      schema: sessionLookupSchema,
+      onRequest: async (request, reply) => {
+        const header = request.headers.authorization;
+        let claims: jsonwebtoken.JwtPayload | string;
+        try {
+          if (header?.startsWith('Bearer ') !== true) throw new Error('no token');
+          claims = jsonwebtoken.verify(header.slice(7), benchSecretKey.key, jsonwebtokenOptions);
+        } catch {
+          return reply.code(401).send({ error: { code: 'ERR_TOKEN_INVALID' } });
+        }
+        const session = typeof claims === 'string' ? null : await redis.get(`${prefix}session:${String(claims.sid)}`);
+        if (session === null) return reply.code(401).send({ error: { code: 'ERR_TOKEN_REVOKED' } });
+      },
+    },
+    helloHandler,
+  );
+  try {
+    return {
+      port: await listenOnLoopback(app),
+      token,
+      async close() {
+        await app.close();
+        await deleteKeysUnder(redis, prefix);
+        redis.disconnect();
+      },
+    };
+  } catch (error) {
+    await deleteKeysUnder(redis, prefix);
+    redis.disconnect();
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import { accessTokenType, createJwtSigner, createSecretJwtKey, type JwtKey, newSessionId } from '@jwtgate/core';
+import { BENCH_ACCESS_SECRET, BENCH_AUDIENCE, BENCH_ISSUER } from './jwtgate-fixture.js';
+
+/** The HS256 key of the shared benchmark secret, as jwtgate binds it. */
+export const benchSecretKey: JwtKey = createSecretJwtKey({ secret: BENCH_ACCESS_SECRET });
+
+/**
+ * An access token of the same shape and size as jwtgate's (HS256 with the
+ * shared benchmark secret unless another key is given), for the servers that
+ * do not issue tokens. `sid` is its session id.
+ *
+ * @example
+ * const { token, sid } = signAccessToken(generateJwtKey('EdDSA'));
+ */
+export function signAccessToken(key: JwtKey = benchSecretKey): { token: string; sid: string } {
+  const signer = createJwtSigner({ key, typ: accessTokenType });
+  const iat = Math.floor(Date.now() / 1000);
+  const sid = newSessionId();
+  const token = signer.sign({
+    iss: BENCH_ISSUER,
+    aud: BENCH_AUDIENCE,
+    sub: randomUUID(),
+    sid,
+    role: 'user',
+    iat,
+    exp: iat + 900,
+    jti: randomUUID(),
+  });
+  return { token, sid };
+}

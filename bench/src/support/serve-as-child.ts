@@ -1,0 +1,40 @@
+import { sendToParent } from './report-to-parent.js';
+
+/** A server a child process runs until its parent is done with it. */
+export interface ChildServer {
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The body of a server process: starts the server, tells the parent where it
+ * listens, and closes it on SIGTERM or when the parent goes away; a failure
+ * to start is reported to the parent. `whileRunning` adds behaviour once it
+ * listens (answering the parent's questions).
+ *
+ * @example
+ * serveAsChild(() => startServer('fastify', 0));
+ */
+export function serveAsChild(start: () => Promise<ChildServer>, whileRunning?: (stop: () => void) => void): void {
+  const run = async () => {
+    const server = await start();
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      server.close().finally(() => process.exit(0));
+    };
+    process.once('SIGTERM', stop);
+    process.once('disconnect', stop);
+    whileRunning?.(stop);
+    await sendToParent({ type: 'ready', port: server.port, token: server.token });
+  };
+  run().catch(async (error: unknown) => {
+    await sendToParent({
+      type: 'failed',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    process.exit(1);
+  });
+}
