@@ -9,6 +9,11 @@ export interface AuthErrorOptions {
    * sent to clients so that an attacker learns nothing about which check failed.
    */
   reason?: string;
+  /**
+   * Internal: the account the refused request concerned, when one was found
+   * (a wrong password), for the audit trail; never sent to clients.
+   */
+  userId?: string;
   /** The underlying error, kept for logs. */
   cause?: unknown;
   /** Extra headers the error needs (e.g. `Retry-After`). */
@@ -25,6 +30,7 @@ export interface AuthErrorOptions {
 export class AuthError extends Error {
   readonly code: ErrorCode;
   readonly reason: string | undefined;
+  readonly userId: string | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(code: ErrorCode, options: AuthErrorOptions = {}) {
@@ -32,6 +38,7 @@ export class AuthError extends Error {
     this.name = 'AuthError';
     this.code = code;
     this.reason = options.reason;
+    this.userId = options.userId;
     this.headers = options.headers;
   }
 

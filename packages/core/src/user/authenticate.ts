@@ -58,6 +58,7 @@ export async function authenticateUser(
   if (user === null || !matches || user.disabled) {
     throw new AuthError('ERR_INVALID_CREDENTIALS', {
       reason: user === null ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled',
+      ...(user === null ? {} : { userId: user.id }),
     });
   }
   await reservation?.succeed();

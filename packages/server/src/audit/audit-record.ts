@@ -53,6 +53,8 @@ export type AuditEvent =
       readonly reason: string;
       /** Only when the name belongs to an account (`wrong-password`, `disabled`). */
       readonly username?: string;
+      /** The account's id, likewise only when the name belongs to one. */
+      readonly userId?: string;
       readonly usernameDigest: string;
     })
   | (AuditClient & {

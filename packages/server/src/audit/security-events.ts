@@ -158,6 +158,8 @@ export function createSecurityEvents(options: {
         reason,
         // The account was found under this name, so it is a username and not a stray password.
         ...(EXISTING_ACCOUNT_REASONS.has(reason) ? { username: displayName(attempted) } : {}),
+        // So that the account's trail, filtered by user, shows the guesses at its password.
+        ...(error.userId === undefined ? {} : { userId: error.userId }),
         usernameDigest: usernameDigest(attempted),
         ...client,
       });

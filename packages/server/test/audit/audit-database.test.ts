@@ -178,6 +178,9 @@ describe('the audit trail in the database', () => {
       const failed = one('login.failed', { reason });
       expectRow(failed, 'failure');
       expect(failed.session_id).toBeNull();
+      // Guesses at an existing account's password show in that account's trail; other failures name nobody.
+      if (reason === 'wrong-password' || reason === 'disabled') expect(failed.user_id).toMatch(UUID);
+      else expect(failed.user_id).toBeNull();
     }
     expectRow(one('login.rate-limited'), 'denied');
     for (const [event, generation] of [

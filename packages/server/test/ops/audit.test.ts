@@ -136,6 +136,7 @@ describe('the audit trail', () => {
       event: 'login.failed',
       reason: 'wrong-password',
       username: 'FIONA',
+      userId,
       usernameDigest: digest('Fiona'),
       ...client,
     });
@@ -148,9 +149,15 @@ describe('the audit trail', () => {
       usernameDigest: digest(typedInTheWrongField),
     });
     expect(unknown).not.toHaveProperty('username');
+    expect(unknown).not.toHaveProperty('userId');
     expect(readFileSync(a.file, 'utf8')).not.toContain(typedInTheWrongField);
     expect(a.log.text()).not.toContain(typedInTheWrongField);
-    expect(failures.at(-1)).toMatchObject({ reason: 'disabled', username: 'fiona', usernameDigest: digest('Fiona') });
+    expect(failures.at(-1)).toMatchObject({
+      reason: 'disabled',
+      username: 'fiona',
+      userId,
+      usernameDigest: digest('Fiona'),
+    });
   });
 
   it('records rate limiting at warn, with the digest of the name and when to retry', async () => {
