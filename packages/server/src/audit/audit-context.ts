@@ -7,8 +7,11 @@ export interface AuditRequestContext {
   readonly requestId: string;
   /** The request's logger, which stamps its `reqId`: audit lines written during the request go through it. */
   readonly log: FastifyBaseLogger;
-  readonly ip: string | null;
-  readonly userAgent: string | null;
+  /**
+   * Where the request came from; read when a record is made, so that the
+   * many requests that record nothing never work out the client address.
+   */
+  client(): { readonly ip: string | null; readonly userAgent: string | null };
   /** The caller's session, once the guard has verified an access token; read when a record is made. */
   sessionId(): string | undefined;
 }

@@ -45,7 +45,7 @@ function requestFields(event: AuditEvent): object {
   const sessionId = 'sessionId' in event ? undefined : context.sessionId();
   return {
     requestId: context.requestId,
-    ...('ip' in event ? {} : { ip: context.ip, userAgent: context.userAgent }),
+    ...('ip' in event ? {} : context.client()),
     ...(sessionId === undefined ? {} : { sessionId }),
   };
 }

@@ -44,12 +44,18 @@ export function clientInfo(request: FastifyRequest): { ip: string | null; userAg
 
 /**
  * What the audit trail records of a request: its id, its client, and the
- * caller's session once the guard has verified an access token (read
- * lazily, since records are made after the guard ran).
+ * caller's session once the guard has verified an access token (both read
+ * lazily: the session exists only after the guard ran, and most requests
+ * record nothing).
  *
  * @example
  * runInAuditContext(auditContextOf(request), done);
  */
 export function auditContextOf(request: FastifyRequest): AuditRequestContext {
-  return { requestId: request.id, log: request.log, ...clientInfo(request), sessionId: () => request.auth?.sid };
+  return {
+    requestId: request.id,
+    log: request.log,
+    client: () => clientInfo(request),
+    sessionId: () => request.auth?.sid,
+  };
 }
