@@ -56,6 +56,8 @@ export function createExpiredTokenVerifier(
   const atExpiry = createAccessTokenVerifier({
     ...options,
     clockToleranceSec: 0,
+    // Each expired token comes here about once: remembering it would only hold memory.
+    verifiedTokenCacheSize: 0,
     clock: { now: () => pinnedAt },
   });
   return (token) => {

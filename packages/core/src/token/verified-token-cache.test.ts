@@ -136,6 +136,29 @@ describe('the cache of verified tokens', () => {
     expect(verifier.verify(token).claims).not.toHaveProperty('role');
   });
 
+  it('freezes nested claims too: an audience list or a custom object is shared by every caller', () => {
+    const { verifier, sign } = setUp(key);
+    const token = sign({ aud: ['api', 'other'], org: { id: 'org-1', teams: ['a'] } });
+    const first = verifier.verify(token).claims as { aud: string[]; org: { id: string; teams: string[] } };
+    expect(() => first.aud.push('attacker')).toThrow(TypeError);
+    expect(() => {
+      first.org.id = 'org-2';
+    }).toThrow(TypeError);
+    expect(() => first.org.teams.push('b')).toThrow(TypeError);
+    expect(verifier.verify(token).claims).toMatchObject({ aud: ['api', 'other'], org: { id: 'org-1', teams: ['a'] } });
+  });
+
+  it("drops an entry at the first whole millisecond past its key's fractional notAfter, as the full check does", () => {
+    const retiring = createSecretJwtKey({ secret: 'a-secret-being-rotated-out-0123456789', notAfter: NOW_MS + 1000.5 });
+    const { clock, verifier, sign } = setUp(retiring);
+    const token = sign();
+    verifier.verify(token);
+    clock.set(NOW_MS + 1000);
+    expect(verifier.verify(token).claims.sub).toBe('user-1');
+    clock.set(NOW_MS + 1001);
+    expect(refusal(() => verifier.verify(token)).reason).toBe('key-retired');
+  });
+
   it('is on by default and refuses a size that is not a whole number >= 0', () => {
     expect(DEFAULT_VERIFIED_TOKEN_CACHE_SIZE).toBeGreaterThan(0);
     expect(() => setUp(key, { verifiedTokenCacheSize: -1 })).toThrow(TypeError);

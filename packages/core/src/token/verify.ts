@@ -232,21 +232,31 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
       for (const name of required) {
         if (claims[name] === undefined) throw invalid(`claim-${name}`);
       }
-      // Frozen, because a cached result is handed to every later caller of the same token.
+      // Frozen all the way down, because a cached result is handed to every later caller of the same token.
       const result: VerifiedJwt<Claims> = Object.freeze({
         header: parsed.header,
-        claims: Object.freeze(claims) as Claims,
+        claims: deepFreeze(claims) as Claims,
         key: verifiedBy,
       });
       if (verified !== null) {
         // An entry never outlives the token's exp nor the moment its key retires.
         const expiresAt = Math.min(
           ((claims.exp as number) + tolerance) * 1000,
-          verifiedBy.notAfter === undefined ? Number.POSITIVE_INFINITY : verifiedBy.notAfter + 1,
+          // The first whole millisecond past notAfter, when the full check would call the key retired.
+          verifiedBy.notAfter === undefined ? Number.POSITIVE_INFINITY : Math.floor(verifiedBy.notAfter) + 1,
         );
         verified.set(token, { value: result, expiresAt });
       }
       return result;
     },
   };
+}
+
+/** Freezes a parsed JSON value and everything in it (a cached token's `aud` array, nested custom claims). */
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -41,17 +41,22 @@ export const jwtgateAuth = fp<FastifyAuthOptions>(
     // A callback hook rather than an async one: it runs on every guarded
     // request, and Fastify then wraps no promise of its own around it.
     const requireAuth: onRequestHookHandler = (request, reply, done) => {
-      verifier.authenticate({ authorization: request.headers.authorization, cookie: request.headers.cookie }).then(
-        (claims) => {
-          request.auth = claims;
-          done();
-        },
-        (error: unknown) => {
-          // Answering from a callback hook means not calling done: the handler must not run.
-          const failure = verifier.failure(error);
-          reply.code(failure.status).headers(failure.headers).send(failure.body);
-        },
-      );
+      verifier
+        .authenticate({ authorization: request.headers.authorization, cookie: request.headers.cookie })
+        .then(
+          (claims) => {
+            request.auth = claims;
+            done();
+          },
+          (error: unknown) => {
+            // Answering from a callback hook means not calling done: the handler must not run.
+            const failure = verifier.failure(error);
+            reply.code(failure.status).headers(failure.headers).send(failure.body);
+          },
+        )
+        // Whatever throws above (an onError hook of the caller's, a failed send) goes to Fastify's error handler
+        // rather than leaving the request hanging.
+        .catch((error: unknown) => done(error as Error));
     };
     app.decorate('requireAuth', requireAuth);
     app.addHook('onRoute', (route) => {

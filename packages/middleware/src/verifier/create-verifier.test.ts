@@ -193,6 +193,8 @@ describe('createVerifier', () => {
       ['a cookie name with a space', { tokenFrom: [{ cookie: 'a b' }] }, /tokenFrom/],
       ['a plain-http JWKS URL to another host', { jwksUrl: 'http://auth.example.com/jwks.json' }, /https/],
       ['a JWKS URL with credentials', { jwksUrl: 'https://user:pw@auth.example.com/jwks.json' }, /credentials/],
+      ['a negative cache size', { verifiedTokenCacheSize: -1 }, /verifiedTokenCacheSize/],
+      ['a fractional cache size', { verifiedTokenCacheSize: 1.5 }, /verifiedTokenCacheSize/],
     ])('throws a TypeError for %s', (_, overrides, message) => {
       expect(() => createVerifier({ ...base, ...overrides } as VerifierOptions)).toThrow(message);
       expect(() => createVerifier({ ...base, ...overrides } as VerifierOptions)).toThrow(TypeError);

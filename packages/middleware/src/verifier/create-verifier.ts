@@ -227,6 +227,13 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const cacheSize =
     options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize };
+  // core's verifier is built on the first request; a bad size must stop the start, not fail every request.
+  if (
+    options.verifiedTokenCacheSize !== undefined &&
+    (!Number.isSafeInteger(options.verifiedTokenCacheSize) || options.verifiedTokenCacheSize < 0)
+  ) {
+    throw new TypeError('verifiedTokenCacheSize must be an integer >= 0');
+  }
   const onError = options.onError ?? (() => {});
   const jwtgateRules = options.issuer !== undefined || options.audience !== undefined;
   if (jwtgateRules && (asList(options.issuer).length === 0 || asList(options.audience).length === 0)) {
@@ -322,7 +329,7 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
     return header.kid === undefined || (typeof header.kid === 'string' && KEY_ID.test(header.kid));
   }
 
-  /** Synchronous unless keys may have to be fetched: with static keys only, the hot path makes no promise. */
+  /** Synchronous unless keys may have to be fetched: with static keys only, verification itself makes no promise. */
   function verifyAccessToken(token: string): VerifiedClaims | Promise<VerifiedClaims> {
     return jwks === null ? accessVerifier().verify(token) : verifyWithJwks(jwks, token);
   }
