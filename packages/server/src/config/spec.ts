@@ -533,7 +533,9 @@ export const configSpec = {
   Alerts: {
     WebhookUrl: {
       kind: 'string',
-      pattern: /^https?:\/\/.+/,
+      // Webhook URLs often carry the receiver's token in their path: never echoed.
+      secret: true,
+      pattern: /^https?:\/\/.+/i,
       hint: 'an https:// URL (http:// only for a loopback address, or in development mode)',
       description:
         'POST every alerting audit record (refresh-token reuse, rate limiting, denied admin access...) to this URL as JSON, from a bounded queue that never holds a request up, retried with exponential back-off. `https://`, or `http://` only to a loopback address or in development mode. See docs/operations.md for the payload.',

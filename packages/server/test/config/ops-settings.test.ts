@@ -109,6 +109,10 @@ describe('the Alerts settings', () => {
       /Alerts\.WebhookUrl: credentials in the URL/,
     );
     expect(() => load({ JWTGATE_ALERTS_WEBHOOK_URL: 'ftp://alerts.example.com/' })).toThrow(/Alerts\.WebhookUrl/);
+    // A refused URL is named, never echoed: its path is often the receiver's token.
+    const tokenInPath = 'ftp://hooks.example.com/services/T0/B0/receiver-token-1234567';
+    expect(() => load({ JWTGATE_ALERTS_WEBHOOK_URL: tokenInPath })).toThrow(/Alerts\.WebhookUrl/);
+    expect(() => load({ JWTGATE_ALERTS_WEBHOOK_URL: tokenInPath })).not.toThrow(/receiver-token/);
     expect(() => load({ JWTGATE_ALERTS_WEBHOOK_SECRET: secret })).toThrow(
       /Alerts\.WebhookSecret: set Alerts\.WebhookUrl/,
     );
