@@ -36,11 +36,16 @@ export function readLimitSettings(
     problems.push(`Login.MaxLockDuration: ${maxLockDuration} is shorter than Login.LockDuration (${lockDuration})`);
   }
 
-  const threads = Number(context.env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL_SIZE;
+  const threads = libuvThreads(context.env.UV_THREADPOOL_SIZE);
   // argon2 keeps a core busy per hash: one fewer than the cores leaves the event loop one of its own.
   const automatic = Math.max(1, Math.min(threads, context.cpus) - 1);
   const maxConcurrent = (hashing.MaxConcurrent as number) || automatic;
-  if (maxConcurrent >= threads) {
+  if (threads === 1 && maxConcurrent === 1) {
+    // Nothing smaller can hash at all; say what it costs rather than refuse to start.
+    warnings.push(
+      'UV_THREADPOOL_SIZE: 1 libuv thread, which password hashing shares with file and DNS work; raise it to at least 2',
+    );
+  } else if (maxConcurrent >= threads) {
     problems.push(
       `Hashing.MaxConcurrent: ${maxConcurrent} would take all ${threads} libuv threads (UV_THREADPOOL_SIZE); set it to at most ${threads - 1}, or raise UV_THREADPOOL_SIZE`,
     );
@@ -75,4 +80,11 @@ export function readLimitSettings(
     },
     hashing: { maxConcurrent, maxQueue: hashing.MaxQueue as number },
   };
+}
+
+/** The size of libuv's threadpool, read as libuv reads it: unset is 4, and anything below 1 is 1, above 1024 is 1024. */
+function libuvThreads(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_THREADPOOL_SIZE;
+  const parsed = Number.parseInt(value, 10);
+  return Number.isNaN(parsed) || parsed < 1 ? 1 : Math.min(parsed, 1024);
 }

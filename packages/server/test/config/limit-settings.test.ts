@@ -3,6 +3,16 @@ import { readLimitSettings } from '../../src/config/limit-settings.js';
 import { problemsOf } from '../support/config-problems.js';
 import { loadTestConfig } from '../support/test-server.js';
 
+/** Raw settings with hashing concurrency left automatic (0). */
+const AUTOMATIC_HASHING = {
+  Login: {
+    ...{ MaxFailures: 1, MaxFailuresPerIp: 1, FailureWindow: 1, MaxFailuresPerAccount: 1 },
+    ...{ LockDuration: 60, MaxLockDuration: 300, KnownNetworkWindow: 600 },
+  },
+  Register: { MaxPerIp: 1, Window: 1 },
+  Refresh: { MaxFailuresPerIp: 1, FailureWindow: 1, MaxPerSession: 0, SessionWindow: 1 },
+  Hashing: { MaxConcurrent: 0, MaxQueue: 1 },
+};
 describe('the abuse limit settings', () => {
   it('reads the lock, refresh and hashing settings from the environment', () => {
     const config = loadTestConfig({
@@ -27,21 +37,31 @@ describe('the abuse limit settings', () => {
 
   it('leaves the event loop a core and libuv a thread when hashing concurrency is automatic', () => {
     const read = (cpus: number, env: Record<string, string> = {}) => {
-      const raw = {
-        Login: {
-          ...{ MaxFailures: 1, MaxFailuresPerIp: 1, FailureWindow: 1, MaxFailuresPerAccount: 1 },
-          ...{ LockDuration: 60, MaxLockDuration: 300, KnownNetworkWindow: 600 },
-        },
-        Register: { MaxPerIp: 1, Window: 1 },
-        Refresh: { MaxFailuresPerIp: 1, FailureWindow: 1, MaxPerSession: 0, SessionWindow: 1 },
-        Hashing: { MaxConcurrent: 0, MaxQueue: 1 },
-      };
-      return readLimitSettings(raw, { env, refreshAfterSec: 450, cpus }, [], []).hashing.maxConcurrent;
+      return readLimitSettings(AUTOMATIC_HASHING, { env, refreshAfterSec: 450, cpus }, [], []).hashing.maxConcurrent;
     };
     expect(read(2)).toBe(1);
     expect(read(1)).toBe(1);
     expect(read(16)).toBe(3);
     expect(read(16, { UV_THREADPOOL_SIZE: '12' })).toBe(11);
+    // libuv reads 0 and junk as one thread.
+    expect(read(16, { UV_THREADPOOL_SIZE: '0' })).toBe(1);
+    expect(read(16, { UV_THREADPOOL_SIZE: 'lots' })).toBe(1);
+  });
+
+  it('starts with a single libuv thread, warning that hashing shares it', () => {
+    const warnings: string[] = [];
+    const problems: string[] = [];
+    const read = readLimitSettings(
+      AUTOMATIC_HASHING,
+      { env: { UV_THREADPOOL_SIZE: '1' }, refreshAfterSec: 450, cpus: 8 },
+      problems,
+      warnings,
+    );
+    expect(read.hashing.maxConcurrent).toBe(1);
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([
+      'UV_THREADPOOL_SIZE: 1 libuv thread, which password hashing shares with file and DNS work; raise it to at least 2',
+    ]);
   });
 
   it('refuses a hashing bound that would take every libuv thread, naming the fix', () => {
