@@ -60,6 +60,14 @@ describe('POST /auth/password', () => {
     expect(await loginStatus(user.username, user.password)).toBe(200);
   });
 
+  it('refuses an over-long current password as a wrong one, without hashing it', async () => {
+    const user = await t.signUp();
+    const res = await change(user.accessToken, { currentPassword: 'x'.repeat(5000), newPassword: NEW_PASSWORD });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('ERR_WRONG_CURRENT_PASSWORD');
+    expect(await loginStatus(user.username, user.password)).toBe(200);
+  });
+
   it('refuses a new password the policy refuses, and changes nothing', async () => {
     const user = await t.signUp();
     for (const newPassword of ['short', '', 'x'.repeat(1025)]) {

@@ -6,6 +6,11 @@ import { clientInfo, type RouteDeps } from '../route-deps.js';
 import { errorResponses } from '../schemas.js';
 
 const passwordField = { type: 'string', maxLength: PASSWORD_MAX_LENGTH * 4 } as const;
+/**
+ * No length bound here: as at login, an over-long guess reaches the check,
+ * which refuses it before hashing and counts it as a failed guess.
+ */
+const currentPasswordField = { type: 'string' } as const;
 
 /** Password change for the signed-in user. */
 export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
@@ -22,7 +27,7 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
           type: 'object',
           required: ['currentPassword', 'newPassword'],
           additionalProperties: false,
-          properties: { currentPassword: passwordField, newPassword: passwordField },
+          properties: { currentPassword: currentPasswordField, newPassword: passwordField },
         },
         response: {
           200: {
