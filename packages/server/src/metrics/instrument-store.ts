@@ -88,7 +88,7 @@ export function instrumentUserStore(store: UserStore, kind: StoreKind, metrics: 
 }
 
 /**
- * The attempt store of the login and registration limits, measured as
+ * The attempt store of the login, registration and refresh limits, measured as
  * {@link instrumentSessionStore} measures sessions (operations `attempts.*`).
  *
  * @example
