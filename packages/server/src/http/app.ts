@@ -10,7 +10,6 @@ import { corsPlugin } from './plugins/cors.js';
 import { csrfPlugin } from './plugins/csrf.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
-import { requestIdPlugin } from './plugins/request-id.js';
 import { requestMetricsPlugin } from './plugins/request-metrics.js';
 import { validationPlugin } from './plugins/validation.js';
 import { routeCatalogPlugin } from './reference/route-catalog.js';
@@ -91,12 +90,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // `reqId` on every log line of the request; the caller's own id only when it is well formed.
     genReqId: (request) => requestIdFor(request.headers[REQUEST_ID_HEADER]),
   });
-  // First of all hooks, so that every audit record a request causes, in any later hook or
-  // deep inside the session manager, carries the request's id and client.
-  app.addHook('onRequest', (request, _reply, done) => runInAuditContext(auditContextOf(request), done));
+  // First of all hooks, so that every answer, errors and 404s included, names its request in
+  // X-Request-Id, and every audit record the request causes, in any later hook or deep inside
+  // the session manager, carries the request's id and client.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    runInAuditContext(auditContextOf(request), done);
+  });
   // First, so that it sees every route (the API reference is built from it).
   await app.register(routeCatalogPlugin);
-  await app.register(requestIdPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(validationPlugin);
   await app.register(errorHandlerPlugin, { realm: options.realm });
