@@ -54,6 +54,7 @@ export {
   createRefreshThrottle,
   type RefreshAttempt,
   type RefreshRateExceeded,
+  type RefreshReservation,
   type RefreshThrottle,
   type RefreshThrottlePolicy,
 } from './throttle/refresh-throttle.js';

@@ -28,13 +28,18 @@ export function limitRefreshes(sessions: SessionManager, throttle: RefreshThrott
     run: () => Promise<T>,
   ): Promise<T> {
     const sessionId = sessions.refreshTokens.parse(input.refreshToken)?.sessionId ?? null;
-    const refused = await throttle.reserve({ sessionId, ip: input.ip ?? null, userAgent: input.userAgent ?? null });
+    const reservation = await throttle.reserve({
+      sessionId,
+      ip: input.ip ?? null,
+      userAgent: input.userAgent ?? null,
+    });
     try {
       return await run();
     } catch (error) {
-      if (isAuthError(error) && REFUSALS.has(error.code))
-        // A refusal that could not be counted is still the answer.
-        await refused().catch(() => {});
+      // Either way, a count that could not be settled leaves the answer as it is.
+      if (isAuthError(error) && REFUSALS.has(error.code)) await reservation.refused().catch(() => {});
+      // Nothing was judged (a store failed): the refresh was never tried.
+      else await reservation.cancel().catch(() => {});
       throw error;
     }
   }

@@ -18,11 +18,11 @@ describe('the refresh throttle', () => {
   it('refuses a network after too many refused refreshes, until the window ends', async () => {
     const clock = createManualClock(0);
     const throttle = createRefreshThrottle({ store: createMemoryAttemptStore(), clock, policy });
-    for (let i = 0; i < 3; i++) await (await throttle.reserve({ sessionId: null, ip: '203.0.113.5' }))();
+    for (let i = 0; i < 3; i++) await (await throttle.reserve({ sessionId: null, ip: '203.0.113.5' })).refused();
     expect(await retryAfterOf(throttle.reserve({ sessionId: null, ip: '203.0.113.5' }))).toBe(600);
-    await expect(throttle.reserve({ sessionId: null, ip: '203.0.113.6' })).resolves.toBeTypeOf('function');
+    await expect(throttle.reserve({ sessionId: null, ip: '203.0.113.6' })).resolves.toBeDefined();
     clock.advance(600_000);
-    await expect(throttle.reserve({ sessionId: null, ip: '203.0.113.5' })).resolves.toBeTypeOf('function');
+    await expect(throttle.reserve({ sessionId: null, ip: '203.0.113.5' })).resolves.toBeDefined();
   });
 
   it('does not count refreshes that were not refused against the network', async () => {
@@ -33,7 +33,7 @@ describe('the refresh throttle', () => {
       policy: { ...policy, maxPerSession: 0 },
     });
     for (let i = 0; i < 10; i++) await throttle.reserve({ sessionId: 's1', ip: '203.0.113.5' });
-    await expect(throttle.reserve({ sessionId: 's1', ip: '203.0.113.5' })).resolves.toBeTypeOf('function');
+    await expect(throttle.reserve({ sessionId: 's1', ip: '203.0.113.5' })).resolves.toBeDefined();
   });
 
   it('refuses a session refreshed too often, tells once per window, and recovers after it', async () => {
@@ -51,11 +51,28 @@ describe('the refresh throttle', () => {
     expect(await retryAfterOf(throttle.reserve(attempt))).toBe(200);
     expect(await retryAfterOf(throttle.reserve({ ...attempt, ip: '198.51.100.1' }))).toBe(200);
     expect(told).toEqual([{ sessionId: 'session-a', ip: '203.0.113.5', userAgent: 'test', retryAfterSec: 200 }]);
-    await expect(throttle.reserve({ ...attempt, sessionId: 'session-b' })).resolves.toBeTypeOf('function');
+    await expect(throttle.reserve({ ...attempt, sessionId: 'session-b' })).resolves.toBeDefined();
     clock.advance(200_000);
-    await expect(throttle.reserve(attempt)).resolves.toBeTypeOf('function');
+    await expect(throttle.reserve(attempt)).resolves.toBeDefined();
     for (let i = 0; i < 4; i++) await throttle.reserve(attempt).catch(() => {});
     expect(told).toHaveLength(2);
+  });
+
+  it("takes a session's count back when its refresh could not be judged, so an outage spends no allowance", async () => {
+    const clock = createManualClock(0);
+    const told: RefreshRateExceeded[] = [];
+    const throttle = createRefreshThrottle({
+      store: createMemoryAttemptStore(),
+      clock,
+      policy,
+      onRateExceeded: (event) => told.push(event),
+    });
+    const attempt = { sessionId: 'session-c', ip: '203.0.113.5' };
+    // Retries through a store outage: each is let through, then cancelled.
+    for (let i = 0; i < 10; i++) await (await throttle.reserve(attempt)).cancel();
+    for (let i = 0; i < 4; i++) await throttle.reserve(attempt);
+    expect(await retryAfterOf(throttle.reserve(attempt))).toBe(300);
+    expect(told).toHaveLength(1);
   });
 
   it('holds the session limit when refreshes arrive together', async () => {

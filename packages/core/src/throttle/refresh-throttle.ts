@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { AttemptStore } from './attempt-store.js';
+import type { AttemptHit, AttemptStore } from './attempt-store.js';
 import { clientNetwork } from './client-network.js';
 import { rateLimited } from './rate-limited.js';
 
@@ -35,12 +35,22 @@ export interface RefreshThrottle {
    * Throws `ERR_RATE_LIMITED` (with `Retry-After`) when the network has had
    * too many refused refreshes, or the session too many refreshes, in their
    * windows; otherwise counts the refresh against its session. The returned
-   * function counts a refusal against the network.
+   * reservation settles the refresh once its outcome is known.
    */
-  reserve(attempt: RefreshAttempt): Promise<() => Promise<void>>;
+  reserve(attempt: RefreshAttempt): Promise<RefreshReservation>;
 }
 
-const nothing = async () => {};
+/** A refresh counted up front by {@link RefreshThrottle.reserve}. */
+export interface RefreshReservation {
+  /** The token was refused (junk, spent, expired, revoked): counts the refusal against the network. */
+  refused(): Promise<void>;
+  /**
+   * The refresh could not be judged (a store failed): takes its count back
+   * from the session, so retries through an outage cannot use up the
+   * session's allowance and end in a false alert.
+   */
+  cancel(): Promise<void>;
+}
 
 /**
  * Creates the throttle. Refusals are counted per network (an IPv6 /64) after
@@ -57,7 +67,7 @@ const nothing = async () => {};
  *
  * @example
  * const throttle = createRefreshThrottle({ store, clock, policy: { maxFailuresPerIp: 100, failureWindowSec: 900, maxPerSession: 30, sessionWindowSec: 600 } });
- * const refused = await throttle.reserve({ sessionId, ip: '203.0.113.7' });
+ * const reservation = await throttle.reserve({ sessionId, ip: '203.0.113.7' });
  */
 export function createRefreshThrottle(options: {
   readonly store: AttemptStore;
@@ -79,10 +89,12 @@ export function createRefreshThrottle(options: {
     }
   }
 
-  async function countSession(attempt: RefreshAttempt & { sessionId: string }, now: number): Promise<void> {
+  /** Counts the refresh against its session; returns the hit to take back, if the refresh is let through. */
+  async function countSession(attempt: RefreshAttempt & { sessionId: string }, now: number): Promise<AttemptHit> {
     const key = `refresh:session:${attempt.sessionId}`;
     const [count] = await store.hit([key], now, policy.sessionWindowSec * 1000);
-    if (count === undefined || count.failures <= policy.maxPerSession) return;
+    if (count === undefined) return { key, resetAt: now };
+    if (count.failures <= policy.maxPerSession) return { key, resetAt: count.resetAt };
     // Refused refreshes stay counted, so only one refresh per window is the one over the limit.
     const refusal = rateLimited({ until: count.resetAt, now, reason: 'session-refresh-rate' });
     if (count.failures === policy.maxPerSession + 1) {
@@ -100,18 +112,27 @@ export function createRefreshThrottle(options: {
     async reserve(attempt) {
       const now = clock.now();
       const networkKey = `refresh:ip:${attempt.ip === null ? 'unknown' : clientNetwork(attempt.ip)}`;
-      const checks: Promise<void>[] = [];
-      if (policy.maxFailuresPerIp > 0) checks.push(checkNetwork(networkKey, now));
-      if (policy.maxPerSession > 0 && attempt.sessionId !== null) {
-        checks.push(countSession({ ...attempt, sessionId: attempt.sessionId }, now));
-      }
+      const checkingNetwork = policy.maxFailuresPerIp > 0 ? checkNetwork(networkKey, now) : undefined;
+      const countingSession =
+        policy.maxPerSession > 0 && attempt.sessionId !== null
+          ? countSession({ ...attempt, sessionId: attempt.sessionId }, now)
+          : undefined;
       // Both run at once: one round trip of waiting; either refusal answers.
-      const results = await Promise.allSettled(checks);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-      if (policy.maxFailuresPerIp === 0) return nothing;
-      return async () => {
-        await store.hit([networkKey], clock.now(), policy.failureWindowSec * 1000);
+      const [network, session] = await Promise.allSettled([checkingNetwork, countingSession]);
+      if (network.status === 'rejected') {
+        // Refused for its network: the session's count, if taken, stays, as for any refused refresh.
+        throw network.reason;
+      }
+      if (session.status === 'rejected') throw session.reason;
+      const sessionHit = session.value;
+      return {
+        refused: async () => {
+          if (policy.maxFailuresPerIp === 0) return;
+          await store.hit([networkKey], clock.now(), policy.failureWindowSec * 1000);
+        },
+        cancel: async () => {
+          if (sessionHit !== undefined) await store.release([sessionHit]);
+        },
       };
     },
   };
