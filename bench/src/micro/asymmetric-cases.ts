@@ -4,13 +4,11 @@ import { jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { BENCH_AUDIENCE, BENCH_ISSUER, BENCH_LEEWAY_SEC } from '../support/jwtgate-fixture.js';
 import { createTokenSet, type TokenSet } from './token-set.js';
-import { createBenchJwtVerifier, type VerifyCase } from './verify-cases.js';
+import { createBenchJwtVerifier, REQUIRED_CLAIMS, type VerifyCase } from './verify-cases.js';
 
 /** The asymmetric algorithms compared: the two a new deployment would pick. */
 export const asymmetricAlgorithms = ['ES256', 'EdDSA'] as const;
 export type AsymmetricBenchAlgorithm = (typeof asymmetricAlgorithms)[number];
-
-const REQUIRED_CLAIMS = ['sub', 'sid', 'role', 'jti', 'iat', 'exp'];
 
 /**
  * The claims of the HS256 access token signed again with a fresh `alg` key

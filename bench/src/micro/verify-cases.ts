@@ -20,7 +20,7 @@ export interface VerifyCase {
 }
 
 /** The claims every verifier insists on, besides `exp`; jwtgate's access-token verifier requires the same. */
-const REQUIRED_CLAIMS = ['sub', 'sid', 'role', 'jti', 'iat', 'exp'];
+export const REQUIRED_CLAIMS = ['sub', 'sid', 'role', 'jti', 'iat', 'exp'];
 
 /**
  * jwtgate's verifier with the expectations every compared verifier gets; it

@@ -64,7 +64,7 @@ const quick: BenchProfile = {
  * The named profile.
  *
  * @example
- * benchProfile('full').http.rounds; // 16
+ * benchProfile('full').http.rounds; // 12
  */
 export function benchProfile(name: 'full' | 'quick'): BenchProfile {
   return name === 'full' ? full : quick;

@@ -1,11 +1,5 @@
+import type { RunningServer } from '../http/listen.js';
 import { sendToParent } from './report-to-parent.js';
-
-/** A server a child process runs until its parent is done with it. */
-export interface ChildServer {
-  readonly port: number;
-  readonly token: string;
-  close(): Promise<void>;
-}
 
 /**
  * The body of a server process: starts the server, tells the parent where it
@@ -16,7 +10,7 @@ export interface ChildServer {
  * @example
  * serveAsChild(() => startServer('fastify', 0));
  */
-export function serveAsChild(start: () => Promise<ChildServer>, whileRunning?: (stop: () => void) => void): void {
+export function serveAsChild(start: () => Promise<RunningServer>, whileRunning?: (stop: () => void) => void): void {
   const run = async () => {
     const server = await start();
     let stopping = false;
