@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.js';
-import { AuthError, isAuthError } from '../errors/auth-error.js';
+import { AuthError } from '../errors/auth-error.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
+import { checkPassword } from './check-password.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { PASSWORD_MAX_LENGTH } from './password-policy.js';
 import type { UserRecord } from './user-record.js';
 import type { UserStore } from './user-store.js';
 import { normaliseUsername } from './username.js';
@@ -35,26 +35,19 @@ export async function authenticateUser(
   } catch {
     key = null;
   }
-  const attempt = { account: key ?? String(input.username), ip: input.ip ?? null };
   // Counted as a failure before any hashing, alike for unknown and existing names;
   // settled below once the outcome is known.
-  const reservation = await deps.throttle?.reserve(attempt);
-  let user: UserRecord | null;
-  let password: string;
-  let matches: boolean;
-  try {
-    if (typeof input.password !== 'string' || input.password.length > PASSWORD_MAX_LENGTH * 4) {
-      // Refused before hashing so nobody can make the server hash megabytes; this says nothing about the user.
-      throw new AuthError('ERR_INVALID_CREDENTIALS', { reason: 'password-too-long' });
-    }
-    user = key === null ? null : await deps.users.findByUsernameKey(key);
-    password = input.password.normalize('NFKC');
-    matches = await deps.hasher.verify(user?.passwordHash ?? deps.hasher.dummyHash, password);
-  } catch (error) {
-    // A store that failed judged nothing: the attempt is not a failure.
-    if (!isAuthError(error, 'ERR_INVALID_CREDENTIALS')) await reservation?.cancel().catch(() => {});
-    throw error;
-  }
+  const {
+    account: user,
+    matches,
+    password,
+    reservation,
+  } = await checkPassword(deps, {
+    attempt: { account: key ?? String(input.username), ip: input.ip ?? null },
+    password: input.password,
+    findAccount: async () => (key === null ? null : deps.users.findByUsernameKey(key)),
+    tooLong: () => new AuthError('ERR_INVALID_CREDENTIALS', { reason: 'password-too-long' }),
+  });
   if (user === null || !matches || user.disabled) {
     throw new AuthError('ERR_INVALID_CREDENTIALS', {
       reason: user === null ? 'unknown-user' : !matches ? 'wrong-password' : 'disabled',

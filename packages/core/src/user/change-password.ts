@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.js';
-import { AuthError, isAuthError } from '../errors/auth-error.js';
+import { AuthError } from '../errors/auth-error.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
+import { checkPassword } from './check-password.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { acceptPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
+import { acceptPassword } from './password-policy.js';
 import type { UserRecord } from './user-record.js';
 import type { UserStore } from './user-store.js';
 
@@ -52,25 +53,13 @@ export async function changePassword(
 ): Promise<{ user: UserRecord; revokedSessions: number }> {
   const newPassword = acceptPassword(input.newPassword);
   const user = await deps.users.findById(input.userId);
-  const reservation = await deps.throttle?.reserve({
-    account: user?.usernameKey ?? input.userId,
-    ip: input.ip ?? null,
+  const { matches, reservation } = await checkPassword(deps, {
+    attempt: { account: user?.usernameKey ?? input.userId, ip: input.ip ?? null },
+    password: input.currentPassword,
+    // Looked up above, for the throttle's key; the same work for an account gone missing as for a real check.
+    findAccount: async () => user,
+    tooLong: () => new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'password-too-long' }),
   });
-  let matches: boolean;
-  try {
-    if (typeof input.currentPassword !== 'string' || input.currentPassword.length > PASSWORD_MAX_LENGTH * 4) {
-      // Refused before hashing, as at login, so nobody can make the server hash megabytes.
-      throw new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'password-too-long' });
-    }
-    // The same work for an account gone missing as for a real check, as at login.
-    matches = await deps.hasher.verify(
-      user?.passwordHash ?? deps.hasher.dummyHash,
-      input.currentPassword.normalize('NFKC'),
-    );
-  } catch (error) {
-    if (!isAuthError(error, 'ERR_WRONG_CURRENT_PASSWORD')) await reservation?.cancel().catch(() => {});
-    throw error;
-  }
   if (user === null || user.disabled) {
     await reservation?.cancel().catch(() => {});
     throw new AuthError('ERR_TOKEN_REVOKED', { reason: user === null ? 'user-deleted' : 'user-disabled' });
