@@ -335,6 +335,7 @@ describe('the audit trail in the database', () => {
         '?outcome=maybe',
         '?since=yesterday',
         '?since=2026-13-40T00:00:00Z',
+        '?until=2026-02-31T00:00:00Z',
         '?nope=1',
       ]) {
         const res = await get(query);

@@ -101,11 +101,19 @@ function toView(record: StoredAuditRecord) {
   return { ...record, at: new Date(record.at).toISOString() };
 }
 
-/** A time the schema has shaped as RFC 3339; one that names no real instant (month 13) is refused too. */
+/**
+ * A time the schema has shaped as RFC 3339; one that names no real day
+ * (month 13, February 31, which `Date.parse` would roll into March) is
+ * refused too.
+ */
 function millis(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const at = Date.parse(value);
-  if (Number.isNaN(at)) throw new AuthError('ERR_VALIDATION', { reason: `${name}-not-a-time` });
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (Number.isNaN(at) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw new AuthError('ERR_VALIDATION', { reason: `${name}-not-a-time` });
+  }
   return at;
 }
 
