@@ -36,6 +36,7 @@ function sessionOf(index: number, now: number): SessionRecord {
     rotatedAt: null,
     revokedAt: null,
     revokeReason: null,
+    credentialVersion: 0,
   };
 }
 

@@ -114,6 +114,12 @@ export {
 export { type AuthenticateDeps, authenticateUser } from './user/authenticate.js';
 export { type AccessChanges, type ChangeAccessDeps, changeUserAccess } from './user/change-access.js';
 export {
+  type ChangeCredentialsDeps,
+  type ChangeCredentialsOptions,
+  type CredentialChanges,
+  changeCredentials,
+} from './user/change-credentials.js';
+export {
   type ChangePasswordDeps,
   type ChangePasswordInput,
   changePassword,

@@ -58,6 +58,7 @@ async function createUser(
     passwordHash: await deps.hasher.hash(password),
     role,
     disabled: false,
+    credentialVersion: 0,
     createdAt: now,
     updatedAt: now,
   };

@@ -5,6 +5,11 @@ export interface UserChanges {
   readonly passwordHash?: string;
   readonly role?: string;
   readonly disabled?: boolean;
+  /**
+   * Raises `credentialVersion` by one in the same statement. Only
+   * `changeCredentials` sets it: every credential change goes through there.
+   */
+  readonly bumpCredentialVersion?: boolean;
   readonly updatedAt: number;
 }
 
@@ -35,6 +40,13 @@ export interface UserUpdateOptions {
    * anything, a change that would leave no enabled user with this role.
    */
   readonly keepEnabledRole?: string;
+  /**
+   * Applies the change only while the user's `credentialVersion` is still
+   * this one, and otherwise answers `null` and changes nothing: a change
+   * decided on what was read before (a rehash of the password at login)
+   * never overwrites a credential change made meanwhile.
+   */
+  readonly ifCredentialVersion?: number;
 }
 
 /**
@@ -53,7 +65,7 @@ export interface UserStore {
   findByUsernameKey(usernameKey: string): Promise<UserRecord | null>;
   /**
    * Applies `changes` in one transaction and returns the updated user, or
-   * `null` if there is none. With `keepEnabledRole`, the check that another
+   * `null` if there is none (or, with `ifCredentialVersion`, none at that version). With `keepEnabledRole`, the check that another
    * enabled user keeps the role and the change are atomic: of two concurrent
    * updates disabling the last two holders, exactly one succeeds.
    */

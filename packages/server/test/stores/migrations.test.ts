@@ -6,7 +6,7 @@ import { migrateDatabase } from '../../src/stores/sql/migrate-database.js';
 import { createMigrator, knownMigrations, migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlSessionStore, toRow } from '../../src/stores/sql/sql-session-store.js';
-import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
+import { createSqlUserStore, toUserRow as userToRow } from '../../src/stores/sql/sql-user-store.js';
 import { createTestDatabase } from '../support/databases.js';
 import { serviceUrl } from '../support/services.js';
 import { runCli, useProcessSandbox } from '../support/spawn-server.js';
@@ -36,9 +36,11 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
       expect(first.error).toBeUndefined();
       const user = buildUserRecord();
       const session = buildSessionRecord(user.id, { generation: 7 });
-      await createSqlUserStore(database.db).create(user);
-      // The first version's own insert: the lock table did not exist yet.
-      await database.db.insertInto('jwtgate_sessions').values(toRow(session)).execute();
+      // The first version's own inserts: no lock table, no credential versions yet.
+      const { credential_version: _user, ...userRow } = userToRow(user);
+      await database.db.insertInto('jwtgate_users').values(userRow).execute();
+      const { credential_version: _session, ...sessionRow } = toRow(session);
+      await database.db.insertInto('jwtgate_sessions').values(sessionRow).execute();
 
       expect(await migrateToLatest(database.db)).toEqual(knownMigrations.slice(1));
       expect(await createSqlUserStore(database.db).findById(user.id)).toEqual(user);

@@ -146,7 +146,8 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         },
         errors: {
           ERR_COOKIE_MODE_DISABLED: '`"cookie": true` while `Cookie.Mode` is `off`',
-          ERR_INVALID_CREDENTIALS: 'an unknown username, a wrong password and a disabled account alike',
+          ERR_INVALID_CREDENTIALS:
+            'an unknown username, a wrong password and a disabled account alike; also a right password whose account was changed (password, role, disabled) while it was being checked',
           ERR_ORIGIN_NOT_ALLOWED: 'with `"cookie": true`, also when `Origin` is missing',
           ERR_CSRF_HEADER_MISSING: 'with `"cookie": true`, also without the refresh cookie',
           ERR_RATE_LIMITED:
@@ -171,7 +172,15 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         deps.events?.loginRefused({ error, attempted: username, client });
         throw error;
       }
-      const tokens = await sessions.issue({ user, device: device ?? null, ...client });
+      let tokens: IssuedTokens;
+      try {
+        tokens = await sessions.issue({ user, device: device ?? null, ...client });
+      } catch (error) {
+        // Credentials changed while the password was checked: refused like any other failed login.
+        if (isAuthError(error, 'ERR_INVALID_CREDENTIALS'))
+          deps.events?.loginRefused({ error, attempted: username, client });
+        throw error;
+      }
       deps.events?.loginSucceeded({ user, sessionId: tokens.session.id, device: device ?? null, client });
       if (cookie && refreshCookie !== null)
         refreshCookie.set(reply, tokens.refreshToken, tokens.session.refreshExpiresAt);

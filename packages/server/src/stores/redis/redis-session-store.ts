@@ -57,6 +57,7 @@ const FIELDS = [
   'rotatedAt',
   'revokedAt',
   'revokeReason',
+  'credentialVersion',
 ] as const satisfies readonly (keyof SessionRecord)[];
 
 const NUMBERS = new Set<string>([
@@ -67,6 +68,7 @@ const NUMBERS = new Set<string>([
   'generation',
   'rotatedAt',
   'revokedAt',
+  'credentialVersion',
 ]);
 
 /** A session as field/value pairs; null fields are left out. */
@@ -86,6 +88,8 @@ function fromFields(id: string, pairs: readonly string[]): SessionRecord {
     const value = values.get(field);
     record[field] = value === undefined ? null : NUMBERS.has(field) ? Number(value) : value;
   }
+  // Sessions stored before credential versions existed started from the first one.
+  record.credentialVersion ??= 0;
   return record as unknown as SessionRecord;
 }
 
@@ -227,7 +231,7 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
       return fresh === '1' ? revoked : null;
     },
 
-    async revokeAll(userId, { now, reason, exceptId }) {
+    async revokeAll(userId, { now, reason, exceptId, exceptCredentialVersion }) {
       const [revokedIds, already] = (await run(() =>
         runScript(
           client,
@@ -240,6 +244,7 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
             String(retention),
             exceptId === undefined ? '0' : '1',
             exceptId ?? '',
+            exceptId === undefined || exceptCredentialVersion === undefined ? '' : String(exceptCredentialVersion),
           ],
         ),
       )) as [string[], [string, string][]];

@@ -15,6 +15,7 @@ export interface UsersTable {
   role: string;
   /** 0 or 1; booleans differ too much between dialects to be worth it. */
   disabled: ColumnType<number | boolean, number, number>;
+  credential_version: ColumnType<number | string, number | undefined, number>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -35,6 +36,7 @@ export interface SessionsTable {
   rotated_at: NullableMillis;
   revoked_at: NullableMillis;
   revoke_reason: string | null;
+  credential_version: ColumnType<number | string, number | undefined, number>;
 }
 
 /** One row per user, locked by session writes so that they take turns per user. */

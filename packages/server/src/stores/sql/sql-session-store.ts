@@ -28,6 +28,7 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
     rotatedAt: toNullableMillis(row.rotated_at),
     revokedAt: toNullableMillis(row.revoked_at),
     revokeReason: row.revoke_reason,
+    credentialVersion: Number(row.credential_version),
   };
 }
 
@@ -49,6 +50,7 @@ export function toRow(session: SessionRecord): Insertable<SessionsTable> {
     rotated_at: session.rotatedAt,
     revoked_at: session.revokedAt,
     revoke_reason: session.revokeReason,
+    credential_version: session.credentialVersion,
   };
 }
 
@@ -178,12 +180,21 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlS
         call,
       ),
 
-    revokeAll: (userId, { now, reason, exceptId }) =>
+    revokeAll: (userId, { now, reason, exceptId, exceptCredentialVersion }) =>
       withStoreErrors(
         () =>
           retryOnConflict(() =>
             db.transaction().execute(async (trx) => {
               await lockUser(trx, userId, now);
+              if (exceptId !== undefined && exceptCredentialVersion !== undefined) {
+                await trx
+                  .updateTable(table)
+                  .set({ credential_version: exceptCredentialVersion })
+                  .where('id', '=', exceptId)
+                  .where('user_id', '=', userId)
+                  .where('revoked_at', 'is', null)
+                  .execute();
+              }
               let select = trx
                 .selectFrom(table)
                 .select(['id'])

@@ -1,5 +1,13 @@
 import { AuthError, USER_LIST_MAX_LIMIT, type UserRecord, type UserStore } from '@jwtgate/core';
-import { type Kysely, PostgresAdapter, type RawBuilder, type Selectable, SqliteAdapter, sql } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  PostgresAdapter,
+  type RawBuilder,
+  type Selectable,
+  SqliteAdapter,
+  sql,
+} from 'kysely';
 import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
 import { toMillis } from './schema.js';
@@ -12,8 +20,24 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     passwordHash: row.password_hash,
     role: row.role,
     disabled: Boolean(Number(row.disabled)),
+    credentialVersion: Number(row.credential_version),
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
+  };
+}
+
+/** The row of a user, as inserted. */
+export function toUserRow(user: UserRecord): Insertable<UsersTable> {
+  return {
+    id: user.id,
+    username: user.username,
+    username_key: user.usernameKey,
+    password_hash: user.passwordHash,
+    role: user.role,
+    disabled: user.disabled ? 1 : 0,
+    credential_version: user.credentialVersion,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
   };
 }
 
@@ -52,19 +76,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     create: (user) =>
       withStoreErrors(async () => {
         try {
-          await db
-            .insertInto(table)
-            .values({
-              id: user.id,
-              username: user.username,
-              username_key: user.usernameKey,
-              password_hash: user.passwordHash,
-              role: user.role,
-              disabled: user.disabled ? 1 : 0,
-              created_at: user.createdAt,
-              updated_at: user.updatedAt,
-            })
-            .execute();
+          await db.insertInto(table).values(toUserRow(user)).execute();
         } catch (error) {
           if (isUniqueViolation(error)) throw new AuthError('ERR_USERNAME_TAKEN');
           throw error;
@@ -115,8 +127,14 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
                 ...(changes.passwordHash === undefined ? {} : { password_hash: changes.passwordHash }),
                 ...(changes.role === undefined ? {} : { role: changes.role }),
                 ...(changes.disabled === undefined ? {} : { disabled: changes.disabled ? 1 : 0 }),
+                ...(changes.bumpCredentialVersion === true
+                  ? { credential_version: sql<number>`credential_version + 1` }
+                  : {}),
               })
               .where('id', '=', id)
+              .$if(updateOptions.ifCredentialVersion !== undefined, (q) =>
+                q.where('credential_version', '=', updateOptions.ifCredentialVersion as number),
+              )
               .executeTakeFirst();
             if (result.numUpdatedRows === 0n) return null;
             const row = await trx.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirstOrThrow();
