@@ -101,6 +101,8 @@ export interface JwtgateConfig {
     readonly userIdHeader: string;
     readonly sessionIdHeader: string;
     readonly roleHeader: string;
+    /** Claim name → header, lower case: every `Auth.Claims` claim, and those `Gateway.ClaimHeaders` adds. */
+    readonly claimHeaders: Readonly<Record<string, string>>;
   };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */

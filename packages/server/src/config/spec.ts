@@ -330,6 +330,14 @@ export const configSpec = {
       hint: '1-64 characters of A-Z a-z 0-9 -',
       description: 'The response header of `GET /auth/verify` that carries the role (`role`).',
     },
+    ClaimHeaders: {
+      kind: 'map',
+      default: {},
+      keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
+      keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
+      description:
+        'Headers of `GET /auth/verify` for extra claims, claim name → header name. Every claim of `Auth.Claims` is passed anyway, by default as `X-Auth-Claim-<name>` (lower case, other characters made `-`); name a header here to choose its name, or a claim of a custom-claims hook to pass it too. Values are percent-encoded UTF-8 (numbers and plain ASCII ids arrive unchanged). E.g. `{ userId: X-User-Id }`; in the environment `userId=X-User-Id`.',
+    },
   },
   Jwks: {
     MaxAge: {
