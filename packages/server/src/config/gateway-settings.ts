@@ -36,6 +36,7 @@ export function readGatewaySettings(
   claims: Readonly<Record<string, string>>,
   problems: string[],
 ): JwtgateConfig['gateway'] {
+  const issuer = (raw.Auth as Settings).Issuer as string;
   const section = raw.Gateway as Settings;
   // A value the spec refused is already a problem; it is left out of the checks below.
   const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : '');
@@ -72,12 +73,38 @@ export function readGatewaySettings(
     claim(header, setting);
     claimHeaders[name] = header;
   }
+  const clients = new Map<string, Buffer>();
+  for (const [id, hash] of Object.entries((section.Clients ?? {}) as Readonly<Record<string, string>>)) {
+    const match = /^sha256:([0-9a-fA-F]{64})$/.exec(hash);
+    if (match === null) {
+      // The value is not echoed: an operator may have pasted the secret itself.
+      problems.push(
+        `Gateway.Clients.${id}: expected sha256:<64 hex digits>, the SHA-256 of the secret (printf %s "$SECRET" | sha256sum), never the secret itself`,
+      );
+      continue;
+    }
+    clients.set(id, Buffer.from(match[1] as string, 'hex'));
+  }
+  const publicUrl = section.PublicUrl as string | undefined;
   return {
     userIdHeader: names.UserIdHeader,
     sessionIdHeader: names.SessionIdHeader,
     roleHeader: names.RoleHeader,
     claimHeaders,
+    clients,
+    publicUrl: publicUrl === undefined ? publicUrlOf(issuer) : publicUrl.replace(/\/+$/, ''),
   };
+}
+
+/** `Auth.Issuer` when it is an http(s) URL (RFC 8414 wants the issuer to be one), without a trailing `/`. */
+function publicUrlOf(issuer: string): string | undefined {
+  if (!/^https?:\/\//i.test(issuer)) return undefined;
+  try {
+    const url = new URL(issuer);
+    return url.search === '' && url.hash === '' ? issuer.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Headers an answer already carries, or that a gateway treats specially. */
