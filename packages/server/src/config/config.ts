@@ -63,6 +63,10 @@ export interface JwtgateConfig {
     readonly issuer: string;
     readonly audience: readonly string[];
     readonly clockLeeway: number;
+    readonly requireEmail: boolean;
+    readonly requireVerifiedEmail: boolean;
+    /** Put `email` and `email_verified` into access tokens. */
+    readonly emailClaims: boolean;
   };
   readonly login: {
     readonly maxFailures: number;

@@ -265,6 +265,24 @@ export const configSpec = {
       description:
         'PEM or JWK files of asymmetric keys rotated out (the public half is enough): tokens they signed still verify, and they stay in the JWKS. Remove each once `AccessExpire` + `ClockLeeway` has passed.',
     },
+    RequireEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Registration needs an email address (400 `ERR_EMAIL_REQUIRED` without one). Otherwise an address is optional; an account registered with an address and no username gets a generated one (`u-` and 16 hex digits).',
+    },
+    RequireVerifiedEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Login of an account whose email address is not verified answers 403 `ERR_EMAIL_NOT_VERIFIED`, only after the password was found right, and issues no token. Accounts with no address at all (made by the CLI, or before addresses existed) are not held back.',
+    },
+    EmailClaims: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'Access tokens of users with an email address carry `email` and `email_verified` (OpenID Connect names). `false` keeps tokens smaller.',
+    },
   },
   Jwks: {
     MaxAge: {

@@ -32,6 +32,7 @@ import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { withEmailClaims } from './email-claims.js';
 import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
 
@@ -182,7 +183,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       clockToleranceSec: config.auth.clockLeeway,
     },
     clock,
-    ...(options.customClaims === undefined ? {} : { customClaims: options.customClaims }),
+    ...withEmailClaims(config.auth.emailClaims, options.customClaims),
     onEvent: events.session,
   });
   const refreshThrottle = createRefreshThrottle({
@@ -240,6 +241,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throttle,
     registrationThrottle,
     events,
+    emailPolicy: { requireEmail: config.auth.requireEmail, requireVerifiedEmail: config.auth.requireVerifiedEmail },
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
