@@ -19,6 +19,8 @@ export interface RegisterDeps {
   readonly throttle?: RegistrationThrottle;
   /** Refuse registrations without an email address (`ERR_EMAIL_REQUIRED`). */
   readonly requireEmail?: boolean;
+  /** Makes the id of each new user; a random UUID when absent (`Auth.UserIdFormat`). */
+  readonly newUserId?: () => string;
 }
 
 /** What {@link registerUser} is asked. */
@@ -71,7 +73,7 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
   if (email !== null && (await deps.users.findByEmailKey(email.key)) !== null) throw new AuthError('ERR_EMAIL_TAKEN');
   const now = deps.clock.now();
   const user: UserRecord = {
-    id: randomUUID(),
+    id: await newId(deps),
     username,
     usernameKey: key,
     passwordHash: await deps.hasher.hash(password),
@@ -85,4 +87,17 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
   };
   await deps.users.create(user);
   return user;
+}
+
+/**
+ * A generated id can only meet an imported one (the generator never repeats
+ * itself), so one look-up per registration keeps imported users' ids safe.
+ */
+async function newId(deps: RegisterDeps): Promise<string> {
+  if (deps.newUserId === undefined) return randomUUID();
+  for (let tries = 0; tries < 8; tries++) {
+    const id = deps.newUserId();
+    if ((await deps.users.findById(id)) === null) return id;
+  }
+  throw new Error('no free user id after 8 tries; the id generator and the imported ids overlap');
 }

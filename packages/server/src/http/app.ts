@@ -145,6 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registrationThrottle: options.registrationThrottle,
     events: options.events,
     emailPolicy: options.emailPolicy,
+    newUserId: options.newUserId,
     refreshCookie,
     origins,
   };

@@ -140,6 +140,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
             clock: deps.clock,
             throttle: deps.registrationThrottle,
             requireEmail: deps.emailPolicy?.requireEmail ?? false,
+            ...(deps.newUserId === undefined ? {} : { newUserId: deps.newUserId }),
           },
           { ...request.body, ip: clientInfo(request).ip },
         );
