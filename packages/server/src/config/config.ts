@@ -100,6 +100,12 @@ export interface JwtgateConfig {
     readonly maxPerIp: number;
     readonly window: number;
   };
+  /** Forward authentication (`GET /auth/verify`): the identity headers, lower case. */
+  readonly gateway: {
+    readonly userIdHeader: string;
+    readonly sessionIdHeader: string;
+    readonly roleHeader: string;
+  };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */
     readonly maxAge: number;

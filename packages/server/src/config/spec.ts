@@ -325,6 +325,30 @@ export const configSpec = {
         "This instance's number in int64 user ids; no two running instances may share one. Required with `UserIdFormat: int64` on PostgreSQL or MySQL (several instances may share them); 0 by default on SQLite.",
     },
   },
+  Gateway: {
+    UserIdHeader: {
+      kind: 'string',
+      default: 'X-Auth-User-Id',
+      pattern: /^[A-Za-z0-9-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 -',
+      description:
+        'The response header of `GET /auth/verify` (forward authentication) that carries the user id (`sub`). Gateways copy it to the upstream request.',
+    },
+    SessionIdHeader: {
+      kind: 'string',
+      default: 'X-Auth-Session-Id',
+      pattern: /^[A-Za-z0-9-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 -',
+      description: 'The response header of `GET /auth/verify` that carries the session id (`sid`).',
+    },
+    RoleHeader: {
+      kind: 'string',
+      default: 'X-Auth-Role',
+      pattern: /^[A-Za-z0-9-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 -',
+      description: 'The response header of `GET /auth/verify` that carries the role (`role`).',
+    },
+  },
   Jwks: {
     MaxAge: {
       kind: 'integer',

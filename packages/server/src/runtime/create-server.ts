@@ -283,6 +283,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     trustProxy: config.server.trustProxy,
     readiness: stores.readiness,
     strictRevocation: config.revocation.strict,
+    gateway: config.gateway,
     logger: options.logger ?? {
       level: config.log.level,
       redact: { paths: redactedLogPaths, censor: '[redacted]' },
