@@ -164,6 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,
     events: options.events,
+    emailPolicy: options.emailPolicy,
     newUserId: options.newUserId,
     refreshCookie,
     origins,

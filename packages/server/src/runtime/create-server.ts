@@ -34,6 +34,7 @@ import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
@@ -206,7 +207,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       clockToleranceSec: config.auth.clockLeeway,
     },
     clock,
-    ...composeClaims(config, options.customClaims),
+    ...withEmailClaims(config.auth.emailClaims, composeClaims(config, options.customClaims).customClaims),
     onEvent: events.session,
   });
   const refreshThrottle = createRefreshThrottle({
@@ -274,6 +275,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throttle,
     registrationThrottle,
     events,
+    emailPolicy: { requireEmail: config.auth.requireEmail, requireVerifiedEmail: config.auth.requireVerifiedEmail },
     newUserId: newUserIds(config, clock),
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
