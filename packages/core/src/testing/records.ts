@@ -17,6 +17,9 @@ export function buildUserRecord(overrides: Partial<UserRecord> = {}): UserRecord
     credentialVersion: 0,
     createdAt: now,
     updatedAt: now,
+    email: null,
+    emailKey: null,
+    emailVerifiedAt: null,
     ...overrides,
   };
 }

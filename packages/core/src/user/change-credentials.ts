@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { RevokeReason, SessionActor } from '../session/session-record.js';
 import type { UserRecord } from './user-record.js';
-import type { UserStore } from './user-store.js';
+import type { UserChanges, UserStore } from './user-store.js';
 
 /** What {@link changeCredentials} needs. */
 export interface ChangeCredentialsDeps {
@@ -16,6 +16,9 @@ export interface CredentialChanges {
   readonly passwordHash?: string;
   readonly role?: string;
   readonly disabled?: boolean;
+  /** A new address, or `null` to remove it (see `UserChanges.email`). */
+  readonly email?: UserChanges['email'];
+  readonly emailVerifiedAt?: UserChanges['emailVerifiedAt'];
 }
 
 /** How a credential change ends the user's sessions. */
@@ -31,6 +34,11 @@ export interface ChangeCredentialsOptions {
   readonly keepSessionId?: string;
   /** Passed to `UserStore.update`: refuses to leave no enabled user with this role. */
   readonly keepEnabledRole?: string;
+  /**
+   * Passed to `UserStore.update`: changes nothing (and answers `null`) if the
+   * password hash is no longer this one, for a change decided against it (a reset link).
+   */
+  readonly ifPasswordHash?: string;
 }
 
 /**
@@ -39,7 +47,8 @@ export interface ChangeCredentialsOptions {
  * of the password, an email, a second factor). It raises the user's
  * `credentialVersion` in the same store update as the change, and only then
  * ends every session of the user (but `keepSessionId`). Returns the updated
- * user, or `null` when there is none.
+ * user, or `null` when there is none (or, with `ifPasswordHash`, the
+ * password changed meanwhile: then nothing changed and no session ended).
  *
  * Why this makes the change safe against logins and refreshes in flight,
  * although users and sessions may live in different stores (a SQL database
@@ -77,7 +86,10 @@ export async function changeCredentials(
   const user = await deps.users.update(
     userId,
     { ...changes, bumpCredentialVersion: true, updatedAt: deps.clock.now() },
-    options.keepEnabledRole === undefined ? {} : { keepEnabledRole: options.keepEnabledRole },
+    {
+      ...(options.keepEnabledRole === undefined ? {} : { keepEnabledRole: options.keepEnabledRole }),
+      ...(options.ifPasswordHash === undefined ? {} : { ifPasswordHash: options.ifPasswordHash }),
+    },
   );
   if (user === null) return null;
   const revokedSessions = await deps.sessions.revokeAll(userId, {

@@ -63,6 +63,10 @@ export interface JwtgateConfig {
     readonly issuer: string;
     readonly audience: readonly string[];
     readonly clockLeeway: number;
+    readonly requireEmail: boolean;
+    readonly requireVerifiedEmail: boolean;
+    /** Put `email` and `email_verified` into access tokens. */
+    readonly emailClaims: boolean;
     /** Claim name → user field (`Auth.Claims`, with `userId: id` in go-zero mode), validated. */
     readonly claims: Readonly<Record<string, string>>;
     /** go-zero mode: tokens a go-zero user-api signed with the access secrets are accepted too. */
@@ -101,6 +105,12 @@ export interface JwtgateConfig {
     readonly userIdHeader: string;
     readonly sessionIdHeader: string;
     readonly roleHeader: string;
+    /** Claim name → header, lower case: every `Auth.Claims` claim, and those `Gateway.ClaimHeaders` adds. */
+    readonly claimHeaders: Readonly<Record<string, string>>;
+    /** Client id → SHA-256 of its secret (32 bytes), for introspection and the revocation feed. */
+    readonly clients: ReadonlyMap<string, Buffer>;
+    /** Base of the URLs in the RFC 8414 metadata, without a trailing `/`; `undefined`: from each request. */
+    readonly publicUrl: string | undefined;
   };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */

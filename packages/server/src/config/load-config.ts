@@ -411,7 +411,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
-  const gateway = readGatewaySettings(raw, problems);
+  const gateway = readGatewaySettings(raw, identity.claims, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
   const revocation = raw.Revocation as Settings;
   const pollIntervalMs = revocation.PollInterval as number;
@@ -500,6 +500,9 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       issuer: auth.Issuer as string,
       audience: auth.Audience as string[],
       clockLeeway: auth.ClockLeeway as number,
+      requireEmail: auth.RequireEmail as boolean,
+      requireVerifiedEmail: auth.RequireVerifiedEmail as boolean,
+      emailClaims: auth.EmailClaims as boolean,
       ...identity,
     },
     ...limits,

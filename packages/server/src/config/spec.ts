@@ -272,13 +272,31 @@ export const configSpec = {
       description:
         'PEM or JWK files of asymmetric keys rotated out (the public half is enough): tokens they signed still verify, and they stay in the JWKS. Remove each once `AccessExpire` + `ClockLeeway` has passed.',
     },
+    RequireEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Registration needs an email address (400 `ERR_EMAIL_REQUIRED` without one). Otherwise an address is optional; an account registered with an address and no username gets a generated one (`u-` and 16 hex digits).',
+    },
+    RequireVerifiedEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Login of an account whose email address is not verified answers 403 `ERR_EMAIL_NOT_VERIFIED`, only after the password was found right, and issues no token. Accounts with no address at all (made by the CLI, or before addresses existed) are not held back.',
+    },
+    EmailClaims: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'Access tokens of users with an email address carry `email` and `email_verified` (OpenID Connect names). `false` keeps tokens smaller.',
+    },
     Claims: {
       kind: 'map',
       default: {},
       keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
       keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
       description:
-        'Extra access-token claims from user fields, claim name → field: `id` (a JSON number when the id is an integer below 2^53, else a string), `username`, `role`, `createdAt` (seconds). E.g. `{ userId: id, uid: id, name: username }`; in the environment `userId=id,uid=id`. Reserved claims (`sub`, `sid`, `exp`, …) are refused. See docs/configuration.md.',
+        'Extra access-token claims from user fields, claim name → field: `id` (a JSON number when the id is an integer below 2^53, else a string), `username`, `role`, `createdAt` (seconds), `email`, `emailVerified` (both left out for users without an address; `Auth.EmailClaims` adds them as `email` and `email_verified`). E.g. `{ userId: id, uid: id, name: username }`; in the environment `userId=id,uid=id`. Reserved claims (`sub`, `sid`, `exp`, …) are refused. See docs/configuration.md.',
     },
     GoZero: {
       kind: 'boolean',
@@ -329,6 +347,30 @@ export const configSpec = {
       pattern: /^[A-Za-z0-9-]{1,64}$/,
       hint: '1-64 characters of A-Z a-z 0-9 -',
       description: 'The response header of `GET /auth/verify` that carries the role (`role`).',
+    },
+    ClaimHeaders: {
+      kind: 'map',
+      default: {},
+      keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
+      keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
+      description:
+        'Headers of `GET /auth/verify` for extra claims, claim name → header name. Every claim of `Auth.Claims` is passed anyway, by default as `X-Auth-Claim-<name>` (lower case, other characters made `-`); name a header here to choose its name, or a claim of a custom-claims hook to pass it too. Values are percent-encoded UTF-8 (numbers and plain ASCII ids arrive unchanged). E.g. `{ userId: X-User-Id }`; in the environment `userId=X-User-Id`.',
+    },
+    Clients: {
+      kind: 'map',
+      default: {},
+      secret: true,
+      keyPattern: /^[A-Za-z0-9._-]{1,64}$/,
+      keyHint: 'client ids of 1-64 characters of A-Z a-z 0-9 . _ -',
+      description:
+        'The clients (services, gateways) allowed to call token introspection (`POST /oauth/introspect`) and the revocation feed (`GET /auth/revocations`), client id → `sha256:<hex>`, the SHA-256 of its secret. Secrets are random (`openssl rand -base64 32`, at least 32 bytes) and never written here in clear: `printf %s "$SECRET" | sha256sum`. E.g. `{ orders: sha256:9f86d0… }`; in the environment `orders=sha256:9f86d0…`. Empty: both routes answer 401 to everyone.',
+    },
+    PublicUrl: {
+      kind: 'string',
+      pattern: /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/,
+      hint: 'an absolute URL such as https://auth.example.com, without query or fragment',
+      description:
+        'The URL clients reach this server at, for the endpoints named in `/.well-known/oauth-authorization-server`. Defaults to `Auth.Issuer` when that is an http(s) URL, else to the scheme and `Host` of each request (set it in production, behind a proxy especially).',
     },
   },
   Jwks: {

@@ -28,6 +28,8 @@ declare module 'fastify' {
     security?: readonly Readonly<Record<string, readonly string[]>>[];
     /** The codes the handler answers, each with when. */
     errors?: RouteErrors;
+    /** Media type of the request body when it is not JSON. */
+    consumes?: string;
     /** Media types of a successful answer when it is not JSON. */
     produces?: readonly string[];
   }
@@ -68,6 +70,8 @@ export const publicUserSchema = {
     username: { type: 'string' },
     role: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
+    email: { type: 'string', description: 'Present when the account has an email address.' },
+    emailVerified: { type: 'boolean', description: 'Present with `email`: whether it has been verified.' },
   },
 } as const;
 

@@ -92,6 +92,7 @@ const loginFailureReasons = [
   'wrong-password',
   'disabled',
   'password-too-long',
+  'email-not-verified',
   'credentials-changed',
   'other',
 ] as const;

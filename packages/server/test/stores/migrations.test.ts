@@ -36,14 +36,27 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
       expect(first.error).toBeUndefined();
       const user = buildUserRecord();
       const session = buildSessionRecord(user.id, { generation: 7 });
-      // The first version's own inserts: no lock table, no credential versions yet.
-      const { credential_version: _user, ...userRow } = userToRow(user);
+      // The first version's own inserts: no lock table, no credential versions, no email columns yet.
+      const {
+        credential_version: _user,
+        email: _email,
+        email_key: _key,
+        email_verified_at: _at,
+        ...userRow
+      } = userToRow(user);
       await database.db.insertInto('jwtgate_users').values(userRow).execute();
       const { credential_version: _session, ...sessionRow } = toRow(session);
       await database.db.insertInto('jwtgate_sessions').values(sessionRow).execute();
 
       expect(await migrateToLatest(database.db)).toEqual(knownMigrations.slice(1));
-      expect(await createSqlUserStore(database.db).findById(user.id)).toEqual(user);
+      // Existing users carry on without an address, and can be given one.
+      const users = createSqlUserStore(database.db);
+      expect(await users.findById(user.id)).toEqual(user);
+      const email = `${user.usernameKey}@example.com`;
+      expect(await users.update(user.id, { email: { email, emailKey: email }, updatedAt: user.updatedAt + 1 })).toEqual(
+        { ...user, email, emailKey: email, updatedAt: user.updatedAt + 1 },
+      );
+      expect((await users.findByEmailKey(email))?.id).toBe(user.id);
       const sessions = createSqlSessionStore(database.db);
       expect(await sessions.get(session.id)).toEqual(session);
       // And the upgraded schema works for what needed the new migration.
