@@ -84,6 +84,7 @@ export {
   type LoginThrottle,
   type LoginThrottlePolicy,
 } from './throttle/login-throttle.js';
+export { clientNetwork } from './throttle/client-network.js';
 export { createMemoryAttemptStore } from './throttle/memory-attempt-store.js';
 export { rateLimited } from './throttle/rate-limited.js';
 export {
@@ -154,6 +155,7 @@ export {
   type ChangePasswordInput,
   changePassword,
 } from './user/change-password.js';
+export { confirmPassword } from './user/confirm-password.js';
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export { acceptPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './user/password-policy.js';

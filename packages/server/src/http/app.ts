@@ -23,6 +23,7 @@ import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
+import { mfaRoutes } from './routes/mfa.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -70,6 +71,8 @@ export const redactedLogPaths = [
   'res.headers["x-access-token"]',
   'req.body.password',
   'req.body.refreshToken',
+  'req.body.mfaToken',
+  'req.body.code',
 ];
 
 /**
@@ -144,6 +147,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,
     events: options.events,
+    mfa: options.mfa,
     refreshCookie,
     origins,
   };
@@ -152,6 +156,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
+  await app.register(mfaRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });

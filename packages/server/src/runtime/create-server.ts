@@ -3,7 +3,9 @@ import {
   type Clock,
   type CustomClaimsHook,
   createLoginThrottle,
+  createMfaThrottle,
   createRefreshThrottle,
+  createSecretCipher,
   createRegistrationThrottle,
   createSessionManager,
   limitRefreshes,
@@ -22,6 +24,7 @@ import { toStoredAuditRecord } from '../audit/stored-audit-record.js';
 import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
+import type { MfaRouteDeps } from '../http/mfa-login.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -232,6 +235,28 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
   });
 
+  const mfaKey = config.mfa.encryptionKey;
+  const mfa: MfaRouteDeps | undefined =
+    mfaKey === undefined
+      ? undefined
+      : {
+          factors: stores.factors,
+          challenges: stores.loginChallenges,
+          cipher: createSecretCipher({ current: mfaKey, previous: config.mfa.previousEncryptionKeys }),
+          clock,
+          throttle: createMfaThrottle({
+            store: attempts,
+            clock,
+            policy: {
+              maxFailures: config.mfa.maxFailures,
+              windowSec: config.mfa.failureWindow,
+              maxFailuresPerDay: config.mfa.maxFailuresPerDay,
+            },
+          }),
+          issuer: config.mfa.issuer,
+          requiredForRoles: new Set(config.mfa.requiredForRoles),
+        };
+
   const app = await buildApp({
     sessions,
     users,
@@ -240,6 +265,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throttle,
     registrationThrottle,
     events,
+    ...(mfa === undefined ? {} : { mfa }),
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
@@ -265,6 +291,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       .deleteExpiredAttempts(clock.now())
       .catch((error: unknown) =>
         app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'attempt count clean-up failed'),
+      );
+    stores.loginChallenges
+      .deleteExpired(clock.now())
+      .catch((error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'mfaToken clean-up failed'),
       );
     auditStore?.prune(clock.now() - config.audit.retentionDays * DAY_MS).then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted audit records past Audit.RetentionDays'),
