@@ -76,6 +76,7 @@ export {
 } from './session/session-record.js';
 export type { SessionRotation, SessionStore } from './session/session-store.js';
 export type { AttemptCount, AttemptHit, AttemptStore } from './throttle/attempt-store.js';
+export { clientNetwork } from './throttle/client-network.js';
 export { limitRefreshes } from './throttle/limit-refreshes.js';
 export {
   createLoginThrottle,
@@ -84,7 +85,6 @@ export {
   type LoginThrottle,
   type LoginThrottlePolicy,
 } from './throttle/login-throttle.js';
-export { clientNetwork } from './throttle/client-network.js';
 export { createMemoryAttemptStore } from './throttle/memory-attempt-store.js';
 export { rateLimited } from './throttle/rate-limited.js';
 export {

@@ -3,6 +3,7 @@ import {
   type AsymmetricAlgorithm,
   AuthError,
   accessTokenType,
+  assertAuthentication,
   type Clock,
   createAccessTokenVerifier,
   createAsymmetricJwtKey,
@@ -16,6 +17,7 @@ import {
   type JwtKey,
   type PublicJwk,
   publicKeyOf,
+  type StepUpRequirement,
   systemClock,
 } from '@jwtgate/core';
 import type { AuthClaims, VerifiedClaims } from './claims.js';
@@ -95,6 +97,12 @@ export interface Verifier<Claims extends VerifiedClaims = AuthClaims> {
   authenticate(headers: TokenCarrier): Promise<Claims>;
   /** How to answer a failure: status, `WWW-Authenticate`, coded JSON body. */
   failure(error: unknown): FailureResponse;
+  /**
+   * Throws `ERR_INSUFFICIENT_AUTHENTICATION` (RFC 9470) unless verified
+   * claims meet a step-up requirement: a second factor (`amr` holds `mfa`),
+   * a sign-in (`auth_time`) recent enough on this verifier's clock.
+   */
+  checkAuthentication(claims: VerifiedClaims, requirement: StepUpRequirement): void;
 }
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -383,5 +391,6 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
         return verifyNow(token);
       }),
     failure: (error) => toFailureResponse(error, options.realm),
+    checkAuthentication: (claims, requirement) => assertAuthentication(claims, requirement, clock.now()),
   };
 }

@@ -34,7 +34,11 @@ export interface SecurityEvents {
   /** A second-factor check refused (a wrong or spent code, a misused mfaToken, rate limiting); other errors are not recorded. */
   mfaFailed(input: { readonly userId: string; readonly error: unknown; readonly client: AuditClient }): void;
   /** A recovery code was spent: an alert. */
-  recoveryCodeUsed(input: { readonly userId: string; readonly recoveryCodesLeft: number; readonly client: AuditClient }): void;
+  recoveryCodeUsed(input: {
+    readonly userId: string;
+    readonly recoveryCodesLeft: number;
+    readonly client: AuditClient;
+  }): void;
   /** An administrator removed a user's second factors; `error` when it failed. */
   adminResetMfa(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
   /**
@@ -158,7 +162,12 @@ export function createSecurityEvents(options: {
         audit?.record({ event: 'mfa.recovery-codes-renewed', userId, ...client });
         return;
       }
-      audit?.record({ event: change === 'enrolled' ? 'mfa.enrolled' : 'mfa.removed', userId, method: 'totp', ...client });
+      audit?.record({
+        event: change === 'enrolled' ? 'mfa.enrolled' : 'mfa.removed',
+        userId,
+        method: 'totp',
+        ...client,
+      });
     },
     mfaFailed({ userId, error, client }) {
       if (isAuthError(error, 'ERR_RATE_LIMITED')) {

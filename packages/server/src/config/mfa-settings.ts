@@ -24,7 +24,8 @@ export function readMfaSettings(
   let encryptionKey: Uint8Array | undefined;
   if (keyText !== undefined) {
     const parsed = parseEncryptionKey(keyText);
-    if (parsed === null) problems.push('Mfa.EncryptionKey: expected 32 bytes in base64 (e.g. `openssl rand -base64 32`)');
+    if (parsed === null)
+      problems.push('Mfa.EncryptionKey: expected 32 bytes in base64 (e.g. `openssl rand -base64 32`)');
     else encryptionKey = parsed;
   } else if (context.mode === 'development' && context.refreshSecret !== undefined) {
     encryptionKey = new Uint8Array(hkdfSync('sha256', context.refreshSecret, '', 'jwtgate development MFA key', 32));

@@ -485,7 +485,7 @@ export const configSpec = {
     },
     Issuer: {
       kind: 'string',
-      pattern: /^[^:\x00-\x1f\x7f]{1,64}$/,
+      pattern: /^[^:\p{Cc}]{1,64}$/u,
       hint: '1-64 characters, no colon',
       description: 'The service name authenticator apps show next to the account. Defaults to `Name`.',
     },

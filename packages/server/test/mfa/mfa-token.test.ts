@@ -36,7 +36,11 @@ describe('the mfaToken of a paused login', () => {
 
   it('cannot stand in for a password or start a set-up', async () => {
     const { user, mfaToken } = await paused();
-    const login = await t.request({ method: 'POST', url: '/auth/login', body: { username: user.username, password: mfaToken } });
+    const login = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      body: { username: user.username, password: mfaToken },
+    });
     expect(login.statusCode).toBe(401);
     const enrol = await t.request({ method: 'POST', url: '/auth/mfa/enrollment/totp', body: { mfaToken } });
     expect(enrol.statusCode).toBe(401);

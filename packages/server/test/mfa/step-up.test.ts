@@ -20,7 +20,11 @@ describe('routes that need the second factor (step-up)', () => {
     return { user, secret, recoveryCodes, withApp: res.json() as { accessToken: string; refreshToken: string } };
   }
 
-  function expectStepUp(res: { statusCode: number; headers: Record<string, unknown>; json(): { error: { code: string } } }) {
+  function expectStepUp(res: {
+    statusCode: number;
+    headers: Record<string, unknown>;
+    json(): { error: { code: string } };
+  }) {
     expect(res.statusCode).toBe(401);
     expect(res.json().error.code).toBe('ERR_INSUFFICIENT_AUTHENTICATION');
     expect(String(res.headers['www-authenticate'])).toBe(
@@ -48,7 +52,12 @@ describe('routes that need the second factor (step-up)', () => {
   it('turns the app off with a code instead of the password, each code once', async () => {
     const { secret, withApp } = await signedInWithApp();
     const code = codeFor(secret, t.clock.now());
-    const res = await t.request({ method: 'DELETE', url: '/auth/mfa/totp', token: withApp.accessToken, body: { code } });
+    const res = await t.request({
+      method: 'DELETE',
+      url: '/auth/mfa/totp',
+      token: withApp.accessToken,
+      body: { code },
+    });
     expect(res.statusCode, res.body).toBe(204);
   });
 
@@ -87,9 +96,19 @@ describe('routes that need the second factor (step-up)', () => {
     const fresh: string[] = res.json().recoveryCodes;
     expect(fresh).toHaveLength(10);
     expect(fresh.some((code) => recoveryCodes.includes(code))).toBe(false);
-    const old = await verify(t, await passwordStep(t, user.username, user.password), recoveryCodes[0] as string, 'recovery');
+    const old = await verify(
+      t,
+      await passwordStep(t, user.username, user.password),
+      recoveryCodes[0] as string,
+      'recovery',
+    );
     expect(old.statusCode).toBe(401);
-    const renewed = await verify(t, await passwordStep(t, user.username, user.password), fresh[0] as string, 'recovery');
+    const renewed = await verify(
+      t,
+      await passwordStep(t, user.username, user.password),
+      fresh[0] as string,
+      'recovery',
+    );
     expect(renewed.statusCode).toBe(200);
   });
 });
@@ -109,9 +128,18 @@ describe('a role that requires a second factor (Mfa.RequiredForRoles)', () => {
 
   it('answers a login without a factor with a set-up state, and the mfaToken gets no tokens on its own', async () => {
     const user = await admin();
-    const login = await t.request({ method: 'POST', url: '/auth/login', body: { username: user.username, password: user.password } });
+    const login = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      body: { username: user.username, password: user.password },
+    });
     expect(login.statusCode).toBe(200);
-    expect(login.json()).toEqual({ mfaRequired: true, mfaToken: expect.any(String), methods: [], enrollmentRequired: true });
+    expect(login.json()).toEqual({
+      mfaRequired: true,
+      mfaToken: expect.any(String),
+      methods: [],
+      enrollmentRequired: true,
+    });
     const { mfaToken } = login.json();
     const tried = await verify(t, mfaToken, '123456');
     expect(tried.json().error.code).toBe('ERR_MFA_TOKEN_INVALID');
@@ -160,8 +188,16 @@ describe('a role that requires a second factor (Mfa.RequiredForRoles)', () => {
 
   it('lets an administrator reset a user’s factors: audited, and every session of the user ends', async () => {
     const boss = await admin();
-    const bossLogin = await t.request({ method: 'POST', url: '/auth/login', body: { username: boss.username, password: boss.password } });
-    const enrol = await t.request({ method: 'POST', url: '/auth/mfa/enrollment/totp', body: { mfaToken: bossLogin.json().mfaToken } });
+    const bossLogin = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      body: { username: boss.username, password: boss.password },
+    });
+    const enrol = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/enrollment/totp',
+      body: { mfaToken: bossLogin.json().mfaToken },
+    });
     const confirmed = await t.request({
       method: 'POST',
       url: '/auth/mfa/enrollment/totp/confirm',
@@ -171,7 +207,9 @@ describe('a role that requires a second factor (Mfa.RequiredForRoles)', () => {
 
     const user = await t.signUp();
     const { secret } = await enrolTotp(t, user);
-    const session = (await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now()))).json();
+    const session = (
+      await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now()))
+    ).json();
 
     const res = await t.request({ method: 'DELETE', url: `/admin/users/${user.userId}/mfa`, token: bossToken });
     expect(res.statusCode, res.body).toBe(200);
@@ -179,7 +217,11 @@ describe('a role that requires a second factor (Mfa.RequiredForRoles)', () => {
     await expectSessionEnded(t, session);
     expect((await t.login(user.username, user.password)).accessToken).toBeDefined();
 
-    const notAdmin = await t.request({ method: 'DELETE', url: `/admin/users/${boss.userId}/mfa`, token: session.accessToken });
+    const notAdmin = await t.request({
+      method: 'DELETE',
+      url: `/admin/users/${boss.userId}/mfa`,
+      token: session.accessToken,
+    });
     expect(notAdmin.statusCode).toBe(401);
 
     await t.server.flushAudit();

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSessionEnded } from '../support/session-checks.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
 import { claimsOf, codeFor, enrolTotp, passwordStep, verify } from '../support/mfa-steps.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
 
 describe('signing in with an authenticator app', () => {
   let t: TestServer;
@@ -96,7 +95,13 @@ describe('signing in with an authenticator app', () => {
       .where('user_id', '=', user.userId)
       .executeTakeFirstOrThrow();
     const raw = Buffer.from((await import('@jwtgate/core')).decodeBase32(secret) as Uint8Array);
-    for (const form of [secret, secret.toLowerCase(), raw.toString('hex'), raw.toString('base64'), raw.toString('base64url')]) {
+    for (const form of [
+      secret,
+      secret.toLowerCase(),
+      raw.toString('hex'),
+      raw.toString('base64'),
+      raw.toString('base64url'),
+    ]) {
       expect(row.secret).not.toContain(form);
     }
     expect(row.secret).toMatch(/^v1\.[A-Za-z0-9_-]+\./);
@@ -136,7 +141,13 @@ describe('signing in with an authenticator app', () => {
     const res = await verify(t, mfaToken, codeFor(secret, t.clock.now()));
     expect(res.statusCode, res.body).toBe(200);
     const tokens = res.json();
-    expect(Object.keys(tokens).sort()).toEqual(['accessToken', 'expiresIn', 'refreshAfter', 'refreshToken', 'tokenType']);
+    expect(Object.keys(tokens).sort()).toEqual([
+      'accessToken',
+      'expiresIn',
+      'refreshAfter',
+      'refreshToken',
+      'tokenType',
+    ]);
     const claims = claimsOf(tokens.accessToken);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(claims.acr).toBe('urn:jwtgate:acr:mfa');
@@ -146,10 +157,21 @@ describe('signing in with an authenticator app', () => {
     // The session remembers it: the list shows it and refreshed tokens carry it on.
     const list = await t.request({ method: 'GET', url: '/auth/sessions', token: tokens.accessToken });
     const mine = list.json().sessions.find((s: { current: boolean }) => s.current);
-    expect(mine).toMatchObject({ device: 'phone', amr: ['pwd', 'otp', 'mfa'], authTime: new Date(Math.floor(loginAt)).toISOString() });
+    expect(mine).toMatchObject({
+      device: 'phone',
+      amr: ['pwd', 'otp', 'mfa'],
+      authTime: new Date(Math.floor(loginAt)).toISOString(),
+    });
     t.clock.advance(60_000);
-    const refreshed = await t.request({ method: 'POST', url: '/auth/refresh', body: { refreshToken: tokens.refreshToken } });
-    expect(claimsOf(refreshed.json().accessToken)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], auth_time: claims.auth_time });
+    const refreshed = await t.request({
+      method: 'POST',
+      url: '/auth/refresh',
+      body: { refreshToken: tokens.refreshToken },
+    });
+    expect(claimsOf(refreshed.json().accessToken)).toMatchObject({
+      amr: ['pwd', 'otp', 'mfa'],
+      auth_time: claims.auth_time,
+    });
   });
 
   it('accepts each code once: the same code again, or an older one, is refused', async () => {
@@ -165,7 +187,9 @@ describe('signing in with an authenticator app', () => {
     }
     // The next step's code works.
     t.clock.advance(30_000);
-    expect((await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now()))).statusCode).toBe(200);
+    expect(
+      (await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now()))).statusCode,
+    ).toBe(200);
   });
 
   it('lets exactly one of concurrent logins with the same code through', async () => {
@@ -182,7 +206,11 @@ describe('signing in with an authenticator app', () => {
     const { secret } = await enrolTotp(t, user);
     const far = await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now(), 2));
     expect(far.statusCode).toBe(401);
-    const near = await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now(), 1));
+    const near = await verify(
+      t,
+      await passwordStep(t, user.username, user.password),
+      codeFor(secret, t.clock.now(), 1),
+    );
     expect(near.statusCode).toBe(200);
   });
 
@@ -204,7 +232,12 @@ describe('signing in with an authenticator app', () => {
   it('records a recovery code spent as an alert', async () => {
     const user = await t.signUp();
     const { recoveryCodes } = await enrolTotp(t, user);
-    const res = await verify(t, await passwordStep(t, user.username, user.password), recoveryCodes[1] as string, 'recovery');
+    const res = await verify(
+      t,
+      await passwordStep(t, user.username, user.password),
+      recoveryCodes[1] as string,
+      'recovery',
+    );
     expect(res.statusCode).toBe(200);
     await t.server.flushAudit();
     const rows = await t.server.database.db

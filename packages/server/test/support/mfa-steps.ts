@@ -33,7 +33,12 @@ export async function enrolTotp(
 }
 
 /** The first step of a login that a second factor pauses: its mfaToken. */
-export async function passwordStep(t: TestServer, username: string, password: string, device?: string): Promise<string> {
+export async function passwordStep(
+  t: TestServer,
+  username: string,
+  password: string,
+  device?: string,
+): Promise<string> {
   const res = await t.request({
     method: 'POST',
     url: '/auth/login',

@@ -1,11 +1,4 @@
-import {
-  AuthError,
-  authenticateUser,
-  isAuthError,
-  registerUser,
-  toPublicUser,
-  type UserRecord,
-} from '@jwtgate/core';
+import { AuthError, authenticateUser, isAuthError, registerUser, toPublicUser, type UserRecord } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { finishLogin, tokenBody } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';

@@ -63,7 +63,8 @@ const notConfigured = {
 } as const;
 const storeDown = { ERR_STORE_UNAVAILABLE: 'the database cannot be reached; nothing changed' } as const;
 const throttled = {
-  ERR_RATE_LIMITED: 'too many wrong codes for this user (`Mfa.MaxFailures` per `Mfa.FailureWindow`, `Mfa.MaxFailuresPerDay`), from any address',
+  ERR_RATE_LIMITED:
+    'too many wrong codes for this user (`Mfa.MaxFailures` per `Mfa.FailureWindow`, `Mfa.MaxFailuresPerDay`), from any address',
 } as const;
 const reauthErrors = {
   ERR_REAUTHENTICATION_FAILED: 'the password (or code) given to confirm is wrong (403, not 401: the token is fine)',
@@ -108,7 +109,8 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       await checkSecondFactor(mfa, { userId: user.id, method: proof.method ?? 'totp', code: proof.code ?? '' });
     } catch (error) {
       events?.mfaFailed({ userId: user.id, error, client });
-      if (isAuthError(error, 'ERR_MFA_CODE_INVALID')) throw new AuthError('ERR_REAUTHENTICATION_FAILED', { reason: error.reason });
+      if (isAuthError(error, 'ERR_MFA_CODE_INVALID'))
+        throw new AuthError('ERR_REAUTHENTICATION_FAILED', { reason: error.reason });
       throw error;
     }
     return user;
@@ -330,7 +332,12 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         response: {
           200: {
             ...tokenResponseSchema,
-            headers: { 'Set-Cookie': { type: 'string', description: 'When the login asked for cookie mode: the refresh cookie.' } },
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: 'When the login asked for cookie mode: the refresh cookie.',
+              },
+            },
           },
           ...errorResponses,
         },
@@ -449,7 +456,12 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
             title: 'TokenResponseWithRecoveryCodes',
             required: [...tokenResponseSchema.required, 'recoveryCodes'],
             properties: { ...tokenResponseSchema.properties, recoveryCodes: recoveryCodesSchema },
-            headers: { 'Set-Cookie': { type: 'string', description: 'When the login asked for cookie mode: the refresh cookie.' } },
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: 'When the login asked for cookie mode: the refresh cookie.',
+              },
+            },
           },
           ...errorResponses,
         },
