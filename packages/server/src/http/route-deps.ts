@@ -25,6 +25,16 @@ export interface RouteDeps {
   readonly events?: SecurityEvents | undefined;
   /** Second factors; absent when they are off (no `Mfa.EncryptionKey` in production). */
   readonly mfa?: MfaRouteDeps | undefined;
+  /** Makes new users' ids (`Auth.UserIdFormat`); random UUIDs when absent. */
+  readonly newUserId?: (() => string) | undefined;
+  /** `Auth.RequireEmail` and `Auth.RequireVerifiedEmail`; both off when omitted. */
+  readonly emailPolicy?: EmailPolicy | undefined;
+}
+
+/** What accounts must have of an email address. */
+export interface EmailPolicy {
+  readonly requireEmail: boolean;
+  readonly requireVerifiedEmail: boolean;
 }
 
 /** What the routes that may set, read or delete the refresh cookie also need. */

@@ -21,6 +21,7 @@ const groupTitles: Readonly<Record<RouteGroup, string>> = {
   mfa: 'Second factors',
   admin: 'Administration',
   keys: 'Keys',
+  gateway: 'Gateways',
   health: 'Health',
   web: 'Web page',
   reference: 'Reference',

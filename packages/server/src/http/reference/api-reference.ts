@@ -16,6 +16,8 @@ export const routeGroups = {
   admin:
     "The administration API. Every route needs an access token whose user is, according to the database at the time of the request, an enabled administrator, so a demoted administrator's unexpired token opens nothing.",
   keys: 'The public keys that verify access tokens, for services that verify them on their own.',
+  gateway:
+    'For gateways and services in any language: forward authentication, token introspection (RFC 7662), the authorization server metadata (RFC 8414) and the revocation feed. See docs/gateways.md.',
   health: 'Liveness and readiness, for load balancers and orchestrators.',
   web: 'The sign-in and session page (`Web.Enabled`) and its files.',
   reference:
@@ -141,7 +143,11 @@ const headers = {
     description: 'Seconds until failed logins stop being counted against this username and address.',
     schema: { type: 'integer' },
   },
-  retryAfterStore: { description: 'Seconds to wait before retrying (`1`).', schema: { type: 'integer' } },
+  retryAfterStore: {
+    description:
+      'Seconds to wait before retrying: 1 to 5, drawn at random so that clients do not all come back at once.',
+    schema: { type: 'integer', minimum: 1, maximum: 5 },
+  },
   allow: { description: 'The methods this path accepts.', schema: stringSchema },
   accessToken: {
     description:
@@ -230,7 +236,7 @@ function errorResponses(errors: readonly ErrorCase[], readsCookie: boolean): Res
       responseHeaders['WWW-Authenticate'] = headers.wwwAuthenticate;
     if (cases.some((error) => error.code === 'ERR_RATE_LIMITED'))
       responseHeaders['Retry-After'] = headers.retryAfterThrottle;
-    if (cases.some((error) => error.code === 'ERR_STORE_UNAVAILABLE'))
+    if (cases.some((error) => error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_SERVER_BUSY'))
       responseHeaders['Retry-After'] = headers.retryAfterStore;
     if (cases.some((error) => error.code === 'ERR_METHOD_NOT_ALLOWED')) responseHeaders.Allow = headers.allow;
     if (readsCookie && cases.some((error) => deadCookieCodes.has(error.code)))
