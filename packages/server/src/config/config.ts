@@ -63,6 +63,19 @@ export interface JwtgateConfig {
     readonly issuer: string;
     readonly audience: readonly string[];
     readonly clockLeeway: number;
+    readonly requireEmail: boolean;
+    readonly requireVerifiedEmail: boolean;
+    /** Put `email` and `email_verified` into access tokens. */
+    readonly emailClaims: boolean;
+    /** Claim name → user field (`Auth.Claims`, with `userId: id` in go-zero mode), validated. */
+    readonly claims: Readonly<Record<string, string>>;
+    /** go-zero mode: tokens a go-zero user-api signed with the access secrets are accepted too. */
+    readonly goZero: boolean;
+    /** Numeric ids beyond 2^53 as exact JSON integers in id claims, not strings. */
+    readonly largeIdsAsNumbers: boolean;
+    readonly userIdFormat: 'uuid' | 'int64';
+    /** This instance's node in int64 user ids (0 when unused). */
+    readonly nodeId: number;
   };
   readonly login: {
     readonly maxFailures: number;
@@ -86,6 +99,12 @@ export interface JwtgateConfig {
   readonly register: {
     readonly maxPerIp: number;
     readonly window: number;
+  };
+  /** Forward authentication (`GET /auth/verify`): the identity headers, lower case. */
+  readonly gateway: {
+    readonly userIdHeader: string;
+    readonly sessionIdHeader: string;
+    readonly roleHeader: string;
   };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */

@@ -22,6 +22,16 @@ export interface RouteDeps {
   readonly registrationThrottle: RegistrationThrottle;
   /** Told of logins, registrations and admin actions, for metrics and the audit trail. */
   readonly events?: SecurityEvents | undefined;
+  /** Makes new users' ids (`Auth.UserIdFormat`); random UUIDs when absent. */
+  readonly newUserId?: (() => string) | undefined;
+  /** `Auth.RequireEmail` and `Auth.RequireVerifiedEmail`; both off when omitted. */
+  readonly emailPolicy?: EmailPolicy | undefined;
+}
+
+/** What accounts must have of an email address. */
+export interface EmailPolicy {
+  readonly requireEmail: boolean;
+  readonly requireVerifiedEmail: boolean;
 }
 
 /** What the routes that may set, read or delete the refresh cookie also need. */
