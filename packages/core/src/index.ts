@@ -100,7 +100,11 @@ export {
   type RegistrationThrottle,
   type RegistrationThrottlePolicy,
 } from './throttle/registration-throttle.js';
-export { type AccessTokenVerifierOptions, createAccessTokenVerifier } from './token/access-token-verifier.js';
+export {
+  type AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+  createAccessTokenVerifier,
+} from './token/access-token-verifier.js';
 export {
   type AsymmetricAlgorithm,
   type HmacAlgorithm,
