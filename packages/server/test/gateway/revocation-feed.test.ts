@@ -48,7 +48,11 @@ describe('the revocation feed (GET /auth/revocations)', () => {
   afterAll(() => t.close());
 
   it('answers only its clients', async () => {
-    for (const headers of [{}, { authorization: `Basic ${Buffer.from('edge:wrong').toString('base64')}` }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: `Basic ${Buffer.from('edge:wrong').toString('base64')}` },
+    ];
+    for (const headers of attempts) {
       const res = await feed(t, '', headers);
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('ERR_INVALID_CLIENT');
