@@ -30,6 +30,7 @@ import { mfaRoutes } from './routes/mfa.js';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
+import { type RevocationFeedOptions, revocationFeedRoutes } from './routes/revocation-feed.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
@@ -69,6 +70,8 @@ export interface AppOptions extends RouteDeps {
   readonly gateway: JwtgateConfig['gateway'];
   /** `Auth.Issuer`, for the authorization server metadata. */
   readonly issuer: string;
+  /** Serve the revocation feed at `GET /auth/revocations`; omitted, the route does not exist. */
+  readonly revocationFeed?: Omit<RevocationFeedOptions, 'clients'>;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -194,10 +197,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     realm: options.realm,
     strict: options.strictRevocation ?? false,
   });
+  if (options.revocationFeed !== undefined) {
+    await app.register(revocationFeedRoutes, { ...options.revocationFeed, clients });
+  }
   await app.register(oauthMetadataRoutes, {
     issuer: options.issuer,
     publicUrl: options.gateway.publicUrl,
     algorithms: [...new Set((options.jwks?.keys ?? []).map((key) => key.alg))],
+    revocationFeed: options.revocationFeed !== undefined,
   });
   if (browser?.web === true) await app.register(webRoutes);
   if (options.openApi === true) {

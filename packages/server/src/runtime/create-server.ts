@@ -41,6 +41,7 @@ import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
+import { createRevocationJournal } from './revocation-journal.js';
 
 /** Options for {@link createJwtgateServer}. */
 export interface CreateServerOptions {
@@ -237,6 +238,12 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       })
     : observed;
 
+  // Before the list is filled, so that the feed passes on every revocation it holds.
+  const revocationJournal = createRevocationJournal({
+    list: sessions.revocations,
+    clock,
+    handoverMs: revocationHandoverMs(config),
+  });
   try {
     // Revocations made before a restart, or elsewhere, must hold here.
     await stores.startRevocationSync(sessions, clock);
@@ -320,6 +327,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
     ...(auditStore === undefined ? {} : { auditStore }),
+    revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },
   });
   log = app.log;
   const processMetrics = metrics === undefined ? undefined : registerProcessMetrics(metrics.registry);
@@ -387,6 +395,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     close() {
       closing ??= (async () => {
         clearInterval(housekeeping);
+        revocationJournal.close();
         processMetrics?.close();
         try {
           await Promise.all([app.close(), metricsListener?.close()]);
@@ -402,6 +411,18 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       return closing;
     },
   };
+}
+
+/**
+ * The longest a revocation can take to reach one instance after another, clock
+ * skew included: the Redis feed delivers within a few round trips, polling
+ * within an interval plus the look-back each poll allows for late commits.
+ * How far back the revocation feed replays a cursor from another instance.
+ */
+export function revocationHandoverMs(config: JwtgateConfig): number {
+  const skewMs = config.auth.clockLeeway * 1000;
+  if (config.redis !== undefined) return skewMs + Math.max(5_000, 5 * config.redis.timeoutMs);
+  return skewMs + config.revocation.pollIntervalMs + skewMs + 10 * config.database.timeoutMs;
 }
 
 /** The alert webhook of `Alerts.WebhookUrl`, reporting to the metrics and the log; `undefined` without one. */
