@@ -27,6 +27,14 @@ export interface SessionRecord {
   readonly revokedAt: number | null;
   readonly revokeReason: string | null;
   /**
+   * How the user signed in, as RFC 8176 method names (`['pwd']`,
+   * `['pwd', 'otp', 'mfa']`); every access token of the session says so in `amr`.
+   * Sessions stored before this was kept read as `['pwd']`.
+   */
+  readonly amr: readonly string[];
+  /** When the user signed in (the first factor), milliseconds since the epoch: `auth_time`. */
+  readonly authTime: number;
+  /**
    * The user's `credentialVersion` read by the check this session was
    * started from (or moved to by the password change it survived). A
    * refresh refuses and ends the session once the user's version differs.

@@ -6,7 +6,7 @@ import { migrateDatabase } from '../../src/stores/sql/migrate-database.js';
 import { createMigrator, knownMigrations, migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlSessionStore, toRow } from '../../src/stores/sql/sql-session-store.js';
-import { createSqlUserStore, toUserRow as userToRow } from '../../src/stores/sql/sql-user-store.js';
+import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { createTestDatabase } from '../support/databases.js';
 import { serviceUrl } from '../support/services.js';
 import { runCli, useProcessSandbox } from '../support/spawn-server.js';
@@ -36,17 +36,23 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
       expect(first.error).toBeUndefined();
       const user = buildUserRecord();
       const session = buildSessionRecord(user.id, { generation: 7 });
-      // The first version's own inserts: no lock table, no credential versions, no email columns yet.
-      const {
-        credential_version: _user,
-        email: _email,
-        email_key: _key,
-        email_verified_at: _at,
-        ...userRow
-      } = userToRow(user);
-      await database.db.insertInto('jwtgate_users').values(userRow).execute();
-      const { credential_version: _session, ...sessionRow } = toRow(session);
-      await database.db.insertInto('jwtgate_sessions').values(sessionRow).execute();
+      // The first version's own inserts: the lock table, credential versions and the email columns did not exist yet.
+      await database.db
+        .insertInto('jwtgate_users')
+        .values({
+          id: user.id,
+          username: user.username,
+          username_key: user.usernameKey,
+          password_hash: user.passwordHash,
+          role: user.role,
+          disabled: 0,
+          created_at: user.createdAt,
+          updated_at: user.updatedAt,
+        })
+        .execute();
+      // Nor did how a session was signed in to (0012): such sessions read back as password logins.
+      const { amr: _amr, auth_time: _authTime, credential_version: _version, ...firstVersionRow } = toRow(session);
+      await database.db.insertInto('jwtgate_sessions').values(firstVersionRow).execute();
 
       expect(await migrateToLatest(database.db)).toEqual(knownMigrations.slice(1));
       // Existing users carry on without an address, and can be given one.
