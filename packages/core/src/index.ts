@@ -123,7 +123,21 @@ export type { PasswordHasher } from './user/password-hasher.js';
 export { acceptPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './user/password-policy.js';
 export { type RegisterDeps, registerUser } from './user/register.js';
 export { ADMIN_ROLE, DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './user/role.js';
+export {
+  claimMappingProblems,
+  claimsFromUserFields,
+  GO_ZERO_USER_ID_CLAIM,
+  type UserClaimOptions,
+  userClaimFields,
+} from './user/user-claims.js';
 export { decodeUserCursor, encodeUserCursor } from './user/user-cursor.js';
+export {
+  createInt64UserIdGenerator,
+  type Int64UserIdGeneratorOptions,
+  isInt64Id,
+  MAX_NODE_ID,
+  userIdClaimValue,
+} from './user/user-id.js';
 export { type PublicUser, toPublicUser, type UserRecord } from './user/user-record.js';
 export {
   USER_LIST_MAX_LIMIT,

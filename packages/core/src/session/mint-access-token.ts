@@ -32,7 +32,7 @@ export async function mintAccessToken(
       throw new TypeError(`the custom claims hook may not set the reserved claim "${name}"`);
     }
   }
-  const claims: AccessTokenClaims = {
+  const signed: AccessTokenClaims = {
     ...custom,
     iss: policy.issuer,
     aud: policy.audience,
@@ -43,9 +43,15 @@ export async function mintAccessToken(
     exp,
     jti: randomUUID(),
   };
+  // A bigint claim is signed as an exact JSON integer and read back by a lossless parser as its decimal string.
+  const claims: AccessTokenClaims = Object.values(custom).some((value) => typeof value === 'bigint')
+    ? (Object.fromEntries(
+        Object.entries(signed).map(([name, value]) => [name, typeof value === 'bigint' ? value.toString() : value]),
+      ) as AccessTokenClaims)
+    : signed;
   const expiresIn = exp - iat;
   return {
-    accessToken: ctx.signer.sign(claims),
+    accessToken: ctx.signer.sign(signed),
     expiresIn,
     refreshAfter: iat + Math.min(policy.refreshAfterSec, expiresIn),
     claims,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { getAlgorithm } from './algorithms.js';
 import type { JwtKey } from './key.js';
 
@@ -5,7 +6,11 @@ import type { JwtKey } from './key.js';
 export interface JwtSigner {
   /** The key tokens are signed with; its `kid` goes into every header. */
   readonly key: JwtKey;
-  /** Serialises `claims` into a compact JWS. */
+  /**
+   * Serialises `claims` into a compact JWS. A `bigint` claim value (top
+   * level) is written as the exact JSON integer, for readers that keep
+   * integers exact (Go's `json.Number`).
+   */
   sign(claims: Readonly<Record<string, unknown>>): string;
 }
 
@@ -34,8 +39,21 @@ export function createJwtSigner(options: JwtSignerOptions): JwtSigner {
   return {
     key,
     sign(claims) {
-      const signingInput = `${encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+      const signingInput = `${encodedHeader}.${Buffer.from(serialiseClaims(claims)).toString('base64url')}`;
       return `${signingInput}.${algorithm.sign(signingInput, key.key)}`;
     },
   };
+}
+
+/** Marks a bigint while JSON.stringify runs; random, so no claim text can pass for one. */
+const BIGINT_MARK = `bigint-${randomBytes(12).toString('hex')}:`;
+const MARKED_BIGINT = new RegExp(`"${BIGINT_MARK}(-?[0-9]+)"`, 'g');
+
+/** JSON text of the claims, top-level bigints as exact integers (JSON.stringify refuses them). */
+function serialiseClaims(claims: Readonly<Record<string, unknown>>): string {
+  if (!Object.values(claims).some((value) => typeof value === 'bigint')) return JSON.stringify(claims);
+  const marked = JSON.stringify(claims, (_key, value: unknown) =>
+    typeof value === 'bigint' ? `${BIGINT_MARK}${value}` : value,
+  );
+  return marked.replace(MARKED_BIGINT, '$1');
 }

@@ -16,6 +16,8 @@ export interface RegisterDeps {
   readonly clock: Clock;
   /** Limits registrations per address; none when absent (the CLI). */
   readonly throttle?: RegistrationThrottle;
+  /** Makes the id of each new user; a random UUID when absent (`Auth.UserIdFormat`). */
+  readonly newUserId?: () => string;
 }
 
 /**
@@ -52,7 +54,7 @@ async function createUser(
   if ((await deps.users.findByUsernameKey(key)) !== null) throw new AuthError('ERR_USERNAME_TAKEN');
   const now = deps.clock.now();
   const user: UserRecord = {
-    id: randomUUID(),
+    id: await newId(deps),
     username,
     usernameKey: key,
     passwordHash: await deps.hasher.hash(password),
@@ -63,4 +65,17 @@ async function createUser(
   };
   await deps.users.create(user);
   return user;
+}
+
+/**
+ * A generated id can only meet an imported one (the generator never repeats
+ * itself), so one look-up per registration keeps imported users' ids safe.
+ */
+async function newId(deps: RegisterDeps): Promise<string> {
+  if (deps.newUserId === undefined) return randomUUID();
+  for (let tries = 0; tries < 8; tries++) {
+    const id = deps.newUserId();
+    if ((await deps.users.findById(id)) === null) return id;
+  }
+  throw new Error('no free user id after 8 tries; the id generator and the imported ids overlap');
 }

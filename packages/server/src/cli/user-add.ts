@@ -1,6 +1,7 @@
 import { registerUser, systemClock, toPublicUser } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
+import { newUserIds } from '../runtime/create-server.js';
 import { migrateDatabase } from '../stores/sql/migrate-database.js';
 import { openSqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
@@ -28,7 +29,12 @@ export async function userAddCommand(
   try {
     await migrateDatabase(config.database, database);
     const user = await registerUser(
-      { users: createSqlUserStore(database.db), hasher: await createArgon2Hasher(), clock: systemClock },
+      {
+        users: createSqlUserStore(database.db),
+        hasher: await createArgon2Hasher(),
+        clock: systemClock,
+        ...(newUserIds(config, systemClock) === undefined ? {} : { newUserId: newUserIds(config, systemClock) }),
+      },
       { username: input.username, password, role: input.role },
     );
     process.stdout.write(`${JSON.stringify(toPublicUser(user))}\n`);

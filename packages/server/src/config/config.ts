@@ -63,6 +63,15 @@ export interface JwtgateConfig {
     readonly issuer: string;
     readonly audience: readonly string[];
     readonly clockLeeway: number;
+    /** Claim name → user field (`Auth.Claims`, with `userId: id` in go-zero mode), validated. */
+    readonly claims: Readonly<Record<string, string>>;
+    /** go-zero mode: tokens a go-zero user-api signed with the access secrets are accepted too. */
+    readonly goZero: boolean;
+    /** Numeric ids beyond 2^53 as exact JSON integers in id claims, not strings. */
+    readonly largeIdsAsNumbers: boolean;
+    readonly userIdFormat: 'uuid' | 'int64';
+    /** This instance's node in int64 user ids (0 when unused). */
+    readonly nodeId: number;
   };
   readonly login: {
     readonly maxFailures: number;

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { type HmacAlgorithm, isHmacAlgorithm, type JwsAlgorithm } from '@jwtgate/core';
+import {
+  claimMappingProblems,
+  GO_ZERO_USER_ID_CLAIM,
+  type HmacAlgorithm,
+  isHmacAlgorithm,
+  type JwsAlgorithm,
+} from '@jwtgate/core';
 import { type Document, isPair, isScalar, parseDocument, visit } from 'yaml';
 import { readBrowserSettings } from './browser-settings.js';
 import type { HostPort, JwtgateConfig, RedisConfig } from './config.js';
@@ -49,6 +55,8 @@ function describeExpected(field: Field): string {
       return `one of ${field.values.join(', ')}`;
     case 'list':
       return 'a list of strings (in the environment: comma-separated)';
+    case 'map':
+      return `a mapping of ${field.keyHint} to strings (in the environment: name=value pairs, comma-separated)`;
   }
 }
 
@@ -97,6 +105,30 @@ function coerce(field: Field, value: unknown, fromEnv: boolean): { ok: true; val
       if (typeof value === 'string') return { ok: true, value: [value] };
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { ok: true, value };
       return { ok: false };
+    }
+    case 'map': {
+      let entries: [string, unknown][];
+      if (fromEnv && typeof value === 'string') {
+        const pairs = value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0)
+          .map((pair) => pair.split('='));
+        if (pairs.some((pair) => pair.length !== 2)) return { ok: false };
+        entries = pairs.map(([k, v]) => [(k as string).trim(), (v as string).trim()]);
+      } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        entries = Object.entries(value);
+      } else {
+        return { ok: false };
+      }
+      const out: Record<string, string> = {};
+      for (const [k, v] of entries) {
+        if (!field.keyPattern.test(k) || typeof v !== 'string' || v.length === 0 || Object.hasOwn(out, k)) {
+          return { ok: false };
+        }
+        out[k] = v;
+      }
+      return { ok: true, value: out };
     }
   }
 }
@@ -147,6 +179,52 @@ function readRedis(redis: Settings, problems: string[]): RedisConfig | undefined
   }
   if (redis.SentinelName !== undefined) problems.push('Redis.SentinelName: only meaningful with Redis.Sentinels');
   return undefined;
+}
+
+/**
+ * The claims from user fields (`Auth.Claims`, plus `userId` in go-zero mode)
+ * and how new users get ids; pushes a problem naming the setting for each
+ * reserved claim, unknown field or missing node id.
+ */
+function readIdentitySettings(
+  auth: Settings,
+  database: Settings,
+  problems: string[],
+): Pick<JwtgateConfig['auth'], 'claims' | 'goZero' | 'largeIdsAsNumbers' | 'userIdFormat' | 'nodeId'> {
+  const claims: Record<string, string> = { ...(auth.Claims as Record<string, string>) };
+  const goZero = auth.GoZero as boolean;
+  if (goZero) {
+    const mapped = claims[GO_ZERO_USER_ID_CLAIM];
+    if (mapped !== undefined && mapped !== 'id') {
+      problems.push(
+        `Auth.Claims: "${GO_ZERO_USER_ID_CLAIM}" maps to "${mapped}", but Auth.GoZero puts the user id there; remove the entry or map it to id`,
+      );
+    }
+    claims[GO_ZERO_USER_ID_CLAIM] = 'id';
+  }
+  for (const problem of claimMappingProblems(claims)) problems.push(`Auth.Claims: ${problem}`);
+  const userIdFormat = auth.UserIdFormat as 'uuid' | 'int64';
+  let nodeId = auth.NodeId as number | undefined;
+  if (userIdFormat === 'int64' && nodeId === undefined) {
+    const url = database.Url as string | undefined;
+    // One SQLite file has one writer process; a shared database server may have many instances.
+    if (url === undefined || url.startsWith('sqlite:')) nodeId = 0;
+    else {
+      problems.push(
+        'Auth.NodeId: required with Auth.UserIdFormat: int64 on a shared database; give each instance its own number from 0 to 1023 (e.g. a StatefulSet ordinal)',
+      );
+    }
+  }
+  if (userIdFormat === 'uuid' && nodeId !== undefined) {
+    problems.push('Auth.NodeId: only used with Auth.UserIdFormat: int64; remove it or set the format');
+  }
+  return {
+    claims,
+    goZero,
+    largeIdsAsNumbers: auth.LargeIdsAsNumbers as boolean,
+    userIdFormat,
+    nodeId: nodeId ?? 0,
+  };
 }
 
 function editDistance(a: string, b: string): number {
@@ -329,6 +407,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   if (refreshExpire < accessExpire) problems.push('Auth.RefreshExpire: must be at least Auth.AccessExpire');
   if (sessionMaxAge < refreshExpire) problems.push('Auth.SessionMaxAge: must be at least Auth.RefreshExpire');
   if ((auth.Audience as string[]).length === 0) problems.push('Auth.Audience: needs at least one audience');
+  const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
@@ -419,6 +498,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       issuer: auth.Issuer as string,
       audience: auth.Audience as string[],
       clockLeeway: auth.ClockLeeway as number,
+      ...identity,
     },
     ...limits,
     jwks: { maxAge: (raw.Jwks as Settings).MaxAge as number },

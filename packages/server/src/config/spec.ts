@@ -27,7 +27,14 @@ export type Field =
     })
   | (BaseField & { readonly kind: 'boolean'; readonly default: boolean })
   | (BaseField & { readonly kind: 'enum'; readonly values: readonly string[]; readonly default?: string })
-  | (BaseField & { readonly kind: 'list'; readonly default: readonly string[] });
+  | (BaseField & { readonly kind: 'list'; readonly default: readonly string[] })
+  | (BaseField & {
+      readonly kind: 'map';
+      readonly default: Readonly<Record<string, string>>;
+      /** What each key must look like. */
+      readonly keyPattern: RegExp;
+      readonly keyHint: string;
+    });
 
 export interface Section {
   readonly [key: string]: Field | Section;
@@ -264,6 +271,40 @@ export const configSpec = {
       default: [],
       description:
         'PEM or JWK files of asymmetric keys rotated out (the public half is enough): tokens they signed still verify, and they stay in the JWKS. Remove each once `AccessExpire` + `ClockLeeway` has passed.',
+    },
+    Claims: {
+      kind: 'map',
+      default: {},
+      keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
+      keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
+      description:
+        'Extra access-token claims from user fields, claim name → field: `id` (a JSON number when the id is an integer below 2^53, else a string), `username`, `role`, `createdAt` (seconds). E.g. `{ userId: id, uid: id, name: username }`; in the environment `userId=id,uid=id`. Reserved claims (`sub`, `sid`, `exp`, …) are refused. See docs/configuration.md.',
+    },
+    GoZero: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'go-zero mode: adds the `userId` claim (the user id, as `Claims: { userId: id }` does) that go-zero services read with `ctx.Value("userId")`, and accepts the tokens a go-zero user-api signed with `AccessSecret` (or a `PreviousAccessSecrets` entry) until they expire, so a cut-over logs nobody out. See docs/migrating-from-go-zero.md.',
+    },
+    LargeIdsAsNumbers: {
+      kind: 'boolean',
+      default: false,
+      description:
+        "Write numeric user ids beyond 2^53 in id claims (`Auth.Claims`, go-zero's `userId`) as exact JSON integers, as a go-zero user-api did, so services reading `json.Number` keep working with snowflake ids; off, they are decimal strings (JavaScript parsers round such numbers unless they parse losslessly). Ids within 2^53 are numbers either way.",
+    },
+    UserIdFormat: {
+      kind: 'enum',
+      values: ['uuid', 'int64'],
+      default: 'uuid',
+      description:
+        'Ids of new users: a random UUID, or a 53-bit integer (seconds, `NodeId`, sequence) for services that parse numeric ids. Imported users keep their own ids either way.',
+    },
+    NodeId: {
+      kind: 'integer',
+      min: 0,
+      max: 1023,
+      description:
+        "This instance's number in int64 user ids; no two running instances may share one. Required with `UserIdFormat: int64` on PostgreSQL or MySQL (several instances may share them); 0 by default on SQLite.",
     },
   },
   Jwks: {

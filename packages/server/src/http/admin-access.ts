@@ -15,7 +15,9 @@ export const adminErrors = {
 /**
  * The check every administration route runs after the guard: the caller's
  * account must be, according to the database and not only the token, an
- * enabled administrator, so a demoted admin's unexpired token opens nothing.
+ * enabled administrator, so a demoted admin's unexpired token opens nothing;
+ * and the token must belong to a jwtgate session (not a go-zero token
+ * accepted during a move, which no logout can end).
  * A refusal is audited (`admin.access-denied`) and answers 403.
  *
  * @example
@@ -25,8 +27,10 @@ export const adminErrors = {
 export function createRequireAdmin(deps: Pick<RouteDeps, 'users' | 'events'>): onRequestAsyncHookHandler {
   const { users, events } = deps;
   return async (request) => {
-    const userId = claimsOf(request).sub;
-    const caller = await users.findById(userId);
+    const claims = claimsOf(request);
+    const userId = claims.sub;
+    // A go-zero token from before a cut-over has no session (sid ''): nothing could revoke it, so it administers nothing.
+    const caller = claims.sid === '' ? null : await users.findById(userId);
     if (caller === null || caller.disabled || caller.role !== ADMIN_ROLE) {
       events?.adminAccessDenied({
         userId,

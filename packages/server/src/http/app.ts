@@ -144,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,
     events: options.events,
+    newUserId: options.newUserId,
     refreshCookie,
     origins,
   };

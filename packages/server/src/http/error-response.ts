@@ -1,4 +1,5 @@
 import { AuthError, bearerChallenge, type ErrorCode, errorCodes, isAuthError } from '@jwtgate/core';
+import { jitteredRetryAfter } from './retry-after.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -69,7 +70,7 @@ export function toErrorResponse(error: unknown, realm: string): ErrorResponse {
   const headers: Record<string, string> = { ...authError.headers };
   const challenge = bearerChallenge(authError, realm);
   if (challenge !== undefined) headers['www-authenticate'] = challenge;
-  if (authError.code === 'ERR_STORE_UNAVAILABLE' && headers['retry-after'] === undefined) headers['retry-after'] = '1';
+  if (spec.status === 503 && headers['retry-after'] === undefined) headers['retry-after'] = jitteredRetryAfter();
   return {
     status: spec.status,
     body: { error: { code: authError.code, message: authError.message, ...(details ? { details } : {}) } },

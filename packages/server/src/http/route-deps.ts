@@ -22,6 +22,8 @@ export interface RouteDeps {
   readonly registrationThrottle: RegistrationThrottle;
   /** Told of logins, registrations and admin actions, for metrics and the audit trail. */
   readonly events?: SecurityEvents | undefined;
+  /** Makes new users' ids (`Auth.UserIdFormat`); random UUIDs when absent. */
+  readonly newUserId?: (() => string) | undefined;
 }
 
 /** What the routes that may set, read or delete the refresh cookie also need. */

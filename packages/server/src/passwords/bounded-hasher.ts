@@ -19,7 +19,7 @@ export interface BoundedHasher extends PasswordHasher {
 /**
  * Wraps a hasher so that at most `maxConcurrent` hashes run at once and at
  * most `maxQueue` wait; beyond that the call throws `ERR_SERVER_BUSY` (503,
- * `Retry-After: 1`) at once. argon2 already runs on libuv's thread pool, off
+ * `Retry-After` of 1 to 5 s, see `http/retry-after.ts`) at once. argon2 already runs on libuv's thread pool, off
  * the event loop, but the pool is shared with file system and DNS work: a
  * flood of logins left unbounded would take every thread, and a queue left
  * unbounded would hold every request's memory and answer them all too late
@@ -42,7 +42,7 @@ export function createBoundedHasher(hasher: PasswordHasher, limits: HashingLimit
   async function limited<T>(work: () => Promise<T>): Promise<T> {
     if (running >= limits.maxConcurrent) {
       if (waiting.length >= limits.maxQueue) {
-        throw new AuthError('ERR_SERVER_BUSY', { reason: 'hash-queue-full', headers: { 'retry-after': '1' } });
+        throw new AuthError('ERR_SERVER_BUSY', { reason: 'hash-queue-full' });
       }
       // The slot is handed over by the call that finishes, so `running` never overshoots.
       await new Promise<void>((resolve) => waiting.push(resolve));

@@ -2,6 +2,8 @@ import {
   AuthError,
   type Clock,
   type CustomClaimsHook,
+  claimsFromUserFields,
+  createInt64UserIdGenerator,
   createLoginThrottle,
   createRefreshThrottle,
   createRegistrationThrottle,
@@ -32,6 +34,7 @@ import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
 
@@ -72,6 +75,27 @@ export interface JwtgateServer {
   flushAudit(): Promise<void>;
   /** Stops accepting connections, finishes in-flight requests, closes the stores. */
   close(): Promise<void>;
+}
+
+/**
+ * The claims every access token gets beyond jwtgate's own: those configured
+ * from user fields (`Auth.Claims`, go-zero's `userId`), then the embedding
+ * app's hook, which may add to them or set them differently.
+ */
+function composeClaims(config: JwtgateConfig, hook: CustomClaimsHook | undefined): { customClaims?: CustomClaimsHook } {
+  if (Object.keys(config.auth.claims).length === 0) return hook === undefined ? {} : { customClaims: hook };
+  const fromFields = claimsFromUserFields(config.auth.claims, { largeIdsAsNumbers: config.auth.largeIdsAsNumbers });
+  if (hook === undefined) return { customClaims: fromFields };
+  return {
+    customClaims: async (input) => ({ ...(await fromFields(input)), ...(await hook(input)) }),
+  };
+}
+
+/** New users' ids as `Auth.UserIdFormat` says; `undefined` keeps random UUIDs. */
+export function newUserIds(config: JwtgateConfig, clock: Clock): (() => string) | undefined {
+  return config.auth.userIdFormat === 'int64'
+    ? createInt64UserIdGenerator({ nodeId: config.auth.nodeId, clock })
+    : undefined;
 }
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
@@ -182,7 +206,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       clockToleranceSec: config.auth.clockLeeway,
     },
     clock,
-    ...(options.customClaims === undefined ? {} : { customClaims: options.customClaims }),
+    ...composeClaims(config, options.customClaims),
     onEvent: events.session,
   });
   const refreshThrottle = createRefreshThrottle({
@@ -197,7 +221,17 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     onRateExceeded: events.refreshRateExceeded,
   });
   // Throttled outside the observer: a refresh refused for its rate was never tried, so it is no refresh failure.
-  const sessions = limitRefreshes(observeSessions(manager, events), refreshThrottle);
+  const observed = limitRefreshes(observeSessions(manager, events), refreshThrottle);
+  const sessions = config.auth.goZero
+    ? acceptGoZeroTokens(observed, {
+        secrets: [
+          ...(config.auth.accessSecret === undefined ? [] : [config.auth.accessSecret]),
+          ...config.auth.previousAccessSecrets,
+        ],
+        clockToleranceSec: config.auth.clockLeeway,
+        clock,
+      })
+    : observed;
 
   try {
     // Revocations made before a restart, or elsewhere, must hold here.
@@ -240,6 +274,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throttle,
     registrationThrottle,
     events,
+    newUserId: newUserIds(config, clock),
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
     bodyLimit: config.server.bodyLimit,

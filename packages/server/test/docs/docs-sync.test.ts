@@ -32,6 +32,8 @@ function describeType(field: Field): string {
       return field.values.map((v) => `\`${v}\``).join(' \\| ');
     case 'list':
       return 'list of strings';
+    case 'map':
+      return 'mapping of names to strings';
     case 'string':
       return field.minLength ? `string, ≥ ${field.minLength} bytes` : 'string';
     case 'boolean':

@@ -19,7 +19,7 @@ export async function timed(request: () => Promise<LightMyRequestResponse>): Pro
 export function expectUnavailableWithin(answer: { res: LightMyRequestResponse; ms: number }, boundMs: number): void {
   expect(answer.res.statusCode, answer.res.body).toBe(503);
   expect(answer.res.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
-  expect(answer.res.headers['retry-after']).toBe('1');
+  expect(['1', '2', '3', '4', '5']).toContain(answer.res.headers['retry-after']);
   expect(answer.ms).toBeLessThan(boundMs);
 }
 

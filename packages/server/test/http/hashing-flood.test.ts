@@ -83,7 +83,10 @@ describe('a flood of failed logins', () => {
     expect(answers.filter((answer) => answer.status !== 401 && answer.status !== 503)).toEqual([]);
     const busy = answers.filter((answer) => answer.status === 503);
     expect(busy.length).toBeGreaterThan(0);
-    for (const answer of busy) expect(answer).toEqual({ status: 503, code: 'ERR_SERVER_BUSY', retryAfter: '1' });
+    for (const answer of busy) {
+      expect(answer).toMatchObject({ status: 503, code: 'ERR_SERVER_BUSY' });
+      expect(['1', '2', '3', '4', '5']).toContain(answer.retryAfter);
+    }
     // The queue was used: more were hashed than could run at once.
     expect(answers.filter((answer) => answer.status === 401).length).toBeGreaterThanOrEqual(22);
     console.log(

@@ -28,7 +28,7 @@ describe('when the database is locked by another process', () => {
   }) {
     expect(res.statusCode).toBe(503);
     expect(res.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
-    expect(res.headers['retry-after']).toBe('1');
+    expect(['1', '2', '3', '4', '5']).toContain(res.headers['retry-after']);
   }
 
   it('answers registration with 503 and creates nothing', async () => {
@@ -116,5 +116,39 @@ describe('when the database is gone', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('the Retry-After of a 503', () => {
+  let t: TestServer;
+  beforeEach(async () => {
+    t = await startTestServer({ env: { JWTGATE_DATABASE_TIMEOUT: '50' } });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('spreads clients over 1 to 5 seconds instead of sending them all back at the same second', async () => {
+    const { accessToken } = await t.signUp();
+    const locker = new BetterSqlite3(databasePath(t.dataDir));
+    locker.exec('BEGIN EXCLUSIVE');
+    const waits: number[] = [];
+    try {
+      for (let i = 0; i < 40; i++) {
+        const res = await t.request({ method: 'POST', url: '/auth/logout', token: accessToken });
+        expect(res.statusCode).toBe(503);
+        waits.push(Number(res.headers['retry-after']));
+      }
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    for (const wait of waits) {
+      expect(Number.isInteger(wait)).toBe(true);
+      expect(wait).toBeGreaterThanOrEqual(1);
+      expect(wait).toBeLessThanOrEqual(5);
+    }
+    // 40 draws from five values: all equal with odds of 5 in 5^40, and most of the range is used.
+    expect(new Set(waits).size).toBeGreaterThanOrEqual(3);
   });
 });

@@ -140,7 +140,11 @@ const headers = {
     description: 'Seconds until failed logins stop being counted against this username and address.',
     schema: { type: 'integer' },
   },
-  retryAfterStore: { description: 'Seconds to wait before retrying (`1`).', schema: { type: 'integer' } },
+  retryAfterStore: {
+    description:
+      'Seconds to wait before retrying: 1 to 5, drawn at random so that clients do not all come back at once.',
+    schema: { type: 'integer', minimum: 1, maximum: 5 },
+  },
   allow: { description: 'The methods this path accepts.', schema: stringSchema },
   accessToken: {
     description:
@@ -229,7 +233,7 @@ function errorResponses(errors: readonly ErrorCase[], readsCookie: boolean): Res
       responseHeaders['WWW-Authenticate'] = headers.wwwAuthenticate;
     if (cases.some((error) => error.code === 'ERR_RATE_LIMITED'))
       responseHeaders['Retry-After'] = headers.retryAfterThrottle;
-    if (cases.some((error) => error.code === 'ERR_STORE_UNAVAILABLE'))
+    if (cases.some((error) => error.code === 'ERR_STORE_UNAVAILABLE' || error.code === 'ERR_SERVER_BUSY'))
       responseHeaders['Retry-After'] = headers.retryAfterStore;
     if (cases.some((error) => error.code === 'ERR_METHOD_NOT_ALLOWED')) responseHeaders.Allow = headers.allow;
     if (readsCookie && cases.some((error) => deadCookieCodes.has(error.code)))

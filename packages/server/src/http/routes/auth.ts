@@ -115,7 +115,13 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       let user: UserRecord;
       try {
         user = await registerUser(
-          { users: deps.users, hasher: deps.hasher, clock: deps.clock, throttle: deps.registrationThrottle },
+          {
+            users: deps.users,
+            hasher: deps.hasher,
+            clock: deps.clock,
+            throttle: deps.registrationThrottle,
+            ...(deps.newUserId === undefined ? {} : { newUserId: deps.newUserId }),
+          },
           { ...request.body, ip: clientInfo(request).ip },
         );
       } catch (error) {
