@@ -1,5 +1,5 @@
 import { systemClock } from '@jwtgate/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';

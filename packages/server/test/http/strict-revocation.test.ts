@@ -1,5 +1,5 @@
 import { systemClock } from '@jwtgate/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { decodeJwt, startTestServer, type TestServer } from '../support/test-server.js';

@@ -1,5 +1,5 @@
 import { systemClock } from '@jwtgate/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ListeningServer, PASSWORD, startListeningServer } from '../support/listening-server.js';
 import type { Exposition } from '../support/prometheus-text.js';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';

@@ -146,7 +146,7 @@ export async function startBrowserServer(env: Readonly<Record<string, string>> =
     },
     cwd: dir.path,
   });
-  const server = await createJwtgateServer({ config, logger: { level: 'debug', stream } });
+  const server = await createJwtgateServer({ config, logger: { level: 'debug', stream }, devModeBanner: false });
   const address = await server.listen();
   return {
     url: `http://localhost:${new URL(address).port}`,
