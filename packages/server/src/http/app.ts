@@ -26,6 +26,7 @@ import { healthRoutes } from './routes/health.js';
 import { introspectionRoutes } from './routes/introspect.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
+import { mfaRoutes } from './routes/mfa.js';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
@@ -81,6 +82,8 @@ export const redactedLogPaths = [
   'res.headers["x-access-token"]',
   'req.body.password',
   'req.body.refreshToken',
+  'req.body.mfaToken',
+  'req.body.code',
 ];
 
 /**
@@ -167,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,
     events: options.events,
+    mfa: options.mfa,
     emailPolicy: options.emailPolicy,
     newUserId: options.newUserId,
     refreshCookie,
@@ -182,6 +186,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
+  await app.register(mfaRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
