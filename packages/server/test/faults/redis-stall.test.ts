@@ -7,13 +7,12 @@ import * as scripts from '../../src/stores/redis/session-scripts.js';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { sidOf } from './outage-checks.js';
 
 /** The default `Redis.Timeout`; Redis stalls for longer than it, and for less than twice it. */
 const TIMEOUT_MS = 1_000;
 const PAUSE_MS = 1_500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sidOf = (token: string): string =>
-  JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).sid;
 
 describe('when Redis stalls for longer than Redis.Timeout and less than twice that', () => {
   let redis: RedisServerProcess;

@@ -164,8 +164,8 @@ describe('the Redis session store on a real Redis Cluster (three masters on loop
           connect: redis.subscriberConnection,
           channel: store.keys.channel,
           onNotices: (list) => received[i]?.push(...list.map((s) => s.id)),
-          catchUp: async () => {},
-          pingIntervalMs: 5_000,
+          catchUpPage: async () => null,
+          heartbeatMs: 5_000,
         }),
       );
       try {
