@@ -17,6 +17,8 @@ export type Field =
       readonly minLength?: number;
       readonly pattern?: RegExp;
       readonly hint?: string;
+      /** For a URL: the schemes it may have, so that another one is named as unsupported. */
+      readonly schemes?: readonly string[];
     })
   | (BaseField & {
       readonly kind: 'integer';
@@ -71,6 +73,7 @@ export const configSpec = {
       // URLs of database servers usually carry a password: never echoed.
       secret: true,
       pattern: /^(sqlite:.+|(postgres|postgresql|mysql|mariadb):\/\/.+)$/,
+      schemes: ['sqlite', 'postgres', 'postgresql', 'mysql', 'mariadb'],
       hint: 'a URL such as sqlite:./data/jwtgate.db, postgres://user:password@host:5432/jwtgate or mysql://user:password@host:3306/jwtgate',
       description:
         'Where users are stored, and sessions when Redis is not configured: `sqlite:<path>`, `postgres://…` or `mysql://…` (MariaDB too). Defaults to `sqlite:<DataDir>/jwtgate.db`.',
@@ -97,6 +100,7 @@ export const configSpec = {
       kind: 'string',
       secret: true,
       pattern: /^rediss?:\/\/.+/,
+      schemes: ['redis', 'rediss'],
       hint: 'a URL such as redis://:password@host:6379/0 or rediss://host:6380',
       description:
         'A standalone Redis. With `Url`, `Sentinels` or `Cluster` set, sessions live in Redis and revocations reach every instance through it at once.',
@@ -581,6 +585,58 @@ export const configSpec = {
       default: [],
       description:
         "Other origins (`https://app.example.com`) whose pages may call jwtgate with credentials. The server's own origin is always allowed; `*` and `null` never are.",
+    },
+  },
+  Mfa: {
+    EncryptionKey: {
+      kind: 'string',
+      secret: true,
+      pattern: /^\s*[A-Za-z0-9+/_-]{43}=?\s*$/,
+      hint: '32 random bytes in base64, e.g. from `openssl rand -base64 32`',
+      description:
+        'Seals authenticator-app secrets at rest (AES-256-GCM). Without it, in production, second factors are off; in development mode a key is derived from `Auth.RefreshSecret`. To rotate, move the old key to `Mfa.PreviousEncryptionKeys`.',
+    },
+    PreviousEncryptionKeys: {
+      kind: 'list',
+      secret: true,
+      default: [],
+      description:
+        'Keys rotated out of `Mfa.EncryptionKey`: they still open the secrets they sealed, and never seal new ones.',
+    },
+    Issuer: {
+      kind: 'string',
+      pattern: /^[^:\p{Cc}]{1,64}$/u,
+      hint: '1-64 characters, no colon',
+      description: 'The service name authenticator apps show next to the account. Defaults to `Name`.',
+    },
+    RequiredForRoles: {
+      kind: 'list',
+      default: [],
+      description:
+        'Roles that must sign in with a second factor (e.g. `[admin]`). A user of such a role without one gets no tokens at login: the login answers `mfaEnrollmentRequired` with an mfaToken that only sets up an authenticator app.',
+    },
+    MaxFailures: {
+      kind: 'integer',
+      default: 5,
+      min: 0,
+      max: 1000,
+      description:
+        'Wrong second-factor codes allowed per user in `Mfa.FailureWindow`, from any address and on every instance (0: no limit).',
+    },
+    FailureWindow: {
+      kind: 'integer',
+      default: 900,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description: 'The window of `Mfa.MaxFailures`.',
+    },
+    MaxFailuresPerDay: {
+      kind: 'integer',
+      default: 20,
+      min: 0,
+      max: 100_000,
+      description: 'Wrong second-factor codes allowed per user in a day (0: no limit): what bounds a patient guesser.',
     },
   },
   Web: {

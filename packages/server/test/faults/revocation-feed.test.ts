@@ -1,18 +1,22 @@
 import { systemClock } from '@jwtgate/core';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { createRevocationLog } from '../../src/stores/redis/revocation-log.js';
 import { type RedisServerProcess, startRedisServer, waitFor } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { describeWithTool } from '../support/tools.js';
 import { sidOf } from './outage-checks.js';
+
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
 
 const TIMEOUT_MS = 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the revocation feed of an instance', () => {
+describeWithOwnRedis('the revocation feed of an instance', () => {
   let redis: RedisServerProcess;
   let admin: Redis;
   let prefix: string;
@@ -105,7 +109,7 @@ describe('the revocation feed of an instance', () => {
   });
 });
 
-describe('catching up with a long revocation log', () => {
+describeWithOwnRedis('catching up with a long revocation log', () => {
   const ENTRIES = 300_000;
   let redis: RedisServerProcess;
   let admin: Redis;
