@@ -75,12 +75,15 @@ const jitter = (ms: number) => Math.round(ms * (0.5 + Math.random()));
  * await subscriber.ready(10_000);
  */
 export function startRevocationSubscriber(options: RevocationSubscriberOptions): RevocationSubscriber {
-  // A PING sent at t is answered by t + heartbeat (its timeout) when healthy, and the next one
-  // goes out at t + heartbeat: three heartbeats without an answer leave a heartbeat of slack.
-  const staleAfterMs = 3 * options.heartbeatMs;
+  // A connection that dies at t was last answered before t; the next PING goes out by
+  // t + heartbeat, and is given two heartbeats (its timeout, and as much again for a loaded
+  // host) before the feed stops counting as live: by t + 3 heartbeats.
+  const unansweredAfterMs = 2 * options.heartbeatMs;
   let caughtUp = false;
   /** When Redis last answered on the live connection (a PING sent then was answered). */
   let heardAt = 0;
+  /** When the oldest PING still unanswered was sent. Silence only counts once asked. */
+  let askedAt: number | undefined;
   /** When the feed was last known complete: start-up counts as the beginning of being behind. */
   let completeAt = Date.now();
   let ignored = 0;
@@ -90,7 +93,11 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
   let reconnectTimer: NodeJS.Timeout | undefined;
   const becameLive = new Set<() => void>();
 
-  const isLive = () => caughtUp && Date.now() - heardAt <= staleAfterMs;
+  const isLive = () => caughtUp && (askedAt === undefined || Date.now() - askedAt <= unansweredAfterMs);
+  const heard = (at: number) => {
+    heardAt = Math.max(heardAt, at);
+    askedAt = undefined;
+  };
   const backoff = () => {
     const delay = jitter(retryDelayMs);
     retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_MS);
@@ -121,7 +128,7 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
     let heartbeat: NodeJS.Timeout | undefined;
     connection.on('error', (error) => options.onError?.(error, 'connection'));
     connection.on('message', (_channel: string, message: string) => {
-      if (current === connection) heardAt = Date.now();
+      if (current === connection) heard(Date.now());
       const notices = decodeRevocationNotices(message);
       if (notices === null) ignored += 1;
       else options.onNotices(notices);
@@ -131,6 +138,7 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
       if (current !== connection) return;
       if (caughtUp) completeAt = heardAt;
       caughtUp = false;
+      askedAt = undefined;
       current = undefined;
       if (!closed) reconnectTimer = setTimeout(connect, backoff());
     });
@@ -142,14 +150,21 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
         connection.disconnect();
         return;
       }
-      heardAt = Date.now();
+      heard(Date.now());
       heartbeat = setInterval(() => {
         const sent = Date.now();
+        // One slow answer is not a dead connection (a loaded host, a long command ahead of it):
+        // only silence for as long as it takes to stop counting as live is.
+        if (askedAt !== undefined && sent - askedAt > unansweredAfterMs) {
+          connection.disconnect();
+          return;
+        }
+        askedAt ??= sent;
         connection.ping().then(
           () => {
-            if (current === connection) heardAt = Math.max(heardAt, sent);
+            if (current === connection) heard(sent);
           },
-          () => connection.disconnect(),
+          () => {},
         );
       }, options.heartbeatMs);
       heartbeat.unref();
