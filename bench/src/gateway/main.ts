@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,15 +30,10 @@ interface NginxProcess {
   readonly pid: number;
   stop(): Promise<void>;
 }
-type StartNginx = (options: { jwtgate: string; upstream: string; noVerifyCache?: boolean }) => Promise<NginxProcess>;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
+/** What the benchmark uses of `examples/nginx/start-nginx.ts`, loaded from its compiled file. */
+interface NginxStarter {
+  startNginx(options: { jwtgate: string; upstream: string; noVerifyCache?: boolean }): Promise<NginxProcess>;
+  freePort(): Promise<number>;
 }
 
 async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
@@ -151,6 +146,9 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const nginxes: NginxProcess[] = [];
   try {
+    const { startNginx, freePort } = (await import(
+      pathToFileURL(join(repoRoot, 'examples/dist/nginx/start-nginx.js')).href
+    )) as NginxStarter;
     const jwtgatePort = await freePort();
     const jwtgate = startProcess(join(repoRoot, 'packages/server/dist/cli/main.js'), {
       JWTGATE_HOST: '127.0.0.1',
@@ -177,9 +175,6 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`a benchmark token was refused: ${res.status}`);
     }
 
-    const { startNginx } = (await import(pathToFileURL(join(repoRoot, 'examples/dist/nginx/start-nginx.js')).href)) as {
-      startNginx: StartNginx;
-    };
     const jwtgateAddress = `127.0.0.1:${jwtgatePort}`;
     const upstreamAddress = `127.0.0.1:${upstreamPort}`;
     const cached = await startNginx({ jwtgate: jwtgateAddress, upstream: upstreamAddress });
