@@ -118,6 +118,12 @@ export {
   type ChangePasswordInput,
   changePassword,
 } from './user/change-password.js';
+export {
+  type ImportRowOptions,
+  type ImportRowVerdict,
+  readImportRow,
+  USER_ID_MAX_LENGTH,
+} from './user/import-row.js';
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export { acceptPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './user/password-policy.js';

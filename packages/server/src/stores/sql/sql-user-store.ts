@@ -1,5 +1,13 @@
 import { AuthError, USER_LIST_MAX_LIMIT, type UserRecord, type UserStore } from '@jwtgate/core';
-import { type Kysely, PostgresAdapter, type RawBuilder, type Selectable, SqliteAdapter, sql } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  PostgresAdapter,
+  type RawBuilder,
+  type Selectable,
+  SqliteAdapter,
+  sql,
+} from 'kysely';
 import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
 import { toMillis } from './schema.js';
@@ -14,6 +22,20 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     disabled: Boolean(Number(row.disabled)),
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
+  };
+}
+
+/** A user as a row of `jwtgate_users`. */
+export function toUserRow(user: UserRecord): Insertable<UsersTable> {
+  return {
+    id: user.id,
+    username: user.username,
+    username_key: user.usernameKey,
+    password_hash: user.passwordHash,
+    role: user.role,
+    disabled: user.disabled ? 1 : 0,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
   };
 }
 
@@ -52,19 +74,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     create: (user) =>
       withStoreErrors(async () => {
         try {
-          await db
-            .insertInto(table)
-            .values({
-              id: user.id,
-              username: user.username,
-              username_key: user.usernameKey,
-              password_hash: user.passwordHash,
-              role: user.role,
-              disabled: user.disabled ? 1 : 0,
-              created_at: user.createdAt,
-              updated_at: user.updatedAt,
-            })
-            .execute();
+          await db.insertInto(table).values(toUserRow(user)).execute();
         } catch (error) {
           if (isUniqueViolation(error)) throw new AuthError('ERR_USERNAME_TAKEN');
           throw error;
