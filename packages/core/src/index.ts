@@ -63,7 +63,11 @@ export {
   type RegistrationThrottle,
   type RegistrationThrottlePolicy,
 } from './throttle/registration-throttle.js';
-export { type AccessTokenVerifierOptions, createAccessTokenVerifier } from './token/access-token-verifier.js';
+export {
+  type AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+  createAccessTokenVerifier,
+} from './token/access-token-verifier.js';
 export {
   type AsymmetricAlgorithm,
   type HmacAlgorithm,
@@ -111,13 +115,14 @@ export {
   type JwtVerifierOptions,
   type VerifiedJwt,
 } from './token/verify.js';
-export { type AuthenticateDeps, authenticateUser } from './user/authenticate.js';
+export { type AuthenticateDeps, authenticateUser, type LoginIdentity } from './user/authenticate.js';
 export { type AccessChanges, type ChangeAccessDeps, changeUserAccess } from './user/change-access.js';
 export {
   type ChangePasswordDeps,
   type ChangePasswordInput,
   changePassword,
 } from './user/change-password.js';
+export { EMAIL_MAX_LENGTH, type NormalisedEmail, normaliseEmail } from './user/email.js';
 export {
   type ImportRowOptions,
   type ImportRowVerdict,
@@ -127,7 +132,7 @@ export {
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export { acceptPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './user/password-policy.js';
-export { type RegisterDeps, registerUser } from './user/register.js';
+export { type RegisterDeps, type RegisterInput, registerUser } from './user/register.js';
 export { ADMIN_ROLE, DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './user/role.js';
 export {
   claimMappingProblems,

@@ -30,6 +30,12 @@ export const errorCodes = {
   ERR_INVALID_PASSWORD: { status: 400, message: 'The password must be 8 to 1024 characters long' },
   ERR_COOKIE_MODE_DISABLED: { status: 400, message: 'Cookie mode is disabled on this server' },
   ERR_INVALID_CURSOR: { status: 400, message: 'The cursor is not one this server handed out' },
+  ERR_INVALID_EMAIL: { status: 400, message: 'The email address is not acceptable' },
+  ERR_EMAIL_REQUIRED: { status: 400, message: 'An email address is required' },
+  ERR_EMAIL_TOKEN_INVALID: {
+    status: 400,
+    message: 'The link or code is invalid, expired or already used; ask for a new one',
+  },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   ERR_TOKEN_MISSING: {
     status: 401,
@@ -62,6 +68,7 @@ export const errorCodes = {
   ERR_FORBIDDEN: { status: 403, message: 'This requires the administrator role' },
   // Not 401: clients read a 401 as "the access token is no good" and would drop a perfectly valid session.
   ERR_WRONG_CURRENT_PASSWORD: { status: 403, message: 'The current password is wrong' },
+  ERR_EMAIL_NOT_VERIFIED: { status: 403, message: 'The email address of this account is not verified yet' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Requests from this origin are not allowed' },
   ERR_CSRF_HEADER_MISSING: {
     status: 403,
@@ -72,6 +79,7 @@ export const errorCodes = {
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept this method' },
   ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
+  ERR_EMAIL_TAKEN: { status: 409, message: 'This email address belongs to another account' },
   ERR_LAST_ADMIN: {
     status: 409,
     message: 'This would leave no enabled administrator; make another one first',
@@ -90,6 +98,10 @@ export const errorCodes = {
   ERR_SERVER_BUSY: {
     status: 503,
     message: 'The server is busy checking passwords; retry later',
+  },
+  ERR_MAIL_UNAVAILABLE: {
+    status: 503,
+    message: 'This server cannot send mail, so this feature is unavailable',
   },
   ERR_KEYS_UNAVAILABLE: {
     status: 503,

@@ -16,6 +16,9 @@ export function buildUserRecord(overrides: Partial<UserRecord> = {}): UserRecord
     disabled: false,
     createdAt: now,
     updatedAt: now,
+    email: null,
+    emailKey: null,
+    emailVerifiedAt: null,
     ...overrides,
   };
 }

@@ -230,5 +230,105 @@ export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixt
       await store.create(user);
       expect(await store.update(user.id, { updatedAt: user.updatedAt, role: user.role })).toEqual(user);
     });
+
+    it('finds a user by the exact email key, and keeps users without an address apart', async () => {
+      const tag = randomBytes(4).toString('hex');
+      const user = buildUserRecord({ email: `Zoë.${tag}@Example.com`, emailKey: `zoë.${tag}@example.com` });
+      const first = buildUserRecord();
+      const second = buildUserRecord();
+      for (const u of [user, first, second]) await store.create(u);
+      expect(await store.findByEmailKey(`zoë.${tag}@example.com`)).toEqual(user);
+      expect(await store.findByEmailKey(`ZOË.${tag}@example.com`)).toBeNull();
+      expect(await store.findByEmailKey(`zoe.${tag}@example.com`)).toBeNull();
+      expect(await store.findById(first.id)).toEqual(first);
+      expect((await store.findById(second.id))?.email).toBeNull();
+    });
+
+    it('refuses a second user with the same email key, whatever the name, and stores nothing', async () => {
+      const key = `taken-${randomUUID()}@example.com`;
+      await store.create(buildUserRecord({ email: key, emailKey: key }));
+      const twin = buildUserRecord({ email: key.toUpperCase(), emailKey: key });
+      await expect(store.create(twin)).rejects.toSatisfy((e) => isAuthError(e, 'ERR_EMAIL_TAKEN'));
+      expect(await store.findById(twin.id)).toBeNull();
+    });
+
+    it('lets exactly one of concurrent registrations of one address succeed', async () => {
+      const key = `race-${randomUUID()}@example.com`;
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => store.create(buildUserRecord({ email: key, emailKey: key }))),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(isAuthError(r.reason, 'ERR_EMAIL_TAKEN')).toBe(true);
+      }
+    });
+
+    it('changes an address (unverified again), marks it verified, and refuses one another user has', async () => {
+      const tag = randomUUID();
+      const user = buildUserRecord({
+        email: `a-${tag}@example.com`,
+        emailKey: `a-${tag}@example.com`,
+        emailVerifiedAt: 5,
+      });
+      const other = buildUserRecord({ email: `b-${tag}@example.com`, emailKey: `b-${tag}@example.com` });
+      await store.create(user);
+      await store.create(other);
+      const moved = await store.update(user.id, {
+        email: { email: `C-${tag}@example.com`, emailKey: `c-${tag}@example.com` },
+        updatedAt: user.updatedAt + 1,
+      });
+      expect(moved).toEqual({
+        ...user,
+        email: `C-${tag}@example.com`,
+        emailKey: `c-${tag}@example.com`,
+        emailVerifiedAt: null,
+        updatedAt: user.updatedAt + 1,
+      });
+      expect(await store.findByEmailKey(`a-${tag}@example.com`)).toBeNull();
+      const verified = await store.update(user.id, { emailVerifiedAt: 77, updatedAt: user.updatedAt + 2 });
+      expect(verified?.emailVerifiedAt).toBe(77);
+      await expect(
+        store.update(user.id, {
+          email: { email: `b-${tag}@example.com`, emailKey: `b-${tag}@example.com` },
+          updatedAt: user.updatedAt + 3,
+        }),
+      ).rejects.toSatisfy((e) => isAuthError(e, 'ERR_EMAIL_TAKEN'));
+      expect(await store.findById(user.id)).toEqual(verified);
+    });
+
+    it('applies a change conditional on the password hash only while that hash is stored', async () => {
+      const user = buildUserRecord();
+      await store.create(user);
+      const changed = await store.update(
+        user.id,
+        { passwordHash: '$argon2id$first', updatedAt: user.updatedAt + 1 },
+        { ifPasswordHash: user.passwordHash },
+      );
+      expect(changed?.passwordHash).toBe('$argon2id$first');
+      const stale = await store.update(
+        user.id,
+        { passwordHash: '$argon2id$second', updatedAt: user.updatedAt + 2 },
+        { ifPasswordHash: user.passwordHash },
+      );
+      expect(stale).toBeNull();
+      expect((await store.findById(user.id))?.passwordHash).toBe('$argon2id$first');
+    });
+
+    it('lets exactly one of concurrent conditional password changes win', async () => {
+      const user = buildUserRecord();
+      await store.create(user);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.update(
+            user.id,
+            { passwordHash: `$argon2id$race${i}`, updatedAt: user.updatedAt + 1 },
+            { ifPasswordHash: user.passwordHash },
+          ),
+        ),
+      );
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect((await store.findById(user.id))?.passwordHash).toBe(winners[0]?.passwordHash);
+    });
   });
 }

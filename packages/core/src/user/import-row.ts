@@ -1,4 +1,5 @@
 import { isAuthError } from '../errors/auth-error.js';
+import { type NormalisedEmail, normaliseEmail } from './email.js';
 import { DEFAULT_ROLE, isValidRole } from './role.js';
 import type { UserRecord } from './user-record.js';
 import { normaliseUsername } from './username.js';
@@ -71,8 +72,9 @@ function readFlag(value: unknown): boolean | null {
 }
 
 /**
- * Turns one row of a user import (fields `id`, `username`, `email`, `role`,
- * `created_at`, `password_hash`, `disabled`; camelCase spellings too) into
+ * Turns one row of a user import (fields `id`, `username`, `email`,
+ * `email_verified`, `role`, `created_at`, `password_hash`, `disabled`;
+ * camelCase spellings too) into
  * the user to store, or says why not. The id is kept as the source had it: a
  * safe integer or bigint as its decimal text, a string as it is (printable
  * ASCII, at most {@link USER_ID_MAX_LENGTH} characters). The username is
@@ -109,10 +111,18 @@ export function readImportRow(row: Readonly<Record<string, unknown>>, options: I
   }
   const role = field(row, 'role') ?? DEFAULT_ROLE;
   if (typeof role !== 'string' || !isValidRole(role)) return { ok: false, reason: 'role: not a valid role' };
-  const email = field(row, 'email');
-  if (email !== undefined && (typeof email !== 'string' || email.length > 254 || !/^[^@\s]+@[^@\s]+$/.test(email))) {
-    return { ok: false, reason: 'email: not an email address' };
+  let email: NormalisedEmail | null = null;
+  const rawEmail = field(row, 'email');
+  if (rawEmail !== undefined) {
+    try {
+      email = normaliseEmail(rawEmail);
+    } catch (error) {
+      if (isAuthError(error)) return { ok: false, reason: 'email: not a valid email address' };
+      throw error;
+    }
   }
+  const emailVerified = readFlag(field(row, 'email_verified', 'emailVerified'));
+  if (emailVerified === null) return { ok: false, reason: 'email_verified: expected true or false' };
   const hash = field(row, 'password_hash', 'passwordHash', 'password');
   if (typeof hash !== 'string') return { ok: false, reason: 'password_hash: missing' };
   if (!options.isKnownHash(hash)) {
@@ -134,6 +144,10 @@ export function readImportRow(row: Readonly<Record<string, unknown>>, options: I
       disabled,
       createdAt,
       updatedAt: options.now,
+      email: email?.email ?? null,
+      emailKey: email?.key ?? null,
+      // Verified only when the source says so: it vouches for the address, this import cannot.
+      emailVerifiedAt: email !== null && emailVerified ? options.now : null,
     },
   };
 }

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
 import type { RegistrationThrottle } from '../throttle/registration-throttle.js';
+import { normaliseEmail } from './email.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptPassword } from './password-policy.js';
 import { DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
@@ -16,22 +17,37 @@ export interface RegisterDeps {
   readonly clock: Clock;
   /** Limits registrations per address; none when absent (the CLI). */
   readonly throttle?: RegistrationThrottle;
+  /** Refuse registrations without an email address (`ERR_EMAIL_REQUIRED`). */
+  readonly requireEmail?: boolean;
   /** Makes the id of each new user; a random UUID when absent (`Auth.UserIdFormat`). */
   readonly newUserId?: () => string;
 }
 
+/** What {@link registerUser} is asked. */
+export interface RegisterInput {
+  /** Omitted with an `email`: the account gets a generated name (`u-` and 16 random hex digits). */
+  readonly username?: string | undefined;
+  readonly email?: string | undefined;
+  readonly password: string;
+  readonly role?: string;
+  readonly ip?: string | null;
+}
+
+/** A name for an account registered with an email only: never a real person's, never the address. */
+function generatedUsername(): string {
+  return `u-${randomBytes(8).toString('hex')}`;
+}
+
 /**
- * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_PASSWORD`,
- * `ERR_USERNAME_TAKEN` or, with a throttle, `ERR_RATE_LIMITED`; the store's
- * unique index settles concurrent attempts.
+ * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_EMAIL`,
+ * `ERR_EMAIL_REQUIRED`, `ERR_INVALID_PASSWORD`, `ERR_USERNAME_TAKEN`,
+ * `ERR_EMAIL_TAKEN` or, with a throttle, `ERR_RATE_LIMITED`; the store's
+ * unique indexes settle concurrent attempts. The email starts unverified.
  *
  * @example
  * const user = await registerUser(deps, { username: 'alice', password: 'correct horse battery' });
  */
-export async function registerUser(
-  deps: RegisterDeps,
-  input: { readonly username: string; readonly password: string; readonly role?: string; readonly ip?: string | null },
-): Promise<UserRecord> {
+export async function registerUser(deps: RegisterDeps, input: RegisterInput): Promise<UserRecord> {
   const cancel = deps.throttle === undefined ? undefined : await deps.throttle.reserve(input.ip ?? null);
   try {
     return await createUser(deps, input);
@@ -42,16 +58,19 @@ export async function registerUser(
   }
 }
 
-async function createUser(
-  deps: RegisterDeps,
-  input: { readonly username: string; readonly password: string; readonly role?: string },
-): Promise<UserRecord> {
-  const { username, key } = normaliseUsername(input.username);
+async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<UserRecord> {
+  if (input.username === undefined && input.email === undefined) {
+    throw new AuthError('ERR_INVALID_USERNAME', { reason: 'missing', message: 'A username or an email is required' });
+  }
+  if (deps.requireEmail === true && input.email === undefined) throw new AuthError('ERR_EMAIL_REQUIRED');
+  const { username, key } = normaliseUsername(input.username ?? generatedUsername());
+  const email = input.email === undefined ? null : normaliseEmail(input.email);
   const password = acceptPassword(input.password);
   const role = input.role ?? DEFAULT_ROLE;
   if (!isValidRole(role)) throw new TypeError(`role "${role}" must match ${ROLE_PATTERN}`);
   // Registration reveals whether a name is taken anyway; checking first spares the hashing work.
   if ((await deps.users.findByUsernameKey(key)) !== null) throw new AuthError('ERR_USERNAME_TAKEN');
+  if (email !== null && (await deps.users.findByEmailKey(email.key)) !== null) throw new AuthError('ERR_EMAIL_TAKEN');
   const now = deps.clock.now();
   const user: UserRecord = {
     id: await newId(deps),
@@ -62,6 +81,9 @@ async function createUser(
     disabled: false,
     createdAt: now,
     updatedAt: now,
+    email: email?.email ?? null,
+    emailKey: email?.key ?? null,
+    emailVerifiedAt: null,
   };
   await deps.users.create(user);
   return user;

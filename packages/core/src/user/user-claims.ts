@@ -23,6 +23,10 @@ export const userClaimFields: Readonly<Record<string, (user: UserRecord, options
   role: (user) => user.role,
   /** Seconds since the epoch, like `iat`. */
   createdAt: (user) => Math.floor(user.createdAt / 1000),
+  /** The address as the user gave it; left out for users without one. */
+  email: (user) => user.email ?? null,
+  /** Whether the address is verified; left out for users without one. */
+  emailVerified: (user) => (user.email == null ? null : user.emailVerifiedAt != null),
 };
 
 /** How {@link claimsFromUserFields} writes values. */

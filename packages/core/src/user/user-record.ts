@@ -11,6 +11,12 @@ export interface UserRecord {
   readonly disabled: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** The email address as given (trimmed, NFC), or `null` (absent: none) for an account without one. */
+  readonly email?: string | null;
+  /** The case-folded address that uniqueness and look-ups use; set exactly when `email` is. */
+  readonly emailKey?: string | null;
+  /** When the address was proven to reach the user (a link or code mailed to it was used); `null` until then. */
+  readonly emailVerifiedAt?: number | null;
 }
 
 /** What clients may see of a user. */
@@ -20,6 +26,10 @@ export interface PublicUser {
   readonly role: string;
   /** ISO 8601. */
   readonly createdAt: string;
+  /** Present when the account has an email address. */
+  readonly email?: string;
+  /** Present with `email`: whether it has been verified. */
+  readonly emailVerified?: boolean;
 }
 
 /** Strips everything secret or internal from a user. */
@@ -29,5 +39,6 @@ export function toPublicUser(user: UserRecord): PublicUser {
     username: user.username,
     role: user.role,
     createdAt: new Date(user.createdAt).toISOString(),
+    ...(user.email == null ? {} : { email: user.email, emailVerified: user.emailVerifiedAt != null }),
   };
 }

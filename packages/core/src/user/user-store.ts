@@ -5,6 +5,9 @@ export interface UserChanges {
   readonly passwordHash?: string;
   readonly role?: string;
   readonly disabled?: boolean;
+  /** A new address (its `email` and `emailKey`), or `null` to remove it; either resets `emailVerifiedAt` unless that is given too. */
+  readonly email?: { readonly email: string; readonly emailKey: string } | null;
+  readonly emailVerifiedAt?: number | null;
   readonly updatedAt: number;
 }
 
@@ -35,6 +38,13 @@ export interface UserUpdateOptions {
    * anything, a change that would leave no enabled user with this role.
    */
   readonly keepEnabledRole?: string;
+  /**
+   * Applies the change only if the stored password hash is still this one
+   * (else answers `null` and changes nothing): a compare-and-swap, so that a
+   * password reset decided against one password cannot overwrite a change
+   * made meanwhile.
+   */
+  readonly ifPasswordHash?: string;
 }
 
 /**
@@ -44,18 +54,24 @@ export interface UserUpdateOptions {
 export interface UserStore {
   /**
    * Inserts a user. Throws `AuthError('ERR_USERNAME_TAKEN')` when another user
-   * has the same `usernameKey`; of concurrent inserts of one key exactly one succeeds.
+   * has the same `usernameKey`, `AuthError('ERR_EMAIL_TAKEN')` when another has
+   * the same `emailKey`; of concurrent inserts of one key exactly one succeeds.
    */
   create(user: UserRecord): Promise<void>;
   /** The user with this id, or `null`. */
   findById(id: string): Promise<UserRecord | null>;
   /** The user whose `usernameKey` is `usernameKey`, or `null`. */
   findByUsernameKey(usernameKey: string): Promise<UserRecord | null>;
+  /** The user whose `emailKey` is `emailKey` (compared exactly), or `null`. */
+  findByEmailKey(emailKey: string): Promise<UserRecord | null>;
   /**
    * Applies `changes` in one transaction and returns the updated user, or
    * `null` if there is none. With `keepEnabledRole`, the check that another
    * enabled user keeps the role and the change are atomic: of two concurrent
-   * updates disabling the last two holders, exactly one succeeds.
+   * updates disabling the last two holders, exactly one succeeds. A new
+   * email taken by another user throws `AuthError('ERR_EMAIL_TAKEN')` and
+   * changes nothing; with `ifPasswordHash`, a hash changed meanwhile answers
+   * `null` and changes nothing.
    */
   update(id: string, changes: UserChanges, options?: UserUpdateOptions): Promise<UserRecord | null>;
   /**

@@ -1,4 +1,4 @@
-import type { onRequestHookHandler } from 'fastify';
+import type { FastifyReply, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthClaims } from '../verifier/claims.js';
 import { createVerifier, type Verifier, type VerifierOptions } from '../verifier/create-verifier.js';
@@ -38,21 +38,41 @@ export const jwtgateAuth = fp<FastifyAuthOptions>(
   async (app, options) => {
     const verifier = 'verifier' in options ? options.verifier : createVerifier(options);
     app.decorateRequest('auth', null);
-    // A callback hook rather than an async one: it runs on every guarded
-    // request, and Fastify then wraps no promise of its own around it.
+    const refuse = (reply: FastifyReply, error: unknown): void => {
+      // Answering from a callback hook means not calling done: the handler must not run.
+      const failure = verifier.failure(error);
+      reply.code(failure.status).headers(failure.headers).send(failure.body);
+    };
+    // A callback hook rather than an async one, and no promise at all when
+    // the verifier answered at once (a cache hit, an HMAC signature): it runs
+    // on every guarded request.
     const requireAuth: onRequestHookHandler = (request, reply, done) => {
-      verifier
-        .authenticate({ authorization: request.headers.authorization, cookie: request.headers.cookie })
+      let outcome: AuthClaims | Promise<AuthClaims>;
+      try {
+        outcome = verifier.authenticateNow({
+          authorization: request.headers.authorization,
+          cookie: request.headers.cookie,
+        }) as AuthClaims | Promise<AuthClaims>;
+      } catch (error) {
+        try {
+          refuse(reply, error);
+        } catch (failed) {
+          done(failed as Error);
+        }
+        return;
+      }
+      if (!(outcome instanceof Promise)) {
+        request.auth = outcome;
+        done();
+        return;
+      }
+      outcome
         .then(
           (claims) => {
             request.auth = claims;
             done();
           },
-          (error: unknown) => {
-            // Answering from a callback hook means not calling done: the handler must not run.
-            const failure = verifier.failure(error);
-            reply.code(failure.status).headers(failure.headers).send(failure.body);
-          },
+          (error: unknown) => refuse(reply, error),
         )
         // Whatever throws above (an onError hook of the caller's, a failed send) goes to Fastify's error handler
         // rather than leaving the request hanging.

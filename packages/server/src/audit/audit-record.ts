@@ -49,7 +49,7 @@ export type AuditEvent =
     })
   | (AuditClient & {
       readonly event: 'login.failed';
-      /** Internal: `unknown-user`, `wrong-password`, `disabled` or `password-too-long`. */
+      /** Internal: `unknown-user`, `wrong-password`, `disabled`, `password-too-long` or `email-not-verified` (the password was right). */
       readonly reason: string;
       /** Only when the name belongs to an account (`wrong-password`, `disabled`). */
       readonly username?: string;

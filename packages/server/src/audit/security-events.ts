@@ -100,7 +100,7 @@ function outcomeOf(error: unknown): ActionOutcome {
 }
 
 /** Failure reasons that mean the name belongs to an account. */
-const EXISTING_ACCOUNT_REASONS = new Set(['wrong-password', 'disabled']);
+const EXISTING_ACCOUNT_REASONS = new Set(['wrong-password', 'disabled', 'email-not-verified']);
 
 /** The name as the account spells it, give or take case: what the user typed, normalised. */
 function displayName(attempted: string): string {
@@ -150,7 +150,7 @@ export function createSecurityEvents(options: {
         });
         return;
       }
-      if (!isAuthError(error, 'ERR_INVALID_CREDENTIALS')) return;
+      if (!isAuthError(error, 'ERR_INVALID_CREDENTIALS') && !isAuthError(error, 'ERR_EMAIL_NOT_VERIFIED')) return;
       const reason = error.reason ?? 'unknown';
       metrics?.login('failure', reason);
       audit?.record({

@@ -63,6 +63,10 @@ export interface JwtgateConfig {
     readonly issuer: string;
     readonly audience: readonly string[];
     readonly clockLeeway: number;
+    readonly requireEmail: boolean;
+    readonly requireVerifiedEmail: boolean;
+    /** Put `email` and `email_verified` into access tokens. */
+    readonly emailClaims: boolean;
     /** Claim name → user field (`Auth.Claims`, with `userId: id` in go-zero mode), validated. */
     readonly claims: Readonly<Record<string, string>>;
     /** go-zero mode: tokens a go-zero user-api signed with the access secrets are accepted too. */
@@ -95,6 +99,12 @@ export interface JwtgateConfig {
   readonly register: {
     readonly maxPerIp: number;
     readonly window: number;
+  };
+  /** Forward authentication (`GET /auth/verify`): the identity headers, lower case. */
+  readonly gateway: {
+    readonly userIdHeader: string;
+    readonly sessionIdHeader: string;
+    readonly roleHeader: string;
   };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */

@@ -14,6 +14,7 @@ import type { HostPort, JwtgateConfig, RedisConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
+import { readGatewaySettings } from './gateway-settings.js';
 import { readLimitSettings } from './limit-settings.js';
 import { readOpsSettings } from './ops-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
@@ -410,6 +411,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
+  const gateway = readGatewaySettings(raw, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
   const revocation = raw.Revocation as Settings;
   const pollIntervalMs = revocation.PollInterval as number;
@@ -498,9 +500,13 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       issuer: auth.Issuer as string,
       audience: auth.Audience as string[],
       clockLeeway: auth.ClockLeeway as number,
+      requireEmail: auth.RequireEmail as boolean,
+      requireVerifiedEmail: auth.RequireVerifiedEmail as boolean,
+      emailClaims: auth.EmailClaims as boolean,
       ...identity,
     },
     ...limits,
+    gateway,
     jwks: { maxAge: (raw.Jwks as Settings).MaxAge as number },
     openApi: { enabled: (raw.OpenApi as Settings).Enabled as boolean },
     server: {

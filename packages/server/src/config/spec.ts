@@ -272,13 +272,31 @@ export const configSpec = {
       description:
         'PEM or JWK files of asymmetric keys rotated out (the public half is enough): tokens they signed still verify, and they stay in the JWKS. Remove each once `AccessExpire` + `ClockLeeway` has passed.',
     },
+    RequireEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Registration needs an email address (400 `ERR_EMAIL_REQUIRED` without one). Otherwise an address is optional; an account registered with an address and no username gets a generated one (`u-` and 16 hex digits).',
+    },
+    RequireVerifiedEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Login of an account whose email address is not verified answers 403 `ERR_EMAIL_NOT_VERIFIED`, only after the password was found right, and issues no token. Accounts with no address at all (made by the CLI, or before addresses existed) are not held back.',
+    },
+    EmailClaims: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'Access tokens of users with an email address carry `email` and `email_verified` (OpenID Connect names). `false` keeps tokens smaller.',
+    },
     Claims: {
       kind: 'map',
       default: {},
       keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
       keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
       description:
-        'Extra access-token claims from user fields, claim name → field: `id` (a JSON number when the id is an integer below 2^53, else a string), `username`, `role`, `createdAt` (seconds). E.g. `{ userId: id, uid: id, name: username }`; in the environment `userId=id,uid=id`. Reserved claims (`sub`, `sid`, `exp`, …) are refused. See docs/configuration.md.',
+        'Extra access-token claims from user fields, claim name → field: `id` (a JSON number when the id is an integer below 2^53, else a string), `username`, `role`, `createdAt` (seconds), `email`, `emailVerified` (both left out for users without an address; `Auth.EmailClaims` adds them as `email` and `email_verified`). E.g. `{ userId: id, uid: id, name: username }`; in the environment `userId=id,uid=id`. Reserved claims (`sub`, `sid`, `exp`, …) are refused. See docs/configuration.md.',
     },
     GoZero: {
       kind: 'boolean',
@@ -305,6 +323,30 @@ export const configSpec = {
       max: 1023,
       description:
         "This instance's number in int64 user ids; no two running instances may share one. Required with `UserIdFormat: int64` on PostgreSQL or MySQL (several instances may share them); 0 by default on SQLite.",
+    },
+  },
+  Gateway: {
+    UserIdHeader: {
+      kind: 'string',
+      default: 'X-Auth-User-Id',
+      pattern: /^[A-Za-z0-9-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 -',
+      description:
+        'The response header of `GET /auth/verify` (forward authentication) that carries the user id (`sub`). Gateways copy it to the upstream request.',
+    },
+    SessionIdHeader: {
+      kind: 'string',
+      default: 'X-Auth-Session-Id',
+      pattern: /^[A-Za-z0-9-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 -',
+      description: 'The response header of `GET /auth/verify` that carries the session id (`sid`).',
+    },
+    RoleHeader: {
+      kind: 'string',
+      default: 'X-Auth-Role',
+      pattern: /^[A-Za-z0-9-]{1,64}$/,
+      hint: '1-64 characters of A-Z a-z 0-9 -',
+      description: 'The response header of `GET /auth/verify` that carries the role (`role`).',
     },
   },
   Jwks: {

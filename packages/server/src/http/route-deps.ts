@@ -24,6 +24,14 @@ export interface RouteDeps {
   readonly events?: SecurityEvents | undefined;
   /** Makes new users' ids (`Auth.UserIdFormat`); random UUIDs when absent. */
   readonly newUserId?: (() => string) | undefined;
+  /** `Auth.RequireEmail` and `Auth.RequireVerifiedEmail`; both off when omitted. */
+  readonly emailPolicy?: EmailPolicy | undefined;
+}
+
+/** What accounts must have of an email address. */
+export interface EmailPolicy {
+  readonly requireEmail: boolean;
+  readonly requireVerifiedEmail: boolean;
 }
 
 /** What the routes that may set, read or delete the refresh cookie also need. */

@@ -68,6 +68,8 @@ export const publicUserSchema = {
     username: { type: 'string' },
     role: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
+    email: { type: 'string', description: 'Present when the account has an email address.' },
+    emailVerified: { type: 'boolean', description: 'Present with `email`: whether it has been verified.' },
   },
 } as const;
 

@@ -74,6 +74,7 @@ export async function importUsers(options: ImportUsersOptions): Promise<ImportSu
   let batch: { line: number; user: UserRecord }[] = [];
   const ids = new Map<string, number>();
   const keys = new Map<string, number>();
+  const emails = new Map<string, number>();
 
   const flush = async () => {
     if (batch.length === 0) return;
@@ -92,6 +93,7 @@ export async function importUsers(options: ImportUsersOptions): Promise<ImportSu
     batch = [];
     ids.clear();
     keys.clear();
+    emails.clear();
     options.progress?.update(read, source.progress());
   };
 
@@ -123,19 +125,23 @@ export async function importUsers(options: ImportUsersOptions): Promise<ImportSu
       const { user } = verdict;
       const sameId = ids.get(user.id);
       const sameKey = keys.get(user.usernameKey);
-      if (sameId !== undefined || sameKey !== undefined) {
+      const sameEmail = user.emailKey == null ? undefined : emails.get(user.emailKey);
+      if (sameId !== undefined || sameKey !== undefined || sameEmail !== undefined) {
         reject({
           line: row.line,
           id: user.id,
           reason:
             sameId !== undefined
               ? `id: repeats line ${sameId}`
-              : `username: repeats line ${sameKey} (names differing only in case or Unicode form are one)`,
+              : sameKey !== undefined
+                ? `username: repeats line ${sameKey} (names differing only in case or Unicode form are one)`
+                : `email: repeats line ${sameEmail}`,
         });
         continue;
       }
       ids.set(user.id, row.line);
       keys.set(user.usernameKey, row.line);
+      if (user.emailKey != null) emails.set(user.emailKey, row.line);
       batch.push({ line: row.line, user });
       if (batch.length >= batchSize) await flush();
     }

@@ -18,6 +18,7 @@ const userStoreMethods: Record<keyof UserStore, null> = {
   create: null,
   findById: null,
   findByUsernameKey: null,
+  findByEmailKey: null,
   list: null,
   update: null,
 };

@@ -86,7 +86,14 @@ const silentOutcomes: Record<SilentRefreshOutcome, null> = { renewed: null, refu
 const alertOutcomes: Record<AlertDeliveryOutcome, null> = { delivered: null, failed: null, dropped: null };
 const backends: Record<StoreBackend, null> = { database: null, redis: null };
 /** The internal reasons `authenticateUser` gives; anything new is counted as `other` until listed here. */
-const loginFailureReasons = ['unknown-user', 'wrong-password', 'disabled', 'password-too-long', 'other'] as const;
+const loginFailureReasons = [
+  'unknown-user',
+  'wrong-password',
+  'disabled',
+  'password-too-long',
+  'email-not-verified',
+  'other',
+] as const;
 const tokenCodes = ['ERR_TOKEN_MISSING', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_REVOKED'] as const;
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

@@ -35,6 +35,7 @@ import { acceptImportedHashes } from '../passwords/imported-hashes.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
@@ -208,7 +209,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       clockToleranceSec: config.auth.clockLeeway,
     },
     clock,
-    ...composeClaims(config, options.customClaims),
+    ...withEmailClaims(config.auth.emailClaims, composeClaims(config, options.customClaims).customClaims),
     onEvent: events.session,
   });
   const refreshThrottle = createRefreshThrottle({
@@ -276,6 +277,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throttle,
     registrationThrottle,
     events,
+    emailPolicy: { requireEmail: config.auth.requireEmail, requireVerifiedEmail: config.auth.requireVerifiedEmail },
     newUserId: newUserIds(config, clock),
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
@@ -283,6 +285,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     trustProxy: config.server.trustProxy,
     readiness: stores.readiness,
     strictRevocation: config.revocation.strict,
+    gateway: config.gateway,
     logger: options.logger ?? {
       level: config.log.level,
       redact: { paths: redactedLogPaths, censor: '[redacted]' },

@@ -20,6 +20,7 @@ const groupTitles: Readonly<Record<RouteGroup, string>> = {
   sessions: 'Sessions',
   admin: 'Administration',
   keys: 'Keys',
+  gateway: 'Gateways',
   health: 'Health',
   web: 'Web page',
   reference: 'Reference',

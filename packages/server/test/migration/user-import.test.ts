@@ -106,7 +106,15 @@ describe('importing users from files', () => {
     );
     expect((await run(changed, { mode: 'update' })).summary).toMatchObject({ inserted: 1, updated: 1 });
     const carol = (await stored()).find((r) => r.id === '10');
-    expect(carol).toMatchObject({ role: 'admin', password_hash: DJANGO, username: 'carol' });
+    expect(carol).toMatchObject({
+      role: 'admin',
+      password_hash: DJANGO,
+      username: 'carol',
+      email: 'carol@example.com',
+    });
+    expect(carol?.email_verified_at).toBeNull();
+    const taken = write('c2.csv', `id,username,email,password_hash\n13,kim,CAROL@example.com,${BCRYPT}\n`);
+    expect((await run(taken)).rejected).toEqual([{ line: 2, id: '13', reason: 'email: another user has it' }]);
     expect(Number(carol?.disabled)).toBe(1);
     // created_at is the source's and stays through updates.
     expect(Number(carol?.created_at)).toBe(Date.parse('2020-01-01T00:00:00Z'));

@@ -36,12 +36,31 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
       expect(first.error).toBeUndefined();
       const user = buildUserRecord();
       const session = buildSessionRecord(user.id, { generation: 7 });
-      await createSqlUserStore(database.db).create(user);
-      // The first version's own insert: the lock table did not exist yet.
+      // The first version's own inserts: the lock table and the email columns did not exist yet.
+      await database.db
+        .insertInto('jwtgate_users')
+        .values({
+          id: user.id,
+          username: user.username,
+          username_key: user.usernameKey,
+          password_hash: user.passwordHash,
+          role: user.role,
+          disabled: 0,
+          created_at: user.createdAt,
+          updated_at: user.updatedAt,
+        })
+        .execute();
       await database.db.insertInto('jwtgate_sessions').values(toRow(session)).execute();
 
       expect(await migrateToLatest(database.db)).toEqual(knownMigrations.slice(1));
-      expect(await createSqlUserStore(database.db).findById(user.id)).toEqual(user);
+      // Existing users carry on without an address, and can be given one.
+      const users = createSqlUserStore(database.db);
+      expect(await users.findById(user.id)).toEqual(user);
+      const email = `${user.usernameKey}@example.com`;
+      expect(await users.update(user.id, { email: { email, emailKey: email }, updatedAt: user.updatedAt + 1 })).toEqual(
+        { ...user, email, emailKey: email, updatedAt: user.updatedAt + 1 },
+      );
+      expect((await users.findByEmailKey(email))?.id).toBe(user.id);
       const sessions = createSqlSessionStore(database.db);
       expect(await sessions.get(session.id)).toEqual(session);
       // And the upgraded schema works for what needed the new migration.

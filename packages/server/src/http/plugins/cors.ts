@@ -1,5 +1,5 @@
 import { AuthError } from '@jwtgate/core';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { OriginPolicy } from '../origin-policy.js';
 import { errorResponses } from '../schemas.js';
@@ -27,17 +27,24 @@ function vary(reply: FastifyReply, token: string): void {
  * other: an unknown origin, or `null`, gets no `Access-Control-*` header at
  * all, so the browser withholds the answer; its preflight is refused with
  * 403 `ERR_ORIGIN_NOT_ALLOWED`. Every answer varies on `Origin`, so a cache
- * never hands one origin's answer to another.
+ * never hands one origin's answer to another. `skip` names requests no
+ * browser makes (forward authentication from a gateway), left untouched.
  */
-export const corsPlugin = fp<{ origins: OriginPolicy }>(
-  async (app, { origins }) => {
-    app.addHook('onRequest', async (request, reply) => {
+export const corsPlugin = fp<{ origins: OriginPolicy; skip?: (request: FastifyRequest) => boolean }>(
+  async (app, { origins, skip }) => {
+    app.addHook('onRequest', (request, reply, done) => {
+      if (skip?.(request) === true) {
+        done();
+        return;
+      }
       vary(reply, 'Origin');
       const origin = request.headers.origin;
-      if (origin === undefined || !origins.isCorsOrigin(origin)) return;
-      reply.header('access-control-allow-origin', origin);
-      reply.header('access-control-allow-credentials', 'true');
-      reply.header('access-control-expose-headers', exposedHeaders.join(', '));
+      if (origin !== undefined && origins.isCorsOrigin(origin)) {
+        reply.header('access-control-allow-origin', origin);
+        reply.header('access-control-allow-credentials', 'true');
+        reply.header('access-control-expose-headers', exposedHeaders.join(', '));
+      }
+      done();
     });
 
     app.options(

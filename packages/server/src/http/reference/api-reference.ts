@@ -15,6 +15,8 @@ export const routeGroups = {
   admin:
     "The administration API. Every route needs an access token whose user is, according to the database at the time of the request, an enabled administrator, so a demoted administrator's unexpired token opens nothing.",
   keys: 'The public keys that verify access tokens, for services that verify them on their own.',
+  gateway:
+    'For gateways and services in any language: forward authentication, token introspection (RFC 7662), the authorization server metadata (RFC 8414) and the revocation feed. See docs/gateways.md.',
   health: 'Liveness and readiness, for load balancers and orchestrators.',
   web: 'The sign-in and session page (`Web.Enabled`) and its files.',
   reference:

@@ -1,8 +1,10 @@
 import {
   AuthError,
   authenticateUser,
+  EMAIL_MAX_LENGTH,
   type IssuedTokens,
   isAuthError,
+  type LoginIdentity,
   registerUser,
   toPublicUser,
   type UserRecord,
@@ -15,20 +17,33 @@ import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, publicUserSchema, tokenResponseSchema } from '../schemas.js';
 import { deadCookieCodes } from '../silent-refresh.js';
 
-const credentialsBody = {
+const emailField = {
+  type: 'string',
+  maxLength: EMAIL_MAX_LENGTH * 4,
+  description: 'An email address; compared case-insensitively after trimming and Unicode NFC.',
+} as const;
+
+const registerBody = {
   type: 'object',
-  required: ['username', 'password'],
+  required: ['password'],
+  anyOf: [{ required: ['username'] }, { required: ['email'] }],
   additionalProperties: false,
   properties: {
-    username: { type: 'string' },
+    username: { type: 'string', description: 'Optional with an `email`: a name is then generated.' },
+    email: { ...emailField, description: 'Required with `Auth.RequireEmail`; starts unverified.' },
     password: { type: 'string' },
   },
 } as const;
 
 const loginBody = {
-  ...credentialsBody,
+  type: 'object',
+  required: ['password'],
+  oneOf: [{ required: ['username'] }, { required: ['email'] }],
+  additionalProperties: false,
   properties: {
-    ...credentialsBody.properties,
+    username: { type: 'string', description: 'Either `username` or `email`, not both.' },
+    email: emailField,
+    password: { type: 'string' },
     device: {
       type: 'string',
       minLength: 1,
@@ -90,20 +105,24 @@ async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
 export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) => {
   const { sessions, refreshCookie, origins } = deps;
 
-  app.post<{ Body: { username: string; password: string } }>(
+  app.post<{ Body: { username?: string; email?: string; password: string } }>(
     '/auth/register',
     {
       config: { csrf: true },
       schema: {
         summary: 'Create an account',
-        description: 'The account gets the `user` role; administrators are made with `jwtgate user add --role admin`.',
+        description:
+          'The account gets the `user` role; administrators are made with `jwtgate user add --role admin`. A `username`, an `email` or both; with an email and mail on, a verification mail is sent at once.',
         tags: ['auth'],
-        body: credentialsBody,
+        body: registerBody,
         response: { 201: publicUserSchema, ...errorResponses },
         errors: {
           ERR_INVALID_USERNAME: 'empty, over 64 characters, or with whitespace, control or unassigned characters',
           ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
           ERR_USERNAME_TAKEN: 'another account has this name, in any case or Unicode form',
+          ERR_INVALID_EMAIL: 'not one plain address (`local@domain.tld`, at most 254 bytes)',
+          ERR_EMAIL_REQUIRED: 'no `email` while `Auth.RequireEmail` is on',
+          ERR_EMAIL_TAKEN: 'another account has this address, in any case',
           ERR_RATE_LIMITED:
             'too many registration attempts from this address (`Register.MaxPerIp` per `Register.Window`)',
           ERR_SERVER_BUSY: 'too many passwords are being hashed at once (`Hashing.MaxQueue`)',
@@ -120,6 +139,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
             hasher: deps.hasher,
             clock: deps.clock,
             throttle: deps.registrationThrottle,
+            requireEmail: deps.emailPolicy?.requireEmail ?? false,
             ...(deps.newUserId === undefined ? {} : { newUserId: deps.newUserId }),
           },
           { ...request.body, ip: clientInfo(request).ip },
@@ -133,14 +153,14 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
     },
   );
 
-  app.post<{ Body: { username: string; password: string; device?: string; cookie: boolean } }>(
+  app.post<{ Body: LoginIdentity & { password: string; device?: string; cookie: boolean } }>(
     '/auth/login',
     {
       config: { csrf: true },
       schema: {
         summary: 'Log in with a password',
         description:
-          'Starts a session for this device and returns its first tokens. With `"cookie": true` (cookie mode) the refresh token is set as an HttpOnly cookie instead of being returned.',
+          'Starts a session for this device and returns its first tokens. The account is named by `username` or by `email`. With `"cookie": true` (cookie mode) the refresh token is set as an HttpOnly cookie instead of being returned.',
         tags: ['auth'],
         body: loginBody,
         response: {
@@ -152,7 +172,9 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         },
         errors: {
           ERR_COOKIE_MODE_DISABLED: '`"cookie": true` while `Cookie.Mode` is `off`',
-          ERR_INVALID_CREDENTIALS: 'an unknown username, a wrong password and a disabled account alike',
+          ERR_INVALID_CREDENTIALS: 'an unknown username or address, a wrong password and a disabled account alike',
+          ERR_EMAIL_NOT_VERIFIED:
+            'with `Auth.RequireVerifiedEmail`, the password is right but the address is not verified yet; no session was started',
           ERR_ORIGIN_NOT_ALLOWED: 'with `"cookie": true`, also when `Origin` is missing',
           ERR_CSRF_HEADER_MISSING: 'with `"cookie": true`, also without the refresh cookie',
           ERR_RATE_LIMITED:
@@ -163,7 +185,10 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       },
     },
     async (request, reply) => {
-      const { username, password, device, cookie } = request.body;
+      const { password, device, cookie } = request.body;
+      const identity: LoginIdentity =
+        request.body.email !== undefined ? { email: request.body.email } : { username: request.body.username ?? '' };
+      const attempted = identity.email ?? identity.username;
       if (cookie) {
         if (refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
         // Checked before the password, so a forged login costs no hashing and changes nothing.
@@ -172,9 +197,12 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       const client = clientInfo(request);
       let user: UserRecord;
       try {
-        user = await authenticateUser(deps, { username, password, ip: client.ip });
+        user = await authenticateUser(
+          { ...deps, requireVerifiedEmail: deps.emailPolicy?.requireVerifiedEmail ?? false },
+          { ...identity, password, ip: client.ip },
+        );
       } catch (error) {
-        deps.events?.loginRefused({ error, attempted: username, client });
+        deps.events?.loginRefused({ error, attempted, client });
         throw error;
       }
       const tokens = await sessions.issue({ user, device: device ?? null, ...client });

@@ -183,6 +183,31 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_audit').execute();
     },
   },
+  /**
+   * Email addresses on accounts: the address as given, its case-folded key
+   * (unique; every dialect lets many rows have none) and when it was
+   * verified. Existing users keep working with no address.
+   */
+  '0007_users_email': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_users').addColumn('email', 'varchar(320)').execute();
+      await db.schema.alterTable('jwtgate_users').addColumn('email_key', 'varchar(320)').execute();
+      await db.schema.alterTable('jwtgate_users').addColumn('email_verified_at', 'bigint').execute();
+      await db.schema
+        .createIndex('jwtgate_users_email_key_idx')
+        .on('jwtgate_users')
+        .column('email_key')
+        .unique()
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      const drop = db.schema.dropIndex('jwtgate_users_email_key_idx');
+      await (db.getExecutor().adapter instanceof MysqlAdapter ? drop.on('jwtgate_users') : drop).execute();
+      await db.schema.alterTable('jwtgate_users').dropColumn('email_verified_at').execute();
+      await db.schema.alterTable('jwtgate_users').dropColumn('email_key').execute();
+      await db.schema.alterTable('jwtgate_users').dropColumn('email').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

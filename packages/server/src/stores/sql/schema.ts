@@ -17,6 +17,11 @@ export interface UsersTable {
   disabled: ColumnType<number | boolean, number, number>;
   created_at: Millis;
   updated_at: Millis;
+  /** As the user gave it (trimmed, NFC); `null` for accounts without one. */
+  email: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The case-folded address; unique where not null. */
+  email_key: ColumnType<string | null, string | null | undefined, string | null>;
+  email_verified_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
 }
 
 export interface SessionsTable {

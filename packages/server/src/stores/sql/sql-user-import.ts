@@ -22,9 +22,9 @@ const ROWS_PER_INSERT = 500;
 /**
  * Writes one batch of imported users in one transaction: all of it or, on
  * any failure, none of it. Users whose id is stored already are skipped, or
- * with `update` get the source's username, role, hash and disabled flag
- * (their sessions and `created_at` stay). A username another id holds is
- * refused for that user alone. The batch must hold each id and username key
+ * with `update` get the source's username, email (when the row has one),
+ * role, hash and disabled flag (their sessions and `created_at` stay). A username or email address
+ * another id holds is refused for that user alone. The batch must hold each id and username key
  * once (the caller refuses repeats); a registration that takes a username
  * between the check and the insert makes the transaction fail on the unique
  * index, and the batch is judged again from scratch.
@@ -45,9 +45,10 @@ export async function importUserBatch(
         const skipped: UserRecord[] = [];
         const refused: { user: UserRecord; reason: string }[] = [];
         if (users.length === 0) return { inserted, updated, skipped, refused };
+        const emailKeys = users.flatMap((u) => (u.emailKey == null ? [] : [u.emailKey]));
         const existing = await trx
           .selectFrom('jwtgate_users')
-          .select(['id', 'username_key'])
+          .select(['id', 'username_key', 'email_key'])
           .where((eb) =>
             eb.or([
               eb(
@@ -60,21 +61,23 @@ export async function importUserBatch(
                 'in',
                 users.map((u) => u.usernameKey),
               ),
+              ...(emailKeys.length === 0 ? [] : [eb('email_key', 'in', emailKeys)]),
             ]),
           )
           .execute();
         const keyOfId = new Map(existing.map((row) => [row.id, row.username_key]));
         const idOfKey = new Map(existing.map((row) => [row.username_key, row.id]));
+        const idOfEmail = new Map(existing.flatMap((row) => (row.email_key === null ? [] : [[row.email_key, row.id]])));
         for (const user of users) {
           const holder = idOfKey.get(user.usernameKey);
-          if (keyOfId.has(user.id)) {
-            if (mode === 'skip') skipped.push(user);
-            else if (holder !== undefined && holder !== user.id) {
-              refused.push({ user, reason: 'username: another user has it' });
-            } else updated.push(user);
-          } else if (holder !== undefined) {
+          const emailHolder = user.emailKey == null ? undefined : idOfEmail.get(user.emailKey);
+          if (keyOfId.has(user.id) && mode === 'skip') skipped.push(user);
+          else if (holder !== undefined && holder !== user.id) {
             refused.push({ user, reason: 'username: another user has it' });
-          } else inserted.push(user);
+          } else if (emailHolder !== undefined && emailHolder !== user.id) {
+            refused.push({ user, reason: 'email: another user has it' });
+          } else if (keyOfId.has(user.id)) updated.push(user);
+          else inserted.push(user);
         }
         for (let i = 0; i < inserted.length; i += ROWS_PER_INSERT) {
           await trx
@@ -85,14 +88,22 @@ export async function importUserBatch(
         for (const user of updated) {
           await trx
             .updateTable('jwtgate_users')
-            .set({
+            .set((eb) => ({
               username: user.username,
               username_key: user.usernameKey,
               password_hash: user.passwordHash,
               role: user.role,
               disabled: user.disabled ? 1 : 0,
+              // A row without an address keeps the stored one (a source may simply not have the column).
+              ...(user.email == null
+                ? {}
+                : {
+                    email: user.email,
+                    email_key: user.emailKey ?? null,
+                    email_verified_at: user.emailVerifiedAt ?? null,
+                  }),
               updated_at: user.updatedAt,
-            })
+            }))
             .where('id', '=', user.id)
             .execute();
         }

@@ -10,7 +10,7 @@ import {
 } from 'kysely';
 import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
-import { toMillis } from './schema.js';
+import { toMillis, toNullableMillis } from './schema.js';
 
 function toRecord(row: Selectable<UsersTable>): UserRecord {
   return {
@@ -22,6 +22,9 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     disabled: Boolean(Number(row.disabled)),
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
+    email: row.email,
+    emailKey: row.email_key,
+    emailVerifiedAt: toNullableMillis(row.email_verified_at),
   };
 }
 
@@ -36,6 +39,9 @@ export function toUserRow(user: UserRecord): Insertable<UsersTable> {
     disabled: user.disabled ? 1 : 0,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
+    email: user.email ?? null,
+    email_key: user.emailKey ?? null,
+    email_verified_at: user.emailVerifiedAt ?? null,
   };
 }
 
@@ -76,8 +82,15 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
         try {
           await db.insertInto(table).values(toUserRow(user)).execute();
         } catch (error) {
-          if (isUniqueViolation(error)) throw new AuthError('ERR_USERNAME_TAKEN');
-          throw error;
+          if (!isUniqueViolation(error)) throw error;
+          // Which index refused it: the name settles first, as registration checks it first.
+          const byName = await db
+            .selectFrom(table)
+            .select('id')
+            .where('username_key', '=', user.usernameKey)
+            .executeTakeFirst();
+          if (byName === undefined && user.emailKey != null) throw new AuthError('ERR_EMAIL_TAKEN');
+          throw new AuthError('ERR_USERNAME_TAKEN');
         }
       }, call),
 
@@ -90,6 +103,12 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     findByUsernameKey: (usernameKey) =>
       withStoreErrors(async () => {
         const row = await db.selectFrom(table).selectAll().where('username_key', '=', usernameKey).executeTakeFirst();
+        return row === undefined ? null : toRecord(row);
+      }, call),
+
+    findByEmailKey: (emailKey) =>
+      withStoreErrors(async () => {
+        const row = await db.selectFrom(table).selectAll().where('email_key', '=', emailKey).executeTakeFirst();
         return row === undefined ? null : toRecord(row);
       }, call),
 
@@ -118,16 +137,30 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
               const rows = await holders.execute();
               if (rows.length === 1 && rows[0]?.id === id) throw new AuthError('ERR_LAST_ADMIN');
             }
-            const result = await trx
+            const { email } = changes;
+            let update = trx
               .updateTable(table)
               .set({
                 updated_at: changes.updatedAt,
                 ...(changes.passwordHash === undefined ? {} : { password_hash: changes.passwordHash }),
                 ...(changes.role === undefined ? {} : { role: changes.role }),
                 ...(changes.disabled === undefined ? {} : { disabled: changes.disabled ? 1 : 0 }),
+                ...(email === undefined
+                  ? {}
+                  : { email: email?.email ?? null, email_key: email?.emailKey ?? null, email_verified_at: null }),
+                ...(changes.emailVerifiedAt === undefined ? {} : { email_verified_at: changes.emailVerifiedAt }),
               })
-              .where('id', '=', id)
-              .executeTakeFirst();
+              .where('id', '=', id);
+            if (updateOptions.ifPasswordHash !== undefined) {
+              update = update.where('password_hash', '=', updateOptions.ifPasswordHash);
+            }
+            let result: Awaited<ReturnType<typeof update.executeTakeFirst>>;
+            try {
+              result = await update.executeTakeFirst();
+            } catch (error) {
+              if (email != null && isUniqueViolation(error)) throw new AuthError('ERR_EMAIL_TAKEN');
+              throw error;
+            }
             if (result.numUpdatedRows === 0n) return null;
             const row = await trx.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirstOrThrow();
             return toRecord(row);
