@@ -88,7 +88,7 @@ export async function importUserBatch(
         for (const user of updated) {
           await trx
             .updateTable('jwtgate_users')
-            .set((eb) => ({
+            .set({
               username: user.username,
               username_key: user.usernameKey,
               password_hash: user.passwordHash,
@@ -103,7 +103,7 @@ export async function importUserBatch(
                     email_verified_at: user.emailVerifiedAt ?? null,
                   }),
               updated_at: user.updatedAt,
-            }))
+            })
             .where('id', '=', user.id)
             .execute();
         }
