@@ -64,6 +64,8 @@ export const errorCodes = {
     message: 'The refresh token was already used; the session has been revoked',
   },
   ERR_SESSION_REVOKED: { status: 401, message: 'The session has ended' },
+  // RFC 6749 §5.2 `invalid_client`: introspection and the revocation feed, answered with a Basic challenge.
+  ERR_INVALID_CLIENT: { status: 401, message: 'Client authentication failed' },
   ERR_REFRESH_TOKEN_MISSING: { status: 401, message: 'No refresh token was presented (body or cookie)' },
   ERR_FORBIDDEN: { status: 403, message: 'This requires the administrator role' },
   // Not 401: clients read a 401 as "the access token is no good" and would drop a perfectly valid session.
@@ -83,6 +85,10 @@ export const errorCodes = {
   ERR_LAST_ADMIN: {
     status: 409,
     message: 'This would leave no enabled administrator; make another one first',
+  },
+  ERR_FEED_RESYNC: {
+    status: 410,
+    message: 'The cursor is older than the revocations the feed keeps; read the feed again from the start',
   },
   ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   ERR_UNSUPPORTED_MEDIA_TYPE: {

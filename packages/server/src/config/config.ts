@@ -105,6 +105,12 @@ export interface JwtgateConfig {
     readonly userIdHeader: string;
     readonly sessionIdHeader: string;
     readonly roleHeader: string;
+    /** Claim name → header, lower case: every `Auth.Claims` claim, and those `Gateway.ClaimHeaders` adds. */
+    readonly claimHeaders: Readonly<Record<string, string>>;
+    /** Client id → SHA-256 of its secret (32 bytes), for introspection and the revocation feed. */
+    readonly clients: ReadonlyMap<string, Buffer>;
+    /** Base of the URLs in the RFC 8414 metadata, without a trailing `/`; `undefined`: from each request. */
+    readonly publicUrl: string | undefined;
   };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */

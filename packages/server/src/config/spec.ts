@@ -348,6 +348,30 @@ export const configSpec = {
       hint: '1-64 characters of A-Z a-z 0-9 -',
       description: 'The response header of `GET /auth/verify` that carries the role (`role`).',
     },
+    ClaimHeaders: {
+      kind: 'map',
+      default: {},
+      keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
+      keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
+      description:
+        'Headers of `GET /auth/verify` for extra claims, claim name → header name. Every claim of `Auth.Claims` is passed anyway, by default as `X-Auth-Claim-<name>` (lower case, other characters made `-`); name a header here to choose its name, or a claim of a custom-claims hook to pass it too. Values are percent-encoded UTF-8 (numbers and plain ASCII ids arrive unchanged). E.g. `{ userId: X-User-Id }`; in the environment `userId=X-User-Id`.',
+    },
+    Clients: {
+      kind: 'map',
+      default: {},
+      secret: true,
+      keyPattern: /^[A-Za-z0-9._-]{1,64}$/,
+      keyHint: 'client ids of 1-64 characters of A-Z a-z 0-9 . _ -',
+      description:
+        'The clients (services, gateways) allowed to call token introspection (`POST /oauth/introspect`) and the revocation feed (`GET /auth/revocations`), client id → `sha256:<hex>`, the SHA-256 of its secret. Secrets are random (`openssl rand -base64 32`, at least 32 bytes) and never written here in clear: `printf %s "$SECRET" | sha256sum`. E.g. `{ orders: sha256:9f86d0… }`; in the environment `orders=sha256:9f86d0…`. Empty: both routes answer 401 to everyone.',
+    },
+    PublicUrl: {
+      kind: 'string',
+      pattern: /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/,
+      hint: 'an absolute URL such as https://auth.example.com, without query or fragment',
+      description:
+        'The URL clients reach this server at, for the endpoints named in `/.well-known/oauth-authorization-server`. Defaults to `Auth.Issuer` when that is an http(s) URL, else to the scheme and `Host` of each request (set it in production, behind a proxy especially).',
+    },
   },
   Jwks: {
     MaxAge: {

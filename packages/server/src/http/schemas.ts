@@ -28,6 +28,8 @@ declare module 'fastify' {
     security?: readonly Readonly<Record<string, readonly string[]>>[];
     /** The codes the handler answers, each with when. */
     errors?: RouteErrors;
+    /** Media type of the request body when it is not JSON. */
+    consumes?: string;
     /** Media types of a successful answer when it is not JSON. */
     produces?: readonly string[];
   }

@@ -286,6 +286,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     readiness: stores.readiness,
     strictRevocation: config.revocation.strict,
     gateway: config.gateway,
+    issuer: config.auth.issuer,
     logger: options.logger ?? {
       level: config.log.level,
       redact: { paths: redactedLogPaths, censor: '[redacted]' },

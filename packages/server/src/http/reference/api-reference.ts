@@ -27,6 +27,8 @@ export type RouteGroup = keyof typeof routeGroups;
 
 /** The security scheme of access tokens and of the refresh cookie, by their OpenAPI names. */
 export const BEARER_SCHEME = 'bearerAuth';
+/** The security scheme of the clients of introspection and the revocation feed (`Gateway.Clients`). */
+export const CLIENT_SCHEME = 'clientBasic';
 export const REFRESH_COOKIE_SCHEME = 'refreshCookie';
 
 /** A response header: its meaning, and the schema of its value. */
@@ -77,7 +79,7 @@ export interface RouteReference {
   /** Behind the origin and CSRF checks (`config: { csrf: true }`). */
   readonly csrf: boolean;
   readonly parameters: readonly ParameterReference[];
-  readonly body: { readonly schema: JsonSchema; readonly required: boolean } | undefined;
+  readonly body: { readonly schema: JsonSchema; readonly required: boolean; readonly mediaType: string } | undefined;
   /** Successes, then errors, by status. */
   readonly responses: readonly ResponseReference[];
   /** Every code the route can answer. */
@@ -354,6 +356,7 @@ function describeRoute(route: CatalogRoute, all: readonly CatalogRoute[], shared
         : {
             schema: shared.convert(body) as JsonSchema,
             required: Array.isArray(body.required) && body.required.length > 0,
+            mediaType: schema?.consumes ?? 'application/json',
           },
     responses: [...successResponses(schema, bearer, shared), ...errorResponses(errors, readsCookie)],
     errors,
