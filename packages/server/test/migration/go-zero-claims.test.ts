@@ -42,7 +42,7 @@ describe('claims from configuration', () => {
     const problems = problemsOf(() =>
       loadTestConfig({ JWTGATE_AUTH_CLAIMS: 'uid=id,phone=phone,sub=username,exp=id' }),
     );
-    expect(problems).toEqual([
+    expect(problems.filter((problem) => problem.startsWith('Auth.Claims'))).toEqual([
       'Auth.Claims: "phone" (for claim "phone") is not a user field; use one of id, username, role, createdAt, email, emailVerified',
       'Auth.Claims: "sub" is a reserved claim that jwtgate sets itself; choose another name',
       'Auth.Claims: "exp" is a reserved claim that jwtgate sets itself; choose another name',
