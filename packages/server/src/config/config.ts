@@ -145,6 +145,19 @@ export interface JwtgateConfig {
     readonly host: string;
     readonly port: number;
   };
+  /** Second factors. */
+  readonly mfa: {
+    /** Seals new authenticator-app secrets; `undefined`: second factors are off. */
+    readonly encryptionKey: Uint8Array | undefined;
+    /** Keys rotated out, still opening what they sealed. */
+    readonly previousEncryptionKeys: readonly Uint8Array[];
+    /** The service name in authenticator apps. */
+    readonly issuer: string;
+    readonly requiredForRoles: readonly string[];
+    readonly maxFailures: number;
+    readonly failureWindow: number;
+    readonly maxFailuresPerDay: number;
+  };
   /** Where audit records go. */
   readonly audit: {
     readonly log: boolean;

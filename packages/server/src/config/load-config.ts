@@ -16,6 +16,7 @@ import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
 import { readGatewaySettings } from './gateway-settings.js';
 import { readLimitSettings } from './limit-settings.js';
+import { readMfaSettings } from './mfa-settings.js';
 import { readOpsSettings } from './ops-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
 
@@ -468,6 +469,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     if (secret === refreshSecret) problems.push(`${entry} must differ from Auth.RefreshSecret`);
     if (previousAccessSecrets.indexOf(secret) !== index) problems.push(`${entry} repeats an earlier entry`);
   });
+  const mfa = readMfaSettings(raw, { mode, name: raw.Name as string, refreshSecret }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -516,6 +518,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
     ...browser,
     ...ops,
+    ...mfa,
     sources,
     warnings,
   };

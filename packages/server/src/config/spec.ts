@@ -574,6 +574,58 @@ export const configSpec = {
         "Other origins (`https://app.example.com`) whose pages may call jwtgate with credentials. The server's own origin is always allowed; `*` and `null` never are.",
     },
   },
+  Mfa: {
+    EncryptionKey: {
+      kind: 'string',
+      secret: true,
+      pattern: /^\s*[A-Za-z0-9+/_-]{43}=?\s*$/,
+      hint: '32 random bytes in base64, e.g. from `openssl rand -base64 32`',
+      description:
+        'Seals authenticator-app secrets at rest (AES-256-GCM). Without it, in production, second factors are off; in development mode a key is derived from `Auth.RefreshSecret`. To rotate, move the old key to `Mfa.PreviousEncryptionKeys`.',
+    },
+    PreviousEncryptionKeys: {
+      kind: 'list',
+      secret: true,
+      default: [],
+      description:
+        'Keys rotated out of `Mfa.EncryptionKey`: they still open the secrets they sealed, and never seal new ones.',
+    },
+    Issuer: {
+      kind: 'string',
+      pattern: /^[^:\p{Cc}]{1,64}$/u,
+      hint: '1-64 characters, no colon',
+      description: 'The service name authenticator apps show next to the account. Defaults to `Name`.',
+    },
+    RequiredForRoles: {
+      kind: 'list',
+      default: [],
+      description:
+        'Roles that must sign in with a second factor (e.g. `[admin]`). A user of such a role without one gets no tokens at login: the login answers `mfaEnrollmentRequired` with an mfaToken that only sets up an authenticator app.',
+    },
+    MaxFailures: {
+      kind: 'integer',
+      default: 5,
+      min: 0,
+      max: 1000,
+      description:
+        'Wrong second-factor codes allowed per user in `Mfa.FailureWindow`, from any address and on every instance (0: no limit).',
+    },
+    FailureWindow: {
+      kind: 'integer',
+      default: 900,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description: 'The window of `Mfa.MaxFailures`.',
+    },
+    MaxFailuresPerDay: {
+      kind: 'integer',
+      default: 20,
+      min: 0,
+      max: 100_000,
+      description: 'Wrong second-factor codes allowed per user in a day (0: no limit): what bounds a patient guesser.',
+    },
+  },
   Web: {
     Enabled: {
       kind: 'boolean',

@@ -26,9 +26,11 @@ import { healthRoutes } from './routes/health.js';
 import { introspectionRoutes } from './routes/introspect.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
+import { mfaRoutes } from './routes/mfa.js';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
+import { type RevocationFeedOptions, revocationFeedRoutes } from './routes/revocation-feed.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
@@ -68,6 +70,8 @@ export interface AppOptions extends RouteDeps {
   readonly gateway: JwtgateConfig['gateway'];
   /** `Auth.Issuer`, for the authorization server metadata. */
   readonly issuer: string;
+  /** Serve the revocation feed at `GET /auth/revocations`; omitted, the route does not exist. */
+  readonly revocationFeed?: Omit<RevocationFeedOptions, 'clients'>;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -78,6 +82,8 @@ export const redactedLogPaths = [
   'res.headers["x-access-token"]',
   'req.body.password',
   'req.body.refreshToken',
+  'req.body.mfaToken',
+  'req.body.code',
 ];
 
 /**
@@ -164,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,
     events: options.events,
+    mfa: options.mfa,
     emailPolicy: options.emailPolicy,
     newUserId: options.newUserId,
     refreshCookie,
@@ -179,6 +186,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
+  await app.register(mfaRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
@@ -189,10 +197,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     realm: options.realm,
     strict: options.strictRevocation ?? false,
   });
+  if (options.revocationFeed !== undefined) {
+    await app.register(revocationFeedRoutes, { ...options.revocationFeed, clients });
+  }
   await app.register(oauthMetadataRoutes, {
     issuer: options.issuer,
     publicUrl: options.gateway.publicUrl,
     algorithms: [...new Set((options.jwks?.keys ?? []).map((key) => key.alg))],
+    revocationFeed: options.revocationFeed !== undefined,
   });
   if (browser?.web === true) await app.register(webRoutes);
   if (options.openApi === true) {

@@ -167,6 +167,7 @@ describe('authorization server metadata (RFC 8414)', () => {
         response_types_supported: [],
         access_token_signing_alg_values_supported: ['HS256'],
         jwtgate_forward_auth_endpoint: 'https://auth.example.com/auth/verify',
+        jwtgate_revocation_feed_endpoint: 'https://auth.example.com/auth/revocations',
       });
     } finally {
       await t.close();

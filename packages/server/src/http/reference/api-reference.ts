@@ -12,6 +12,7 @@ export type JsonSchema = Readonly<Record<string, unknown>>;
 export const routeGroups = {
   auth: 'Registration, login, refresh and logout, and who the caller is.',
   sessions: "The caller's own sessions, one per device.",
+  mfa: 'Second factors: an authenticator app (TOTP) and recovery codes, and the second step of a login.',
   admin:
     "The administration API. Every route needs an access token whose user is, according to the database at the time of the request, an enabled administrator, so a demoted administrator's unexpired token opens nothing.",
   keys: 'The public keys that verify access tokens, for services that verify them on their own.',
@@ -137,7 +138,7 @@ const stringSchema: JsonSchema = { type: 'string' };
 const headers = {
   wwwAuthenticate: {
     description:
-      'RFC 6750 challenge: `Bearer realm="<Name>"` when no token was sent; `Bearer realm="<Name>", error="invalid_token", error_description="…"` when one was refused.',
+      'RFC 6750 challenge: `Bearer realm="<Name>"` when no token was sent; `Bearer realm="<Name>", error="invalid_token", error_description="…"` when one was refused; `error="insufficient_user_authentication"` with `acr_values` or `max_age` (RFC 9470) when the sign-in behind it is not strong or recent enough.',
     schema: stringSchema,
   },
   retryAfterThrottle: {

@@ -68,7 +68,10 @@ export const forwardAuthRoutes: FastifyPluginAsync<ForwardAuthOptions> = async (
   const claimHeaders = Object.entries(options.headers.claimHeaders);
 
   const identify = (reply: FastifyReply, claims: AccessTokenClaims): void => {
-    reply.header(userIdHeader, claims.sub).header(sessionIdHeader, claims.sid).header(roleHeader, claims.role);
+    // A go-zero token accepted during a move (`Auth.GoZero`) may lack `sid` and `role`: no header then.
+    if (typeof claims.sub === 'string') reply.header(userIdHeader, claims.sub);
+    if (typeof claims.sid === 'string') reply.header(sessionIdHeader, claims.sid);
+    if (typeof claims.role === 'string') reply.header(roleHeader, claims.role);
     for (const [claim, header] of claimHeaders) {
       const value = headerValue(claims[claim]);
       if (value !== null) reply.header(header, value);

@@ -9,6 +9,8 @@ export interface OAuthMetadataOptions {
   readonly publicUrl: string | undefined;
   /** The algorithms of the keys that verify access tokens, signing key first. */
   readonly algorithms: readonly string[];
+  /** Whether `GET /auth/revocations` is served. */
+  readonly revocationFeed: boolean;
 }
 
 const PATH = '/.well-known/oauth-authorization-server';
@@ -24,7 +26,7 @@ const MAX_AGE_SEC = 300;
  * RFC, is empty).
  *
  * @example
- * await app.register(oauthMetadataRoutes, { issuer: 'https://auth.example.com', publicUrl: undefined, algorithms: ['ES256'] });
+ * await app.register(oauthMetadataRoutes, { issuer: 'https://auth.example.com', publicUrl: undefined, algorithms: ['ES256'], revocationFeed: true });
  */
 export const oauthMetadataRoutes: FastifyPluginAsync<OAuthMetadataOptions> = async (app, options) => {
   const base = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}`;
@@ -80,6 +82,7 @@ export const oauthMetadataRoutes: FastifyPluginAsync<OAuthMetadataOptions> = asy
         response_types_supported: [],
         access_token_signing_alg_values_supported: options.algorithms,
         jwtgate_forward_auth_endpoint: `${url}/auth/verify`,
+        ...(options.revocationFeed ? { jwtgate_revocation_feed_endpoint: `${url}/auth/revocations` } : {}),
       };
     },
   );

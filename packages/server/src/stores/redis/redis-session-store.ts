@@ -65,6 +65,8 @@ const FIELDS = [
   'rotatedAt',
   'revokedAt',
   'revokeReason',
+  'amr',
+  'authTime',
 ] as const satisfies readonly (keyof SessionRecord)[];
 
 const NUMBERS = new Set<string>([
@@ -75,12 +77,14 @@ const NUMBERS = new Set<string>([
   'generation',
   'rotatedAt',
   'revokedAt',
+  'authTime',
 ]);
 
 /** A session as field/value pairs; null fields are left out. */
 function toFields(session: SessionRecord): string[] {
   return FIELDS.flatMap((field) => {
     const value = session[field];
+    if (field === 'amr') return ['amr', session.amr.join(' ')];
     return value === null ? [] : [field, String(value)];
   });
 }
@@ -94,6 +98,9 @@ function fromFields(id: string, pairs: readonly string[]): SessionRecord {
     const value = values.get(field);
     record[field] = value === undefined ? null : NUMBERS.has(field) ? Number(value) : value;
   }
+  // Sessions stored before these fields existed were all password logins.
+  record.amr = typeof record.amr === 'string' && record.amr !== '' ? record.amr.split(' ') : ['pwd'];
+  record.authTime ??= record.createdAt;
   return record as unknown as SessionRecord;
 }
 
