@@ -17,6 +17,8 @@ export type Field =
       readonly minLength?: number;
       readonly pattern?: RegExp;
       readonly hint?: string;
+      /** For a URL: the schemes it may have, so that another one is named as unsupported. */
+      readonly schemes?: readonly string[];
     })
   | (BaseField & {
       readonly kind: 'integer';
@@ -71,6 +73,7 @@ export const configSpec = {
       // URLs of database servers usually carry a password: never echoed.
       secret: true,
       pattern: /^(sqlite:.+|(postgres|postgresql|mysql|mariadb):\/\/.+)$/,
+      schemes: ['sqlite', 'postgres', 'postgresql', 'mysql', 'mariadb'],
       hint: 'a URL such as sqlite:./data/jwtgate.db, postgres://user:password@host:5432/jwtgate or mysql://user:password@host:3306/jwtgate',
       description:
         'Where users are stored, and sessions when Redis is not configured: `sqlite:<path>`, `postgres://…` or `mysql://…` (MariaDB too). Defaults to `sqlite:<DataDir>/jwtgate.db`.',
@@ -97,6 +100,7 @@ export const configSpec = {
       kind: 'string',
       secret: true,
       pattern: /^rediss?:\/\/.+/,
+      schemes: ['redis', 'rediss'],
       hint: 'a URL such as redis://:password@host:6379/0 or rediss://host:6380',
       description:
         'A standalone Redis. With `Url`, `Sentinels` or `Cluster` set, sessions live in Redis and revocations reach every instance through it at once.',

@@ -38,6 +38,7 @@ import { acceptImportedHashes } from '../passwords/imported-hashes.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { devModeBanner } from './dev-mode-banner.js';
 import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
@@ -54,6 +55,12 @@ export interface CreateServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Where the default logger writes its JSON lines (stdout when omitted); ignored with `logger`. */
   readonly logStream?: { write(line: string): void };
+  /**
+   * Where the development-mode banner goes: standard error when omitted,
+   * `false` for nowhere (tests). Printed once, before the stores open, when
+   * the configuration is in development mode.
+   */
+  readonly devModeBanner?: { write(text: string): void } | false;
 }
 
 /** A running (or ready to run) jwtgate server. */
@@ -120,6 +127,9 @@ const DAY_MS = 86_400_000;
  */
 export async function createJwtgateServer(options: CreateServerOptions): Promise<JwtgateServer> {
   const { config } = options;
+  if (config.mode === 'development' && options.devModeBanner !== false) {
+    (options.devModeBanner ?? process.stderr).write(`${devModeBanner(config.warnings)}\n`);
+  }
   const clock = options.clock ?? systemClock;
   // Before anything is opened: a bad key file stops the start with nothing to clean up.
   const keyRing = loadKeyRing(config, clock.now());

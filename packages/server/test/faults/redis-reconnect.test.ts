@@ -1,15 +1,19 @@
 import { systemClock } from '@jwtgate/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { describeWithTool } from '../support/tools.js';
 import { waitUntilReady } from './outage-checks.js';
+
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
 
 const TIMEOUT_MS = 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('when the network to Redis is cut and comes back', () => {
+describeWithOwnRedis('when the network to Redis is cut and comes back', () => {
   let redis: RedisServerProcess;
   let proxy: TcpProxy;
   let t: TestServer;

@@ -1,12 +1,16 @@
 import { systemClock } from '@jwtgate/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import * as scripts from '../../src/stores/redis/session-scripts.js';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { describeWithTool } from '../support/tools.js';
+
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
 
 /** The default `Redis.Timeout`; Redis stalls for longer than it, and for less than twice it. */
 const TIMEOUT_MS = 1_000;
@@ -15,7 +19,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sidOf = (token: string): string =>
   JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).sid;
 
-describe('when Redis stalls for longer than Redis.Timeout and less than twice that', () => {
+describeWithOwnRedis('when Redis stalls for longer than Redis.Timeout and less than twice that', () => {
   let redis: RedisServerProcess;
   let admin: Redis;
   let a: TestServer;
