@@ -142,6 +142,7 @@ export function readImportRow(row: Readonly<Record<string, unknown>>, options: I
       passwordHash: hash,
       role,
       disabled,
+      credentialVersion: 0,
       createdAt,
       updatedAt: options.now,
       email: email?.email ?? null,

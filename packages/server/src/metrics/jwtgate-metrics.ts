@@ -72,6 +72,7 @@ const revokeReasons: Record<RevokeReason, null> = {
   'user-disabled': null,
   admin: null,
   'password-changed': null,
+  'credentials-changed': null,
 };
 const loginOutcomes: Record<LoginOutcome, null> = { success: null, failure: null, 'rate-limited': null };
 const refreshOutcomes: Record<RefreshOutcome, null> = {
@@ -92,6 +93,7 @@ const loginFailureReasons = [
   'disabled',
   'password-too-long',
   'email-not-verified',
+  'credentials-changed',
   'other',
 ] as const;
 const tokenCodes = ['ERR_TOKEN_MISSING', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_REVOKED'] as const;

@@ -113,6 +113,10 @@ describe('importing users from files', () => {
       email: 'carol@example.com',
     });
     expect(carol?.email_verified_at).toBeNull();
+    // The new hash and role end carol's earlier sessions; running the same update again ends nothing more.
+    expect(Number(carol?.credential_version)).toBe(1);
+    await run(changed, { mode: 'update' });
+    expect(Number((await stored()).find((r) => r.id === '10')?.credential_version)).toBe(1);
     const taken = write('c2.csv', `id,username,email,password_hash\n13,kim,CAROL@example.com,${BCRYPT}\n`);
     expect((await run(taken)).rejected).toEqual([{ line: 2, id: '13', reason: 'email: another user has it' }]);
     expect(Number(carol?.disabled)).toBe(1);

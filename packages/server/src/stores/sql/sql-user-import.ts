@@ -1,5 +1,5 @@
 import type { UserRecord } from '@jwtgate/core';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isRetriableConflict, isUniqueViolation } from '../store-errors.js';
 import type { JwtgateDatabase } from './schema.js';
 import { toUserRow } from './sql-user-store.js';
@@ -89,6 +89,10 @@ export async function importUserBatch(
           await trx
             .updateTable('jwtgate_users')
             .set({
+              // First: MySQL evaluates assignments in order, and this compares with the old values.
+              // A new hash, role or disabled flag ends the sessions started before, as a password change does;
+              // a re-run that changes none of them ends nothing.
+              credential_version: sql<number>`credential_version + case when password_hash <> ${user.passwordHash} or role <> ${user.role} or disabled <> ${user.disabled ? 1 : 0} then 1 else 0 end`,
               username: user.username,
               username_key: user.usernameKey,
               password_hash: user.passwordHash,

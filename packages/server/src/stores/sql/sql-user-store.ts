@@ -20,6 +20,7 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     passwordHash: row.password_hash,
     role: row.role,
     disabled: Boolean(Number(row.disabled)),
+    credentialVersion: Number(row.credential_version),
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
     email: row.email,
@@ -28,7 +29,7 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
   };
 }
 
-/** A user as a row of `jwtgate_users`. */
+/** The row of a user, as inserted. */
 export function toUserRow(user: UserRecord): Insertable<UsersTable> {
   return {
     id: user.id,
@@ -37,6 +38,7 @@ export function toUserRow(user: UserRecord): Insertable<UsersTable> {
     password_hash: user.passwordHash,
     role: user.role,
     disabled: user.disabled ? 1 : 0,
+    credential_version: user.credentialVersion,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
     email: user.email ?? null,
@@ -145,12 +147,18 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
                 ...(changes.passwordHash === undefined ? {} : { password_hash: changes.passwordHash }),
                 ...(changes.role === undefined ? {} : { role: changes.role }),
                 ...(changes.disabled === undefined ? {} : { disabled: changes.disabled ? 1 : 0 }),
+                ...(changes.bumpCredentialVersion === true
+                  ? { credential_version: sql<number>`credential_version + 1` }
+                  : {}),
                 ...(email === undefined
                   ? {}
                   : { email: email?.email ?? null, email_key: email?.emailKey ?? null, email_verified_at: null }),
                 ...(changes.emailVerifiedAt === undefined ? {} : { email_verified_at: changes.emailVerifiedAt }),
               })
               .where('id', '=', id);
+            if (updateOptions.ifCredentialVersion !== undefined) {
+              update = update.where('credential_version', '=', updateOptions.ifCredentialVersion);
+            }
             if (updateOptions.ifPasswordHash !== undefined) {
               update = update.where('password_hash', '=', updateOptions.ifPasswordHash);
             }
