@@ -68,6 +68,8 @@ const throttled = {
 } as const;
 const reauthErrors = {
   ERR_REAUTHENTICATION_FAILED: 'the password (or code) given to confirm is wrong (403, not 401: the token is fine)',
+  ERR_MALFORMED_PASSWORD:
+    'the password has a lone UTF-16 surrogate (not well-formed Unicode); refused before it is checked or counted',
   ERR_RATE_LIMITED:
     'too many failed password checks for this account or address (`Login.MaxFailures`), or wrong codes (`Mfa.MaxFailures`)',
   ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
