@@ -8,6 +8,7 @@ import type {
   ChannelLike,
   ClientOptions,
   ClientState,
+  EmailState,
   LockManagerLike,
   LogoutScope,
   Me,
@@ -24,13 +25,41 @@ export interface JwtgateClient {
   subscribe(listener: (state: ClientState) => void): () => void;
   /** On page load: signs in again from the refresh cookie, if there is a live one. */
   resume(): Promise<boolean>;
-  register(input: { readonly username: string; readonly password: string }): Promise<PublicUser>;
-  /** Logs in in cookie mode: the refresh token goes into an HttpOnly cookie, the access token stays in memory. */
-  login(input: {
-    readonly username: string;
+  /** A username, an email or both; with an email the server mails a verification at once. */
+  register(input: {
+    readonly username?: string;
+    readonly email?: string;
     readonly password: string;
-    readonly device?: string;
-  }): Promise<AccessTokenView>;
+  }): Promise<PublicUser>;
+  /** Logs in in cookie mode: the refresh token goes into an HttpOnly cookie, the access token stays in memory. */
+  login(
+    input: ({ readonly username: string } | { readonly email: string }) & {
+      readonly password: string;
+      readonly device?: string;
+    },
+  ): Promise<AccessTokenView>;
+  /** Changes the signed-in user's password; their other sessions end. Returns how many. */
+  changePassword(input: { readonly currentPassword: string; readonly newPassword: string }): Promise<number>;
+  /** Asks for a reset link by mail; resolves alike whether or not an account has the address. */
+  requestPasswordReset(email: string): Promise<void>;
+  /** Sets a new password with the secret of a reset link; every session of the user ends. */
+  resetPassword(input: { readonly token: string; readonly newPassword: string }): Promise<number>;
+  /** Mails the signed-in user a verification link and code; `false` when the address is verified already. */
+  sendEmailVerification(): Promise<boolean>;
+  /** Verifies with a link's secret, or (signed in) a mailed code. */
+  verifyEmail(input: { readonly token: string } | { readonly code: string }): Promise<EmailState>;
+  /** Asks to move the signed-in account to a new address; the password is checked like a login. */
+  changeEmail(input: { readonly newEmail: string; readonly password: string }): Promise<void>;
+  /** Confirms a new address with the secret of the link mailed to it. */
+  confirmEmailChange(token: string): Promise<EmailState>;
+  /** Asks for a sign-in link and code by mail (`Auth.EmailSignIn`); resolves alike for any address. */
+  requestEmailSignIn(email: string): Promise<void>;
+  /** Signs in (cookie mode) with a sign-in link's secret, or the address and mailed code. */
+  signInWithEmail(
+    input: ({ readonly token: string } | { readonly email: string; readonly code: string }) & {
+      readonly device?: string;
+    },
+  ): Promise<AccessTokenView>;
   /** Ends this device's session, every other one, or all. Returns how many ended. */
   logout(scope?: LogoutScope): Promise<number>;
   me(): Promise<Me>;
@@ -350,6 +379,26 @@ export function createClient(options: ClientOptions): JwtgateClient {
     }
   }
 
+  /** A token answer in cookie mode: the access token is adopted and shared with the other tabs. */
+  async function startSession(response: Response): Promise<AccessTokenView> {
+    const body = await json<{ accessToken: string; expiresIn: number; refreshAfter: number }>(response);
+    const view = viewOf(body.accessToken, { lifetimeSec: body.expiresIn, refreshAfter: body.refreshAfter });
+    adopt(view, true);
+    return view;
+  }
+
+  function deviceOf(device: string | undefined): { device?: string } {
+    return device === undefined || device === '' ? {} : { device };
+  }
+
+  /** A POST with the access token, through the refreshing `fetch`. */
+  function postSignedIn(path: string, body?: unknown): Promise<Response> {
+    return clientFetch(url(path), {
+      method: 'POST',
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+  }
+
   function post(path: string, body: unknown): Promise<Response> {
     return send(url(path), {
       method: 'POST',
@@ -373,20 +422,53 @@ export function createClient(options: ClientOptions): JwtgateClient {
       return coordinator.refresh();
     },
     async register(input) {
-      return json<PublicUser>(await post('auth/register', { username: input.username, password: input.password }));
+      return json<PublicUser>(
+        await post('auth/register', {
+          ...(input.username === undefined ? {} : { username: input.username }),
+          ...(input.email === undefined ? {} : { email: input.email }),
+          password: input.password,
+        }),
+      );
     },
     async login(input) {
-      const body = await json<{ accessToken: string; expiresIn: number; refreshAfter: number }>(
+      return startSession(
         await post('auth/login', {
-          username: input.username,
+          ...('email' in input ? { email: input.email } : { username: input.username }),
           password: input.password,
-          ...(input.device === undefined || input.device === '' ? {} : { device: input.device }),
+          ...deviceOf(input.device),
           cookie: true,
         }),
       );
-      const view = viewOf(body.accessToken, { lifetimeSec: body.expiresIn, refreshAfter: body.refreshAfter });
-      adopt(view, true);
-      return view;
+    },
+    async changePassword(input) {
+      return (await json<{ revoked: number }>(await postSignedIn('auth/password', input))).revoked;
+    },
+    async requestPasswordReset(email) {
+      await json<unknown>(await post('auth/password/forgot', { email }));
+    },
+    async resetPassword(input) {
+      return (await json<{ revoked: number }>(await post('auth/password/reset', input))).revoked;
+    },
+    async sendEmailVerification() {
+      return (await json<{ sent: boolean }>(await postSignedIn('auth/email/verify/send'))).sent;
+    },
+    async verifyEmail(input) {
+      const response =
+        'code' in input ? await postSignedIn('auth/email/verify', input) : await post('auth/email/verify', input);
+      return json<EmailState>(response);
+    },
+    async changeEmail(input) {
+      await json<unknown>(await postSignedIn('auth/email/change', input));
+    },
+    async confirmEmailChange(token) {
+      return json<EmailState>(await post('auth/email/change/confirm', { token }));
+    },
+    async requestEmailSignIn(email) {
+      await json<unknown>(await post('auth/email/sign-in', { email }));
+    },
+    async signInWithEmail(input) {
+      const { device, ...secret } = input;
+      return startSession(await post('auth/email/sign-in/verify', { ...secret, ...deviceOf(device), cookie: true }));
     },
     async logout(scope = 'current') {
       const response = await clientFetch(url('auth/logout'), {

@@ -13,6 +13,7 @@ export type {
   ChannelLike,
   ClientOptions,
   ClientState,
+  EmailState,
   LockManagerLike,
   LogoutScope,
   Me,

@@ -45,7 +45,8 @@ export type RevokeReason =
   | 'refresh-token-reuse'
   | 'user-disabled'
   | 'admin'
-  | 'password-changed';
+  | 'password-changed'
+  | 'password-reset';
 
 /**
  * Who ended a session, for audit trails: its own user (a logout, ending one
@@ -77,6 +78,7 @@ export function actorOfReason(reason: RevokeReason): SessionActor {
     case 'logout-all':
     case 'kicked':
     case 'password-changed':
+    case 'password-reset':
       return SELF;
     case 'admin':
       return ADMIN;

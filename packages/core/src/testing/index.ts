@@ -1,5 +1,6 @@
 export { runAttemptStoreSuite } from './attempt-store-suite.js';
 export { buildAuditRecord, runAuditStoreSuite } from './audit-store-suite.js';
+export { buildEmailTokenRecord, buildOutboxMail, runEmailStoreSuite } from './email-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';
 export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
 export { runUserStoreSuite } from './user-store-suite.js';

@@ -37,7 +37,8 @@ export interface ChangePasswordInput {
  * account and address before any hashing (`ERR_RATE_LIMITED`), so a stolen
  * access token is no way round the limit on guesses; one argon2 verification
  * whatever the outcome; a wrong one throws `ERR_WRONG_CURRENT_PASSWORD`.
- * An account disabled or deleted meanwhile throws `ERR_TOKEN_REVOKED`.
+ * An account disabled or deleted meanwhile, or whose password was reset
+ * meanwhile, throws `ERR_TOKEN_REVOKED`.
  *
  * Every other session ends, before and again after the new hash is stored:
  * the first round leaves a retry after `ERR_STORE_UNAVAILABLE` with the same
@@ -71,8 +72,13 @@ export async function changePassword(
   const endOthers = () =>
     deps.sessions.revokeAll(user.id, { reason: 'password-changed', exceptSessionId: input.sessionId });
   const before = await endOthers();
-  const updated = await deps.users.update(user.id, { passwordHash, updatedAt: deps.clock.now() });
-  if (updated === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
+  // Only over the hash just checked: a reset that landed meanwhile ended this session and wins.
+  const updated = await deps.users.update(
+    user.id,
+    { passwordHash, updatedAt: deps.clock.now() },
+    { ifPasswordHash: user.passwordHash },
+  );
+  if (updated === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'credentials-changed' });
   const after = await endOthers();
   return { user: updated, revokedSessions: before + after };
 }

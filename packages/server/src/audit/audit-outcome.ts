@@ -23,6 +23,13 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'admin.access-denied': 'denied',
   'password.changed': 'success',
   'password.change-failed': 'failure',
+  'password.reset': 'success',
+  'email.requested': 'success',
+  'email.used': 'success',
+  'email.refused': 'failure',
+  'email.mailed': 'success',
+  'email.failed': 'failure',
+  'email.changed': 'success',
 };
 
 /**

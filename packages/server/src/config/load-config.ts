@@ -16,6 +16,7 @@ import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
 import { readGatewaySettings } from './gateway-settings.js';
 import { readLimitSettings } from './limit-settings.js';
+import { readMailSettings } from './mail-settings.js';
 import { readOpsSettings } from './ops-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
 
@@ -411,6 +412,8 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
+  const warnings: string[] = [];
+  const mail = readMailSettings(raw, { cwd, mode, port: raw.Port as number }, problems, warnings);
   const gateway = readGatewaySettings(raw, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
   const revocation = raw.Revocation as Settings;
@@ -419,7 +422,6 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     problems.push('Revocation.PollInterval: 0 (off) or at least 100 milliseconds');
   }
 
-  const warnings: string[] = [];
   const limits = readLimitSettings(
     raw,
     { env, refreshAfterSec: refreshAfter, cpus: availableParallelism() },
@@ -503,6 +505,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       requireEmail: auth.RequireEmail as boolean,
       requireVerifiedEmail: auth.RequireVerifiedEmail as boolean,
       emailClaims: auth.EmailClaims as boolean,
+      emailSignIn: auth.EmailSignIn as boolean,
       ...identity,
     },
     ...limits,
@@ -516,6 +519,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
     ...browser,
     ...ops,
+    ...mail,
     sources,
     warnings,
   };

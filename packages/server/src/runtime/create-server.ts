@@ -34,9 +34,11 @@ import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { createSqlEmailStore } from '../stores/sql/sql-email-store.js';
 import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
+import { openMail } from './open-mail.js';
 import { openStores } from './open-stores.js';
 
 /** Options for {@link createJwtgateServer}. */
@@ -64,6 +66,12 @@ export interface JwtgateServer {
   readonly metrics: JwtgateMetrics | undefined;
   /** `http://host:port` of the metrics listener once `listen()` has started it; else `undefined`. */
   readonly metricsUrl: string | undefined;
+  /**
+   * Delivers the mails due now instead of at the sender's next round (it
+   * polls every 2 s and wakes when a request queues one); for tests and
+   * scripts. Resolves once they were tried.
+   */
+  drainMail(): Promise<void>;
   /** Starts listening on `Host:Port` (and on `Metrics.Host:Metrics.Port` when metrics are on); resolves to the API's address. */
   listen(): Promise<string>;
   /** Reopens the audit file after it was rotated away (`jwtgate start` does this on SIGHUP). */
@@ -267,6 +275,21 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
   });
 
+  const mail = config.mail.enabled
+    ? openMail({
+        config,
+        store: createSqlEmailStore(database.db, { timeoutMs: database.timeoutMs }),
+        users,
+        sessions,
+        hasher,
+        clock,
+        attempts,
+        loginThrottle: throttle,
+        events,
+        log: () => log,
+      })
+    : undefined;
+
   const app = await buildApp({
     sessions,
     users,
@@ -293,8 +316,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
     ...(auditStore === undefined ? {} : { auditStore }),
+    ...(mail === undefined ? {} : { mail: mail.routes, emailStore: mail.store }),
+    ...(mail?.devMail === undefined ? {} : { devMail: mail.devMail }),
   });
   log = app.log;
+  const mailSender = mail?.start();
   const processMetrics = metrics === undefined ? undefined : registerProcessMetrics(metrics.registry);
 
   const housekeeping = setInterval(() => {
@@ -304,6 +330,12 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       .catch((error: unknown) =>
         app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'attempt count clean-up failed'),
       );
+    mail?.store.purge(clock.now() - config.mail.retentionDays * DAY_MS).then(
+      ({ tokens, mails }) =>
+        tokens + mails > 0 && app.log.info({ tokens, mails }, 'deleted old mails and expired secrets'),
+      (error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.reason : error }, 'mail clean-up failed'),
+    );
     auditStore?.prune(clock.now() - config.audit.retentionDays * DAY_MS).then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted audit records past Audit.RetentionDays'),
       (error: unknown) =>
@@ -348,6 +380,9 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         throw error;
       }
     },
+    drainMail: async () => {
+      await mailSender?.drain();
+    },
     reopenAuditFile: () => audit.reopen(),
     flushAudit: async () => {
       await auditWriter?.flush();
@@ -359,6 +394,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         try {
           await Promise.all([app.close(), metricsListener?.close()]);
         } finally {
+          // The attempt under way finishes; what is still queued waits in the outbox for the next start.
+          await mailSender?.close();
           // No request is left to add records: what is queued goes to the database before it closes.
           const lost = (await auditWriter?.close(AUDIT_FLUSH_ON_CLOSE_MS)) ?? 0;
           if (lost > 0) app.log.warn({ lost }, 'audit records not written to the database before shutdown');

@@ -1,12 +1,14 @@
 import {
   runAttemptStoreSuite,
   runAuditStoreSuite,
+  runEmailStoreSuite,
   runSessionStoreSuite,
   runUserStoreSuite,
 } from '@jwtgate/core/testing';
 import { describe } from 'vitest';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
 import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
+import { createSqlEmailStore } from '../../src/stores/sql/sql-email-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { openMigratedTestDatabase } from '../support/databases.js';
@@ -27,6 +29,11 @@ for (const kind of ['postgres', 'mysql'] as const) {
     runAttemptStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
       return { store: createSqlAttemptStore(database.db, database.dialect, { timeoutMs: 5_000 }), close };
+    });
+
+    runEmailStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlEmailStore(database.db, { timeoutMs: 5_000 }), close };
     });
 
     runAuditStoreSuite(kind, async () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   runAttemptStoreSuite,
   runAuditStoreSuite,
+  runEmailStoreSuite,
   runSessionStoreSuite,
   runUserStoreSuite,
 } from '@jwtgate/core/testing';
@@ -9,6 +10,7 @@ import { migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
 import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
+import { createSqlEmailStore } from '../../src/stores/sql/sql-email-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -44,4 +46,9 @@ runAttemptStoreSuite('sqlite', async () => {
 runAuditStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
   return { store: createSqlAuditStore(db), close };
+});
+
+runEmailStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlEmailStore(db), close };
 });
