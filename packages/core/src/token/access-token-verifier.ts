@@ -15,6 +15,20 @@ export interface AccessTokenVerifierOptions {
   readonly verifiedTokenCacheSize?: number;
 }
 
+/** Verifies jwtgate access tokens; throws (or rejects with) `ERR_TOKEN_INVALID` or `ERR_TOKEN_EXPIRED`. */
+export interface AccessTokenVerifier {
+  verify(token: string): AccessTokenClaims;
+  /** `verify` with an asymmetric signature checked on the thread pool (see `JwtVerifier.verifyOffLoop`). */
+  verifyOffLoop(token: string): AccessTokenClaims | Promise<AccessTokenClaims>;
+}
+
+function checkTypes(claims: AccessTokenClaims): AccessTokenClaims {
+  if (typeof claims.sid !== 'string' || typeof claims.role !== 'string' || typeof claims.jti !== 'string') {
+    throw new AuthError('ERR_TOKEN_INVALID', { reason: 'claim-types' });
+  }
+  return claims;
+}
+
 /**
  * A verifier for jwtgate access tokens: `typ: at+jwt` (so no other JWT passes
  * for one), `iss`, `aud`, and the claims the guard relies on.
@@ -23,9 +37,7 @@ export interface AccessTokenVerifierOptions {
  * const verifier = createAccessTokenVerifier({ keys: [key], issuer: 'jwtgate', audience: 'jwtgate', clockToleranceSec: 5 });
  * verifier.verify(token).sid;
  */
-export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): {
-  verify(token: string): AccessTokenClaims;
-} {
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const jwt: JwtVerifier<AccessTokenClaims> = createJwtVerifier<AccessTokenClaims>({
     keys: options.keys,
     issuer: options.issuer,
@@ -37,12 +49,10 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     ...(options.verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize: options.verifiedTokenCacheSize }),
   });
   return {
-    verify(token) {
-      const { claims } = jwt.verify(token);
-      if (typeof claims.sid !== 'string' || typeof claims.role !== 'string' || typeof claims.jti !== 'string') {
-        throw new AuthError('ERR_TOKEN_INVALID', { reason: 'claim-types' });
-      }
-      return claims;
+    verify: (token) => checkTypes(jwt.verify(token).claims),
+    verifyOffLoop(token) {
+      const result = jwt.verifyOffLoop(token);
+      return result instanceof Promise ? result.then((done) => checkTypes(done.claims)) : checkTypes(result.claims);
     },
   };
 }

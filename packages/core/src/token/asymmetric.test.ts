@@ -10,6 +10,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../../test/support/refusal.js';
 import { createManualClock } from '../clock.js';
+import type { AuthError } from '../errors/auth-error.js';
 import { type AsymmetricAlgorithm, getAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import { generateJwtKey } from './generate-key.js';
 import { createAsymmetricJwtKey, createSecretJwtKey, type JwtKey, publicKeyOf } from './key.js';
@@ -490,5 +491,63 @@ describe('a verifier keyed for one algorithm family', () => {
     ).toBe('kid');
     expect(verifier.verify(rs).key.kid).toBe('rsa');
     expect(verifier.verify(es).key.kid).toBe('ec');
+  });
+});
+
+describe('verification off the event loop', () => {
+  for (const alg of ASYMMETRIC) {
+    it(`checks a ${alg} signature on the thread pool with the same result and refusals as verify`, async () => {
+      const { verifier, signer } = setup(alg);
+      const token = signer.sign(claims());
+      const pending = verifier.verifyOffLoop(token);
+      expect(pending).toBeInstanceOf(Promise);
+      const result = await pending;
+      expect(result.claims).toEqual(verifier.verify(token).claims);
+      const forged = withSignature(token, Buffer.alloc(alg === 'ES256' || alg === 'EdDSA' ? 64 : 256, 7));
+      const refused = await Promise.resolve()
+        .then(() => verifier.verifyOffLoop(forged))
+        .then(
+          () => null,
+          (error: unknown) => error as AuthError,
+        );
+      expect(refused?.code).toBe('ERR_TOKEN_INVALID');
+      expect(refused?.reason).toBe('signature');
+      const altered = `${token.split('.')[0]}.${encode(claims({ sub: 'admin' }))}.${token.split('.')[2]}`;
+      await expect(verifier.verifyOffLoop(altered)).rejects.toMatchObject({ reason: 'signature' });
+    });
+  }
+
+  it('answers a cache hit and an HMAC token at once, without a promise', async () => {
+    const { verifier, signer } = setup('ES256');
+    const token = signer.sign(claims());
+    const first = await verifier.verifyOffLoop(token);
+    expect(verifier.verifyOffLoop(token)).toBe(first);
+    const secret = createSecretJwtKey({ secret: 'off-loop-test-secret-0123456789abcdef' });
+    const hmac = createJwtVerifier({ keys: [secret], clock: createManualClock(NOW_MS) });
+    const result = hmac.verifyOffLoop(createJwtSigner({ key: secret }).sign(claims()));
+    expect(result).not.toBeInstanceOf(Promise);
+    expect((result as { claims: unknown }).claims).toMatchObject({ sub: 'user-1' });
+  });
+
+  it('refuses a token whose key retired while its signature was being checked, and never caches it', async () => {
+    const signingKey = createAsymmetricJwtKey({ key: privateKeys.EdDSA, alg: 'EdDSA', kid: 'retiring' });
+    const clock = createManualClock(NOW_MS);
+    const publicKey = createAsymmetricJwtKey({
+      key: createPublicKey(privateKeys.EdDSA),
+      alg: 'EdDSA',
+      kid: 'retiring',
+      notAfter: NOW_MS + 10,
+    });
+    const verifier = createJwtVerifier({ keys: [publicKey], clock });
+    const token = createJwtSigner({ key: signingKey }).sign(claims());
+    const pending = verifier.verifyOffLoop(token);
+    clock.advance(11);
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID', reason: 'key-retired' });
+    expect(refusal(() => verifier.verify(token)).reason).toBe('key-retired');
+  });
+
+  it('refuses a malformed token synchronously, before any work is sent off', () => {
+    const { verifier } = setup('EdDSA');
+    expect(refusal(() => verifier.verifyOffLoop('not.a-token')).reason).toBe('segments');
   });
 });

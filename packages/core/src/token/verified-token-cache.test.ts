@@ -114,15 +114,21 @@ describe('the cache of verified tokens', () => {
     expect(parsesDuring(() => verifier.verify(token))).toBeGreaterThan(0);
   });
 
-  it('keeps at most its size, dropping the least recently used token first', () => {
+  it('once full, keeps a new token only on its second sighting, in place of one not used since the hand passed', () => {
     const { verifier, sign } = setUp(key, { verifiedTokenCacheSize: 3 });
     const tokens = [0, 1, 2, 3].map((n) => sign({ jti: `t${n}` }));
     for (const token of tokens.slice(0, 3)) verifier.verify(token);
+    // t0 and t2 are used again; t1 is not.
     verifier.verify(tokens[0] as string);
-    verifier.verify(tokens[3] as string);
-    // t1 was the least recently used: it is gone, the others are still there.
-    expect(parsesDuring(() => verifier.verify(tokens[1] as string))).toBeGreaterThan(0);
+    verifier.verify(tokens[2] as string);
+    // t3's first sighting finds the cache full: it is verified, not kept.
+    expect(parsesDuring(() => verifier.verify(tokens[3] as string))).toBeGreaterThan(0);
+    expect(parsesDuring(() => verifier.verify(tokens[3] as string))).toBeGreaterThan(0);
+    // Its second sighting took t1's place, the one slot the hand found unused.
     expect(parsesDuring(() => verifier.verify(tokens[3] as string))).toBe(0);
+    expect(parsesDuring(() => verifier.verify(tokens[0] as string))).toBe(0);
+    expect(parsesDuring(() => verifier.verify(tokens[2] as string))).toBe(0);
+    expect(parsesDuring(() => verifier.verify(tokens[1] as string))).toBeGreaterThan(0);
   });
 
   it('hands out frozen claims, so one caller cannot change what the next one sees', () => {
@@ -168,11 +174,62 @@ describe('the cache of verified tokens', () => {
 
   it('holds a bounded number of entries whatever is stored', () => {
     const cache = createVerifiedTokenCache<number>(100);
-    for (let i = 0; i < 10_000; i += 1) cache.set(`token-${i}`, { value: i, expiresAt: NOW_MS + 1000 });
+    const name = (i: number) => `a-token-long-enough-${String(i).padStart(6, '0')}`;
+    for (let round = 0; round < 2; round += 1) {
+      for (let i = 0; i < 10_000; i += 1) cache.set(name(i), { value: i, expiresAt: NOW_MS + 1000 });
+    }
     expect(cache.size).toBe(100);
-    expect(cache.get('token-9999', NOW_MS)?.value).toBe(9999);
-    expect(cache.get('token-0', NOW_MS)).toBeUndefined();
-    expect(cache.get('token-9999', NOW_MS + 1000)).toBeUndefined();
+    expect(cache.set(name(9999), { value: 9999, expiresAt: NOW_MS + 1000 })).toBe(true);
+    expect(cache.get(name(9999), NOW_MS)?.value).toBe(9999);
+    expect(cache.get(name(9999), NOW_MS + 1000)).toBeUndefined();
     expect(cache.size).toBe(99);
+  });
+
+  it('never answers a token with the entry of another, whatever the order of hits, misses, expiries and evictions', () => {
+    // A reference model: whatever the cache keeps, what it returns must be what was stored under that very token.
+    const cache = createVerifiedTokenCache<string>(50);
+    const stored = new Map<string, { value: string; expiresAt: number }>();
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let now = NOW_MS;
+    for (let step = 0; step < 20_000; step += 1) {
+      const token = `token-of-user-${random(400)}-signature-${random(3)}`;
+      now += random(3);
+      if (random(2) === 0) {
+        const entry = { value: `${token}@${step}`, expiresAt: now + 1 + random(500) };
+        if (cache.set(token, entry)) stored.set(token, entry);
+      } else {
+        const hit = cache.get(token, now);
+        if (hit !== undefined) {
+          expect(hit).toBe(stored.get(token));
+          expect(now).toBeLessThan(hit.expiresAt);
+        }
+      }
+      expect(cache.size).toBeLessThanOrEqual(50);
+    }
+  });
+
+  it('answers only the exact token stored, when two tokens end in the same characters', () => {
+    const cache = createVerifiedTokenCache<string>(10);
+    const ending = '.same-signature-ending';
+    cache.set(`header.alice${ending}`, { value: 'alice', expiresAt: NOW_MS + 1000 });
+    expect(cache.get(`header.mallory${ending}`, NOW_MS)).toBeUndefined();
+    cache.set(`header.bob${ending}`, { value: 'bob', expiresAt: NOW_MS + 1000 });
+    expect(cache.get(`header.bob${ending}`, NOW_MS)?.value).toBe('bob');
+    expect(cache.get(`header.alice${ending}`, NOW_MS)).toBeUndefined();
+  });
+
+  it('takes a slot freed by an expired entry before evicting a live one', () => {
+    const cache = createVerifiedTokenCache<number>(2);
+    const name = (i: number) => `a-token-long-enough-${i}`;
+    cache.set(name(1), { value: 1, expiresAt: NOW_MS + 10 });
+    cache.set(name(2), { value: 2, expiresAt: NOW_MS + 1000 });
+    expect(cache.get(name(1), NOW_MS + 10)).toBeUndefined();
+    expect(cache.set(name(3), { value: 3, expiresAt: NOW_MS + 1000 })).toBe(true);
+    expect(cache.get(name(2), NOW_MS)?.value).toBe(2);
+    expect(cache.get(name(3), NOW_MS)?.value).toBe(3);
   });
 });

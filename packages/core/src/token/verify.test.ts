@@ -870,3 +870,42 @@ describe('createJwtSigner', () => {
     expect(() => createJwtSigner({ key: short })).toThrow(TypeError);
   });
 });
+
+describe('integer claims beyond 2^53', () => {
+  const key = createSecretJwtKey({ secret: 'lossless-test-secret-0123456789abcdef' });
+  const clock = createManualClock(Date.parse('2030-01-01T00:00:00Z'));
+  const now = clock.now() / 1000;
+  /** Signs a payload written by hand, as Go's encoding/json writes an int64. */
+  function tokenWithPayload(payload: string): string {
+    const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+    return `${input}.${createHmac('sha256', key.key).update(input).digest('base64url')}`;
+  }
+
+  for (const cacheSize of [0, 1000]) {
+    it(`come out as exact decimal strings, in every claim (cache ${cacheSize === 0 ? 'off' : 'on'})`, () => {
+      const verifier = createJwtVerifier({ keys: [key], clock, verifiedTokenCacheSize: cacheSize });
+      const ids = ['1234567890123456789', '1234567890123456790'];
+      for (const id of ids) {
+        const token = tokenWithPayload(
+          `{"exp":${now + 60},"iat":${now},"userId":${id},"org":{"ids":[${id},7]},"small":9007199254740991}`,
+        );
+        for (let round = 0; round < 2; round += 1) {
+          expect(verifier.verify(token).claims).toEqual({
+            exp: now + 60,
+            iat: now,
+            userId: id,
+            org: { ids: [id, 7] },
+            small: 9007199254740991,
+          });
+        }
+      }
+    });
+  }
+
+  it('refuses a time claim too large for a number', () => {
+    const verifier = createJwtVerifier({ keys: [key], clock });
+    expect(refusal(() => verifier.verify(tokenWithPayload('{"exp":12345678901234567890}'))).reason).toBe('exp-missing');
+    const iat = tokenWithPayload(`{"exp":${now + 60},"iat":12345678901234567890}`);
+    expect(refusal(() => verifier.verify(iat)).reason).toBe('iat-type');
+  });
+});

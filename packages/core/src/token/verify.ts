@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import { getAlgorithm, type JwsAlgorithm } from './algorithms.js';
 import type { JwtKey } from './key.js';
+import { parseJsonLosslessly } from './lossless-json.js';
 import { createVerifiedTokenCache, type VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Options for {@link createJwtVerifier}. */
@@ -21,10 +22,12 @@ export interface JwtVerifierOptions {
   /** Longest token accepted, in characters; longer input is refused before any parsing. Defaults to 8192. */
   maxTokenLength?: number;
   /**
-   * How many verified tokens to remember (least recently used go first), so
-   * that the same token seen again skips its signature check; every hit still
-   * checks `exp`, `nbf` and `iat` against the clock and the key's `notAfter`.
-   * Defaults to {@link DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}; 0 turns the cache off.
+   * How many verified tokens to remember, so that the same token seen again
+   * skips its signature check; every hit still checks `exp`, `nbf` and `iat`
+   * against the clock and the key's `notAfter`. Once full, a token takes the
+   * place of one not used lately only when it is seen a second time (see
+   * `createVerifiedTokenCache`), about 0.9 KB per entry. Defaults to
+   * {@link DEFAULT_VERIFIED_TOKEN_CACHE_SIZE}; 0 turns the cache off.
    */
   verifiedTokenCacheSize?: number;
   clock?: Clock;
@@ -41,11 +44,24 @@ export interface VerifiedJwt<Claims> {
 /** Verifies compact JWS tokens; throws `ERR_TOKEN_INVALID` or `ERR_TOKEN_EXPIRED`. */
 export interface JwtVerifier<Claims = Record<string, unknown>> {
   verify(token: string): VerifiedJwt<Claims>;
+  /**
+   * The same verification, with an asymmetric signature (ES256, EdDSA,
+   * RS256, PS256) checked on libuv's thread pool, so that the event loop
+   * keeps serving other requests meanwhile and a second core is put to use.
+   * A cache hit and an HMAC signature are checked at once and returned as
+   * they are, without a promise; refusals found before the signature check
+   * throw, later ones reject.
+   */
+  verifyOffLoop(token: string): VerifiedJwt<Claims> | Promise<VerifiedJwt<Claims>>;
 }
 
 interface ParsedHeader {
   readonly header: Readonly<Record<string, unknown>>;
   readonly candidates: readonly JwtKey[];
+  /** Whether some candidate's signature is worth checking on the thread pool (an asymmetric one). */
+  readonly offLoop: boolean;
+  /** Whether it is in the header cache: set once a token carrying it verified. */
+  remembered: boolean;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -67,7 +83,7 @@ function decodeJsonObject(segment: string, what: string): Record<string, unknown
   if (!BASE64URL.test(segment)) throw invalid(`${what}-encoding`);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = parseJsonLosslessly(Buffer.from(segment, 'base64url').toString('utf8'));
   } catch {
     throw invalid(`${what}-json`);
   }
@@ -96,6 +112,13 @@ function asList<T>(value: T | readonly T[] | undefined): readonly T[] | undefine
  * also remembers whole tokens that passed every check (see
  * `verifiedTokenCacheSize`): a repeat of the exact same string skips the
  * signature, never the checks that depend on the time.
+ *
+ * Integer claims never lose precision: an integer beyond ±(2^53 - 1) in the
+ * payload (a 64-bit id such as `1234567890123456789`, which `JSON.parse`
+ * would round to the same number as `1234567890123456790`) comes out as its
+ * exact decimal string, in every claim; a time claim (`exp`, `nbf`, `iat`)
+ * that large is then not a number and the token is refused. Integers within
+ * the safe range stay numbers.
  *
  * @example
  * const verifier = createJwtVerifier({ keys: [key], issuer: 'jwtgate', audience: 'api' });
@@ -161,102 +184,178 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
         throw invalid('typ');
       }
     }
-    if (header.kid === undefined) return { header, candidates: keysForAlg };
+    const offLoop = getAlgorithm(alg as JwsAlgorithm).verifyOffLoop !== undefined;
+    if (header.kid === undefined) return { header, candidates: keysForAlg, offLoop, remembered: false };
     if (typeof header.kid !== 'string') throw invalid('kid-type');
     const key = byKid.get(header.kid);
     if (key === undefined || key.alg !== alg) throw invalid('kid');
-    return { header, candidates: [key] };
+    return { header, candidates: [key], offLoop, remembered: false };
+  }
+
+  /** The compact token's two dots, after the checks every token gets before anything is decoded. */
+  function splitToken(token: string): { firstDot: number; secondDot: number } {
+    if (typeof token !== 'string' || token.length === 0 || token.length > maxLength) {
+      throw invalid('length');
+    }
+    const firstDot = token.indexOf('.');
+    const secondDot = token.indexOf('.', firstDot + 1);
+    if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot === token.length - 1) {
+      throw invalid('segments');
+    }
+    if (token.indexOf('.', secondDot + 1) !== -1) throw invalid('segments');
+    return { firstDot, secondDot };
+  }
+
+  /** The remembered result for exactly this token, its time claims checked again; `undefined` on a miss. */
+  function cachedResult(token: string): VerifiedJwt<Claims> | undefined {
+    if (verified === null) return undefined;
+    const nowMs = clock.now();
+    const hit = verified.get(token, nowMs);
+    if (hit === undefined) return undefined;
+    // Only the exact string of a token that passed every check can hit;
+    // time moves on, so the checks that depend on it run again.
+    checkTimes(hit.value.claims as Readonly<Record<string, unknown>>, nowMs);
+    return hit.value;
+  }
+
+  function headerOf(token: string, firstDot: number): ParsedHeader {
+    const headerSegment = token.slice(0, firstDot);
+    return headerCache.get(headerSegment) ?? parseHeader(headerSegment);
+  }
+
+  /** Whether a key rotated out has stopped vouching: once its tokens can all have expired. */
+  function isRetired(key: JwtKey, nowMs: number): boolean {
+    return key.notAfter !== undefined && nowMs > key.notAfter;
+  }
+
+  /** Everything after the signature: the claims, the checks on them, the frozen result and the cache. */
+  function accept(
+    token: string,
+    firstDot: number,
+    secondDot: number,
+    parsed: ParsedHeader,
+    key: JwtKey,
+    nowMs: number,
+  ) {
+    if (!parsed.remembered && headerCache.size < HEADER_CACHE_LIMIT) {
+      parsed.remembered = true;
+      headerCache.set(token.slice(0, firstDot), parsed);
+    }
+    const claims = decodeJsonObject(token.slice(firstDot + 1, secondDot), 'payload');
+    checkTimes(claims, nowMs);
+    if (claims.sub !== undefined && typeof claims.sub !== 'string') throw invalid('sub-type');
+    if (issuers !== undefined) {
+      if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss)) throw invalid('iss');
+    }
+    if (audiences !== undefined && !audienceMatches(claims.aud, audiences)) throw invalid('aud');
+    for (const name of required) {
+      if (claims[name] === undefined) throw invalid(`claim-${name}`);
+    }
+    // Frozen all the way down, because a cached result is handed to every later caller of the same token,
+    // and frozen whether cached or not, so that no caller sees claims that are mutable only sometimes.
+    const result: VerifiedJwt<Claims> = Object.freeze({
+      header: parsed.header,
+      claims: freezeClaims(claims) as Claims,
+      key,
+    });
+    if (verified !== null) {
+      // An entry never outlives the token's exp nor the moment its key retires.
+      const expiresAt = Math.min(
+        ((claims.exp as number) + tolerance) * 1000,
+        // The first whole millisecond past notAfter, when the full check would call the key retired.
+        key.notAfter === undefined ? Number.POSITIVE_INFINITY : Math.floor(key.notAfter) + 1,
+      );
+      verified.set(token, { value: result, expiresAt });
+    }
+    return result;
+  }
+
+  async function checkOffLoop(
+    token: string,
+    firstDot: number,
+    secondDot: number,
+    parsed: ParsedHeader,
+  ): Promise<VerifiedJwt<Claims>> {
+    const signingInput = token.slice(0, secondDot);
+    const signature = token.slice(secondDot + 1);
+    let retired = false;
+    for (const candidate of parsed.candidates) {
+      if (isRetired(candidate, clock.now())) {
+        retired = true;
+        continue;
+      }
+      const algorithm = getAlgorithm(candidate.alg);
+      const valid =
+        algorithm.verifyOffLoop === undefined
+          ? algorithm.verify(signingInput, signature, candidate.key)
+          : await algorithm.verifyOffLoop(signingInput, signature, candidate.key);
+      if (!valid) continue;
+      // The clock moved while the thread pool worked: the key must still vouch, and the times are checked now.
+      const nowMs = clock.now();
+      if (isRetired(candidate, nowMs)) throw invalid('key-retired');
+      return accept(token, firstDot, secondDot, parsed, candidate, nowMs);
+    }
+    throw invalid(retired ? 'key-retired' : 'signature');
+  }
+
+  function verifyNow(token: string): VerifiedJwt<Claims> {
+    const { firstDot, secondDot } = splitToken(token);
+    const hit = cachedResult(token);
+    if (hit !== undefined) return hit;
+    const parsed = headerOf(token, firstDot);
+    const signingInput = token.slice(0, secondDot);
+    const signature = token.slice(secondDot + 1);
+    if (!BASE64URL.test(signature)) throw invalid('signature-encoding');
+    const nowMs = clock.now();
+    let retired = false;
+    for (const candidate of parsed.candidates) {
+      if (isRetired(candidate, nowMs)) {
+        retired = true;
+        continue;
+      }
+      if (getAlgorithm(candidate.alg).verify(signingInput, signature, candidate.key)) {
+        return accept(token, firstDot, secondDot, parsed, candidate, nowMs);
+      }
+    }
+    throw invalid(retired ? 'key-retired' : 'signature');
   }
 
   return {
-    verify(token) {
-      if (typeof token !== 'string' || token.length === 0 || token.length > maxLength) {
-        throw invalid('length');
-      }
-      const firstDot = token.indexOf('.');
-      const secondDot = token.indexOf('.', firstDot + 1);
-      if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot === token.length - 1) {
-        throw invalid('segments');
-      }
-      if (token.indexOf('.', secondDot + 1) !== -1) throw invalid('segments');
-
-      if (verified !== null) {
-        const nowMs = clock.now();
-        const hit = verified.get(token, nowMs);
-        if (hit !== undefined) {
-          // Only the exact string of a token that passed every check can hit;
-          // time moves on, so the checks that depend on it run again.
-          checkTimes(hit.value.claims as Readonly<Record<string, unknown>>, nowMs);
-          return hit.value;
-        }
-      }
-
-      const headerSegment = token.slice(0, firstDot);
-      const cached = headerCache.get(headerSegment);
-      const parsed = cached ?? parseHeader(headerSegment);
-
-      const signingInput = token.slice(0, secondDot);
-      const signature = token.slice(secondDot + 1);
-      if (!BASE64URL.test(signature)) throw invalid('signature-encoding');
-      let verifiedBy: JwtKey | undefined;
-      let retired = false;
-      for (const candidate of parsed.candidates) {
-        // A key rotated out stops vouching for anything once its tokens can all have expired.
-        if (candidate.notAfter !== undefined && clock.now() > candidate.notAfter) {
-          retired = true;
-          continue;
-        }
-        if (getAlgorithm(candidate.alg).verify(signingInput, signature, candidate.key)) {
-          verifiedBy = candidate;
-          break;
-        }
-      }
-      if (verifiedBy === undefined) throw invalid(retired ? 'key-retired' : 'signature');
-      if (cached === undefined && headerCache.size < HEADER_CACHE_LIMIT) {
-        headerCache.set(headerSegment, parsed);
-      }
-
-      const claims = decodeJsonObject(token.slice(firstDot + 1, secondDot), 'payload');
-      checkTimes(claims, clock.now());
-      if (claims.sub !== undefined && typeof claims.sub !== 'string') throw invalid('sub-type');
-      if (issuers !== undefined) {
-        if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss)) throw invalid('iss');
-      }
-      if (audiences !== undefined) {
-        const aud = claims.aud;
-        const tokenAudiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-        if (!tokenAudiences.some((entry) => typeof entry === 'string' && audiences.includes(entry))) {
-          throw invalid('aud');
-        }
-      }
-      for (const name of required) {
-        if (claims[name] === undefined) throw invalid(`claim-${name}`);
-      }
-      // Frozen all the way down, because a cached result is handed to every later caller of the same token.
-      const result: VerifiedJwt<Claims> = Object.freeze({
-        header: parsed.header,
-        claims: deepFreeze(claims) as Claims,
-        key: verifiedBy,
-      });
-      if (verified !== null) {
-        // An entry never outlives the token's exp nor the moment its key retires.
-        const expiresAt = Math.min(
-          ((claims.exp as number) + tolerance) * 1000,
-          // The first whole millisecond past notAfter, when the full check would call the key retired.
-          verifiedBy.notAfter === undefined ? Number.POSITIVE_INFINITY : Math.floor(verifiedBy.notAfter) + 1,
-        );
-        verified.set(token, { value: result, expiresAt });
-      }
-      return result;
+    verify: verifyNow,
+    verifyOffLoop(token) {
+      const { firstDot, secondDot } = splitToken(token);
+      const hit = cachedResult(token);
+      if (hit !== undefined) return hit;
+      const parsed = headerOf(token, firstDot);
+      if (!parsed.offLoop) return verifyNow(token);
+      if (!BASE64URL.test(token.slice(secondDot + 1))) throw invalid('signature-encoding');
+      return checkOffLoop(token, firstDot, secondDot, parsed);
     },
   };
 }
 
-/** Freezes a parsed JSON value and everything in it (a cached token's `aud` array, nested custom claims). */
-function deepFreeze(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
+function audienceMatches(aud: unknown, audiences: readonly string[]): boolean {
+  if (typeof aud === 'string') return audiences.includes(aud);
+  return Array.isArray(aud) && aud.some((entry) => typeof entry === 'string' && audiences.includes(entry));
+}
+
+/**
+ * Freezes the claims and every object or array in them (a cached token's
+ * `aud` list, nested custom claims). A `for...in` over the parsed object
+ * allocates nothing, unlike `Object.values`.
+ */
+function freezeClaims(claims: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  for (const name in claims) {
+    const value = claims[name];
+    if (typeof value === 'object' && value !== null) deepFreeze(value);
   }
-  return value;
+  return Object.freeze(claims);
+}
+
+function deepFreeze(value: object): void {
+  if (Object.isFrozen(value)) return;
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child);
+  }
+  Object.freeze(value);
 }

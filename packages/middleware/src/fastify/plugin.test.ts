@@ -1,4 +1,4 @@
-import { createSecretJwtKey } from '@jwtgate/core';
+import { createSecretJwtKey, generateJwtKey, publicKeyOf } from '@jwtgate/core';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AUDIENCE, accessToken, ISSUER, SECRET } from '../../test/support/tokens.js';
@@ -80,6 +80,29 @@ describe('the Fastify plugin', () => {
     );
     expect(res.headers['cache-control']).toBe('no-store');
     expect(ran).toBe(false);
+    await fastify.close();
+  });
+
+  it('verifies an EdDSA token off the event loop, then from the cache, and refuses a forged one', async () => {
+    const signingKey = generateJwtKey('EdDSA');
+    const fastify = Fastify({ logger: false });
+    await fastify.register(jwtgateAuth, {
+      publicKeys: [{ key: publicKeyOf(signingKey.key), kid: signingKey.kid, alg: 'EdDSA' }],
+      algorithms: ['EdDSA'],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    fastify.get('/one', { config: { auth: true } }, async (request) => ({ sub: request.auth?.sub }));
+    const edToken = accessToken(signingKey);
+    for (let round = 0; round < 2; round += 1) {
+      const res = await fastify.inject({ url: '/one', headers: { authorization: `Bearer ${edToken}` } });
+      expect(res.json()).toEqual({ sub: 'user-42' });
+    }
+    const forged = accessToken(generateJwtKey('EdDSA'), {}).split('.');
+    const swapped = `${edToken.split('.')[0]}.${forged[1]}.${forged[2]}`;
+    expect((await fastify.inject({ url: '/one', headers: { authorization: `Bearer ${swapped}` } })).statusCode).toBe(
+      401,
+    );
     await fastify.close();
   });
 

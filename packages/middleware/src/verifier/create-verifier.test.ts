@@ -112,6 +112,17 @@ describe('createVerifier', () => {
       expect(Object.keys(claims).sort()).toEqual(['exp', 'iat', 'userId']);
     });
 
+    it('keeps int64 user ids beyond 2^53 exact, as decimal strings, where JSON.parse would make two users one', async () => {
+      const verifier = createVerifier({ secret: GO_ZERO_SECRET, algorithms: ['HS256'], goZero: true });
+      const first = goZeroToken(GO_ZERO_SECRET, { userId: 1234567890123456789n, small: 42n });
+      const second = goZeroToken(GO_ZERO_SECRET, { userId: 1234567890123456790n, small: 42n });
+      expect(Buffer.from(first.split('.')[1] ?? '', 'base64url').toString()).toContain('"userId":1234567890123456789}');
+      for (let round = 0; round < 2; round += 1) {
+        expect(await verifier.verify(first)).toMatchObject({ userId: '1234567890123456789', small: 42 });
+        expect(await verifier.verify(second)).toMatchObject({ userId: '1234567890123456790', small: 42 });
+      }
+    });
+
     it('refuses go-zero tokens without goZero: they have no typ at+jwt, iss or aud', async () => {
       const verifier = createVerifier({ ...base, secret: GO_ZERO_SECRET });
       expect((await refusal(verifier.verify(goZeroToken(GO_ZERO_SECRET, { userId: 1 })))).reason).toBe('typ');

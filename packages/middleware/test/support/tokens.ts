@@ -32,6 +32,13 @@ export function accessToken(key: JwtKey, overrides: Readonly<Record<string, unkn
   return createJwtSigner({ key, typ: 'at+jwt' }).sign(accessClaims(overrides));
 }
 
+/** JSON as Go's encoding/json writes it, a `bigint` written as the bare integer an int64 claim is. */
+function goJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? `\u0000int64:${item}` : item,
+  ).replace(/"\\u0000int64:(-?\d+)"/g, '$1');
+}
+
 /**
  * A token built exactly as go-zero builds one (golang-jwt `jwt.New(jwt.SigningMethodHS256)`
  * with `MapClaims`): header `{"alg":"HS256","typ":"JWT"}`, claims serialised
@@ -50,7 +57,7 @@ export function goZeroToken(
       .sort()
       .map((key) => [key, claims[key]]),
   );
-  const signingInput = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(sorted)}`;
+  const signingInput = `${encode({ alg: 'HS256', typ: 'JWT' })}.${Buffer.from(goJson(sorted)).toString('base64url')}`;
   return `${signingInput}.${createHmac('sha256', Buffer.from(secret)).update(signingInput).digest('base64url')}`;
 }
 

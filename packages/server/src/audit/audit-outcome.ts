@@ -30,6 +30,13 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'email.mailed': 'success',
   'email.failed': 'failure',
   'email.changed': 'success',
+  'mfa.enrolled': 'success',
+  'mfa.removed': 'success',
+  'mfa.recovery-codes-renewed': 'success',
+  'mfa.recovery-code-used': 'success',
+  'mfa.failed': 'failure',
+  'mfa.rate-limited': 'denied',
+  'admin.mfa-reset': 'success',
 };
 
 /**

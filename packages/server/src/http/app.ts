@@ -4,6 +4,7 @@ import { runInAuditContext } from '../audit/audit-context.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { configSpec } from '../config/spec.js';
 import type { JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
+import { createClientAuthenticator } from './client-auth.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { authGuardPlugin } from './plugins/auth-guard.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -26,10 +27,14 @@ import { emailRoutes } from './routes/email.js';
 import { emailSignInRoutes } from './routes/email-sign-in.js';
 import { forwardAuthRoutes, isForwardAuth } from './routes/forward-auth.js';
 import { healthRoutes } from './routes/health.js';
+import { introspectionRoutes } from './routes/introspect.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
+import { mfaRoutes } from './routes/mfa.js';
+import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
+import { type RevocationFeedOptions, revocationFeedRoutes } from './routes/revocation-feed.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
@@ -69,8 +74,12 @@ export interface AppOptions extends RouteDeps {
   readonly emailStore?: EmailStore;
   /** Development without SMTP: the mails `GET /dev/mail` lists. */
   readonly devMail?: () => readonly DevMail[];
-  /** The identity headers of `GET /auth/verify` (`Gateway.*Header`). */
+  /** Forward authentication's headers, the clients of introspection and the feed, the public URL (`Gateway.*`). */
   readonly gateway: JwtgateConfig['gateway'];
+  /** `Auth.Issuer`, for the authorization server metadata. */
+  readonly issuer: string;
+  /** Serve the revocation feed at `GET /auth/revocations`; omitted, the route does not exist. */
+  readonly revocationFeed?: Omit<RevocationFeedOptions, 'clients'>;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -84,6 +93,7 @@ export const redactedLogPaths = [
   'req.body.newPassword',
   'req.body.currentPassword',
   'req.body.token',
+  'req.body.mfaToken',
   'req.body.code',
 ];
 
@@ -171,6 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,
     events: options.events,
+    mfa: options.mfa,
     emailPolicy: options.emailPolicy,
     mail: options.mail,
     newUserId: options.newUserId,
@@ -187,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
+  await app.register(mfaRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   if (options.mail !== undefined) {
@@ -197,6 +209,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(adminMailRoutes, { ...deps, emailStore: options.emailStore });
   if (options.devMail !== undefined) await app.register(devMailRoutes, { recent: options.devMail });
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
+  const clients = createClientAuthenticator({ clients: options.gateway.clients, realm: options.realm });
+  await app.register(introspectionRoutes, {
+    sessions: options.sessions,
+    clients,
+    realm: options.realm,
+    strict: options.strictRevocation ?? false,
+  });
+  if (options.revocationFeed !== undefined) {
+    await app.register(revocationFeedRoutes, { ...options.revocationFeed, clients });
+  }
+  await app.register(oauthMetadataRoutes, {
+    issuer: options.issuer,
+    publicUrl: options.gateway.publicUrl,
+    algorithms: [...new Set((options.jwks?.keys ?? []).map((key) => key.alg))],
+    revocationFeed: options.revocationFeed !== undefined,
+  });
   if (browser?.web === true) await app.register(webRoutes);
   if (options.openApi === true) {
     await app.register(openApiRoutes, {

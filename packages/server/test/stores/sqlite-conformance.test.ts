@@ -3,6 +3,8 @@ import {
   runAttemptStoreSuite,
   runAuditStoreSuite,
   runEmailStoreSuite,
+  runLoginChallengeStoreSuite,
+  runMfaStoreSuite,
   runSessionStoreSuite,
   runUserStoreSuite,
 } from '@jwtgate/core/testing';
@@ -11,6 +13,8 @@ import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
 import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { createSqlEmailStore } from '../../src/stores/sql/sql-email-store.js';
+import { createSqlLoginChallengeStore } from '../../src/stores/sql/sql-login-challenge-store.js';
+import { createSqlMfaStore } from '../../src/stores/sql/sql-mfa-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -51,4 +55,14 @@ runAuditStoreSuite('sqlite', async () => {
 runEmailStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
   return { store: createSqlEmailStore(db), close };
+});
+
+runMfaStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlMfaStore(db), close };
+});
+
+runLoginChallengeStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlLoginChallengeStore(db), close };
 });

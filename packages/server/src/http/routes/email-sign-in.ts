@@ -1,11 +1,13 @@
 import { AuthError, normaliseEmail, type UserRecord } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
+import { finishLogin } from '../finish-login.js';
 import type { MailRouteDeps } from '../mail-route-deps.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
+import { pauseForSecondFactor } from '../mfa-login.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
-import { errorResponses, tokenResponseSchema } from '../schemas.js';
-import { emailField, sessionFields, tokenBody } from './auth.js';
+import { errorResponses, mfaRequiredSchema, tokenResponseSchema } from '../schemas.js';
+import { emailField, sessionFields } from './auth.js';
 
 /**
  * Sign-in by email (`Auth.EmailSignIn`): a mailed link or code, presented
@@ -16,7 +18,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
   app,
   deps,
 ) => {
-  const { mail, sessions, refreshCookie, origins } = deps;
+  const { mail, refreshCookie, origins } = deps;
 
   app.post<{ Body: { email: string } }>(
     '/auth/email/sign-in',
@@ -62,7 +64,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
       schema: {
         summary: 'Sign in with the mailed link or code',
         description:
-          '`{"token"}` from the link, or `{"email", "code"}`. Starts a session like `POST /auth/login` and answers the same way; the address counts as verified. A code takes 5 tries.',
+          '`{"token"}` from the link, or `{"email", "code"}`. Starts a session like `POST /auth/login` and answers the same way (a user with a second factor gets `mfaRequired` and an mfaToken for `POST /auth/mfa/verify`); the address counts as verified. A code takes 5 tries.',
         tags: ['auth'],
         body: {
           type: 'object',
@@ -77,8 +79,13 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
         },
         response: {
           200: {
-            ...tokenResponseSchema,
-            headers: { 'Set-Cookie': { type: 'string', description: 'With `"cookie": true`: the refresh cookie.' } },
+            anyOf: [tokenResponseSchema, mfaRequiredSchema],
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: 'With `"cookie": true`: the refresh cookie (never with `mfaRequired`).',
+              },
+            },
           },
           ...errorResponses,
         },
@@ -114,11 +121,11 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
         await mail.throttle.reserve('sign-in-code', key, client.ip);
         user = await mail.flows.signIn({ email: email as string, code: code as string });
       }
-      const tokens = await sessions.issue({ user, device: device ?? null, ...client });
-      deps.events?.loginSucceeded({ user, sessionId: tokens.session.id, device: device ?? null, client });
-      if (cookie && refreshCookie !== null)
-        refreshCookie.set(reply, tokens.refreshToken, tokens.session.refreshExpiresAt);
-      return tokenBody(tokens, cookie);
+      // The mailed secret is a first factor, a one-time password (RFC 8176 `otp`): a second factor still applies.
+      const amr = ['otp'];
+      const paused = await pauseForSecondFactor(deps.mfa, { user, device: device ?? null, cookie, client, amr });
+      if (paused !== null) return paused;
+      return finishLogin(deps, reply, { user, device: device ?? null, cookie, client, amr });
     },
   );
 
