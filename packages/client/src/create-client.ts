@@ -12,9 +12,13 @@ import type {
   LockManagerLike,
   LogoutScope,
   Me,
+  MfaStatus,
   PublicUser,
+  SecondFactorChallenge,
+  SecondFactorMethod,
   SessionInfo,
   TimersLike,
+  TotpEnrolment,
 } from './types.js';
 
 /** A jwtgate session in a web page. */
@@ -31,13 +35,18 @@ export interface JwtgateClient {
     readonly email?: string;
     readonly password: string;
   }): Promise<PublicUser>;
-  /** Logs in in cookie mode: the refresh token goes into an HttpOnly cookie, the access token stays in memory. */
+  /**
+   * Logs in in cookie mode: the refresh token goes into an HttpOnly cookie,
+   * the access token stays in memory. A user with a second factor gets a
+   * {@link SecondFactorChallenge} instead, and is not signed in until
+   * `verifySecondFactor` (or, when `enrollmentRequired`, `confirmEnrolment`).
+   */
   login(
     input: ({ readonly username: string } | { readonly email: string }) & {
       readonly password: string;
       readonly device?: string;
     },
-  ): Promise<AccessTokenView>;
+  ): Promise<AccessTokenView | SecondFactorChallenge>;
   /** Changes the signed-in user's password; their other sessions end. Returns how many. */
   changePassword(input: { readonly currentPassword: string; readonly newPassword: string }): Promise<number>;
   /** Asks for a reset link by mail; resolves alike whether or not an account has the address. */
@@ -50,16 +59,46 @@ export interface JwtgateClient {
   verifyEmail(input: { readonly token: string } | { readonly code: string }): Promise<EmailState>;
   /** Asks to move the signed-in account to a new address; the password is checked like a login. */
   changeEmail(input: { readonly newEmail: string; readonly password: string }): Promise<void>;
-  /** Confirms a new address with the secret of the link mailed to it. */
+  /** Confirms a new address with the secret of the link mailed to it; every session of the account ends. */
   confirmEmailChange(token: string): Promise<EmailState>;
   /** Asks for a sign-in link and code by mail (`Auth.EmailSignIn`); resolves alike for any address. */
   requestEmailSignIn(email: string): Promise<void>;
-  /** Signs in (cookie mode) with a sign-in link's secret, or the address and mailed code. */
+  /** Signs in (cookie mode) with a sign-in link's secret, or the address and mailed code; a second factor may follow. */
   signInWithEmail(
     input: ({ readonly token: string } | { readonly email: string; readonly code: string }) & {
       readonly device?: string;
     },
-  ): Promise<AccessTokenView>;
+  ): Promise<AccessTokenView | SecondFactorChallenge>;
+  /** Finishes a paused login with an app code or a recovery code; signs in. */
+  verifySecondFactor(input: {
+    readonly mfaToken: string;
+    readonly method: SecondFactorMethod;
+    readonly code: string;
+  }): Promise<AccessTokenView>;
+  /**
+   * Sets up an authenticator app: signed in, with the password checked again;
+   * or, in a login answered with `enrollmentRequired`, with its mfaToken.
+   */
+  startEnrolment(proof: { readonly password: string } | { readonly mfaToken: string }): Promise<TotpEnrolment>;
+  /**
+   * Turns the app on with a code it shows; returns the recovery codes, once.
+   * With the mfaToken of a login that required the set-up, also signs in.
+   */
+  confirmEnrolment(input: {
+    readonly code: string;
+    readonly mfaToken?: string;
+  }): Promise<{ readonly recoveryCodes: readonly string[] }>;
+  /** The signed-in user's second factors. */
+  mfaStatus(): Promise<MfaStatus>;
+  /**
+   * Turns the app off: needs a session signed in with it (else
+   * `ERR_INSUFFICIENT_AUTHENTICATION`) and the password or a code again.
+   */
+  disableTotp(
+    proof: { readonly password: string } | { readonly code: string; readonly method?: SecondFactorMethod },
+  ): Promise<void>;
+  /** Replaces the recovery codes (same requirements as `disableTotp`, with the password). */
+  renewRecoveryCodes(password: string): Promise<readonly string[]>;
   /** Ends this device's session, every other one, or all. Returns how many ended. */
   logout(scope?: LogoutScope): Promise<number>;
   me(): Promise<Me>;
@@ -76,6 +115,21 @@ export interface JwtgateClient {
   refresh(): Promise<boolean>;
   /** Stops the refresh timer and leaves the tab channel. */
   close(): void;
+}
+
+/** A login's answer in cookie mode. */
+interface TokenAnswer {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly refreshAfter: number;
+}
+
+/** A login the server paused for a second factor. */
+interface PausedLogin {
+  readonly mfaRequired: true;
+  readonly mfaToken: string;
+  readonly methods: SecondFactorMethod[];
+  readonly enrollmentRequired?: true;
 }
 
 const CSRF_HEADER = 'x-jwtgate-csrf';
@@ -379,24 +433,33 @@ export function createClient(options: ClientOptions): JwtgateClient {
     }
   }
 
-  /** A token answer in cookie mode: the access token is adopted and shared with the other tabs. */
-  async function startSession(response: Response): Promise<AccessTokenView> {
-    const body = await json<{ accessToken: string; expiresIn: number; refreshAfter: number }>(response);
+  /** A JSON request with the access token, through `clientFetch` (refresh and retry included). */
+  function authorised(method: 'POST' | 'DELETE', path: string, body: unknown): Promise<Response> {
+    return clientFetch(url(path), {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+  }
+
+  /** A login's answer: signed in, or paused for a second factor. */
+  async function finishOrPause(response: Response): Promise<AccessTokenView | SecondFactorChallenge> {
+    const body = await json<TokenAnswer | PausedLogin>(response);
+    if ('mfaRequired' in body && body.mfaRequired === true) {
+      return {
+        mfaRequired: true,
+        mfaToken: body.mfaToken,
+        methods: body.methods,
+        enrollmentRequired: body.enrollmentRequired === true,
+      };
+    }
+    return signIn(body as TokenAnswer);
+  }
+
+  /** Adopts the tokens of a finished login (the refresh token is in the cookie). */
+  function signIn(body: TokenAnswer): AccessTokenView {
     const view = viewOf(body.accessToken, { lifetimeSec: body.expiresIn, refreshAfter: body.refreshAfter });
     adopt(view, true);
     return view;
-  }
-
-  function deviceOf(device: string | undefined): { device?: string } {
-    return device === undefined || device === '' ? {} : { device };
-  }
-
-  /** A POST with the access token, through the refreshing `fetch`. */
-  function postSignedIn(path: string, body?: unknown): Promise<Response> {
-    return clientFetch(url(path), {
-      method: 'POST',
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
   }
 
   function post(path: string, body: unknown): Promise<Response> {
@@ -431,17 +494,17 @@ export function createClient(options: ClientOptions): JwtgateClient {
       );
     },
     async login(input) {
-      return startSession(
+      return finishOrPause(
         await post('auth/login', {
           ...('email' in input ? { email: input.email } : { username: input.username }),
           password: input.password,
-          ...deviceOf(input.device),
+          ...(input.device === undefined || input.device === '' ? {} : { device: input.device }),
           cookie: true,
         }),
       );
     },
     async changePassword(input) {
-      return (await json<{ revoked: number }>(await postSignedIn('auth/password', input))).revoked;
+      return (await json<{ revoked: number }>(await authorised('POST', 'auth/password', input))).revoked;
     },
     async requestPasswordReset(email) {
       await json<unknown>(await post('auth/password/forgot', { email }));
@@ -450,15 +513,15 @@ export function createClient(options: ClientOptions): JwtgateClient {
       return (await json<{ revoked: number }>(await post('auth/password/reset', input))).revoked;
     },
     async sendEmailVerification() {
-      return (await json<{ sent: boolean }>(await postSignedIn('auth/email/verify/send'))).sent;
+      return (await json<{ sent: boolean }>(await authorised('POST', 'auth/email/verify/send', undefined))).sent;
     },
     async verifyEmail(input) {
       const response =
-        'code' in input ? await postSignedIn('auth/email/verify', input) : await post('auth/email/verify', input);
+        'code' in input ? await authorised('POST', 'auth/email/verify', input) : await post('auth/email/verify', input);
       return json<EmailState>(response);
     },
     async changeEmail(input) {
-      await json<unknown>(await postSignedIn('auth/email/change', input));
+      await json<unknown>(await authorised('POST', 'auth/email/change', input));
     },
     async confirmEmailChange(token) {
       return json<EmailState>(await post('auth/email/change/confirm', { token }));
@@ -468,7 +531,50 @@ export function createClient(options: ClientOptions): JwtgateClient {
     },
     async signInWithEmail(input) {
       const { device, ...secret } = input;
-      return startSession(await post('auth/email/sign-in/verify', { ...secret, ...deviceOf(device), cookie: true }));
+      return finishOrPause(
+        await post('auth/email/sign-in/verify', {
+          ...secret,
+          ...(device === undefined || device === '' ? {} : { device }),
+          cookie: true,
+        }),
+      );
+    },
+    async verifySecondFactor(input) {
+      return signIn(
+        await json<TokenAnswer>(
+          await post('auth/mfa/verify', { mfaToken: input.mfaToken, method: input.method, code: input.code }),
+        ),
+      );
+    },
+    async startEnrolment(proof) {
+      if ('mfaToken' in proof) {
+        return json<TotpEnrolment>(await post('auth/mfa/enrollment/totp', { mfaToken: proof.mfaToken }));
+      }
+      return json<TotpEnrolment>(await authorised('POST', 'auth/mfa/totp/enroll', { password: proof.password }));
+    },
+    async confirmEnrolment(input) {
+      if (input.mfaToken === undefined) {
+        return json<{ recoveryCodes: string[] }>(
+          await authorised('POST', 'auth/mfa/totp/confirm', { code: input.code }),
+        );
+      }
+      const body = await json<TokenAnswer & { recoveryCodes: string[] }>(
+        await post('auth/mfa/enrollment/totp/confirm', { mfaToken: input.mfaToken, code: input.code }),
+      );
+      signIn(body);
+      return { recoveryCodes: body.recoveryCodes };
+    },
+    async mfaStatus() {
+      return json<MfaStatus>(await clientFetch(url('auth/mfa')));
+    },
+    async disableTotp(proof) {
+      const response = await authorised('DELETE', 'auth/mfa/totp', proof);
+      if (!response.ok) throw await errorFromResponse(response);
+    },
+    async renewRecoveryCodes(password) {
+      return (
+        await json<{ recoveryCodes: string[] }>(await authorised('POST', 'auth/mfa/recovery-codes', { password }))
+      ).recoveryCodes;
     },
     async logout(scope = 'current') {
       const response = await clientFetch(url('auth/logout'), {

@@ -17,7 +17,11 @@ export type {
   LockManagerLike,
   LogoutScope,
   Me,
+  MfaStatus,
   PublicUser,
+  SecondFactorChallenge,
+  SecondFactorMethod,
   SessionInfo,
   TimersLike,
+  TotpEnrolment,
 } from './types.js';

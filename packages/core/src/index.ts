@@ -177,6 +177,12 @@ export {
 export { type AuthenticateDeps, authenticateUser, type LoginIdentity } from './user/authenticate.js';
 export { type AccessChanges, type ChangeAccessDeps, changeUserAccess } from './user/change-access.js';
 export {
+  type ChangeCredentialsDeps,
+  type ChangeCredentialsOptions,
+  type CredentialChanges,
+  changeCredentials,
+} from './user/change-credentials.js';
+export {
   type ChangePasswordDeps,
   type ChangePasswordInput,
   changePassword,

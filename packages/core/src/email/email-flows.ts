@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
+import { changeCredentials } from '../user/change-credentials.js';
 import { checkPassword } from '../user/check-password.js';
 import { normaliseEmail } from '../user/email.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
@@ -74,7 +75,7 @@ export interface EmailFlows {
     readonly password: string;
     readonly ip?: string | null;
   }): Promise<void>;
-  /** Moves the account to the address the confirmation link was sent to, verified. */
+  /** Moves the account to the address the confirmation link was sent to, verified; every session ends. */
   confirmEmailChange(token: string): Promise<UserRecord>;
   /** Mails a sign-in link and code when an enabled account has the address; the same work either way. */
   requestSignIn(email: string): Promise<void>;
@@ -247,24 +248,20 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
       const password = acceptPassword(newPassword);
       const user = await consumeLink('reset-password', token);
       const passwordHash = await deps.hasher.hash(password);
-      const endAll = () => deps.sessions.revokeAll(user.id, { reason: 'password-reset' });
-      // As at a password change: sessions end before the new hash is stored and again after,
-      // so that a login with the old password in between does not survive.
-      const before = await endAll();
-      const now = clock.now();
-      // Compare-and-swap on the hash the link was checked against: a password change that
-      // landed meanwhile wins, and this reset changes nothing.
-      const updated = await users.update(
+      // One credential change: the version bump makes a login checked against the old password
+      // fail or be ended, and every session ends. Only over the hash the link was checked
+      // against: a password change that landed meanwhile wins, and this reset changes nothing.
+      const changed = await changeCredentials(
+        deps,
         user.id,
-        { passwordHash, updatedAt: now, ...(user.emailVerifiedAt == null ? { emailVerifiedAt: now } : {}) },
-        { ifPasswordHash: user.passwordHash },
+        { passwordHash, ...(user.emailVerifiedAt == null ? { emailVerifiedAt: clock.now() } : {}) },
+        { reason: 'password-reset', ifPasswordHash: user.passwordHash },
       );
-      if (updated === null) {
+      if (changed === null) {
         emit({ step: 'refused', purpose: 'reset-password', userId: user.id, reason: 'credentials-changed' });
         throw invalid('credentials-changed');
       }
-      const after = await endAll();
-      return { user: updated, revokedSessions: before + after };
+      return changed;
     },
 
     async requestEmailChange(input) {
@@ -303,14 +300,15 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
       const record = await store.consumeLink('change-email', hash, clock.now());
       const user = await holderOf(record, 'change-email');
       const { email, key } = normaliseEmail((record as EmailTokenRecord).email);
-      const now = clock.now();
-      const updated = await users.update(
+      // The address is a credential (login, reset, the tokens' `email` claim): its change ends every session.
+      const changed = await changeCredentials(
+        deps,
         user.id,
-        { email: { email, emailKey: key }, emailVerifiedAt: now, updatedAt: now },
-        { ifPasswordHash: user.passwordHash },
+        { email: { email, emailKey: key }, emailVerifiedAt: clock.now() },
+        { reason: 'credentials-changed', ifPasswordHash: user.passwordHash },
       );
-      if (updated === null) throw invalid('credentials-changed');
-      return updated;
+      if (changed === null) throw invalid('credentials-changed');
+      return changed.user;
     },
 
     async requestSignIn(email) {

@@ -77,6 +77,7 @@ const revokeReasons: Record<RevokeReason, null> = {
   admin: null,
   'password-changed': null,
   'password-reset': null,
+  'credentials-changed': null,
 };
 const loginOutcomes: Record<LoginOutcome, null> = { success: null, failure: null, 'rate-limited': null };
 const refreshOutcomes: Record<RefreshOutcome, null> = {
@@ -97,6 +98,7 @@ const loginFailureReasons = [
   'disabled',
   'password-too-long',
   'email-not-verified',
+  'credentials-changed',
   'other',
 ] as const;
 const tokenCodes = ['ERR_TOKEN_MISSING', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_REVOKED'] as const;

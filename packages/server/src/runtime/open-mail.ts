@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import {
   type AttemptStore,
   type Clock,
@@ -30,6 +31,9 @@ export interface OpenMail {
   /** Starts delivering the outbox (after the app's log exists). */
   start(): MailSender;
 }
+
+/** The sender looks for a request's mail between one and two of these later. */
+const WAKE_DELAY_MS = 100;
 
 /** Where a link of `purpose` points: the fragment keeps the secret out of server logs and `Referer`. */
 function linkTo(publicUrl: string, purpose: string, token: string): string {
@@ -105,7 +109,9 @@ export function openMail(options: {
   const available = transport !== undefined;
   const queued = (kind: string) => {
     events.mailQueued(kind);
-    sender?.wake();
+    // Not at once: sending on the heels of the request (SQLite queries run on the event loop)
+    // would slow its own answer only when there was a mail to send, telling the address exists.
+    setTimeout(() => sender?.wake(), WAKE_DELAY_MS + randomInt(WAKE_DELAY_MS)).unref();
   };
   return {
     store,

@@ -173,7 +173,8 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         },
         errors: {
           ERR_COOKIE_MODE_DISABLED: '`"cookie": true` while `Cookie.Mode` is `off`',
-          ERR_INVALID_CREDENTIALS: 'an unknown username or address, a wrong password and a disabled account alike',
+          ERR_INVALID_CREDENTIALS:
+            'an unknown username or address, a wrong password and a disabled account alike; also a right password whose account was changed (password, role, disabled) while it was being checked',
           ERR_EMAIL_NOT_VERIFIED:
             'with `Auth.RequireVerifiedEmail`, the password is right but the address is not verified yet; no session was started',
           ERR_ORIGIN_NOT_ALLOWED: 'with `"cookie": true`, also when `Origin` is missing',

@@ -184,6 +184,26 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * The per-user credential version (raised by every credential change) and
+   * the version each session was started from. Existing rows start at 0 on
+   * both sides, so every live session stays valid.
+   */
+  '0006_credential_version': {
+    async up(db: Kysely<unknown>) {
+      for (const table of ['jwtgate_users', 'jwtgate_sessions']) {
+        await db.schema
+          .alterTable(table)
+          .addColumn('credential_version', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['jwtgate_users', 'jwtgate_sessions']) {
+        await db.schema.alterTable(table).dropColumn('credential_version').execute();
+      }
+    },
+  },
+  /**
    * Email addresses on accounts: the address as given, its case-folded key
    * (unique; every dialect lets many rows have none) and when it was
    * verified. Existing users keep working with no address.
