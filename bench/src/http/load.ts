@@ -24,10 +24,18 @@ export interface LoadSample {
  */
 export function runLoad(options: {
   url: string;
-  authorization: string;
+  /** One header for every request, or a list each connection goes through in turn (many users). */
+  authorization: string | readonly string[];
   connections: number;
   durationSec: number;
 }): Promise<LoadSample> {
+  const { authorization } = options;
+  // A list becomes one prepared request per header, which each connection goes through in turn:
+  // autocannon builds each request's bytes once, so the load generator costs no more per request.
+  const perRequest =
+    typeof authorization === 'string'
+      ? { headers: { authorization } }
+      : { requests: authorization.map((value) => ({ headers: { authorization: value } })) };
   const latenciesMs: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -36,7 +44,7 @@ export function runLoad(options: {
         connections: options.connections,
         pipelining: 1,
         duration: options.durationSec,
-        headers: { authorization: options.authorization },
+        ...perRequest,
       },
       (error: unknown, result) => {
         if (error) {

@@ -26,6 +26,7 @@ import { type DevMail, devMailRoutes } from './routes/dev-mail.js';
 import { emailRoutes } from './routes/email.js';
 import { emailSignInRoutes } from './routes/email-sign-in.js';
 import { forwardAuthRoutes, isForwardAuth } from './routes/forward-auth.js';
+import type { Readiness } from './routes/health.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectionRoutes } from './routes/introspect.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
@@ -55,8 +56,8 @@ export interface AppOptions extends RouteDeps {
   readonly bodyLimit: number;
   /** Proxies whose `X-Forwarded-For` is trusted. */
   readonly trustProxy: readonly string[];
-  /** Throws when a store is unreachable. */
-  readonly readiness: () => Promise<void>;
+  /** Whether this instance should get traffic, and the state of each store (`open-stores.ts`). */
+  readonly readiness: () => Promise<Readiness>;
   /** Check every authenticated request's session in the store too (`Revocation.Strict`). */
   readonly strictRevocation?: boolean;
   readonly logger: FastifyServerOptions['logger'];

@@ -26,6 +26,8 @@ export interface MetricsSources {
   readonly revocationListSize: () => number;
   /** Whether the Redis revocation feed is subscribed; `null` without Redis (no feed to follow). */
   readonly revocationFeedConnected: () => boolean | null;
+  /** Milliseconds since the Redis revocation feed was last known complete (0 while live); `null` without Redis. */
+  readonly revocationFeedBehindMs: () => number | null;
 }
 
 /** jwtgate's series, each updated by one call that does no more than a counter increment. */
@@ -285,6 +287,14 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     collect: () => {
       const connected = sources?.revocationFeedConnected() ?? null;
       return connected === null ? null : connected ? 1 : 0;
+    },
+  });
+  registry.collectedGauge({
+    name: 'jwtgate_revocation_feed_behind_seconds',
+    help: 'Seconds since the Redis revocation feed was last known complete on this instance (0 while live); absent without Redis.',
+    collect: () => {
+      const behindMs = sources?.revocationFeedBehindMs() ?? null;
+      return behindMs === null ? null : behindMs / 1000;
     },
   });
 

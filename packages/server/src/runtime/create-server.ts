@@ -281,6 +281,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   metrics?.watch({
     revocationListSize: () => sessions.revocations.size,
     revocationFeedConnected: () => stores.revocationFeedLive(),
+    revocationFeedBehindMs: () => stores.revocationFeedBehindMs(),
   });
 
   const throttle = createLoginThrottle({

@@ -287,6 +287,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_mfa_totp').execute();
     },
   },
+  /** The credential version a paused login was checked against, so a credential change voids it. */
+  '0012_mfa_credential_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_login_challenges').addColumn('credential_version', 'bigint').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_login_challenges').dropColumn('credential_version').execute();
+    },
+  },
   /**
    * Emailed one-time secrets (keyed hashes only) and the mail outbox they
    * are written with in one transaction. The outbox's index serves the

@@ -106,6 +106,8 @@ export interface LoginChallengesTable {
   amr: string;
   auth_time: Millis;
   expires_at: Millis;
+  /** `null` only on rows from before migration 0012_mfa_credential_version. */
+  credential_version: ColumnType<number | string | bigint | null, number | null, number | null>;
 }
 
 /** Emailed one-time secrets, as keyed hashes. */
