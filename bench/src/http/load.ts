@@ -10,8 +10,9 @@ export interface LoadSample {
 
 /**
  * Drives `url` with `connections` keep-alive connections for `durationSec`
- * seconds, every request carrying `authorization` (the unguarded cases get
- * the same header, so every request has the same size). Fails when any
+ * seconds, each request carrying `Bearer ` and the next token of
+ * `nextToken` (the unguarded cases get the same headers, so requests have
+ * the same size everywhere). Fails when any
  * answer is not a 2xx or any connection errs, since a refused token would
  * otherwise be measured as a fast one.
  *
@@ -20,11 +21,11 @@ export interface LoadSample {
  * of one.
  *
  * @example
- * const sample = await runLoad({ url, authorization: `Bearer ${token}`, connections: 10, durationSec: 5 });
+ * const sample = await runLoad({ url, nextToken: () => token, connections: 10, durationSec: 5 });
  */
 export function runLoad(options: {
   url: string;
-  authorization: string;
+  nextToken: () => string;
   connections: number;
   durationSec: number;
 }): Promise<LoadSample> {
@@ -36,7 +37,16 @@ export function runLoad(options: {
         connections: options.connections,
         pipelining: 1,
         duration: options.durationSec,
-        headers: { authorization: options.authorization },
+        requests: [
+          {
+            method: 'GET',
+            // Called for every request: the header is built from the next token.
+            setupRequest: (request) => ({
+              ...request,
+              headers: { ...request.headers, authorization: `Bearer ${options.nextToken()}` },
+            }),
+          },
+        ],
       },
       (error: unknown, result) => {
         if (error) {
