@@ -36,6 +36,8 @@ function sessionOf(index: number, now: number): SessionRecord {
     rotatedAt: null,
     revokedAt: null,
     revokeReason: null,
+    amr: ['pwd'],
+    authTime: now,
   };
 }
 

@@ -74,7 +74,7 @@ export async function startJwtgateFixture(
   });
   let server: JwtgateServer;
   try {
-    server = await createJwtgateServer({ config, logger: false });
+    server = await createJwtgateServer({ config, logger: false, devModeBanner: false });
   } catch (error) {
     removeDir();
     throw error;

@@ -9,9 +9,45 @@ export {
   type StoredAuditRecord,
 } from './audit/audit-store.js';
 export { type Clock, createManualClock, systemClock } from './clock.js';
-export { AuthError, type AuthErrorOptions, isAuthError } from './errors/auth-error.js';
+export { AuthError, type AuthErrorOptions, type AuthenticationChallenge, isAuthError } from './errors/auth-error.js';
 export { bearerChallenge } from './errors/bearer-challenge.js';
 export { type ErrorCode, type ErrorCodeSpec, errorCodes, isErrorCode } from './errors/codes.js';
+export { decodeBase32, encodeBase32 } from './mfa/base32.js';
+export { checkSecondFactor, type SecondFactorResult } from './mfa/check-second-factor.js';
+export { confirmTotpEnrolment, startTotpEnrolment, type TotpEnrolment } from './mfa/enroll-totp.js';
+export {
+  hashLoginChallengeToken,
+  LOGIN_CHALLENGE_TTL_SEC,
+  type LoginChallenge,
+  type LoginChallengePurpose,
+  type LoginChallengeStore,
+  newLoginChallengeToken,
+  sameValue,
+} from './mfa/login-challenge.js';
+export type { MfaDeps, SecondFactorMethod } from './mfa/mfa-deps.js';
+export type { MfaFactors, MfaStore, TotpFactor } from './mfa/mfa-store.js';
+export {
+  createMfaThrottle,
+  type MfaReservation,
+  type MfaThrottle,
+  type MfaThrottlePolicy,
+} from './mfa/mfa-throttle.js';
+export {
+  hashRecoveryCode,
+  newRecoveryCodes,
+  normaliseRecoveryCode,
+  RECOVERY_CODE_COUNT,
+} from './mfa/recovery-codes.js';
+export { createSecretCipher, parseEncryptionKey, type SecretCipher } from './mfa/secret-cipher.js';
+export {
+  ACR_MFA,
+  ACR_SINGLE_FACTOR,
+  acrOf,
+  assertAuthentication,
+  assertStepUpRequirement,
+  type StepUpRequirement,
+} from './mfa/step-up.js';
+export { matchTotp, TOTP_WINDOW, type TotpOptions, totpCode, totpStep, totpUri } from './mfa/totp.js';
 export type { IssueSessionInput } from './session/issue.js';
 export type { IssuedTokens } from './session/mint-access-token.js';
 export type { RefreshSessionInput } from './session/refresh.js';
@@ -40,6 +76,7 @@ export {
 } from './session/session-record.js';
 export type { SessionRotation, SessionStore } from './session/session-store.js';
 export type { AttemptCount, AttemptHit, AttemptStore } from './throttle/attempt-store.js';
+export { clientNetwork } from './throttle/client-network.js';
 export { limitRefreshes } from './throttle/limit-refreshes.js';
 export {
   createLoginThrottle,
@@ -122,6 +159,7 @@ export {
   type ChangePasswordInput,
   changePassword,
 } from './user/change-password.js';
+export { confirmPassword } from './user/confirm-password.js';
 export { EMAIL_MAX_LENGTH, type NormalisedEmail, normaliseEmail } from './user/email.js';
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
 export type { PasswordHasher } from './user/password-hasher.js';

@@ -16,4 +16,5 @@ export {
 } from './verifier/create-verifier.js';
 export { type FailureResponse, toFailureResponse } from './verifier/failure-response.js';
 export type { JwksOptions } from './verifier/jwks-source.js';
+export type { StepUpOptions } from './verifier/step-up.js';
 export { findToken, type TokenCarrier, type TokenSource } from './verifier/token-source.js';

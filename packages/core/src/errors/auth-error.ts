@@ -18,6 +18,16 @@ export interface AuthErrorOptions {
   cause?: unknown;
   /** Extra headers the error needs (e.g. `Retry-After`). */
   headers?: Readonly<Record<string, string>>;
+  /** RFC 9470 §3 parameters of the `WWW-Authenticate` challenge: what a new sign-in must satisfy. */
+  challenge?: AuthenticationChallenge;
+}
+
+/** What an `insufficient_user_authentication` refusal asks of the next sign-in (RFC 9470 §3). */
+export interface AuthenticationChallenge {
+  /** Authentication context classes, any one of which would do. */
+  readonly acrValues?: readonly string[];
+  /** The sign-in must be at most this many seconds old. */
+  readonly maxAge?: number;
 }
 
 /**
@@ -32,6 +42,7 @@ export class AuthError extends Error {
   readonly reason: string | undefined;
   readonly userId: string | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly challenge: AuthenticationChallenge | undefined;
 
   constructor(code: ErrorCode, options: AuthErrorOptions = {}) {
     super(options.message ?? errorCodes[code].message, { cause: options.cause });
@@ -40,6 +51,7 @@ export class AuthError extends Error {
     this.reason = options.reason;
     this.userId = options.userId;
     this.headers = options.headers;
+    this.challenge = options.challenge;
   }
 
   /** HTTP status for this error's code. */

@@ -17,6 +17,15 @@ describe('bearerChallenge', () => {
     );
   });
 
+  it('asks for a stronger or fresher sign-in with RFC 9470 parameters', () => {
+    const error = new AuthError('ERR_INSUFFICIENT_AUTHENTICATION', {
+      challenge: { acrValues: ['urn:jwtgate:acr:mfa'], maxAge: 300 },
+    });
+    expect(bearerChallenge(error, 'api')).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="This needs a stronger or more recent sign-in", acr_values="urn:jwtgate:acr:mfa", max_age=300',
+    );
+  });
+
   it('is undefined for codes that do not concern a bearer token', () => {
     expect(bearerChallenge(new AuthError('ERR_INVALID_CREDENTIALS'), 'api')).toBeUndefined();
     expect(bearerChallenge(new AuthError('ERR_KEYS_UNAVAILABLE'), 'api')).toBeUndefined();

@@ -21,6 +21,8 @@ function quoted(value: string): string {
  * bearerChallenge(new AuthError('ERR_TOKEN_MISSING'), 'api'); // 'Bearer realm="api"'
  * bearerChallenge(new AuthError('ERR_TOKEN_EXPIRED'));
  * // 'Bearer error="invalid_token", error_description="The access token has expired"'
+ * bearerChallenge(new AuthError('ERR_INSUFFICIENT_AUTHENTICATION', { challenge: { maxAge: 300 } }));
+ * // 'Bearer error="insufficient_user_authentication", error_description="…", max_age=300'
  */
 export function bearerChallenge(error: AuthError, realm?: string): string | undefined {
   const spec = errorCodes[error.code];
@@ -30,5 +32,9 @@ export function bearerChallenge(error: AuthError, realm?: string): string | unde
   if (spec.bearerError !== null) {
     parameters.push(`error="${spec.bearerError}"`, `error_description=${quoted(error.message)}`);
   }
+  const acrValues = error.challenge?.acrValues;
+  if (acrValues !== undefined && acrValues.length > 0) parameters.push(`acr_values=${quoted(acrValues.join(' '))}`);
+  const maxAge = error.challenge?.maxAge;
+  if (maxAge !== undefined && Number.isSafeInteger(maxAge) && maxAge >= 0) parameters.push(`max_age=${maxAge}`);
   return parameters.length === 0 ? 'Bearer' : `Bearer ${parameters.join(', ')}`;
 }

@@ -3,7 +3,14 @@ import { AuthError, isAuthError } from './auth-error.js';
 import { type ErrorCode, errorCodes, isErrorCode } from './codes.js';
 
 const entries = Object.entries(errorCodes) as [ErrorCode, (typeof errorCodes)[ErrorCode]][];
-const bearerErrors = [null, 'invalid_request', 'invalid_token', 'insufficient_scope'];
+// RFC 6750 §3.1, and RFC 9470 §3's insufficient_user_authentication.
+const bearerErrors = [
+  null,
+  'invalid_request',
+  'invalid_token',
+  'insufficient_scope',
+  'insufficient_user_authentication',
+];
 
 describe('errorCodes', () => {
   it('is not empty', () => {
@@ -43,7 +50,7 @@ describe('errorCodes', () => {
     expect(errorCodes.ERR_TOKEN_REVOKED.bearerError).toBe('invalid_token');
   });
 
-  it('uses only bearer errors that RFC 6750 defines', () => {
+  it('uses only bearer errors that RFC 6750 and RFC 9470 define', () => {
     for (const [code, spec] of entries) {
       if (Object.hasOwn(spec, 'bearerError')) {
         expect(bearerErrors, code).toContain((spec as { bearerError?: unknown }).bearerError);

@@ -16,7 +16,12 @@ export interface ErrorCodeSpec {
    * concerns a bearer token. `null` sends a bare `Bearer realm=...`
    * challenge (no credentials were presented).
    */
-  readonly bearerError?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null;
+  readonly bearerError?:
+    | 'invalid_request'
+    | 'invalid_token'
+    | 'insufficient_scope'
+    | 'insufficient_user_authentication'
+    | null;
 }
 
 export const errorCodes = {
@@ -57,6 +62,16 @@ export const errorCodes = {
     message: 'The session of this access token has ended',
     bearerError: 'invalid_token',
   },
+  ERR_INSUFFICIENT_AUTHENTICATION: {
+    status: 401,
+    message: 'This needs a stronger or more recent sign-in',
+    bearerError: 'insufficient_user_authentication',
+  },
+  ERR_MFA_TOKEN_INVALID: {
+    status: 401,
+    message: 'The mfaToken is invalid, spent or expired; sign in again',
+  },
+  ERR_MFA_CODE_INVALID: { status: 401, message: 'The code is wrong or was already used' },
   ERR_REFRESH_TOKEN_INVALID: { status: 401, message: 'The refresh token is invalid' },
   ERR_REFRESH_TOKEN_EXPIRED: { status: 401, message: 'The refresh token has expired' },
   ERR_REFRESH_TOKEN_REUSED: {
@@ -64,10 +79,16 @@ export const errorCodes = {
     message: 'The refresh token was already used; the session has been revoked',
   },
   ERR_SESSION_REVOKED: { status: 401, message: 'The session has ended' },
+  // RFC 6749 §5.2 `invalid_client`: introspection and the revocation feed, answered with a Basic challenge.
+  ERR_INVALID_CLIENT: { status: 401, message: 'Client authentication failed' },
   ERR_REFRESH_TOKEN_MISSING: { status: 401, message: 'No refresh token was presented (body or cookie)' },
   ERR_FORBIDDEN: { status: 403, message: 'This requires the administrator role' },
   // Not 401: clients read a 401 as "the access token is no good" and would drop a perfectly valid session.
   ERR_WRONG_CURRENT_PASSWORD: { status: 403, message: 'The current password is wrong' },
+  ERR_REAUTHENTICATION_FAILED: {
+    status: 403,
+    message: 'The password or code given to confirm this is wrong',
+  },
   ERR_EMAIL_NOT_VERIFIED: { status: 403, message: 'The email address of this account is not verified yet' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Requests from this origin are not allowed' },
   ERR_CSRF_HEADER_MISSING: {
@@ -77,12 +98,29 @@ export const errorCodes = {
   ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   ERR_SESSION_NOT_FOUND: { status: 404, message: 'No such session' },
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  ERR_MFA_NOT_CONFIGURED: {
+    status: 404,
+    message: 'Second factors are not configured on this server (Mfa.EncryptionKey)',
+  },
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept this method' },
   ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
   ERR_EMAIL_TAKEN: { status: 409, message: 'This email address belongs to another account' },
   ERR_LAST_ADMIN: {
     status: 409,
     message: 'This would leave no enabled administrator; make another one first',
+  },
+  ERR_MFA_ALREADY_ENABLED: {
+    status: 409,
+    message: 'An authenticator app is already set up; remove it first',
+  },
+  ERR_MFA_NOT_ENROLLING: {
+    status: 409,
+    message: 'No authenticator app is being set up; start with POST /auth/mfa/totp/enroll',
+  },
+  ERR_MFA_NOT_ENABLED: { status: 409, message: 'No second factor is set up' },
+  ERR_FEED_RESYNC: {
+    status: 410,
+    message: 'The cursor is older than the revocations the feed keeps; read the feed again from the start',
   },
   ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   ERR_UNSUPPORTED_MEDIA_TYPE: {

@@ -10,6 +10,10 @@ export interface IssueSessionInput {
   readonly device?: string | null;
   readonly ip?: string | null;
   readonly userAgent?: string | null;
+  /** RFC 8176 methods the user signed in with; `['pwd']` when omitted. */
+  readonly amr?: readonly string[];
+  /** When the first factor passed (milliseconds); now when omitted. */
+  readonly authTime?: number;
 }
 
 /**
@@ -39,6 +43,8 @@ export async function issueSession(ctx: SessionContext, input: IssueSessionInput
     rotatedAt: null,
     revokedAt: null,
     revokeReason: null,
+    amr: input.amr ?? ['pwd'],
+    authTime: input.authTime ?? now,
   };
   // Signing first means a failing custom-claims hook leaves no half-made session behind.
   const access = await mintAccessToken(ctx, input.user, session);

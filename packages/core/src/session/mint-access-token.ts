@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { acrOf } from '../mfa/step-up.js';
 import { type AccessTokenClaims, reservedClaims } from '../token/claims.js';
 import type { UserRecord } from '../user/user-record.js';
 import type { SessionContext } from './session-context.js';
@@ -39,6 +40,9 @@ export async function mintAccessToken(
     sub: user.id,
     sid: session.id,
     role: user.role,
+    amr: session.amr,
+    acr: acrOf(session.amr),
+    auth_time: Math.floor(session.authTime / 1000),
     iat,
     exp,
     jti: randomUUID(),

@@ -133,4 +133,22 @@ describe('createRevocationList', () => {
     list.prune();
     expect(list.size).toBeLessThanOrEqual(101);
   });
+
+  it('tells its watchers of each revocation it learns, not of repeats or of entries too old to matter', () => {
+    const { clock, list } = setup(10_000);
+    const seen: [string, number][] = [];
+    const stop = list.watch((id, at) => seen.push([id, at]));
+    list.add('a', clock.now());
+    list.add('a', clock.now());
+    list.add('a', clock.now() - 5);
+    list.add('a', clock.now() + 1);
+    list.add('old', clock.now() - 10_001);
+    stop();
+    list.add('b', clock.now());
+    expect(seen).toEqual([
+      ['a', START],
+      ['a', START + 1],
+    ]);
+    expect(list.has('b')).toBe(true);
+  });
 });

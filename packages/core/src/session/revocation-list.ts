@@ -15,6 +15,13 @@ export interface RevocationList {
   add(sessionId: string, revokedAt: number): void;
   /** Drops entries whose tokens can no longer be valid. */
   prune(): void;
+  /**
+   * Calls `listener` for each revocation the list learns from now on (a new
+   * session id, or a later time for a known one), after it is recorded; not
+   * for repeats. Returns the function that stops it. For a feed that passes
+   * revocations on; the lookups of the guard never pay for it.
+   */
+  watch(listener: (sessionId: string, revokedAt: number) => void): () => void;
   readonly size: number;
   /** How long after a revocation an access token of that session could still verify. */
   readonly retentionMs: number;
@@ -29,6 +36,7 @@ export interface RevocationList {
 export function createRevocationList(options: { clock: Clock; retentionMs: number }): RevocationList {
   const { clock, retentionMs } = options;
   const entries = new Map<string, number>();
+  const listeners = new Set<(sessionId: string, revokedAt: number) => void>();
   let nextPrune = clock.now() + retentionMs;
 
   function prune(): void {
@@ -45,11 +53,20 @@ export function createRevocationList(options: { clock: Clock; retentionMs: numbe
       const now = clock.now();
       if (revokedAt < now - retentionMs) return;
       const known = entries.get(sessionId);
-      if (known === undefined || known < revokedAt) entries.set(sessionId, revokedAt);
+      if (known === undefined || known < revokedAt) {
+        entries.set(sessionId, revokedAt);
+        for (const listener of listeners) listener(sessionId, revokedAt);
+      }
       // Pruning rides on writes so no timer is needed and reads stay a bare lookup.
       if (now >= nextPrune) prune();
     },
     prune,
+    watch(listener) {
+      // A wrapper of its own, so that watching twice with one function makes two watches.
+      const watcher = (sessionId: string, revokedAt: number) => listener(sessionId, revokedAt);
+      listeners.add(watcher);
+      return () => listeners.delete(watcher);
+    },
     get size() {
       return entries.size;
     },

@@ -26,6 +26,14 @@ export interface SessionRecord {
   readonly rotatedAt: number | null;
   readonly revokedAt: number | null;
   readonly revokeReason: string | null;
+  /**
+   * How the user signed in, as RFC 8176 method names (`['pwd']`,
+   * `['pwd', 'otp', 'mfa']`); every access token of the session says so in `amr`.
+   * Sessions stored before this was kept read as `['pwd']`.
+   */
+  readonly amr: readonly string[];
+  /** When the user signed in (the first factor), milliseconds since the epoch: `auth_time`. */
+  readonly authTime: number;
 }
 
 /** A session that a revocation just ended. */

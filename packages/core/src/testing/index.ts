@@ -1,5 +1,7 @@
 export { runAttemptStoreSuite } from './attempt-store-suite.js';
 export { buildAuditRecord, runAuditStoreSuite } from './audit-store-suite.js';
+export { buildLoginChallenge, runLoginChallengeStoreSuite } from './login-challenge-store-suite.js';
+export { runMfaStoreSuite } from './mfa-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';
 export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
 export { runUserStoreSuite } from './user-store-suite.js';

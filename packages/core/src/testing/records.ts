@@ -42,6 +42,8 @@ export function buildSessionRecord(userId: string, overrides: Partial<SessionRec
     rotatedAt: null,
     revokedAt: null,
     revokeReason: null,
+    amr: ['pwd'],
+    authTime: now,
     ...overrides,
   };
 }

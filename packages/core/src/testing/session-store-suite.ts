@@ -37,6 +37,28 @@ export function runSessionStoreSuite(name: string, factory: () => Promise<StoreF
       expect(await store.get(session.id)).toEqual(session);
     });
 
+    it('keeps how the user signed in, through rotations', async () => {
+      const now = Date.now();
+      const session = buildSessionRecord(randomUUID(), { amr: ['pwd', 'otp', 'mfa'], authTime: now - 5000 });
+      await store.create(session, { now, maxActive: 0 });
+      expect(await store.get(session.id)).toEqual(session);
+      const next = hash();
+      expect(
+        await store.rotate({
+          id: session.id,
+          fromGeneration: 0,
+          fromHash: session.currentHash,
+          toHash: next,
+          now,
+          refreshExpiresAt: session.refreshExpiresAt,
+          ip: null,
+          userAgent: null,
+        }),
+      ).toBe(true);
+      expect(await store.get(session.id)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], authTime: now - 5000 });
+      expect((await store.listActive(session.userId, now))[0]).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
+    });
+
     it('keeps null metadata as null', async () => {
       const session = buildSessionRecord(randomUUID(), { device: null, ip: null, userAgent: null });
       await store.create(session, { now: Date.now(), maxActive: 0 });

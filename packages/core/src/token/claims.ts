@@ -16,6 +16,12 @@ export interface AccessTokenClaims {
   readonly exp: number;
   /** Unique token id. */
   readonly jti: string;
+  /** RFC 8176 methods of the sign-in behind the session (`pwd`, `otp`, `mfa`); absent on older tokens. */
+  readonly amr?: readonly string[];
+  /** The authentication context class: `urn:jwtgate:acr:mfa` after two factors, else `urn:jwtgate:acr:pwd`. */
+  readonly acr?: string;
+  /** When the user signed in, seconds since the epoch (OpenID Connect `auth_time`). */
+  readonly auth_time?: number;
   /** Custom claims from the configured hook. */
   readonly [claim: string]: unknown;
 }
@@ -33,6 +39,9 @@ export const reservedClaims: ReadonlySet<string> = new Set([
   'role',
   'typ',
   'cnf',
+  'amr',
+  'acr',
+  'auth_time',
 ]);
 
 /** The `typ` header of access tokens (RFC 9068 §2.1), which no other token type carries. */

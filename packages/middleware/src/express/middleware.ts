@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AuthClaims } from '../verifier/claims.js';
 import { createVerifier, type Verifier, type VerifierOptions } from '../verifier/create-verifier.js';
+import { type StepUpOptions, stepUpRequirement } from '../verifier/step-up.js';
 
 declare global {
   namespace Express {
@@ -12,7 +13,7 @@ declare global {
 }
 
 /** The middleware takes the verifier's options, or a verifier made with `createVerifier`. */
-export type ExpressAuthOptions = VerifierOptions | { readonly verifier: Verifier };
+export type ExpressAuthOptions = (VerifierOptions | { readonly verifier: Verifier }) & StepUpOptions;
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join('; ') : value;
@@ -28,19 +29,25 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * @example
  * const requireAuth = jwtgateAuth({ secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
  * app.get('/search', requireAuth, (req, res) => res.json({ user: req.auth?.sub }));
+ * // Step-up (RFC 9470): a second factor, within the last 5 minutes.
+ * app.post('/payouts', jwtgateAuth({ verifier, requireMfa: true, maxAuthAge: 300 }), handler);
  */
 export function jwtgateAuth(options: ExpressAuthOptions): RequestHandler {
   const verifier = 'verifier' in options ? options.verifier : createVerifier(options);
+  const stepUp = stepUpRequirement(options);
   return (req, res, next) => {
-    verifier.authenticate({ authorization: req.headers.authorization, cookie: headerValue(req.headers.cookie) }).then(
-      (claims) => {
+    verifier
+      .authenticate({ authorization: req.headers.authorization, cookie: headerValue(req.headers.cookie) })
+      .then((claims) => {
+        if (stepUp !== null) verifier.checkAuthentication(claims, stepUp);
         req.auth = claims;
-        next();
-      },
-      (error: unknown) => {
-        const failure = verifier.failure(error);
-        res.status(failure.status).set(failure.headers).json(failure.body);
-      },
-    );
+      })
+      .then(
+        () => next(),
+        (error: unknown) => {
+          const failure = verifier.failure(error);
+          res.status(failure.status).set(failure.headers).json(failure.body);
+        },
+      );
   };
 }

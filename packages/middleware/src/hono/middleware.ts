@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AuthClaims } from '../verifier/claims.js';
 import { createVerifier, type Verifier, type VerifierOptions } from '../verifier/create-verifier.js';
+import { type StepUpOptions, stepUpRequirement } from '../verifier/step-up.js';
 
 /** The Hono environment the middleware provides: `c.get('auth')`. */
 export interface AuthEnv {
@@ -9,7 +10,7 @@ export interface AuthEnv {
 }
 
 /** The middleware takes the verifier's options, or a verifier made with `createVerifier`. */
-export type HonoAuthOptions = VerifierOptions | { readonly verifier: Verifier };
+export type HonoAuthOptions = (VerifierOptions | { readonly verifier: Verifier }) & StepUpOptions;
 
 /**
  * Hono middleware that verifies the token and sets its claims as
@@ -21,9 +22,12 @@ export type HonoAuthOptions = VerifierOptions | { readonly verifier: Verifier };
  * @example
  * const requireAuth = jwtgateAuth({ secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
  * app.get('/search', requireAuth, (c) => c.json({ user: c.get('auth').sub }));
+ * // Step-up (RFC 9470): a second factor, within the last 5 minutes.
+ * app.post('/payouts', jwtgateAuth({ verifier, requireMfa: true, maxAuthAge: 300 }), handler);
  */
 export function jwtgateAuth(options: HonoAuthOptions): MiddlewareHandler<AuthEnv> {
   const verifier = 'verifier' in options ? options.verifier : createVerifier(options);
+  const stepUp = stepUpRequirement(options);
   return async (c, next) => {
     let claims: AuthClaims;
     try {
@@ -31,6 +35,7 @@ export function jwtgateAuth(options: HonoAuthOptions): MiddlewareHandler<AuthEnv
         authorization: c.req.header('authorization'),
         cookie: c.req.header('cookie'),
       });
+      if (stepUp !== null) verifier.checkAuthentication(claims, stepUp);
     } catch (error) {
       const failure = verifier.failure(error);
       return c.json(failure.body, failure.status as ContentfulStatusCode, failure.headers);

@@ -17,6 +17,12 @@ export interface VerifiedClaims {
   readonly sid?: string;
   readonly role?: string;
   readonly jti?: string;
+  /** How the user signed in (RFC 8176: `pwd`, `otp`, `mfa`), on jwtgate tokens. */
+  readonly amr?: readonly string[];
+  /** The authentication context class: `urn:jwtgate:acr:mfa` after two factors. */
+  readonly acr?: string;
+  /** When the user signed in, seconds since the epoch. */
+  readonly auth_time?: number;
   readonly [claim: string]: unknown;
 }
 

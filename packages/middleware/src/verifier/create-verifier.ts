@@ -3,6 +3,7 @@ import {
   type AsymmetricAlgorithm,
   AuthError,
   accessTokenType,
+  assertAuthentication,
   type Clock,
   createAccessTokenVerifier,
   createAsymmetricJwtKey,
@@ -16,6 +17,7 @@ import {
   type JwtKey,
   type PublicJwk,
   publicKeyOf,
+  type StepUpRequirement,
   systemClock,
 } from '@jwtgate/core';
 import type { AuthClaims, VerifiedClaims } from './claims.js';
@@ -103,6 +105,12 @@ export interface Verifier<Claims extends VerifiedClaims = AuthClaims> {
   authenticateNow(headers: TokenCarrier): Claims | Promise<Claims>;
   /** How to answer a failure: status, `WWW-Authenticate`, coded JSON body. */
   failure(error: unknown): FailureResponse;
+  /**
+   * Throws `ERR_INSUFFICIENT_AUTHENTICATION` (RFC 9470) unless verified
+   * claims meet a step-up requirement: a second factor (`amr` holds `mfa`),
+   * a sign-in (`auth_time`) recent enough on this verifier's clock.
+   */
+  checkAuthentication(claims: VerifiedClaims, requirement: StepUpRequirement): void;
 }
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -398,5 +406,6 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
     authenticate: (headers) => settle(() => authenticateNow(headers)),
     authenticateNow,
     failure: (error) => toFailureResponse(error, options.realm),
+    checkAuthentication: (claims, requirement) => assertAuthentication(claims, requirement, clock.now()),
   };
 }

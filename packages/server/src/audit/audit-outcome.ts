@@ -23,6 +23,13 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'admin.access-denied': 'denied',
   'password.changed': 'success',
   'password.change-failed': 'failure',
+  'mfa.enrolled': 'success',
+  'mfa.removed': 'success',
+  'mfa.recovery-codes-renewed': 'success',
+  'mfa.recovery-code-used': 'success',
+  'mfa.failed': 'failure',
+  'mfa.rate-limited': 'denied',
+  'admin.mfa-reset': 'success',
 };
 
 /**

@@ -46,6 +46,8 @@ export type AuditEvent =
       readonly sessionId: string;
       /** The label the client gave the device, or `null`. */
       readonly device: string | null;
+      /** RFC 8176 methods of the sign-in (`pwd`, `otp`, `mfa`); absent on records written before they were kept. */
+      readonly amr?: readonly string[];
     })
   | (AuditClient & {
       readonly event: 'login.failed';
@@ -144,6 +146,56 @@ export type AuditEvent =
       readonly reason: string;
     })
   | (AuditClient & {
+      /** A second factor set up (`method`: `totp`). */
+      readonly event: 'mfa.enrolled';
+      readonly userId: string;
+      readonly method: string;
+    })
+  | (AuditClient & {
+      /** The user turned their second factor off, after a step-up and a fresh check. */
+      readonly event: 'mfa.removed';
+      readonly userId: string;
+      readonly method: string;
+    })
+  | (AuditClient & {
+      /** Fresh recovery codes replaced the old ones. */
+      readonly event: 'mfa.recovery-codes-renewed';
+      readonly userId: string;
+    })
+  | (AuditClient & {
+      /**
+       * A recovery code was spent: the user lost their app, or someone else
+       * holds their codes. An alert.
+       */
+      readonly event: 'mfa.recovery-code-used';
+      readonly userId: string;
+      readonly recoveryCodesLeft: number;
+    })
+  | (AuditClient & {
+      /**
+       * A second-factor step refused: `wrong-totp`, `wrong-recovery` (a wrong
+       * or spent code), or `binding` (an mfaToken presented from another
+       * network or browser than the login's: it is spent).
+       */
+      readonly event: 'mfa.failed';
+      readonly userId: string;
+      readonly reason: string;
+    })
+  | (AuditClient & {
+      /** Too many wrong second-factor codes for this user (`Mfa.MaxFailures`): an alert. */
+      readonly event: 'mfa.rate-limited';
+      readonly userId: string;
+      readonly retryAfterSec: number;
+    })
+  | (AuditClient &
+      ActionOutcome & {
+        /** An administrator removed a user's second factors (`DELETE /admin/users/:id/mfa`); their sessions end. */
+        readonly event: 'admin.mfa-reset';
+        readonly actorId: string;
+        readonly userId: string;
+        readonly revokedSessions: number;
+      })
+  | (AuditClient & {
       readonly event: 'admin.access-denied';
       /** The authenticated caller who is not an enabled administrator. */
       readonly userId: string;
@@ -182,4 +234,6 @@ export const ALERTING_EVENTS: ReadonlySet<AuditEventName> = new Set([
   'session.refresh-rate-exceeded',
   'login.rate-limited',
   'admin.access-denied',
+  'mfa.recovery-code-used',
+  'mfa.rate-limited',
 ]);

@@ -22,7 +22,25 @@ export interface SecurityEvents {
     readonly sessionId: string;
     readonly device: string | null;
     readonly client: AuditClient;
+    /** RFC 8176 methods the sign-in used; `['pwd']` when omitted. */
+    readonly amr?: readonly string[];
   }): void;
+  /** A second factor was set up, removed, or its recovery codes renewed, by the user. */
+  mfaChanged(input: {
+    readonly change: 'enrolled' | 'removed' | 'recovery-codes-renewed';
+    readonly userId: string;
+    readonly client: AuditClient;
+  }): void;
+  /** A second-factor check refused (a wrong or spent code, a misused mfaToken, rate limiting); other errors are not recorded. */
+  mfaFailed(input: { readonly userId: string; readonly error: unknown; readonly client: AuditClient }): void;
+  /** A recovery code was spent: an alert. */
+  recoveryCodeUsed(input: {
+    readonly userId: string;
+    readonly recoveryCodesLeft: number;
+    readonly client: AuditClient;
+  }): void;
+  /** An administrator removed a user's second factors; `error` when it failed. */
+  adminResetMfa(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
   /**
    * A login `authenticateUser` refused: wrong credentials (with their internal
    * reason) or rate limiting. Other errors (a store down) are not login outcomes.
@@ -126,7 +144,7 @@ export function createSecurityEvents(options: {
 }): SecurityEvents {
   const { metrics, audit, usernameDigest } = options;
   return {
-    loginSucceeded({ user, sessionId, device, client }) {
+    loginSucceeded({ user, sessionId, device, client, amr }) {
       metrics?.login('success');
       audit?.record({
         event: 'login.succeeded',
@@ -135,6 +153,41 @@ export function createSecurityEvents(options: {
         usernameDigest: usernameDigest(user.username),
         sessionId,
         device,
+        amr: amr ?? ['pwd'],
+        ...client,
+      });
+    },
+    mfaChanged({ change, userId, client }) {
+      if (change === 'recovery-codes-renewed') {
+        audit?.record({ event: 'mfa.recovery-codes-renewed', userId, ...client });
+        return;
+      }
+      audit?.record({
+        event: change === 'enrolled' ? 'mfa.enrolled' : 'mfa.removed',
+        userId,
+        method: 'totp',
+        ...client,
+      });
+    },
+    mfaFailed({ userId, error, client }) {
+      if (isAuthError(error, 'ERR_RATE_LIMITED')) {
+        const retryAfterSec = Number(error.headers?.['retry-after'] ?? 0);
+        audit?.record({ event: 'mfa.rate-limited', userId, retryAfterSec, ...client });
+        return;
+      }
+      if (!isAuthError(error, 'ERR_MFA_CODE_INVALID') && !isAuthError(error, 'ERR_MFA_TOKEN_INVALID')) return;
+      audit?.record({ event: 'mfa.failed', userId, reason: error.reason ?? 'unknown', ...client });
+    },
+    recoveryCodeUsed({ userId, recoveryCodesLeft, client }) {
+      audit?.record({ event: 'mfa.recovery-code-used', userId, recoveryCodesLeft, ...client });
+    },
+    adminResetMfa({ adminId, userId, revokedSessions, client, error }) {
+      audit?.record({
+        event: 'admin.mfa-reset',
+        actorId: adminId,
+        userId,
+        revokedSessions,
+        ...outcomeOf(error),
         ...client,
       });
     },

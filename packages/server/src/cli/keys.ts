@@ -25,6 +25,8 @@ export interface KeysCommandOptions {
   readonly file: string | undefined;
   readonly alg: string | undefined;
   readonly kid: string | undefined;
+  /** Lets `--alg` differ from the algorithm of the key set's signing key. */
+  readonly changeAlg?: boolean;
   readonly json: boolean;
   readonly now: number;
   readonly out: (text: string) => void;
@@ -93,6 +95,19 @@ function generateEntry(
 }
 
 /**
+ * Refuses a new key of another algorithm than the signing key's, unless
+ * `--change-alg` says it is meant: verifiers pin the algorithm (RFC 8725
+ * §3.1), so such a key, once rotated in, changes every token's algorithm under
+ * their feet.
+ */
+function keepAlgorithm(current: KeySetEntry, alg: JwsAlgorithm, options: KeysCommandOptions): void {
+  if (alg === current.alg || options.changeAlg === true) return;
+  throw new KeysCommandError(
+    `the key set signs with ${current.alg} (key "${current.kid}"); a ${alg} key would change the algorithm of every token once rotated in, and verifiers that allow only ${current.alg} would refuse them. Pass --change-alg to do it on purpose (docs/keys.md), or leave out --alg`,
+  );
+}
+
+/**
  * `jwtgate keys generate`: an HMAC secret printed for the environment, or a
  * new asymmetric key in the key set: the signing key of a new set, else the
  * `next` key, published at once and signing after `keys rotate`.
@@ -113,6 +128,7 @@ function generate(options: KeysCommandOptions): void {
   const configured = options.file === undefined ? options.config().auth.accessAlgorithm : undefined;
   const alg =
     requested ?? current?.alg ?? (configured !== undefined && !isHmacAlgorithm(configured) ? configured : 'ES256');
+  if (current !== undefined) keepAlgorithm(current, alg, options);
   const waiting = set?.keys.find((key) => key.status === 'next');
   if (waiting !== undefined) {
     throw new KeysCommandError(
@@ -146,6 +162,7 @@ function rotate(options: KeysCommandOptions): void {
   let next = set.keys.find((key) => key.status === 'next');
   if (next === undefined) {
     const alg = parseAlgorithm(options.alg) ?? current.alg;
+    keepAlgorithm(current, alg, options);
     next = generateEntry(alg, options.kid, 'next', now, new Set(set.keys.map((key) => key.kid)));
     options.warn(
       `No key was waiting, so ${next.kid} signs without having been published first. With several instances, or verifiers that cache the JWKS, run \`jwtgate keys generate\` first and rotate later.\n`,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { isAuthError } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
+import { closestWord } from '../config/did-you-mean.js';
 import { loadConfig } from '../config/load-config.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { KeysCommandError, keysCommand } from './keys.js';
@@ -25,6 +26,8 @@ Commands:
       --alg <alg>               ES256 (default), EdDSA, RS256, PS256; or HS256/HS384/HS512
                                 to print a new secret for the environment
       --kid <id>                Key id (default: <alg>-<yyyymmdd>-<random>)
+      --change-alg              Allow --alg to differ from the key set's signing key
+                                (every token changes algorithm once it is rotated in)
   keys rotate                   The next key (or a new one) starts signing; the signing
                                 key keeps verifying until its tokens have expired
   keys list                     The keys the server runs with (or those of --file)
@@ -37,22 +40,42 @@ Options:
   -v, --version                 Show the version
 `;
 
+const OPTIONS = {
+  config: { type: 'string' },
+  role: { type: 'string', default: 'user' },
+  'password-stdin': { type: 'boolean', default: false },
+  file: { type: 'string' },
+  alg: { type: 'string' },
+  kid: { type: 'string' },
+  'change-alg': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'v', default: false },
+} as const;
+
+/** The command line, or a usage error that names the option it could not read and the one probably meant. */
+function parseCommandLine(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
+    const option = /'(-[^']*)'/.exec((error as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+      const meant = closestWord(option.replace(/^-+/, '').split('=')[0] as string, Object.keys(OPTIONS));
+      throw new UsageError(
+        `unknown option ${option}${meant === undefined ? '' : ` (did you mean --${meant}?)`}\n\n${USAGE}`,
+      );
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+      throw new UsageError(`option ${option} needs a value\n\n${USAGE}`);
+    }
+    throw new UsageError(`cannot read the command line\n\n${USAGE}`);
+  }
+}
+
 async function main(argv: readonly string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      role: { type: 'string', default: 'user' },
-      'password-stdin': { type: 'boolean', default: false },
-      file: { type: 'string' },
-      alg: { type: 'string' },
-      kid: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', short: 'v', default: false },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
     process.stdout.write(USAGE);
     return;
@@ -97,6 +120,7 @@ async function main(argv: readonly string[]): Promise<void> {
         file: values.file,
         alg: values.alg,
         kid: values.kid,
+        changeAlg: values['change-alg'],
         json: values.json,
         now: Date.now(),
         out: (text) => process.stdout.write(text),

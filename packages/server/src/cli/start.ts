@@ -1,23 +1,8 @@
 import type { JwtgateConfig } from '../config/config.js';
 import { createJwtgateServer } from '../runtime/create-server.js';
 
-function banner(lines: readonly string[]): string {
-  const width = Math.max(...lines.map((l) => l.length)) + 4;
-  const rule = '!'.repeat(width);
-  return [rule, ...lines.map((l) => `! ${l.padEnd(width - 4)} !`), rule].join('\n');
-}
-
 /** `jwtgate start`: serves until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function startCommand(config: JwtgateConfig): Promise<void> {
-  if (config.mode === 'development') {
-    process.stderr.write(
-      `${banner([
-        'jwtgate is running in DEVELOPMENT MODE.',
-        ...config.warnings,
-        'Do not expose this server: set NODE_ENV=production with explicit secrets.',
-      ])}\n`,
-    );
-  }
   const server = await createJwtgateServer({ config });
   for (const warning of config.warnings) server.app.log.warn(warning);
   let stopping = false;
@@ -56,7 +41,11 @@ export async function startCommand(config: JwtgateConfig): Promise<void> {
       sessions: server.redis === undefined ? 'database' : `redis ${server.redis.description}`,
       strictRevocation: config.revocation.strict,
       metrics: server.metricsUrl === undefined ? 'off' : `${server.metricsUrl}/metrics`,
-      audit: [config.audit.log ? 'log' : null, config.audit.file ?? null].filter((to) => to !== null),
+      audit: [
+        config.audit.log ? 'log' : null,
+        config.audit.database ? 'database' : null,
+        config.audit.file ?? null,
+      ].filter((to) => to !== null),
     },
     `${config.name} ready`,
   );

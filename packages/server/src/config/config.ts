@@ -105,6 +105,12 @@ export interface JwtgateConfig {
     readonly userIdHeader: string;
     readonly sessionIdHeader: string;
     readonly roleHeader: string;
+    /** Claim name → header, lower case: every `Auth.Claims` claim, and those `Gateway.ClaimHeaders` adds. */
+    readonly claimHeaders: Readonly<Record<string, string>>;
+    /** Client id → SHA-256 of its secret (32 bytes), for introspection and the revocation feed. */
+    readonly clients: ReadonlyMap<string, Buffer>;
+    /** Base of the URLs in the RFC 8414 metadata, without a trailing `/`; `undefined`: from each request. */
+    readonly publicUrl: string | undefined;
   };
   readonly jwks: {
     /** `Cache-Control: max-age` of the JWKS, in seconds. */
@@ -138,6 +144,19 @@ export interface JwtgateConfig {
     readonly enabled: boolean;
     readonly host: string;
     readonly port: number;
+  };
+  /** Second factors. */
+  readonly mfa: {
+    /** Seals new authenticator-app secrets; `undefined`: second factors are off. */
+    readonly encryptionKey: Uint8Array | undefined;
+    /** Keys rotated out, still opening what they sealed. */
+    readonly previousEncryptionKeys: readonly Uint8Array[];
+    /** The service name in authenticator apps. */
+    readonly issuer: string;
+    readonly requiredForRoles: readonly string[];
+    readonly maxFailures: number;
+    readonly failureWindow: number;
+    readonly maxFailuresPerDay: number;
   };
   /** Where audit records go. */
   readonly audit: {

@@ -13,9 +13,11 @@ import { readBrowserSettings } from './browser-settings.js';
 import type { HostPort, JwtgateConfig, RedisConfig } from './config.js';
 import { ConfigError } from './config-error.js';
 import { loadOrCreateDevelopmentSecrets } from './dev-secrets.js';
+import { closestWord } from './did-you-mean.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
 import { readGatewaySettings } from './gateway-settings.js';
 import { readLimitSettings } from './limit-settings.js';
+import { readMfaSettings } from './mfa-settings.js';
 import { readOpsSettings } from './ops-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
 
@@ -59,6 +61,21 @@ function describeExpected(field: Field): string {
     case 'map':
       return `a mapping of ${field.keyHint} to strings (in the environment: name=value pairs, comma-separated)`;
   }
+}
+
+/**
+ * What is wrong with a value `coerce` refused. A URL of a kind jwtgate does
+ * not speak (`mongodb://…`) is named as such: its scheme is no secret, even
+ * where the rest of the URL is.
+ */
+function describeRefused(field: Field, value: unknown): string {
+  if (field.kind === 'string' && field.schemes !== undefined && typeof value === 'string') {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value.trim())?.[1]?.toLowerCase();
+    if (scheme !== undefined && !field.schemes.includes(scheme)) {
+      return `${scheme}: URLs are not supported; expected ${describeExpected(field)}`;
+    }
+  }
+  return `expected ${describeExpected(field)}, got ${show(field, value)}`;
 }
 
 function show(field: Field, value: unknown): string {
@@ -228,22 +245,8 @@ function readIdentitySettings(
   };
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] ?? 0;
-      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
 function suggestion(key: string, known: readonly string[]): string {
-  const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  const close = closestWord(key, known);
   return close === undefined ? '' : ` (did you mean ${close}?)`;
 }
 
@@ -286,12 +289,11 @@ function readSection(
     if (envValue !== undefined && envValue !== '') {
       const result = coerce(child, envValue, true);
       if (result.ok) value = result.value;
-      else
-        problems.push(`${name}: expected ${describeExpected(child)}, got ${show(child, envValue)} (from ${envName})`);
+      else problems.push(`${name}: ${describeRefused(child, envValue)} (from ${envName})`);
     } else if (node[key] !== undefined && node[key] !== null) {
       const result = coerce(child, node[key], false);
       if (result.ok) value = result.value;
-      else problems.push(`${name}: expected ${describeExpected(child)}, got ${show(child, node[key])} (in ${source})`);
+      else problems.push(`${name}: ${describeRefused(child, node[key])} (in ${source})`);
     } else if ('default' in child) {
       value = child.default;
     }
@@ -411,7 +413,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
-  const gateway = readGatewaySettings(raw, problems);
+  const gateway = readGatewaySettings(raw, identity.claims, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
   const revocation = raw.Revocation as Settings;
   const pollIntervalMs = revocation.PollInterval as number;
@@ -436,7 +438,8 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
         ['AccessSecret', signsWithSecret ? accessSecret : ''],
         ['RefreshSecret', refreshSecret],
       ] as const) {
-        if (value === undefined) {
+        // A value that was given but refused is reported once, by what was wrong with it.
+        if (value === undefined && !problems.some((problem) => problem.startsWith(`Auth.${name}:`))) {
           problems.push(
             `Auth.${name}: required in production; set ${envNameFor(['Auth', name])} to a random value of at least 32 bytes (e.g. \`openssl rand -base64 48\`)`,
           );
@@ -468,6 +471,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     if (secret === refreshSecret) problems.push(`${entry} must differ from Auth.RefreshSecret`);
     if (previousAccessSecrets.indexOf(secret) !== index) problems.push(`${entry} repeats an earlier entry`);
   });
+  const mfa = readMfaSettings(raw, { mode, name: raw.Name as string, refreshSecret }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -516,6 +520,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
     ...browser,
     ...ops,
+    ...mfa,
     sources,
     warnings,
   };

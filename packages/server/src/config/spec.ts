@@ -17,6 +17,8 @@ export type Field =
       readonly minLength?: number;
       readonly pattern?: RegExp;
       readonly hint?: string;
+      /** For a URL: the schemes it may have, so that another one is named as unsupported. */
+      readonly schemes?: readonly string[];
     })
   | (BaseField & {
       readonly kind: 'integer';
@@ -71,6 +73,7 @@ export const configSpec = {
       // URLs of database servers usually carry a password: never echoed.
       secret: true,
       pattern: /^(sqlite:.+|(postgres|postgresql|mysql|mariadb):\/\/.+)$/,
+      schemes: ['sqlite', 'postgres', 'postgresql', 'mysql', 'mariadb'],
       hint: 'a URL such as sqlite:./data/jwtgate.db, postgres://user:password@host:5432/jwtgate or mysql://user:password@host:3306/jwtgate',
       description:
         'Where users are stored, and sessions when Redis is not configured: `sqlite:<path>`, `postgres://…` or `mysql://…` (MariaDB too). Defaults to `sqlite:<DataDir>/jwtgate.db`.',
@@ -97,6 +100,7 @@ export const configSpec = {
       kind: 'string',
       secret: true,
       pattern: /^rediss?:\/\/.+/,
+      schemes: ['redis', 'rediss'],
       hint: 'a URL such as redis://:password@host:6379/0 or rediss://host:6380',
       description:
         'A standalone Redis. With `Url`, `Sentinels` or `Cluster` set, sessions live in Redis and revocations reach every instance through it at once.',
@@ -348,6 +352,30 @@ export const configSpec = {
       hint: '1-64 characters of A-Z a-z 0-9 -',
       description: 'The response header of `GET /auth/verify` that carries the role (`role`).',
     },
+    ClaimHeaders: {
+      kind: 'map',
+      default: {},
+      keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
+      keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
+      description:
+        'Headers of `GET /auth/verify` for extra claims, claim name → header name. Every claim of `Auth.Claims` is passed anyway, by default as `X-Auth-Claim-<name>` (lower case, other characters made `-`); name a header here to choose its name, or a claim of a custom-claims hook to pass it too. Values are percent-encoded UTF-8 (numbers and plain ASCII ids arrive unchanged). E.g. `{ userId: X-User-Id }`; in the environment `userId=X-User-Id`.',
+    },
+    Clients: {
+      kind: 'map',
+      default: {},
+      secret: true,
+      keyPattern: /^[A-Za-z0-9._-]{1,64}$/,
+      keyHint: 'client ids of 1-64 characters of A-Z a-z 0-9 . _ -',
+      description:
+        'The clients (services, gateways) allowed to call token introspection (`POST /oauth/introspect`) and the revocation feed (`GET /auth/revocations`), client id → `sha256:<hex>`, the SHA-256 of its secret. Secrets are random (`openssl rand -base64 32`, at least 32 bytes) and never written here in clear: `printf %s "$SECRET" | sha256sum`. E.g. `{ orders: sha256:9f86d0… }`; in the environment `orders=sha256:9f86d0…`. Empty: both routes answer 401 to everyone.',
+    },
+    PublicUrl: {
+      kind: 'string',
+      pattern: /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/,
+      hint: 'an absolute URL such as https://auth.example.com, without query or fragment',
+      description:
+        'The URL clients reach this server at, for the endpoints named in `/.well-known/oauth-authorization-server`. Defaults to `Auth.Issuer` when that is an http(s) URL, else to the scheme and `Host` of each request (set it in production, behind a proxy especially).',
+    },
   },
   Jwks: {
     MaxAge: {
@@ -548,6 +576,58 @@ export const configSpec = {
       default: [],
       description:
         "Other origins (`https://app.example.com`) whose pages may call jwtgate with credentials. The server's own origin is always allowed; `*` and `null` never are.",
+    },
+  },
+  Mfa: {
+    EncryptionKey: {
+      kind: 'string',
+      secret: true,
+      pattern: /^\s*[A-Za-z0-9+/_-]{43}=?\s*$/,
+      hint: '32 random bytes in base64, e.g. from `openssl rand -base64 32`',
+      description:
+        'Seals authenticator-app secrets at rest (AES-256-GCM). Without it, in production, second factors are off; in development mode a key is derived from `Auth.RefreshSecret`. To rotate, move the old key to `Mfa.PreviousEncryptionKeys`.',
+    },
+    PreviousEncryptionKeys: {
+      kind: 'list',
+      secret: true,
+      default: [],
+      description:
+        'Keys rotated out of `Mfa.EncryptionKey`: they still open the secrets they sealed, and never seal new ones.',
+    },
+    Issuer: {
+      kind: 'string',
+      pattern: /^[^:\p{Cc}]{1,64}$/u,
+      hint: '1-64 characters, no colon',
+      description: 'The service name authenticator apps show next to the account. Defaults to `Name`.',
+    },
+    RequiredForRoles: {
+      kind: 'list',
+      default: [],
+      description:
+        'Roles that must sign in with a second factor (e.g. `[admin]`). A user of such a role without one gets no tokens at login: the login answers `mfaEnrollmentRequired` with an mfaToken that only sets up an authenticator app.',
+    },
+    MaxFailures: {
+      kind: 'integer',
+      default: 5,
+      min: 0,
+      max: 1000,
+      description:
+        'Wrong second-factor codes allowed per user in `Mfa.FailureWindow`, from any address and on every instance (0: no limit).',
+    },
+    FailureWindow: {
+      kind: 'integer',
+      default: 900,
+      min: 1,
+      max: 86_400,
+      unit: 'seconds',
+      description: 'The window of `Mfa.MaxFailures`.',
+    },
+    MaxFailuresPerDay: {
+      kind: 'integer',
+      default: 20,
+      min: 0,
+      max: 100_000,
+      description: 'Wrong second-factor codes allowed per user in a day (0: no limit): what bounds a patient guesser.',
     },
   },
   Web: {

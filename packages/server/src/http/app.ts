@@ -4,6 +4,7 @@ import { runInAuditContext } from '../audit/audit-context.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { configSpec } from '../config/spec.js';
 import type { JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
+import { createClientAuthenticator } from './client-auth.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { authGuardPlugin } from './plugins/auth-guard.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -22,10 +23,14 @@ import { adminAuditRoutes } from './routes/admin-audit.js';
 import { authRoutes } from './routes/auth.js';
 import { forwardAuthRoutes, isForwardAuth } from './routes/forward-auth.js';
 import { healthRoutes } from './routes/health.js';
+import { introspectionRoutes } from './routes/introspect.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
+import { mfaRoutes } from './routes/mfa.js';
+import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
+import { type RevocationFeedOptions, revocationFeedRoutes } from './routes/revocation-feed.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { createSilentRefresh } from './silent-refresh.js';
@@ -61,8 +66,12 @@ export interface AppOptions extends RouteDeps {
   readonly metrics?: JwtgateMetrics;
   /** Serve the audit trail kept in the database at `GET /admin/audit`; omitted, the route does not exist. */
   readonly auditStore?: AuditStore;
-  /** The identity headers of `GET /auth/verify` (`Gateway.*Header`). */
+  /** Forward authentication's headers, the clients of introspection and the feed, the public URL (`Gateway.*`). */
   readonly gateway: JwtgateConfig['gateway'];
+  /** `Auth.Issuer`, for the authorization server metadata. */
+  readonly issuer: string;
+  /** Serve the revocation feed at `GET /auth/revocations`; omitted, the route does not exist. */
+  readonly revocationFeed?: Omit<RevocationFeedOptions, 'clients'>;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -73,6 +82,8 @@ export const redactedLogPaths = [
   'res.headers["x-access-token"]',
   'req.body.password',
   'req.body.refreshToken',
+  'req.body.mfaToken',
+  'req.body.code',
 ];
 
 /**
@@ -159,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,
     events: options.events,
+    mfa: options.mfa,
     emailPolicy: options.emailPolicy,
     newUserId: options.newUserId,
     refreshCookie,
@@ -174,9 +186,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
+  await app.register(mfaRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
+  const clients = createClientAuthenticator({ clients: options.gateway.clients, realm: options.realm });
+  await app.register(introspectionRoutes, {
+    sessions: options.sessions,
+    clients,
+    realm: options.realm,
+    strict: options.strictRevocation ?? false,
+  });
+  if (options.revocationFeed !== undefined) {
+    await app.register(revocationFeedRoutes, { ...options.revocationFeed, clients });
+  }
+  await app.register(oauthMetadataRoutes, {
+    issuer: options.issuer,
+    publicUrl: options.gateway.publicUrl,
+    algorithms: [...new Set((options.jwks?.keys ?? []).map((key) => key.alg))],
+    revocationFeed: options.revocationFeed !== undefined,
+  });
   if (browser?.web === true) await app.register(webRoutes);
   if (options.openApi === true) {
     await app.register(openApiRoutes, {

@@ -12,15 +12,21 @@ const METHODS: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 
  *
  * @example
  * refuseOtherMethods(app, '/auth/refresh', ['POST']);
+ * refuseOtherMethods(app, '/oauth/introspect', ['POST'], oauthErrorResponses); // errors in the OAuth shape
  */
-export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: readonly HTTPMethods[]): void {
+export function refuseOtherMethods(
+  app: FastifyInstance,
+  url: string,
+  allowed: readonly HTTPMethods[],
+  responses: Record<string, unknown> = errorResponses,
+): void {
   const allow = allowed.join(', ');
   app.route({
     method: METHODS.filter((method) => !allowed.includes(method)),
     url,
     schema: {
       summary: `Only ${allow}`,
-      response: errorResponses,
+      response: responses,
       errors: { ERR_METHOD_NOT_ALLOWED: `this path accepts ${allow} only` },
     },
     handler: async () => {

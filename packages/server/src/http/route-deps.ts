@@ -9,6 +9,7 @@ import type {
 import type { FastifyRequest } from 'fastify';
 import type { AuditRequestContext } from '../audit/audit-context.js';
 import type { SecurityEvents } from '../audit/security-events.js';
+import type { MfaRouteDeps } from './mfa-login.js';
 import type { OriginPolicy } from './origin-policy.js';
 import type { RefreshCookie } from './refresh-cookie.js';
 
@@ -22,6 +23,8 @@ export interface RouteDeps {
   readonly registrationThrottle: RegistrationThrottle;
   /** Told of logins, registrations and admin actions, for metrics and the audit trail. */
   readonly events?: SecurityEvents | undefined;
+  /** Second factors; absent when they are off (no `Mfa.EncryptionKey` in production). */
+  readonly mfa?: MfaRouteDeps | undefined;
   /** Makes new users' ids (`Auth.UserIdFormat`); random UUIDs when absent. */
   readonly newUserId?: (() => string) | undefined;
   /** `Auth.RequireEmail` and `Auth.RequireVerifiedEmail`; both off when omitted. */

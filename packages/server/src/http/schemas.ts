@@ -28,6 +28,8 @@ declare module 'fastify' {
     security?: readonly Readonly<Record<string, readonly string[]>>[];
     /** The codes the handler answers, each with when. */
     errors?: RouteErrors;
+    /** Media type of the request body when it is not JSON. */
+    consumes?: string;
     /** Media types of a successful answer when it is not JSON. */
     produces?: readonly string[];
   }
@@ -89,6 +91,30 @@ export const tokenResponseSchema = {
   },
 } as const;
 
+export const mfaRequiredSchema = {
+  title: 'MfaRequired',
+  type: 'object',
+  required: ['mfaRequired', 'mfaToken', 'methods'],
+  properties: {
+    mfaRequired: { type: 'boolean', enum: [true] },
+    mfaToken: {
+      type: 'string',
+      description:
+        'Finishes this login at `POST /auth/mfa/verify`: once, within 5 minutes, from the same network and browser. Good for nothing else.',
+    },
+    methods: {
+      type: 'array',
+      items: { type: 'string', enum: ['totp', 'recovery'] },
+      description: 'The second factors this user can finish with.',
+    },
+    enrollmentRequired: {
+      type: 'boolean',
+      enum: [true],
+      description: 'The role requires a second factor and none is set up: set one up with this mfaToken first.',
+    },
+  },
+} as const;
+
 export const sessionSchema = {
   title: 'Session',
   type: 'object',
@@ -102,6 +128,12 @@ export const sessionSchema = {
     lastUsedAt: { type: 'string', format: 'date-time' },
     expiresAt: { type: 'string', format: 'date-time' },
     current: { type: 'boolean', description: 'Whether this is the session of the calling access token.' },
+    amr: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'How the user signed in (RFC 8176): `["pwd"]`, or `["pwd","otp","mfa"]` with a second factor.',
+    },
+    authTime: { type: 'string', format: 'date-time', description: 'When the user signed in.' },
   },
 } as const;
 
@@ -126,6 +158,8 @@ export function toSessionView(session: SessionRecord, callerSessionId: string) {
     lastUsedAt: iso(session.lastUsedAt),
     expiresAt: iso(session.expiresAt),
     current: session.id === callerSessionId,
+    amr: session.amr,
+    authTime: iso(session.authTime),
   };
 }
 

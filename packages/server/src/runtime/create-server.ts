@@ -5,8 +5,10 @@ import {
   claimsFromUserFields,
   createInt64UserIdGenerator,
   createLoginThrottle,
+  createMfaThrottle,
   createRefreshThrottle,
   createRegistrationThrottle,
+  createSecretCipher,
   createSessionManager,
   limitRefreshes,
   type SessionManager,
@@ -24,6 +26,7 @@ import { toStoredAuditRecord } from '../audit/stored-audit-record.js';
 import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
+import type { MfaRouteDeps } from '../http/mfa-login.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -34,10 +37,12 @@ import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { devModeBanner } from './dev-mode-banner.js';
 import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
 import { openStores } from './open-stores.js';
+import { createRevocationJournal } from './revocation-journal.js';
 
 /** Options for {@link createJwtgateServer}. */
 export interface CreateServerOptions {
@@ -49,6 +54,12 @@ export interface CreateServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Where the default logger writes its JSON lines (stdout when omitted); ignored with `logger`. */
   readonly logStream?: { write(line: string): void };
+  /**
+   * Where the development-mode banner goes: standard error when omitted,
+   * `false` for nowhere (tests). Printed once, before the stores open, when
+   * the configuration is in development mode.
+   */
+  readonly devModeBanner?: { write(text: string): void } | false;
 }
 
 /** A running (or ready to run) jwtgate server. */
@@ -115,6 +126,9 @@ const DAY_MS = 86_400_000;
  */
 export async function createJwtgateServer(options: CreateServerOptions): Promise<JwtgateServer> {
   const { config } = options;
+  if (config.mode === 'development' && options.devModeBanner !== false) {
+    (options.devModeBanner ?? process.stderr).write(`${devModeBanner(config.warnings)}\n`);
+  }
   const clock = options.clock ?? systemClock;
   // Before anything is opened: a bad key file stops the start with nothing to clean up.
   const keyRing = loadKeyRing(config, clock.now());
@@ -234,6 +248,12 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       })
     : observed;
 
+  // Before the list is filled, so that the feed passes on every revocation it holds.
+  const revocationJournal = createRevocationJournal({
+    list: sessions.revocations,
+    clock,
+    handoverMs: revocationHandoverMs(config),
+  });
   try {
     // Revocations made before a restart, or elsewhere, must hold here.
     await stores.startRevocationSync(sessions, clock);
@@ -267,6 +287,28 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
   });
 
+  const mfaKey = config.mfa.encryptionKey;
+  const mfa: MfaRouteDeps | undefined =
+    mfaKey === undefined
+      ? undefined
+      : {
+          factors: stores.factors,
+          challenges: stores.loginChallenges,
+          cipher: createSecretCipher({ current: mfaKey, previous: config.mfa.previousEncryptionKeys }),
+          clock,
+          throttle: createMfaThrottle({
+            store: attempts,
+            clock,
+            policy: {
+              maxFailures: config.mfa.maxFailures,
+              windowSec: config.mfa.failureWindow,
+              maxFailuresPerDay: config.mfa.maxFailuresPerDay,
+            },
+          }),
+          issuer: config.mfa.issuer,
+          requiredForRoles: new Set(config.mfa.requiredForRoles),
+        };
+
   const app = await buildApp({
     sessions,
     users,
@@ -275,6 +317,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     throttle,
     registrationThrottle,
     events,
+    ...(mfa === undefined ? {} : { mfa }),
     emailPolicy: { requireEmail: config.auth.requireEmail, requireVerifiedEmail: config.auth.requireVerifiedEmail },
     newUserId: newUserIds(config, clock),
     ...(metrics === undefined ? {} : { metrics }),
@@ -284,6 +327,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     readiness: stores.readiness,
     strictRevocation: config.revocation.strict,
     gateway: config.gateway,
+    issuer: config.auth.issuer,
     logger: options.logger ?? {
       level: config.log.level,
       redact: { paths: redactedLogPaths, censor: '[redacted]' },
@@ -293,6 +337,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
     ...(auditStore === undefined ? {} : { auditStore }),
+    revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },
   });
   log = app.log;
   const processMetrics = metrics === undefined ? undefined : registerProcessMetrics(metrics.registry);
@@ -303,6 +348,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       .deleteExpiredAttempts(clock.now())
       .catch((error: unknown) =>
         app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'attempt count clean-up failed'),
+      );
+    stores.loginChallenges
+      .deleteExpired(clock.now())
+      .catch((error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'mfaToken clean-up failed'),
       );
     auditStore?.prune(clock.now() - config.audit.retentionDays * DAY_MS).then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted audit records past Audit.RetentionDays'),
@@ -355,6 +405,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     close() {
       closing ??= (async () => {
         clearInterval(housekeeping);
+        revocationJournal.close();
         processMetrics?.close();
         try {
           await Promise.all([app.close(), metricsListener?.close()]);
@@ -370,6 +421,18 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       return closing;
     },
   };
+}
+
+/**
+ * The longest a revocation can take to reach one instance after another, clock
+ * skew included: the Redis feed delivers within a few round trips, polling
+ * within an interval plus the look-back each poll allows for late commits.
+ * How far back the revocation feed replays a cursor from another instance.
+ */
+export function revocationHandoverMs(config: JwtgateConfig): number {
+  const skewMs = config.auth.clockLeeway * 1000;
+  if (config.redis !== undefined) return skewMs + Math.max(5_000, 5 * config.redis.timeoutMs);
+  return skewMs + config.revocation.pollIntervalMs + skewMs + 10 * config.database.timeoutMs;
 }
 
 /** The alert webhook of `Alerts.WebhookUrl`, reporting to the metrics and the log; `undefined` without one. */

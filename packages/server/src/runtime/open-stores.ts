@@ -3,6 +3,8 @@ import {
   AuthError,
   type Clock,
   createMemoryAttemptStore,
+  type LoginChallengeStore,
+  type MfaStore,
   type SessionManager,
   type SessionStore,
   type UserStore,
@@ -17,6 +19,8 @@ import { migrateDatabase } from '../stores/sql/migrate-database.js';
 import { pingDatabase } from '../stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAttemptStore } from '../stores/sql/sql-attempt-store.js';
+import { createSqlLoginChallengeStore } from '../stores/sql/sql-login-challenge-store.js';
+import { createSqlMfaStore } from '../stores/sql/sql-mfa-store.js';
 import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { withStoreErrors } from '../stores/store-errors.js';
@@ -27,6 +31,10 @@ export interface JwtgateStores {
   readonly database: SqlDatabase;
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  /** Second factors, always in the database with the users. */
+  readonly factors: MfaStore;
+  /** Logins waiting for their second factor, in the database every instance shares. */
+  readonly loginChallenges: LoginChallengeStore;
   /**
    * Attempt counts (login, registration, refresh limits): in Redis when
    * configured, else in PostgreSQL or MySQL, so the limits hold across
@@ -106,6 +114,8 @@ export async function openStores(
     database,
     users: createSqlUserStore(database.db, sqlTimeout),
     sessions,
+    factors: createSqlMfaStore(database.db, sqlTimeout),
+    loginChallenges: createSqlLoginChallengeStore(database.db, sqlTimeout),
     attempts:
       redis !== undefined && config.redis !== undefined
         ? createRedisAttemptStore(redis.client, {

@@ -99,6 +99,36 @@ describe('the jwtgate command', () => {
       expect(result.stderr).toContain('Auth.AccessSecret: expected a string of at least 32 bytes');
       expect(result.stderr).not.toContain(short);
     });
+
+    it('reports a secret that is too short once, by its length', async () => {
+      const result = await runCli(['config', 'check'], {
+        cwd: dir.path,
+        env: {
+          NODE_ENV: 'production',
+          JWTGATE_AUTH_ACCESS_SECRET: 'abcde',
+          JWTGATE_AUTH_REFRESH_SECRET: REFRESH_SECRET,
+        },
+      });
+      expect(result.code).toBe(EX_CONFIG);
+      const problems = result.stderr.split('\n').filter((line) => line.includes('Auth.AccessSecret'));
+      expect(problems).toEqual([
+        '  - Auth.AccessSecret: expected a string of at least 32 bytes, got a value of 5 bytes (from JWTGATE_AUTH_ACCESS_SECRET)',
+      ]);
+    });
+
+    it('names a database or Redis URL of a kind jwtgate does not speak as unsupported', async () => {
+      const result = await runCli(['config', 'check'], {
+        cwd: dir.path,
+        env: {
+          JWTGATE_DATABASE_URL: 'mongodb://admin:hunter2@db.example:27017/jwtgate',
+          JWTGATE_REDIS_URL: 'memcached://cache.example:11211',
+        },
+      });
+      expect(result.code).toBe(EX_CONFIG);
+      expect(result.stderr).toContain('Database.Url: mongodb: URLs are not supported; expected a URL such as sqlite:');
+      expect(result.stderr).toContain('Redis.Url: memcached: URLs are not supported; expected a URL such as redis://');
+      expect(result.stderr).not.toContain('hunter2');
+    });
   });
 
   describe('config check', () => {
@@ -162,6 +192,17 @@ describe('the jwtgate command', () => {
       expect(result.code).toBe(64);
       expect(result.stderr).toContain('unknown command "serve"');
       expect(result.stderr).toContain('Usage: jwtgate');
+    });
+
+    it('exits 64 on an unknown option, with the usage and the option probably meant', async () => {
+      const result = await runCli(['keys', 'generate', '--fil', 'keys.json'], { cwd: dir.path });
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain('jwtgate: unknown option --fil (did you mean --file?)');
+      expect(result.stderr).toContain('Usage: jwtgate');
+      expect(result.stderr).not.toContain('ERR_PARSE_ARGS');
+      const unlike = await runCli(['--frobnicate'], { cwd: dir.path });
+      expect(unlike.code).toBe(64);
+      expect(unlike.stderr).toMatch(/^jwtgate: unknown option --frobnicate\n\nUsage: jwtgate/);
     });
 
     it('exits 64 on an incomplete user command', async () => {

@@ -46,9 +46,27 @@ describe('jwtgate keys', () => {
     ]);
   });
 
+  it('refuses a key of another algorithm than the signing one unless --change-alg says it is meant', async () => {
+    expect((await keys(['generate', '--alg', 'ES256', '--kid', 'es'])).code).toBe(0);
+    const mixed = await keys(['generate', '--alg', 'EdDSA']);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toContain('the key set signs with ES256 (key "es"); a EdDSA key would change the algorithm');
+    expect(mixed.stderr).toContain('--change-alg');
+    const rotatedIn = await keys(['rotate', '--alg', 'EdDSA']);
+    expect(rotatedIn.code).toBe(1);
+    expect(readSet().keys.map((k) => [k.kid, k.alg, k.status])).toEqual([['es', 'ES256', 'current']]);
+
+    const meant = await keys(['generate', '--alg', 'EdDSA', '--kid', 'ed', '--change-alg']);
+    expect(meant.code, meant.stderr).toBe(0);
+    expect(readSet().keys.map((k) => [k.kid, k.alg, k.status])).toEqual([
+      ['es', 'ES256', 'current'],
+      ['ed', 'EdDSA', 'next'],
+    ]);
+  });
+
   it('lists the keys the server runs with, and never prints key material', async () => {
     await keys(['generate', '--kid', 'one']);
-    await keys(['generate', '--kid', 'two', '--alg', 'RS256']);
+    await keys(['generate', '--kid', 'two', '--alg', 'RS256', '--change-alg']);
     const set = readSet();
     const listed = await keys(['list', '--json']);
     expect(listed.code, listed.stderr).toBe(0);

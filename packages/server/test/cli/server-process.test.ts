@@ -14,6 +14,9 @@ describe('the server as a process', () => {
     expect(server.stderr()).toContain(`secrets generated in ${secretsPath}`);
     expect(statSync(secretsPath).mode & 0o777).toBe(0o600);
     expect(existsSync(join(dir.path, 'data', 'jwtgate.db'))).toBe(true);
+    // The start-up line names every place the audit trail goes: by default the log and the database.
+    const ready = await server.waitForLog((line) => line.msg === 'jwtgate ready');
+    expect(ready).toMatchObject({ mode: 'development', database: 'sqlite', audit: ['log', 'database'] });
 
     await register(server, 'alice');
     const { accessToken } = await login(server, 'alice');

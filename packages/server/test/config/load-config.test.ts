@@ -505,7 +505,7 @@ describe('loadConfig', () => {
     it('refuses another kind of database URL without echoing it, since it may hold a password', () => {
       const problems = problemsOf({ JWTGATE_DATABASE_URL: 'mongodb://admin:s3cret-pass@db/jwtgate' });
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatch(/^Database\.Url: expected a URL such as sqlite:/);
+      expect(problems[0]).toMatch(/^Database\.Url: mongodb: URLs are not supported; expected a URL such as sqlite:/);
       expect(problems[0]).not.toContain('s3cret-pass');
     });
 

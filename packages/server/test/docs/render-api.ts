@@ -18,6 +18,7 @@ import type { ErrorCase } from '../../src/http/reference/route-errors.js';
 const groupTitles: Readonly<Record<RouteGroup, string>> = {
   auth: 'Authentication',
   sessions: 'Sessions',
+  mfa: 'Second factors',
   admin: 'Administration',
   keys: 'Keys',
   gateway: 'Gateways',

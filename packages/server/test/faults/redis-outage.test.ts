@@ -1,16 +1,20 @@
 import { systemClock } from '@jwtgate/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { describeWithTool } from '../support/tools.js';
 import { expectUnavailableWithin, timed, waitUntilReady } from './outage-checks.js';
+
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
 
 const TIMEOUT_MS = 500;
 /** The configured timeout, plus a generous margin for a loaded 2-core machine. */
 const BOUND_MS = TIMEOUT_MS + 1_500;
 
-describe('when Redis, where sessions live, goes away', () => {
+describeWithOwnRedis('when Redis, where sessions live, goes away', () => {
   let redis: RedisServerProcess;
   let t: TestServer;
   beforeEach(async () => {

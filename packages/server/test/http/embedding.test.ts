@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { startTestServer, TEST_ACCESS_SECRET, TEST_REFRESH_SECRET, type TestServer } from '../support/test-server.js';
 
 describe('protecting your own routes, as the README shows', () => {
   let t: TestServer;
@@ -14,6 +16,7 @@ describe('protecting your own routes, as the README shows', () => {
     const server = await createJwtgateServer({
       config: t.server.config,
       logger: false,
+      devModeBanner: false,
       customClaims: () => ({ plan: 'free' }),
     });
     try {
@@ -48,5 +51,41 @@ describe('protecting your own routes, as the README shows', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('a server made from code', () => {
+  async function bannerOf(env: Record<string, string>): Promise<string> {
+    const dir = makeTempDir();
+    const { createJwtgateServer } = await import('../../src/runtime/create-server.js');
+    const printed: string[] = [];
+    try {
+      const config = loadConfig({ env: { JWTGATE_DATA_DIR: dir.path, ...env }, cwd: dir.path });
+      const server = await createJwtgateServer({
+        config,
+        logger: false,
+        devModeBanner: { write: (text) => printed.push(text) },
+      });
+      await server.close();
+      return printed.join('');
+    } finally {
+      dir.remove();
+    }
+  }
+
+  it('prints the development-mode banner docs/configuration.md promises, naming the generated secrets', async () => {
+    const banner = await bannerOf({});
+    expect(banner).toContain('jwtgate is running in DEVELOPMENT MODE.');
+    expect(banner).toMatch(/secrets generated in .*dev-secrets\.json/);
+    expect(banner).toContain('set NODE_ENV=production with explicit secrets');
+  });
+
+  it('prints no banner in production', async () => {
+    const banner = await bannerOf({
+      NODE_ENV: 'production',
+      JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET,
+      JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET,
+    });
+    expect(banner).toBe('');
   });
 });

@@ -185,7 +185,7 @@ describe('logs', () => {
       },
       cwd: dir.path,
     });
-    const server = await createJwtgateServer({ config, logger: { level: 'trace', stream } });
+    const server = await createJwtgateServer({ config, logger: { level: 'trace', stream }, devModeBanner: false });
     try {
       const password = 'a very secret passphrase';
       const json = { 'content-type': 'application/json' };

@@ -167,3 +167,43 @@ describe('forward authentication with header names of your own', () => {
     expect(() => loadTestConfig({ JWTGATE_GATEWAY_ROLE_HEADER: 'X Role' })).toThrow(/Gateway.RoleHeader/);
   });
 });
+
+describe('forward authentication passes the extra claims (Auth.Claims) as headers', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      env: {
+        JWTGATE_AUTH_CLAIMS: 'userId=id,name=username',
+        JWTGATE_GATEWAY_CLAIM_HEADERS: 'name=X-User-Name,plan=X-Plan',
+      },
+      customClaims: () => ({ plan: { tier: 'pro', seats: 3 } }),
+    });
+  });
+  afterAll(() => t.close());
+
+  it('under X-Auth-Claim-<name> by default or the configured name, percent-encoded', async () => {
+    const { accessToken, userId } = await t.signUp({ username: 'zoë-ünïcode' });
+    const res = await t.server.app.inject({
+      method: 'GET',
+      url: '/auth/verify',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-auth-claim-userid']).toBe(userId);
+    expect(res.headers['x-user-name']).toBe(encodeURIComponent(decodeJwt(accessToken).payload.name as string));
+    expect(decodeURIComponent(res.headers['x-user-name'] as string)).toBe(decodeJwt(accessToken).payload.name);
+    expect(JSON.parse(decodeURIComponent(res.headers['x-plan'] as string))).toEqual({ tier: 'pro', seats: 3 });
+  });
+
+  it('refuses a claim header that collides, or one for a claim jwtgate sets itself', () => {
+    expect(() =>
+      loadTestConfig({ JWTGATE_AUTH_CLAIMS: 'userId=id', JWTGATE_GATEWAY_CLAIM_HEADERS: 'userId=X-Auth-Role' }),
+    ).toThrow(/Gateway.ClaimHeaders.userId: x-auth-role is also Gateway.RoleHeader/);
+    expect(() => loadTestConfig({ JWTGATE_GATEWAY_CLAIM_HEADERS: 'sub=X-Sub' })).toThrow(
+      /Gateway.ClaimHeaders.sub: sub is a claim jwtgate sets itself/,
+    );
+    expect(() => loadTestConfig({ JWTGATE_GATEWAY_CLAIM_HEADERS: 'plan=X_Plan' })).toThrow(
+      /Gateway.ClaimHeaders.plan: expected 1-64 characters/,
+    );
+  });
+});

@@ -91,7 +91,7 @@ describe('the API reference a server serves', () => {
   });
 
   it('is caught out by a route added without a description', async () => {
-    const server = await createJwtgateServer({ config: t.server.config, logger: false });
+    const server = await createJwtgateServer({ config: t.server.config, logger: false, devModeBanner: false });
     try {
       server.app.get('/api/orders', { schema: { summary: 'My orders', tags: ['auth'] } }, async () => []);
       server.app.get('/api/status', async () => ({ ok: true }));
@@ -103,7 +103,7 @@ describe('the API reference a server serves', () => {
   });
 
   it("lists an embedder's own routes, and the guard on them", async () => {
-    const server = await createJwtgateServer({ config: t.server.config, logger: false });
+    const server = await createJwtgateServer({ config: t.server.config, logger: false, devModeBanner: false });
     try {
       server.app.get('/api/orders', { config: { auth: true }, schema: { summary: 'My orders' } }, async () => []);
       server.app.get('/api/status', async () => ({ ok: true }));
@@ -198,7 +198,7 @@ describe('GET /docs', () => {
   });
 
   it('escapes what it shows: no text from the document becomes markup', async () => {
-    const server = await createJwtgateServer({ config: t.server.config, logger: false });
+    const server = await createJwtgateServer({ config: t.server.config, logger: false, devModeBanner: false });
     try {
       server.app.get(
         '/api/x',

@@ -36,6 +36,8 @@ describe('sessions per device', () => {
     expect(byDevice['device 0'].id).toBe(decodeJwt(a?.accessToken ?? '').payload.sid);
     for (const s of sessions) {
       expect(Object.keys(s).sort()).toEqual([
+        'amr',
+        'authTime',
         'createdAt',
         'current',
         'device',

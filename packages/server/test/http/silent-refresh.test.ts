@@ -143,6 +143,7 @@ describe('silent refresh on protected routes', () => {
     const lines: string[] = [];
     const server = await createJwtgateServer({
       config: t.server.config,
+      devModeBanner: false,
       clock: t.clock,
       logger: {
         level: 'trace',

@@ -1,10 +1,14 @@
 import { systemClock } from '@jwtgate/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { decodeJwt, startTestServer, type TestServer } from '../support/test-server.js';
+import { describeWithTool } from '../support/tools.js';
 
-describe('strict revocation (Revocation.Strict)', () => {
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
+
+describeWithOwnRedis('strict revocation (Revocation.Strict)', () => {
   let redis: RedisServerProcess;
   let strict: TestServer;
   let lax: TestServer;

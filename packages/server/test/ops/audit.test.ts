@@ -92,6 +92,7 @@ describe('the audit trail', () => {
       usernameDigest: digest('Audrey'),
       sessionId,
       device: 'laptop',
+      amr: ['pwd'],
       ...client,
     });
     expect(new Date(record?.at as string).getTime()).toBe(a.s.t.clock.now());

@@ -1,10 +1,14 @@
 import { systemClock } from '@jwtgate/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ListeningServer, PASSWORD, startListeningServer } from '../support/listening-server.js';
 import type { Exposition } from '../support/prometheus-text.js';
 import { type RedisServerProcess, startRedisServer } from '../support/redis-servers.js';
 import { describeWithService, serviceUrl, uniqueName } from '../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { describeWithTool } from '../support/tools.js';
+
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
 
 /** Scrapes until `metric` reads `value`, for state that changes when a connection does. */
 async function scrapeUntil(s: ListeningServer, metric: string, value: number, timeoutMs = 20_000): Promise<void> {
@@ -72,7 +76,7 @@ describeWithService('redis')('metrics of a server whose sessions live in Redis',
   });
 });
 
-describe('store metrics of a server whose own redis-server is stopped', () => {
+describeWithOwnRedis('store metrics of a server whose own redis-server is stopped', () => {
   let redis: RedisServerProcess;
   let s: ListeningServer;
   beforeAll(async () => {

@@ -8,6 +8,10 @@ import { createRedisSessionStore } from '../../src/stores/redis/redis-session-st
 import { startRevocationSubscriber } from '../../src/stores/redis/revocation-subscriber.js';
 import { type RedisClusterProcesses, startRedisCluster, waitFor } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
+import { describeWithTool } from '../support/tools.js';
+
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
 
 const RETENTION = 15 * 60_000 + 5_000;
 
@@ -38,7 +42,7 @@ interface ScriptRun {
   readonly commands: string[];
 }
 
-describe('the Redis session store on a real Redis Cluster (three masters on loopback ports)', () => {
+describeWithOwnRedis('the Redis session store on a real Redis Cluster (three masters on loopback ports)', () => {
   let cluster: RedisClusterProcesses;
   let redis: RedisConnection;
   const monitors: Redis[] = [];

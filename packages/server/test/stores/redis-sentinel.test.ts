@@ -8,6 +8,10 @@ import { connectRedis, type RedisConnection } from '../../src/stores/redis/open-
 import { createRedisSessionStore } from '../../src/stores/redis/redis-session-store.js';
 import { type RedisSentinelProcesses, startRedisSentinel, waitFor } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
+import { describeWithTool } from '../support/tools.js';
+
+// These tests start redis-server processes of their own.
+const describeWithOwnRedis = describeWithTool('redis-server');
 
 const RETENTION = 15 * 60_000 + 5_000;
 
@@ -20,7 +24,7 @@ function holdPort(port: number): Promise<Server> {
   });
 }
 
-describe('the Redis session store through Redis Sentinel (a master, a replica, one Sentinel)', () => {
+describeWithOwnRedis('the Redis session store through Redis Sentinel (a master, a replica, one Sentinel)', () => {
   let sentinel: RedisSentinelProcesses;
   let redis: RedisConnection;
 

@@ -1,12 +1,16 @@
 import {
   runAttemptStoreSuite,
   runAuditStoreSuite,
+  runLoginChallengeStoreSuite,
+  runMfaStoreSuite,
   runSessionStoreSuite,
   runUserStoreSuite,
 } from '@jwtgate/core/testing';
 import { describe } from 'vitest';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
 import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
+import { createSqlLoginChallengeStore } from '../../src/stores/sql/sql-login-challenge-store.js';
+import { createSqlMfaStore } from '../../src/stores/sql/sql-mfa-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { openMigratedTestDatabase } from '../support/databases.js';
@@ -32,6 +36,16 @@ for (const kind of ['postgres', 'mysql'] as const) {
     runAuditStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
       return { store: createSqlAuditStore(database.db, { timeoutMs: 5_000 }), close };
+    });
+
+    runMfaStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlMfaStore(database.db, { timeoutMs: 5_000 }), close };
+    });
+
+    runLoginChallengeStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlLoginChallengeStore(database.db, { timeoutMs: 5_000 }), close };
     });
   });
 }

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import {
   runAttemptStoreSuite,
   runAuditStoreSuite,
+  runLoginChallengeStoreSuite,
+  runMfaStoreSuite,
   runSessionStoreSuite,
   runUserStoreSuite,
 } from '@jwtgate/core/testing';
@@ -9,6 +11,8 @@ import { migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
 import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
+import { createSqlLoginChallengeStore } from '../../src/stores/sql/sql-login-challenge-store.js';
+import { createSqlMfaStore } from '../../src/stores/sql/sql-mfa-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -44,4 +48,14 @@ runAttemptStoreSuite('sqlite', async () => {
 runAuditStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
   return { store: createSqlAuditStore(db), close };
+});
+
+runMfaStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlMfaStore(db), close };
+});
+
+runLoginChallengeStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlLoginChallengeStore(db), close };
 });

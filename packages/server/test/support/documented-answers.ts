@@ -19,8 +19,10 @@ function routeFor(reference: ApiReference, method: string, url: string): RouteRe
 function codeOf(payload: unknown): string | undefined {
   if (typeof payload !== 'string') return undefined;
   try {
-    const body = JSON.parse(payload) as { error?: { code?: unknown } };
-    return typeof body.error?.code === 'string' ? body.error.code : undefined;
+    // jwtgate's own shape, or the OAuth one (`error` a string, the code beside it).
+    const body = JSON.parse(payload) as { error?: { code?: unknown } | string; code?: unknown };
+    const code = typeof body.error === 'string' ? body.code : body.error?.code;
+    return typeof code === 'string' ? code : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { TOOLS } from './tools.js';
 
 /** One sample line of a scrape. */
 export interface Sample {
@@ -213,22 +214,16 @@ export function parseExposition(text: string): Exposition {
  * Runs Prometheus's own checker, `promtool check metrics`, which parses the
  * text with the same code Prometheus scrapes with and lints it (names,
  * suffixes, units, help texts). Returns what it printed; throws when it found
- * anything. `null` when promtool is not installed, except under CI, where
- * that is a failure (`.ci/run` installs it).
+ * anything, or when promtool is not installed: tests that call it run only
+ * where `hasTool('promtool')` (support/tools.ts) says it is.
  *
  * @example
- * expect(checkWithPromtool(registry.render())).not.toBeNull();
+ * it.runIf(hasTool('promtool'))('passes promtool', () => checkWithPromtool(registry.render()));
  */
-export function checkWithPromtool(text: string): string | null {
+export function checkWithPromtool(text: string): string {
   const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
   const error = run.error as NodeJS.ErrnoException | undefined;
-  if (error?.code === 'ENOENT') {
-    if (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
-      throw new Error('promtool is not installed: CI checks the metrics format with it (see .ci/run)');
-    }
-    console.warn('promtool is not installed: the metrics format is checked by the test parser only (see .ci/run).');
-    return null;
-  }
+  if (error?.code === 'ENOENT') throw new Error(`promtool is not installed: ${TOOLS.promtool}`);
   if (error !== undefined) throw error;
   const output = `${run.stdout}${run.stderr}`.trim();
   if (run.status !== 0 || output !== '') throw new Error(`promtool check metrics failed (${run.status}):\n${output}`);

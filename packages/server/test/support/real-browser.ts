@@ -5,6 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createJwtgateServer, type JwtgateServer } from '../../src/runtime/create-server.js';
+import { underCi } from './services.js';
 import { makeTempDir } from './temp-dir.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './test-server.js';
 
@@ -33,10 +34,12 @@ const FLAGS = [
  */
 export function describeWithBrowser(): typeof describe | typeof describe.skip {
   if (existsSync(CHROMIUM_PATH)) return describe;
-  if (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
+  if (underCi()) {
     throw new Error(`${CHROMIUM_PATH} is missing: CI runs the browser tests (see .ci/run, which installs chromium)`);
   }
-  console.warn(`Skipping the browser tests: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).`);
+  console.warn(
+    `Skipping the browser tests: no Chromium at ${CHROMIUM_PATH}. Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary.`,
+  );
   return describe.skip;
 }
 
@@ -143,7 +146,7 @@ export async function startBrowserServer(env: Readonly<Record<string, string>> =
     },
     cwd: dir.path,
   });
-  const server = await createJwtgateServer({ config, logger: { level: 'debug', stream } });
+  const server = await createJwtgateServer({ config, logger: { level: 'debug', stream }, devModeBanner: false });
   const address = await server.listen();
   return {
     url: `http://localhost:${new URL(address).port}`,

@@ -13,6 +13,18 @@ export type ServiceName = keyof typeof SERVICE_VARIABLES;
 const warned = new Set<ServiceName>();
 
 /**
+ * Whether this run is CI's (`CI` set to anything but `''` or `false`): there a
+ * missing service or tool fails the run instead of skipping its tests.
+ *
+ * @example
+ * if (underCi()) throw new Error('promtool is missing');
+ */
+export function underCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false';
+}
+
+/**
  * The URL of a real service for integration tests, or `undefined` when it is
  * not configured. Under CI (`CI` set) a missing variable throws: CI must run
  * every store against the real servers, so a missing one is a failure, not a skip.
@@ -24,7 +36,7 @@ export function serviceUrl(name: ServiceName): string | undefined {
   const variable = SERVICE_VARIABLES[name];
   const url = process.env[variable];
   if (url !== undefined && url !== '') return url;
-  if (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
+  if (underCi()) {
     throw new Error(`${variable} is not set: CI runs the ${name} tests against a real server (see .ci/run)`);
   }
   if (!warned.has(name)) {

@@ -68,6 +68,7 @@ export async function startTestServer(
   const clock = createManualClock(Date.now());
   const server = await createJwtgateServer({
     config,
+    devModeBanner: false,
     clock: options.clock ?? clock,
     ...(options.logStream === undefined ? { logger: options.logger ?? false } : { logStream: options.logStream }),
     ...(options.customClaims ? { customClaims: options.customClaims } : {}),

@@ -12,6 +12,7 @@ export type JsonSchema = Readonly<Record<string, unknown>>;
 export const routeGroups = {
   auth: 'Registration, login, refresh and logout, and who the caller is.',
   sessions: "The caller's own sessions, one per device.",
+  mfa: 'Second factors: an authenticator app (TOTP) and recovery codes, and the second step of a login.',
   admin:
     "The administration API. Every route needs an access token whose user is, according to the database at the time of the request, an enabled administrator, so a demoted administrator's unexpired token opens nothing.",
   keys: 'The public keys that verify access tokens, for services that verify them on their own.',
@@ -27,6 +28,8 @@ export type RouteGroup = keyof typeof routeGroups;
 
 /** The security scheme of access tokens and of the refresh cookie, by their OpenAPI names. */
 export const BEARER_SCHEME = 'bearerAuth';
+/** The security scheme of the clients of introspection and the revocation feed (`Gateway.Clients`). */
+export const CLIENT_SCHEME = 'clientBasic';
 export const REFRESH_COOKIE_SCHEME = 'refreshCookie';
 
 /** A response header: its meaning, and the schema of its value. */
@@ -77,7 +80,7 @@ export interface RouteReference {
   /** Behind the origin and CSRF checks (`config: { csrf: true }`). */
   readonly csrf: boolean;
   readonly parameters: readonly ParameterReference[];
-  readonly body: { readonly schema: JsonSchema; readonly required: boolean } | undefined;
+  readonly body: { readonly schema: JsonSchema; readonly required: boolean; readonly mediaType: string } | undefined;
   /** Successes, then errors, by status. */
   readonly responses: readonly ResponseReference[];
   /** Every code the route can answer. */
@@ -135,7 +138,7 @@ const stringSchema: JsonSchema = { type: 'string' };
 const headers = {
   wwwAuthenticate: {
     description:
-      'RFC 6750 challenge: `Bearer realm="<Name>"` when no token was sent; `Bearer realm="<Name>", error="invalid_token", error_description="…"` when one was refused.',
+      'RFC 6750 challenge: `Bearer realm="<Name>"` when no token was sent; `Bearer realm="<Name>", error="invalid_token", error_description="…"` when one was refused; `error="insufficient_user_authentication"` with `acr_values` or `max_age` (RFC 9470) when the sign-in behind it is not strong or recent enough.',
     schema: stringSchema,
   },
   retryAfterThrottle: {
@@ -354,6 +357,7 @@ function describeRoute(route: CatalogRoute, all: readonly CatalogRoute[], shared
         : {
             schema: shared.convert(body) as JsonSchema,
             required: Array.isArray(body.required) && body.required.length > 0,
+            mediaType: schema?.consumes ?? 'application/json',
           },
     responses: [...successResponses(schema, bearer, shared), ...errorResponses(errors, readsCookie)],
     errors,

@@ -2,6 +2,7 @@ import { errorCodes } from '@jwtgate/core';
 import {
   type ApiReference,
   BEARER_SCHEME,
+  CLIENT_SCHEME,
   type HeaderReference,
   type JsonSchema,
   type ParameterReference,
@@ -96,7 +97,7 @@ function operation(route: RouteReference, method: string): Json {
       : {
           requestBody: {
             required: route.body.required,
-            content: { 'application/json': { schema: route.body.schema } },
+            content: { [route.body.mediaType]: { schema: route.body.schema } },
           },
         }),
     responses: Object.fromEntries(route.responses.map((r) => [String(r.status), response(r)])),
@@ -161,6 +162,12 @@ export function toOpenApiDocument(reference: ApiReference, options: OpenApiOptio
           bearerFormat: 'JWT',
           description:
             'The access token (`typ: at+jwt`) in `Authorization: Bearer <token>`. The bare token, `Authorization: <token>`, as go-zero clients send it, is accepted too.',
+        },
+        [CLIENT_SCHEME]: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'A client of `Gateway.Clients`: its id and secret as HTTP Basic credentials (`client_secret_basic`, RFC 6749 §2.3.1). Token introspection also takes them as `client_id` and `client_secret` in its form body (`client_secret_post`).',
         },
         [REFRESH_COOKIE_SCHEME]: {
           type: 'apiKey',

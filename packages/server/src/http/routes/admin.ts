@@ -250,6 +250,51 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   );
 
   app.delete<{ Params: { id: string } }>(
+    '/admin/users/:id/mfa',
+    {
+      schema: {
+        ...adminOnly,
+        summary: "Reset a user's second factors: remove them and end all their sessions",
+        description:
+          'For a user who lost their authenticator app and recovery codes. Their next login needs only the password (or, for a role in `Mfa.RequiredForRoles`, sets a new factor up).',
+        errors: {
+          ...adminErrors,
+          ...noSuchUser,
+          ERR_MFA_NOT_CONFIGURED: 'second factors are off: no `Mfa.EncryptionKey` in production',
+        },
+        params: userIdParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['removed', 'revokedSessions'],
+            properties: {
+              removed: { type: 'boolean', description: 'Whether a second factor was set up.' },
+              revokedSessions: { type: 'integer' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const actor = byAdmin(request);
+      const report = { adminId: actor.id, userId: request.params.id, client: clientInfo(request) };
+      try {
+        if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
+        const user = await existingUser(request.params.id);
+        const removed = await deps.mfa.factors.remove(user.id);
+        // Sessions signed in with the old factor end with it.
+        const revokedSessions = await sessions.revokeAll(user.id, { reason: 'admin', actor });
+        events?.adminResetMfa({ ...report, revokedSessions });
+        return { removed, revokedSessions };
+      } catch (error) {
+        events?.adminResetMfa({ ...report, revokedSessions: 0, error });
+        throw error;
+      }
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
     '/admin/sessions/:id',
     {
       schema: {

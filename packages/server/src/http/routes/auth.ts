@@ -2,7 +2,6 @@ import {
   AuthError,
   authenticateUser,
   EMAIL_MAX_LENGTH,
-  type IssuedTokens,
   isAuthError,
   type LoginIdentity,
   registerUser,
@@ -10,11 +9,13 @@ import {
   type UserRecord,
 } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
+import { finishLogin, tokenBody } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
+import { pauseForSecondFactor } from '../mfa-login.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
-import { errorResponses, publicUserSchema, tokenResponseSchema } from '../schemas.js';
+import { errorResponses, mfaRequiredSchema, publicUserSchema, tokenResponseSchema } from '../schemas.js';
 import { deadCookieCodes } from '../silent-refresh.js';
 
 const emailField = {
@@ -85,17 +86,6 @@ const logoutBody = {
   },
 } as const;
 
-/** The token answer; in cookie mode the refresh token is in the cookie only, never also here. */
-function tokenBody(tokens: IssuedTokens, inCookie = false) {
-  return {
-    accessToken: tokens.accessToken,
-    ...(inCookie ? {} : { refreshToken: tokens.refreshToken }),
-    tokenType: tokens.tokenType,
-    expiresIn: tokens.expiresIn,
-    refreshAfter: tokens.refreshAfter,
-  };
-}
-
 /** A missing body means the defaults (`{}`), for routes whose fields are all optional. */
 async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
   if (request.body === undefined || request.body === null) request.body = {};
@@ -160,13 +150,18 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       schema: {
         summary: 'Log in with a password',
         description:
-          'Starts a session for this device and returns its first tokens. The account is named by `username` or by `email`. With `"cookie": true` (cookie mode) the refresh token is set as an HttpOnly cookie instead of being returned.',
+          'Starts a session for this device and returns its first tokens. The account is named by `username` or by `email`. With `"cookie": true` (cookie mode) the refresh token is set as an HttpOnly cookie instead of being returned. A user with a second factor gets `{ "mfaRequired": true, "mfaToken", "methods" }` instead, with no token and no cookie: `POST /auth/mfa/verify` finishes the login. A user whose role needs a second factor (`Mfa.RequiredForRoles`) and has none gets `"enrollmentRequired": true`: the mfaToken then only sets one up (`POST /auth/mfa/enrollment/totp`).',
         tags: ['auth'],
         body: loginBody,
         response: {
           200: {
-            ...tokenResponseSchema,
-            headers: { 'Set-Cookie': { type: 'string', description: 'With `"cookie": true`: the refresh cookie.' } },
+            anyOf: [tokenResponseSchema, mfaRequiredSchema],
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: 'With `"cookie": true`: the refresh cookie (never with `mfaRequired`).',
+              },
+            },
           },
           ...errorResponses,
         },
@@ -205,11 +200,10 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         deps.events?.loginRefused({ error, attempted, client });
         throw error;
       }
-      const tokens = await sessions.issue({ user, device: device ?? null, ...client });
-      deps.events?.loginSucceeded({ user, sessionId: tokens.session.id, device: device ?? null, client });
-      if (cookie && refreshCookie !== null)
-        refreshCookie.set(reply, tokens.refreshToken, tokens.session.refreshExpiresAt);
-      return tokenBody(tokens, cookie);
+      // A user with a second factor (or whose role needs one) gets no token and no cookie yet.
+      const paused = await pauseForSecondFactor(deps.mfa, { user, device: device ?? null, cookie, client });
+      if (paused !== null) return paused;
+      return finishLogin(deps, reply, { user, device: device ?? null, cookie, client });
     },
   );
 

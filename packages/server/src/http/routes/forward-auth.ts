@@ -22,6 +22,19 @@ export function isForwardAuth(request: FastifyRequest): boolean {
   return (method === 'GET' || method === 'HEAD') && (url === PATH || url.startsWith(PATH_WITH_QUERY));
 }
 
+/**
+ * A claim as a header value: percent-encoded UTF-8, so that any text (a
+ * username in any script, a line break) travels as visible ASCII and cannot
+ * split or add a header; numbers and booleans as written in JSON; objects
+ * and arrays as encoded JSON. `null` when the token lacks the claim.
+ */
+function headerValue(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return encodeURIComponent(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return encodeURIComponent(JSON.stringify(value));
+}
+
 /** Options of {@link forwardAuthRoutes}. */
 export interface ForwardAuthOptions {
   readonly sessions: Pick<SessionManager, 'authenticate' | 'checkSession'>;
@@ -52,14 +65,18 @@ export interface ForwardAuthOptions {
 export const forwardAuthRoutes: FastifyPluginAsync<ForwardAuthOptions> = async (app, options) => {
   const { sessions, strict } = options;
   const { userIdHeader, sessionIdHeader, roleHeader } = options.headers;
+  const claimHeaders = Object.entries(options.headers.claimHeaders);
 
   const identify = (reply: FastifyReply, claims: AccessTokenClaims): void => {
-    reply
-      .header(userIdHeader, claims.sub)
-      .header(sessionIdHeader, claims.sid)
-      .header(roleHeader, claims.role)
-      .code(200)
-      .send();
+    // A go-zero token accepted during a move (`Auth.GoZero`) may lack `sid` and `role`: no header then.
+    if (typeof claims.sub === 'string') reply.header(userIdHeader, claims.sub);
+    if (typeof claims.sid === 'string') reply.header(sessionIdHeader, claims.sid);
+    if (typeof claims.role === 'string') reply.header(roleHeader, claims.role);
+    for (const [claim, header] of claimHeaders) {
+      const value = headerValue(claims[claim]);
+      if (value !== null) reply.header(header, value);
+    }
+    reply.code(200).send();
   };
 
   const identityHeaders = {
@@ -69,6 +86,12 @@ export const forwardAuthRoutes: FastifyPluginAsync<ForwardAuthOptions> = async (
       description: 'The session id (`sid`); `Gateway.SessionIdHeader`.',
     },
     [options.headers.roleHeader]: { type: 'string', description: 'The role (`role`); `Gateway.RoleHeader`.' },
+    ...Object.fromEntries(
+      claimHeaders.map(([claim, header]) => [
+        header,
+        { type: 'string', description: `The \`${claim}\` claim, percent-encoded; \`Gateway.ClaimHeaders\`.` },
+      ]),
+    ),
   };
 
   app.get(

@@ -1,6 +1,7 @@
 import { changePassword, PASSWORD_MAX_LENGTH } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { refuseOtherMethods } from '../method-not-allowed.js';
+import { requireMfaIfEnrolled } from '../mfa-login.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { clientInfo, type RouteDeps } from '../route-deps.js';
 import { errorResponses } from '../schemas.js';
@@ -21,7 +22,7 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
       schema: {
         summary: 'Change your password; your other sessions end',
         description:
-          'The current password is checked as a login checks it, and guesses count against the same limits (`Login.MaxFailures`, `Login.MaxFailuresPerIp`). The session of this access token stays; every other session of the user ends at once.',
+          'The current password is checked as a login checks it, and guesses count against the same limits (`Login.MaxFailures`, `Login.MaxFailuresPerIp`). A user with a second factor needs an access token from a sign-in with it (step-up, RFC 9470). The session of this access token stays; every other session of the user ends at once.',
         tags: ['auth'],
         body: {
           type: 'object',
@@ -44,6 +45,8 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
           ERR_RATE_LIMITED:
             'too many failed logins or password changes for this account from this address, or from this address; checked before the password',
           ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
+          ERR_INSUFFICIENT_AUTHENTICATION:
+            'the user has a second factor and this access token is from a sign-in without it: sign in again with it (RFC 9470)',
           ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`); nothing was counted',
           ERR_STORE_UNAVAILABLE:
             'the database, or the session store, cannot be reached; retrying with the same passwords is safe',
@@ -54,6 +57,7 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
       const claims = claimsOf(request);
       const client = clientInfo(request);
       const who = { userId: claims.sub, sessionId: claims.sid, client };
+      await requireMfaIfEnrolled(deps.mfa, claims);
       try {
         const { revokedSessions } = await changePassword(deps, {
           userId: claims.sub,

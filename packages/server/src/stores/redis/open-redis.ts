@@ -38,6 +38,10 @@ function boundedOptions(config: RedisConfig): RedisOptions {
     keepAlive: 10_000,
     connectionName: 'jwtgate',
     lazyConnect: true,
+    // RESP2: replies keep the shapes the scripts are written for (a Lua `false` is a null, not a
+    // RESP3 boolean), and no maintenance notice can stretch a command's timeout past Redis.Timeout.
+    protocol: 2,
+    maintNotifications: 'disabled',
     ...(config.password === undefined ? {} : { password: config.password }),
     ...(config.tls ? { tls: {} } : {}),
   };

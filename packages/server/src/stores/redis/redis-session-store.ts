@@ -8,12 +8,15 @@ import {
 } from '@jwtgate/core';
 import { Cluster, type Redis } from 'ioredis';
 import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
+import { createRedisClock } from './redis-clock.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
 import { runScript } from './redis-script.js';
 import { createRevocationLog, type RevocationLog } from './revocation-log.js';
+import { createRevocationReconciler, type RevocationDoubt } from './revocation-reconciler.js';
 import {
   createSessionScript,
   deleteEndedScript,
+  FENCED_REPLY,
   listActiveScript,
   revokeAllScript,
   revokeSessionScript,
@@ -39,6 +42,11 @@ export interface RedisSessionStoreOptions {
 export interface RedisSessionStore extends SessionStore {
   readonly keys: RedisKeys;
   readonly revocationLog: RevocationLog;
+  /**
+   * Revoking calls that failed without an answer and may yet have run; each
+   * is looked at again once it cannot run any more, and what it did announced.
+   */
+  readonly doubtfulRevocations: { readonly pending: number; settle(): Promise<void> };
   close(): void;
 }
 
@@ -57,6 +65,8 @@ const FIELDS = [
   'rotatedAt',
   'revokedAt',
   'revokeReason',
+  'amr',
+  'authTime',
 ] as const satisfies readonly (keyof SessionRecord)[];
 
 const NUMBERS = new Set<string>([
@@ -67,12 +77,14 @@ const NUMBERS = new Set<string>([
   'generation',
   'rotatedAt',
   'revokedAt',
+  'authTime',
 ]);
 
 /** A session as field/value pairs; null fields are left out. */
 function toFields(session: SessionRecord): string[] {
   return FIELDS.flatMap((field) => {
     const value = session[field];
+    if (field === 'amr') return ['amr', session.amr.join(' ')];
     return value === null ? [] : [field, String(value)];
   });
 }
@@ -86,6 +98,9 @@ function fromFields(id: string, pairs: readonly string[]): SessionRecord {
     const value = values.get(field);
     record[field] = value === undefined ? null : NUMBERS.has(field) ? Number(value) : value;
   }
+  // Sessions stored before these fields existed were all password logins.
+  record.amr = typeof record.amr === 'string' && record.amr !== '' ? record.amr.split(' ') : ['pwd'];
+  record.authTime ??= record.createdAt;
   return record as unknown as SessionRecord;
 }
 
@@ -105,6 +120,12 @@ function endOf(session: SessionRecord): number {
  *   or been revoked) plus the retention; a user's index with their longest-lived session.
  * - Revocations are then written to the shared log, which publishes them to
  *   every instance; see {@link createRevocationLog}.
+ * - A call is given up after `timeoutMs`, and answered 503. So that it cannot
+ *   take effect later unannounced, every script that writes is fenced: it
+ *   does nothing if Redis starts it more than half the timeout after the
+ *   call began (by Redis's clock, see `redis-clock.ts`). A revoking call that
+ *   ran but whose answer was lost anyway is looked at again after its fence
+ *   and announced ({@link createRevocationReconciler}).
  *
  * @example
  * const store = createRedisSessionStore(client, { keyPrefix: 'jwtgate:', retentionMs: 905_000, timeoutMs: 1000 });
@@ -118,6 +139,33 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
     ...(options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs }),
   };
   const run = <T>(operation: () => Promise<T>) => withStoreErrors(operation, call);
+  const clock = createRedisClock(client);
+  const timeoutMs = options.timeoutMs;
+  /** The latest Redis time at which a write begun now may still start. */
+  const fence = () => (timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : clock.at(timeoutMs / 2));
+  const reconciler = createRevocationReconciler(client, {
+    keys,
+    log,
+    retentionMs: retention,
+    firstDelayMs: timeoutMs ?? 1_000,
+  });
+  /**
+   * Runs a revoking write; when it fails without Redis saying it did nothing
+   * (the fence refused it), what it may have done is settled later.
+   */
+  async function revoking<T>(
+    write: (fence: number) => Promise<T>,
+    doubt: (fence: number) => RevocationDoubt,
+  ): Promise<T> {
+    const at = fence();
+    try {
+      return await run(() => write(at));
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause;
+      if (!(cause instanceof Error && cause.message.startsWith(FENCED_REPLY))) reconciler.doubt(doubt(at));
+      throw error;
+    }
+  }
 
   /** Revocations older than the retention no longer matter to anyone. */
   const recent = (sessions: readonly RevokedSession[], now: number) =>
@@ -136,7 +184,12 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
   return {
     keys,
     revocationLog: log,
-    close: () => log.close(),
+    doubtfulRevocations: reconciler,
+    close() {
+      reconciler.close();
+      clock.close();
+      log.close();
+    },
 
     async create(session, { now, maxActive }) {
       if (!isSessionId(session.id) || sessionIdTag(session.id) !== userSessionTag(session.userId)) {
@@ -145,23 +198,26 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
         );
       }
       const tag = userSessionTag(session.userId);
-      const evictedIds = (await run(() =>
-        runScript(
-          client,
-          createSessionScript,
-          [keys.session(session.id), keys.userIndex(session.userId)],
-          [
-            session.id,
-            keys.sessionBase(tag),
-            String(now),
-            String(maxActive),
-            String(retention),
-            String(session.createdAt),
-            String(endOf(session) + retention),
-            String(session.expiresAt),
-            ...toFields(session),
-          ],
-        ),
+      const evictedIds = (await revoking(
+        (at) =>
+          runScript(
+            client,
+            createSessionScript,
+            [keys.session(session.id), keys.userIndex(session.userId)],
+            [
+              at,
+              session.id,
+              keys.sessionBase(tag),
+              String(now),
+              String(maxActive),
+              String(retention),
+              String(session.createdAt),
+              String(endOf(session) + retention),
+              String(session.expiresAt),
+              ...toFields(session),
+            ],
+          ),
+        (at) => ({ kind: 'user', userId: session.userId, since: now, fence: at }),
       )) as string[];
       const evicted = evictedIds.map((id): RevokedSession => ({ id, userId: session.userId, revokedAt: now }));
       await log.record(evicted);
@@ -194,6 +250,7 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
           rotateSessionScript,
           [keys.session(rotation.id)],
           [
+            fence(),
             String(rotation.fromGeneration),
             rotation.fromHash,
             rotation.toHash,
@@ -211,13 +268,15 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
 
     async revoke(id, { now, reason, userId }) {
       if (!isSessionId(id)) return null;
-      const result = (await run(() =>
-        runScript(
-          client,
-          revokeSessionScript,
-          [keys.session(id)],
-          [String(now), reason, String(retention), userId === undefined ? '0' : '1', userId ?? ''],
-        ),
+      const result = (await revoking(
+        (at) =>
+          runScript(
+            client,
+            revokeSessionScript,
+            [keys.session(id)],
+            [at, String(now), reason, String(retention), userId === undefined ? '0' : '1', userId ?? ''],
+          ),
+        (at) => ({ kind: 'session', sessionId: id, fence: at }),
       )) as [string, string, string] | null;
       if (result === null) return null;
       const [owner, revokedAt, fresh] = result;
@@ -228,20 +287,23 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
     },
 
     async revokeAll(userId, { now, reason, exceptId }) {
-      const [revokedIds, already] = (await run(() =>
-        runScript(
-          client,
-          revokeAllScript,
-          [keys.userIndex(userId)],
-          [
-            keys.sessionBase(userSessionTag(userId)),
-            String(now),
-            reason,
-            String(retention),
-            exceptId === undefined ? '0' : '1',
-            exceptId ?? '',
-          ],
-        ),
+      const [revokedIds, already] = (await revoking(
+        (at) =>
+          runScript(
+            client,
+            revokeAllScript,
+            [keys.userIndex(userId)],
+            [
+              at,
+              keys.sessionBase(userSessionTag(userId)),
+              String(now),
+              reason,
+              String(retention),
+              exceptId === undefined ? '0' : '1',
+              exceptId ?? '',
+            ],
+          ),
+        (at) => ({ kind: 'user', userId, since: now, fence: at }),
       )) as [string[], [string, string][]];
       const revoked = revokedIds.map((id): RevokedSession => ({ id, userId, revokedAt: now }));
       const again = already.map(([id, at]): RevokedSession => ({ id, userId, revokedAt: Number(at) }));

@@ -17,7 +17,27 @@ local function ends(f_expires, f_refresh, f_revoked)
   end
   return e
 end
+local function redis_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 `;
+
+/**
+ * The first lines of a script that changes sessions: it takes its fence, a
+ * time in Redis's clock, off the front of ARGV and does nothing at all once
+ * Redis's clock is past it. The caller sets the fence well inside its own
+ * timeout: a command that Redis only gets to after the caller gave up (and
+ * answered 503) is refused instead of taking effect unannounced.
+ */
+const FENCE = `
+if redis_ms() > tonumber(table.remove(ARGV, 1)) then
+  return redis.error_reply('JWTGATE_FENCED started after its deadline; nothing changed')
+end
+`;
+
+/** The reply of a fenced script that refused to run. */
+export const FENCED_REPLY = 'JWTGATE_FENCED';
 
 /**
  * Creates a session and, with `maxActive > 0`, revokes the user's oldest
@@ -25,13 +45,13 @@ end
  * whose session Redis already expired, and keeps the index alive as long as
  * its longest-lived session.
  *
- * KEYS: session, user index. ARGV: session id, session-key base, now,
+ * KEYS: session, user index. ARGV: fence, session id, session-key base, now,
  * maxActive, retention, createdAt, session expire-at, expiresAt, field/value pairs…
  * Returns the ids it revoked.
  */
 export const createSessionScript = defineScript(
   'create',
-  `${PREAMBLE}
+  `${PREAMBLE}${FENCE}
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR jwtgate session id already exists') end
 redis.call('HSET', KEYS[1], unpack(ARGV, 9))
 redis.call('PEXPIREAT', KEYS[1], ARGV[7])
@@ -71,12 +91,12 @@ return evicted
  * `from` with hash `fromHash` to the next, only if it is still there and not
  * revoked. Returns 1 for the one winner, 0 for everyone else.
  *
- * KEYS: session. ARGV: fromGeneration, fromHash, toHash, now,
+ * KEYS: session. ARGV: fence, fromGeneration, fromHash, toHash, now,
  * refreshExpiresAt, retention, has-ip (1/0), ip, has-agent (1/0), agent.
  */
 export const rotateSessionScript = defineScript(
   'rotate',
-  `${PREAMBLE}
+  `${PREAMBLE}${FENCE}
 local f = redis.call('HMGET', KEYS[1], 'generation', 'currentHash', 'revokedAt', 'expiresAt')
 if not f[1] or f[3] or f[1] ~= ARGV[1] or f[2] ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'generation', ms(tonumber(f[1]) + 1), 'previousHash', ARGV[2], 'currentHash', ARGV[3],
@@ -93,11 +113,11 @@ return 1
  * `{userId, revokedAt, '1'}` when this call revoked it, `{userId, revokedAt, '0'}`
  * when it already was (so the caller can announce it again), nil otherwise.
  *
- * KEYS: session. ARGV: now, reason, retention, check-user (1/0), userId.
+ * KEYS: session. ARGV: fence, now, reason, retention, check-user (1/0), userId.
  */
 export const revokeSessionScript = defineScript(
   'revoke',
-  `${PREAMBLE}
+  `${PREAMBLE}${FENCE}
 local f = redis.call('HMGET', KEYS[1], 'userId', 'revokedAt', 'expiresAt', 'refreshExpiresAt')
 if not f[1] or (ARGV[4] == '1' and f[1] ~= ARGV[5]) then return false end
 if f[2] then return { f[1], f[2], '0' } end
@@ -111,11 +131,11 @@ return { f[1], ARGV[1], '1' }
  * Revokes every unrevoked session of a user but one. Returns
  * `{revokedIds, {alreadyRevokedId, revokedAt}…}`.
  *
- * KEYS: user index. ARGV: session-key base, now, reason, retention, has-except (1/0), exceptId.
+ * KEYS: user index. ARGV: fence, session-key base, now, reason, retention, has-except (1/0), exceptId.
  */
 export const revokeAllScript = defineScript(
   'revoke-all',
-  `${PREAMBLE}
+  `${PREAMBLE}${FENCE}
 local base, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[4])
 local revoked, already = {}, {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
@@ -238,6 +258,46 @@ local entries = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORE
 local out = {}
 for i = 1, #entries, 2 do
   out[#out + 1] = { entries[i], entries[i + 1], redis.call('HGET', KEYS[2], entries[i]) or '' }
+end
+return out
+`,
+);
+
+/**
+ * After a revoking call whose answer was lost: what Redis holds once the
+ * call's fence has passed, so that whatever the call did is announced.
+ * Refuses (`JWTGATE_EARLY`) while the fence is still ahead, when the call
+ * could yet run. Returns `{userId, revokedAt}` if the session is revoked,
+ * an empty list if not or if it is gone.
+ *
+ * KEYS: session. ARGV: fence.
+ */
+export const revokedSessionScript = defineScript(
+  'revoked-session',
+  `${PREAMBLE}
+if redis_ms() <= tonumber(ARGV[1]) then return redis.error_reply('JWTGATE_EARLY the call may still run') end
+local f = redis.call('HMGET', KEYS[1], 'userId', 'revokedAt')
+if f[1] and f[2] then return { f[1], f[2] } end
+return {}
+`,
+);
+
+/**
+ * The same for a call on all of a user's sessions (revoke all, a login that
+ * evicts): the user's sessions revoked at or after `since`, as
+ * `{id, revokedAt}` pairs, once the fence has passed.
+ *
+ * KEYS: user index. ARGV: fence, session-key base, since.
+ */
+export const revokedOfUserScript = defineScript(
+  'revoked-of-user',
+  `${PREAMBLE}
+if redis_ms() <= tonumber(ARGV[1]) then return redis.error_reply('JWTGATE_EARLY the call may still run') end
+local since = tonumber(ARGV[3])
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local at = redis.call('HGET', ARGV[2] .. id, 'revokedAt')
+  if at and tonumber(at) >= since then out[#out + 1] = { id, at } end
 end
 return out
 `,

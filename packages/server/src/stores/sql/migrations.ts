@@ -208,6 +208,65 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('jwtgate_users').dropColumn('email').execute();
     },
   },
+  /**
+   * Second factors: authenticator-app secrets (sealed, never in clear),
+   * recovery codes (hashed), logins waiting for their second factor (by the
+   * hash of their mfaToken), and how each session was signed in to.
+   */
+  '0012_mfa': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_mfa_totp')
+          .addColumn('user_id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('secret', 'varchar(255)', (c) => c.notNull())
+          .addColumn('confirmed_at', 'bigint')
+          .addColumn('last_used_step', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_mfa_recovery_codes')
+          .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('code_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('jwtgate_mfa_recovery_codes_pk', ['user_id', 'code_hash']),
+      ).execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_login_challenges')
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('purpose', 'varchar(16)', (c) => c.notNull())
+          .addColumn('network', 'varchar(64)')
+          .addColumn('user_agent', 'varchar(512)')
+          .addColumn('device', 'varchar(200)')
+          .addColumn('cookie', 'integer', (c) => c.notNull())
+          .addColumn('amr', 'varchar(64)', (c) => c.notNull())
+          .addColumn('auth_time', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_login_challenges_expires_idx')
+        .on('jwtgate_login_challenges')
+        .column('expires_at')
+        .execute();
+      // One column per statement: SQLite adds one at a time.
+      await db.schema.alterTable('jwtgate_sessions').addColumn('amr', 'varchar(64)').execute();
+      await db.schema.alterTable('jwtgate_sessions').addColumn('auth_time', 'bigint').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_sessions').dropColumn('auth_time').execute();
+      await db.schema.alterTable('jwtgate_sessions').dropColumn('amr').execute();
+      await db.schema.dropTable('jwtgate_login_challenges').execute();
+      await db.schema.dropTable('jwtgate_mfa_recovery_codes').execute();
+      await db.schema.dropTable('jwtgate_mfa_totp').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

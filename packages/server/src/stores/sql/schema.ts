@@ -40,6 +40,9 @@ export interface SessionsTable {
   rotated_at: NullableMillis;
   revoked_at: NullableMillis;
   revoke_reason: string | null;
+  /** RFC 8176 methods, space-separated; `null` on sessions from before migration 0012 (a password). */
+  amr: string | null;
+  auth_time: NullableMillis;
 }
 
 /** One row per user, locked by session writes so that they take turns per user. */
@@ -71,6 +74,38 @@ export interface AuditTable {
   details: string;
 }
 
+/** A user's authenticator-app secret, sealed (`v1.<key id>.…`). */
+export interface MfaTotpTable {
+  user_id: string;
+  secret: string;
+  confirmed_at: NullableMillis;
+  last_used_step: ColumnType<number | string | bigint | null, number | null, number | null>;
+  created_at: Millis;
+}
+
+/** One row per recovery code: its hash, and when it was spent. */
+export interface MfaRecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  used_at: NullableMillis;
+  created_at: Millis;
+}
+
+/** Logins waiting for their second factor, by the hash of their mfaToken. */
+export interface LoginChallengesTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  network: string | null;
+  user_agent: string | null;
+  device: string | null;
+  cookie: ColumnType<number | boolean, number, number>;
+  /** Space-separated RFC 8176 methods. */
+  amr: string;
+  auth_time: Millis;
+  expires_at: Millis;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
@@ -78,6 +113,9 @@ export interface JwtgateDatabase {
   jwtgate_session_locks: SessionLocksTable;
   jwtgate_attempts: AttemptsTable;
   jwtgate_audit: AuditTable;
+  jwtgate_mfa_totp: MfaTotpTable;
+  jwtgate_mfa_recovery_codes: MfaRecoveryCodesTable;
+  jwtgate_login_challenges: LoginChallengesTable;
 }
 
 export function toMillis(value: number | string | bigint): number {

@@ -28,6 +28,9 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
     rotatedAt: toNullableMillis(row.rotated_at),
     revokedAt: toNullableMillis(row.revoked_at),
     revokeReason: row.revoke_reason,
+    // Sessions stored before migration 0012 were all password logins.
+    amr: row.amr === null || row.amr === '' ? ['pwd'] : row.amr.split(' '),
+    authTime: row.auth_time === null ? toMillis(row.created_at) : toMillis(row.auth_time),
   };
 }
 
@@ -49,6 +52,8 @@ export function toRow(session: SessionRecord): Insertable<SessionsTable> {
     rotated_at: session.rotatedAt,
     revoked_at: session.revokedAt,
     revoke_reason: session.revokeReason,
+    amr: session.amr.join(' '),
+    auth_time: session.authTime,
   };
 }
 

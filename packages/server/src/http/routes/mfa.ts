@@ -1,0 +1,527 @@
+import {
+  AuthError,
+  assertAuthentication,
+  checkSecondFactor,
+  confirmPassword,
+  confirmTotpEnrolment,
+  hashRecoveryCode,
+  isAuthError,
+  newRecoveryCodes,
+  type SecondFactorMethod,
+  startTotpEnrolment,
+  type UserRecord,
+} from '@jwtgate/core';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { renderSVG } from 'uqr';
+import { finishLogin } from '../finish-login.js';
+import { refuseOtherMethods } from '../method-not-allowed.js';
+import { type MfaRouteDeps, openChallenge } from '../mfa-login.js';
+import { claimsOf } from '../plugins/auth-guard.js';
+import { assertSameOriginIntent } from '../plugins/csrf.js';
+import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
+import { errorResponses, tokenResponseSchema } from '../schemas.js';
+
+const mfaTokenField = { type: 'string', maxLength: 128, description: 'The `mfaToken` of the paused login.' } as const;
+const codeField = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  description: 'The six digits the authenticator app shows, or, with `"method": "recovery"`, a recovery code.',
+} as const;
+/** As at login: an over-long guess reaches the check, which refuses it before hashing and counts it. */
+const passwordField = { type: 'string', description: 'The account’s password, checked as a login checks it.' } as const;
+
+const enrolmentSchema = {
+  title: 'TotpEnrolment',
+  type: 'object',
+  required: ['secret', 'otpauthUri', 'qrSvg'],
+  properties: {
+    secret: { type: 'string', description: 'The secret in base32, for typing into an app by hand. Shown only now.' },
+    otpauthUri: { type: 'string', description: 'The `otpauth://totp/…` URI the QR code holds.' },
+    qrSvg: { type: 'string', description: 'The QR code as an SVG document, made here: no image from elsewhere.' },
+  },
+} as const;
+
+const recoveryCodesSchema = {
+  type: 'array',
+  items: { type: 'string' },
+  description: '10 single-use recovery codes, shown only now (only their hashes are kept).',
+} as const;
+
+const statusSchema = {
+  type: 'object',
+  required: ['totp', 'recoveryCodesLeft', 'methods'],
+  properties: {
+    totp: { type: 'boolean', description: 'Whether an authenticator app is set up.' },
+    recoveryCodesLeft: { type: 'integer' },
+    methods: { type: 'array', items: { type: 'string' }, description: 'What a login can finish with.' },
+  },
+} as const;
+
+const notConfigured = {
+  ERR_MFA_NOT_CONFIGURED: 'second factors are off: no `Mfa.EncryptionKey` in production',
+} as const;
+const storeDown = { ERR_STORE_UNAVAILABLE: 'the database cannot be reached; nothing changed' } as const;
+const throttled = {
+  ERR_RATE_LIMITED:
+    'too many wrong codes for this user (`Mfa.MaxFailures` per `Mfa.FailureWindow`, `Mfa.MaxFailuresPerDay`), from any address',
+} as const;
+const reauthErrors = {
+  ERR_REAUTHENTICATION_FAILED: 'the password (or code) given to confirm is wrong (403, not 401: the token is fine)',
+  ERR_RATE_LIMITED:
+    'too many failed password checks for this account or address (`Login.MaxFailures`), or wrong codes (`Mfa.MaxFailures`)',
+  ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
+  ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`); nothing was counted',
+} as const;
+
+/** The QR code of an otpauth URI, as a self-contained SVG document. */
+function qrSvgOf(uri: string): string {
+  return renderSVG(uri, { ecc: 'M', border: 2 });
+}
+
+/**
+ * Second factors: the status, setting up and removing an authenticator app,
+ * recovery codes, and the second step of a login (`/auth/mfa/verify`, and
+ * the set-up a role that needs a factor goes through first).
+ */
+export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) => {
+  const { events } = deps;
+
+  function mfaOf(): MfaRouteDeps {
+    if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
+    return deps.mfa;
+  }
+
+  /** The password or a second factor, re-checked before a sensitive change; throws `ERR_REAUTHENTICATION_FAILED`. */
+  async function reauthenticate(
+    request: FastifyRequest,
+    mfa: MfaRouteDeps,
+    proof: { readonly password?: string; readonly code?: string; readonly method?: SecondFactorMethod },
+  ): Promise<UserRecord> {
+    const claims = claimsOf(request);
+    const client = clientInfo(request);
+    if (proof.password !== undefined) {
+      return confirmPassword(deps, { userId: claims.sub, password: proof.password, ip: client.ip });
+    }
+    const user = await deps.users.findById(claims.sub);
+    if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
+    try {
+      await checkSecondFactor(mfa, { userId: user.id, method: proof.method ?? 'totp', code: proof.code ?? '' });
+    } catch (error) {
+      events?.mfaFailed({ userId: user.id, error, client });
+      if (isAuthError(error, 'ERR_MFA_CODE_INVALID'))
+        throw new AuthError('ERR_REAUTHENTICATION_FAILED', { reason: error.reason });
+      throw error;
+    }
+    return user;
+  }
+
+  app.get(
+    '/auth/mfa',
+    {
+      config: { auth: true },
+      schema: {
+        summary: 'Your second factors',
+        tags: ['mfa'],
+        response: { 200: statusSchema, ...errorResponses },
+        errors: { ...notConfigured, ...storeDown },
+      },
+    },
+    async (request) => {
+      const mfa = mfaOf();
+      const { totp, recoveryCodesLeft } = await mfa.factors.get(claimsOf(request).sub);
+      const enabled = totp !== null && totp.confirmedAt !== null;
+      return {
+        totp: enabled,
+        recoveryCodesLeft: enabled ? recoveryCodesLeft : 0,
+        methods: enabled ? ['totp', ...(recoveryCodesLeft > 0 ? ['recovery'] : [])] : [],
+      };
+    },
+  );
+
+  app.post<{ Body: { password: string } }>(
+    '/auth/mfa/totp/enroll',
+    {
+      config: { auth: true, csrf: true },
+      schema: {
+        summary: 'Start setting up an authenticator app',
+        description:
+          'Checks the password as a login does, then returns a new secret, its otpauth URI and a QR code. Nothing is on until `POST /auth/mfa/totp/confirm`; starting again replaces an unconfirmed secret.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['password'],
+          additionalProperties: false,
+          properties: { password: passwordField },
+        },
+        response: { 200: enrolmentSchema, ...errorResponses },
+        errors: {
+          ...reauthErrors,
+          ERR_MFA_ALREADY_ENABLED: 'an authenticator app is set up already; remove it first',
+          ...notConfigured,
+          ...storeDown,
+        },
+      },
+    },
+    async (request) => {
+      const mfa = mfaOf();
+      const user = await reauthenticate(request, mfa, { password: request.body.password });
+      const enrolment = await startTotpEnrolment(mfa, { userId: user.id, account: user.username, issuer: mfa.issuer });
+      return { ...enrolment, qrSvg: qrSvgOf(enrolment.otpauthUri) };
+    },
+  );
+
+  app.post<{ Body: { code: string } }>(
+    '/auth/mfa/totp/confirm',
+    {
+      config: { auth: true, csrf: true },
+      schema: {
+        summary: 'Turn the authenticator app on with a code it shows',
+        description:
+          'Returns 10 single-use recovery codes, the only time they can be read. Logins from now on need a code. This session keeps the sign-in it had: the routes that need a second factor ask for a new sign-in with it.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['code'],
+          additionalProperties: false,
+          properties: { code: codeField },
+        },
+        response: {
+          200: { type: 'object', required: ['recoveryCodes'], properties: { recoveryCodes: recoveryCodesSchema } },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_MFA_CODE_INVALID: 'the code is not the one the app shows now',
+          ERR_MFA_NOT_ENROLLING: 'no set-up was started, or another request finished it meanwhile',
+          ERR_MFA_ALREADY_ENABLED: 'an authenticator app is on already',
+          ...throttled,
+          ...notConfigured,
+          ...storeDown,
+        },
+      },
+    },
+    async (request) => {
+      const mfa = mfaOf();
+      const claims = claimsOf(request);
+      const client = clientInfo(request);
+      try {
+        const { recoveryCodes } = await confirmTotpEnrolment(mfa, { userId: claims.sub, code: request.body.code });
+        events?.mfaChanged({ change: 'enrolled', userId: claims.sub, client });
+        return { recoveryCodes };
+      } catch (error) {
+        events?.mfaFailed({ userId: claims.sub, error, client });
+        throw error;
+      }
+    },
+  );
+
+  app.delete<{ Body: { password?: string; code?: string; method?: SecondFactorMethod } }>(
+    '/auth/mfa/totp',
+    {
+      config: { auth: true, csrf: true },
+      schema: {
+        summary: 'Turn the authenticator app off',
+        description:
+          'Needs an access token from a sign-in with the second factor (step-up, RFC 9470), and the password or a code checked again. The recovery codes go with it.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            password: passwordField,
+            code: codeField,
+            method: { type: 'string', enum: ['totp', 'recovery'], default: 'totp' },
+          },
+        },
+        response: { 204: { type: 'null', description: 'The second factor is off.' }, ...errorResponses },
+        errors: {
+          ERR_INSUFFICIENT_AUTHENTICATION:
+            'the access token is from a sign-in without the second factor: sign in again with it (`WWW-Authenticate` carries `acr_values`)',
+          ERR_MFA_NOT_ENABLED: 'no authenticator app is on',
+          ...reauthErrors,
+          ...notConfigured,
+          ...storeDown,
+        },
+      },
+    },
+    async (request, reply) => {
+      const mfa = mfaOf();
+      const claims = claimsOf(request);
+      const { password, code, method } = request.body;
+      if ((password === undefined) === (code === undefined)) {
+        throw new AuthError('ERR_VALIDATION', { reason: 'password-or-code', message: 'Send either password or code' });
+      }
+      const { totp } = await mfa.factors.get(claims.sub);
+      if (totp === null || totp.confirmedAt === null) throw new AuthError('ERR_MFA_NOT_ENABLED');
+      assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
+      const user = await reauthenticate(request, mfa, {
+        ...(password === undefined ? {} : { password }),
+        ...(code === undefined ? {} : { code, method: method ?? 'totp' }),
+      });
+      if (!(await mfa.factors.remove(user.id))) throw new AuthError('ERR_MFA_NOT_ENABLED', { reason: 'raced' });
+      events?.mfaChanged({ change: 'removed', userId: user.id, client: clientInfo(request) });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: { password: string } }>(
+    '/auth/mfa/recovery-codes',
+    {
+      config: { auth: true, csrf: true },
+      schema: {
+        summary: 'Replace your recovery codes with 10 new ones',
+        description:
+          'Needs an access token from a sign-in with the second factor and the password checked again. Every old code stops working.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['password'],
+          additionalProperties: false,
+          properties: { password: passwordField },
+        },
+        response: {
+          200: { type: 'object', required: ['recoveryCodes'], properties: { recoveryCodes: recoveryCodesSchema } },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_INSUFFICIENT_AUTHENTICATION: 'the access token is from a sign-in without the second factor',
+          ERR_MFA_NOT_ENABLED: 'no authenticator app is on',
+          ...reauthErrors,
+          ...notConfigured,
+          ...storeDown,
+        },
+      },
+    },
+    async (request) => {
+      const mfa = mfaOf();
+      const claims = claimsOf(request);
+      const { totp } = await mfa.factors.get(claims.sub);
+      if (totp === null || totp.confirmedAt === null) throw new AuthError('ERR_MFA_NOT_ENABLED');
+      assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
+      const user = await reauthenticate(request, mfa, { password: request.body.password });
+      const recoveryCodes = newRecoveryCodes();
+      const hashes = recoveryCodes.map((code) => hashRecoveryCode(user.id, code.replaceAll('-', '')));
+      if (!(await mfa.factors.replaceRecoveryCodes(user.id, hashes, mfa.clock.now()))) {
+        throw new AuthError('ERR_MFA_NOT_ENABLED', { reason: 'raced' });
+      }
+      events?.mfaChanged({ change: 'recovery-codes-renewed', userId: user.id, client: clientInfo(request) });
+      return { recoveryCodes };
+    },
+  );
+
+  app.post<{ Body: { mfaToken: string; method: SecondFactorMethod; code: string } }>(
+    '/auth/mfa/verify',
+    {
+      config: { csrf: true },
+      schema: {
+        summary: 'Finish a login with a second factor',
+        description:
+          'Answers exactly like `POST /auth/login` (the same device label, the same cookie mode), with `amr` `["pwd","otp","mfa"]` in the tokens. A wrong code can be tried again with the same mfaToken, within the limits; the mfaToken finishes one login only, and presented from another network or browser than the login’s it is spent.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['mfaToken', 'method', 'code'],
+          additionalProperties: false,
+          properties: {
+            mfaToken: mfaTokenField,
+            method: { type: 'string', enum: ['totp', 'recovery'] },
+            code: codeField,
+          },
+        },
+        response: {
+          200: {
+            ...tokenResponseSchema,
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: 'When the login asked for cookie mode: the refresh cookie.',
+              },
+            },
+          },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired (5 minutes), or presented from another network or browser',
+          ERR_MFA_CODE_INVALID: 'a wrong code, or one already used (each code works once)',
+          ERR_COOKIE_MODE_DISABLED: 'the login asked for cookie mode, which is now off',
+          ERR_ORIGIN_NOT_ALLOWED: 'the login asked for cookie mode: also when `Origin` is missing',
+          ERR_CSRF_HEADER_MISSING: 'the login asked for cookie mode: `X-Jwtgate-Csrf: 1` is needed',
+          ...throttled,
+          ...notConfigured,
+          ...storeDown,
+        },
+      },
+    },
+    async (request, reply) => {
+      const mfa = mfaOf();
+      const client = clientInfo(request);
+      let userId: string | undefined;
+      try {
+        const challenge = await openChallenge(mfa, { token: request.body.mfaToken, purpose: 'verify', client });
+        userId = challenge.userId;
+        if (challenge.cookie) {
+          if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
+          assertSameOriginIntent(request, deps.origins, { credentialed: true });
+        }
+        const user = await deps.users.findById(challenge.userId);
+        if (user === null || user.disabled) {
+          await mfa.challenges.consume(challenge.id, mfa.clock.now());
+          throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'user-gone' });
+        }
+        const result = await checkSecondFactor(mfa, {
+          userId: user.id,
+          method: request.body.method,
+          code: request.body.code,
+        });
+        if (result.recoveryCodesLeft !== undefined) {
+          events?.recoveryCodeUsed({ userId: user.id, recoveryCodesLeft: result.recoveryCodesLeft, client });
+        }
+        // The one login this challenge finishes: of concurrent right answers, one wins.
+        if (!(await mfa.challenges.consume(challenge.id, mfa.clock.now()))) {
+          throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'spent' });
+        }
+        return await finishLogin(deps, reply, {
+          user,
+          device: challenge.device,
+          cookie: challenge.cookie,
+          client,
+          amr: [...new Set([...challenge.amr, ...result.amr, 'mfa'])],
+          authTime: challenge.authTime,
+        });
+      } catch (error) {
+        const about = userId ?? (isAuthError(error) ? error.userId : undefined);
+        if (about !== undefined) events?.mfaFailed({ userId: about, error, client });
+        throw error;
+      }
+    },
+  );
+
+  app.post<{ Body: { mfaToken: string } }>(
+    '/auth/mfa/enrollment/totp',
+    {
+      config: { csrf: true },
+      schema: {
+        summary: 'Set up an authenticator app during a login that requires one',
+        description:
+          'For a login answered with `"enrollmentRequired": true` (the role needs a second factor, `Mfa.RequiredForRoles`): the mfaToken stands in for the password, already checked. Finish with `POST /auth/mfa/enrollment/totp/confirm`.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['mfaToken'],
+          additionalProperties: false,
+          properties: { mfaToken: mfaTokenField },
+        },
+        response: { 200: enrolmentSchema, ...errorResponses },
+        errors: {
+          ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired, not one for setting up, or presented from elsewhere',
+          ERR_MFA_ALREADY_ENABLED: 'an authenticator app is set up already: sign in again and use it',
+          ...notConfigured,
+          ...storeDown,
+        },
+      },
+    },
+    async (request) => {
+      const mfa = mfaOf();
+      const challenge = await openChallenge(mfa, {
+        token: request.body.mfaToken,
+        purpose: 'enroll',
+        client: clientInfo(request),
+      });
+      const user = await deps.users.findById(challenge.userId);
+      if (user === null || user.disabled) throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'user-gone' });
+      const enrolment = await startTotpEnrolment(mfa, { userId: user.id, account: user.username, issuer: mfa.issuer });
+      return { ...enrolment, qrSvg: qrSvgOf(enrolment.otpauthUri) };
+    },
+  );
+
+  app.post<{ Body: { mfaToken: string; code: string } }>(
+    '/auth/mfa/enrollment/totp/confirm',
+    {
+      config: { csrf: true },
+      schema: {
+        summary: 'Turn the app on and finish the login that required it',
+        description:
+          'Returns the recovery codes (the only time they can be read) together with the tokens of the login, signed in with both factors.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['mfaToken', 'code'],
+          additionalProperties: false,
+          properties: { mfaToken: mfaTokenField, code: codeField },
+        },
+        response: {
+          200: {
+            ...tokenResponseSchema,
+            title: 'TokenResponseWithRecoveryCodes',
+            required: [...tokenResponseSchema.required, 'recoveryCodes'],
+            properties: { ...tokenResponseSchema.properties, recoveryCodes: recoveryCodesSchema },
+            headers: {
+              'Set-Cookie': {
+                type: 'string',
+                description: 'When the login asked for cookie mode: the refresh cookie.',
+              },
+            },
+          },
+          ...errorResponses,
+        },
+        errors: {
+          ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired, not one for setting up, or presented from elsewhere',
+          ERR_MFA_CODE_INVALID: 'the code is not the one the app shows now',
+          ERR_MFA_NOT_ENROLLING: 'no set-up was started with this mfaToken, or it was finished meanwhile',
+          ERR_MFA_ALREADY_ENABLED: 'an authenticator app is on already',
+          ERR_COOKIE_MODE_DISABLED: 'the login asked for cookie mode, which is now off',
+          ERR_ORIGIN_NOT_ALLOWED: 'the login asked for cookie mode: also when `Origin` is missing',
+          ERR_CSRF_HEADER_MISSING: 'the login asked for cookie mode: `X-Jwtgate-Csrf: 1` is needed',
+          ...throttled,
+          ...notConfigured,
+          ...storeDown,
+        },
+      },
+    },
+    async (request, reply) => {
+      const mfa = mfaOf();
+      const client = clientInfo(request);
+      const challenge = await openChallenge(mfa, { token: request.body.mfaToken, purpose: 'enroll', client });
+      if (challenge.cookie) {
+        if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
+        assertSameOriginIntent(request, deps.origins, { credentialed: true });
+      }
+      const user = await deps.users.findById(challenge.userId);
+      if (user === null || user.disabled) throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'user-gone' });
+      let recoveryCodes: readonly string[];
+      try {
+        ({ recoveryCodes } = await confirmTotpEnrolment(mfa, { userId: user.id, code: request.body.code }));
+      } catch (error) {
+        events?.mfaFailed({ userId: user.id, error, client });
+        throw error;
+      }
+      events?.mfaChanged({ change: 'enrolled', userId: user.id, client });
+      if (!(await mfa.challenges.consume(challenge.id, mfa.clock.now()))) {
+        // The app is on; only this login is over. The next one asks for a code.
+        throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'spent' });
+      }
+      const tokens = await finishLogin(deps, reply, {
+        user,
+        device: challenge.device,
+        cookie: challenge.cookie,
+        client,
+        amr: [...new Set([...challenge.amr, 'otp', 'mfa'])],
+        authTime: challenge.authTime,
+      });
+      return { ...tokens, recoveryCodes };
+    },
+  );
+
+  refuseOtherMethods(app, '/auth/mfa/totp', ['DELETE']);
+  for (const url of [
+    '/auth/mfa/totp/enroll',
+    '/auth/mfa/totp/confirm',
+    '/auth/mfa/recovery-codes',
+    '/auth/mfa/verify',
+    '/auth/mfa/enrollment/totp',
+    '/auth/mfa/enrollment/totp/confirm',
+  ]) {
+    refuseOtherMethods(app, url, ['POST']);
+  }
+};

@@ -1,0 +1,162 @@
+import type { MfaFactors, MfaStore, TotpFactor } from '@jwtgate/core';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { isUniqueViolation, retryOnConflict, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
+import { type JwtgateDatabase, type MfaTotpTable, toMillis, toNullableMillis } from './schema.js';
+
+const TOTP = 'jwtgate_mfa_totp' as const;
+const CODES = 'jwtgate_mfa_recovery_codes' as const;
+
+function toTotp(row: Selectable<MfaTotpTable>): TotpFactor {
+  return {
+    userId: row.user_id,
+    secret: row.secret,
+    confirmedAt: toNullableMillis(row.confirmed_at),
+    lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step),
+    createdAt: toMillis(row.created_at),
+  };
+}
+
+/**
+ * Second factors in the SQL database. Spending a time step or a recovery
+ * code is one conditional UPDATE, so the database decides the one caller
+ * that gets it; changes that touch both tables lock the user's secret row
+ * first, so a removal and a confirmation or a new set of codes take turns.
+ *
+ * @example
+ * const factors = createSqlMfaStore(database.db, { timeoutMs: 1000 });
+ */
+export function createSqlMfaStore(
+  db: Kysely<JwtgateDatabase>,
+  options: { readonly timeoutMs?: number } = {},
+): MfaStore {
+  const call: StoreCallOptions = options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs };
+  return {
+    get: (userId) =>
+      withStoreErrors(async (): Promise<MfaFactors> => {
+        const [row, count] = await Promise.all([
+          db.selectFrom(TOTP).selectAll().where('user_id', '=', userId).executeTakeFirst(),
+          db
+            .selectFrom(CODES)
+            .select((eb) => eb.fn.countAll<number | string | bigint>().as('left'))
+            .where('user_id', '=', userId)
+            .where('used_at', 'is', null)
+            .executeTakeFirst(),
+        ]);
+        return { totp: row === undefined ? null : toTotp(row), recoveryCodesLeft: Number(count?.left ?? 0) };
+      }, call),
+
+    startTotp: (factor) =>
+      withStoreErrors(async () => {
+        try {
+          await db
+            .insertInto(TOTP)
+            .values({ user_id: factor.userId, secret: factor.secret, created_at: factor.createdAt })
+            .execute();
+          return true;
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+        }
+        const result = await db
+          .updateTable(TOTP)
+          .set({ secret: factor.secret, created_at: factor.createdAt, last_used_step: null })
+          .where('user_id', '=', factor.userId)
+          .where('confirmed_at', 'is', null)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+      }, call),
+
+    confirmTotp: (userId, { secret, step, recoveryCodeHashes, now }) =>
+      withStoreErrors(
+        () =>
+          retryOnConflict(() =>
+            db.transaction().execute(async (trx) => {
+              const confirmed = await trx
+                .updateTable(TOTP)
+                .set({ confirmed_at: now, last_used_step: step })
+                .where('user_id', '=', userId)
+                .where('secret', '=', secret)
+                .where('confirmed_at', 'is', null)
+                .executeTakeFirst();
+              if (Number(confirmed.numUpdatedRows) !== 1) return false;
+              await trx.deleteFrom(CODES).where('user_id', '=', userId).execute();
+              if (recoveryCodeHashes.length > 0) {
+                await trx
+                  .insertInto(CODES)
+                  .values(recoveryCodeHashes.map((hash) => ({ user_id: userId, code_hash: hash, created_at: now })))
+                  .execute();
+              }
+              return true;
+            }),
+          ),
+        call,
+      ),
+
+    useTotpStep: (userId, step) =>
+      withStoreErrors(async () => {
+        const result = await db
+          .updateTable(TOTP)
+          .set({ last_used_step: step })
+          .where('user_id', '=', userId)
+          .where('confirmed_at', 'is not', null)
+          .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+      }, call),
+
+    useRecoveryCode: (userId, codeHash, now) =>
+      withStoreErrors(async () => {
+        const result = await db
+          .updateTable(CODES)
+          .set({ used_at: now })
+          .where('user_id', '=', userId)
+          .where('code_hash', '=', codeHash)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+      }, call),
+
+    replaceRecoveryCodes: (userId, codeHashes, now) =>
+      withStoreErrors(
+        () =>
+          retryOnConflict(() =>
+            db.transaction().execute(async (trx) => {
+              // Locks the confirmed secret's row: a removal waits for this, then deletes these codes too.
+              const locked = await trx
+                .updateTable(TOTP)
+                .set({ created_at: sql<number>`created_at` })
+                .where('user_id', '=', userId)
+                .where('confirmed_at', 'is not', null)
+                .executeTakeFirst();
+              if (Number(locked.numUpdatedRows) !== 1) return false;
+              await trx.deleteFrom(CODES).where('user_id', '=', userId).execute();
+              if (codeHashes.length > 0) {
+                await trx
+                  .insertInto(CODES)
+                  .values(codeHashes.map((hash) => ({ user_id: userId, code_hash: hash, created_at: now })))
+                  .execute();
+              }
+              return true;
+            }),
+          ),
+        call,
+      ),
+
+    remove: (userId) =>
+      withStoreErrors(
+        () =>
+          retryOnConflict(() =>
+            db.transaction().execute(async (trx) => {
+              const removed = await trx
+                .deleteFrom(TOTP)
+                .where('user_id', '=', userId)
+                .where('confirmed_at', 'is not', null)
+                .executeTakeFirst();
+              await trx.deleteFrom(TOTP).where('user_id', '=', userId).execute();
+              await trx.deleteFrom(CODES).where('user_id', '=', userId).execute();
+              return Number(removed.numDeletedRows) === 1;
+            }),
+          ),
+        call,
+      ),
+  };
+}
