@@ -48,8 +48,8 @@ PHONE=$(curl -s -X POST $B/auth/login -H "$json" \
 TABLET=$(curl -s -X POST $B/auth/login -H "$json" \
   -d '{"username":"alice","password":"correct horse battery staple","device":"tablet"}' | get accessToken)
 curl -s $B/auth/sessions -H "Authorization: Bearer $PHONE"
-# {"sessions":[{"id":"…","device":"tablet","ip":"127.0.0.1","userAgent":"curl/7.88.1",…,"current":false},
-#              {"id":"…","device":"phone",…,"current":true}]}
+# {"sessions":[{"id":"…","device":"tablet","ip":"127.0.0.1","userAgent":"curl/7.88.1",…,"current":false,"amr":["pwd"],…},
+#              {"id":"…","device":"phone",…,"current":true,"amr":["pwd"],"authTime":"…"}]}
 TABLET_SESSION=$(curl -s $B/auth/sessions -H "Authorization: Bearer $PHONE" | get 'sessions.find((s) => s.device === "tablet").id')
 curl -s -o /dev/null -w '%{http_code}\n' -X DELETE $B/auth/sessions/$TABLET_SESSION -H "Authorization: Bearer $PHONE"
 # 204: the tablet is signed out

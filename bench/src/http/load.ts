@@ -25,10 +25,36 @@ export interface LoadSample {
  */
 export function runLoad(options: {
   url: string;
-  nextToken: () => string;
+  /** One header for every request, or a list each connection goes through in turn (many users). */
+  authorization?: string | readonly string[];
+  /** Or the token of each request in turn, from one sequence shared by every connection. */
+  nextToken?: () => string;
   connections: number;
   durationSec: number;
 }): Promise<LoadSample> {
+  const { authorization, nextToken } = options;
+  if ((authorization === undefined) === (nextToken === undefined)) {
+    throw new TypeError('runLoad needs either authorization or nextToken');
+  }
+  // A list becomes one prepared request per header, which each connection goes through in turn:
+  // autocannon builds each request's bytes once, so the load generator costs no more per request.
+  // A sequence is asked for each request's token as the request is built.
+  const perRequest =
+    nextToken !== undefined
+      ? {
+          requests: [
+            {
+              method: 'GET' as const,
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                headers: { ...request.headers, authorization: `Bearer ${nextToken()}` },
+              }),
+            },
+          ],
+        }
+      : typeof authorization === 'string'
+        ? { headers: { authorization } }
+        : { requests: (authorization ?? []).map((value) => ({ headers: { authorization: value } })) };
   const latenciesMs: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -37,16 +63,7 @@ export function runLoad(options: {
         connections: options.connections,
         pipelining: 1,
         duration: options.durationSec,
-        requests: [
-          {
-            method: 'GET',
-            // Called for every request: the header is built from the next token.
-            setupRequest: (request) => ({
-              ...request,
-              headers: { ...request.headers, authorization: `Bearer ${options.nextToken()}` },
-            }),
-          },
-        ],
+        ...perRequest,
       },
       (error: unknown, result) => {
         if (error) {

@@ -38,6 +38,7 @@ function sessionOf(index: number, now: number): SessionRecord {
     revokeReason: null,
     amr: ['pwd'],
     authTime: now,
+    credentialVersion: 0,
   };
 }
 

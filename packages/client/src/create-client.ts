@@ -11,9 +11,13 @@ import type {
   LockManagerLike,
   LogoutScope,
   Me,
+  MfaStatus,
   PublicUser,
+  SecondFactorChallenge,
+  SecondFactorMethod,
   SessionInfo,
   TimersLike,
+  TotpEnrolment,
 } from './types.js';
 
 /** A jwtgate session in a web page. */
@@ -25,12 +29,47 @@ export interface JwtgateClient {
   /** On page load: signs in again from the refresh cookie, if there is a live one. */
   resume(): Promise<boolean>;
   register(input: { readonly username: string; readonly password: string }): Promise<PublicUser>;
-  /** Logs in in cookie mode: the refresh token goes into an HttpOnly cookie, the access token stays in memory. */
+  /**
+   * Logs in in cookie mode: the refresh token goes into an HttpOnly cookie,
+   * the access token stays in memory. A user with a second factor gets a
+   * {@link SecondFactorChallenge} instead, and is not signed in until
+   * `verifySecondFactor` (or, when `enrollmentRequired`, `confirmEnrolment`).
+   */
   login(input: {
     readonly username: string;
     readonly password: string;
     readonly device?: string;
+  }): Promise<AccessTokenView | SecondFactorChallenge>;
+  /** Finishes a paused login with an app code or a recovery code; signs in. */
+  verifySecondFactor(input: {
+    readonly mfaToken: string;
+    readonly method: SecondFactorMethod;
+    readonly code: string;
   }): Promise<AccessTokenView>;
+  /**
+   * Sets up an authenticator app: signed in, with the password checked again;
+   * or, in a login answered with `enrollmentRequired`, with its mfaToken.
+   */
+  startEnrolment(proof: { readonly password: string } | { readonly mfaToken: string }): Promise<TotpEnrolment>;
+  /**
+   * Turns the app on with a code it shows; returns the recovery codes, once.
+   * With the mfaToken of a login that required the set-up, also signs in.
+   */
+  confirmEnrolment(input: {
+    readonly code: string;
+    readonly mfaToken?: string;
+  }): Promise<{ readonly recoveryCodes: readonly string[] }>;
+  /** The signed-in user's second factors. */
+  mfaStatus(): Promise<MfaStatus>;
+  /**
+   * Turns the app off: needs a session signed in with it (else
+   * `ERR_INSUFFICIENT_AUTHENTICATION`) and the password or a code again.
+   */
+  disableTotp(
+    proof: { readonly password: string } | { readonly code: string; readonly method?: SecondFactorMethod },
+  ): Promise<void>;
+  /** Replaces the recovery codes (same requirements as `disableTotp`, with the password). */
+  renewRecoveryCodes(password: string): Promise<readonly string[]>;
   /** Ends this device's session, every other one, or all. Returns how many ended. */
   logout(scope?: LogoutScope): Promise<number>;
   me(): Promise<Me>;
@@ -47,6 +86,21 @@ export interface JwtgateClient {
   refresh(): Promise<boolean>;
   /** Stops the refresh timer and leaves the tab channel. */
   close(): void;
+}
+
+/** A login's answer in cookie mode. */
+interface TokenAnswer {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly refreshAfter: number;
+}
+
+/** A login the server paused for a second factor. */
+interface PausedLogin {
+  readonly mfaRequired: true;
+  readonly mfaToken: string;
+  readonly methods: SecondFactorMethod[];
+  readonly enrollmentRequired?: true;
 }
 
 const CSRF_HEADER = 'x-jwtgate-csrf';
@@ -350,6 +404,22 @@ export function createClient(options: ClientOptions): JwtgateClient {
     }
   }
 
+  /** A JSON request with the access token, through `clientFetch` (refresh and retry included). */
+  function authorised(method: 'POST' | 'DELETE', path: string, body: unknown): Promise<Response> {
+    return clientFetch(url(path), {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** Adopts the tokens of a finished login (the refresh token is in the cookie). */
+  function signIn(body: TokenAnswer): AccessTokenView {
+    const view = viewOf(body.accessToken, { lifetimeSec: body.expiresIn, refreshAfter: body.refreshAfter });
+    adopt(view, true);
+    return view;
+  }
+
   function post(path: string, body: unknown): Promise<Response> {
     return send(url(path), {
       method: 'POST',
@@ -376,7 +446,7 @@ export function createClient(options: ClientOptions): JwtgateClient {
       return json<PublicUser>(await post('auth/register', { username: input.username, password: input.password }));
     },
     async login(input) {
-      const body = await json<{ accessToken: string; expiresIn: number; refreshAfter: number }>(
+      const body = await json<TokenAnswer | PausedLogin>(
         await post('auth/login', {
           username: input.username,
           password: input.password,
@@ -384,9 +454,52 @@ export function createClient(options: ClientOptions): JwtgateClient {
           cookie: true,
         }),
       );
-      const view = viewOf(body.accessToken, { lifetimeSec: body.expiresIn, refreshAfter: body.refreshAfter });
-      adopt(view, true);
-      return view;
+      if ('mfaRequired' in body && body.mfaRequired === true) {
+        return {
+          mfaRequired: true,
+          mfaToken: body.mfaToken,
+          methods: body.methods,
+          enrollmentRequired: body.enrollmentRequired === true,
+        };
+      }
+      return signIn(body as TokenAnswer);
+    },
+    async verifySecondFactor(input) {
+      return signIn(
+        await json<TokenAnswer>(
+          await post('auth/mfa/verify', { mfaToken: input.mfaToken, method: input.method, code: input.code }),
+        ),
+      );
+    },
+    async startEnrolment(proof) {
+      if ('mfaToken' in proof) {
+        return json<TotpEnrolment>(await post('auth/mfa/enrollment/totp', { mfaToken: proof.mfaToken }));
+      }
+      return json<TotpEnrolment>(await authorised('POST', 'auth/mfa/totp/enroll', { password: proof.password }));
+    },
+    async confirmEnrolment(input) {
+      if (input.mfaToken === undefined) {
+        return json<{ recoveryCodes: string[] }>(
+          await authorised('POST', 'auth/mfa/totp/confirm', { code: input.code }),
+        );
+      }
+      const body = await json<TokenAnswer & { recoveryCodes: string[] }>(
+        await post('auth/mfa/enrollment/totp/confirm', { mfaToken: input.mfaToken, code: input.code }),
+      );
+      signIn(body);
+      return { recoveryCodes: body.recoveryCodes };
+    },
+    async mfaStatus() {
+      return json<MfaStatus>(await clientFetch(url('auth/mfa')));
+    },
+    async disableTotp(proof) {
+      const response = await authorised('DELETE', 'auth/mfa/totp', proof);
+      if (!response.ok) throw await errorFromResponse(response);
+    },
+    async renewRecoveryCodes(password) {
+      return (
+        await json<{ recoveryCodes: string[] }>(await authorised('POST', 'auth/mfa/recovery-codes', { password }))
+      ).recoveryCodes;
     },
     async logout(scope = 'current') {
       const response = await clientFetch(url('auth/logout'), {

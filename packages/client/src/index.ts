@@ -16,7 +16,11 @@ export type {
   LockManagerLike,
   LogoutScope,
   Me,
+  MfaStatus,
   PublicUser,
+  SecondFactorChallenge,
+  SecondFactorMethod,
   SessionInfo,
   TimersLike,
+  TotpEnrolment,
 } from './types.js';

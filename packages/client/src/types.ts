@@ -83,6 +83,38 @@ export interface SessionInfo {
   readonly expiresAt: string;
   /** The session this client is signed in with. */
   readonly current: boolean;
+  /** How the session was signed in to (RFC 8176): `["pwd"]`, or `["pwd","otp","mfa"]`. */
+  readonly amr?: readonly string[];
+  /** ISO 8601: when. */
+  readonly authTime?: string;
+}
+
+/** A login the server paused after the password: it needs a second factor, or one set up first. */
+export interface SecondFactorChallenge {
+  readonly mfaRequired: true;
+  /** Finishes this login only: 5 minutes, once, from this browser. */
+  readonly mfaToken: string;
+  /** What `verifySecondFactor` accepts for this user; empty when one must be set up first. */
+  readonly methods: readonly SecondFactorMethod[];
+  /** The user's role needs a second factor and they have none: `startEnrolment` with this mfaToken. */
+  readonly enrollmentRequired: boolean;
+}
+
+/** An authenticator app code, or a recovery code. */
+export type SecondFactorMethod = 'totp' | 'recovery';
+
+/** A new authenticator-app secret: show the QR code (an SVG document made by the server) and the secret, once. */
+export interface TotpEnrolment {
+  readonly secret: string;
+  readonly otpauthUri: string;
+  readonly qrSvg: string;
+}
+
+/** `GET /auth/mfa`: the user's second factors. */
+export interface MfaStatus {
+  readonly totp: boolean;
+  readonly recoveryCodesLeft: number;
+  readonly methods: readonly SecondFactorMethod[];
 }
 
 /** `GET /auth/me`: the user, the session, and the verified claims of the token. */

@@ -1,9 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JwtgateClientError } from '../src/client-error.js';
 import { createClient, type JwtgateClient } from '../src/create-client.js';
-import type { ChannelLike, ClientState, LockManagerLike } from '../src/types.js';
+import type {
+  AccessTokenView,
+  ChannelLike,
+  ClientState,
+  LockManagerLike,
+  SecondFactorChallenge,
+} from '../src/types.js';
 import { createFakeJwtgate } from './support/fake-jwtgate.js';
 import { createChannelHub, createFakeLocks, createManualTime, settle } from './support/fake-platform.js';
+
+/** The token of a login that was not paused for a second factor. */
+function signedIn(result: AccessTokenView | SecondFactorChallenge): AccessTokenView {
+  if ('mfaRequired' in result) throw new Error('the login asked for a second factor');
+  return result;
+}
 
 const credentials = { username: 'alice', password: 'correct horse' };
 
@@ -49,7 +61,7 @@ describe('createClient: signing in and out', () => {
     const { server, tab } = browser();
     const client = tab();
     expect(client.state.status).toBe('unknown');
-    const view = await client.login({ ...credentials, device: 'laptop' });
+    const view = signedIn(await client.login({ ...credentials, device: 'laptop' }));
     const login = server.calls.find((call) => call.path === '/auth/login');
     expect(JSON.parse(login?.body ?? '{}')).toEqual({ ...credentials, device: 'laptop', cookie: true });
     expect(login?.csrf).toBe('1');
@@ -249,7 +261,7 @@ describe('createClient: timing', () => {
   it('refreshes on its own at refreshAfter, and again at the next one', async () => {
     const { server, time, tab } = browser();
     const client = tab({ locks: null, channel: null });
-    const first = await client.login(credentials);
+    const first = signedIn(await client.login(credentials));
     await time.advance(29_000);
     expect(server.refreshes()).toBe(0);
     await time.advance(1_000);

@@ -155,6 +155,12 @@ export {
 export { type AuthenticateDeps, authenticateUser, type LoginIdentity } from './user/authenticate.js';
 export { type AccessChanges, type ChangeAccessDeps, changeUserAccess } from './user/change-access.js';
 export {
+  type ChangeCredentialsDeps,
+  type ChangeCredentialsOptions,
+  type CredentialChanges,
+  changeCredentials,
+} from './user/change-credentials.js';
+export {
   type ChangePasswordDeps,
   type ChangePasswordInput,
   changePassword,
@@ -163,7 +169,12 @@ export { confirmPassword } from './user/confirm-password.js';
 export { EMAIL_MAX_LENGTH, type NormalisedEmail, normaliseEmail } from './user/email.js';
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
 export type { PasswordHasher } from './user/password-hasher.js';
-export { acceptPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './user/password-policy.js';
+export {
+  acceptPassword,
+  assertWellFormedPassword,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from './user/password-policy.js';
 export { type RegisterDeps, type RegisterInput, registerUser } from './user/register.js';
 export { ADMIN_ROLE, DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './user/role.js';
 export {

@@ -33,6 +33,10 @@ export const errorCodes = {
   },
   ERR_INVALID_USERNAME: { status: 400, message: 'The username is not acceptable' },
   ERR_INVALID_PASSWORD: { status: 400, message: 'The password must be 8 to 1024 characters long' },
+  ERR_MALFORMED_PASSWORD: {
+    status: 400,
+    message: 'The password is not well-formed Unicode text (it contains a lone surrogate)',
+  },
   ERR_COOKIE_MODE_DISABLED: { status: 400, message: 'Cookie mode is disabled on this server' },
   ERR_INVALID_CURSOR: { status: 400, message: 'The cursor is not one this server handed out' },
   ERR_INVALID_EMAIL: { status: 400, message: 'The email address is not acceptable' },

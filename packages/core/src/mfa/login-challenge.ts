@@ -24,6 +24,12 @@ export interface LoginChallenge {
   readonly amr: readonly string[];
   /** When the first factor passed, milliseconds since the epoch. */
   readonly authTime: number;
+  /**
+   * The user's `credentialVersion` the first factor was checked against: a
+   * credential change since (a new password, a factor removed) voids the
+   * paused login, as it would a session.
+   */
+  readonly credentialVersion: number;
   readonly expiresAt: number;
 }
 

@@ -140,13 +140,19 @@ async function loadLiveSession(ctx: SessionContext, sessionId: string): Promise<
   return session;
 }
 
-/** A disabled or deleted user's session ends at its next refresh, if an admin has not ended it already. */
+/**
+ * A disabled or deleted user's session ends at its next refresh, if an admin
+ * has not ended it already; so does a session started before the user's
+ * credentials last changed (its version is behind the user's), which the
+ * change's own revocation should have ended but did not reach.
+ */
 async function loadActiveUser(ctx: SessionContext, session: SessionRecord): Promise<UserRecord> {
   const user = await ctx.users.findById(session.userId);
-  if (user !== null && !user.disabled) return user;
-  const revoked = await ctx.store.revoke(session.id, { now: ctx.clock.now(), reason: 'user-disabled' });
-  if (revoked !== null) noteRevoked(ctx, [revoked], 'user-disabled');
-  throw new AuthError('ERR_SESSION_REVOKED', { reason: 'user-disabled' });
+  if (user !== null && !user.disabled && user.credentialVersion === session.credentialVersion) return user;
+  const reason = user === null || user.disabled ? 'user-disabled' : 'credentials-changed';
+  const revoked = await ctx.store.revoke(session.id, { now: ctx.clock.now(), reason });
+  if (revoked !== null) noteRevoked(ctx, [revoked], reason);
+  throw new AuthError('ERR_SESSION_REVOKED', { reason });
 }
 
 async function issue(

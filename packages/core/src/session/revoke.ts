@@ -24,16 +24,23 @@ export async function revokeSession(
   return true;
 }
 
-/** Ends every session of a user, optionally but one. Returns how many ended. */
+/**
+ * Ends every session of a user, optionally but one, which may move to a new
+ * credential version at the same time (see `SessionStore.revokeAll`).
+ * Returns how many ended.
+ */
 export async function revokeUserSessions(
   ctx: SessionContext,
   userId: string,
-  options: RevokeOptions & { readonly exceptSessionId?: string },
+  options: RevokeOptions & { readonly exceptSessionId?: string; readonly exceptCredentialVersion?: number },
 ): Promise<number> {
   const revoked = await ctx.store.revokeAll(userId, {
     now: ctx.clock.now(),
     reason: options.reason,
     ...(options.exceptSessionId === undefined ? {} : { exceptId: options.exceptSessionId }),
+    ...(options.exceptSessionId === undefined || options.exceptCredentialVersion === undefined
+      ? {}
+      : { exceptCredentialVersion: options.exceptCredentialVersion }),
   });
   noteRevoked(ctx, revoked, options.reason, options.actor);
   return revoked.length;

@@ -61,8 +61,14 @@ export interface SessionManager {
   checkSession(claims: AccessTokenClaims): Promise<void>;
   /** Ends one session (with `userId`, only if it is theirs); `actor` defaults to the one `reason` implies. */
   revoke(sessionId: string, options: RevokeOptions & { userId?: string }): Promise<boolean>;
-  /** Ends every session of a user, optionally but one; returns how many ended. */
-  revokeAll(userId: string, options: RevokeOptions & { exceptSessionId?: string }): Promise<number>;
+  /**
+   * Ends every session of a user, optionally but one (moved to
+   * `exceptCredentialVersion` when given); returns how many ended.
+   */
+  revokeAll(
+    userId: string,
+    options: RevokeOptions & { exceptSessionId?: string; exceptCredentialVersion?: number },
+  ): Promise<number>;
   /** The user's active sessions, newest first. */
   list(userId: string): Promise<readonly SessionRecord[]>;
   /**

@@ -34,6 +34,12 @@ export interface SessionRecord {
   readonly amr: readonly string[];
   /** When the user signed in (the first factor), milliseconds since the epoch: `auth_time`. */
   readonly authTime: number;
+  /**
+   * The user's `credentialVersion` read by the check this session was
+   * started from (or moved to by the password change it survived). A
+   * refresh refuses and ends the session once the user's version differs.
+   */
+  readonly credentialVersion: number;
 }
 
 /** A session that a revocation just ended. */
@@ -53,13 +59,14 @@ export type RevokeReason =
   | 'refresh-token-reuse'
   | 'user-disabled'
   | 'admin'
-  | 'password-changed';
+  | 'password-changed'
+  | 'credentials-changed';
 
 /**
  * Who ended a session, for audit trails: its own user (a logout, ending one
  * of their devices), an administrator (`id` is theirs, when known), or
- * jwtgate itself (reuse detection, the session limit, a disabled account met
- * at refresh).
+ * jwtgate itself (reuse detection, the session limit, a disabled account or
+ * changed credentials met at login or refresh).
  */
 export interface SessionActor {
   readonly kind: 'self' | 'admin' | 'system';
@@ -91,6 +98,7 @@ export function actorOfReason(reason: RevokeReason): SessionActor {
     case 'session-limit':
     case 'refresh-token-reuse':
     case 'user-disabled':
+    case 'credentials-changed':
       return SYSTEM;
   }
 }

@@ -54,10 +54,20 @@ export interface SessionStore {
     options: { readonly now: number; readonly reason: string; readonly userId?: string },
   ): Promise<RevokedSession | null>;
 
-  /** Revokes every unrevoked session of a user, except `exceptId`. Returns those revoked. */
+  /**
+   * Revokes every unrevoked session of a user, except `exceptId`. Returns
+   * those revoked. With `exceptCredentialVersion`, the spared session, if it
+   * is still unrevoked, moves to that credential version in the same atomic
+   * step (the session of the user who changed their own password).
+   */
   revokeAll(
     userId: string,
-    options: { readonly now: number; readonly reason: string; readonly exceptId?: string },
+    options: {
+      readonly now: number;
+      readonly reason: string;
+      readonly exceptId?: string;
+      readonly exceptCredentialVersion?: number;
+    },
   ): Promise<readonly RevokedSession[]>;
 
   /** Sessions revoked at or after `since`, so a process can rebuild its revocation list. */

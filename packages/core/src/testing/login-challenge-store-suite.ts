@@ -16,6 +16,7 @@ export function buildLoginChallenge(overrides: Partial<LoginChallenge> = {}): Lo
     cookie: false,
     amr: ['pwd'],
     authTime: now,
+    credentialVersion: 3,
     expiresAt: now + 300_000,
     ...overrides,
   };

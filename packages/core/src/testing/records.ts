@@ -14,6 +14,7 @@ export function buildUserRecord(overrides: Partial<UserRecord> = {}): UserRecord
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA',
     role: 'user',
     disabled: false,
+    credentialVersion: 0,
     createdAt: now,
     updatedAt: now,
     email: null,
@@ -44,6 +45,7 @@ export function buildSessionRecord(userId: string, overrides: Partial<SessionRec
     revokeReason: null,
     amr: ['pwd'],
     authTime: now,
+    credentialVersion: 0,
     ...overrides,
   };
 }

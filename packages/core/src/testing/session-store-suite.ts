@@ -297,6 +297,56 @@ export function runSessionStoreSuite(name: string, factory: () => Promise<StoreF
       expect(all.map((r) => r.id)).toEqual([keep.id]);
     });
 
+    it('keeps the credential version a session was started from, and leaves it alone otherwise', async () => {
+      const userId = randomUUID();
+      const now = Date.now();
+      const session = buildSessionRecord(userId, { credentialVersion: 7 });
+      await store.create(session, { now, maxActive: 0 });
+      expect((await store.get(session.id))?.credentialVersion).toBe(7);
+      await store.revokeAll(userId, { now, reason: 'logout-others', exceptId: session.id });
+      expect((await store.get(session.id))?.credentialVersion).toBe(7);
+    });
+
+    it('moves the spared session to a new credential version in the same call that revokes the others', async () => {
+      const userId = randomUUID();
+      const now = Date.now();
+      const keep = buildSessionRecord(userId, { credentialVersion: 3 });
+      const other = buildSessionRecord(userId, { credentialVersion: 3 });
+      const stranger = buildSessionRecord(randomUUID(), { credentialVersion: 3 });
+      for (const s of [keep, other, stranger]) await store.create(s, { now, maxActive: 0 });
+      const revoked = await store.revokeAll(userId, {
+        now,
+        reason: 'password-changed',
+        exceptId: keep.id,
+        exceptCredentialVersion: 4,
+      });
+      expect(revoked.map((r) => r.id)).toEqual([other.id]);
+      expect(await store.get(keep.id)).toMatchObject({ revokedAt: null, credentialVersion: 4 });
+      expect((await store.get(other.id))?.credentialVersion).toBe(3);
+      // Only the user's own session moves: naming another user's session changes nothing of it.
+      await store.revokeAll(userId, {
+        now,
+        reason: 'password-changed',
+        exceptId: stranger.id,
+        exceptCredentialVersion: 9,
+      });
+      expect(await store.get(stranger.id)).toMatchObject({ revokedAt: null, credentialVersion: 3 });
+    });
+
+    it('never moves a revoked session to a new credential version', async () => {
+      const userId = randomUUID();
+      const now = Date.now();
+      const ended = buildSessionRecord(userId, { revokedAt: now - 5, revokeReason: 'admin', credentialVersion: 1 });
+      await store.create(ended, { now, maxActive: 0 });
+      await store.revokeAll(userId, {
+        now,
+        reason: 'password-changed',
+        exceptId: ended.id,
+        exceptCredentialVersion: 2,
+      });
+      expect(await store.get(ended.id)).toMatchObject({ revokedAt: now - 5, credentialVersion: 1 });
+    });
+
     it('lists sessions revoked since a point in time', async () => {
       const userId = randomUUID();
       const now = Date.now();

@@ -58,6 +58,43 @@ export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixt
       expect(await store.findByUsernameKey(user.usernameKey)).toEqual(user);
     });
 
+    it('raises the credential version by one with each credential change, and only then', async () => {
+      const user = buildUserRecord();
+      await store.create(user);
+      expect((await store.findById(user.id))?.credentialVersion).toBe(0);
+      const changed = await store.update(user.id, { role: 'auditor', bumpCredentialVersion: true, updatedAt: 1 });
+      expect(changed).toMatchObject({ role: 'auditor', credentialVersion: 1 });
+      const rehashed = await store.update(user.id, { passwordHash: `${user.passwordHash}x`, updatedAt: 2 });
+      expect(rehashed?.credentialVersion).toBe(1);
+      expect(await store.update(user.id, { bumpCredentialVersion: true, updatedAt: 3 })).toMatchObject({
+        role: 'auditor',
+        credentialVersion: 2,
+      });
+    });
+
+    it('counts every one of concurrent credential changes', async () => {
+      const user = buildUserRecord();
+      await store.create(user);
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.update(user.id, { bumpCredentialVersion: true, updatedAt: i })),
+      );
+      expect((await store.findById(user.id))?.credentialVersion).toBe(10);
+    });
+
+    it('applies a change made at a credential version only while the user is still at it', async () => {
+      const user = buildUserRecord({ credentialVersion: 4 });
+      await store.create(user);
+      const stale = await store.update(user.id, { passwordHash: 'stale', updatedAt: 1 }, { ifCredentialVersion: 3 });
+      expect(stale).toBeNull();
+      expect((await store.findById(user.id))?.passwordHash).toBe(user.passwordHash);
+      const current = await store.update(
+        user.id,
+        { passwordHash: 'current', updatedAt: 2 },
+        { ifCredentialVersion: 4 },
+      );
+      expect(current).toMatchObject({ passwordHash: 'current', credentialVersion: 4 });
+    });
+
     it('answers null for unknown users', async () => {
       expect(await store.findById(randomUUID())).toBeNull();
       expect(await store.findByUsernameKey(`nobody-${randomUUID()}`)).toBeNull();

@@ -88,7 +88,14 @@ export async function authenticateUser(
   if (deps.hasher.needsRehash(user.passwordHash)) {
     try {
       const passwordHash = await deps.hasher.hash(password);
-      return (await deps.users.update(user.id, { passwordHash, updatedAt: deps.clock.now() })) ?? user;
+      // Only at the version checked: a password changed meanwhile is never overwritten by the old one.
+      const updated = await deps.users.update(
+        user.id,
+        { passwordHash, updatedAt: deps.clock.now() },
+        { ifCredentialVersion: user.credentialVersion },
+      );
+      // Handed on as read by the check, so the session starts from the version that check saw.
+      return updated ?? user;
     } catch {
       // Upgrading the hash is opportunistic; the login itself succeeded.
     }

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
+import { changeCredentials } from './change-credentials.js';
 import { checkPassword } from './check-password.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptPassword } from './password-policy.js';
@@ -41,8 +42,10 @@ export interface ChangePasswordInput {
  *
  * Every other session ends, before and again after the new hash is stored:
  * the first round leaves a retry after `ERR_STORE_UNAVAILABLE` with the same
- * passwords working, the second ends sessions that a login with the old
- * password started in between. Returns how many ended.
+ * passwords working; the second is {@link changeCredentials}, which raises
+ * the credential version with the new hash, so that no login checked
+ * against the old password, still in flight, keeps a session. This session
+ * stays, moved to the new version. Returns how many ended.
  *
  * @example
  * const { revokedSessions } = await changePassword(deps, { userId: claims.sub, sessionId: claims.sid, currentPassword, newPassword });
@@ -68,11 +71,16 @@ export async function changePassword(
   await reservation?.succeed();
 
   const passwordHash = await deps.hasher.hash(newPassword);
-  const endOthers = () =>
-    deps.sessions.revokeAll(user.id, { reason: 'password-changed', exceptSessionId: input.sessionId });
-  const before = await endOthers();
-  const updated = await deps.users.update(user.id, { passwordHash, updatedAt: deps.clock.now() });
-  if (updated === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
-  const after = await endOthers();
-  return { user: updated, revokedSessions: before + after };
+  const before = await deps.sessions.revokeAll(user.id, {
+    reason: 'password-changed',
+    exceptSessionId: input.sessionId,
+  });
+  const changed = await changeCredentials(
+    deps,
+    user.id,
+    { passwordHash },
+    { reason: 'password-changed', keepSessionId: input.sessionId },
+  );
+  if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
+  return { user: changed.user, revokedSessions: before + changed.revokedSessions };
 }

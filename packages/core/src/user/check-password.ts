@@ -1,7 +1,7 @@
 import { type AuthError, isAuthError } from '../errors/auth-error.js';
 import type { LoginAttempt, LoginReservation, LoginThrottle } from '../throttle/login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { PASSWORD_MAX_LENGTH } from './password-policy.js';
+import { assertWellFormedPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 
 /** What a password check found; the caller settles `reservation` once it knows the outcome. */
 export interface PasswordCheck<Account> {
@@ -14,7 +14,8 @@ export interface PasswordCheck<Account> {
 
 /**
  * Checks a password the way every password check must, at login and at a
- * password change alike: counted by the login throttle for the account and
+ * password change alike: refused with `ERR_MALFORMED_PASSWORD` when it is
+ * not well-formed Unicode (before anything else); counted by the login throttle for the account and
  * address before any hashing; refused before hashing when too long to be a
  * password (`tooLong`, which stays counted as a failed guess); one argon2
  * verification whatever the account, against a dummy hash when there is
@@ -36,6 +37,8 @@ export async function checkPassword<Account extends { readonly passwordHash: str
     readonly tooLong: () => AuthError;
   },
 ): Promise<PasswordCheck<Account>> {
+  // Before the throttle: the input alone decides it, so it is no guess and says nothing of the account.
+  assertWellFormedPassword(input.password);
   const reservation = await deps.throttle?.reserve(input.attempt);
   try {
     if (typeof input.password !== 'string' || input.password.length > PASSWORD_MAX_LENGTH * 4) {

@@ -79,6 +79,7 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
     passwordHash: await deps.hasher.hash(password),
     role,
     disabled: false,
+    credentialVersion: 0,
     createdAt: now,
     updatedAt: now,
     email: email?.email ?? null,

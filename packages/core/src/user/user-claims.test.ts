@@ -10,6 +10,7 @@ const user = (id: string): UserRecord => ({
   passwordHash: '$argon2id$…',
   role: 'user',
   disabled: false,
+  credentialVersion: 0,
   createdAt: 1_700_000_000_500,
   updatedAt: 1_700_000_000_500,
 });

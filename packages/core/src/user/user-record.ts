@@ -9,6 +9,13 @@ export interface UserRecord {
   readonly passwordHash: string;
   readonly role: string;
   readonly disabled: boolean;
+  /**
+   * Raised by every change of what lets the user in or what their tokens
+   * say (password, role, disabling; and email, factors and password reset as
+   * they arrive), always through `changeCredentials`. A session records
+   * the version it was started from, and is refused once the user's has moved.
+   */
+  readonly credentialVersion: number;
   readonly createdAt: number;
   readonly updatedAt: number;
   /** The email address as given (trimmed, NFC), or `null` (absent: none) for an account without one. */

@@ -8,6 +8,11 @@ export interface UserChanges {
   /** A new address (its `email` and `emailKey`), or `null` to remove it; either resets `emailVerifiedAt` unless that is given too. */
   readonly email?: { readonly email: string; readonly emailKey: string } | null;
   readonly emailVerifiedAt?: number | null;
+  /**
+   * Raises `credentialVersion` by one in the same statement. Only
+   * `changeCredentials` sets it: every credential change goes through there.
+   */
+  readonly bumpCredentialVersion?: boolean;
   readonly updatedAt: number;
 }
 
@@ -45,6 +50,13 @@ export interface UserUpdateOptions {
    * made meanwhile.
    */
   readonly ifPasswordHash?: string;
+  /**
+   * Applies the change only while the user's `credentialVersion` is still
+   * this one, and otherwise answers `null` and changes nothing: a change
+   * decided on what was read before (a rehash of the password at login)
+   * never overwrites a credential change made meanwhile.
+   */
+  readonly ifCredentialVersion?: number;
 }
 
 /**
@@ -66,7 +78,7 @@ export interface UserStore {
   findByEmailKey(emailKey: string): Promise<UserRecord | null>;
   /**
    * Applies `changes` in one transaction and returns the updated user, or
-   * `null` if there is none. With `keepEnabledRole`, the check that another
+   * `null` if there is none (or, with `ifCredentialVersion`, none at that version). With `keepEnabledRole`, the check that another
    * enabled user keeps the role and the change are atomic: of two concurrent
    * updates disabling the last two holders, exactly one succeeds. A new
    * email taken by another user throws `AuthError('ERR_EMAIL_TAKEN')` and

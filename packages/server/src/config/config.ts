@@ -40,6 +40,8 @@ export interface JwtgateConfig {
     readonly strict: boolean;
     /** SQL sessions only: 0 is off. */
     readonly pollIntervalMs: number;
+    /** Redis only: how long `/readyz` stays ready while the feed is down and Redis does not answer. */
+    readonly maxFeedLagMs: number;
   };
   readonly auth: {
     /** Signs when there is no `keyFile` (generated in development mode); `undefined` when a key file signs. */

@@ -486,7 +486,11 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       poolSize: database.PoolSize as number,
     },
     redis,
-    revocation: { strict: revocation.Strict as boolean, pollIntervalMs },
+    revocation: {
+      strict: revocation.Strict as boolean,
+      pollIntervalMs,
+      maxFeedLagMs: (revocation.MaxFeedLag as number) * 1000,
+    },
     auth: {
       accessSecret,
       accessAlgorithm: algorithm,

@@ -165,6 +165,15 @@ export const configSpec = {
       description:
         'Without Redis: how often each instance reads new revocations from the database, the longest a logout takes to reach the other instances. 0 turns polling off (a single instance).',
     },
+    MaxFeedLag: {
+      kind: 'integer',
+      default: 30,
+      min: 0,
+      max: 86_400,
+      unit: 'seconds',
+      description:
+        'With Redis: how long `/readyz` stays ready while the revocation feed is down because Redis does not answer this instance. A Redis outage stops revocations everywhere, so the fleet keeps verifying tokens through a restart or failover; an instance cut off alone could miss revocations made elsewhere, so this bounds how long. 0: not ready as soon as the feed is down. An instance whose feed is behind while Redis answers it is never ready.',
+    },
   },
   Auth: {
     AccessSecret: {

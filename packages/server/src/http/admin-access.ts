@@ -1,4 +1,4 @@
-import { ADMIN_ROLE, AuthError } from '@jwtgate/core';
+import { ADMIN_ROLE, AuthError, assertAuthentication } from '@jwtgate/core';
 import type { onRequestAsyncHookHandler } from 'fastify';
 import { claimsOf } from './plugins/auth-guard.js';
 import { clientInfo, type RouteDeps } from './route-deps.js';
@@ -10,6 +10,8 @@ export const adminOnly = { tags: ['admin'], security: [{ bearerAuth: [] }] } as 
 export const adminErrors = {
   ERR_FORBIDDEN: "the caller's account is not an enabled administrator (checked in the database, not the token)",
   ERR_STORE_UNAVAILABLE: 'or the database cannot be reached to check the caller, or a store to do the work',
+  ERR_INSUFFICIENT_AUTHENTICATION:
+    'with `admin` in `Mfa.RequiredForRoles`: the access token is from a sign-in without a second factor (an account made administrator since)',
 } as const;
 
 /**
@@ -18,14 +20,17 @@ export const adminErrors = {
  * enabled administrator, so a demoted admin's unexpired token opens nothing;
  * and the token must belong to a jwtgate session (not a go-zero token
  * accepted during a move, which no logout can end).
- * A refusal is audited (`admin.access-denied`) and answers 403.
+ * A refusal is audited (`admin.access-denied`) and answers 403. With
+ * `admin` in `Mfa.RequiredForRoles`, the token must also come from a sign-in
+ * with a second factor: an account made administrator after a password-only
+ * sign-in is asked to sign in again (RFC 9470), not let in.
  *
  * @example
  * app.addHook('onRequest', app.requireAuth);
  * app.addHook('onRequest', createRequireAdmin(deps));
  */
-export function createRequireAdmin(deps: Pick<RouteDeps, 'users' | 'events'>): onRequestAsyncHookHandler {
-  const { users, events } = deps;
+export function createRequireAdmin(deps: Pick<RouteDeps, 'users' | 'events' | 'mfa'>): onRequestAsyncHookHandler {
+  const { users, events, mfa } = deps;
   return async (request) => {
     const claims = claimsOf(request);
     const userId = claims.sub;
@@ -40,5 +45,6 @@ export function createRequireAdmin(deps: Pick<RouteDeps, 'users' | 'events'>): o
       });
       throw new AuthError('ERR_FORBIDDEN', { reason: 'not-admin' });
     }
+    if (mfa?.requiredForRoles.has(ADMIN_ROLE)) assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
   };
 }

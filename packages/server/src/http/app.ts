@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { authRoutes } from './routes/auth.js';
 import { forwardAuthRoutes, isForwardAuth } from './routes/forward-auth.js';
+import type { Readiness } from './routes/health.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectionRoutes } from './routes/introspect.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
@@ -51,8 +52,8 @@ export interface AppOptions extends RouteDeps {
   readonly bodyLimit: number;
   /** Proxies whose `X-Forwarded-For` is trusted. */
   readonly trustProxy: readonly string[];
-  /** Throws when a store is unreachable. */
-  readonly readiness: () => Promise<void>;
+  /** Whether this instance should get traffic, and the state of each store (`open-stores.ts`). */
+  readonly readiness: () => Promise<Readiness>;
   /** Check every authenticated request's session in the store too (`Revocation.Strict`). */
   readonly strictRevocation?: boolean;
   readonly logger: FastifyServerOptions['logger'];

@@ -1,4 +1,4 @@
-import type { IssuedTokens, UserRecord } from '@jwtgate/core';
+import { type IssuedTokens, isAuthError, type UserRecord } from '@jwtgate/core';
 import type { FastifyReply } from 'fastify';
 import type { CookieRouteDeps } from './route-deps.js';
 
@@ -26,6 +26,7 @@ export async function finishLogin(
   deps: CookieRouteDeps,
   reply: FastifyReply,
   input: {
+    /** As read by the check that let the user in: the session starts from its credential version. */
     readonly user: UserRecord;
     readonly device: string | null;
     readonly cookie: boolean;
@@ -35,13 +36,22 @@ export async function finishLogin(
   },
 ): Promise<ReturnType<typeof tokenBody>> {
   const { user, device, cookie, client } = input;
-  const tokens = await deps.sessions.issue({
-    user,
-    device,
-    ...client,
-    ...(input.amr === undefined ? {} : { amr: input.amr }),
-    ...(input.authTime === undefined ? {} : { authTime: input.authTime }),
-  });
+  let tokens: IssuedTokens;
+  try {
+    tokens = await deps.sessions.issue({
+      user,
+      device,
+      ...client,
+      ...(input.amr === undefined ? {} : { amr: input.amr }),
+      ...(input.authTime === undefined ? {} : { authTime: input.authTime }),
+    });
+  } catch (error) {
+    // The account's credentials changed while they were being checked: refused like any failed login.
+    if (isAuthError(error, 'ERR_INVALID_CREDENTIALS')) {
+      deps.events?.loginRefused({ error, attempted: user.username, client });
+    }
+    throw error;
+  }
   deps.events?.loginSucceeded({
     user,
     sessionId: tokens.session.id,

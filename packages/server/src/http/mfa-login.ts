@@ -84,6 +84,7 @@ export async function pauseForSecondFactor(
     cookie: input.cookie,
     amr: input.amr ?? ['pwd'],
     authTime: now,
+    credentialVersion: input.user.credentialVersion,
     expiresAt: now + LOGIN_CHALLENGE_TTL_SEC * 1000,
   });
   return {
@@ -120,6 +121,29 @@ export async function openChallenge(
     throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'binding', userId: challenge.userId });
   }
   return challenge;
+}
+
+/**
+ * The user of a paused login, as long as nothing about their credentials
+ * changed since its first factor was checked (a new password, a factor
+ * removed, disabled): otherwise the challenge is spent and refused, as a
+ * session would be.
+ *
+ * @example
+ * const user = await challengeUser(mfa, users, challenge);
+ */
+export async function challengeUser(
+  mfa: MfaRouteDeps,
+  users: { findById(id: string): Promise<UserRecord | null> },
+  challenge: LoginChallenge,
+): Promise<UserRecord> {
+  const user = await users.findById(challenge.userId);
+  if (user !== null && !user.disabled && user.credentialVersion === challenge.credentialVersion) return user;
+  await mfa.challenges.consume(challenge.id, mfa.clock.now());
+  throw new AuthError('ERR_MFA_TOKEN_INVALID', {
+    reason: user === null || user.disabled ? 'user-gone' : 'credentials-changed',
+    userId: challenge.userId,
+  });
 }
 
 /**

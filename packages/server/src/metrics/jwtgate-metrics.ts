@@ -26,6 +26,8 @@ export interface MetricsSources {
   readonly revocationListSize: () => number;
   /** Whether the Redis revocation feed is subscribed; `null` without Redis (no feed to follow). */
   readonly revocationFeedConnected: () => boolean | null;
+  /** Milliseconds since the Redis revocation feed was last known complete (0 while live); `null` without Redis. */
+  readonly revocationFeedBehindMs: () => number | null;
 }
 
 /** jwtgate's series, each updated by one call that does no more than a counter increment. */
@@ -72,6 +74,7 @@ const revokeReasons: Record<RevokeReason, null> = {
   'user-disabled': null,
   admin: null,
   'password-changed': null,
+  'credentials-changed': null,
 };
 const loginOutcomes: Record<LoginOutcome, null> = { success: null, failure: null, 'rate-limited': null };
 const refreshOutcomes: Record<RefreshOutcome, null> = {
@@ -92,6 +95,7 @@ const loginFailureReasons = [
   'disabled',
   'password-too-long',
   'email-not-verified',
+  'credentials-changed',
   'other',
 ] as const;
 const tokenCodes = ['ERR_TOKEN_MISSING', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_REVOKED'] as const;
@@ -268,6 +272,14 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     collect: () => {
       const connected = sources?.revocationFeedConnected() ?? null;
       return connected === null ? null : connected ? 1 : 0;
+    },
+  });
+  registry.collectedGauge({
+    name: 'jwtgate_revocation_feed_behind_seconds',
+    help: 'Seconds since the Redis revocation feed was last known complete on this instance (0 while live); absent without Redis.',
+    collect: () => {
+      const behindMs = sources?.revocationFeedBehindMs() ?? null;
+      return behindMs === null ? null : behindMs / 1000;
     },
   });
 

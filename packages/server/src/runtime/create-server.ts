@@ -11,6 +11,7 @@ import {
   createSecretCipher,
   createSessionManager,
   limitRefreshes,
+  type PasswordHasher,
   type SessionManager,
   systemClock,
   type UserStore,
@@ -52,6 +53,13 @@ export interface CreateServerOptions {
   readonly clock?: Clock;
   /** Fastify logger options; defaults to JSON logs at `Log.Level` with credentials redacted. */
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * Hashes and checks passwords; argon2id with the OWASP parameters when
+   * omitted. An embedding app may bring its own (one that also checks hashes
+   * imported from another system); `Hashing.MaxConcurrent` and
+   * `Hashing.MaxQueue` bound it all the same.
+   */
+  readonly passwordHasher?: PasswordHasher;
   /** Where the default logger writes its JSON lines (stdout when omitted); ignored with `logger`. */
   readonly logStream?: { write(line: string): void };
   /**
@@ -198,7 +206,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       onRecovered: (dropped) => log?.info({ dropped }, 'audit records reach the database again'),
     });
   }
-  const hasher = createBoundedHasher(await createArgon2Hasher(), {
+  const hasher = createBoundedHasher(options.passwordHasher ?? (await createArgon2Hasher()), {
     maxConcurrent: config.hashing.maxConcurrent,
     maxQueue: config.hashing.maxQueue,
   });
@@ -265,6 +273,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   metrics?.watch({
     revocationListSize: () => sessions.revocations.size,
     revocationFeedConnected: () => stores.revocationFeedLive(),
+    revocationFeedBehindMs: () => stores.revocationFeedBehindMs(),
   });
 
   const throttle = createLoginThrottle({

@@ -11,9 +11,11 @@ import {
 } from '@jwtgate/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { JwtgateConfig } from '../config/config.js';
+import type { Readiness, StoreState } from '../http/routes/health.js';
 import { connectRedis, type RedisConnection } from '../stores/redis/open-redis.js';
 import { createRedisAttemptStore } from '../stores/redis/redis-attempt-store.js';
 import { createRedisSessionStore, type RedisSessionStore } from '../stores/redis/redis-session-store.js';
+import type { RevocationLogCursor } from '../stores/redis/revocation-log.js';
 import { type RevocationSubscriber, startRevocationSubscriber } from '../stores/redis/revocation-subscriber.js';
 import { migrateDatabase } from '../stores/sql/migrate-database.js';
 import { pingDatabase } from '../stores/sql/migrations.js';
@@ -25,6 +27,9 @@ import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { withStoreErrors } from '../stores/store-errors.js';
 import { type RevocationPolling, startRevocationPolling } from './revocation-polling.js';
+
+/** Revocations read per Redis call when catching up: a few milliseconds of Redis time each. */
+const CATCH_UP_PAGE = 1_000;
 
 /** The stores an instance runs on, and how revocations reach it from the others. */
 export interface JwtgateStores {
@@ -55,10 +60,17 @@ export interface JwtgateStores {
    * feed, or polling the database. Resolves once caught up.
    */
   startRevocationSync(sessions: SessionManager, clock: Clock): Promise<void>;
-  /** Throws `ERR_STORE_UNAVAILABLE` unless every store answers and revocations are flowing. */
-  readiness(): Promise<void>;
-  /** Whether the Redis revocation feed is subscribed; `null` without Redis. */
+  /**
+   * Probes every store, and says whether this instance is ready: not while
+   * its revocation feed is behind although Redis answers (it is catching up,
+   * or its subscription alone is broken), nor once the feed has been down
+   * longer than `Revocation.MaxFeedLag` with Redis not answering.
+   */
+  readiness(): Promise<Readiness>;
+  /** Whether the Redis revocation feed is subscribed, caught up and heard from; `null` without Redis. */
   revocationFeedLive(): boolean | null;
+  /** Milliseconds since the Redis revocation feed was last known complete (0 while live); `null` without Redis. */
+  revocationFeedBehindMs(): number | null;
   close(): Promise<void>;
 }
 
@@ -131,14 +143,24 @@ export async function openStores(
 
     async startRevocationSync(manager, clock) {
       if (redis !== undefined && redisSessions !== undefined) {
+        const revocationLog = redisSessions.revocationLog;
+        const redisCall = { backend: 'redis', deadlineMs: config.redis?.timeoutMs ?? 1_000 };
         subscriber = startRevocationSubscriber({
           connect: redis.subscriberConnection,
           channel: redisSessions.keys.channel,
           onNotices: (revoked) => {
             for (const session of revoked) manager.revocations.add(session.id, session.revokedAt);
           },
-          catchUp: () => manager.syncRevocations(),
-          pingIntervalMs: Math.max(5_000, 5 * (config.redis?.timeoutMs ?? 1_000)),
+          catchUpPage: async (cursor) => {
+            const from = (cursor as RevocationLogCursor | null) ?? {
+              score: clock.now() - manager.revocations.retentionMs,
+              skip: 0,
+            };
+            const page = await withStoreErrors(() => revocationLog.page(from, CATCH_UP_PAGE), redisCall);
+            for (const entry of page.revocations) manager.revocations.add(entry.id, entry.revokedAt);
+            return page.next;
+          },
+          heartbeatMs: config.redis?.timeoutMs ?? 1_000,
           onError: (error, during) =>
             log()?.warn({ err: error instanceof AuthError ? error.code : error, during }, 'revocation feed: retrying'),
         });
@@ -160,20 +182,36 @@ export async function openStores(
     },
 
     async readiness() {
-      const checks = [withStoreErrors(() => pingDatabase(database.db), { deadlineMs: config.database.timeoutMs })];
-      if (redis !== undefined) {
-        const connection = redis;
-        checks.push(
-          withStoreErrors(() => connection.ping(), { backend: 'redis', deadlineMs: config.redis?.timeoutMs ?? 1_000 }),
+      const probe = (check: Promise<unknown>): Promise<StoreState> =>
+        check.then(
+          () => 'up',
+          () => 'down',
         );
+      const connection = redis;
+      const [database_, redis_] = await Promise.all([
+        probe(withStoreErrors(() => pingDatabase(database.db), { deadlineMs: config.database.timeoutMs })),
+        connection === undefined
+          ? undefined
+          : probe(
+              withStoreErrors(() => connection.ping(), {
+                backend: 'redis',
+                deadlineMs: config.redis?.timeoutMs ?? 1_000,
+              }),
+            ),
+      ]);
+      const stores = { database: database_, ...(redis_ === undefined ? {} : { redis: redis_ }) };
+      if (subscriber === undefined) {
+        return { ready: true, stores, revocationFeed: { state: polling === undefined ? 'none' : 'polling' } };
       }
-      await Promise.all(checks);
-      if (subscriber !== undefined && !subscriber.live) {
-        throw new AuthError('ERR_STORE_UNAVAILABLE', { reason: 'revocation-feed' });
-      }
+      if (subscriber.live) return { ready: true, stores, revocationFeed: { state: 'live', behindSeconds: 0 } };
+      const behindMs = subscriber.behindMs;
+      // Redis answers, yet the feed is behind: this instance alone misses what the others hear.
+      const ready = redis_ === 'down' && behindMs <= config.revocation.maxFeedLagMs;
+      return { ready, stores, revocationFeed: { state: 'behind', behindSeconds: Math.ceil(behindMs / 1000) } };
     },
 
     revocationFeedLive: () => (redisSessions === undefined ? null : (subscriber?.live ?? false)),
+    revocationFeedBehindMs: () => (redisSessions === undefined ? null : (subscriber?.behindMs ?? null)),
 
     async close() {
       subscriber?.close();

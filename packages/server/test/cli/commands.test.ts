@@ -38,6 +38,19 @@ describe('the jwtgate command', () => {
       expect(await server.stop()).toBe(0);
     });
 
+    it('refuses a password on stdin that is not UTF-8, creating nobody', async () => {
+      // "passwordpassword" and then a surrogate as CESU-8 writes it: no UTF-8 decoder may accept it.
+      const input = Buffer.concat([Buffer.from('passwordpassword'), Buffer.from([0xed, 0xa0, 0x80])]);
+      const refused = await runCli(['user', 'add', 'surrogate', '--password-stdin'], { cwd: dir.path, input });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('ERR_MALFORMED_PASSWORD');
+      const again = await runCli(['user', 'add', 'surrogate', '--password-stdin'], {
+        cwd: dir.path,
+        input: 'passwordpassword',
+      });
+      expect(again.code, again.stderr).toBe(0);
+    });
+
     it('fails with ERR_USERNAME_TAKEN when the user exists', async () => {
       const args = ['user', 'add', 'boss', '--password-stdin'];
       expect((await runCli(args, { cwd: dir.path, input: PASSWORD })).code).toBe(0);

@@ -490,7 +490,7 @@ describe('loadConfig', () => {
       const config = load({});
       expect(config.redis).toBeUndefined();
       expect(config.database.poolSize).toBe(10);
-      expect(config.revocation).toEqual({ strict: false, pollIntervalMs: 1000 });
+      expect(config.revocation).toEqual({ strict: false, pollIntervalMs: 1000, maxFeedLagMs: 30_000 });
     });
 
     it.each([
@@ -589,6 +589,7 @@ describe('loadConfig', () => {
       expect(load({ JWTGATE_REVOCATION_STRICT: 'true', JWTGATE_REVOCATION_POLL_INTERVAL: '0' }).revocation).toEqual({
         strict: true,
         pollIntervalMs: 0,
+        maxFeedLagMs: 30_000,
       });
       expect(problemsOf({ JWTGATE_REVOCATION_POLL_INTERVAL: '50' })).toEqual([
         'Revocation.PollInterval: 0 (off) or at least 100 milliseconds',

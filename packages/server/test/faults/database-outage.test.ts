@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { describeWithService } from '../support/services.js';
 import { type CutMode, startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { expectUnavailableWithin, timed, waitUntilReady } from './outage-checks.js';
+import { expectReadyWithStoreDown, expectUnavailableWithin, timed, waitUntilReady } from './outage-checks.js';
 
 const TIMEOUT_MS = 500;
 /** The configured timeout, plus a generous margin for a loaded 2-core machine. */
@@ -49,10 +49,10 @@ for (const kind of ['postgres', 'mysql'] as const) {
           () => t.request({ method: 'POST', url: '/auth/refresh', body: { refreshToken } }),
           () => t.request({ method: 'GET', url: '/auth/me', token: accessToken }),
           () => t.request({ method: 'POST', url: '/auth/logout', token: accessToken }),
-          () => t.request({ method: 'GET', url: '/readyz' }),
         ]) {
           expectUnavailableWithin(await timed(request), BOUND_MS);
         }
+        await expectReadyWithStoreDown(t, 'database');
         expect((await t.request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
 
         proxy.restore();

@@ -23,13 +23,33 @@ export function expectUnavailableWithin(answer: { res: LightMyRequestResponse; m
   expect(answer.ms).toBeLessThan(boundMs);
 }
 
-/** Waits until `/readyz` answers 200 again, with no restart of anything. */
+/**
+ * Waits until `/readyz` answers 200 again with every store up and the
+ * revocation feed (if any) live, with no restart of anything.
+ */
 export async function waitUntilReady(t: TestServer, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.request({ method: 'GET', url: '/readyz' });
-    if (res.statusCode === 200) return;
+    const body = res.json();
+    const storesUp = Object.values(body.stores ?? {}).every((state) => state === 'up');
+    if (res.statusCode === 200 && storesUp && body.revocationFeed?.state !== 'behind') return;
     if (Date.now() > deadline) throw new Error(`not ready again within ${timeoutMs} ms: ${res.body}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Asserts that `/readyz` keeps the instance in service while `store` is
+ * down, and says that it is: verification needs no store.
+ */
+export async function expectReadyWithStoreDown(t: TestServer, store: 'database' | 'redis'): Promise<void> {
+  const res = await t.request({ method: 'GET', url: '/readyz' });
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.json().stores[store]).toBe('down');
+}
+
+/** The session id (`sid`) of an access token, read without verifying it. */
+export function sidOf(accessToken: string): string {
+  return JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString()).sid;
 }

@@ -8,6 +8,7 @@ import { type RedisServerProcess, startRedisServer } from '../support/redis-serv
 import { uniqueName } from '../support/services.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { describeWithTool } from '../support/tools.js';
+import { sidOf } from './outage-checks.js';
 
 // These tests start redis-server processes of their own.
 const describeWithOwnRedis = describeWithTool('redis-server');
@@ -16,8 +17,6 @@ const describeWithOwnRedis = describeWithTool('redis-server');
 const TIMEOUT_MS = 1_000;
 const PAUSE_MS = 1_500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sidOf = (token: string): string =>
-  JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).sid;
 
 describeWithOwnRedis('when Redis stalls for longer than Redis.Timeout and less than twice that', () => {
   let redis: RedisServerProcess;

@@ -80,7 +80,7 @@ describe('when the database is locked by another process', () => {
 });
 
 describe('when the database is gone', () => {
-  it('answers 503 on every route that needs it, stays alive, and reports not ready', async () => {
+  it('answers 503 on every route that needs it, stays alive and in service, and reports the database down', async () => {
     const t = await startTestServer();
     try {
       const { accessToken, refreshToken, username, password } = await t.signUp();
@@ -96,11 +96,18 @@ describe('when the database is gone', () => {
         await t.request({ method: 'GET', url: '/auth/me', token: accessToken }),
         await t.request({ method: 'GET', url: '/auth/sessions', token: accessToken }),
         await t.request({ method: 'POST', url: '/auth/logout', token: accessToken }),
-        await t.request({ method: 'GET', url: '/readyz' }),
       ]) {
         expect(res.statusCode).toBe(503);
         expect(res.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
       }
+      // Verifying access tokens needs no store: the instance stays in service and says what is down.
+      const ready = await t.request({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({
+        status: 'ready',
+        stores: { database: 'down' },
+        revocationFeed: { state: 'polling' },
+      });
       expect((await t.request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await t.close();
@@ -112,7 +119,7 @@ describe('when the database is gone', () => {
     try {
       const res = await t.request({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ status: 'ready' });
+      expect(res.json()).toEqual({ status: 'ready', stores: { database: 'up' }, revocationFeed: { state: 'polling' } });
     } finally {
       await t.close();
     }

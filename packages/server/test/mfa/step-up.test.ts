@@ -181,6 +181,22 @@ describe('a role that requires a second factor (Mfa.RequiredForRoles)', () => {
     expect((await verify(t, next, codeFor(secret, t.clock.now()))).statusCode).toBe(200);
   });
 
+  it('asks an account made administrator after a password-only sign-in to sign in again with a factor', async () => {
+    const user = await t.signUp();
+    await t.server.users.update(user.userId, { role: 'admin', updatedAt: t.clock.now() });
+    // A refresh brings the new role into the token, but not a second factor.
+    const refreshed = await t.request({
+      method: 'POST',
+      url: '/auth/refresh',
+      body: { refreshToken: user.refreshToken },
+    });
+    expect(claimsOf(refreshed.json().accessToken)).toMatchObject({ role: 'admin', amr: ['pwd'] });
+    const res = await t.request({ method: 'GET', url: '/admin/users', token: refreshed.json().accessToken });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('ERR_INSUFFICIENT_AUTHENTICATION');
+    expect(res.headers['www-authenticate']).toContain('acr_values="urn:jwtgate:acr:mfa"');
+  });
+
   it('asks nothing more of other roles', async () => {
     const user = await t.signUp();
     expect((await t.login(user.username, user.password)).accessToken).toBeDefined();

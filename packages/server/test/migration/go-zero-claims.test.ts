@@ -26,6 +26,7 @@ async function addUser(t: TestServer, id: string, username: string, role = 'user
     passwordHash: await hasher.hash(PASSWORD),
     role,
     disabled: false,
+    credentialVersion: 0,
     createdAt: now,
     updatedAt: now,
   });

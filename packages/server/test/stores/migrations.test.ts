@@ -36,7 +36,7 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
       expect(first.error).toBeUndefined();
       const user = buildUserRecord();
       const session = buildSessionRecord(user.id, { generation: 7 });
-      // The first version's own inserts: the lock table and the email columns did not exist yet.
+      // The first version's own inserts: the lock table, credential versions and the email columns did not exist yet.
       await database.db
         .insertInto('jwtgate_users')
         .values({
@@ -51,7 +51,7 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
         })
         .execute();
       // Nor did how a session was signed in to (0012): such sessions read back as password logins.
-      const { amr: _amr, auth_time: _authTime, ...firstVersionRow } = toRow(session);
+      const { amr: _amr, auth_time: _authTime, credential_version: _version, ...firstVersionRow } = toRow(session);
       await database.db.insertInto('jwtgate_sessions').values(firstVersionRow).execute();
 
       expect(await migrateToLatest(database.db)).toEqual(knownMigrations.slice(1));

@@ -168,8 +168,8 @@ describeWithOwnRedis('the Redis session store on a real Redis Cluster (three mas
           connect: redis.subscriberConnection,
           channel: store.keys.channel,
           onNotices: (list) => received[i]?.push(...list.map((s) => s.id)),
-          catchUp: async () => {},
-          pingIntervalMs: 5_000,
+          catchUpPage: async () => null,
+          heartbeatMs: 5_000,
         }),
       );
       try {

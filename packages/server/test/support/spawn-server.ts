@@ -71,7 +71,7 @@ function closed(child: ChildProcess): Promise<{ code: number | null; signal: Nod
  */
 export async function runCli(
   args: readonly string[],
-  options: { cwd: string; env?: Readonly<Record<string, string>>; input?: string; timeoutMs?: number },
+  options: { cwd: string; env?: Readonly<Record<string, string>>; input?: string | Uint8Array; timeoutMs?: number },
 ): Promise<CliResult> {
   const child = spawnCli(args, options.cwd, options.env ?? {});
   let stdout = '';

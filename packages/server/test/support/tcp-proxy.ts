@@ -11,6 +11,12 @@ export type CutMode =
 export interface TcpProxy {
   readonly port: number;
   cut(mode: CutMode): void;
+  /**
+   * Black-holes the connection opened last, and it alone: it stays open but
+   * nothing gets through it, either way, for good; other connections, and
+   * new ones, still work. A connection that dies without a word.
+   */
+  freezeLatest(): void;
   /** Lets traffic through again; connections held during a black hole resume where they were. */
   restore(): void;
   close(): Promise<void>;
@@ -19,6 +25,7 @@ export interface TcpProxy {
 interface Pair {
   readonly client: Socket;
   readonly upstream: Socket | undefined;
+  frozen?: boolean;
 }
 
 /**
@@ -67,26 +74,38 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('the proxy has no port');
 
+  const freeze = (pair: Pair) => {
+    if (pair.upstream === undefined) return;
+    // Unpiped and paused, bytes wait in the kernel buffers, as they would in a partition.
+    pair.client.unpipe(pair.upstream);
+    pair.upstream.unpipe(pair.client);
+    pair.client.pause();
+    pair.upstream.pause();
+  };
+
   return {
     port: address.port,
+    freezeLatest() {
+      const latest = [...pairs].at(-1);
+      if (latest === undefined) throw new Error('no connection to freeze');
+      latest.frozen = true;
+      freeze(latest);
+    },
     cut(next) {
       mode = next;
       for (const pair of pairs) {
         if (next === 'refuse') {
           pair.client.resetAndDestroy();
           pair.upstream?.destroy();
-        } else if (pair.upstream !== undefined) {
-          // Unpiped and paused, bytes wait in the kernel buffers, as they would in a partition.
-          pair.client.unpipe(pair.upstream);
-          pair.upstream.unpipe(pair.client);
-          pair.client.pause();
-          pair.upstream.pause();
+        } else {
+          freeze(pair);
         }
       }
     },
     restore() {
       mode = 'open';
       for (const pair of pairs) {
+        if (pair.frozen) continue;
         if (pair.upstream === undefined) {
           // Never connected upstream: the client has long given up on it.
           pair.client.destroy();

@@ -47,6 +47,7 @@ export async function startTestServer(
     dataDir?: string;
     clock?: Clock;
     customClaims?: CreateServerOptions['customClaims'];
+    passwordHasher?: CreateServerOptions['passwordHasher'];
     /** Fastify logger options; no logging by default. */
     logger?: CreateServerOptions['logger'];
     /** The server's own logger (`Log.Level`, redaction) writing here; set `JWTGATE_LOG_LEVEL` in `env`. */
@@ -72,6 +73,7 @@ export async function startTestServer(
     clock: options.clock ?? clock,
     ...(options.logStream === undefined ? { logger: options.logger ?? false } : { logStream: options.logStream }),
     ...(options.customClaims ? { customClaims: options.customClaims } : {}),
+    ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
   });
   const answers = watchDocumentedAnswers(server.app);
   await server.app.ready();

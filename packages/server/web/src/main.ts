@@ -2,6 +2,7 @@ import type { ClientState, JwtgateClient } from '@jwtgate/client';
 import { busy, h } from './dom.js';
 import { describeError } from './messages.js';
 import { createProfilePanel } from './profile-view.js';
+import { createSecurityPanel } from './security-view.js';
 import { createSessionsPanel } from './sessions-view.js';
 import { renderSignedOut } from './signed-out-view.js';
 
@@ -30,7 +31,11 @@ let shown: Shown | null = null;
 function showSignedIn(): SignedInView {
   const profile = createProfilePanel(client);
   const sessions = createSessionsPanel(client, { announce });
-  app.replaceChildren(h('h1', {}, 'Your account'), h('div', { class: 'panels' }, profile.element, sessions.element));
+  const security = createSecurityPanel(client);
+  app.replaceChildren(
+    h('h1', {}, 'Your account'),
+    h('div', { class: 'panels' }, profile.element, security.element, sessions.element),
+  );
   const who = h('span', { 'data-field': 'nav-username' });
   const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
   signOut.addEventListener('click', () => {
@@ -42,6 +47,7 @@ function showSignedIn(): SignedInView {
     if (me !== null) who.textContent = me.user.username;
   });
   void sessions.reload();
+  void security.reload();
   return {
     kind: 'signed-in',
     update(state) {

@@ -9,6 +9,11 @@ const FRIENDLY: Readonly<Record<string, string>> = {
   ERR_STORE_UNAVAILABLE: 'The service is briefly unavailable. Try again in a moment.',
   ERR_TOKEN_REVOKED: 'This session was ended, from this or another device.',
   ERR_SESSION_REVOKED: 'This session was ended, from this or another device.',
+  ERR_MFA_CODE_INVALID: 'That code is not right, or was already used. Try the code your app shows now.',
+  ERR_MFA_TOKEN_INVALID: 'This sign-in has expired. Sign in again.',
+  ERR_REAUTHENTICATION_FAILED: 'That password is not right.',
+  ERR_INSUFFICIENT_AUTHENTICATION: 'To do this, sign out and sign in again with your authenticator app.',
+  ERR_RATE_LIMITED: 'Too many attempts. Wait a few minutes and try again.',
 };
 
 /** What to tell a person about a failed call; the code stays visible for support. */

@@ -90,7 +90,12 @@ export function createSessionsPanel(
       h('td', { 'data-label': 'Browser' }, describeAgent(session.userAgent)),
       h('td', { 'data-label': 'IP address' }, session.ip ?? 'unknown'),
       h('td', { 'data-label': 'Last seen' }, timeElement(lastSeen, fromNow(lastSeen))),
-      h('td', { 'data-label': 'Signed in' }, timeElement(Date.parse(session.createdAt))),
+      h(
+        'td',
+        { 'data-label': 'Signed in' },
+        timeElement(Date.parse(session.createdAt)),
+        session.amr?.includes('mfa') === true ? h('span', { class: 'badge', 'data-field': 'amr' }, 'with app') : null,
+      ),
       h('td', {}, action),
     );
   }

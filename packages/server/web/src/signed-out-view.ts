@@ -1,6 +1,7 @@
 import type { JwtgateClient } from '@jwtgate/client';
 import { busy, field, h } from './dom.js';
 import { describeError } from './messages.js';
+import { renderSecondStep } from './second-step-view.js';
 
 /** A form's submit button and the place its errors are announced. */
 function formParts(submitLabel: string): { button: HTMLButtonElement; error: HTMLParagraphElement } {
@@ -44,18 +45,21 @@ export function renderSignedOut(root: HTMLElement, client: JwtgateClient, notice
   signInForm.addEventListener('submit', (event) => {
     event.preventDefault();
     signIn.error.textContent = '';
-    busy(signIn.button, () =>
-      client.login({
+    busy(signIn.button, async () => {
+      const result = await client.login({
         username: signInUser.input.value,
         password: signInPassword.input.value,
         device: device.input.value.trim(),
-      }),
-    ).catch((error: unknown) => {
+      });
+      if ('mfaRequired' in result) renderSecondStep(signInPanel, client, result);
+    }).catch((error: unknown) => {
       signIn.error.textContent = describeError(error);
       signInPassword.input.select();
       signInPassword.input.focus();
     });
   });
+
+  const signInPanel = h('section', { class: 'panel', 'aria-labelledby': 'sign-in-heading' }, signInHeading, signInForm);
 
   const signUpUser = field({ label: 'Username', name: 'new-username', autocomplete: 'username', required: true });
   const signUpPassword = field({
@@ -98,7 +102,7 @@ export function renderSignedOut(root: HTMLElement, client: JwtgateClient, notice
     h(
       'div',
       { class: 'panels two' },
-      h('section', { class: 'panel', 'aria-labelledby': 'sign-in-heading' }, signInHeading, signInForm),
+      signInPanel,
       h(
         'section',
         { class: 'panel', 'aria-labelledby': 'sign-up-heading' },

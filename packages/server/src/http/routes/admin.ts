@@ -1,5 +1,6 @@
 import {
   AuthError,
+  changeCredentials,
   changeUserAccess,
   listUsers,
   ROLE_PATTERN,
@@ -283,8 +284,10 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
         if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
         const user = await existingUser(request.params.id);
         const removed = await deps.mfa.factors.remove(user.id);
-        // Sessions signed in with the old factor end with it.
-        const revokedSessions = await sessions.revokeAll(user.id, { reason: 'admin', actor });
+        // A credential change like any other: sessions signed in with the old factor end with it.
+        const changed = await changeCredentials(deps, user.id, {}, { reason: 'admin', actor });
+        if (changed === null) throw new AuthError('ERR_USER_NOT_FOUND');
+        const { revokedSessions } = changed;
         events?.adminResetMfa({ ...report, revokedSessions });
         return { removed, revokedSessions };
       } catch (error) {

@@ -109,6 +109,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         errors: {
           ERR_INVALID_USERNAME: 'empty, over 64 characters, or with whitespace, control or unassigned characters',
           ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
+          ERR_MALFORMED_PASSWORD: 'the password has a lone UTF-16 surrogate (not well-formed Unicode)',
           ERR_USERNAME_TAKEN: 'another account has this name, in any case or Unicode form',
           ERR_INVALID_EMAIL: 'not one plain address (`local@domain.tld`, at most 254 bytes)',
           ERR_EMAIL_REQUIRED: 'no `email` while `Auth.RequireEmail` is on',
@@ -167,7 +168,10 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         },
         errors: {
           ERR_COOKIE_MODE_DISABLED: '`"cookie": true` while `Cookie.Mode` is `off`',
-          ERR_INVALID_CREDENTIALS: 'an unknown username or address, a wrong password and a disabled account alike',
+          ERR_MALFORMED_PASSWORD:
+            'the password has a lone UTF-16 surrogate (not well-formed Unicode); refused before it is checked or counted',
+          ERR_INVALID_CREDENTIALS:
+            'an unknown username or address, a wrong password and a disabled account alike; also a right password whose account was changed (password, role, disabled) while it was being checked',
           ERR_EMAIL_NOT_VERIFIED:
             'with `Auth.RequireVerifiedEmail`, the password is right but the address is not verified yet; no session was started',
           ERR_ORIGIN_NOT_ALLOWED: 'with `"cookie": true`, also when `Origin` is missing',

@@ -1,6 +1,7 @@
 import {
   AuthError,
   assertAuthentication,
+  changeCredentials,
   checkSecondFactor,
   confirmPassword,
   confirmTotpEnrolment,
@@ -15,7 +16,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { renderSVG } from 'uqr';
 import { finishLogin } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
-import { type MfaRouteDeps, openChallenge } from '../mfa-login.js';
+import { challengeUser, type MfaRouteDeps, openChallenge } from '../mfa-login.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
@@ -68,6 +69,8 @@ const throttled = {
 } as const;
 const reauthErrors = {
   ERR_REAUTHENTICATION_FAILED: 'the password (or code) given to confirm is wrong (403, not 401: the token is fine)',
+  ERR_MALFORMED_PASSWORD:
+    'the password has a lone UTF-16 surrogate (not well-formed Unicode); refused before it is checked or counted',
   ERR_RATE_LIMITED:
     'too many failed password checks for this account or address (`Login.MaxFailures`), or wrong codes (`Mfa.MaxFailures`)',
   ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
@@ -90,6 +93,28 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
   function mfaOf(): MfaRouteDeps {
     if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
     return deps.mfa;
+  }
+
+  /**
+   * A factor set up or removed is a credential change, made through the one
+   * way every credential change goes (`changeCredentials`): the user's
+   * credential version rises and their sessions end, but `keepSessionId`,
+   * the session that made the change after proving the password or a code.
+   * Returns the user at their new version.
+   */
+  async function credentialsChanged(userId: string, keepSessionId?: string): Promise<UserRecord> {
+    const changed = await changeCredentials(
+      deps,
+      userId,
+      {},
+      {
+        reason: 'credentials-changed',
+        actor: { kind: 'self' },
+        ...(keepSessionId === undefined ? {} : { keepSessionId }),
+      },
+    );
+    if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
+    return changed.user;
   }
 
   /** The password or a second factor, re-checked before a sensitive change; throws `ERR_REAUTHENTICATION_FAILED`. */
@@ -204,14 +229,17 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       const mfa = mfaOf();
       const claims = claimsOf(request);
       const client = clientInfo(request);
+      let recoveryCodes: readonly string[];
       try {
-        const { recoveryCodes } = await confirmTotpEnrolment(mfa, { userId: claims.sub, code: request.body.code });
-        events?.mfaChanged({ change: 'enrolled', userId: claims.sub, client });
-        return { recoveryCodes };
+        ({ recoveryCodes } = await confirmTotpEnrolment(mfa, { userId: claims.sub, code: request.body.code }));
       } catch (error) {
         events?.mfaFailed({ userId: claims.sub, error, client });
         throw error;
       }
+      events?.mfaChanged({ change: 'enrolled', userId: claims.sub, client });
+      // A credential change: the user's other sessions end; this one, which proved the password, stays.
+      await credentialsChanged(claims.sub, claims.sid);
+      return { recoveryCodes };
     },
   );
 
@@ -261,6 +289,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       });
       if (!(await mfa.factors.remove(user.id))) throw new AuthError('ERR_MFA_NOT_ENABLED', { reason: 'raced' });
       events?.mfaChanged({ change: 'removed', userId: user.id, client: clientInfo(request) });
+      await credentialsChanged(user.id, claims.sid);
       return reply.code(204).send();
     },
   );
@@ -364,11 +393,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
           assertSameOriginIntent(request, deps.origins, { credentialed: true });
         }
-        const user = await deps.users.findById(challenge.userId);
-        if (user === null || user.disabled) {
-          await mfa.challenges.consume(challenge.id, mfa.clock.now());
-          throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'user-gone' });
-        }
+        const user = await challengeUser(mfa, deps.users, challenge);
         const result = await checkSecondFactor(mfa, {
           userId: user.id,
           method: request.body.method,
@@ -428,8 +453,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         purpose: 'enroll',
         client: clientInfo(request),
       });
-      const user = await deps.users.findById(challenge.userId);
-      if (user === null || user.disabled) throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'user-gone' });
+      const user = await challengeUser(mfa, deps.users, challenge);
       const enrolment = await startTotpEnrolment(mfa, { userId: user.id, account: user.username, issuer: mfa.issuer });
       return { ...enrolment, qrSvg: qrSvgOf(enrolment.otpauthUri) };
     },
@@ -487,8 +511,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
         assertSameOriginIntent(request, deps.origins, { credentialed: true });
       }
-      const user = await deps.users.findById(challenge.userId);
-      if (user === null || user.disabled) throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'user-gone' });
+      const user = await challengeUser(mfa, deps.users, challenge);
       let recoveryCodes: readonly string[];
       try {
         ({ recoveryCodes } = await confirmTotpEnrolment(mfa, { userId: user.id, code: request.body.code }));
@@ -501,8 +524,10 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         // The app is on; only this login is over. The next one asks for a code.
         throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'spent' });
       }
+      // A new factor is a credential change: any older session of the user ends.
+      const changed = await credentialsChanged(user.id);
       const tokens = await finishLogin(deps, reply, {
-        user,
+        user: changed,
         device: challenge.device,
         cookie: challenge.cookie,
         client,

@@ -42,6 +42,8 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
           ERR_WRONG_CURRENT_PASSWORD:
             '`currentPassword` is not the account’s password (403, not 401: the token is fine)',
           ERR_INVALID_PASSWORD: '`newPassword` has fewer than 8 or more than 1024 characters',
+          ERR_MALFORMED_PASSWORD:
+            '`currentPassword` or `newPassword` has a lone UTF-16 surrogate (not well-formed Unicode); refused before anything is checked or counted',
           ERR_RATE_LIMITED:
             'too many failed logins or password changes for this account from this address, or from this address; checked before the password',
           ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',

@@ -67,6 +67,7 @@ const FIELDS = [
   'revokeReason',
   'amr',
   'authTime',
+  'credentialVersion',
 ] as const satisfies readonly (keyof SessionRecord)[];
 
 const NUMBERS = new Set<string>([
@@ -78,6 +79,7 @@ const NUMBERS = new Set<string>([
   'rotatedAt',
   'revokedAt',
   'authTime',
+  'credentialVersion',
 ]);
 
 /** A session as field/value pairs; null fields are left out. */
@@ -101,6 +103,8 @@ function fromFields(id: string, pairs: readonly string[]): SessionRecord {
   // Sessions stored before these fields existed were all password logins.
   record.amr = typeof record.amr === 'string' && record.amr !== '' ? record.amr.split(' ') : ['pwd'];
   record.authTime ??= record.createdAt;
+  // Sessions stored before credential versions existed started from the first one.
+  record.credentialVersion ??= 0;
   return record as unknown as SessionRecord;
 }
 
@@ -286,7 +290,7 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
       return fresh === '1' ? revoked : null;
     },
 
-    async revokeAll(userId, { now, reason, exceptId }) {
+    async revokeAll(userId, { now, reason, exceptId, exceptCredentialVersion }) {
       const [revokedIds, already] = (await revoking(
         (at) =>
           runScript(
@@ -301,6 +305,7 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
               String(retention),
               exceptId === undefined ? '0' : '1',
               exceptId ?? '',
+              exceptId === undefined || exceptCredentialVersion === undefined ? '' : String(exceptCredentialVersion),
             ],
           ),
         (at) => ({ kind: 'user', userId, since: now, fence: at }),

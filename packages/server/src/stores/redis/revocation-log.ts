@@ -28,8 +28,31 @@ export interface RevocationLog {
   record(sessions: readonly RevokedSession[]): Promise<void>;
   /** Revocations at or after `since`. Throws when Redis does not answer. */
   since(since: number): Promise<RevokedSession[]>;
+  /**
+   * One page of the log for a catch-up: at most `limit` revocations from
+   * `from` on, in log order, with where the next page starts (`null` after
+   * the last). One ZRANGEBYSCORE: O(log n + limit) for Redis, however long
+   * the log. Throws when Redis does not answer.
+   */
+  page(from: RevocationLogCursor, limit: number): Promise<RevocationLogPage>;
   /** Stops the background retries. */
   close(): void;
+}
+
+/**
+ * A position in the log: entries scored `score` or more, less the first
+ * `skip` of those scored exactly `score` (revocations of the same
+ * millisecond), which an earlier page returned.
+ */
+export interface RevocationLogCursor {
+  readonly score: number;
+  readonly skip: number;
+}
+
+/** What {@link RevocationLog.page} returns; the user of each revocation is not read. */
+export interface RevocationLogPage {
+  readonly revocations: readonly { readonly id: string; readonly revokedAt: number }[];
+  readonly next: RevocationLogCursor | null;
 }
 
 /** Entries awaiting a retry are capped, so a long outage cannot grow memory without bound. */
@@ -110,6 +133,28 @@ export function createRevocationLog(client: Redis | Cluster, options: Revocation
         string,
       ][];
       return rows.map(([id, at, userId]) => ({ id, userId, revokedAt: Number(at) }));
+    },
+    async page(from, limit) {
+      const flat = await client.zrangebyscore(
+        keys.revoked,
+        String(from.score),
+        '+inf',
+        'WITHSCORES',
+        'LIMIT',
+        from.skip,
+        limit,
+      );
+      const revocations: { id: string; revokedAt: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        revocations.push({ id: flat[i] as string, revokedAt: Number(flat[i + 1]) });
+      }
+      const last = revocations.at(-1);
+      if (revocations.length < limit || last === undefined) return { revocations, next: null };
+      // An entry added behind the cursor during the catch-up shifts what is skipped by one
+      // at most; it was published after the subscription began, so it arrives as a message.
+      const sameScore = revocations.filter((r) => r.revokedAt === last.revokedAt).length;
+      const skip = last.revokedAt === from.score ? from.skip + sameScore : sameScore;
+      return { revocations, next: { score: last.revokedAt, skip } };
     },
     close() {
       closed = true;

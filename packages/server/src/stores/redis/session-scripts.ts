@@ -128,10 +128,12 @@ return { f[1], ARGV[1], '1' }
 );
 
 /**
- * Revokes every unrevoked session of a user but one. Returns
+ * Revokes every unrevoked session of a user but one, which, with a credential
+ * version, moves to it if it is still unrevoked. Returns
  * `{revokedIds, {alreadyRevokedId, revokedAt}…}`.
  *
- * KEYS: user index. ARGV: fence, session-key base, now, reason, retention, has-except (1/0), exceptId.
+ * KEYS: user index. ARGV: fence, session-key base, now, reason, retention, has-except (1/0), exceptId,
+ * credential version for the spared session ('' for none).
  */
 export const revokeAllScript = defineScript(
   'revoke-all',
@@ -139,7 +141,13 @@ export const revokeAllScript = defineScript(
 local base, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[4])
 local revoked, already = {}, {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if not (ARGV[5] == '1' and id == ARGV[6]) then
+  if ARGV[5] == '1' and id == ARGV[6] then
+    local key = base .. id
+    if ARGV[7] and ARGV[7] ~= '' then
+      local f = redis.call('HMGET', key, 'revokedAt', 'expiresAt')
+      if f[2] and not f[1] then redis.call('HSET', key, 'credentialVersion', ARGV[7]) end
+    end
+  else
     local key = base .. id
     local f = redis.call('HMGET', key, 'revokedAt', 'expiresAt', 'refreshExpiresAt')
     if not f[2] then

@@ -184,6 +184,26 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * The per-user credential version (raised by every credential change) and
+   * the version each session was started from. Existing rows start at 0 on
+   * both sides, so every live session stays valid.
+   */
+  '0006_credential_version': {
+    async up(db: Kysely<unknown>) {
+      for (const table of ['jwtgate_users', 'jwtgate_sessions']) {
+        await db.schema
+          .alterTable(table)
+          .addColumn('credential_version', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['jwtgate_users', 'jwtgate_sessions']) {
+        await db.schema.alterTable(table).dropColumn('credential_version').execute();
+      }
+    },
+  },
+  /**
    * Email addresses on accounts: the address as given, its case-folded key
    * (unique; every dialect lets many rows have none) and when it was
    * verified. Existing users keep working with no address.
@@ -265,6 +285,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_login_challenges').execute();
       await db.schema.dropTable('jwtgate_mfa_recovery_codes').execute();
       await db.schema.dropTable('jwtgate_mfa_totp').execute();
+    },
+  },
+  /** The credential version a paused login was checked against, so a credential change voids it. */
+  '0012_mfa_credential_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_login_challenges').addColumn('credential_version', 'bigint').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_login_challenges').dropColumn('credential_version').execute();
     },
   },
 };

@@ -15,6 +15,7 @@ export interface UsersTable {
   role: string;
   /** 0 or 1; booleans differ too much between dialects to be worth it. */
   disabled: ColumnType<number | boolean, number, number>;
+  credential_version: ColumnType<number | string, number | undefined, number>;
   created_at: Millis;
   updated_at: Millis;
   /** As the user gave it (trimmed, NFC); `null` for accounts without one. */
@@ -43,6 +44,7 @@ export interface SessionsTable {
   /** RFC 8176 methods, space-separated; `null` on sessions from before migration 0012 (a password). */
   amr: string | null;
   auth_time: NullableMillis;
+  credential_version: ColumnType<number | string, number | undefined, number>;
 }
 
 /** One row per user, locked by session writes so that they take turns per user. */
@@ -104,6 +106,8 @@ export interface LoginChallengesTable {
   amr: string;
   auth_time: Millis;
   expires_at: Millis;
+  /** `null` only on rows from before migration 0012_mfa_credential_version. */
+  credential_version: ColumnType<number | string | bigint | null, number | null, number | null>;
 }
 
 /** Every table jwtgate owns; all are prefixed so they can share a database. */

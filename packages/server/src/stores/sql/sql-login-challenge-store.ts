@@ -16,6 +16,8 @@ function toChallenge(row: Selectable<LoginChallengesTable>): LoginChallenge {
     cookie: Number(row.cookie) === 1,
     amr: row.amr.split(' '),
     authTime: toMillis(row.auth_time),
+    // Challenges made before the column existed match no user's version: they are void.
+    credentialVersion: row.credential_version === null ? -1 : Number(row.credential_version),
     expiresAt: toMillis(row.expires_at),
   };
 }
@@ -48,6 +50,7 @@ export function createSqlLoginChallengeStore(
             cookie: challenge.cookie ? 1 : 0,
             amr: challenge.amr.join(' '),
             auth_time: challenge.authTime,
+            credential_version: challenge.credentialVersion,
             expires_at: challenge.expiresAt,
           })
           .execute();

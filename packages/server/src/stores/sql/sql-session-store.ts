@@ -31,6 +31,7 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
     // Sessions stored before migration 0012 were all password logins.
     amr: row.amr === null || row.amr === '' ? ['pwd'] : row.amr.split(' '),
     authTime: row.auth_time === null ? toMillis(row.created_at) : toMillis(row.auth_time),
+    credentialVersion: Number(row.credential_version),
   };
 }
 
@@ -54,6 +55,7 @@ export function toRow(session: SessionRecord): Insertable<SessionsTable> {
     revoke_reason: session.revokeReason,
     amr: session.amr.join(' '),
     auth_time: session.authTime,
+    credential_version: session.credentialVersion,
   };
 }
 
@@ -183,12 +185,21 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlS
         call,
       ),
 
-    revokeAll: (userId, { now, reason, exceptId }) =>
+    revokeAll: (userId, { now, reason, exceptId, exceptCredentialVersion }) =>
       withStoreErrors(
         () =>
           retryOnConflict(() =>
             db.transaction().execute(async (trx) => {
               await lockUser(trx, userId, now);
+              if (exceptId !== undefined && exceptCredentialVersion !== undefined) {
+                await trx
+                  .updateTable(table)
+                  .set({ credential_version: exceptCredentialVersion })
+                  .where('id', '=', exceptId)
+                  .where('user_id', '=', userId)
+                  .where('revoked_at', 'is', null)
+                  .execute();
+              }
               let select = trx
                 .selectFrom(table)
                 .select(['id'])

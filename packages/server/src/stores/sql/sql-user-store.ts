@@ -1,5 +1,13 @@
 import { AuthError, USER_LIST_MAX_LIMIT, type UserRecord, type UserStore } from '@jwtgate/core';
-import { type Kysely, PostgresAdapter, type RawBuilder, type Selectable, SqliteAdapter, sql } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  PostgresAdapter,
+  type RawBuilder,
+  type Selectable,
+  SqliteAdapter,
+  sql,
+} from 'kysely';
 import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
@@ -12,11 +20,30 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     passwordHash: row.password_hash,
     role: row.role,
     disabled: Boolean(Number(row.disabled)),
+    credentialVersion: Number(row.credential_version),
     createdAt: toMillis(row.created_at),
     updatedAt: toMillis(row.updated_at),
     email: row.email,
     emailKey: row.email_key,
     emailVerifiedAt: toNullableMillis(row.email_verified_at),
+  };
+}
+
+/** The row of a user, as inserted. */
+export function toUserRow(user: UserRecord): Insertable<UsersTable> {
+  return {
+    id: user.id,
+    username: user.username,
+    username_key: user.usernameKey,
+    password_hash: user.passwordHash,
+    role: user.role,
+    disabled: user.disabled ? 1 : 0,
+    credential_version: user.credentialVersion,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+    email: user.email ?? null,
+    email_key: user.emailKey ?? null,
+    email_verified_at: user.emailVerifiedAt ?? null,
   };
 }
 
@@ -55,22 +82,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     create: (user) =>
       withStoreErrors(async () => {
         try {
-          await db
-            .insertInto(table)
-            .values({
-              id: user.id,
-              username: user.username,
-              username_key: user.usernameKey,
-              password_hash: user.passwordHash,
-              role: user.role,
-              disabled: user.disabled ? 1 : 0,
-              created_at: user.createdAt,
-              updated_at: user.updatedAt,
-              email: user.email ?? null,
-              email_key: user.emailKey ?? null,
-              email_verified_at: user.emailVerifiedAt ?? null,
-            })
-            .execute();
+          await db.insertInto(table).values(toUserRow(user)).execute();
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           // Which index refused it: the name settles first, as registration checks it first.
@@ -135,12 +147,18 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
                 ...(changes.passwordHash === undefined ? {} : { password_hash: changes.passwordHash }),
                 ...(changes.role === undefined ? {} : { role: changes.role }),
                 ...(changes.disabled === undefined ? {} : { disabled: changes.disabled ? 1 : 0 }),
+                ...(changes.bumpCredentialVersion === true
+                  ? { credential_version: sql<number>`credential_version + 1` }
+                  : {}),
                 ...(email === undefined
                   ? {}
                   : { email: email?.email ?? null, email_key: email?.emailKey ?? null, email_verified_at: null }),
                 ...(changes.emailVerifiedAt === undefined ? {} : { email_verified_at: changes.emailVerifiedAt }),
               })
               .where('id', '=', id);
+            if (updateOptions.ifCredentialVersion !== undefined) {
+              update = update.where('credential_version', '=', updateOptions.ifCredentialVersion);
+            }
             if (updateOptions.ifPasswordHash !== undefined) {
               update = update.where('password_hash', '=', updateOptions.ifPasswordHash);
             }

@@ -1,0 +1,92 @@
+import type { JwtgateClient, SecondFactorChallenge } from '@jwtgate/client';
+import { busy, field, h } from './dom.js';
+import { describeError } from './messages.js';
+import { qrImage } from './qr-image.js';
+import { keepRecoveryCodes } from './recovery-codes-view.js';
+
+/**
+ * The second step of a sign-in the server paused: a code from the
+ * authenticator app (or a recovery code), or, for a role that needs a second
+ * factor and has none yet, setting the app up first. Replaces the sign-in
+ * form's contents; succeeding signs in, and the page moves on by itself.
+ */
+export function renderSecondStep(
+  container: HTMLElement,
+  client: JwtgateClient,
+  challenge: SecondFactorChallenge,
+): HTMLElement {
+  const heading = h('h2', { id: 'second-step-heading', tabindex: '-1' }, 'Second step');
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const code = field({
+    label: 'Code from your authenticator app',
+    name: 'code',
+    autocomplete: 'one-time-code',
+    required: true,
+    maxlength: 64,
+  });
+  code.input.setAttribute('inputmode', 'numeric');
+  const submit = h('button', { type: 'submit' }, challenge.enrollmentRequired ? 'Turn on and sign in' : 'Verify');
+  const form = h('form', { 'aria-labelledby': 'second-step-heading' }, error);
+
+  if (challenge.enrollmentRequired) {
+    const intro = h(
+      'p',
+      {},
+      'Your account needs a second factor. Scan this code with an authenticator app, then enter the code it shows.',
+    );
+    const secret = h('code', { 'data-field': 'totp-secret' });
+    const qr = h('div', { class: 'qr-box' });
+    form.append(intro, qr, h('p', {}, 'Or type this key: ', secret), code.wrapper, submit);
+    client.startEnrolment({ mfaToken: challenge.mfaToken }).then(
+      (enrolment) => {
+        qr.replaceChildren(qrImage(enrolment.qrSvg, 'QR code for your authenticator app'));
+        secret.textContent = enrolment.secret;
+      },
+      (failure: unknown) => {
+        error.textContent = describeError(failure);
+      },
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      error.textContent = '';
+      busy(submit, async () => {
+        const { recoveryCodes } = await client.confirmEnrolment({
+          mfaToken: challenge.mfaToken,
+          code: code.input.value.trim(),
+        });
+        keepRecoveryCodes(recoveryCodes);
+      }).catch((failure: unknown) => {
+        error.textContent = describeError(failure);
+        code.input.select();
+      });
+    });
+  } else {
+    let method: 'totp' | 'recovery' = 'totp';
+    const label = code.wrapper.querySelector('label') as HTMLLabelElement;
+    const toggle = h('button', { type: 'button', class: 'secondary' }, 'Use a recovery code');
+    toggle.hidden = !challenge.methods.includes('recovery');
+    toggle.addEventListener('click', () => {
+      method = method === 'totp' ? 'recovery' : 'totp';
+      label.textContent = method === 'totp' ? 'Code from your authenticator app' : 'Recovery code';
+      code.input.setAttribute('inputmode', method === 'totp' ? 'numeric' : 'text');
+      toggle.textContent = method === 'totp' ? 'Use a recovery code' : 'Use the authenticator app';
+      code.input.value = '';
+      code.input.focus();
+    });
+    form.append(code.wrapper, h('div', { class: 'actions' }, submit, toggle));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      error.textContent = '';
+      busy(submit, () =>
+        client.verifySecondFactor({ mfaToken: challenge.mfaToken, method, code: code.input.value.trim() }),
+      ).catch((failure: unknown) => {
+        error.textContent = describeError(failure);
+        code.input.select();
+        code.input.focus();
+      });
+    });
+  }
+  container.replaceChildren(heading, form);
+  heading.focus();
+  return heading;
+}
