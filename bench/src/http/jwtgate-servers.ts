@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { generateJwtKey, type JwtKey, publicKeyOf } from '@jwtgate/core';
 import { createRevocationFeed, type VerifierOptions } from '@jwtgate/middleware';
@@ -142,11 +143,17 @@ export async function startJwtgateApp(
   };
   try {
     const { accessToken } = await fixture.login();
-    const user = await fixture.server.users.findByUsernameKey(BENCH_USERNAME);
-    if (user === null) throw new Error('the benchmark user was not registered');
+    const registered = await fixture.server.users.findByUsernameKey(BENCH_USERNAME);
+    if (registered === null) throw new Error('the benchmark user was not registered');
     const tokens = [accessToken];
-    // One after the other: the Redis store answers concurrent logins of one user with a conflict.
-    while (tokens.length < users) tokens.push((await fixture.server.sessions.issue({ user })).accessToken);
+    // One user per token, each with one session: a store's work per new session may grow with the
+    // sessions its user already has, and 10,000 users are what the other cases stand for.
+    while (tokens.length < users) {
+      const name = `bench-user-${tokens.length}`;
+      const user = { ...registered, id: randomUUID(), username: name, usernameKey: name };
+      await fixture.server.users.create(user);
+      tokens.push((await fixture.server.sessions.issue({ user })).accessToken);
+    }
     seedRevocations(fixture.server.sessions.revocations, revokedSessions, Date.now());
     await fixture.server.listen();
     const port = (fixture.server.app.server.address() as AddressInfo).port;
