@@ -11,6 +11,7 @@ import { KeysCommandError, keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { startCommand } from './start.js';
 import { userAddCommand } from './user-add.js';
+import { ImportUsageError, userImportCommand } from './user-import.js';
 
 const USAGE = `Usage: jwtgate [command] [options]
 
@@ -20,6 +21,18 @@ Commands:
   user add <username>           Create a user
       --role <role>             Role of the new user (default: user; e.g. admin)
       --password-stdin          Read the password from standard input
+  user import <file>            Import users with their password hashes from JSON Lines
+                                or CSV (id, username, email, role, created_at,
+                                password_hash, disabled); see docs/importing-users.md
+      --from-mysql <url>        Read a MySQL/MariaDB table instead of a file, with
+      --table <name>            this table and
+      --map <field=column,…>    these columns (default id=id,username=username,password=password)
+      --update                  Overwrite users already imported (default: skip them)
+      --dry-run                 Check every row, write nothing
+      --batch-size <n>          Users per transaction (default 1000)
+      --rejects <file>          Write every rejected row, with its line and reason
+      --firebase-signer-key, --firebase-salt-separator, --firebase-rounds, --firebase-mem-cost
+                                Firebase's scrypt parameters, for a Firebase export
   config check                  Validate the configuration and its key files, and exit
   keys generate                 Add a key to the key set (Auth.KeyFile or --file): the
                                 first one signs, later ones wait as "next" (published)
@@ -49,6 +62,18 @@ const OPTIONS = {
   kid: { type: 'string' },
   'change-alg': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
+  format: { type: 'string' },
+  'from-mysql': { type: 'string' },
+  table: { type: 'string' },
+  map: { type: 'string' },
+  update: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  'batch-size': { type: 'string' },
+  rejects: { type: 'string' },
+  'firebase-signer-key': { type: 'string' },
+  'firebase-salt-separator': { type: 'string' },
+  'firebase-rounds': { type: 'string' },
+  'firebase-mem-cost': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const;
@@ -97,6 +122,29 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'migrate':
       return migrateCommand(config());
     case 'user':
+      if (sub === 'import') {
+        if (rest.length > 1)
+          throw new UsageError('usage: jwtgate user import <file> | --from-mysql <url> --table <name>');
+        const summary = await userImportCommand(config(), {
+          file: rest[0],
+          format: values.format,
+          fromMysql: values['from-mysql'],
+          table: values.table,
+          map: values.map,
+          update: values.update,
+          dryRun: values['dry-run'],
+          batchSize: values['batch-size'],
+          rejects: values.rejects,
+          firebase: {
+            signerKey: values['firebase-signer-key'],
+            saltSeparator: values['firebase-salt-separator'],
+            rounds: values['firebase-rounds'],
+            memCost: values['firebase-mem-cost'],
+          },
+        });
+        if (summary.rejected > 0) process.exitCode = 1;
+        return;
+      }
       if (sub !== 'add' || rest.length !== 1)
         throw new UsageError('usage: jwtgate user add <username> [--role <role>] [--password-stdin]');
       return userAddCommand(config(), {
@@ -138,7 +186,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`jwtgate: ${error.message}\n`);
     process.exit(78);
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof ImportUsageError) {
     process.stderr.write(`jwtgate: ${error.message}\n`);
     process.exit(64);
   }

@@ -35,6 +35,7 @@ import { type MetricsListener, startMetricsListener } from '../metrics/metrics-l
 import { registerProcessMetrics } from '../metrics/process-metrics.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
 import { createBoundedHasher } from '../passwords/bounded-hasher.js';
+import { acceptImportedHashes } from '../passwords/imported-hashes.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
@@ -206,7 +207,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       onRecovered: (dropped) => log?.info({ dropped }, 'audit records reach the database again'),
     });
   }
-  const hasher = createBoundedHasher(options.passwordHasher ?? (await createArgon2Hasher()), {
+  // Imported hashes (bcrypt, scrypt, PBKDF2, other argon2) verify too, and become argon2id at their next login.
+  const hasher = createBoundedHasher(acceptImportedHashes(options.passwordHasher ?? (await createArgon2Hasher())), {
     maxConcurrent: config.hashing.maxConcurrent,
     maxQueue: config.hashing.maxQueue,
   });

@@ -41,7 +41,11 @@ export interface RevocationSubscriber {
   readonly behindMs: number;
   /** Notices ignored because they were not well-formed (noise on a shared channel). */
   readonly ignored: number;
-  /** Resolves the first time it is live; rejects after `timeoutMs` without. */
+  /**
+   * Resolves the first time it is live; rejects once `timeoutMs` pass with
+   * neither that nor progress (a connection made, a page of the log read), so
+   * a long log delays it but an unreachable Redis fails it.
+   */
   ready(timeoutMs: number): Promise<void>;
   close(): void;
 }
@@ -92,6 +96,7 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
   let retryDelayMs = FIRST_RETRY_MS;
   let reconnectTimer: NodeJS.Timeout | undefined;
   const becameLive = new Set<() => void>();
+  let progressAt = Date.now();
 
   const isLive = () => caughtUp && (askedAt === undefined || Date.now() - askedAt <= unansweredAfterMs);
   const heard = (at: number) => {
@@ -110,6 +115,7 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
     while (!closed && current === connection) {
       try {
         cursor = await options.catchUpPage(cursor);
+        progressAt = Date.now();
         retryDelayMs = FIRST_RETRY_MS;
         if (cursor === null) return true;
       } catch (error) {
@@ -151,6 +157,7 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
         return;
       }
       heard(Date.now());
+      progressAt = Date.now();
       heartbeat = setInterval(() => {
         const sent = Date.now();
         // One slow answer is not a dead connection (a loaded host, a long command ahead of it):
@@ -193,10 +200,17 @@ export function startRevocationSubscriber(options: RevocationSubscriberOptions):
     ready(timeoutMs) {
       if (isLive()) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
+        let timer: NodeJS.Timeout;
+        const check = () => {
+          const idleMs = Date.now() - progressAt;
+          if (idleMs < timeoutMs) {
+            timer = setTimeout(check, timeoutMs - idleMs);
+            return;
+          }
           becameLive.delete(done);
-          reject(new Error(`the revocation feed did not become live within ${timeoutMs} ms`));
-        }, timeoutMs);
+          reject(new Error(`the revocation feed did not become live, nor make progress, within ${timeoutMs} ms`));
+        };
+        timer = setTimeout(check, timeoutMs);
         const done = () => {
           clearTimeout(timer);
           resolve();
