@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@jwtgate/core';
+import type { ErrorCode } from './server-types.js';
 
 /** Codes the client adds for failures that never reached a jwtgate answer. */
 export type ClientOnlyErrorCode = 'ERR_NETWORK' | 'ERR_UNEXPECTED_RESPONSE';

@@ -1,7 +1,7 @@
-import type { AccessTokenClaims } from '@jwtgate/core';
 import { errorFromResponse, JwtgateClientError } from './client-error.js';
 import { decodeJwt } from './decode-jwt.js';
 import { createRefreshCoordinator } from './refresh-coordinator.js';
+import type { AccessTokenClaims } from './server-types.js';
 import { parseTabMessage, type TabMessage } from './tab-messages.js';
 import type {
   AccessTokenView,

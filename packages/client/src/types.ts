@@ -1,4 +1,4 @@
-import type { AccessTokenClaims, PublicUser } from '@jwtgate/core';
+import type { AccessTokenClaims, PublicUser } from './server-types.js';
 
 /** The part of `navigator.locks` (Web Locks) the client uses; injectable for tests. */
 export interface LockManagerLike {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
@@ -69,4 +70,25 @@ export function hasTool(name: ToolName): boolean {
  */
 export function describeWithTool(name: ToolName): typeof describe | typeof describe.skip {
   return hasTool(name) ? describe : describe.skip;
+}
+
+let registry: boolean | undefined;
+
+/**
+ * Whether the npm registry answers (`npm ping`), for the tests that install
+ * packages into a clean folder as a user or the Docker build would. Under CI
+ * an unreachable registry throws; elsewhere it returns false and says why.
+ *
+ * @example
+ * describe.runIf(npmRegistryReachable())('installed from the tarballs', () => { ... });
+ */
+export function npmRegistryReachable(): boolean {
+  registry ??= spawnSync('npm', ['ping'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  if (registry) return true;
+  const why = 'the npm registry does not answer `npm ping`; these tests install packages from it';
+  if (underCi()) throw new Error(`${why} (CI needs it)`);
+  console.warn(
+    `Skipping the clean-install tests: ${why}. Set npm_config_registry to a registry or mirror you can reach.`,
+  );
+  return false;
 }
