@@ -8,6 +8,7 @@ import type {
   ChannelLike,
   ClientOptions,
   ClientState,
+  EmailState,
   LockManagerLike,
   LogoutScope,
   Me,
@@ -28,18 +29,46 @@ export interface JwtgateClient {
   subscribe(listener: (state: ClientState) => void): () => void;
   /** On page load: signs in again from the refresh cookie, if there is a live one. */
   resume(): Promise<boolean>;
-  register(input: { readonly username: string; readonly password: string }): Promise<PublicUser>;
+  /** A username, an email or both; with an email the server mails a verification at once. */
+  register(input: {
+    readonly username?: string;
+    readonly email?: string;
+    readonly password: string;
+  }): Promise<PublicUser>;
   /**
    * Logs in in cookie mode: the refresh token goes into an HttpOnly cookie,
    * the access token stays in memory. A user with a second factor gets a
    * {@link SecondFactorChallenge} instead, and is not signed in until
    * `verifySecondFactor` (or, when `enrollmentRequired`, `confirmEnrolment`).
    */
-  login(input: {
-    readonly username: string;
-    readonly password: string;
-    readonly device?: string;
-  }): Promise<AccessTokenView | SecondFactorChallenge>;
+  login(
+    input: ({ readonly username: string } | { readonly email: string }) & {
+      readonly password: string;
+      readonly device?: string;
+    },
+  ): Promise<AccessTokenView | SecondFactorChallenge>;
+  /** Changes the signed-in user's password; their other sessions end. Returns how many. */
+  changePassword(input: { readonly currentPassword: string; readonly newPassword: string }): Promise<number>;
+  /** Asks for a reset link by mail; resolves alike whether or not an account has the address. */
+  requestPasswordReset(email: string): Promise<void>;
+  /** Sets a new password with the secret of a reset link; every session of the user ends. */
+  resetPassword(input: { readonly token: string; readonly newPassword: string }): Promise<number>;
+  /** Mails the signed-in user a verification link and code; `false` when the address is verified already. */
+  sendEmailVerification(): Promise<boolean>;
+  /** Verifies with a link's secret, or (signed in) a mailed code. */
+  verifyEmail(input: { readonly token: string } | { readonly code: string }): Promise<EmailState>;
+  /** Asks to move the signed-in account to a new address; the password is checked like a login. */
+  changeEmail(input: { readonly newEmail: string; readonly password: string }): Promise<void>;
+  /** Confirms a new address with the secret of the link mailed to it; every session of the account ends. */
+  confirmEmailChange(token: string): Promise<EmailState>;
+  /** Asks for a sign-in link and code by mail (`Auth.EmailSignIn`); resolves alike for any address. */
+  requestEmailSignIn(email: string): Promise<void>;
+  /** Signs in (cookie mode) with a sign-in link's secret, or the address and mailed code; a second factor may follow. */
+  signInWithEmail(
+    input: ({ readonly token: string } | { readonly email: string; readonly code: string }) & {
+      readonly device?: string;
+    },
+  ): Promise<AccessTokenView | SecondFactorChallenge>;
   /** Finishes a paused login with an app code or a recovery code; signs in. */
   verifySecondFactor(input: {
     readonly mfaToken: string;
@@ -408,9 +437,22 @@ export function createClient(options: ClientOptions): JwtgateClient {
   function authorised(method: 'POST' | 'DELETE', path: string, body: unknown): Promise<Response> {
     return clientFetch(url(path), {
       method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
+  }
+
+  /** A login's answer: signed in, or paused for a second factor. */
+  async function finishOrPause(response: Response): Promise<AccessTokenView | SecondFactorChallenge> {
+    const body = await json<TokenAnswer | PausedLogin>(response);
+    if ('mfaRequired' in body && body.mfaRequired === true) {
+      return {
+        mfaRequired: true,
+        mfaToken: body.mfaToken,
+        methods: body.methods,
+        enrollmentRequired: body.enrollmentRequired === true,
+      };
+    }
+    return signIn(body as TokenAnswer);
   }
 
   /** Adopts the tokens of a finished login (the refresh token is in the cookie). */
@@ -443,26 +485,59 @@ export function createClient(options: ClientOptions): JwtgateClient {
       return coordinator.refresh();
     },
     async register(input) {
-      return json<PublicUser>(await post('auth/register', { username: input.username, password: input.password }));
+      return json<PublicUser>(
+        await post('auth/register', {
+          ...(input.username === undefined ? {} : { username: input.username }),
+          ...(input.email === undefined ? {} : { email: input.email }),
+          password: input.password,
+        }),
+      );
     },
     async login(input) {
-      const body = await json<TokenAnswer | PausedLogin>(
+      return finishOrPause(
         await post('auth/login', {
-          username: input.username,
+          ...('email' in input ? { email: input.email } : { username: input.username }),
           password: input.password,
           ...(input.device === undefined || input.device === '' ? {} : { device: input.device }),
           cookie: true,
         }),
       );
-      if ('mfaRequired' in body && body.mfaRequired === true) {
-        return {
-          mfaRequired: true,
-          mfaToken: body.mfaToken,
-          methods: body.methods,
-          enrollmentRequired: body.enrollmentRequired === true,
-        };
-      }
-      return signIn(body as TokenAnswer);
+    },
+    async changePassword(input) {
+      return (await json<{ revoked: number }>(await authorised('POST', 'auth/password', input))).revoked;
+    },
+    async requestPasswordReset(email) {
+      await json<unknown>(await post('auth/password/forgot', { email }));
+    },
+    async resetPassword(input) {
+      return (await json<{ revoked: number }>(await post('auth/password/reset', input))).revoked;
+    },
+    async sendEmailVerification() {
+      return (await json<{ sent: boolean }>(await authorised('POST', 'auth/email/verify/send', undefined))).sent;
+    },
+    async verifyEmail(input) {
+      const response =
+        'code' in input ? await authorised('POST', 'auth/email/verify', input) : await post('auth/email/verify', input);
+      return json<EmailState>(response);
+    },
+    async changeEmail(input) {
+      await json<unknown>(await authorised('POST', 'auth/email/change', input));
+    },
+    async confirmEmailChange(token) {
+      return json<EmailState>(await post('auth/email/change/confirm', { token }));
+    },
+    async requestEmailSignIn(email) {
+      await json<unknown>(await post('auth/email/sign-in', { email }));
+    },
+    async signInWithEmail(input) {
+      const { device, ...secret } = input;
+      return finishOrPause(
+        await post('auth/email/sign-in/verify', {
+          ...secret,
+          ...(device === undefined || device === '' ? {} : { device }),
+          cookie: true,
+        }),
+      );
     },
     async verifySecondFactor(input) {
       return signIn(

@@ -14,6 +14,7 @@ export type {
   ChannelLike,
   ClientOptions,
   ClientState,
+  EmailState,
   LockManagerLike,
   LogoutScope,
   Me,

@@ -125,3 +125,9 @@ export interface Me {
 }
 
 export type { PublicUser };
+
+/** An account's address and whether it is verified, as the email routes answer. */
+export interface EmailState {
+  readonly email: string;
+  readonly emailVerified: boolean;
+}

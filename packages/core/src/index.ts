@@ -9,6 +9,27 @@ export {
   type StoredAuditRecord,
 } from './audit/audit-store.js';
 export { type Clock, createManualClock, systemClock } from './clock.js';
+export {
+  createEmailFlows,
+  type EmailFlowDeps,
+  type EmailFlowEvent,
+  type EmailFlows,
+  MAX_CODE_ATTEMPTS,
+  type MailContent,
+} from './email/email-flows.js';
+export type {
+  ClaimedMail,
+  CodeOutcome,
+  EmailStore,
+  EmailTokenPurpose,
+  EmailTokenRecord,
+  MailKind,
+  MailSettlement,
+  MailStatus,
+  OutboxEntry,
+  OutboxMail,
+} from './email/email-store.js';
+export { createEmailSecrets, type EmailSecrets, LINK_TOKEN_PREFIX } from './email/one-time-secret.js';
 export { AuthError, type AuthErrorOptions, type AuthenticationChallenge, isAuthError } from './errors/auth-error.js';
 export { bearerChallenge } from './errors/bearer-challenge.js';
 export { type ErrorCode, type ErrorCodeSpec, errorCodes, isErrorCode } from './errors/codes.js';
@@ -85,6 +106,7 @@ export {
   type LoginThrottle,
   type LoginThrottlePolicy,
 } from './throttle/login-throttle.js';
+export { createMailThrottle, type MailThrottle, type MailThrottlePolicy } from './throttle/mail-throttle.js';
 export { createMemoryAttemptStore } from './throttle/memory-attempt-store.js';
 export { rateLimited } from './throttle/rate-limited.js';
 export {

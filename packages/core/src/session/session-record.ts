@@ -60,6 +60,7 @@ export type RevokeReason =
   | 'user-disabled'
   | 'admin'
   | 'password-changed'
+  | 'password-reset'
   | 'credentials-changed';
 
 /**
@@ -92,6 +93,7 @@ export function actorOfReason(reason: RevokeReason): SessionActor {
     case 'logout-all':
     case 'kicked':
     case 'password-changed':
+    case 'password-reset':
       return SELF;
     case 'admin':
       return ADMIN;

@@ -38,7 +38,8 @@ export interface ChangePasswordInput {
  * account and address before any hashing (`ERR_RATE_LIMITED`), so a stolen
  * access token is no way round the limit on guesses; one argon2 verification
  * whatever the outcome; a wrong one throws `ERR_WRONG_CURRENT_PASSWORD`.
- * An account disabled or deleted meanwhile throws `ERR_TOKEN_REVOKED`.
+ * An account disabled or deleted meanwhile, or whose password was reset
+ * meanwhile, throws `ERR_TOKEN_REVOKED`.
  *
  * Every other session ends, before and again after the new hash is stored:
  * the first round leaves a retry after `ERR_STORE_UNAVAILABLE` with the same
@@ -79,8 +80,9 @@ export async function changePassword(
     deps,
     user.id,
     { passwordHash },
-    { reason: 'password-changed', keepSessionId: input.sessionId },
+    // Only over the hash just checked: a reset that landed meanwhile ended this session and wins.
+    { reason: 'password-changed', keepSessionId: input.sessionId, ifPasswordHash: user.passwordHash },
   );
-  if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
+  if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'credentials-changed' });
   return { user: changed.user, revokedSessions: before + changed.revokedSessions };
 }

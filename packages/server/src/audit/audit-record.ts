@@ -131,6 +131,53 @@ export type AuditEvent =
         readonly sessionId: string;
       })
   | (AuditClient & {
+      /** A mail with a one-time secret was asked for (`reset-password`, `verify-email`, `change-email`, `sign-in`). */
+      readonly event: 'email.requested';
+      readonly purpose: string;
+      /** Only when an enabled account has the address: a request for another sends nothing. */
+      readonly userId?: string;
+      /** `no-enabled-account` when nothing was sent. */
+      readonly reason?: string;
+    })
+  | (AuditClient & {
+      /** An emailed link or code was accepted. */
+      readonly event: 'email.used';
+      readonly purpose: string;
+      readonly userId: string;
+    })
+  | (AuditClient & {
+      /** An emailed link or code was refused: `malformed`, `unknown-used-or-expired`, `wrong-code`, `no-live-code`, `credentials-changed`, `user-disabled`, `user-deleted`. */
+      readonly event: 'email.refused';
+      readonly purpose: string;
+      readonly userId?: string;
+      readonly reason: string;
+    })
+  | (AuditClient & {
+      /** A queued mail was accepted by the SMTP server (or, in development, logged). */
+      readonly event: 'email.mailed';
+      readonly kind: string;
+      readonly attempts: number;
+    })
+  | (AuditClient & {
+      /** A mail failed for good after `Mail.MaxAttempts` attempts; listed at `GET /admin/mail?status=failed`. */
+      readonly event: 'email.failed';
+      readonly kind: string;
+      readonly attempts: number;
+      /** The SMTP error code, never the server's URL. */
+      readonly error: string;
+    })
+  | (AuditClient & {
+      /** A password was set from a reset link; every session of the user ended. */
+      readonly event: 'password.reset';
+      readonly userId: string;
+      readonly revokedSessions: number;
+    })
+  | (AuditClient & {
+      /** The account's address changed (the confirmation link was followed). */
+      readonly event: 'email.changed';
+      readonly userId: string;
+    })
+  | (AuditClient & {
       readonly event: 'password.changed';
       readonly userId: string;
       /** The session the change was made from, which stays. */

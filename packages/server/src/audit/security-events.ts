@@ -1,4 +1,5 @@
 import {
+  type EmailFlowEvent,
   isAuthError,
   normaliseUsername,
   type RefreshRateExceeded,
@@ -46,6 +47,23 @@ export interface SecurityEvents {
    * reason) or rate limiting. Other errors (a store down) are not login outcomes.
    */
   loginRefused(input: { readonly error: unknown; readonly attempted: string; readonly client: AuditClient }): void;
+  /** A step of an emailed secret (requested, used, refused); never the secret. */
+  emailStep(event: EmailFlowEvent, client: AuditClient): void;
+  /** Mails queued by a request. */
+  mailQueued(kind: string): void;
+  /** A delivery attempt's outcome: `sent`, or `failed` for good. */
+  mailDelivered(
+    outcome: 'sent' | 'failed',
+    input: { readonly kind: string; readonly attempts: number; readonly error?: string },
+  ): void;
+  /** A password set from a reset link. */
+  passwordReset(input: {
+    readonly userId: string;
+    readonly revokedSessions: number;
+    readonly client: AuditClient;
+  }): void;
+  /** An address change confirmed. */
+  emailChanged(input: { readonly userId: string; readonly client: AuditClient }): void;
   registered(input: { readonly user: UserRecord; readonly client: AuditClient }): void;
   registrationRefused(): void;
   /** A session event from the session manager. */
@@ -216,6 +234,45 @@ export function createSecurityEvents(options: {
         usernameDigest: usernameDigest(attempted),
         ...client,
       });
+    },
+    emailStep(event, client) {
+      if (event.step === 'requested') {
+        audit?.record({
+          event: 'email.requested',
+          purpose: event.purpose,
+          ...(event.userId === undefined ? {} : { userId: event.userId }),
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+          ...client,
+        });
+        return;
+      }
+      metrics?.emailToken(event.step, event.purpose);
+      if (event.step === 'used') {
+        audit?.record({ event: 'email.used', purpose: event.purpose, userId: event.userId ?? '', ...client });
+        return;
+      }
+      audit?.record({
+        event: 'email.refused',
+        purpose: event.purpose,
+        reason: event.reason ?? 'unknown',
+        ...(event.userId === undefined ? {} : { userId: event.userId }),
+        ...client,
+      });
+    },
+    mailQueued(kind) {
+      metrics?.mail('queued', kind);
+    },
+    mailDelivered(outcome, { kind, attempts, error }) {
+      metrics?.mail(outcome, kind);
+      const client = { ip: null, userAgent: null };
+      if (outcome === 'sent') audit?.record({ event: 'email.mailed', kind, attempts, ...client });
+      else audit?.record({ event: 'email.failed', kind, attempts, error: error ?? 'unknown', ...client });
+    },
+    passwordReset({ userId, revokedSessions, client }) {
+      audit?.record({ event: 'password.reset', userId, revokedSessions, ...client });
+    },
+    emailChanged({ userId, client }) {
+      audit?.record({ event: 'email.changed', userId, ...client });
     },
     registered({ user, client }) {
       metrics?.registration('created');

@@ -1,4 +1,4 @@
-import type { JwsAlgorithm } from '@jwtgate/core';
+import type { EmailTokenPurpose, JwsAlgorithm } from '@jwtgate/core';
 
 /** A `host:port` pair from `Redis.Sentinels` or `Redis.Cluster`. */
 export interface HostPort {
@@ -69,6 +69,8 @@ export interface JwtgateConfig {
     readonly requireVerifiedEmail: boolean;
     /** Put `email` and `email_verified` into access tokens. */
     readonly emailClaims: boolean;
+    /** `POST /auth/email/sign-in` and its verification. */
+    readonly emailSignIn: boolean;
     /** Claim name → user field (`Auth.Claims`, with `userId: id` in go-zero mode), validated. */
     readonly claims: Readonly<Record<string, string>>;
     /** go-zero mode: tokens a go-zero user-api signed with the access secrets are accepted too. */
@@ -146,6 +148,23 @@ export interface JwtgateConfig {
     readonly enabled: boolean;
     readonly host: string;
     readonly port: number;
+  };
+  /** Mail: the routes that send it, how it is sent, the secrets it carries. */
+  readonly mail: {
+    readonly enabled: boolean;
+    readonly smtpUrl: string | undefined;
+    /** `smtp` with `smtpUrl`; without, `log` in development and `none` (503) in production. */
+    readonly transport: 'smtp' | 'log' | 'none';
+    readonly from: string;
+    /** `Web.PublicUrl` without a trailing slash: where links in mails point. */
+    readonly publicUrl: string;
+    readonly templateDir: string | undefined;
+    readonly ttlSec: Readonly<Record<EmailTokenPurpose, number>>;
+    readonly maxPerAddress: number;
+    readonly maxPerIp: number;
+    readonly window: number;
+    readonly maxAttempts: number;
+    readonly retentionDays: number;
   };
   /** Second factors. */
   readonly mfa: {

@@ -17,6 +17,7 @@ import { closestWord } from './did-you-mean.js';
 import { envNameFor, reservedEnvNames } from './env-name.js';
 import { readGatewaySettings } from './gateway-settings.js';
 import { readLimitSettings } from './limit-settings.js';
+import { readMailSettings } from './mail-settings.js';
 import { readMfaSettings } from './mfa-settings.js';
 import { readOpsSettings } from './ops-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
@@ -413,6 +414,8 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
+  const warnings: string[] = [];
+  const mail = readMailSettings(raw, { cwd, mode, port: raw.Port as number }, problems, warnings);
   const gateway = readGatewaySettings(raw, identity.claims, problems);
   const redis = readRedis(raw.Redis as Settings, problems);
   const revocation = raw.Revocation as Settings;
@@ -421,7 +424,6 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     problems.push('Revocation.PollInterval: 0 (off) or at least 100 milliseconds');
   }
 
-  const warnings: string[] = [];
   const limits = readLimitSettings(
     raw,
     { env, refreshAfterSec: refreshAfter, cpus: availableParallelism() },
@@ -511,6 +513,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       requireEmail: auth.RequireEmail as boolean,
       requireVerifiedEmail: auth.RequireVerifiedEmail as boolean,
       emailClaims: auth.EmailClaims as boolean,
+      emailSignIn: auth.EmailSignIn as boolean,
       ...identity,
     },
     ...limits,
@@ -524,6 +527,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
     ...browser,
     ...ops,
+    ...mail,
     ...mfa,
     sources,
     warnings,

@@ -303,6 +303,12 @@ export const configSpec = {
       description:
         'Access tokens of users with an email address carry `email` and `email_verified` (OpenID Connect names). `false` keeps tokens smaller.',
     },
+    EmailSignIn: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Sign-in by email: `POST /auth/email/sign-in` mails a one-time link and code that log in like a password (needs mail; see `Mail`).',
+    },
     Claims: {
       kind: 'map',
       default: {},
@@ -644,6 +650,110 @@ export const configSpec = {
       kind: 'boolean',
       default: true,
       description: 'Serve the sign-in and session page at `/` (needs `Cookie.Mode: opt-in`).',
+    },
+    PublicUrl: {
+      kind: 'string',
+      pattern: /^https?:\/\/[^\s]+$/,
+      hint: 'an http(s) URL such as https://auth.example.com',
+      description:
+        'Where users reach this server (or the page that takes the links), for the links in mails: `<PublicUrl>/#reset-password=…`. Required in production when `Mail.SmtpUrl` is set; in development it defaults to `http://localhost:<Port>`.',
+    },
+  },
+  Mail: {
+    SmtpUrl: {
+      kind: 'string',
+      secret: true,
+      pattern: /^smtps?:\/\/.+/,
+      hint: 'a URL such as smtps://user:password@smtp.example.com:465 or smtp://smtp.example.com:587',
+      description:
+        'The SMTP server mail is sent through: `smtps://` for TLS from the start (port 465), `smtp://` for STARTTLS when the server offers it (required with `?requireTLS=true`). Never echoed. Without it, development mode writes mails to the log and lists them at `/dev/mail`; production answers the mail routes with 503 `ERR_MAIL_UNAVAILABLE`.',
+    },
+    From: {
+      kind: 'string',
+      default: 'jwtgate <no-reply@localhost>',
+      description: 'The `From` of every mail, e.g. `Example <no-reply@example.com>`.',
+    },
+    Enabled: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'The mail routes: email verification, password reset, email change (and sign-in by email with `Auth.EmailSignIn`). `false` removes them (404).',
+    },
+    TemplateDir: {
+      kind: 'string',
+      description:
+        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}` (escaped in HTML).',
+    },
+    VerifyExpire: {
+      kind: 'integer',
+      default: 86_400,
+      min: 60,
+      max: 30 * DAY,
+      unit: 'seconds',
+      description: 'How long an email verification link and code stay valid.',
+    },
+    ResetExpire: {
+      kind: 'integer',
+      default: 1800,
+      min: 60,
+      max: DAY,
+      unit: 'seconds',
+      description: 'How long a password reset link stays valid.',
+    },
+    ChangeExpire: {
+      kind: 'integer',
+      default: 86_400,
+      min: 60,
+      max: 30 * DAY,
+      unit: 'seconds',
+      description: 'How long the link confirming a new email address stays valid.',
+    },
+    SignInExpire: {
+      kind: 'integer',
+      default: 600,
+      min: 60,
+      max: 3600,
+      unit: 'seconds',
+      description: 'How long a sign-in link and code stay valid.',
+    },
+    MaxPerAddress: {
+      kind: 'integer',
+      default: 5,
+      min: 0,
+      max: 10_000,
+      description:
+        'Requests of one kind (verification, reset, address change, sign-in) and code tries for one address per window, whether or not an account has it; then 429 `ERR_RATE_LIMITED`. 0 switches this limit off.',
+    },
+    MaxPerIp: {
+      kind: 'integer',
+      default: 50,
+      min: 0,
+      max: 1_000_000,
+      description: 'Requests of one kind from one IP address (an IPv6 /64) per window. 0 switches this limit off.',
+    },
+    Window: {
+      kind: 'integer',
+      default: 3600,
+      min: 1,
+      max: DAY,
+      unit: 'seconds',
+      description: 'The window the mail limits are counted in, from the first request.',
+    },
+    MaxAttempts: {
+      kind: 'integer',
+      default: 8,
+      min: 1,
+      max: 100,
+      description:
+        'Delivery attempts per mail, with growing waits between them (5 s doubling up to 30 min); then the mail is `failed`, listed at `GET /admin/mail`.',
+    },
+    RetentionDays: {
+      kind: 'integer',
+      default: 7,
+      min: 1,
+      max: 3650,
+      unit: 'days',
+      description: 'How long sent and failed mails (without their contents) and expired secrets are kept.',
     },
   },
   OpenApi: {

@@ -1,4 +1,4 @@
-import type { AuditStore } from '@jwtgate/core';
+import type { AuditStore, EmailStore } from '@jwtgate/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { runInAuditContext } from '../audit/audit-context.js';
 import type { JwtgateConfig } from '../config/config.js';
@@ -20,7 +20,11 @@ import { withSafeRequestLog } from './request-log.js';
 import { auditContextOf, type CookieRouteDeps, type RouteDeps } from './route-deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
+import { adminMailRoutes } from './routes/admin-mail.js';
 import { authRoutes } from './routes/auth.js';
+import { type DevMail, devMailRoutes } from './routes/dev-mail.js';
+import { emailRoutes } from './routes/email.js';
+import { emailSignInRoutes } from './routes/email-sign-in.js';
 import { forwardAuthRoutes, isForwardAuth } from './routes/forward-auth.js';
 import type { Readiness } from './routes/health.js';
 import { healthRoutes } from './routes/health.js';
@@ -67,6 +71,10 @@ export interface AppOptions extends RouteDeps {
   readonly metrics?: JwtgateMetrics;
   /** Serve the audit trail kept in the database at `GET /admin/audit`; omitted, the route does not exist. */
   readonly auditStore?: AuditStore;
+  /** The outbox, for `GET /admin/mail` (with `mail`). */
+  readonly emailStore?: EmailStore;
+  /** Development without SMTP: the mails `GET /dev/mail` lists. */
+  readonly devMail?: () => readonly DevMail[];
   /** Forward authentication's headers, the clients of introspection and the feed, the public URL (`Gateway.*`). */
   readonly gateway: JwtgateConfig['gateway'];
   /** `Auth.Issuer`, for the authorization server metadata. */
@@ -83,6 +91,9 @@ export const redactedLogPaths = [
   'res.headers["x-access-token"]',
   'req.body.password',
   'req.body.refreshToken',
+  'req.body.newPassword',
+  'req.body.currentPassword',
+  'req.body.token',
   'req.body.mfaToken',
   'req.body.code',
 ];
@@ -173,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     events: options.events,
     mfa: options.mfa,
     emailPolicy: options.emailPolicy,
+    mail: options.mail,
     newUserId: options.newUserId,
     refreshCookie,
     origins,
@@ -190,6 +202,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(mfaRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
+  if (options.mail !== undefined) {
+    await app.register(emailRoutes, { ...deps, mail: options.mail });
+    if (options.mail.signIn) await app.register(emailSignInRoutes, { ...deps, mail: options.mail });
+  }
+  if (options.emailStore !== undefined)
+    await app.register(adminMailRoutes, { ...deps, emailStore: options.emailStore });
+  if (options.devMail !== undefined) await app.register(devMailRoutes, { recent: options.devMail });
   if (options.jwks !== undefined) await app.register(jwksRoutes, { ...options.jwks, clock: options.clock });
   const clients = createClientAuthenticator({ clients: options.gateway.clients, realm: options.realm });
   await app.register(introspectionRoutes, {

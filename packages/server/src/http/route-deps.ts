@@ -9,6 +9,7 @@ import type {
 import type { FastifyRequest } from 'fastify';
 import type { AuditRequestContext } from '../audit/audit-context.js';
 import type { SecurityEvents } from '../audit/security-events.js';
+import type { MailRouteDeps } from './mail-route-deps.js';
 import type { MfaRouteDeps } from './mfa-login.js';
 import type { OriginPolicy } from './origin-policy.js';
 import type { RefreshCookie } from './refresh-cookie.js';
@@ -29,6 +30,8 @@ export interface RouteDeps {
   readonly newUserId?: (() => string) | undefined;
   /** `Auth.RequireEmail` and `Auth.RequireVerifiedEmail`; both off when omitted. */
   readonly emailPolicy?: EmailPolicy | undefined;
+  /** Mail and the flows that use it; omitted, the mail routes do not exist. */
+  readonly mail?: MailRouteDeps | undefined;
 }
 
 /** What accounts must have of an email address. */

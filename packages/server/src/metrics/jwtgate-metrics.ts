@@ -59,6 +59,10 @@ export interface JwtgateMetrics {
   alertDelivery(outcome: AlertDeliveryOutcome): void;
   /** One webhook attempt that failed (a retry follows if any is left). */
   alertAttemptFailed(): void;
+  /** A mail queued, sent or given up on (`failed`), by kind (`reset-password`, `verify-email`…). */
+  mail(outcome: 'queued' | 'sent' | 'failed', kind: string): void;
+  /** An emailed secret (link or code) presented: `used` or `refused`, by purpose. */
+  emailToken(outcome: 'used' | 'refused', purpose: string): void;
   /** Starts reading the gauges from the running server. */
   watch(sources: MetricsSources): void;
 }
@@ -74,6 +78,7 @@ const revokeReasons: Record<RevokeReason, null> = {
   'user-disabled': null,
   admin: null,
   'password-changed': null,
+  'password-reset': null,
   'credentials-changed': null,
 };
 const loginOutcomes: Record<LoginOutcome, null> = { success: null, failure: null, 'rate-limited': null };
@@ -165,6 +170,16 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
       labels: ['reason'],
     }),
   );
+  const mails = registry.counter({
+    name: 'jwtgate_mails_total',
+    help: 'Mails queued, sent and failed for good, by kind.',
+    labels: ['outcome', 'kind'],
+  });
+  const emailTokens = registry.counter({
+    name: 'jwtgate_email_tokens_total',
+    help: 'Emailed links and codes presented, by outcome (used, refused) and purpose.',
+    labels: ['outcome', 'purpose'],
+  });
   const registrations = seriesFor(
     ['created', 'refused'] as const,
     registry.counter({
@@ -342,6 +357,8 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     auditRecordsDropped: (count) => auditDrops.inc(count),
     alertDelivery: (outcome) => alertDeliveries[outcome].inc(),
     alertAttemptFailed: () => alertAttemptFailures.inc(),
+    mail: (outcome, kind) => mails.with(outcome, kind).inc(),
+    emailToken: (outcome, purpose) => emailTokens.with(outcome, purpose).inc(),
     watch(next) {
       sources = next;
     },

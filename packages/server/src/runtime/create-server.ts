@@ -39,10 +39,12 @@ import { acceptImportedHashes } from '../passwords/imported-hashes.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { createSqlEmailStore } from '../stores/sql/sql-email-store.js';
 import { devModeBanner } from './dev-mode-banner.js';
 import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
+import { openMail } from './open-mail.js';
 import { openStores } from './open-stores.js';
 import { createRevocationJournal } from './revocation-journal.js';
 
@@ -84,6 +86,12 @@ export interface JwtgateServer {
   readonly metrics: JwtgateMetrics | undefined;
   /** `http://host:port` of the metrics listener once `listen()` has started it; else `undefined`. */
   readonly metricsUrl: string | undefined;
+  /**
+   * Delivers the mails due now instead of at the sender's next round (it
+   * polls every 2 s and wakes when a request queues one); for tests and
+   * scripts. Resolves once they were tried.
+   */
+  drainMail(): Promise<void>;
   /** Starts listening on `Host:Port` (and on `Metrics.Host:Metrics.Port` when metrics are on); resolves to the API's address. */
   listen(): Promise<string>;
   /** Reopens the audit file after it was rotated away (`jwtgate start` does this on SIGHUP). */
@@ -298,6 +306,20 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
   });
 
+  const mail = config.mail.enabled
+    ? openMail({
+        config,
+        store: createSqlEmailStore(database.db, { timeoutMs: database.timeoutMs }),
+        users,
+        sessions,
+        hasher,
+        clock,
+        attempts,
+        loginThrottle: throttle,
+        events,
+        log: () => log,
+      })
+    : undefined;
   const mfaKey = config.mfa.encryptionKey;
   const mfa: MfaRouteDeps | undefined =
     mfaKey === undefined
@@ -348,9 +370,12 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
     ...(auditStore === undefined ? {} : { auditStore }),
+    ...(mail === undefined ? {} : { mail: mail.routes, emailStore: mail.store }),
+    ...(mail?.devMail === undefined ? {} : { devMail: mail.devMail }),
     revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },
   });
   log = app.log;
+  const mailSender = mail?.start();
   const processMetrics = metrics === undefined ? undefined : registerProcessMetrics(metrics.registry);
 
   const housekeeping = setInterval(() => {
@@ -360,6 +385,12 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       .catch((error: unknown) =>
         app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'attempt count clean-up failed'),
       );
+    mail?.store.purge(clock.now() - config.mail.retentionDays * DAY_MS).then(
+      ({ tokens, mails }) =>
+        tokens + mails > 0 && app.log.info({ tokens, mails }, 'deleted old mails and expired secrets'),
+      (error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.reason : error }, 'mail clean-up failed'),
+    );
     stores.loginChallenges
       .deleteExpired(clock.now())
       .catch((error: unknown) =>
@@ -409,6 +440,9 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         throw error;
       }
     },
+    drainMail: async () => {
+      await mailSender?.drain();
+    },
     reopenAuditFile: () => audit.reopen(),
     flushAudit: async () => {
       await auditWriter?.flush();
@@ -421,6 +455,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         try {
           await Promise.all([app.close(), metricsListener?.close()]);
         } finally {
+          // The attempt under way finishes; what is still queued waits in the outbox for the next start.
+          await mailSender?.close();
           // No request is left to add records: what is queued goes to the database before it closes.
           const lost = (await auditWriter?.close(AUDIT_FLUSH_ON_CLOSE_MS)) ?? 0;
           if (lost > 0) app.log.warn({ lost }, 'audit records not written to the database before shutdown');

@@ -1,6 +1,7 @@
 import {
   runAttemptStoreSuite,
   runAuditStoreSuite,
+  runEmailStoreSuite,
   runLoginChallengeStoreSuite,
   runMfaStoreSuite,
   runSessionStoreSuite,
@@ -9,6 +10,7 @@ import {
 import { describe } from 'vitest';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
 import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
+import { createSqlEmailStore } from '../../src/stores/sql/sql-email-store.js';
 import { createSqlLoginChallengeStore } from '../../src/stores/sql/sql-login-challenge-store.js';
 import { createSqlMfaStore } from '../../src/stores/sql/sql-mfa-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
@@ -31,6 +33,11 @@ for (const kind of ['postgres', 'mysql'] as const) {
     runAttemptStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
       return { store: createSqlAttemptStore(database.db, database.dialect, { timeoutMs: 5_000 }), close };
+    });
+
+    runEmailStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlEmailStore(database.db, { timeoutMs: 5_000 }), close };
     });
 
     runAuditStoreSuite(kind, async () => {

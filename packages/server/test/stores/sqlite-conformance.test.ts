@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   runAttemptStoreSuite,
   runAuditStoreSuite,
+  runEmailStoreSuite,
   runLoginChallengeStoreSuite,
   runMfaStoreSuite,
   runSessionStoreSuite,
@@ -11,6 +12,7 @@ import { migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
 import { createSqlAttemptStore } from '../../src/stores/sql/sql-attempt-store.js';
 import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
+import { createSqlEmailStore } from '../../src/stores/sql/sql-email-store.js';
 import { createSqlLoginChallengeStore } from '../../src/stores/sql/sql-login-challenge-store.js';
 import { createSqlMfaStore } from '../../src/stores/sql/sql-mfa-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
@@ -48,6 +50,11 @@ runAttemptStoreSuite('sqlite', async () => {
 runAuditStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
   return { store: createSqlAuditStore(db), close };
+});
+
+runEmailStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlEmailStore(db), close };
 });
 
 runMfaStoreSuite('sqlite', async () => {

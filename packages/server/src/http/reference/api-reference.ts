@@ -173,6 +173,7 @@ const headers = {
 const successText: Readonly<Record<number, string>> = {
   200: 'OK',
   201: 'Created',
+  202: 'Accepted',
   204: 'No content',
   304: 'Not modified',
 };

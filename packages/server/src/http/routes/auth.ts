@@ -18,7 +18,7 @@ import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, mfaRequiredSchema, publicUserSchema, tokenResponseSchema } from '../schemas.js';
 import { deadCookieCodes } from '../silent-refresh.js';
 
-const emailField = {
+export const emailField = {
   type: 'string',
   maxLength: EMAIL_MAX_LENGTH * 4,
   description: 'An email address; compared case-insensitively after trimming and Unicode NFC.',
@@ -36,6 +36,23 @@ const registerBody = {
   },
 } as const;
 
+/** What a login says of the session it starts; sign-in by email takes the same. */
+export const sessionFields = {
+  device: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 100,
+    pattern: '^[^\\x00-\\x1f\\x7f]*$',
+    description: 'A label for this device, shown in the session list.',
+  },
+  cookie: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Cookie mode: the refresh token goes into an HttpOnly cookie instead of this answer. Needs an allowed Origin and X-Jwtgate-Csrf: 1.',
+  },
+} as const;
+
 const loginBody = {
   type: 'object',
   required: ['password'],
@@ -45,19 +62,7 @@ const loginBody = {
     username: { type: 'string', description: 'Either `username` or `email`, not both.' },
     email: emailField,
     password: { type: 'string' },
-    device: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 100,
-      pattern: '^[^\\x00-\\x1f\\x7f]*$',
-      description: 'A label for this device, shown in the session list.',
-    },
-    cookie: {
-      type: 'boolean',
-      default: false,
-      description:
-        'Cookie mode: the refresh token goes into an HttpOnly cookie instead of this answer. Needs an allowed Origin and X-Jwtgate-Csrf: 1.',
-    },
+    ...sessionFields,
   },
 } as const;
 
@@ -140,6 +145,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         throw error;
       }
       deps.events?.registered({ user, client: clientInfo(request) });
+      await deps.mail?.registered(user);
       return reply.code(201).send(toPublicUser(user));
     },
   );

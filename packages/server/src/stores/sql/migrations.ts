@@ -296,6 +296,73 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('jwtgate_login_challenges').dropColumn('credential_version').execute();
     },
   },
+  /**
+   * Emailed one-time secrets (keyed hashes only) and the mail outbox they
+   * are written with in one transaction. The outbox's index serves the
+   * sender's search for due mails.
+   */
+  '0007_users_email_tokens_outbox': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_email_tokens')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('purpose', 'varchar(32)', (c) => c.notNull())
+          .addColumn('email', 'varchar(320)', (c) => c.notNull())
+          .addColumn('link_hash', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('code_hash', 'varchar(64)')
+          .addColumn('stamp', 'varchar(64)', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint'),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_email_tokens_user_idx')
+        .on('jwtgate_email_tokens')
+        .columns(['user_id', 'purpose', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('jwtgate_email_tokens_expires_idx')
+        .on('jwtgate_email_tokens')
+        .column('expires_at')
+        .execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_mail_outbox')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(64)')
+          .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+          .addColumn('recipient', 'varchar(320)', (c) => c.notNull())
+          .addColumn('payload', 'text')
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('claimed_by', 'varchar(64)')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_error', 'varchar(512)')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('sent_at', 'bigint'),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_mail_outbox_due_idx')
+        .on('jwtgate_mail_outbox')
+        .columns(['status', 'next_attempt_at'])
+        .execute();
+      await db.schema
+        .createIndex('jwtgate_mail_outbox_created_idx')
+        .on('jwtgate_mail_outbox')
+        .columns(['created_at', 'id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_mail_outbox').execute();
+      await db.schema.dropTable('jwtgate_email_tokens').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -110,6 +110,39 @@ export interface LoginChallengesTable {
   credential_version: ColumnType<number | string | bigint | null, number | null, number | null>;
 }
 
+/** Emailed one-time secrets, as keyed hashes. */
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  email: string;
+  link_hash: string;
+  code_hash: string | null;
+  stamp: string;
+  attempts: ColumnType<number | string, number, number>;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: NullableMillis;
+}
+
+/** The mail outbox: written with the secret, delivered by the sender. */
+export interface MailOutboxTable {
+  id: string;
+  user_id: string | null;
+  kind: string;
+  recipient: string;
+  /** Sealed (AES-GCM) subject and bodies; `null` once sent or failed. */
+  payload: string | null;
+  status: string;
+  attempts: ColumnType<number | string, number, number>;
+  next_attempt_at: Millis;
+  claimed_by: string | null;
+  lease_until: NullableMillis;
+  last_error: string | null;
+  created_at: Millis;
+  sent_at: NullableMillis;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
@@ -120,6 +153,8 @@ export interface JwtgateDatabase {
   jwtgate_mfa_totp: MfaTotpTable;
   jwtgate_mfa_recovery_codes: MfaRecoveryCodesTable;
   jwtgate_login_challenges: LoginChallengesTable;
+  jwtgate_email_tokens: EmailTokensTable;
+  jwtgate_mail_outbox: MailOutboxTable;
 }
 
 export function toMillis(value: number | string | bigint): number {
