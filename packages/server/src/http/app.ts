@@ -161,6 +161,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Callbacks rather than async functions: no promise per request.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    // No answer may be framed by another page (clickjacking), errors included: the old header
+    // for old browsers, CSP's frame-ancestors for the rest unless the answer has its own policy.
+    reply.header('x-frame-options', 'DENY');
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header('content-security-policy', "frame-ancestors 'none'");
+    }
     if (!isForwardAuth(request)) {
       // Token answers must never be cached (RFC 6749 §5.1); the rest is per-user too.
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

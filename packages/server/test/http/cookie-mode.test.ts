@@ -154,6 +154,8 @@ describe('cookie mode: refresh from the cookie', () => {
     const res = await refresh(`${a.cookie}; ${b.cookie}`);
     expect(res.statusCode).toBe(401);
     expect(res.json().error.code).toBe('ERR_REFRESH_TOKEN_INVALID');
+    // Neither is deleted: a deletion could only reach ours and would leave a planted one in charge.
+    expect(res.headers['set-cookie']).toBeUndefined();
     expect((await sessionOf(t, a.accessToken))?.generation).toBe(0);
     expect((await sessionOf(t, b.accessToken))?.generation).toBe(0);
   });

@@ -17,6 +17,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** `true` makes the route require a valid access token (go-zero's `jwt: Auth`). */
     auth?: boolean;
+    /**
+     * With `auth`: a request without a usable access token (missing, expired,
+     * revoked, invalid) still reaches the handler, which may accept other
+     * proof or must throw {@link deferredAuthError}.
+     */
+    authMayBeDeferred?: boolean;
   }
 }
 
@@ -77,15 +83,45 @@ export const authGuardPlugin = fp<{
       );
     };
     app.decorate('requireAuth', requireAuth);
+    const requireAuthOrDefer: onRequestHookHandler = function (request, reply, done) {
+      requireAuth.call(this, request, reply, (error?: Error) => {
+        if (error !== undefined && isAuthError(error) && DEFERRABLE.has(error.code)) {
+          deferred.set(request, error);
+          done();
+          return;
+        }
+        done(error);
+      });
+    };
     app.addHook('onRoute', (route) => {
       if (route.config?.auth !== true) return;
       const existing =
         route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-      route.onRequest = [requireAuth, ...existing];
+      route.onRequest = [route.config.authMayBeDeferred === true ? requireAuthOrDefer : requireAuth, ...existing];
     });
   },
   { name: 'jwtgate-auth-guard' },
 );
+
+/** The answers that mean "no usable access token", which a route with `authMayBeDeferred` hands to its handler. */
+const DEFERRABLE = new Set<string>([
+  'ERR_TOKEN_MISSING',
+  'ERR_TOKEN_EXPIRED',
+  'ERR_TOKEN_REVOKED',
+  'ERR_TOKEN_INVALID',
+]);
+const deferred = new WeakMap<FastifyRequest, Error>();
+
+/**
+ * Why the guard let a request of a route with `authMayBeDeferred` through
+ * without claims: the error to throw when the handler finds no other proof.
+ *
+ * @example
+ * if (request.auth === null) throw deferredAuthError(request);
+ */
+export function deferredAuthError(request: FastifyRequest): Error {
+  return deferred.get(request) ?? new AuthError('ERR_TOKEN_MISSING');
+}
 
 /** The claims of an authenticated request; for handlers behind the guard. */
 export function claimsOf(request: FastifyRequest): AccessTokenClaims {

@@ -8,11 +8,11 @@ import {
   toPublicUser,
   type UserRecord,
 } from '@jwtgate/core';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { finishLogin, tokenBody } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import { pauseForSecondFactor } from '../mfa-login.js';
-import { claimsOf } from '../plugins/auth-guard.js';
+import { claimsOf, deferredAuthError } from '../plugins/auth-guard.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, mfaRequiredSchema, publicUserSchema, tokenResponseSchema } from '../schemas.js';
@@ -87,6 +87,12 @@ const logoutBody = {
       enum: ['current', 'others', 'all'],
       default: 'current',
       description: 'This session, every other session of the user, or all of them.',
+    },
+    refreshToken: {
+      type: 'string',
+      maxLength: 4096,
+      description:
+        'Proof for an API client whose access token has expired: the session of this refresh token ends (`scope` `current` only). Used only when no valid access token is presented.',
     },
   },
 } as const;
@@ -238,7 +244,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         },
         errors: {
           ERR_REFRESH_TOKEN_INVALID:
-            'not a refresh token of this server, or several refresh cookies were sent (the cookie is deleted)',
+            'not a refresh token of this server, or several refresh cookies were sent: both are kept, since deleting ours would leave only the one planted from elsewhere (a sibling domain or another path) in place',
           ERR_REFRESH_TOKEN_EXPIRED:
             'unused for `Auth.RefreshExpire`, or its session is older than `Auth.SessionMaxAge`',
           ERR_REFRESH_TOKEN_REUSED: 'already used, past the grace window: the session is revoked',
@@ -268,10 +274,10 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
     },
   );
 
-  app.post<{ Body: { scope: 'current' | 'others' | 'all' } }>(
+  app.post<{ Body: { scope: 'current' | 'others' | 'all'; refreshToken?: string } }>(
     '/auth/logout',
     {
-      config: { auth: true, csrf: true },
+      config: { auth: true, authMayBeDeferred: true, csrf: true },
       // A logout with no body at all means this session.
       preValidation: emptyBodyAsObject,
       schema: {
@@ -292,10 +298,15 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           },
           ...errorResponses,
         },
-        errors: { ERR_STORE_UNAVAILABLE: 'or the session store cannot be reached to end sessions: none was ended' },
+        errors: {
+          ERR_REFRESH_TOKEN_INVALID:
+            'without a valid access token: `refreshToken` is not a refresh token of this server (a forged or mangled one ends nothing)',
+          ERR_STORE_UNAVAILABLE: 'or the session store cannot be reached to end sessions: none was ended',
+        },
       },
     },
     async (request, reply) => {
+      if (request.auth === null) return logoutWithRefreshToken(request, reply);
       const claims = claimsOf(request);
       const scope = request.body.scope;
       // The browser's cookie goes with its session: on "this device" only if it is that
@@ -319,6 +330,25 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       return { revoked };
     },
   );
+
+  /**
+   * Logout for an API client whose access token has expired: a genuine refresh
+   * token (its MAC verifies) proves a hold on its own session, which ends.
+   * Even a spent one: presented to `/auth/refresh` it would end the session
+   * as a reuse anyway. Nothing else is reachable this way.
+   */
+  async function logoutWithRefreshToken(
+    request: FastifyRequest<{ Body: { scope: 'current' | 'others' | 'all'; refreshToken?: string } }>,
+    reply: FastifyReply,
+  ): Promise<{ revoked: number }> {
+    const { refreshToken, scope } = request.body;
+    if (refreshToken === undefined || scope !== 'current') throw deferredAuthError(request);
+    const fields = sessions.refreshTokens.parse(refreshToken);
+    if (fields === null) throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'format' });
+    const revoked = (await sessions.revoke(fields.sessionId, { reason: 'logout' })) ? 1 : 0;
+    if (refreshCookie !== null && refreshCookie.sessionIdOf(request) === fields.sessionId) refreshCookie.clear(reply);
+    return { revoked };
+  }
 
   for (const url of ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout']) {
     refuseOtherMethods(app, url, ['POST']);
