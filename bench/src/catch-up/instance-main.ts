@@ -20,5 +20,5 @@ serveAsChild(async () => {
     await fixture.close();
     throw error;
   }
-  return { port: (fixture.server.app.server.address() as AddressInfo).port, token: '', close: () => fixture.close() };
+  return { port: (fixture.server.app.server.address() as AddressInfo).port, tokens: [], close: () => fixture.close() };
 });

@@ -1,4 +1,6 @@
-/** One case of the HTTP benchmark over every round. */
+import type { TrafficMix } from './cases.js';
+
+/** One case of the HTTP benchmark over every round, under one traffic mix. */
 export interface HttpRow {
   readonly name: string;
   /** All measured requests over all measured seconds. */
@@ -24,5 +26,13 @@ export interface HttpResult {
   readonly warmupSec: number;
   readonly sliceSec: number;
   readonly rounds: number;
-  readonly rows: readonly HttpRow[];
+  /** Users, each with a token of their own. */
+  readonly users: number;
+  /** The rows of every case, per traffic mix; `distinct` is the headline. */
+  readonly mixes: Readonly<Record<TrafficMix, readonly HttpRow[]>>;
+  /**
+   * Per round, the default guard's requests/s over the guard with its cache
+   * off, under each mix: the two measured moments apart.
+   */
+  readonly defaultOverCacheOff: Readonly<Record<TrafficMix, readonly number[]>>;
 }

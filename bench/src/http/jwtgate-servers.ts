@@ -1,14 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { generateJwtKey, type JwtKey, publicKeyOf } from '@jwtgate/core';
 import { createRevocationFeed, type VerifierOptions } from '@jwtgate/middleware';
 import Fastify, { type FastifyPluginCallback } from 'fastify';
 import { benchRedisUrl, connectBenchRedis, deleteKeysUnder, uniqueRedisPrefix } from '../support/bench-redis.js';
-import { benchSecretKey, signAccessToken } from '../support/bench-tokens.js';
+import { benchSecretKey, signAccessTokens } from '../support/bench-tokens.js';
 import {
   BENCH_ACCESS_SECRET,
   BENCH_AUDIENCE,
   BENCH_ISSUER,
   BENCH_LEEWAY_SEC,
+  BENCH_USERNAME,
   startJwtgateFixture,
 } from '../support/jwtgate-fixture.js';
 import { seedRevocations } from '../support/seed-revocations.js';
@@ -37,9 +39,17 @@ async function loadFastifyPlugin(): Promise<FastifyPluginCallback<VerifierOption
  * feed on (so a logout anywhere is refused here at once, with no store round
  * trip per request), the route opting in with `config: { auth: true }`.
  * HS256 with the shared secret, or a fresh ES256 or EdDSA key pair whose
- * public half is all the service gets.
+ * public half is all the service gets; the cache of verified tokens at its
+ * default unless `verifiedTokenCacheSize` is given.
+ *
+ * @example
+ * const server = await startMiddlewareGuard(10_000, 'EdDSA');
  */
-export async function startMiddlewareGuard(alg: 'HS256' | 'ES256' | 'EdDSA'): Promise<RunningServer> {
+export async function startMiddlewareGuard(
+  users: number,
+  alg: 'HS256' | 'ES256' | 'EdDSA',
+  verifiedTokenCacheSize?: number,
+): Promise<RunningServer> {
   const signingKey: JwtKey = alg === 'HS256' ? benchSecretKey : generateJwtKey(alg);
   const subscriber = connectBenchRedis();
   const client = connectBenchRedis();
@@ -67,12 +77,13 @@ export async function startMiddlewareGuard(alg: 'HS256' | 'ES256' | 'EdDSA'): Pr
       audience: BENCH_AUDIENCE,
       clockToleranceSec: BENCH_LEEWAY_SEC,
       revocations: feed,
+      ...(verifiedTokenCacheSize === undefined ? {} : { verifiedTokenCacheSize }),
     });
     app.get(HELLO_PATH, { config: { auth: true }, schema: helloSchema }, helloHandler);
     const port = await listenOnLoopback(app);
     return {
       port,
-      token: signAccessToken(signingKey).token,
+      tokens: signAccessTokens(users, signingKey).map(({ token }) => token),
       async close() {
         await feed.close();
         await app.close();
@@ -96,13 +107,19 @@ export interface JwtgateAppMode {
 
 /**
  * The real jwtgate server (`createJwtgateServer`, SQLite) with an embedder's
- * route behind the guard and its unguarded twin; the token comes from a real
- * login, and the revocation list holds `revokedSessions` other sessions.
+ * route behind the guard and its unguarded twin; one real login, then a
+ * session per user (the bench user's, issued by the server's own session
+ * manager, so strict mode finds each in its store), and the revocation list
+ * holds `revokedSessions` other sessions.
  *
  * @example
- * const server = await startJwtgateApp(100_000, { strict: true, redis: true });
+ * const server = await startJwtgateApp(10_000, 100_000, { strict: true, redis: true });
  */
-export async function startJwtgateApp(revokedSessions: number, mode: JwtgateAppMode = {}): Promise<RunningServer> {
+export async function startJwtgateApp(
+  users: number,
+  revokedSessions: number,
+  mode: JwtgateAppMode = {},
+): Promise<RunningServer> {
   const prefix = mode.redis === true ? uniqueRedisPrefix('app') : undefined;
   const fixture = await startJwtgateFixture({
     env: {
@@ -126,10 +143,21 @@ export async function startJwtgateApp(revokedSessions: number, mode: JwtgateAppM
   };
   try {
     const { accessToken } = await fixture.login();
+    const registered = await fixture.server.users.findByUsernameKey(BENCH_USERNAME);
+    if (registered === null) throw new Error('the benchmark user was not registered');
+    const tokens = [accessToken];
+    // One user per token, each with one session: a store's work per new session may grow with the
+    // sessions its user already has, and 10,000 users are what the other cases stand for.
+    while (tokens.length < users) {
+      const name = `bench-user-${tokens.length}`;
+      const user = { ...registered, id: randomUUID(), username: name, usernameKey: name };
+      await fixture.server.users.create(user);
+      tokens.push((await fixture.server.sessions.issue({ user })).accessToken);
+    }
     seedRevocations(fixture.server.sessions.revocations, revokedSessions, Date.now());
     await fixture.server.listen();
     const port = (fixture.server.app.server.address() as AddressInfo).port;
-    return { port, token: accessToken, close };
+    return { port, tokens, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
-/** A listening server and a token it accepts. */
+/** A listening server and the tokens it accepts, one per user. */
 export interface RunningServer {
   readonly port: number;
-  readonly token: string;
+  readonly tokens: readonly string[];
   close(): Promise<void>;
 }
 

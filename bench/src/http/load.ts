@@ -10,8 +10,9 @@ export interface LoadSample {
 
 /**
  * Drives `url` with `connections` keep-alive connections for `durationSec`
- * seconds, every request carrying `authorization` (the unguarded cases get
- * the same header, so every request has the same size). Fails when any
+ * seconds, each request carrying `Bearer ` and the next token of
+ * `nextToken` (the unguarded cases get the same headers, so requests have
+ * the same size everywhere). Fails when any
  * answer is not a 2xx or any connection errs, since a refused token would
  * otherwise be measured as a fast one.
  *
@@ -20,22 +21,40 @@ export interface LoadSample {
  * of one.
  *
  * @example
- * const sample = await runLoad({ url, authorization: `Bearer ${token}`, connections: 10, durationSec: 5 });
+ * const sample = await runLoad({ url, nextToken: () => token, connections: 10, durationSec: 5 });
  */
 export function runLoad(options: {
   url: string;
   /** One header for every request, or a list each connection goes through in turn (many users). */
-  authorization: string | readonly string[];
+  authorization?: string | readonly string[];
+  /** Or the token of each request in turn, from one sequence shared by every connection. */
+  nextToken?: () => string;
   connections: number;
   durationSec: number;
 }): Promise<LoadSample> {
-  const { authorization } = options;
+  const { authorization, nextToken } = options;
+  if ((authorization === undefined) === (nextToken === undefined)) {
+    throw new TypeError('runLoad needs either authorization or nextToken');
+  }
   // A list becomes one prepared request per header, which each connection goes through in turn:
   // autocannon builds each request's bytes once, so the load generator costs no more per request.
+  // A sequence is asked for each request's token as the request is built.
   const perRequest =
-    typeof authorization === 'string'
-      ? { headers: { authorization } }
-      : { requests: authorization.map((value) => ({ headers: { authorization: value } })) };
+    nextToken !== undefined
+      ? {
+          requests: [
+            {
+              method: 'GET' as const,
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                headers: { ...request.headers, authorization: `Bearer ${nextToken()}` },
+              }),
+            },
+          ],
+        }
+      : typeof authorization === 'string'
+        ? { headers: { authorization } }
+        : { requests: (authorization ?? []).map((value) => ({ headers: { authorization: value } })) };
   const latenciesMs: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(

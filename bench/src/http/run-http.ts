@@ -2,7 +2,7 @@ import type { BenchProfile } from '../support/profile.js';
 import { type ServerChild, startServerProcess } from '../support/spawn-child.js';
 import { median, quantile } from '../support/stats.js';
 import { tamperSignature } from '../support/tamper.js';
-import { type HttpCase, httpCases } from './cases.js';
+import { type HttpCase, httpCases, type TrafficMix, tokenSequence, trafficMixes } from './cases.js';
 import { HELLO_BODY } from './hello-route.js';
 import type { HttpResult, HttpRow } from './http-result.js';
 import { type LoadSample, runLoad } from './load.js';
@@ -19,12 +19,15 @@ async function statusOf(url: string, authorization: string | undefined): Promise
  */
 async function assertBehaviour(server: ServerChild, httpCase: HttpCase): Promise<void> {
   const url = `${server.url}${httpCase.path}`;
-  const valid = await statusOf(url, `Bearer ${server.token}`);
-  if (valid.status !== 200 || valid.body !== JSON.stringify(HELLO_BODY)) {
-    throw new Error(`${httpCase.name}: a valid token was answered ${valid.status}`);
+  const first = server.tokens[0] as string;
+  for (const token of [first, server.tokens.at(-1) as string]) {
+    const valid = await statusOf(url, `Bearer ${token}`);
+    if (valid.status !== 200 || valid.body !== JSON.stringify(HELLO_BODY)) {
+      throw new Error(`${httpCase.name}: a valid token was answered ${valid.status}`);
+    }
   }
   if (!httpCase.guarded) return;
-  for (const authorization of [undefined, `Bearer ${tamperSignature(server.token)}`]) {
+  for (const authorization of [undefined, `Bearer ${tamperSignature(first)}`]) {
     const refused = await statusOf(url, authorization);
     if (refused.status !== 401) {
       const what = authorization === undefined ? 'without a token' : 'with a tampered token';
@@ -67,20 +70,22 @@ function summarise(httpCase: HttpCase, slices: readonly (readonly Slice[])[], in
 }
 
 /**
- * Requests/s and latency of one GET route on 127.0.0.1 for each case, each
+ * Requests/s and latency of one GET route on 127.0.0.1 for each case and
+ * each traffic mix (distinct tokens, a hot tenth of users, one token), each
  * server in its own process while this process generates the load.
  *
  * All servers start first and stay up; after a warm-up of each, the load
- * moves from server to server in short slices, round after round, in rotating
- * order. Load from elsewhere on the shared machine, which comes and goes over
- * seconds, then falls on every case alike instead of on whichever ran during
- * it, and each ratio compares slices measured moments apart.
+ * moves from server to server and mix to mix in short slices, round after
+ * round, in rotating order. Load from elsewhere on the shared machine, which
+ * comes and goes over seconds, then falls on every case alike instead of on
+ * whichever ran during it, and each ratio compares slices measured moments
+ * apart.
  *
  * @example
  * const result = await runHttpBenchmark(benchProfile('full'), console.error);
  */
 export async function runHttpBenchmark(profile: BenchProfile, log: (line: string) => void): Promise<HttpResult> {
-  const { connections, warmupSec, sliceSec, rounds } = profile.http;
+  const { connections, warmupSec, sliceSec, rounds, users } = profile.http;
   const servers: ServerChild[] = [];
   try {
     for (const httpCase of httpCases) {
@@ -88,36 +93,58 @@ export async function runHttpBenchmark(profile: BenchProfile, log: (line: string
         script: 'http/server-main.js',
         args: [httpCase.kind],
         profile,
-        timeoutMs: 60_000,
+        // The jwtgate app issues a session per user (10,000) before it listens, slow on a busy machine.
+        timeoutMs: 600_000,
       });
       servers.push(server);
       await assertBehaviour(server, httpCase);
     }
-    const loadOf = async (index: number, durationSec: number): Promise<Slice> => {
+    // One sequence per server and mix, carried over from slice to slice, so that
+    // round robin over the users goes on where the last slice stopped.
+    const sequences = servers.map((server) =>
+      Object.fromEntries(trafficMixes.map((mix) => [mix, tokenSequence(server.tokens, mix)])),
+    ) as Record<TrafficMix, () => string>[];
+    const loadOf = async (index: number, mix: TrafficMix, durationSec: number): Promise<Slice> => {
       const server = servers[index] as ServerChild;
       const cpuBefore = await server.cpuMicros();
       const sample = await runLoad({
         url: `${server.url}${(httpCases[index] as HttpCase).path}`,
-        authorization: `Bearer ${server.token}`,
+        nextToken: (sequences[index] as Record<TrafficMix, () => string>)[mix],
         connections,
         durationSec,
       });
       return { ...sample, serverCpuMicros: (await server.cpuMicros()) - cpuBefore };
     };
     if (warmupSec > 0) {
-      for (let index = 0; index < httpCases.length; index += 1) await loadOf(index, warmupSec);
+      for (let index = 0; index < httpCases.length; index += 1) await loadOf(index, 'distinct', warmupSec);
       log('  servers and load generator warmed up');
     }
-    const samples: Slice[][] = httpCases.map(() => []);
+    const slots = httpCases.flatMap((_, index) => trafficMixes.map((mix) => ({ index, mix })));
+    const samples = Object.fromEntries(trafficMixes.map((mix) => [mix, httpCases.map(() => [] as Slice[])])) as Record<
+      TrafficMix,
+      Slice[][]
+    >;
     for (let round = 0; round < rounds; round += 1) {
-      for (let k = 0; k < httpCases.length; k += 1) {
-        const index = (k + round) % httpCases.length;
-        samples[index]?.push(await loadOf(index, sliceSec));
+      for (let k = 0; k < slots.length; k += 1) {
+        const { index, mix } = slots[
+          (k + round * trafficMixes.length + round) % slots.length
+        ] as (typeof slots)[number];
+        samples[mix][index]?.push(await loadOf(index, mix, sliceSec));
       }
       log(`  round ${round + 1} of ${rounds}`);
     }
-    const rows = httpCases.map((httpCase, index) => summarise(httpCase, samples, index));
-    return { connections, warmupSec, sliceSec, rounds, rows };
+    const mixes = Object.fromEntries(
+      trafficMixes.map((mix) => [mix, httpCases.map((httpCase, index) => summarise(httpCase, samples[mix], index))]),
+    ) as Record<TrafficMix, HttpRow[]>;
+    const guard = httpCases.findIndex((c) => c.kind === 'guard-hs256');
+    const cacheOff = httpCases.findIndex((c) => c.kind === 'guard-hs256-cache-off');
+    const defaultOverCacheOff = Object.fromEntries(
+      trafficMixes.map((mix) => [
+        mix,
+        roundRatios(samples[mix][guard] as readonly Slice[], samples[mix][cacheOff] as readonly Slice[]),
+      ]),
+    ) as Record<TrafficMix, number[]>;
+    return { connections, warmupSec, sliceSec, rounds, users, mixes, defaultOverCacheOff };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }

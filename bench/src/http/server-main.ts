@@ -15,7 +15,7 @@ function isServerKind(value: string | undefined): value is ServerKind {
 serveAsChild(
   () => {
     if (!isServerKind(kind)) throw new Error(`unknown server kind ${kind}; expected one of ${serverKinds.join(', ')}`);
-    return startServer(kind, profile.revokedSessions);
+    return startServer(kind, profile);
   },
   (stop) => {
     // The parent reads the CPU time around each slice of load: unlike requests/s,

@@ -1,16 +1,31 @@
+import type { BenchProfile } from '../support/profile.js';
 import { startJwtgateApp, startMiddlewareGuard } from './jwtgate-servers.js';
 import type { RunningServer } from './listen.js';
-import { startBareFastify, startExpress, startFastifyJwt, startSessionLookupDesign } from './peer-servers.js';
+import {
+  startBareFastify,
+  startExpress,
+  startFastifyEmptyHook,
+  startFastifyJwt,
+  startJoseGuard,
+  startSessionLookupDesign,
+} from './peer-servers.js';
 
 export type { RunningServer } from './listen.js';
 
 /** The servers put under load. */
 export const serverKinds = [
   'fastify',
+  'fastify-empty-hook',
   'guard-hs256',
+  'guard-hs256-cache-off',
+  'guard-hs256-cache-10k',
   'guard-es256',
   'guard-eddsa',
   'fastify-jwt',
+  'fastify-jwt-cache-10k',
+  'jose-hs256',
+  'jose-es256',
+  'jose-eddsa',
   'express',
   'express-jwt',
   'session-lookup',
@@ -20,35 +35,54 @@ export const serverKinds = [
 ] as const;
 export type ServerKind = (typeof serverKinds)[number];
 
+/** The cache size the "best cache setting" cases use: one entry per user of the benchmark. */
+export const LARGE_CACHE = 10_000;
+
 /**
- * Starts one kind of server on 127.0.0.1 and a free port.
+ * Starts one kind of server on 127.0.0.1 and a free port, with a token for
+ * each of the profile's users.
  *
  * @example
- * const server = await startServer('guard-hs256', 100_000);
+ * const server = await startServer('guard-hs256', benchProfile('full'));
  */
-export function startServer(kind: ServerKind, revokedSessions: number): Promise<RunningServer> {
+export function startServer(kind: ServerKind, profile: BenchProfile): Promise<RunningServer> {
+  const users = profile.http.users;
   switch (kind) {
     case 'fastify':
-      return startBareFastify();
+      return startBareFastify(users);
+    case 'fastify-empty-hook':
+      return startFastifyEmptyHook(users);
     case 'guard-hs256':
-      return startMiddlewareGuard('HS256');
+      return startMiddlewareGuard(users, 'HS256');
+    case 'guard-hs256-cache-off':
+      return startMiddlewareGuard(users, 'HS256', 0);
+    case 'guard-hs256-cache-10k':
+      return startMiddlewareGuard(users, 'HS256', LARGE_CACHE);
     case 'guard-es256':
-      return startMiddlewareGuard('ES256');
+      return startMiddlewareGuard(users, 'ES256');
     case 'guard-eddsa':
-      return startMiddlewareGuard('EdDSA');
+      return startMiddlewareGuard(users, 'EdDSA');
     case 'fastify-jwt':
-      return startFastifyJwt();
+      return startFastifyJwt(users);
+    case 'fastify-jwt-cache-10k':
+      return startFastifyJwt(users, LARGE_CACHE);
+    case 'jose-hs256':
+      return startJoseGuard(users, 'HS256');
+    case 'jose-es256':
+      return startJoseGuard(users, 'ES256');
+    case 'jose-eddsa':
+      return startJoseGuard(users, 'EdDSA');
     case 'express':
-      return startExpress(false);
+      return startExpress(users, false);
     case 'express-jwt':
-      return startExpress(true);
+      return startExpress(users, true);
     case 'session-lookup':
-      return startSessionLookupDesign();
+      return startSessionLookupDesign(users);
     case 'jwtgate':
-      return startJwtgateApp(revokedSessions);
+      return startJwtgateApp(users, profile.revokedSessions);
     case 'jwtgate-strict-sqlite':
-      return startJwtgateApp(revokedSessions, { strict: true });
+      return startJwtgateApp(users, profile.revokedSessions, { strict: true });
     case 'jwtgate-strict-redis':
-      return startJwtgateApp(revokedSessions, { strict: true, redis: true });
+      return startJwtgateApp(users, profile.revokedSessions, { strict: true, redis: true });
   }
 }

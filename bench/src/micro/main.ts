@@ -3,6 +3,7 @@ import type { BenchProfile } from '../support/profile.js';
 import { runAsChild } from '../support/report-to-parent.js';
 import { seedRevocations } from '../support/seed-revocations.js';
 import { asymmetricAlgorithms, createAsymmetricTokenSet, createAsymmetricVerifyCases } from './asymmetric-cases.js';
+import { createFullCacheOperations } from './cache-cases.js';
 import { checkSignCase, checkVerifyCase } from './check-cases.js';
 import { timeOperations } from './measure.js';
 import type { MicroResult, MicroRow } from './micro-result.js';
@@ -83,7 +84,15 @@ async function measureTokens(profile: BenchProfile): Promise<MicroResult> {
       setup: c.setup,
       timing: signTimings[i] as MicroRow['timing'],
     }));
-    return { verify, asymmetric, sign, revocationListSize: sessions.revocations.size };
+    const fullCaches = createFullCacheOperations(tokens.key);
+    const cacheTimings = await timeOperations(fullCaches.operations, profile.micro);
+    const cacheHits: MicroRow[] = cacheTimings.map((timing) => ({
+      name: timing.name,
+      library: '@jwtgate/core',
+      setup: 'createJwtVerifier with a cache of this size, full of distinct verified tokens; one of them asked again',
+      timing,
+    }));
+    return { verify, asymmetric, sign, cacheHits, revocationListSize: sessions.revocations.size };
   } finally {
     await fixture.close();
   }

@@ -27,5 +27,5 @@ serveAsChild(async () => {
     throw error;
   }
   // The propagation benchmark logs in itself; this instance hands out no token.
-  return { port: (fixture.server.app.server.address() as AddressInfo).port, token: '', close: () => fixture.close() };
+  return { port: (fixture.server.app.server.address() as AddressInfo).port, tokens: [], close: () => fixture.close() };
 });

@@ -29,3 +29,14 @@ export function signAccessToken(key: JwtKey = benchSecretKey): { token: string; 
   });
   return { token, sid };
 }
+
+/**
+ * `count` access tokens signed with `key`, one per user (each its own `sub`,
+ * `sid` and `jti`), as a service sees them from that many users.
+ *
+ * @example
+ * const tokens = signAccessTokens(10_000);
+ */
+export function signAccessTokens(count: number, key: JwtKey = benchSecretKey): { token: string; sid: string }[] {
+  return Array.from({ length: count }, () => signAccessToken(key));
+}

@@ -2,8 +2,8 @@
 export type ChildMessage =
   /** A benchmark finished; `value` is its JSON result. */
   | { readonly type: 'result'; readonly value: unknown }
-  /** A server under load is listening; `token` is a valid access token for it. */
-  | { readonly type: 'ready'; readonly port: number; readonly token: string }
+  /** A server under load is listening; `tokens` are valid access tokens for it, one per user. */
+  | { readonly type: 'ready'; readonly port: number; readonly tokens: readonly string[] }
   /** A server's CPU time so far (user + system), in microseconds, as asked by {@link ParentMessage}. */
   | { readonly type: 'cpu-usage'; readonly micros: number }
   /** The benchmark failed; the message never contains a token or secret. */

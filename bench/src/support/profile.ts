@@ -23,8 +23,10 @@ export interface BenchProfile {
     readonly warmupSec: number;
     /** One measured slice of load on one server. */
     readonly sliceSec: number;
-    /** Each round gives every case one slice, in rotating order; a case is measured for `rounds × sliceSec`. */
+    /** Each round gives every case one slice per traffic mix, in rotating order; a case is measured for `rounds × sliceSec` per mix. */
     readonly rounds: number;
+    /** Users, each with a token of their own: the distinct-token traffic sends them in turn. */
+    readonly users: number;
   };
   readonly rotation: { readonly durationMs: number };
   readonly memory: { readonly entries: number; readonly repeats: number };
@@ -40,7 +42,7 @@ const full: BenchProfile = {
   name: 'full',
   revokedSessions: 100_000,
   micro: { warmupMs: 300, batchMs: 60, rounds: 15 },
-  http: { connections: 50, warmupSec: 2, sliceSec: 1, rounds: 12 },
+  http: { connections: 50, warmupSec: 2, sliceSec: 1, rounds: 6, users: 10_000 },
   rotation: { durationMs: 5_000 },
   memory: { entries: 100_000, repeats: 3 },
   redisSessions: 1_000_000,
@@ -52,7 +54,7 @@ const quick: BenchProfile = {
   name: 'quick',
   revokedSessions: 100_000,
   micro: { warmupMs: 5, batchMs: 5, rounds: 2 },
-  http: { connections: 2, warmupSec: 0, sliceSec: 0.3, rounds: 2 },
+  http: { connections: 2, warmupSec: 0, sliceSec: 0.3, rounds: 2, users: 300 },
   rotation: { durationMs: 200 },
   memory: { entries: 10_000, repeats: 1 },
   redisSessions: 2_000,
@@ -64,7 +66,7 @@ const quick: BenchProfile = {
  * The named profile.
  *
  * @example
- * benchProfile('full').http.rounds; // 12
+ * benchProfile('full').http.rounds; // 6
  */
 export function benchProfile(name: 'full' | 'quick'): BenchProfile {
   return name === 'full' ? full : quick;

@@ -22,7 +22,7 @@ export function serveAsChild(start: () => Promise<RunningServer>, whileRunning?:
     process.once('SIGTERM', stop);
     process.once('disconnect', stop);
     whileRunning?.(stop);
-    await sendToParent({ type: 'ready', port: server.port, token: server.token });
+    await sendToParent({ type: 'ready', port: server.port, tokens: server.tokens });
   };
   run().catch(async (error: unknown) => {
     await sendToParent({

@@ -105,8 +105,8 @@ export async function runBenchmarkProcess<T>(options: ChildOptions): Promise<T> 
 /** A server under load, in its own process. */
 export interface ServerChild {
   readonly url: string;
-  /** A valid access token for this server; never printed. */
-  readonly token: string;
+  /** Valid access tokens for this server, one per user; never printed. */
+  readonly tokens: readonly string[];
   /** The server process's CPU time so far (user + system), in microseconds. */
   cpuMicros(): Promise<number>;
   stop(): Promise<void>;
@@ -124,7 +124,7 @@ export async function startServerProcess(options: ChildOptions): Promise<ServerC
     const ready = await child.next((message) => (message.type === 'ready' ? message : undefined), options.timeoutMs);
     return {
       url: `http://127.0.0.1:${ready.port}`,
-      token: ready.token,
+      tokens: ready.tokens,
       cpuMicros() {
         const answer = child.next((message) => (message.type === 'cpu-usage' ? message.micros : undefined), 10_000);
         child.send({ type: 'report-cpu-usage' });

@@ -302,7 +302,11 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
     const { firstDot, secondDot } = splitToken(token);
     const hit = cachedResult(token);
     if (hit !== undefined) return hit;
-    const parsed = headerOf(token, firstDot);
+    return checkNow(token, firstDot, secondDot, headerOf(token, firstDot));
+  }
+
+  /** The signature checked on the event loop, and everything after it. */
+  function checkNow(token: string, firstDot: number, secondDot: number, parsed: ParsedHeader): VerifiedJwt<Claims> {
     const signingInput = token.slice(0, secondDot);
     const signature = token.slice(secondDot + 1);
     if (!BASE64URL.test(signature)) throw invalid('signature-encoding');
@@ -327,7 +331,7 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
       const hit = cachedResult(token);
       if (hit !== undefined) return hit;
       const parsed = headerOf(token, firstDot);
-      if (!parsed.offLoop) return verifyNow(token);
+      if (!parsed.offLoop) return checkNow(token, firstDot, secondDot, parsed);
       if (!BASE64URL.test(token.slice(secondDot + 1))) throw invalid('signature-encoding');
       return checkOffLoop(token, firstDot, secondDot, parsed);
     },

@@ -5,7 +5,7 @@ import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { createRevocationLog } from '../../src/stores/redis/revocation-log.js';
 import { type RedisServerProcess, startRedisServer, waitFor } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { describeWithTool } from '../support/tools.js';
 import { sidOf } from './outage-checks.js';
