@@ -383,8 +383,11 @@ describe('loadConfig', () => {
       expect(error.problems).toEqual([expect.stringContaining('JWTGATE_AUTH_REFRESH_SECRET')]);
     });
 
-    it('runs in production with both secrets and no warning', () => {
-      const config = loadConfig({ env: { NODE_ENV: 'production', ...secrets }, cwd: dir.path });
+    it('runs in production with both secrets and no warning (mail off, so no SMTP is expected)', () => {
+      const config = loadConfig({
+        env: { NODE_ENV: 'production', JWTGATE_MAIL_ENABLED: 'false', ...secrets },
+        cwd: dir.path,
+      });
       expect(config.mode).toBe('production');
       expect(config.warnings).toEqual([]);
       expect(existsSync(join(dir.path, 'data', 'dev-secrets.json'))).toBe(false);

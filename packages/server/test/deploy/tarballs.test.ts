@@ -141,8 +141,10 @@ describe.runIf(npmRegistryReachable())('the packages, installed from their tarba
     expect(generated.stdout).toMatch(/generated ES256 key/);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    // The server refuses JWTGATE_ variables it does not know, such as the test suite's own.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('JWTGATE_')));
     const env = {
-      ...process.env,
+      ...inherited,
       NODE_ENV: '',
       JWTGATE_PORT: String(port),
       JWTGATE_AUTH_KEY_FILE: 'keys.json',
