@@ -188,6 +188,7 @@ export {
   changePassword,
 } from './user/change-password.js';
 export { confirmPassword } from './user/confirm-password.js';
+export { type DeletedUser, type DeleteUserDeps, deleteUser } from './user/delete-user.js';
 export { EMAIL_MAX_LENGTH, type NormalisedEmail, normaliseEmail } from './user/email.js';
 export {
   type ImportRowOptions,
@@ -220,10 +221,12 @@ export {
   MAX_NODE_ID,
   userIdClaimValue,
 } from './user/user-id.js';
-export { type PublicUser, toPublicUser, type UserRecord } from './user/user-record.js';
+export { acceptMetadata, METADATA_MAX_DEPTH } from './user/user-metadata.js';
+export { type MetadataObject, type PublicUser, toPublicUser, type UserRecord } from './user/user-record.js';
 export {
   USER_LIST_MAX_LIMIT,
   type UserChanges,
+  type UserDeleteOptions,
   type UserListPage,
   type UserListQuery,
   type UserStore,

@@ -58,6 +58,7 @@ export type RevokeReason =
   | 'session-limit'
   | 'refresh-token-reuse'
   | 'user-disabled'
+  | 'user-deleted'
   | 'admin'
   | 'password-changed'
   | 'password-reset'
@@ -100,6 +101,7 @@ export function actorOfReason(reason: RevokeReason): SessionActor {
     case 'session-limit':
     case 'refresh-token-reuse':
     case 'user-disabled':
+    case 'user-deleted':
     case 'credentials-changed':
       return SYSTEM;
   }

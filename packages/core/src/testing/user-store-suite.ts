@@ -154,6 +154,47 @@ export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixt
       expect(await store.update(randomUUID(), { disabled: true, updatedAt: 1 })).toBeNull();
     });
 
+    it('keeps both metadata objects, replaces each whole, and reads an emptied one back as absent', async () => {
+      const user = buildUserRecord({ appMetadata: { plan: 'pro', seats: 3 }, userMetadata: { theme: 'dark' } });
+      await store.create(user);
+      expect(await store.findById(user.id)).toEqual(user);
+      const updated = await store.update(user.id, { userMetadata: { lang: 'fr' }, updatedAt: user.updatedAt + 1 });
+      expect(updated).toEqual({ ...user, userMetadata: { lang: 'fr' }, updatedAt: user.updatedAt + 1 });
+      const emptied = await store.update(user.id, { appMetadata: {}, updatedAt: user.updatedAt + 2 });
+      expect(emptied?.appMetadata).toBeUndefined();
+      expect(emptied?.userMetadata).toEqual({ lang: 'fr' });
+    });
+
+    it('deletes a user, keeps the name taken until the quarantine ends, and frees it at once without one', async () => {
+      const user = buildUserRecord();
+      await store.create(user);
+      const now = user.createdAt;
+      expect(await store.delete(user.id, { now, quarantineUntil: now + 1000 })).toEqual(user);
+      expect(await store.findById(user.id)).toBeNull();
+      expect(await store.delete(user.id, { now, quarantineUntil: now })).toBeNull();
+      const twin = (at: number) =>
+        buildUserRecord({ username: user.username, usernameKey: user.usernameKey, createdAt: at, updatedAt: at });
+      await expect(store.create(twin(now + 999))).rejects.toSatisfy((e) => isAuthError(e, 'ERR_USERNAME_TAKEN'));
+      const successor = twin(now + 1000);
+      await store.create(successor);
+      expect(await store.delete(successor.id, { now: now + 1000, quarantineUntil: now + 1000 })).toEqual(successor);
+      await store.create(twin(now + 1000));
+    });
+
+    it('refuses to delete the last enabled holder of a role, atomically', async () => {
+      const role = `r${randomBytes(4).toString('hex')}`;
+      const [a, b] = [buildUserRecord({ role }), buildUserRecord({ role })] as const;
+      await store.create(a);
+      await store.create(b);
+      const now = Date.now();
+      const results = await Promise.allSettled(
+        [a, b].map((u) => store.delete(u.id, { now, quarantineUntil: now, keepEnabledRole: role })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r) => r.status === 'rejected');
+      expect(refused !== undefined && isAuthError(refused.reason, 'ERR_LAST_ADMIN')).toBe(true);
+    });
+
     it('lists the users under a prefix in code point order, page by page, each user once', async () => {
       const suffixes = ['b', 'a', 'c', 'aa', 'B', 'é', 'z', 'Z', '0', 'ab', 'ä', '中'];
       const prefix = await createKeys(store, suffixes);

@@ -1,11 +1,11 @@
 import type { CustomClaimsHook } from '../session/session-context.js';
 import { reservedClaims } from '../token/claims.js';
 import { isInt64Id, userIdClaimValue } from './user-id.js';
-import type { UserRecord } from './user-record.js';
+import type { MetadataObject, UserRecord } from './user-record.js';
 
 /**
  * The user fields a configured claim can carry, each with the JSON value it
- * takes. A new user field becomes available to `Auth.Claims` by adding one
+ * takes; beside them, one key of either metadata object (`appMetadata.plan`). A new user field becomes available to `Auth.Claims` by adding one
  * line here. A field without a value for a user (`null` or `undefined`)
  * leaves its claim out of that user's tokens.
  */
@@ -27,7 +27,30 @@ export const userClaimFields: Readonly<Record<string, (user: UserRecord, options
   email: (user) => user.email ?? null,
   /** Whether the address is verified; left out for users without one. */
   emailVerified: (user) => (user.email == null ? null : user.emailVerifiedAt != null),
+  /** The whole object administrators keep about the user; left out while it is empty. */
+  appMetadata: (user) => nonEmpty(user.appMetadata),
+  /** The whole object the user keeps about themselves; left out while it is empty. */
+  userMetadata: (user) => nonEmpty(user.userMetadata),
 };
+
+/** One key of a metadata object, as a claim may name it: `appMetadata.plan`. */
+const METADATA_PATH = /^(appMetadata|userMetadata)\.([A-Za-z0-9_-]{1,64})$/;
+
+function nonEmpty(metadata: MetadataObject | undefined): MetadataObject | null {
+  return metadata === undefined || Object.keys(metadata).length === 0 ? null : metadata;
+}
+
+/** How to read `field` from a user: a user field, or one key of a metadata object; `undefined` for neither. */
+function fieldReader(field: string): ((user: UserRecord, options: UserClaimOptions) => unknown) | undefined {
+  if (Object.hasOwn(userClaimFields, field)) return userClaimFields[field];
+  const path = METADATA_PATH.exec(field);
+  if (path === null) return undefined;
+  const [, object, key] = path as unknown as [string, 'appMetadata' | 'userMetadata', string];
+  return (user) => {
+    const metadata = user[object];
+    return metadata !== undefined && Object.hasOwn(metadata, key) ? metadata[key] : null;
+  };
+}
 
 /** How {@link claimsFromUserFields} writes values. */
 export interface UserClaimOptions {
@@ -57,8 +80,10 @@ export function claimMappingProblems(mapping: Readonly<Record<string, string>>):
     if (reservedClaims.has(claim)) {
       problems.push(`"${claim}" is a reserved claim that jwtgate sets itself; choose another name`);
     }
-    if (!Object.hasOwn(userClaimFields, field)) {
-      problems.push(`"${field}" (for claim "${claim}") is not a user field; use one of ${fields.join(', ')}`);
+    if (fieldReader(field) === undefined) {
+      problems.push(
+        `"${field}" (for claim "${claim}") is not a user field; use one of ${fields.join(', ')}, or appMetadata.<key> or userMetadata.<key>`,
+      );
     }
   }
   return problems;
@@ -79,7 +104,7 @@ export function claimsFromUserFields(
 ): CustomClaimsHook {
   const problems = claimMappingProblems(mapping);
   if (problems.length > 0) throw new TypeError(`claims mapping: ${problems.join('; ')}`);
-  const entries = Object.entries(mapping).map(([claim, field]) => [claim, userClaimFields[field]] as const);
+  const entries = Object.entries(mapping).map(([claim, field]) => [claim, fieldReader(field)] as const);
   return ({ user }) => {
     const claims: Record<string, unknown> = {};
     for (const [claim, read] of entries) {

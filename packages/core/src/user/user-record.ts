@@ -24,7 +24,14 @@ export interface UserRecord {
   readonly emailKey?: string | null;
   /** When the address was proven to reach the user (a link or code mailed to it was used); `null` until then. */
   readonly emailVerifiedAt?: number | null;
+  /** What administrators keep about the user (a plan, a tenant…); absent: `{}`. The user can read it, never change it. */
+  readonly appMetadata?: MetadataObject;
+  /** What the user keeps about themselves (a display name, preferences…); absent: `{}`. Size-limited. */
+  readonly userMetadata?: MetadataObject;
 }
+
+/** A JSON object, as metadata is kept: plain JSON values only. */
+export type MetadataObject = Readonly<Record<string, unknown>>;
 
 /** What clients may see of a user. */
 export interface PublicUser {

@@ -1,4 +1,4 @@
-import type { UserRecord } from './user-record.js';
+import type { MetadataObject, UserRecord } from './user-record.js';
 
 /** Changes {@link UserStore.update} can apply. */
 export interface UserChanges {
@@ -8,6 +8,9 @@ export interface UserChanges {
   /** A new address (its `email` and `emailKey`), or `null` to remove it; either resets `emailVerifiedAt` unless that is given too. */
   readonly email?: { readonly email: string; readonly emailKey: string } | null;
   readonly emailVerifiedAt?: number | null;
+  /** Replaces the whole object; `{}` empties it. */
+  readonly appMetadata?: MetadataObject;
+  readonly userMetadata?: MetadataObject;
   /**
    * Raises `credentialVersion` by one in the same statement. Only
    * `changeCredentials` sets it: every credential change goes through there.
@@ -59,6 +62,15 @@ export interface UserUpdateOptions {
   readonly ifCredentialVersion?: number;
 }
 
+/** Options of {@link UserStore.delete}. */
+export interface UserDeleteOptions {
+  readonly now: number;
+  /** The username stays taken until then (`create` refuses it with `ERR_USERNAME_TAKEN`); `now` frees it at once. */
+  readonly quarantineUntil: number;
+  /** As in {@link UserUpdateOptions.keepEnabledRole}: refuses to delete the last enabled holder of this role. */
+  readonly keepEnabledRole?: string;
+}
+
 /**
  * Where users live. Every method is one atomic round trip to the backend.
  * Backend failures surface as `AuthError('ERR_STORE_UNAVAILABLE')`.
@@ -66,10 +78,24 @@ export interface UserUpdateOptions {
 export interface UserStore {
   /**
    * Inserts a user. Throws `AuthError('ERR_USERNAME_TAKEN')` when another user
+   * (or a deleted user whose username is still quarantined, as of `user.createdAt`)
    * has the same `usernameKey`, `AuthError('ERR_EMAIL_TAKEN')` when another has
    * the same `emailKey`; of concurrent inserts of one key exactly one succeeds.
    */
   create(user: UserRecord): Promise<void>;
+  /**
+   * Deletes the user and, in the same transaction, everything the backend
+   * keeps under their id (second factors, emailed secrets and mails, paused
+   * logins, invitations they used…), and quarantines their username key
+   * until `quarantineUntil`. Sessions are not deleted here: they are revoked
+   * first through the session manager, and revoked sessions stay as
+   * revocation records until the ended-session clean-up (their access tokens
+   * must stay refused on every instance), with what they said about the
+   * client (address, browser, device) erased. Answers the deleted user, or
+   * `null` if there was none. With `keepEnabledRole`, refuses (like
+   * `update`) with `ERR_LAST_ADMIN`.
+   */
+  delete(id: string, options: UserDeleteOptions): Promise<UserRecord | null>;
   /** The user with this id, or `null`. */
   findById(id: string): Promise<UserRecord | null>;
   /** The user whose `usernameKey` is `usernameKey`, or `null`. */

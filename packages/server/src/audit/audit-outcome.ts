@@ -37,6 +37,9 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'mfa.failed': 'failure',
   'mfa.rate-limited': 'denied',
   'admin.mfa-reset': 'success',
+  'user.deleted': 'success',
+  'admin.invitation-created': 'success',
+  'admin.invitation-revoked': 'success',
 };
 
 /**

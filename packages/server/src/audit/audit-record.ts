@@ -109,6 +109,28 @@ export type AuditEvent =
       })
   | (AuditClient &
       ActionOutcome & {
+        /**
+         * An account deleted (`DELETE /auth/me`, `DELETE /admin/users/:id`,
+         * `jwtgate user delete`). Names no username: the account is gone, and
+         * its earlier records keep only its id.
+         */
+        readonly event: 'user.deleted';
+        readonly userId: string;
+        /** `self`, `admin` (with `actorId`), or `system` for the command line. */
+        readonly actor: AuditActor;
+        readonly actorId?: string;
+        readonly revokedSessions: number;
+      })
+  | (AuditClient &
+      ActionOutcome & {
+        /** An invitation made (`POST /admin/invitations`) or revoked; never its link. */
+        readonly event: 'admin.invitation-created' | 'admin.invitation-revoked';
+        readonly actorId: string;
+        readonly invitationId: string;
+        readonly role?: string;
+      })
+  | (AuditClient &
+      ActionOutcome & {
         /** Forced logout everywhere (`POST /admin/users/:id/logout`). */
         readonly event: 'admin.user-signed-out';
         readonly actorId: string;

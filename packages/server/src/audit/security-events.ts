@@ -87,6 +87,23 @@ export interface SecurityEvents {
   ): void;
   /** An administrator ended all of a user's sessions; `error` when it failed. */
   adminSignedUserOut(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
+  /** An account was deleted by its user, an administrator (`adminId`) or the command line; `error` when it failed. */
+  userDeleted(input: {
+    readonly userId: string;
+    readonly by: 'self' | 'admin' | 'system';
+    readonly adminId?: string;
+    readonly revokedSessions: number;
+    readonly client: AuditClient;
+    readonly error?: unknown;
+  }): void;
+  /** An administrator made or revoked an invitation; `error` when it failed. */
+  adminInvitation(
+    input: AdminAction & {
+      readonly change: 'created' | 'revoked';
+      readonly invitationId: string;
+      readonly role?: string;
+    },
+  ): void;
   /** An administrator ended one session; `error` when it failed. */
   adminRevokedSession(input: AdminAction & { readonly sessionId: string }): void;
   /** A signed-in user changed their password. */
@@ -364,6 +381,27 @@ export function createSecurityEvents(options: {
         actorId: adminId,
         userId,
         revokedSessions,
+        ...outcomeOf(error),
+        ...client,
+      });
+    },
+    userDeleted({ userId, by, adminId, revokedSessions, client, error }) {
+      audit?.record({
+        event: 'user.deleted',
+        userId,
+        actor: by,
+        ...(adminId === undefined ? {} : { actorId: adminId }),
+        revokedSessions,
+        ...outcomeOf(error),
+        ...client,
+      });
+    },
+    adminInvitation({ adminId, change, invitationId, role, client, error }) {
+      audit?.record({
+        event: change === 'created' ? 'admin.invitation-created' : 'admin.invitation-revoked',
+        actorId: adminId,
+        invitationId,
+        ...(role === undefined ? {} : { role }),
         ...outcomeOf(error),
         ...client,
       });

@@ -101,8 +101,17 @@ export interface JwtgateConfig {
     readonly maxQueue: number;
   };
   readonly register: {
+    /** Self-registration is open (`Register.Enabled`). */
+    readonly enabled: boolean;
+    readonly invitationTtl: number;
     readonly maxPerIp: number;
     readonly window: number;
+  };
+  /** Account deletion and metadata. */
+  readonly accounts: {
+    /** Seconds a deleted account's username stays taken. */
+    readonly usernameQuarantine: number;
+    readonly userMetadataMaxBytes: number;
   };
   /** Forward authentication (`GET /auth/verify`): the identity headers, lower case. */
   readonly gateway: {

@@ -71,7 +71,12 @@ export function readLimitSettings(
       maxLockDuration,
       knownNetworkWindow: login.KnownNetworkWindow as number,
     },
-    register: { maxPerIp: register.MaxPerIp as number, window: register.Window as number },
+    register: {
+      enabled: register.Enabled as boolean,
+      invitationTtl: register.InvitationTtl as number,
+      maxPerIp: register.MaxPerIp as number,
+      window: register.Window as number,
+    },
     refresh: {
       maxFailuresPerIp: refresh.MaxFailuresPerIp as number,
       failureWindow: refresh.FailureWindow as number,

@@ -525,6 +525,10 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       trustProxy: server.TrustProxy as string[],
     },
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
+    accounts: {
+      usernameQuarantine: (raw.Accounts as Settings).UsernameQuarantine as number,
+      userMetadataMaxBytes: (raw.Accounts as Settings).UserMetadataMaxBytes as number,
+    },
     ...browser,
     ...ops,
     ...mail,

@@ -315,7 +315,7 @@ export const configSpec = {
       keyPattern: /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/,
       keyHint: 'claim names of 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or _',
       description:
-        'Extra access-token claims from user fields, claim name → field: `id` (a JSON number when the id is an integer below 2^53, else a string), `username`, `role`, `createdAt` (seconds), `email`, `emailVerified` (both left out for users without an address; `Auth.EmailClaims` adds them as `email` and `email_verified`). E.g. `{ userId: id, uid: id, name: username }`; in the environment `userId=id,uid=id`. Reserved claims (`sub`, `sid`, `exp`, …) are refused. See docs/configuration.md.',
+        'Extra access-token claims from user fields, claim name → field: `id` (a JSON number when the id is an integer below 2^53, else a string), `username`, `role`, `createdAt` (seconds), `email`, `emailVerified` (both left out for users without an address; `Auth.EmailClaims` adds them as `email` and `email_verified`), `appMetadata`, `userMetadata` (whole objects, left out while empty) or one key of either (`appMetadata.plan`; see docs/accounts.md). E.g. `{ userId: id, uid: id, name: username }`; in the environment `userId=id,uid=id`. Reserved claims (`sub`, `sid`, `exp`, …) are refused. See docs/configuration.md.',
     },
     GoZero: {
       kind: 'boolean',
@@ -517,6 +517,20 @@ export const configSpec = {
     },
   },
   Register: {
+    Enabled: {
+      kind: 'boolean',
+      default: true,
+      description:
+        'Whether anyone may create an account at `POST /auth/register`. Off, registration answers 403 `ERR_REGISTRATION_CLOSED` and the page hides sign-up; administrators still add users (`jwtgate user add`) and invite people (`POST /admin/invitations`), whose invitation lets exactly one of them register.',
+    },
+    InvitationTtl: {
+      kind: 'integer',
+      default: 3 * DAY,
+      min: 300,
+      max: 30 * DAY,
+      unit: 'seconds',
+      description: 'How long an invitation link works; it works once.',
+    },
     MaxPerIp: {
       kind: 'integer',
       default: 50,
@@ -532,6 +546,26 @@ export const configSpec = {
       max: 86_400,
       unit: 'seconds',
       description: 'The window registration attempts are counted in, from the first attempt.',
+    },
+  },
+  Accounts: {
+    UsernameQuarantine: {
+      kind: 'integer',
+      default: 30 * DAY,
+      min: 0,
+      max: 3650 * DAY,
+      unit: 'seconds',
+      description:
+        'How long the username of a deleted account stays unavailable, so that nobody takes a name others still know someone by; 0 frees it at once.',
+    },
+    UserMetadataMaxBytes: {
+      kind: 'integer',
+      default: 4096,
+      min: 2,
+      max: 65_536,
+      unit: 'bytes',
+      description:
+        'Largest `userMetadata` (the JSON object each user may edit), measured as compact UTF-8 JSON; larger gets 400 `ERR_METADATA_TOO_LARGE`. `appMetadata` (administrators only) may be up to 4 times this.',
     },
   },
   Server: {

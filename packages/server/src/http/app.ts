@@ -18,6 +18,7 @@ import { createRefreshCookie, refreshCookieName } from './refresh-cookie.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { withSafeRequestLog } from './request-log.js';
 import { auditContextOf, type CookieRouteDeps, type RouteDeps } from './route-deps.js';
+import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminMailRoutes } from './routes/admin-mail.js';
@@ -35,6 +36,7 @@ import { mfaRoutes } from './routes/mfa.js';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
+import { registrationSettingsRoutes } from './routes/registration-settings.js';
 import { type RevocationFeedOptions, revocationFeedRoutes } from './routes/revocation-feed.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
@@ -192,6 +194,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     emailPolicy: options.emailPolicy,
     mail: options.mail,
     newUserId: options.newUserId,
+    accounts: options.accounts,
+    auditTrail:
+      options.auditTrail ??
+      (options.auditStore === undefined ? undefined : { store: options.auditStore, flush: async () => {} }),
     refreshCookie,
     origins,
   };
@@ -203,6 +209,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(authRoutes, deps);
   await app.register(meRoutes, deps satisfies RouteDeps);
+  await app.register(accountRoutes, deps);
+  await app.register(registrationSettingsRoutes, deps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
   await app.register(mfaRoutes, deps);

@@ -1,4 +1,5 @@
 import type {
+  AuditStore,
   Clock,
   LoginThrottle,
   PasswordHasher,
@@ -32,6 +33,33 @@ export interface RouteDeps {
   readonly emailPolicy?: EmailPolicy | undefined;
   /** Mail and the flows that use it; omitted, the mail routes do not exist. */
   readonly mail?: MailRouteDeps | undefined;
+  /** Who may register, and what deleting an account and metadata are held to; {@link DEFAULT_ACCOUNT_POLICY} when omitted. */
+  readonly accounts?: AccountPolicy | undefined;
+  /** The audit trail kept in the database, for exports and for anonymising it at a deletion; omitted when it is off. */
+  readonly auditTrail?: AuditTrail | undefined;
+}
+
+/** `Register.Enabled`, `Register.InvitationTtl` and the `Accounts` section. */
+export interface AccountPolicy {
+  readonly registrationOpen: boolean;
+  readonly invitationTtlSec: number;
+  readonly usernameQuarantineSec: number;
+  readonly userMetadataMaxBytes: number;
+}
+
+/** The defaults of the configuration, for apps assembled without one. */
+export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = {
+  registrationOpen: true,
+  invitationTtlSec: 3 * 86_400,
+  usernameQuarantineSec: 30 * 86_400,
+  userMetadataMaxBytes: 4096,
+};
+
+/** The audit records in the database. */
+export interface AuditTrail {
+  readonly store: AuditStore;
+  /** Writes the records still queued in memory, so a deletion anonymises them too. */
+  flush(): Promise<void>;
 }
 
 /** What accounts must have of an email address. */

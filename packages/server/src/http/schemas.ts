@@ -1,4 +1,4 @@
-import { type ErrorCode, errorCodes, type SessionRecord } from '@jwtgate/core';
+import { type ErrorCode, errorCodes, type SessionRecord, type UserRecord } from '@jwtgate/core';
 
 /**
  * JSON schemas shared by routes; every route declares its body and responses.
@@ -74,6 +74,31 @@ export const publicUserSchema = {
     emailVerified: { type: 'boolean', description: 'Present with `email`: whether it has been verified.' },
   },
 } as const;
+
+/** A metadata object: any JSON object; its limits are checked by the route. */
+export const metadataSchema = { type: 'object', additionalProperties: true } as const;
+
+/** The signed-in user as `/auth/me` shows them: the public fields and both metadata objects. */
+export const accountUserSchema = {
+  title: 'AccountUser',
+  type: 'object',
+  required: [...publicUserSchema.required, 'appMetadata', 'userMetadata'],
+  properties: {
+    ...publicUserSchema.properties,
+    appMetadata: { ...metadataSchema, description: 'Kept by administrators; read-only for the user.' },
+    userMetadata: { ...metadataSchema, description: 'Kept by the user (`PATCH /auth/me`).' },
+  },
+} as const;
+
+/**
+ * A view of `user` with both metadata objects, `{}` where none.
+ *
+ * @example
+ * withMetadata(toPublicUser(user), user).userMetadata; // {}
+ */
+export function withMetadata<T extends object>(view: T, user: UserRecord) {
+  return { ...view, appMetadata: user.appMetadata ?? {}, userMetadata: user.userMetadata ?? {} };
+}
 
 export const tokenResponseSchema = {
   title: 'TokenResponse',

@@ -21,6 +21,7 @@ const userStoreMethods: Record<keyof UserStore, null> = {
   findByEmailKey: null,
   list: null,
   update: null,
+  delete: null,
 };
 const attemptStoreMethods: Record<keyof AttemptStore, null> = { peek: null, hit: null, release: null, clear: null };
 

@@ -76,6 +76,7 @@ const revokeReasons: Record<RevokeReason, null> = {
   'session-limit': null,
   'refresh-token-reuse': null,
   'user-disabled': null,
+  'user-deleted': null,
   admin: null,
   'password-changed': null,
   'password-reset': null,

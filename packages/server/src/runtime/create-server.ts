@@ -28,6 +28,7 @@ import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
 import type { MfaRouteDeps } from '../http/mfa-login.js';
+import type { AccountPolicy } from '../http/route-deps.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -117,6 +118,21 @@ function composeClaims(config: JwtgateConfig, hook: CustomClaimsHook | undefined
   if (hook === undefined) return { customClaims: fromFields };
   return {
     customClaims: async (input) => ({ ...(await fromFields(input)), ...(await hook(input)) }),
+  };
+}
+
+/**
+ * `Register` and `Accounts` as the routes and the command line take them.
+ *
+ * @example
+ * accountPolicyOf(loadConfig()).registrationOpen; // true unless Register.Enabled: false
+ */
+export function accountPolicyOf(config: JwtgateConfig): AccountPolicy {
+  return {
+    registrationOpen: config.register.enabled,
+    invitationTtlSec: config.register.invitationTtl,
+    usernameQuarantineSec: config.accounts.usernameQuarantine,
+    userMetadataMaxBytes: config.accounts.userMetadataMaxBytes,
   };
 }
 
@@ -370,6 +386,10 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
     ...(auditStore === undefined ? {} : { auditStore }),
+    accounts: accountPolicyOf(config),
+    ...(auditStore === undefined
+      ? {}
+      : { auditTrail: { store: auditStore, flush: async () => void (await auditWriter?.flush()) } }),
     ...(mail === undefined ? {} : { mail: mail.routes, emailStore: mail.store }),
     ...(mail?.devMail === undefined ? {} : { devMail: mail.devMail }),
     revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },

@@ -87,6 +87,8 @@ describe('the administration API', () => {
             disabled: false,
             createdAt: expect.any(String),
             updatedAt: expect.any(String),
+            appMetadata: {},
+            userMetadata: {},
           },
         ],
         nextCursor: null,

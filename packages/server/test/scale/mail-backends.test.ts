@@ -1,47 +1,25 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { deleteKeysWithPrefix } from '../support/redis-servers.js';
-import { serviceUrl, uniqueName } from '../support/services.js';
+import { type BackendPlace, backendAvailable, everyBackend, openBackend } from '../support/backends.js';
+import { uniqueName } from '../support/services.js';
 import { linkSecret, mailedCode, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
-import { makeTempDir } from '../support/temp-dir.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const password = 'correct horse battery staple';
 
-type Backend = { name: string; kind: 'sqlite' | 'postgres' | 'mysql'; redis: boolean };
-const backends: Backend[] = [
-  { name: 'SQLite', kind: 'sqlite', redis: false },
-  { name: 'PostgreSQL', kind: 'postgres', redis: false },
-  { name: 'MariaDB', kind: 'mysql', redis: false },
-  { name: 'PostgreSQL with Redis sessions', kind: 'postgres', redis: true },
-  { name: 'MariaDB with Redis sessions', kind: 'mysql', redis: true },
-];
-
-function available(backend: Backend): boolean {
-  if (backend.kind !== 'sqlite' && serviceUrl(backend.kind) === undefined) return false;
-  return !backend.redis || serviceUrl('redis') !== undefined;
-}
-
-describe.each(backends.filter(available))('every mail flow end to end on $name', (backend) => {
+describe.each(everyBackend.filter(backendAvailable))('every mail flow end to end on $name', (backend) => {
   let inbox: SmtpInbox;
-  let database: TestDatabase | undefined;
   // SQLite: every instance and restart on the same file.
-  const sqliteDir = backend.kind === 'sqlite' ? makeTempDir() : undefined;
-  const keyPrefix = `${uniqueName('jwtgate_m')}:`;
+  let place: BackendPlace;
   const servers: TestServer[] = [];
 
   async function start(): Promise<TestServer> {
     const server = await startTestServer({
-      ...(sqliteDir === undefined ? {} : { dataDir: sqliteDir.path }),
+      ...(place.dataDir === undefined ? {} : { dataDir: place.dataDir }),
       env: {
         JWTGATE_MAIL_SMTP_URL: inbox.url(),
         JWTGATE_WEB_PUBLIC_URL: 'https://auth.example.test',
         JWTGATE_AUTH_EMAIL_SIGN_IN: 'true',
-        ...(database === undefined ? {} : { JWTGATE_DATABASE_URL: database.url }),
-        ...(backend.redis
-          ? { JWTGATE_REDIS_URL: serviceUrl('redis') as string, JWTGATE_REDIS_KEY_PREFIX: keyPrefix }
-          : {}),
+        ...place.env,
       },
     });
     servers.push(server);
@@ -50,18 +28,12 @@ describe.each(backends.filter(available))('every mail flow end to end on $name',
 
   beforeAll(async () => {
     inbox = await startSmtpInbox();
-    if (backend.kind !== 'sqlite') database = await createTestDatabase(backend.kind);
+    place = await openBackend(backend);
   });
   afterAll(async () => {
     for (const server of servers.splice(0)) await server.close().catch(() => {});
     await inbox.close();
-    await database?.drop();
-    sqliteDir?.remove();
-    if (backend.redis) {
-      const redis = new Redis(serviceUrl('redis') as string);
-      await deleteKeysWithPrefix(redis, keyPrefix);
-      redis.disconnect();
-    }
+    await place?.remove();
   });
 
   it('verifies, resets, changes the address and signs in by mail', async () => {

@@ -94,23 +94,37 @@ export function renderSignedOut(root: HTMLElement, client: JwtgateClient, notice
     });
   });
 
+  const signUpPanel = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'sign-up-heading' },
+    h('h2', { id: 'sign-up-heading' }, 'Create an account'),
+    signUpForm,
+  );
+  const panels = h('div', { class: 'panels two' }, signInPanel, signUpPanel);
   const view = h(
     'div',
     {},
     h('h1', {}, 'Your account'),
     notice === undefined ? null : h('p', { class: 'form-error', role: 'alert' }, notice),
-    h(
-      'div',
-      { class: 'panels two' },
-      signInPanel,
-      h(
-        'section',
-        { class: 'panel', 'aria-labelledby': 'sign-up-heading' },
-        h('h2', { id: 'sign-up-heading' }, 'Create an account'),
-        signUpForm,
-      ),
-    ),
+    panels,
   );
   root.replaceChildren(view);
+  hideSignUpIfClosed(signUpPanel, panels);
   return signInHeading;
+}
+
+/**
+ * With registration closed (`Register.Enabled: false`) the sign-up form
+ * would only ever answer an error: it goes. If the settings cannot be read,
+ * it stays, and the server still refuses what it must.
+ */
+function hideSignUpIfClosed(signUpPanel: HTMLElement, panels: HTMLElement): void {
+  fetch('/auth/settings', { credentials: 'same-origin' })
+    .then((res) => (res.ok ? (res.json() as Promise<{ registrationOpen?: unknown }>) : null))
+    .then((settings) => {
+      if (settings?.registrationOpen !== false) return;
+      signUpPanel.remove();
+      panels.classList.remove('two');
+    })
+    .catch(() => {});
 }

@@ -1,5 +1,6 @@
 import {
   AuthError,
+  acceptMetadata,
   changeCredentials,
   changeUserAccess,
   listUsers,
@@ -9,15 +10,18 @@ import {
   type UserRecord,
 } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { deleteAccount } from '../../accounts/delete-account.js';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
 import { claimsOf } from '../plugins/auth-guard.js';
-import { clientInfo, type RouteDeps } from '../route-deps.js';
+import { clientInfo, DEFAULT_ACCOUNT_POLICY, type RouteDeps } from '../route-deps.js';
 import {
   errorResponses,
+  metadataSchema,
   publicUserSchema,
   sessionIdParamsSchema,
   sessionListSchema,
   toSessionView,
+  withMetadata,
 } from '../schemas.js';
 
 const adminUserSchema = {
@@ -28,6 +32,8 @@ const adminUserSchema = {
     ...publicUserSchema.properties,
     disabled: { type: 'boolean' },
     updatedAt: { type: 'string', format: 'date-time' },
+    appMetadata: { ...metadataSchema, description: 'Kept by administrators; the user can read it, not change it.' },
+    userMetadata: { ...metadataSchema, description: 'Kept by the user.' },
   },
 } as const;
 
@@ -53,7 +59,10 @@ const revokedCount = { type: 'object', required: ['revoked'], properties: { revo
 const noSuchUser = { ERR_USER_NOT_FOUND: 'no user has this id' } as const;
 
 function adminView(user: UserRecord) {
-  return { ...toPublicUser(user), disabled: user.disabled, updatedAt: new Date(user.updatedAt).toISOString() };
+  return withMetadata(
+    { ...toPublicUser(user), disabled: user.disabled, updatedAt: new Date(user.updatedAt).toISOString() },
+    user,
+  );
 }
 
 /**
@@ -67,6 +76,7 @@ function adminView(user: UserRecord) {
  */
 export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
   const { users, sessions, events } = deps;
+  const accounts = deps.accounts ?? DEFAULT_ACCOUNT_POLICY;
 
   /** Revocations an administrator makes are recorded as theirs. */
   const byAdmin = (request: FastifyRequest) => ({ kind: 'admin', id: claimsOf(request).sub }) as const;
@@ -192,26 +202,57 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     );
   }
 
-  app.patch<{ Params: { id: string }; Body: { role: string } }>(
+  app.patch<{
+    Params: { id: string };
+    Body: { role?: string; appMetadata?: Record<string, unknown>; userMetadata?: Record<string, unknown> };
+  }>(
     '/admin/users/:id',
     {
       schema: {
         ...adminOnly,
-        summary: "Change a user's role; their sessions end, since their tokens carry the old one",
-        errors: { ...adminErrors, ...noSuchUser, ERR_LAST_ADMIN: 'the user is the last enabled administrator' },
+        summary:
+          "Change a user's role or metadata; a role change ends their sessions, since their tokens carry the old one",
+        description:
+          'Each metadata object given replaces the whole stored one (`{}` empties it): `appMetadata` up to 4 times `Accounts.UserMetadataMaxBytes`, `userMetadata` up to that. Metadata is saved before a role change is tried, so a refused role change (`ERR_LAST_ADMIN`) still leaves the new metadata; tokens carry new metadata (`Auth.Claims`) from their next refresh.',
+        errors: {
+          ...adminErrors,
+          ...noSuchUser,
+          ERR_LAST_ADMIN: 'the user is the last enabled administrator',
+          ERR_INVALID_METADATA: 'nested deeper than 8 levels',
+          ERR_METADATA_TOO_LARGE: 'larger than the limit',
+        },
         params: userIdParams,
         body: {
           type: 'object',
-          required: ['role'],
+          minProperties: 1,
           additionalProperties: false,
-          properties: { role: { type: 'string', pattern: ROLE_PATTERN.source } },
+          properties: {
+            role: { type: 'string', pattern: ROLE_PATTERN.source },
+            appMetadata: metadataSchema,
+            userMetadata: metadataSchema,
+          },
         },
         response: { 200: userChangedSchema, ...errorResponses },
       },
     },
     async (request) => {
       const actor = byAdmin(request);
-      const changes = { role: request.body.role };
+      const { role } = request.body;
+      const maxBytes = accounts.userMetadataMaxBytes;
+      const appMetadata =
+        request.body.appMetadata === undefined ? undefined : acceptMetadata(request.body.appMetadata, 4 * maxBytes);
+      const userMetadata =
+        request.body.userMetadata === undefined ? undefined : acceptMetadata(request.body.userMetadata, maxBytes);
+      if (appMetadata !== undefined || userMetadata !== undefined) {
+        const updated = await users.update(request.params.id, {
+          ...(appMetadata === undefined ? {} : { appMetadata }),
+          ...(userMetadata === undefined ? {} : { userMetadata }),
+          updatedAt: deps.clock.now(),
+        });
+        if (updated === null) throw new AuthError('ERR_USER_NOT_FOUND');
+        if (role === undefined) return { user: adminView(updated), revokedSessions: 0 };
+      }
+      const changes = { role: role as string };
       const report = { adminId: actor.id, userId: request.params.id, changes, client: clientInfo(request) };
       try {
         const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, changes, { actor });
@@ -221,6 +262,47 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
         events?.adminChangedUser({ ...report, revokedSessions: 0, error });
         throw error;
       }
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/admin/users/:id',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Delete a user: every session ends at once, the account and everything kept under it go',
+        description:
+          'Audit records keep the user id without the username or addresses; the username stays taken for `Accounts.UsernameQuarantine`. An administrator may delete their own account, unless it is the last enabled one.',
+        errors: {
+          ...adminErrors,
+          ...noSuchUser,
+          ERR_LAST_ADMIN: 'the user is the last enabled administrator',
+          ERR_STORE_UNAVAILABLE:
+            'a store cannot be reached: the account may be disabled with its sessions ended already; asking again finishes the deletion',
+        },
+        params: userIdParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['deleted', 'revokedSessions'],
+            properties: {
+              deleted: adminUserSchema,
+              revokedSessions: { type: 'integer', description: 'Sessions the deletion ended.' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const adminId = byAdmin(request).id;
+      const { user, revokedSessions } = await deleteAccount(
+        { ...deps, accounts },
+        request.params.id,
+        { by: 'admin', adminId },
+        clientInfo(request),
+      );
+      return { deleted: adminView(user), revokedSessions };
     },
   );
 

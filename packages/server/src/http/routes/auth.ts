@@ -14,7 +14,7 @@ import { refuseOtherMethods } from '../method-not-allowed.js';
 import { pauseForSecondFactor } from '../mfa-login.js';
 import { claimsOf, deferredAuthError } from '../plugins/auth-guard.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
-import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
+import { type CookieRouteDeps, clientInfo, DEFAULT_ACCOUNT_POLICY } from '../route-deps.js';
 import { errorResponses, mfaRequiredSchema, publicUserSchema, tokenResponseSchema } from '../schemas.js';
 import { deadCookieCodes } from '../silent-refresh.js';
 
@@ -128,11 +128,13 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           ERR_RATE_LIMITED:
             'too many registration attempts from this address (`Register.MaxPerIp` per `Register.Window`)',
           ERR_SERVER_BUSY: 'too many passwords are being hashed at once (`Hashing.MaxQueue`)',
+          ERR_REGISTRATION_CLOSED: '`Register.Enabled` is off',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
         },
       },
     },
     async (request, reply) => {
+      if (!(deps.accounts ?? DEFAULT_ACCOUNT_POLICY).registrationOpen) throw new AuthError('ERR_REGISTRATION_CLOSED');
       let user: UserRecord;
       try {
         user = await registerUser(

@@ -2,7 +2,7 @@ import { AuthError, toPublicUser } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { claimsOf } from '../plugins/auth-guard.js';
 import type { RouteDeps } from '../route-deps.js';
-import { errorResponses, publicUserSchema } from '../schemas.js';
+import { accountUserSchema, errorResponses, withMetadata } from '../schemas.js';
 
 /** Who the caller is: the user from the database and the claims of their token. */
 export const meRoutes: FastifyPluginAsync<RouteDeps> = async (app, { users }) => {
@@ -19,7 +19,7 @@ export const meRoutes: FastifyPluginAsync<RouteDeps> = async (app, { users }) =>
             type: 'object',
             required: ['user', 'sessionId', 'claims'],
             properties: {
-              user: publicUserSchema,
+              user: accountUserSchema,
               sessionId: { type: 'string' },
               claims: { type: 'object', additionalProperties: true },
             },
@@ -36,7 +36,7 @@ export const meRoutes: FastifyPluginAsync<RouteDeps> = async (app, { users }) =>
       const claims = claimsOf(request);
       const user = await users.findById(claims.sub);
       if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
-      return { user: toPublicUser(user), sessionId: claims.sid, claims };
+      return { user: withMetadata(toPublicUser(user), user), sessionId: claims.sid, claims };
     },
   );
 };

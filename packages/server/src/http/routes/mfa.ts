@@ -3,7 +3,6 @@ import {
   assertAuthentication,
   changeCredentials,
   checkSecondFactor,
-  confirmPassword,
   confirmTotpEnrolment,
   hashRecoveryCode,
   isAuthError,
@@ -12,13 +11,14 @@ import {
   startTotpEnrolment,
   type UserRecord,
 } from '@jwtgate/core';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { renderSVG } from 'uqr';
 import { finishLogin } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import { challengeUser, type MfaRouteDeps, openChallenge } from '../mfa-login.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
+import { reauthErrors, reauthenticate } from '../reauthenticate.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, tokenResponseSchema } from '../schemas.js';
 
@@ -67,15 +67,6 @@ const throttled = {
   ERR_RATE_LIMITED:
     'too many wrong codes for this user (`Mfa.MaxFailures` per `Mfa.FailureWindow`, `Mfa.MaxFailuresPerDay`), from any address',
 } as const;
-const reauthErrors = {
-  ERR_REAUTHENTICATION_FAILED: 'the password (or code) given to confirm is wrong (403, not 401: the token is fine)',
-  ERR_MALFORMED_PASSWORD:
-    'the password has a lone UTF-16 surrogate (not well-formed Unicode); refused before it is checked or counted',
-  ERR_RATE_LIMITED:
-    'too many failed password checks for this account or address (`Login.MaxFailures`), or wrong codes (`Mfa.MaxFailures`)',
-  ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
-  ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`); nothing was counted',
-} as const;
 
 /** The QR code of an otpauth URI, as a self-contained SVG document. */
 function qrSvgOf(uri: string): string {
@@ -115,30 +106,6 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
     );
     if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
     return changed.user;
-  }
-
-  /** The password or a second factor, re-checked before a sensitive change; throws `ERR_REAUTHENTICATION_FAILED`. */
-  async function reauthenticate(
-    request: FastifyRequest,
-    mfa: MfaRouteDeps,
-    proof: { readonly password?: string; readonly code?: string; readonly method?: SecondFactorMethod },
-  ): Promise<UserRecord> {
-    const claims = claimsOf(request);
-    const client = clientInfo(request);
-    if (proof.password !== undefined) {
-      return confirmPassword(deps, { userId: claims.sub, password: proof.password, ip: client.ip });
-    }
-    const user = await deps.users.findById(claims.sub);
-    if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
-    try {
-      await checkSecondFactor(mfa, { userId: user.id, method: proof.method ?? 'totp', code: proof.code ?? '' });
-    } catch (error) {
-      events?.mfaFailed({ userId: user.id, error, client });
-      if (isAuthError(error, 'ERR_MFA_CODE_INVALID'))
-        throw new AuthError('ERR_REAUTHENTICATION_FAILED', { reason: error.reason });
-      throw error;
-    }
-    return user;
   }
 
   app.get(
@@ -190,7 +157,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
     },
     async (request) => {
       const mfa = mfaOf();
-      const user = await reauthenticate(request, mfa, { password: request.body.password });
+      const user = await reauthenticate(deps, request, { password: request.body.password });
       const enrolment = await startTotpEnrolment(mfa, { userId: user.id, account: user.username, issuer: mfa.issuer });
       return { ...enrolment, qrSvg: qrSvgOf(enrolment.otpauthUri) };
     },
@@ -283,7 +250,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       const { totp } = await mfa.factors.get(claims.sub);
       if (totp === null || totp.confirmedAt === null) throw new AuthError('ERR_MFA_NOT_ENABLED');
       assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
-      const user = await reauthenticate(request, mfa, {
+      const user = await reauthenticate(deps, request, {
         ...(password === undefined ? {} : { password }),
         ...(code === undefined ? {} : { code, method: method ?? 'totp' }),
       });
@@ -328,7 +295,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       const { totp } = await mfa.factors.get(claims.sub);
       if (totp === null || totp.confirmedAt === null) throw new AuthError('ERR_MFA_NOT_ENABLED');
       assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
-      const user = await reauthenticate(request, mfa, { password: request.body.password });
+      const user = await reauthenticate(deps, request, { password: request.body.password });
       const recoveryCodes = newRecoveryCodes();
       const hashes = recoveryCodes.map((code) => hashRecoveryCode(user.id, code.replaceAll('-', '')));
       if (!(await mfa.factors.replaceRecoveryCodes(user.id, hashes, mfa.clock.now()))) {

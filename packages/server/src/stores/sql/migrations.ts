@@ -363,6 +363,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_email_tokens').execute();
     },
   },
+  /**
+   * Account deletion and metadata: the two metadata objects as JSON text
+   * (`null` while empty), and the usernames of deleted accounts that stay
+   * taken until their quarantine ends.
+   */
+  '0015_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_users').addColumn('app_metadata', 'text').execute();
+      await db.schema.alterTable('jwtgate_users').addColumn('user_metadata', 'text').execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_username_quarantine')
+          .addColumn('username_key', 'varchar(128)', (c) => c.primaryKey())
+          .addColumn('until', 'bigint', (c) => c.notNull()),
+      ).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_username_quarantine').execute();
+      await db.schema.alterTable('jwtgate_users').dropColumn('user_metadata').execute();
+      await db.schema.alterTable('jwtgate_users').dropColumn('app_metadata').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

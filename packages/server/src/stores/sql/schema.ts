@@ -23,6 +23,15 @@ export interface UsersTable {
   /** The case-folded address; unique where not null. */
   email_key: ColumnType<string | null, string | null | undefined, string | null>;
   email_verified_at: ColumnType<number | string | bigint | null, number | null | undefined, number | null>;
+  /** JSON text of the object; `null` while it is empty. */
+  app_metadata: ColumnType<string | null, string | null | undefined, string | null>;
+  user_metadata: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Usernames of deleted accounts, taken until `until`. */
+export interface UsernameQuarantineTable {
+  username_key: string;
+  until: Millis;
 }
 
 export interface SessionsTable {
@@ -155,6 +164,7 @@ export interface JwtgateDatabase {
   jwtgate_login_challenges: LoginChallengesTable;
   jwtgate_email_tokens: EmailTokensTable;
   jwtgate_mail_outbox: MailOutboxTable;
+  jwtgate_username_quarantine: UsernameQuarantineTable;
 }
 
 export function toMillis(value: number | string | bigint): number {

@@ -1,4 +1,4 @@
-import { AuthError, USER_LIST_MAX_LIMIT, type UserRecord, type UserStore } from '@jwtgate/core';
+import { AuthError, type MetadataObject, USER_LIST_MAX_LIMIT, type UserRecord, type UserStore } from '@jwtgate/core';
 import {
   type Insertable,
   type Kysely,
@@ -9,6 +9,7 @@ import {
   sql,
 } from 'kysely';
 import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
+import { eraseUserRows } from './erase-user-rows.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
 
@@ -26,7 +27,14 @@ function toRecord(row: Selectable<UsersTable>): UserRecord {
     email: row.email,
     emailKey: row.email_key,
     emailVerifiedAt: toNullableMillis(row.email_verified_at),
+    ...(row.app_metadata === null ? {} : { appMetadata: JSON.parse(row.app_metadata) as MetadataObject }),
+    ...(row.user_metadata === null ? {} : { userMetadata: JSON.parse(row.user_metadata) as MetadataObject }),
   };
+}
+
+/** Metadata as stored: JSON text, or `null` for an empty object (so that a user without any reads back as created). */
+function metadataColumn(metadata: MetadataObject | undefined): string | null {
+  return metadata === undefined || Object.keys(metadata).length === 0 ? null : JSON.stringify(metadata);
 }
 
 /** The row of a user, as inserted. */
@@ -44,6 +52,8 @@ export function toUserRow(user: UserRecord): Insertable<UsersTable> {
     email: user.email ?? null,
     email_key: user.emailKey ?? null,
     email_verified_at: user.emailVerifiedAt ?? null,
+    app_metadata: metadataColumn(user.appMetadata),
+    user_metadata: metadataColumn(user.userMetadata),
   };
 }
 
@@ -78,10 +88,32 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
   // unless told "C", which an index of its own (migration 0003) serves.
   const usernameKey: RawBuilder<string> =
     adapter instanceof PostgresAdapter ? sql<string>`username_key collate "C"` : sql<string>`username_key`;
+  /**
+   * Throws `ERR_LAST_ADMIN` when `id` is the only enabled holder of `role`.
+   * Locking every enabled holder (in id order, so that two such changes queue
+   * instead of deadlocking) makes a concurrent change wait and then see this
+   * one's outcome: two administrators disabling each other cannot both
+   * succeed. SQLite needs no lock: its transactions on a database run one at
+   * a time.
+   */
+  async function refuseLastHolder(trx: Kysely<JwtgateDatabase>, id: string, role: string): Promise<void> {
+    const holders = trx.selectFrom(table).select('id').where('role', '=', role).where('disabled', '=', 0).orderBy('id');
+    const rows = await (sqlite ? holders : holders.forUpdate()).execute();
+    if (rows.length === 1 && rows[0]?.id === id) throw new AuthError('ERR_LAST_ADMIN');
+  }
+
   return {
     create: (user) =>
       withStoreErrors(async () => {
         try {
+          const quarantined = await db
+            .selectFrom('jwtgate_username_quarantine')
+            .select('until')
+            .where('username_key', '=', user.usernameKey)
+            .executeTakeFirst();
+          if (quarantined !== undefined && toMillis(quarantined.until) > user.createdAt) {
+            throw new AuthError('ERR_USERNAME_TAKEN', { reason: 'quarantined' });
+          }
           await db.insertInto(table).values(toUserRow(user)).execute();
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
@@ -95,6 +127,30 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
           throw new AuthError('ERR_USERNAME_TAKEN');
         }
       }, call),
+
+    delete: (id, deleteOptions) =>
+      withStoreErrors(
+        () =>
+          db.transaction().execute(async (trx) => {
+            if (deleteOptions.keepEnabledRole !== undefined) {
+              await refuseLastHolder(trx, id, deleteOptions.keepEnabledRole);
+            }
+            const row = await trx.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
+            if (row === undefined) return null;
+            const user = toRecord(row);
+            await eraseUserRows(trx, user);
+            await trx.deleteFrom(table).where('id', '=', id).execute();
+            await trx.deleteFrom('jwtgate_username_quarantine').where('username_key', '=', user.usernameKey).execute();
+            if (deleteOptions.quarantineUntil > deleteOptions.now) {
+              await trx
+                .insertInto('jwtgate_username_quarantine')
+                .values({ username_key: user.usernameKey, until: deleteOptions.quarantineUntil })
+                .execute();
+            }
+            return user;
+          }),
+        call,
+      ),
 
     findById: (id) =>
       withStoreErrors(async () => {
@@ -123,21 +179,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
               kept !== undefined &&
               (changes.disabled === true || (changes.role !== undefined && changes.role !== kept))
             ) {
-              // Locking every enabled holder of the role (in id order, so that two such updates
-              // queue instead of deadlocking) makes a concurrent update wait and then see this
-              // one's outcome: two administrators disabling each other cannot both succeed.
-              // SQLite needs no lock: its transactions on a database run one at a time.
-              const holders = sqlite
-                ? trx.selectFrom(table).select('id').where('role', '=', kept).where('disabled', '=', 0).orderBy('id')
-                : trx
-                    .selectFrom(table)
-                    .select('id')
-                    .where('role', '=', kept)
-                    .where('disabled', '=', 0)
-                    .orderBy('id')
-                    .forUpdate();
-              const rows = await holders.execute();
-              if (rows.length === 1 && rows[0]?.id === id) throw new AuthError('ERR_LAST_ADMIN');
+              await refuseLastHolder(trx, id, kept);
             }
             const { email } = changes;
             let update = trx
@@ -154,6 +196,8 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
                   ? {}
                   : { email: email?.email ?? null, email_key: email?.emailKey ?? null, email_verified_at: null }),
                 ...(changes.emailVerifiedAt === undefined ? {} : { email_verified_at: changes.emailVerifiedAt }),
+                ...(changes.appMetadata === undefined ? {} : { app_metadata: metadataColumn(changes.appMetadata) }),
+                ...(changes.userMetadata === undefined ? {} : { user_metadata: metadataColumn(changes.userMetadata) }),
               })
               .where('id', '=', id);
             if (updateOptions.ifCredentialVersion !== undefined) {

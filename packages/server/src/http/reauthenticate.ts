@@ -1,0 +1,65 @@
+import {
+  AuthError,
+  checkSecondFactor,
+  confirmPassword,
+  isAuthError,
+  type SecondFactorMethod,
+  type UserRecord,
+} from '@jwtgate/core';
+import type { FastifyRequest } from 'fastify';
+import { claimsOf } from './plugins/auth-guard.js';
+import { clientInfo, type RouteDeps } from './route-deps.js';
+
+/** What a sensitive route asks the caller to show again: the password, or a code of their second factor. */
+export interface Reauthentication {
+  readonly password?: string | undefined;
+  readonly code?: string | undefined;
+  readonly method?: SecondFactorMethod | undefined;
+}
+
+/** The errors {@link reauthenticate} may answer, for the API reference. */
+export const reauthErrors = {
+  ERR_REAUTHENTICATION_FAILED: 'the password (or code) given to confirm is wrong (403, not 401: the token is fine)',
+  ERR_MALFORMED_PASSWORD:
+    'the password has a lone UTF-16 surrogate (not well-formed Unicode); refused before it is checked or counted',
+  ERR_RATE_LIMITED:
+    'too many failed password checks for this account or address (`Login.MaxFailures`), or wrong codes (`Mfa.MaxFailures`)',
+  ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
+  ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`); nothing was counted',
+} as const;
+
+/**
+ * The password or a second factor, re-checked before a sensitive change:
+ * the password as a login checks it (counted by the login throttle), a code
+ * as the second step of a login checks it (counted by the second-factor
+ * throttle, a failure audited). A wrong one throws
+ * `ERR_REAUTHENTICATION_FAILED`; a code while second factors are off,
+ * `ERR_MFA_NOT_CONFIGURED`. Answers the caller's account as it is now.
+ *
+ * @example
+ * const user = await reauthenticate(deps, request, { password: request.body.password });
+ */
+export async function reauthenticate(
+  deps: Pick<RouteDeps, 'users' | 'hasher' | 'throttle' | 'mfa' | 'events'>,
+  request: FastifyRequest,
+  proof: Reauthentication,
+): Promise<UserRecord> {
+  const claims = claimsOf(request);
+  const client = clientInfo(request);
+  if (proof.password !== undefined) {
+    return confirmPassword(deps, { userId: claims.sub, password: proof.password, ip: client.ip });
+  }
+  const mfa = deps.mfa;
+  if (mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
+  const user = await deps.users.findById(claims.sub);
+  if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
+  try {
+    await checkSecondFactor(mfa, { userId: user.id, method: proof.method ?? 'totp', code: proof.code ?? '' });
+  } catch (error) {
+    deps.events?.mfaFailed({ userId: user.id, error, client });
+    if (isAuthError(error, 'ERR_MFA_CODE_INVALID'))
+      throw new AuthError('ERR_REAUTHENTICATION_FAILED', { reason: error.reason });
+    throw error;
+  }
+  return user;
+}

@@ -1,0 +1,67 @@
+import { Redis } from 'ioredis';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+import { deleteKeysWithPrefix } from './redis-servers.js';
+import { serviceUrl, uniqueName } from './services.js';
+import { makeTempDir } from './temp-dir.js';
+
+/** A database, and whether sessions live in Redis beside it. */
+export interface Backend {
+  readonly name: string;
+  readonly kind: 'sqlite' | 'postgres' | 'mysql';
+  readonly redis: boolean;
+}
+
+/** Every database, and PostgreSQL and MariaDB with sessions in Redis. */
+export const everyBackend: readonly Backend[] = [
+  { name: 'SQLite', kind: 'sqlite', redis: false },
+  { name: 'PostgreSQL', kind: 'postgres', redis: false },
+  { name: 'MariaDB', kind: 'mysql', redis: false },
+  { name: 'PostgreSQL with Redis sessions', kind: 'postgres', redis: true },
+  { name: 'MariaDB with Redis sessions', kind: 'mysql', redis: true },
+];
+
+/** Whether the services `backend` needs are configured (under CI a missing one throws). */
+export function backendAvailable(backend: Backend): boolean {
+  if (backend.kind !== 'sqlite' && serviceUrl(backend.kind) === undefined) return false;
+  return !backend.redis || serviceUrl('redis') !== undefined;
+}
+
+/** A fresh place on a backend: its `JWTGATE_*` variables and SQLite folder, and how to clear it away. */
+export interface BackendPlace {
+  readonly env: Record<string, string>;
+  /** The SQLite folder every instance shares; `undefined` on the other databases. */
+  readonly dataDir: string | undefined;
+  remove(): Promise<void>;
+}
+
+/**
+ * A new database (or SQLite folder) and Redis key prefix for `backend`.
+ *
+ * @example
+ * const place = await openBackend(backend);
+ * const t = await startTestServer({ dataDir: place.dataDir, env: place.env });
+ */
+export async function openBackend(backend: Backend): Promise<BackendPlace> {
+  const sqliteDir = backend.kind === 'sqlite' ? makeTempDir() : undefined;
+  const database: TestDatabase | undefined =
+    backend.kind === 'sqlite' ? undefined : await createTestDatabase(backend.kind);
+  const keyPrefix = `${uniqueName('jwtgate_b')}:`;
+  return {
+    dataDir: sqliteDir?.path,
+    env: {
+      ...(database === undefined ? {} : { JWTGATE_DATABASE_URL: database.url }),
+      ...(backend.redis
+        ? { JWTGATE_REDIS_URL: serviceUrl('redis') as string, JWTGATE_REDIS_KEY_PREFIX: keyPrefix }
+        : {}),
+    },
+    async remove() {
+      await database?.drop();
+      sqliteDir?.remove();
+      if (backend.redis) {
+        const redis = new Redis(serviceUrl('redis') as string);
+        await deleteKeysWithPrefix(redis, keyPrefix);
+        redis.disconnect();
+      }
+    },
+  };
+}
