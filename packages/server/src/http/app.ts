@@ -23,6 +23,7 @@ import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminMailRoutes } from './routes/admin-mail.js';
 import { authRoutes } from './routes/auth.js';
+import { authSettingsRoutes } from './routes/auth-settings.js';
 import { type DevMail, devMailRoutes } from './routes/dev-mail.js';
 import { emailRoutes } from './routes/email.js';
 import { emailSignInRoutes } from './routes/email-sign-in.js';
@@ -36,7 +37,6 @@ import { mfaRoutes } from './routes/mfa.js';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passwordRoutes } from './routes/password.js';
-import { registrationSettingsRoutes } from './routes/registration-settings.js';
 import { type RevocationFeedOptions, revocationFeedRoutes } from './routes/revocation-feed.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
@@ -208,9 +208,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     strict: options.strictRevocation ?? false,
   });
   await app.register(authRoutes, deps);
+  await app.register(authSettingsRoutes, deps satisfies RouteDeps);
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(accountRoutes, deps);
-  await app.register(registrationSettingsRoutes, deps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
   await app.register(mfaRoutes, deps);

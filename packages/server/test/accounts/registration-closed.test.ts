@@ -20,7 +20,7 @@ describe('registration closed (Register.Enabled: false)', () => {
   it('tells the page that sign-up is closed', async () => {
     const res = await t.request({ method: 'GET', url: '/auth/settings' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ registrationOpen: false });
+    expect(res.json()).toMatchObject({ registrationOpen: false });
   });
 });
 
@@ -32,7 +32,9 @@ describe('registration open (the default)', () => {
   afterAll(() => t.close());
 
   it('tells the page that sign-up is open, and registers', async () => {
-    expect((await t.request({ method: 'GET', url: '/auth/settings' })).json()).toEqual({ registrationOpen: true });
+    expect((await t.request({ method: 'GET', url: '/auth/settings' })).json()).toMatchObject({
+      registrationOpen: true,
+    });
     const res = await t.request({ method: 'POST', url: '/auth/register', body: { username: 'walk-in', password } });
     expect(res.statusCode).toBe(201);
   });
