@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   artifact,
   type BrowserServer,
+  type Device,
   describeWithBrowser,
   problemsOf,
   startBrowserServer,
@@ -40,6 +41,18 @@ async function signIn(page: Page, login: string, password: string): Promise<void
   await fillAndSubmit(signInForm(page), { 'Email or username': login, Password: password }, 'Sign in');
 }
 
+/** On a signed-out page: `refused` is turned away in plain words, then `accepted` gets in. */
+async function onlySecondSignsIn(
+  page: Page,
+  refused: readonly [login: string, password: string],
+  accepted: readonly [login: string, password: string],
+): Promise<void> {
+  await signIn(page, ...refused);
+  await expect.poll(() => signInForm(page).getByRole('alert').innerText()).toContain('do not match');
+  await signIn(page, ...accepted);
+  await profileHeading(page).waitFor();
+}
+
 describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
   let inbox: SmtpInbox;
   let server: BrowserServer;
@@ -51,6 +64,14 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
     return inbox.waitFor(
       (mail) => mail.to.includes(to) && subject.test(mail.subject) && inbox.received.indexOf(mail) >= after,
     );
+  }
+
+  /** A new device whose page has just signed up with `email`. */
+  async function signedUp(email: string): Promise<{ readonly opened: Device; readonly page: Page }> {
+    const opened = await device();
+    const page = await opened.open(server.url);
+    await signUp(page, email);
+    return { opened, page };
   }
 
   beforeAll(async () => {
@@ -73,8 +94,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
     'resets a forgotten password from the mailed link: signed in, the old password refused, other sessions ended',
     async () => {
       const email = address('reset');
-      const phone = await (await device()).open(server.url);
-      await signUp(phone, email);
+      const { page: phone } = await signedUp(email);
 
       const laptopDevice = await device();
       const laptop = await laptopDevice.open(server.url);
@@ -112,10 +132,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       // The phone's session ended with the reset: its next request finds it so.
       await phone.getByRole('button', { name: 'Check again' }).click();
       await signInHeading(phone).waitFor();
-      await signIn(phone, email, PASSWORD);
-      await expect.poll(() => signInForm(phone).getByRole('alert').innerText()).toContain('do not match');
-      await signIn(phone, email, NEW_PASSWORD);
-      await profileHeading(phone).waitFor();
+      await onlySecondSignsIn(phone, [email, PASSWORD], [email, NEW_PASSWORD]);
 
       // The link worked once: opened again, it says so in plain words.
       const again = await laptopDevice.open(link);
@@ -134,11 +151,9 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
   it(
     'confirms an address from the mailed link, then by the code of a mail sent again, and says a spent link cannot be used',
     async () => {
-      const opened = await device();
-      const page = await opened.open(server.url);
       const first = address('verify');
       const before = inbox.received.length;
-      await signUp(page, first);
+      const { opened, page } = await signedUp(first);
       await expect.poll(() => page.locator('#status').innerText()).toContain(`We sent a link to ${first}`);
       await expect.poll(() => page.locator('[data-field="email-state"]').innerText()).toBe('Not confirmed yet');
       const link = mailedLink(await mailTo(first, /Confirm your email/, before), 'verify-email');
@@ -160,8 +175,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
 
       // A second account: the first mail is lost, so the page sends it again and the code is typed in.
       const second = address('resend');
-      const other = await (await device()).open(server.url);
-      await signUp(other, second);
+      const { page: other } = await signedUp(second);
       const panel = other.locator('#email');
       await mailTo(second, /Confirm your email/);
       // A code is checked against the newest mail only.
@@ -184,8 +198,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
     'changes the password from the page: this session stays, the other ends, and only the new password signs in',
     async () => {
       const email = address('change');
-      const laptop = await (await device()).open(server.url);
-      await signUp(laptop, email);
+      const { page: laptop } = await signedUp(email);
       const phone = await (await device()).open(server.url);
       await signIn(phone, email, PASSWORD);
       await profileHeading(phone).waitFor();
@@ -206,10 +219,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
 
       await phone.getByRole('button', { name: 'Check again' }).click();
       await signInHeading(phone).waitFor();
-      await signIn(phone, email, PASSWORD);
-      await expect.poll(() => signInForm(phone).getByRole('alert').innerText()).toContain('do not match');
-      await signIn(phone, email, NEW_PASSWORD);
-      await profileHeading(phone).waitFor();
+      await onlySecondSignsIn(phone, [email, PASSWORD], [email, NEW_PASSWORD]);
       expect(unexpectedProblems(laptop, phone)).toEqual([]);
     },
     BROWSER_TEST_MS,
@@ -218,11 +228,8 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
   it(
     'changes the address only once the link mailed to the new one is opened, telling the old one',
     async () => {
-      const old = address('old');
-      const next = address('new');
-      const opened = await device();
-      const page = await opened.open(server.url);
-      await signUp(page, old);
+      const [old, next] = [address('old'), address('new')];
+      const { opened, page } = await signedUp(old);
       const panel = page.locator('#email');
       await panel.getByText('Change your address').click();
       const mark = inbox.received.length;
@@ -243,10 +250,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       await expect.poll(() => landing.locator('#status').innerText()).toContain(`Your address is now ${next}`);
       // The address is a credential: every session ended with its change.
       await signInHeading(landing).waitFor();
-      await signIn(landing, old, PASSWORD);
-      await expect.poll(() => signInForm(landing).getByRole('alert').innerText()).toContain('do not match');
-      await signIn(landing, next, PASSWORD);
-      await profileHeading(landing).waitFor();
+      await onlySecondSignsIn(landing, [old, PASSWORD], [next, PASSWORD]);
       await expect.poll(() => landing.locator('[data-field="email"]').innerText()).toBe(next);
       await expect.poll(() => landing.locator('[data-field="email-state"]').innerText()).toBe('Confirmed');
       expect(unexpectedProblems(page, landing)).toEqual([]);
@@ -258,9 +262,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
     'signs in from a mailed sign-in link only when the button is pressed, and by the mailed code',
     async () => {
       const email = address('link');
-      const opened = await device();
-      const page = await opened.open(server.url);
-      await signUp(page, email);
+      const { opened, page } = await signedUp(email);
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await signInHeading(page).waitFor();
 
