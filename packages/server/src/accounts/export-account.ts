@@ -1,5 +1,13 @@
-import type { AuditStore, StoredAuditRecord } from '@jwtgate/core';
-import { AUDIT_PAGE_MAX, type MfaStore, type SessionManager, type SessionRecord, type UserRecord } from '@jwtgate/core';
+import {
+  AUDIT_PAGE_MAX,
+  type AuditStore,
+  type MfaStore,
+  type PasskeyStore,
+  type SessionManager,
+  type SessionRecord,
+  type StoredAuditRecord,
+  type UserRecord,
+} from '@jwtgate/core';
 
 /** Everything jwtgate holds about one user, as `GET /auth/me/export` answers it. */
 export interface AccountExport {
@@ -23,6 +31,17 @@ export interface AccountExport {
     readonly totpSince: string | null;
     readonly recoveryCodesLeft: number;
   } | null;
+  /** The user's passkeys (their names and use; public keys are no secret but say nothing to a person); `null` when passkeys are off. */
+  readonly passkeys:
+    | readonly {
+        readonly id: string;
+        readonly name: string;
+        readonly deviceType: string;
+        readonly backedUp: boolean;
+        readonly createdAt: string;
+        readonly lastUsedAt: string | null;
+      }[]
+    | null;
   /** The user's audit records, newest first; `null` when the trail is not kept in the database. */
   readonly audit: readonly StoredAuditRecord[] | null;
 }
@@ -42,6 +61,7 @@ export async function exportAccount(
   deps: {
     readonly sessions: Pick<SessionManager, 'list'>;
     readonly factors?: Pick<MfaStore, 'get'> | undefined;
+    readonly passkeys?: Pick<PasskeyStore, 'list'> | undefined;
     readonly audit?: Pick<AuditStore, 'query'> | undefined;
     readonly now: number;
   },
@@ -49,6 +69,7 @@ export async function exportAccount(
 ): Promise<AccountExport> {
   const sessions = await deps.sessions.list(user.id);
   const factors = deps.factors === undefined ? null : await deps.factors.get(user.id);
+  const passkeys = deps.passkeys === undefined ? null : await deps.passkeys.list(user.id);
   let audit: StoredAuditRecord[] | null = null;
   if (deps.audit !== undefined) {
     audit = [];
@@ -86,6 +107,15 @@ export async function exportAccount(
             totpSince: factors.totp?.confirmedAt == null ? null : iso(factors.totp.confirmedAt),
             recoveryCodesLeft: factors.recoveryCodesLeft,
           },
+    passkeys:
+      passkeys?.map((p) => ({
+        id: p.id,
+        name: p.name,
+        deviceType: p.deviceType,
+        backedUp: p.backedUp,
+        createdAt: iso(p.createdAt),
+        lastUsedAt: p.lastUsedAt === null ? null : iso(p.lastUsedAt),
+      })) ?? null,
     audit,
   };
 }

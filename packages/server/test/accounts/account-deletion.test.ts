@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userOwnedTables } from '../../src/stores/sql/erase-user-rows.js';
 import { type BackendPlace, backendAvailable, everyBackend, openBackend } from '../support/backends.js';
 import { codeFor, enrolTotp, passwordStep, verify } from '../support/mfa-steps.js';
+import { addPasskey, PASSKEY_ORIGIN } from '../support/passkey-steps.js';
 import { uniqueName } from '../support/services.js';
+import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const password = 'correct horse battery staple';
@@ -50,7 +52,7 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
     place = await openBackend(backend);
     t = await startTestServer({
       ...(place.dataDir === undefined ? {} : { dataDir: place.dataDir }),
-      env: { JWTGATE_AUDIT_DATABASE: 'true', ...place.env },
+      env: { JWTGATE_AUDIT_DATABASE: 'true', JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN, ...place.env },
     });
   });
   afterAll(async () => {
@@ -73,6 +75,7 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
     expect(signedIn.statusCode, signedIn.body).toBe(200);
     t.clock.advance(30_000);
     const tokens = signedIn.json() as { accessToken: string; refreshToken: string };
+    await addPasskey(t, tokens.accessToken, createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }));
     const meta = await t.request({
       method: 'PATCH',
       url: '/auth/me',
@@ -104,8 +107,9 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
       userMetadata: { theme: 'dark' },
       appMetadata: {},
     });
-    expect(data.sessions.map((s: { device: string }) => s.device).sort()).toEqual(['laptop', 'tablet']);
+    expect(data.sessions.map((s: { device: string }) => s.device).sort()).toEqual(['tablet']);
     expect(data.secondFactors).toMatchObject({ totp: true, recoveryCodesLeft: 10 });
+    expect(data.passkeys).toHaveLength(1);
     const events = (data.audit as { event: string }[]).map((r) => r.event);
     expect(events).toEqual(expect.arrayContaining(['user.registered', 'login.succeeded', 'mfa.enrolled']));
     const text = res.body;
@@ -117,6 +121,20 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
 
   it('deletes the caller only with the password or a code, ends every session at once and leaves no row behind', async () => {
     const user = await richUser();
+    // Every per-user table has a row of this user before, so that "none after" means something.
+    const before = [...(await rowsNaming(t, user.userId)).keys()].sort();
+    expect(before).toEqual(
+      expect.arrayContaining([
+        'jwtgate_users',
+        'jwtgate_mfa_totp',
+        'jwtgate_mfa_recovery_codes',
+        'jwtgate_passkeys',
+        'jwtgate_email_tokens',
+        'jwtgate_mail_outbox',
+        'jwtgate_audit',
+        ...(backend.redis ? [] : ['jwtgate_sessions']),
+      ]),
+    );
     const wrong = await t.request({
       method: 'DELETE',
       url: '/auth/me',
@@ -205,7 +223,7 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
       token: adminTokens.accessToken,
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ deleted: { id: target.userId }, revokedSessions: 2 });
+    expect(res.json()).toMatchObject({ deleted: { id: target.userId }, revokedSessions: 1 });
     expect((await t.request({ method: 'GET', url: '/auth/me', token: target.accessToken })).statusCode).toBe(401);
     const missing = await t.request({
       method: 'DELETE',

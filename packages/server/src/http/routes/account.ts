@@ -20,7 +20,7 @@ const isoOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 const exportSchema = {
   title: 'AccountExport',
   type: 'object',
-  required: ['exportedAt', 'user', 'sessions', 'secondFactors', 'audit'],
+  required: ['exportedAt', 'user', 'sessions', 'secondFactors', 'passkeys', 'audit'],
   properties: {
     exportedAt: { type: 'string', format: 'date-time' },
     user: {
@@ -59,6 +59,22 @@ const exportSchema = {
         totp: { type: 'boolean' },
         totpSince: isoOrNull,
         recoveryCodesLeft: { type: 'integer' },
+      },
+    },
+    passkeys: {
+      type: ['array', 'null'],
+      description: '`null` when passkeys are off on this server.',
+      items: {
+        type: 'object',
+        required: ['id', 'name', 'deviceType', 'backedUp', 'createdAt', 'lastUsedAt'],
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          deviceType: { type: 'string' },
+          backedUp: { type: 'boolean' },
+          createdAt: { type: 'string', format: 'date-time' },
+          lastUsedAt: isoOrNull,
+        },
       },
     },
     audit: {
@@ -178,6 +194,7 @@ export const accountRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         {
           sessions: deps.sessions,
           factors: deps.mfa?.factors,
+          passkeys: deps.mfa?.passkeys?.passkeys,
           audit: deps.auditTrail?.store,
           now: deps.clock.now(),
         },

@@ -1,5 +1,5 @@
 import type { UserRecord } from '@jwtgate/core';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { JwtgateDatabase } from './schema.js';
 
 /**
@@ -25,6 +25,8 @@ export const userOwnedTables = {
   jwtgate_session_locks: { column: 'user_id', erase: 'delete' },
   jwtgate_mfa_totp: { column: 'user_id', erase: 'delete' },
   jwtgate_mfa_recovery_codes: { column: 'user_id', erase: 'delete' },
+  jwtgate_passkeys: { column: 'user_id', erase: 'delete' },
+  jwtgate_passkey_challenges: { column: 'user_id', erase: 'delete' },
   jwtgate_login_challenges: { column: 'user_id', erase: 'delete' },
   jwtgate_email_tokens: { column: 'user_id', erase: 'delete' },
   jwtgate_mail_outbox: { column: 'user_id', erase: 'delete' },
@@ -50,26 +52,21 @@ const AUDIT_BATCH = 500;
 
 /**
  * Erases `user` from every table of {@link userOwnedTables} but the users
- * table itself, inside the caller's transaction. Mails to the user's
- * address that carry no user id (an invitation) go too.
+ * table itself, inside the caller's transaction: adding a table there is all
+ * a `delete` table needs. Mails to the user's address that carry no user id
+ * (an invitation) go too.
  *
  * @example
  * await db.transaction().execute((trx) => eraseUserRows(trx, user));
  */
 export async function eraseUserRows(trx: Transaction<JwtgateDatabase>, user: UserRecord): Promise<void> {
   const id = user.id;
-  await trx.deleteFrom('jwtgate_session_locks').where('user_id', '=', id).execute();
-  await trx.deleteFrom('jwtgate_mfa_totp').where('user_id', '=', id).execute();
-  await trx.deleteFrom('jwtgate_mfa_recovery_codes').where('user_id', '=', id).execute();
-  await trx.deleteFrom('jwtgate_login_challenges').where('user_id', '=', id).execute();
-  await trx.deleteFrom('jwtgate_email_tokens').where('user_id', '=', id).execute();
-  let outbox = trx.deleteFrom('jwtgate_mail_outbox').where('user_id', '=', id);
+  for (const [table, { column, erase }] of Object.entries(userOwnedTables)) {
+    if (erase !== 'delete' || table === 'jwtgate_users') continue;
+    await sql`delete from ${sql.table(table)} where ${sql.ref(column)} = ${id}`.execute(trx);
+  }
   const email = user.email ?? null;
-  if (email !== null)
-    outbox = trx
-      .deleteFrom('jwtgate_mail_outbox')
-      .where((w) => w.or([w('user_id', '=', id), w('recipient', '=', email)]));
-  await outbox.execute();
+  if (email !== null) await trx.deleteFrom('jwtgate_mail_outbox').where('recipient', '=', email).execute();
   await trx.deleteFrom('jwtgate_sessions').where('user_id', '=', id).where('revoked_at', 'is', null).execute();
   await trx
     .updateTable('jwtgate_sessions')
