@@ -37,6 +37,9 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'mfa.failed': 'failure',
   'mfa.rate-limited': 'denied',
   'admin.mfa-reset': 'success',
+  'oauth.failed': 'failure',
+  'identity.linked': 'success',
+  'identity.unlinked': 'success',
 };
 
 /**
