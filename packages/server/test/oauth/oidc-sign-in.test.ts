@@ -5,7 +5,6 @@ import {
   deliverCallback,
   landing,
   linkThroughProvider,
-  ORIGIN_HEADERS,
   PUBLIC_URL,
   signInThroughProvider,
   startBrowserFlow,
