@@ -178,6 +178,8 @@ export interface JwtgateConfig {
     readonly maxFailures: number;
     readonly failureWindow: number;
     readonly maxFailuresPerDay: number;
+    /** The WebAuthn relying party; `undefined`: passkeys are off. */
+    readonly passkeys: PasskeySettings | undefined;
   };
   /** Sign-in with identity providers (`OAuth`). */
   readonly oauth: {
@@ -244,3 +246,13 @@ export type OAuthProviderConfig =
       /** Treat the address as verified when no `emailVerified` field is mapped. */
       readonly emailVerified: boolean;
     });
+
+/** Who passkeys are made for: the WebAuthn relying party. */
+export interface PasskeySettings {
+  /** `Mfa.RpId`: the domain every passkey is bound to. */
+  readonly rpId: string;
+  /** `Mfa.RpName`: the name browsers show. */
+  readonly rpName: string;
+  /** `Mfa.RpOrigins`: the exact origins an authenticator's answer may come from. */
+  readonly origins: readonly string[];
+}

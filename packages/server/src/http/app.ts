@@ -38,6 +38,7 @@ import { mfaRoutes } from './routes/mfa.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { passwordRoutes } from './routes/password.js';
 import { type RevocationFeedOptions, revocationFeedRoutes } from './routes/revocation-feed.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -213,6 +214,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);
   await app.register(mfaRoutes, deps);
+  await app.register(passkeyRoutes, deps);
   await app.register(adminRoutes, deps);
   if (options.oauth !== undefined) {
     const oauthDeps = { ...deps, oauth: options.oauth, webPage: browser?.web === true };
