@@ -5,8 +5,9 @@ import { makeTempDir } from './temp-dir.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 /** The public URL the test servers run under (`inject()` needs no real host). */
-export const PUBLIC_URL = 'http://jwtgate.test';
-export const ORIGIN_HEADERS = { host: 'jwtgate.test', origin: PUBLIC_URL, 'x-jwtgate-csrf': '1' };
+export const PUBLIC_URL = 'https://jwtgate.test';
+// `inject()` speaks plain HTTP, so the server's own origin, as it sees it, is http:.
+export const ORIGIN_HEADERS = { host: 'jwtgate.test', origin: 'http://jwtgate.test', 'x-jwtgate-csrf': '1' };
 
 /**
  * A test server configured with `yaml` (its `OAuth` section) and the
