@@ -1,6 +1,7 @@
 import {
   AUDIT_PAGE_MAX,
   type AuditStore,
+  type IdentityStore,
   type MfaStore,
   type PasskeyStore,
   type SessionManager,
@@ -42,6 +43,18 @@ export interface AccountExport {
         readonly lastUsedAt: string | null;
       }[]
     | null;
+  /** The user's identities at identity providers (never the provider's tokens); `null` when that sign-in is off. */
+  readonly identities:
+    | readonly {
+        readonly provider: string;
+        readonly subject: string;
+        readonly email: string | null;
+        readonly emailVerified: boolean;
+        readonly displayName: string | null;
+        readonly createdAt: string;
+        readonly lastSignInAt: string;
+      }[]
+    | null;
   /** The user's audit records, newest first; `null` when the trail is not kept in the database. */
   readonly audit: readonly StoredAuditRecord[] | null;
 }
@@ -62,6 +75,7 @@ export async function exportAccount(
     readonly sessions: Pick<SessionManager, 'list'>;
     readonly factors?: Pick<MfaStore, 'get'> | undefined;
     readonly passkeys?: Pick<PasskeyStore, 'list'> | undefined;
+    readonly identities?: Pick<IdentityStore, 'listByUser'> | undefined;
     readonly audit?: Pick<AuditStore, 'query'> | undefined;
     readonly now: number;
   },
@@ -70,6 +84,7 @@ export async function exportAccount(
   const sessions = await deps.sessions.list(user.id);
   const factors = deps.factors === undefined ? null : await deps.factors.get(user.id);
   const passkeys = deps.passkeys === undefined ? null : await deps.passkeys.list(user.id);
+  const identities = deps.identities === undefined ? null : await deps.identities.listByUser(user.id);
   let audit: StoredAuditRecord[] | null = null;
   if (deps.audit !== undefined) {
     audit = [];
@@ -115,6 +130,16 @@ export async function exportAccount(
         backedUp: p.backedUp,
         createdAt: iso(p.createdAt),
         lastUsedAt: p.lastUsedAt === null ? null : iso(p.lastUsedAt),
+      })) ?? null,
+    identities:
+      identities?.map((i) => ({
+        provider: i.provider,
+        subject: i.subject,
+        email: i.email,
+        emailVerified: i.emailVerified,
+        displayName: i.displayName,
+        createdAt: iso(i.createdAt),
+        lastSignInAt: iso(i.lastSignInAt),
       })) ?? null,
     audit,
   };

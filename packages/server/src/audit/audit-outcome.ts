@@ -41,6 +41,9 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'user.deleted': 'success',
   'admin.invitation-created': 'success',
   'admin.invitation-revoked': 'success',
+  'oauth.failed': 'failure',
+  'identity.linked': 'success',
+  'identity.unlinked': 'success',
 };
 
 /**

@@ -1,6 +1,7 @@
 import type {
   AuditStore,
   Clock,
+  IdentityStore,
   LoginThrottle,
   PasswordHasher,
   RegistrationThrottle,
@@ -35,6 +36,8 @@ export interface RouteDeps {
   readonly mail?: MailRouteDeps | undefined;
   /** Who may register, and what deleting an account and metadata are held to; {@link DEFAULT_ACCOUNT_POLICY} when omitted. */
   readonly accounts?: AccountPolicy | undefined;
+  /** Identities at identity providers, for exports; omitted when sign-in with them is off. */
+  readonly identities?: Pick<IdentityStore, 'listByUser'> | undefined;
   /** The audit trail kept in the database, for exports and for anonymising it at a deletion; omitted when it is off. */
   readonly auditTrail?: AuditTrail | undefined;
 }

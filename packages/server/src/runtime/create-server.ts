@@ -47,6 +47,7 @@ import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
 import { openMail } from './open-mail.js';
+import { openOAuth } from './open-oauth.js';
 import { openStores } from './open-stores.js';
 import { createRevocationJournal } from './revocation-journal.js';
 
@@ -383,6 +384,9 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
                 },
         };
 
+  const newUserId = newUserIds(config, clock);
+  const oauth = openOAuth({ config, database, users, clock, events, attempts, registrationThrottle, newUserId });
+
   const app = await buildApp({
     sessions,
     users,
@@ -393,7 +397,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     events,
     ...(mfa === undefined ? {} : { mfa }),
     emailPolicy: { requireEmail: config.auth.requireEmail, requireVerifiedEmail: config.auth.requireVerifiedEmail },
-    newUserId: newUserIds(config, clock),
+    newUserId,
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
@@ -417,6 +421,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       : { auditTrail: { store: auditStore, flush: async () => void (await auditWriter?.flush()) } }),
     ...(mail === undefined ? {} : { mail: mail.routes, emailStore: mail.store }),
     ...(mail?.devMail === undefined ? {} : { devMail: mail.devMail }),
+    oauth,
     revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },
   });
   log = app.log;

@@ -76,6 +76,21 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
     t.clock.advance(30_000);
     const tokens = signedIn.json() as { accessToken: string; refreshToken: string };
     await addPasskey(t, tokens.accessToken, createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }));
+    // An identity at a provider, as a sign-in through one leaves it (no provider runs in this test).
+    await t.server.database.db
+      .insertInto('jwtgate_identities')
+      .values({
+        provider: 'example',
+        subject: `s-${userId}`,
+        user_id: userId,
+        email,
+        email_verified: 1,
+        display_name: username,
+        created_at: t.clock.now(),
+        last_sign_in_at: t.clock.now(),
+        sealed_tokens: null,
+      })
+      .execute();
     const meta = await t.request({
       method: 'PATCH',
       url: '/auth/me',
@@ -129,6 +144,7 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
         'jwtgate_mfa_totp',
         'jwtgate_mfa_recovery_codes',
         'jwtgate_passkeys',
+        'jwtgate_identities',
         'jwtgate_email_tokens',
         'jwtgate_mail_outbox',
         'jwtgate_audit',

@@ -20,7 +20,7 @@ const isoOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 const exportSchema = {
   title: 'AccountExport',
   type: 'object',
-  required: ['exportedAt', 'user', 'sessions', 'secondFactors', 'passkeys', 'audit'],
+  required: ['exportedAt', 'user', 'sessions', 'secondFactors', 'passkeys', 'identities', 'audit'],
   properties: {
     exportedAt: { type: 'string', format: 'date-time' },
     user: {
@@ -74,6 +74,23 @@ const exportSchema = {
           backedUp: { type: 'boolean' },
           createdAt: { type: 'string', format: 'date-time' },
           lastUsedAt: isoOrNull,
+        },
+      },
+    },
+    identities: {
+      type: ['array', 'null'],
+      description: 'Identities at identity providers; `null` when that sign-in is off on this server.',
+      items: {
+        type: 'object',
+        required: ['provider', 'subject', 'email', 'emailVerified', 'displayName', 'createdAt', 'lastSignInAt'],
+        properties: {
+          provider: { type: 'string' },
+          subject: { type: 'string' },
+          email: { type: ['string', 'null'] },
+          emailVerified: { type: 'boolean' },
+          displayName: { type: ['string', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
+          lastSignInAt: { type: 'string', format: 'date-time' },
         },
       },
     },
@@ -195,6 +212,7 @@ export const accountRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
           sessions: deps.sessions,
           factors: deps.mfa?.factors,
           passkeys: deps.mfa?.passkeys?.passkeys,
+          identities: deps.identities,
           audit: deps.auditTrail?.store,
           now: deps.clock.now(),
         },

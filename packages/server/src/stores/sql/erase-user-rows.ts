@@ -27,6 +27,7 @@ export const userOwnedTables = {
   jwtgate_mfa_recovery_codes: { column: 'user_id', erase: 'delete' },
   jwtgate_passkeys: { column: 'user_id', erase: 'delete' },
   jwtgate_passkey_challenges: { column: 'user_id', erase: 'delete' },
+  jwtgate_identities: { column: 'user_id', erase: 'delete' },
   jwtgate_login_challenges: { column: 'user_id', erase: 'delete' },
   jwtgate_email_tokens: { column: 'user_id', erase: 'delete' },
   jwtgate_mail_outbox: { column: 'user_id', erase: 'delete' },
