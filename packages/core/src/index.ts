@@ -169,6 +169,7 @@ export {
   newSessionId,
   type RefreshTokenCodec,
   type RefreshTokenFields,
+  type RefreshTokenReading,
   sessionIdTag,
   userSessionTag,
 } from './token/refresh-token.js';
