@@ -36,7 +36,11 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'mfa.recovery-code-used': 'success',
   'mfa.failed': 'failure',
   'mfa.rate-limited': 'denied',
+  'mfa.passkey-cloned': 'failure',
   'admin.mfa-reset': 'success',
+  'oauth.failed': 'failure',
+  'identity.linked': 'success',
+  'identity.unlinked': 'success',
 };
 
 /**

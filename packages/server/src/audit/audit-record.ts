@@ -193,7 +193,7 @@ export type AuditEvent =
       readonly reason: string;
     })
   | (AuditClient & {
-      /** A second factor set up (`method`: `totp`). */
+      /** A second factor set up (`method`: `totp`, or `webauthn` for a passkey). */
       readonly event: 'mfa.enrolled';
       readonly userId: string;
       readonly method: string;
@@ -229,6 +229,18 @@ export type AuditEvent =
       readonly reason: string;
     })
   | (AuditClient & {
+      /**
+       * A passkey's signature was good but its counter did not move forward:
+       * a second authenticator holds the key (cloned). Refused; an alert.
+       */
+      readonly event: 'mfa.passkey-cloned';
+      readonly userId: string;
+      /** The credential id (public, not a secret). */
+      readonly credentialId: string;
+      readonly storedCounter: number;
+      readonly presentedCounter: number;
+    })
+  | (AuditClient & {
       /** Too many wrong second-factor codes for this user (`Mfa.MaxFailures`): an alert. */
       readonly event: 'mfa.rate-limited';
       readonly userId: string;
@@ -242,6 +254,31 @@ export type AuditEvent =
         readonly userId: string;
         readonly revokedSessions: number;
       })
+  | (AuditClient & {
+      /**
+       * A sign-in or link through an identity provider that ended without
+       * one: `code` is what the page was told, `reason` the check that failed
+       * (`state`, `replay`, `access_denied`, `id-token`, `unreachable`…).
+       */
+      readonly event: 'oauth.failed';
+      readonly provider: string;
+      readonly code: string;
+      readonly reason: string;
+      readonly userId?: string;
+    })
+  | (AuditClient & {
+      /** An identity was linked to an account: at its first sign-in (`sign-up`), by the signed-in user, or by a verified address. */
+      readonly event: 'identity.linked';
+      readonly userId: string;
+      readonly provider: string;
+      readonly because: 'sign-up' | 'signed-in' | 'verified-email';
+    })
+  | (AuditClient & {
+      /** The user removed an identity from their account. */
+      readonly event: 'identity.unlinked';
+      readonly userId: string;
+      readonly provider: string;
+    })
   | (AuditClient & {
       readonly event: 'admin.access-denied';
       /** The authenticated caller who is not an enabled administrator. */

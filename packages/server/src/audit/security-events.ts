@@ -31,6 +31,8 @@ export interface SecurityEvents {
     readonly change: 'enrolled' | 'removed' | 'recovery-codes-renewed';
     readonly userId: string;
     readonly client: AuditClient;
+    /** The factor: `totp` when omitted, `webauthn` for a passkey. */
+    readonly method?: 'totp' | 'webauthn';
   }): void;
   /** A second-factor check refused (a wrong or spent code, a misused mfaToken, rate limiting); other errors are not recorded. */
   mfaFailed(input: { readonly userId: string; readonly error: unknown; readonly client: AuditClient }): void;
@@ -38,6 +40,17 @@ export interface SecurityEvents {
   recoveryCodeUsed(input: {
     readonly userId: string;
     readonly recoveryCodesLeft: number;
+    readonly client: AuditClient;
+  }): void;
+  /**
+   * A passkey answered with a signature counter that did not move forward:
+   * two authenticators hold its key (a cloned one). Refused; an alert.
+   */
+  passkeyCloned(input: {
+    readonly userId: string;
+    readonly credentialId: string;
+    readonly storedCounter: number;
+    readonly presentedCounter: number;
     readonly client: AuditClient;
   }): void;
   /** An administrator removed a user's second factors; `error` when it failed. */
@@ -113,6 +126,21 @@ export interface SecurityEvents {
     readonly route: string;
     readonly client: AuditClient;
   }): void;
+  /** A sign-in or link through an identity provider failed; `error` is what the user was told. */
+  oauthFailed(input: {
+    readonly provider: string;
+    readonly error: unknown;
+    readonly userId?: string;
+    readonly client: AuditClient;
+  }): void;
+  /** An identity was linked to an account, or removed from it. */
+  identityChanged(input: {
+    readonly change: 'linked' | 'unlinked';
+    readonly userId: string;
+    readonly provider: string;
+    readonly because?: 'sign-up' | 'signed-in' | 'verified-email';
+    readonly client: AuditClient;
+  }): void;
 }
 
 /** The refusals of a password change that the trail records, by code, with their reason. */
@@ -175,7 +203,7 @@ export function createSecurityEvents(options: {
         ...client,
       });
     },
-    mfaChanged({ change, userId, client }) {
+    mfaChanged({ change, userId, client, method }) {
       if (change === 'recovery-codes-renewed') {
         audit?.record({ event: 'mfa.recovery-codes-renewed', userId, ...client });
         return;
@@ -183,7 +211,7 @@ export function createSecurityEvents(options: {
       audit?.record({
         event: change === 'enrolled' ? 'mfa.enrolled' : 'mfa.removed',
         userId,
-        method: 'totp',
+        method: method ?? 'totp',
         ...client,
       });
     },
@@ -193,11 +221,20 @@ export function createSecurityEvents(options: {
         audit?.record({ event: 'mfa.rate-limited', userId, retryAfterSec, ...client });
         return;
       }
-      if (!isAuthError(error, 'ERR_MFA_CODE_INVALID') && !isAuthError(error, 'ERR_MFA_TOKEN_INVALID')) return;
+      if (
+        !isAuthError(error, 'ERR_MFA_CODE_INVALID') &&
+        !isAuthError(error, 'ERR_MFA_TOKEN_INVALID') &&
+        !isAuthError(error, 'ERR_PASSKEY_INVALID')
+      ) {
+        return;
+      }
       audit?.record({ event: 'mfa.failed', userId, reason: error.reason ?? 'unknown', ...client });
     },
     recoveryCodeUsed({ userId, recoveryCodesLeft, client }) {
       audit?.record({ event: 'mfa.recovery-code-used', userId, recoveryCodesLeft, ...client });
+    },
+    passkeyCloned({ userId, credentialId, storedCounter, presentedCounter, client }) {
+      audit?.record({ event: 'mfa.passkey-cloned', userId, credentialId, storedCounter, presentedCounter, ...client });
     },
     adminResetMfa({ adminId, userId, revokedSessions, client, error }) {
       audit?.record({
@@ -388,6 +425,23 @@ export function createSecurityEvents(options: {
     },
     adminAccessDenied({ userId, method, route, client }) {
       audit?.record({ event: 'admin.access-denied', userId, method, route, ...client });
+    },
+    oauthFailed({ provider, error, userId, client }) {
+      audit?.record({
+        event: 'oauth.failed',
+        provider,
+        code: isAuthError(error) ? error.code : 'ERR_INTERNAL',
+        reason: (isAuthError(error) ? error.reason : undefined) ?? 'unknown',
+        ...(userId === undefined ? {} : { userId }),
+        ...client,
+      });
+    },
+    identityChanged({ change, userId, provider, because, client }) {
+      if (change === 'unlinked') {
+        audit?.record({ event: 'identity.unlinked', userId, provider, ...client });
+        return;
+      }
+      audit?.record({ event: 'identity.linked', userId, provider, because: because ?? 'signed-in', ...client });
     },
   };
 }

@@ -178,6 +178,16 @@ export interface JwtgateConfig {
     readonly maxFailures: number;
     readonly failureWindow: number;
     readonly maxFailuresPerDay: number;
+    /** The WebAuthn relying party; `undefined`: passkeys are off. */
+    readonly passkeys: PasskeySettings | undefined;
+  };
+  /** Sign-in with identity providers (`OAuth`). */
+  readonly oauth: {
+    readonly autoLinkVerifiedEmail: boolean;
+    readonly storeProviderTokens: boolean;
+    readonly flowExpireSec: number;
+    readonly timeoutMs: number;
+    readonly providers: readonly OAuthProviderConfig[];
   };
   /** Where audit records go. */
   readonly audit: {
@@ -204,4 +214,45 @@ export interface JwtgateConfig {
   readonly sources: readonly string[];
   /** Things an operator should know about (development mode, generated secrets). */
   readonly warnings: readonly string[];
+}
+
+/** What every identity provider has. */
+interface OAuthProviderBase {
+  /** The name in `OAuth.Providers`, in the routes' URLs. */
+  readonly name: string;
+  readonly displayName: string;
+  readonly clientId: string;
+  /** `undefined` exactly when `tokenAuthMethod` is `none`. */
+  readonly clientSecret: string | undefined;
+  readonly tokenAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  readonly scopes: readonly string[];
+}
+
+/** An identity provider from `OAuth.Providers`. */
+export type OAuthProviderConfig =
+  | (OAuthProviderBase & { readonly kind: 'oidc'; readonly issuer: string })
+  | (OAuthProviderBase & {
+      readonly kind: 'oauth2';
+      readonly authorizationUrl: string;
+      readonly tokenUrl: string;
+      readonly userInfoUrl: string;
+      /** User-info field names of the subject, address, its verification and a name. */
+      readonly fields: {
+        readonly subject: string;
+        readonly email: string;
+        readonly emailVerified: string | undefined;
+        readonly name: string;
+      };
+      /** Treat the address as verified when no `emailVerified` field is mapped. */
+      readonly emailVerified: boolean;
+    });
+
+/** Who passkeys are made for: the WebAuthn relying party. */
+export interface PasskeySettings {
+  /** `Mfa.RpId`: the domain every passkey is bound to. */
+  readonly rpId: string;
+  /** `Mfa.RpName`: the name browsers show. */
+  readonly rpName: string;
+  /** `Mfa.RpOrigins`: the exact origins an authenticator's answer may come from. */
+  readonly origins: readonly string[];
 }
