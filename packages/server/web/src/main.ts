@@ -4,6 +4,7 @@ import { createEmailPanel } from './email-view.js';
 import { renderLanding } from './landing-view.js';
 import { takeMailedLink } from './link-fragment.js';
 import { describeError } from './messages.js';
+import { createPasskeysPanel } from './passkeys-view.js';
 import { createPasswordPanel } from './password-view.js';
 import { createProfilePanel } from './profile-view.js';
 import { createSecurityPanel } from './security-view.js';
@@ -28,7 +29,7 @@ function announce(message: string): void {
 }
 
 /** Without the server's answer, the forms every server has: no mailed flows. */
-const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false };
+const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false, passkeys: false };
 const settings = await client.settings().catch(() => FALLBACK_SETTINGS);
 
 interface SignedInView {
@@ -43,11 +44,21 @@ function showSignedIn(): SignedInView {
   const profile = createProfilePanel(client);
   const sessions = createSessionsPanel(client, { announce });
   const security = createSecurityPanel(client);
+  const passkeys = settings.passkeys ? createPasskeysPanel(client) : null;
   const email = createEmailPanel(client, settings);
   const password = createPasswordPanel(client, { changed: () => void sessions.reload() });
   app.replaceChildren(
     h('h1', {}, 'Your account'),
-    h('div', { class: 'panels' }, profile.element, email.element, password.element, security.element, sessions.element),
+    h(
+      'div',
+      { class: 'panels' },
+      profile.element,
+      email.element,
+      password.element,
+      security.element,
+      passkeys?.element,
+      sessions.element,
+    ),
   );
   const who = h('span', { 'data-field': 'nav-username' });
   const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
@@ -63,6 +74,7 @@ function showSignedIn(): SignedInView {
   });
   void sessions.reload();
   void security.reload();
+  void passkeys?.reload();
   return {
     kind: 'signed-in',
     update(state) {
