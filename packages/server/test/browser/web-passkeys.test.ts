@@ -1,20 +1,12 @@
 import { createServer } from 'node:net';
 import type { CDPSession, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  type BrowserServer,
-  type Device,
-  describeWithBrowser,
-  launchDevice,
-  problemsOf,
-  startBrowserServer,
-} from '../support/real-browser.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PASSWORD } from '../support/listening-server.js';
+import { type BrowserServer, describeWithBrowser, problemsOf, startBrowserServer } from '../support/real-browser.js';
+import { devicesPerTest, fillAndSubmit, pageParts } from '../support/web-page.js';
 
-const PASSWORD = 'correct horse battery staple';
 const BROWSER_TEST_MS = 120_000;
-
-const profileHeading = (page: Page) => page.getByRole('heading', { name: 'Your profile' });
-const signInForm = (page: Page) => page.locator('form[aria-labelledby="sign-in-heading"]');
+const { profileHeading, signInForm, signUpForm } = pageParts;
 
 /** A port free right now: the relying party's origin must name it before the server starts. */
 async function freePort(): Promise<number> {
@@ -52,7 +44,7 @@ async function signOut(page: Page): Promise<void> {
 
 describeWithBrowser()('passkeys on the web page, in Chromium', () => {
   let server: BrowserServer;
-  const devices: Device[] = [];
+  const newDevice = devicesPerTest();
   beforeAll(async () => {
     const port = await freePort();
     server = await startBrowserServer({
@@ -61,25 +53,18 @@ describeWithBrowser()('passkeys on the web page, in Chromium', () => {
     });
   });
   afterAll(() => server.close());
-  afterEach(async () => {
-    await Promise.all(devices.splice(0).map((device) => device.close()));
-  });
 
   it(
     'adds a passkey, signs out, signs in with it alone and as the second step, and refuses a clone of it',
     async () => {
-      const device = await launchDevice();
-      devices.push(device);
+      const device = await newDevice();
       const page = await device.open(server.url);
       const cdp = await device.context.newCDPSession(page);
       await cdp.send('WebAuthn.enable', { enableUI: false });
       const authenticatorId = await addVirtualAuthenticator(cdp);
 
       const name = `pk${Date.now().toString(36)}`;
-      const signUp = page.locator('form[aria-labelledby="sign-up-heading"]');
-      await signUp.getByLabel('Username').fill(name);
-      await signUp.getByLabel('Password').fill(PASSWORD);
-      await signUp.getByRole('button', { name: 'Create account' }).click();
+      await fillAndSubmit(signUpForm(page), { Username: name, Password: PASSWORD }, 'Create account');
       await profileHeading(page).waitFor();
 
       const passkeys = page.locator('#passkeys');
@@ -99,10 +84,7 @@ describeWithBrowser()('passkeys on the web page, in Chromium', () => {
 
       // A password sign-in now asks for the passkey as its second step.
       await signOut(page);
-      const form = signInForm(page);
-      await form.getByLabel('Email or username').fill(name);
-      await form.getByLabel('Password').fill(PASSWORD);
-      await form.getByRole('button', { name: 'Sign in' }).click();
+      await fillAndSubmit(signInForm(page), { 'Email or username': name, Password: PASSWORD }, 'Sign in');
       await page.getByRole('heading', { name: 'Second step' }).waitFor();
       await page.getByRole('button', { name: 'Use a passkey' }).click();
       await profileHeading(page).waitFor();
