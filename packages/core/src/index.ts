@@ -108,6 +108,12 @@ export {
   revocationChannel,
   revokedSessionsKey,
 } from './session/revocation-notice.js';
+export {
+  REVOCATION_PAGE,
+  type RevocationLogCursor,
+  type RevocationLogPage,
+  readRevocationPage,
+} from './session/revocation-page.js';
 export type { RevokeOptions } from './session/revoke.js';
 export type { CustomClaimsHook } from './session/session-context.js';
 export type { SessionEvent } from './session/session-event.js';
