@@ -18,12 +18,14 @@ describe('GET /auth/settings', () => {
       requireEmail: false,
       mail: true,
       emailSignIn: false,
+      passkeys: true,
       registrationOpen: true,
     });
     expect(await settingsOf({ JWTGATE_AUTH_REQUIRE_EMAIL: 'true', JWTGATE_AUTH_EMAIL_SIGN_IN: 'true' })).toEqual({
       requireEmail: true,
       mail: true,
       emailSignIn: true,
+      passkeys: true,
       registrationOpen: true,
     });
   });
@@ -34,12 +36,14 @@ describe('GET /auth/settings', () => {
       requireEmail: false,
       mail: false,
       emailSignIn: false,
+      passkeys: false,
       registrationOpen: true,
     });
     expect(await settingsOf({ JWTGATE_MAIL_ENABLED: 'false', JWTGATE_AUTH_EMAIL_SIGN_IN: 'true' })).toEqual({
       requireEmail: false,
       mail: false,
       emailSignIn: false,
+      passkeys: true,
       registrationOpen: true,
     });
   });

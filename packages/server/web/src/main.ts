@@ -11,6 +11,7 @@ import {
 import { renderLanding } from './landing-view.js';
 import { takeMailedLink } from './link-fragment.js';
 import { describeError } from './messages.js';
+import { createPasskeysPanel } from './passkeys-view.js';
 import { createPasswordPanel } from './password-view.js';
 import { createProfilePanel } from './profile-view.js';
 import { renderSecondStep } from './second-step-view.js';
@@ -42,6 +43,7 @@ const FALLBACK_SETTINGS: AuthSettings = {
   requireEmail: false,
   mail: false,
   emailSignIn: false,
+  passkeys: false,
   registrationOpen: true,
 };
 const settings = await client.settings().catch(() => FALLBACK_SETTINGS);
@@ -59,6 +61,7 @@ function showSignedIn(): SignedInView {
   const profile = createProfilePanel(client);
   const sessions = createSessionsPanel(client, { announce });
   const security = createSecurityPanel(client);
+  const passkeys = settings.passkeys ? createPasskeysPanel(client) : null;
   const email = createEmailPanel(client, settings);
   const password = createPasswordPanel(client, { changed: () => void sessions.reload() });
   const identities = createIdentitiesPanel(client, { providers, announce });
@@ -71,6 +74,7 @@ function showSignedIn(): SignedInView {
       email.element,
       password.element,
       security.element,
+      passkeys?.element,
       identities.element,
       sessions.element,
     ),
@@ -89,6 +93,7 @@ function showSignedIn(): SignedInView {
   });
   void sessions.reload();
   void security.reload();
+  void passkeys?.reload();
   void identities.reload();
   return {
     kind: 'signed-in',

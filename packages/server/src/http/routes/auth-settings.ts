@@ -15,6 +15,7 @@ export const authSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (app, dep
     mail,
     emailSignIn: mail && (deps.mail?.signIn ?? false),
     registrationOpen: (deps.accounts ?? DEFAULT_ACCOUNT_POLICY).registrationOpen,
+    passkeys: deps.mfa?.passkeys !== undefined,
   };
 
   app.get(
@@ -23,12 +24,12 @@ export const authSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (app, dep
       schema: {
         summary: 'The sign-up and sign-in options of this server',
         description:
-          'For sign-in pages: whether anyone may register (`Register.Enabled`), whether `POST /auth/register` needs an `email` (`Auth.RequireEmail`), whether mail can be sent (password reset, verification, address change), and whether sign-in by email is on (`Auth.EmailSignIn`). The same answer for every caller.',
+          'For sign-in pages: whether anyone may register (`Register.Enabled`), whether `POST /auth/register` needs an `email` (`Auth.RequireEmail`), whether mail can be sent (password reset, verification, address change), whether sign-in by email is on (`Auth.EmailSignIn`), and whether passkeys work (a relying party is configured). The same answer for every caller.',
         tags: ['auth'],
         response: {
           200: {
             type: 'object',
-            required: ['requireEmail', 'mail', 'emailSignIn', 'registrationOpen'],
+            required: ['requireEmail', 'mail', 'emailSignIn', 'passkeys', 'registrationOpen'],
             additionalProperties: false,
             properties: {
               requireEmail: { type: 'boolean', description: '`Auth.RequireEmail`: sign-up needs an address.' },
@@ -42,6 +43,10 @@ export const authSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (app, dep
                 type: 'boolean',
                 description:
                   '`Register.Enabled`: anyone may register; when `false`, `POST /auth/register` needs an invitation and the page hides sign-up.',
+              },
+              passkeys: {
+                type: 'boolean',
+                description: 'Passkeys work: `POST /auth/passkeys/login/options` and the rest (`Mfa.RpId`).',
               },
             },
           },

@@ -29,6 +29,7 @@ const FALLBACK_SETTINGS: AuthSettings = {
   requireEmail: false,
   mail: false,
   emailSignIn: false,
+  passkeys: false,
   registrationOpen: true,
 };
 const settings = await client.settings().catch(() => FALLBACK_SETTINGS);
