@@ -33,6 +33,17 @@ export { createEmailSecrets, type EmailSecrets, LINK_TOKEN_PREFIX } from './emai
 export { AuthError, type AuthErrorOptions, type AuthenticationChallenge, isAuthError } from './errors/auth-error.js';
 export { bearerChallenge } from './errors/bearer-challenge.js';
 export { type ErrorCode, type ErrorCodeSpec, errorCodes, isErrorCode } from './errors/codes.js';
+export {
+  decideFederatedSignIn,
+  type FederatedSignInDecision,
+  type FederatedSignInFacts,
+} from './identity/federated-sign-in.js';
+export type {
+  FederatedIdentity,
+  IdentitySignIn,
+  IdentityStore,
+  UnlinkOutcome,
+} from './identity/identity-store.js';
 export { decodeBase32, encodeBase32 } from './mfa/base32.js';
 export { checkSecondFactor, type SecondFactorResult } from './mfa/check-second-factor.js';
 export { confirmTotpEnrolment, startTotpEnrolment, type TotpEnrolment } from './mfa/enroll-totp.js';
@@ -97,6 +108,12 @@ export {
   revocationChannel,
   revokedSessionsKey,
 } from './session/revocation-notice.js';
+export {
+  REVOCATION_PAGE,
+  type RevocationLogCursor,
+  type RevocationLogPage,
+  readRevocationPage,
+} from './session/revocation-page.js';
 export type { RevokeOptions } from './session/revoke.js';
 export type { CustomClaimsHook } from './session/session-context.js';
 export type { SessionEvent } from './session/session-event.js';
@@ -211,6 +228,7 @@ export {
   USER_ID_MAX_LENGTH,
 } from './user/import-row.js';
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
+export { hasPassword, NO_PASSWORD_HASH } from './user/no-password.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export {
   acceptPassword,
@@ -218,7 +236,13 @@ export {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from './user/password-policy.js';
-export { type RegisterDeps, type RegisterInput, registerUser } from './user/register.js';
+export {
+  generatedUsername,
+  newUserIdFor,
+  type RegisterDeps,
+  type RegisterInput,
+  registerUser,
+} from './user/register.js';
 export { ADMIN_ROLE, DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './user/role.js';
 export {
   claimMappingProblems,
