@@ -220,14 +220,14 @@ export {
   changePassword,
 } from './user/change-password.js';
 export { confirmPassword } from './user/confirm-password.js';
-export { EMAIL_MAX_LENGTH, type NormalisedEmail, normaliseEmail } from './user/email.js';
+export { EMAIL_MAX_LENGTH, foldEmail, type NormalisedEmail, normaliseEmail } from './user/email.js';
 export {
   type ImportRowOptions,
   type ImportRowVerdict,
   readImportRow,
   USER_ID_MAX_LENGTH,
 } from './user/import-row.js';
-export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
+export { type ListUsersInput, listUsers, USER_SCAN_MAX, type UserFilter, type UserPage } from './user/list-users.js';
 export { hasPassword, NO_PASSWORD_HASH } from './user/no-password.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export {
