@@ -41,6 +41,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'user.deleted': 'success',
   'admin.invitation-created': 'success',
   'admin.invitation-revoked': 'success',
+  'admin.password-reset-sent': 'success',
   'oauth.failed': 'failure',
   'identity.linked': 'success',
   'identity.unlinked': 'success',
