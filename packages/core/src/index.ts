@@ -203,6 +203,7 @@ export {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from './user/password-policy.js';
+export { acceptNewPassword, type PasswordScreen } from './user/password-screen.js';
 export { type RegisterDeps, type RegisterInput, registerUser } from './user/register.js';
 export { ADMIN_ROLE, DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './user/role.js';
 export {

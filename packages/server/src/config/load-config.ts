@@ -20,6 +20,7 @@ import { readLimitSettings } from './limit-settings.js';
 import { readMailSettings } from './mail-settings.js';
 import { readMfaSettings } from './mfa-settings.js';
 import { readOpsSettings } from './ops-settings.js';
+import { readPasswordSettings } from './password-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
 
 /** Where to read configuration from; every part defaults to the process's own. */
@@ -414,6 +415,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
+  const passwords = readPasswordSettings(raw, mode, problems);
   const warnings: string[] = [];
   const mail = readMailSettings(raw, { cwd, mode, port: raw.Port as number }, problems, warnings);
   const gateway = readGatewaySettings(raw, identity.claims, problems);
@@ -527,6 +529,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     log: { level: (raw.Log as Settings).Level as JwtgateConfig['log']['level'] },
     ...browser,
     ...ops,
+    ...passwords,
     ...mail,
     ...mfa,
     sources,

@@ -2,6 +2,7 @@ import type {
   Clock,
   LoginThrottle,
   PasswordHasher,
+  PasswordScreen,
   RegistrationThrottle,
   SessionManager,
   UserStore,
@@ -19,6 +20,8 @@ export interface RouteDeps {
   readonly sessions: SessionManager;
   readonly users: UserStore;
   readonly hasher: PasswordHasher;
+  /** Judges new passwords (`Passwords`): common, breached; none when absent. */
+  readonly passwordScreen?: PasswordScreen | undefined;
   readonly clock: Clock;
   readonly throttle: LoginThrottle;
   readonly registrationThrottle: RegistrationThrottle;

@@ -9,6 +9,8 @@ export type RefreshOutcome = 'rotated' | 'grace-replay' | 'reuse-detected' | 'ex
 export type SilentRefreshOutcome = 'renewed' | 'refused';
 /** What became of an alert the webhook was given. */
 export type AlertDeliveryOutcome = 'delivered' | 'failed' | 'dropped';
+/** What a breach check (`Passwords.BreachCheck`) found: not in the corpus, in it, or could not tell. */
+export type BreachCheckOutcome = 'clean' | 'breached' | 'unavailable';
 /** Where a 503 `ERR_STORE_UNAVAILABLE` came from. */
 export type StoreBackend = 'database' | 'redis';
 /** The kind of store an operation went to (the in-memory attempt store has no I/O and is not measured). */
@@ -59,6 +61,8 @@ export interface JwtgateMetrics {
   alertDelivery(outcome: AlertDeliveryOutcome): void;
   /** One webhook attempt that failed (a retry follows if any is left). */
   alertAttemptFailed(): void;
+  /** One new password checked against Have I Been Pwned's range API. */
+  breachCheck(outcome: BreachCheckOutcome): void;
   /** A mail queued, sent or given up on (`failed`), by kind (`reset-password`, `verify-email`…). */
   mail(outcome: 'queued' | 'sent' | 'failed', kind: string): void;
   /** An emailed secret (link or code) presented: `used` or `refused`, by purpose. */
@@ -92,6 +96,7 @@ const refreshOutcomes: Record<RefreshOutcome, null> = {
 };
 const silentOutcomes: Record<SilentRefreshOutcome, null> = { renewed: null, refused: null };
 const alertOutcomes: Record<AlertDeliveryOutcome, null> = { delivered: null, failed: null, dropped: null };
+const breachOutcomes: Record<BreachCheckOutcome, null> = { clean: null, breached: null, unavailable: null };
 const backends: Record<StoreBackend, null> = { database: null, redis: null };
 /** The internal reasons `authenticateUser` gives; anything new is counted as `other` until listed here. */
 const loginFailureReasons = [
@@ -254,6 +259,14 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
   const alertAttemptFailures = registry
     .counter({ name: 'jwtgate_alert_webhook_attempt_failures_total', help: 'Webhook attempts that failed.' })
     .with();
+  const breachChecks = seriesFor(
+    keysOf(breachOutcomes),
+    registry.counter({
+      name: 'jwtgate_password_breach_checks_total',
+      help: 'New passwords checked against the Pwned Passwords range API, by outcome (unavailable: no usable answer in time).',
+      labels: ['outcome'],
+    }),
+  );
 
   const verifications = registry.histogram({
     name: 'jwtgate_token_verification_duration_seconds',
@@ -357,6 +370,7 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     auditRecordsDropped: (count) => auditDrops.inc(count),
     alertDelivery: (outcome) => alertDeliveries[outcome].inc(),
     alertAttemptFailed: () => alertAttemptFailures.inc(),
+    breachCheck: (outcome) => breachChecks[outcome].inc(),
     mail: (outcome, kind) => mails.with(outcome, kind).inc(),
     emailToken: (outcome, purpose) => emailTokens.with(outcome, purpose).inc(),
     watch(next) {
