@@ -16,13 +16,28 @@ export class JwtgateClientError extends Error {
   readonly code: ErrorCode | ClientOnlyErrorCode;
   /** The HTTP status, or 0 when the request did not complete. */
   readonly status: number;
+  /** From `Retry-After` (a 429 or 503): how many seconds to wait before trying again; else `undefined`. */
+  readonly retryAfterSec: number | undefined;
 
-  constructor(code: ErrorCode | ClientOnlyErrorCode, message: string, status: number, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    code: ErrorCode | ClientOnlyErrorCode,
+    message: string,
+    status: number,
+    options?: { cause?: unknown; retryAfterSec?: number | undefined },
+  ) {
+    super(message, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'JwtgateClientError';
     this.code = code;
     this.status = status;
+    this.retryAfterSec = options?.retryAfterSec;
   }
+}
+
+/** `Retry-After` in seconds (jwtgate sends whole seconds, never a date); `undefined` without one. */
+function retryAfterOf(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (value === null || !/^\d{1,9}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
 }
 
 /**
@@ -41,7 +56,9 @@ export async function errorFromResponse(response: Response): Promise<JwtgateClie
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   if (typeof error?.code === 'string' && /^ERR_[A-Z_]+$/.test(error.code)) {
     const message = typeof error.message === 'string' ? error.message : error.code;
-    return new JwtgateClientError(error.code as ErrorCode, message, response.status);
+    return new JwtgateClientError(error.code as ErrorCode, message, response.status, {
+      retryAfterSec: retryAfterOf(response),
+    });
   }
   return new JwtgateClientError(
     'ERR_UNEXPECTED_RESPONSE',

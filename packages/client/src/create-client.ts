@@ -5,6 +5,7 @@ import type { AccessTokenClaims } from './server-types.js';
 import { parseTabMessage, type TabMessage } from './tab-messages.js';
 import type {
   AccessTokenView,
+  AuthSettings,
   ChannelLike,
   ClientOptions,
   ClientState,
@@ -29,6 +30,8 @@ export interface JwtgateClient {
   subscribe(listener: (state: ClientState) => void): () => void;
   /** On page load: signs in again from the refresh cookie, if there is a live one. */
   resume(): Promise<boolean>;
+  /** What the server offers at sign-up and sign-in, for drawing the right forms. */
+  settings(): Promise<AuthSettings>;
   /** A username, an email or both; with an email the server mails a verification at once. */
   register(input: {
     readonly username?: string;
@@ -483,6 +486,9 @@ export function createClient(options: ClientOptions): JwtgateClient {
     async resume() {
       if (status === 'signed-in') return true;
       return coordinator.refresh();
+    },
+    async settings() {
+      return json<AuthSettings>(await send(url('auth/settings'), { credentials: 'omit', cache: 'no-store' }));
     },
     async register(input) {
       return json<PublicUser>(

@@ -11,6 +11,7 @@ export type { AccessTokenClaims, ErrorCode } from './server-types.js';
 export { parseTabMessage, type TabMessage } from './tab-messages.js';
 export type {
   AccessTokenView,
+  AuthSettings,
   ChannelLike,
   ClientOptions,
   ClientState,

@@ -126,6 +126,16 @@ export interface Me {
 
 export type { PublicUser };
 
+/** What this server offers at sign-up and sign-in (`GET /auth/settings`). */
+export interface AuthSettings {
+  /** `Auth.RequireEmail`: sign-up needs an address. */
+  readonly requireEmail: boolean;
+  /** Mail can be sent: password reset, verification and address change work. */
+  readonly mail: boolean;
+  /** `Auth.EmailSignIn`: sign-in by a mailed link or code works. */
+  readonly emailSignIn: boolean;
+}
+
 /** An account's address and whether it is verified, as the email routes answer. */
 export interface EmailState {
   readonly email: string;

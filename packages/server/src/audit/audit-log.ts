@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '@jwtgate/core';
+import { ALERTING_EVENTS } from './alert-classes.js';
 import { currentAuditContext } from './audit-context.js';
 import type { AuditFile } from './audit-file.js';
-import { ALERTING_EVENTS, AUDIT_VERSION, type AuditEvent, type AuditRecord } from './audit-record.js';
+import { AUDIT_VERSION, type AuditEvent, type AuditRecord } from './audit-record.js';
 
 /** The part of a pino (Fastify) logger the audit trail writes to. */
 export interface AuditLogger {
@@ -54,8 +55,7 @@ function requestFields(event: AuditEvent): object {
  * Creates the audit trail. Each record gets the envelope (`audit: true`,
  * `auditVersion`, a unique `id`, `at`, and within a request its `requestId`)
  * and goes to the structured log, at `warn` for events
- * that call for attention (reuse detection, rate limiting, denied admin
- * access) and `info` otherwise, with the event name as the message; and as
+ * that raise an alert (`ALERT_CLASSES`) and `info` otherwise, with the event name as the message; and as
  * one JSON line to the audit file.
  *
  * Writing is synchronous and never throws into the request: an audit file

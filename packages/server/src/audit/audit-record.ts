@@ -274,13 +274,3 @@ export type AuditRecord = AuditEvent & {
   readonly ip?: string | null;
   readonly userAgent?: string | null;
 };
-
-/** Events that call for attention: written to the log at `warn` rather than `info`. */
-export const ALERTING_EVENTS: ReadonlySet<AuditEventName> = new Set([
-  'session.reuse-detected',
-  'session.refresh-rate-exceeded',
-  'login.rate-limited',
-  'admin.access-denied',
-  'mfa.recovery-code-used',
-  'mfa.rate-limited',
-]);

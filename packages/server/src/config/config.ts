@@ -205,6 +205,10 @@ export interface JwtgateConfig {
   readonly alerts: {
     readonly webhookUrl: string | undefined;
     readonly webhookSecret: string | undefined;
+    /** `Alerts.QueueSize`: alerts waiting at most. */
+    readonly queueSize: number;
+    /** `Alerts.AggregationWindow`, in seconds. */
+    readonly aggregationWindowSec: number;
   };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

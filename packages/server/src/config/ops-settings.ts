@@ -45,6 +45,11 @@ export function readOpsSettings(
       database: audit.Database as boolean,
       retentionDays: audit.RetentionDays as number,
     },
-    alerts: { webhookUrl, webhookSecret },
+    alerts: {
+      webhookUrl,
+      webhookSecret,
+      queueSize: alerts.QueueSize as number,
+      aggregationWindowSec: alerts.AggregationWindow as number,
+    },
   };
 }

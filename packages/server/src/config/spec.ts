@@ -861,7 +861,7 @@ export const configSpec = {
       pattern: /^https?:\/\/.+/i,
       hint: 'an https:// URL (http:// only for a loopback address, or in development mode)',
       description:
-        'POST every alerting audit record (refresh-token reuse, rate limiting, denied admin access...) to this URL as JSON, from a bounded queue that never holds a request up, retried with exponential back-off. `https://`, or `http://` only to a loopback address or in development mode. See docs/operations.md for the payload.',
+        'POST every alerting audit record (refresh-token reuse, recovery codes used, role changes, rate limiting, denied admin access...) to this URL as JSON, from a bounded queue that never holds a request up, retried with exponential back-off. `https://`, or `http://` only to a loopback address or in development mode. See docs/operations.md for the payload.',
     },
     WebhookSecret: {
       kind: 'string',
@@ -869,6 +869,23 @@ export const configSpec = {
       minLength: 32,
       description:
         'Signs each webhook delivery: `X-Jwtgate-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, so the receiver can check where it came from and refuse replays.',
+    },
+    QueueSize: {
+      kind: 'integer',
+      default: 1000,
+      min: 10,
+      max: 100_000,
+      description:
+        'Alerts waiting for the webhook at most. Past it a low-severity alert is dropped (the oldest waiting), never a high one while a low one waits; only highs alone filling it drop a high. See docs/operations.md for what the queue guarantees.',
+    },
+    AggregationWindow: {
+      kind: 'integer',
+      default: 60,
+      min: 1,
+      max: 3_600,
+      unit: 'seconds',
+      description:
+        'Low-severity alerts (`login.rate-limited`, `session.refresh-rate-exceeded`, `admin.access-denied`, `mfa.rate-limited`) of one event and one account or session: the first is sent at once, the rest of this window become one alert carrying their count.',
     },
   },
   Log: {

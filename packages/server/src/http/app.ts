@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminMailRoutes } from './routes/admin-mail.js';
 import { authRoutes } from './routes/auth.js';
+import { authSettingsRoutes } from './routes/auth-settings.js';
 import { type DevMail, devMailRoutes } from './routes/dev-mail.js';
 import { emailRoutes } from './routes/email.js';
 import { emailSignInRoutes } from './routes/email-sign-in.js';
@@ -203,6 +204,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     strict: options.strictRevocation ?? false,
   });
   await app.register(authRoutes, deps);
+  await app.register(authSettingsRoutes, deps satisfies RouteDeps);
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(passwordRoutes, deps satisfies RouteDeps);
   await app.register(sessionRoutes, deps);

@@ -11,6 +11,10 @@ export type SilentRefreshOutcome = 'renewed' | 'refused';
 export type AlertDeliveryOutcome = 'delivered' | 'failed' | 'dropped';
 /** What a breach check (`Passwords.BreachCheck`) found: not in the corpus, in it, or could not tell. */
 export type BreachCheckOutcome = 'clean' | 'breached' | 'unavailable';
+/** The severity of an alert (see `ALERT_CLASSES`). */
+export type AlertSeverityLabel = 'high' | 'low';
+/** Why an alert was dropped before delivery. */
+export type AlertDropReason = 'queue-full' | 'shutdown';
 /** Where a 503 `ERR_STORE_UNAVAILABLE` came from. */
 export type StoreBackend = 'database' | 'redis';
 /** The kind of store an operation went to (the in-memory attempt store has no I/O and is not measured). */
@@ -63,6 +67,10 @@ export interface JwtgateMetrics {
   alertAttemptFailed(): void;
   /** One new password checked against Have I Been Pwned's range API. */
   breachCheck(outcome: BreachCheckOutcome): void;
+  /** An alert dropped before delivery, by severity and why (`queue-full`, `shutdown`). */
+  alertDropped(severity: AlertSeverityLabel, why: AlertDropReason): void;
+  /** A record counted into an aggregate alert instead of being sent on its own. */
+  alertAggregated(severity: AlertSeverityLabel): void;
   /** A mail queued, sent or given up on (`failed`), by kind (`reset-password`, `verify-email`…). */
   mail(outcome: 'queued' | 'sent' | 'failed', kind: string): void;
   /** An emailed secret (link or code) presented: `used` or `refused`, by purpose. */
@@ -97,6 +105,8 @@ const refreshOutcomes: Record<RefreshOutcome, null> = {
 const silentOutcomes: Record<SilentRefreshOutcome, null> = { renewed: null, refused: null };
 const alertOutcomes: Record<AlertDeliveryOutcome, null> = { delivered: null, failed: null, dropped: null };
 const breachOutcomes: Record<BreachCheckOutcome, null> = { clean: null, breached: null, unavailable: null };
+const alertSeverities: Record<AlertSeverityLabel, null> = { high: null, low: null };
+const alertDropReasons: Record<AlertDropReason, null> = { 'queue-full': null, shutdown: null };
 const backends: Record<StoreBackend, null> = { database: null, redis: null };
 /** The internal reasons `authenticateUser` gives; anything new is counted as `other` until listed here. */
 const loginFailureReasons = [
@@ -267,6 +277,24 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
       labels: ['outcome'],
     }),
   );
+  const alertDrops = registry.counter({
+    name: 'jwtgate_alerts_dropped_total',
+    help: 'Alerts dropped before delivery, by severity and reason (queue-full: made room in the bounded queue; shutdown).',
+    labels: ['severity', 'reason'],
+  });
+  const alertDropSeries = Object.fromEntries(
+    keysOf(alertSeverities).flatMap((severity) =>
+      keysOf(alertDropReasons).map((reason) => [`${severity} ${reason}`, alertDrops.with(severity, reason)]),
+    ),
+  ) as Record<`${AlertSeverityLabel} ${AlertDropReason}`, CounterSeries>;
+  const alertAggregations = seriesFor(
+    keysOf(alertSeverities),
+    registry.counter({
+      name: 'jwtgate_alerts_aggregated_total',
+      help: 'Alerting records counted into an aggregate alert (one per group and window) instead of being sent one by one, by severity.',
+      labels: ['severity'],
+    }),
+  );
 
   const verifications = registry.histogram({
     name: 'jwtgate_token_verification_duration_seconds',
@@ -371,6 +399,8 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     alertDelivery: (outcome) => alertDeliveries[outcome].inc(),
     alertAttemptFailed: () => alertAttemptFailures.inc(),
     breachCheck: (outcome) => breachChecks[outcome].inc(),
+    alertDropped: (severity, why) => alertDropSeries[`${severity} ${why}`].inc(),
+    alertAggregated: (severity) => alertAggregations[severity].inc(),
     mail: (outcome, kind) => mails.with(outcome, kind).inc(),
     emailToken: (outcome, purpose) => emailTokens.with(outcome, purpose).inc(),
     watch(next) {

@@ -503,18 +503,25 @@ function createWebhook(
   metrics: JwtgateMetrics | undefined,
   log: () => FastifyBaseLogger | undefined,
 ): AlertWebhook | undefined {
-  const { webhookUrl, webhookSecret } = config.alerts;
+  const { webhookUrl, webhookSecret, queueSize, aggregationWindowSec } = config.alerts;
   if (webhookUrl === undefined) return undefined;
   return createAlertWebhook({
     url: webhookUrl,
     secret: webhookSecret,
     clock,
+    maxQueue: queueSize,
+    aggregationWindowMs: aggregationWindowSec * 1000,
     onAttemptFailed: () => metrics?.alertAttemptFailed(),
-    onOutcome: (outcome, record, why) => {
+    onAggregated: () => metrics?.alertAggregated('low'),
+    onOutcome: (outcome, record, why, severity) => {
       metrics?.alertDelivery(outcome);
+      if (outcome === 'dropped') metrics?.alertDropped(severity, why === 'shutdown' ? 'shutdown' : 'queue-full');
+      if (outcome === 'delivered') return;
       // The record's id and event only: the webhook's URL may carry a token of the receiver's.
-      if (outcome !== 'delivered')
-        log()?.warn({ alertId: record.id, alertEvent: record.event, why }, `alert ${outcome}`);
+      const fields = { alertId: record.id, alertEvent: record.event, severity, why };
+      // A high alert lost is a security event nobody was told of: louder than a low one.
+      if (severity === 'high') log()?.error(fields, `alert ${outcome}`);
+      else log()?.warn(fields, `alert ${outcome}`);
     },
   });
 }

@@ -7,6 +7,7 @@ import { ALERT_SIGNATURE_HEADER, verifyAlertSignature } from '../../src/audit/al
 import { createAlertWebhook } from '../../src/audit/alert-webhook.js';
 import type { AuditRecord } from '../../src/audit/audit-record.js';
 import { captureLog } from '../support/log-capture.js';
+import { parseExposition } from '../support/prometheus-text.js';
 import { startTestServer, TEST_ACCESS_SECRET, TEST_REFRESH_SECRET, type TestServer } from '../support/test-server.js';
 
 const WEBHOOK_SECRET = 'the webhook signing secret, 32 bytes or more';
@@ -61,10 +62,10 @@ describe('the alert webhook', () => {
     receiver = undefined;
   });
 
-  async function start(answer: Parameters<typeof startReceiver>[0]) {
+  async function start(answer: Parameters<typeof startReceiver>[0], env: Record<string, string> = {}) {
     receiver = await startReceiver(answer);
     t = await startTestServer({
-      env: { JWTGATE_ALERTS_WEBHOOK_URL: receiver.url, JWTGATE_ALERTS_WEBHOOK_SECRET: WEBHOOK_SECRET },
+      env: { JWTGATE_ALERTS_WEBHOOK_URL: receiver.url, JWTGATE_ALERTS_WEBHOOK_SECRET: WEBHOOK_SECRET, ...env },
       logger: { level: 'warn', stream: log.stream },
     });
     return { t, receiver };
@@ -143,6 +144,121 @@ describe('the alert webhook', () => {
     expect(log.lines().some((line) => line.msg === 'alert failed')).toBe(false);
   });
 
+  /** The payloads received so far of `event`. */
+  function payloadsOf(from: Receiver, event: string) {
+    return from.deliveries.filter((d) => d.headers['x-jwtgate-event'] === event).map((d) => JSON.parse(d.body));
+  }
+
+  /** How many records the deliveries of `event` stand for: one each, or an aggregate's count. */
+  function recordsIn(from: Receiver, event: string): number {
+    return payloadsOf(from, event).reduce((sum, payload) => sum + (payload.aggregate?.count ?? 1), 0);
+  }
+
+  async function eventually(check: () => boolean, timeoutMs: number, what: string) {
+    const deadline = Date.now() + timeoutMs;
+    while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(check(), what).toBe(true);
+  }
+
+  /** Logs in as `username` from `ip` with a wrong password, `count` times; answers by status. */
+  async function hammer(server: TestServer, ip: string, names: (n: number) => string, count: number) {
+    const statuses = new Map<number, number>();
+    for (let n = 0; n < count; n++) {
+      const answer = await server.server.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: ip,
+        payload: { username: names(n), password: 'not the password at all' },
+      });
+      statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
+    }
+    return statuses;
+  }
+
+  function scrape(server: TestServer) {
+    return parseExposition(server.server.metrics?.registry.render() ?? '');
+  }
+
+  it('delivers a reuse detection that follows 1,100 rate-limited logins, and the logins as a few aggregates', async () => {
+    const windowSec = 2;
+    const { t, receiver } = await start((_delivery, response) => response.writeHead(204).end(), {
+      JWTGATE_ALERTS_AGGREGATION_WINDOW: String(windowSec),
+      JWTGATE_METRICS_ENABLED: 'true',
+      JWTGATE_METRICS_PORT: '0',
+    });
+    const target = await t.signUp();
+    const started = Date.now();
+    const statuses = await hammer(t, '198.51.100.9', () => target.username, 1_110);
+    const throttled = statuses.get(429) ?? 0;
+    expect(throttled).toBeGreaterThanOrEqual(1_080);
+    const { user } = await detectReuse(t);
+    await eventually(() => payloadsOf(receiver, 'session.reuse-detected').length === 1, 15_000, 'reuse alert');
+    expect(payloadsOf(receiver, 'session.reuse-detected')[0]).toMatchObject({
+      severity: 'high',
+      record: { userId: user.userId },
+    });
+    // Every throttled login is accounted for once the last window closes: by itself, or in an aggregate's count.
+    await eventually(
+      () => recordsIn(receiver, 'login.rate-limited') === throttled,
+      15_000 + windowSec * 1000,
+      'throttled logins',
+    );
+    const elapsedSec = (Date.now() - started) / 1000;
+    const throttledAlerts = payloadsOf(receiver, 'login.rate-limited');
+    // The first of each window at once, the rest of it as one aggregate.
+    expect(throttledAlerts.length).toBeLessThanOrEqual(2 * Math.ceil(elapsedSec / windowSec) + 2);
+    expect(throttledAlerts.length).toBeLessThan(40);
+    const aggregates = throttledAlerts.filter((payload) => payload.aggregate !== undefined);
+    expect(aggregates.length).toBeGreaterThanOrEqual(1);
+    for (const payload of aggregates) {
+      expect(payload.severity).toBe('low');
+      expect(payload.aggregate).toMatchObject({ by: 'usernameDigest', windowSeconds: windowSec });
+      expect(payload.aggregate.count).toBeGreaterThan(0);
+      expect(Date.parse(payload.aggregate.firstAt)).toBeLessThanOrEqual(Date.parse(payload.aggregate.lastAt));
+      expect(payload.record.usernameDigest).toBe(throttledAlerts[0].record.usernameDigest);
+    }
+    const metrics = scrape(t);
+    expect(metrics.value('jwtgate_alerts_aggregated_total', { severity: 'low' })).toBe(
+      throttled - (throttledAlerts.length - aggregates.length),
+    );
+    expect(metrics.sum('jwtgate_alerts_dropped_total')).toBe(0);
+  }, 60_000);
+
+  it('keeps a reuse detection through a webhook that is down, then slow, while a spray of names floods the queue', async () => {
+    let up = false;
+    const { t, receiver } = await start(
+      (_delivery, response) => {
+        if (up) setTimeout(() => response.writeHead(204).end(), 200);
+        else response.writeHead(503).end();
+      },
+      {
+        JWTGATE_ALERTS_QUEUE_SIZE: '10',
+        JWTGATE_ALERTS_AGGREGATION_WINDOW: '2',
+        JWTGATE_LOGIN_MAX_FAILURES_PER_IP: '3',
+        JWTGATE_METRICS_ENABLED: 'true',
+        JWTGATE_METRICS_PORT: '0',
+      },
+    );
+    // One address, a new name each time: past 3 failures every one is throttled, and each is a group of its own.
+    const before = await hammer(t, '198.51.100.9', (n) => `sprayed-${n}`, 100);
+    await receiver.waitFor(1);
+    const { ms } = await detectReuse(t);
+    // The flood goes on behind the reuse detection, 100 times the queue's size.
+    const after = await hammer(t, '198.51.100.9', (n) => `sprayed-again-${n}`, 1_000);
+    expect((before.get(429) ?? 0) + (after.get(429) ?? 0)).toBeGreaterThanOrEqual(1_090);
+    up = true;
+    // The webhook being down held no request up.
+    expect(ms).toBeLessThan(2_000);
+    await eventually(() => payloadsOf(receiver, 'session.reuse-detected').length >= 1, 30_000, 'reuse alert');
+    const metrics = scrape(t);
+    // Lows were dropped to stay within 10; no high was.
+    expect(metrics.value('jwtgate_alerts_dropped_total', { severity: 'low', reason: 'queue-full' })).toBeGreaterThan(0);
+    expect(metrics.sum('jwtgate_alerts_dropped_total', { severity: 'high' })).toBe(0);
+    expect(metrics.value('jwtgate_alerts_aggregated_total', { severity: 'low' })).toBeGreaterThan(0);
+    expect(log.lines().some((line) => line.msg === 'alert dropped' && line.severity === 'high')).toBe(false);
+    expect(log.lines().some((line) => line.msg === 'alert dropped' && line.severity === 'low')).toBe(true);
+  }, 90_000);
+
   it('never holds the refresh answer up while the receiver hangs', async () => {
     const { t, receiver } = await start(() => {
       // Never answers.
@@ -210,6 +326,28 @@ describe('the alert webhook on its own', () => {
     await webhook.close();
   });
 
+  it('cuts short the back-off of a low alert when a high one arrives, and sends the high first', async () => {
+    receiver = await startReceiver((delivery, response) =>
+      response.writeHead(delivery.headers['x-jwtgate-event'] === 'login.rate-limited' ? 503 : 204).end(),
+    );
+    const { webhook, outcomes } = webhookTo(receiver.url, { retryMs: 20_000, attempts: 2 });
+    const low = { ...alert(), event: 'login.rate-limited', usernameDigest: 'D', retryAfterSec: 60 } as AuditRecord;
+    webhook.notify(low);
+    await receiver.waitFor(1);
+    const started = Date.now();
+    webhook.notify(alert());
+    await receiver.waitFor(2, 5_000);
+    // Well before the low's 20 s back-off ended.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(receiver.deliveries[1]?.headers['x-jwtgate-event']).toBe('session.reuse-detected');
+    // The low, put back with its one attempt made, gets its second and last right after.
+    await receiver.waitFor(3, 5_000);
+    await webhook.idle();
+    expect(receiver.deliveries[2]?.headers['x-jwtgate-event']).toBe('login.rate-limited');
+    expect(outcomes).toEqual(['delivered', 'failed: status 503']);
+    await webhook.close();
+  });
+
   it('drops the oldest waiting alert past its bound, and what is left at shutdown, counting each', async () => {
     receiver = await startReceiver(() => {
       // Never answers: the first alert holds the line.
@@ -219,8 +357,8 @@ describe('the alert webhook on its own', () => {
     await receiver.waitFor(1);
     webhook.notify(alert());
     webhook.notify(alert());
-    expect(outcomes).toEqual(['dropped: queue full']);
+    expect(outcomes).toEqual(['dropped: queue full of high alerts']);
     await webhook.close();
-    expect(outcomes).toEqual(['dropped: queue full', 'dropped: shutdown', 'dropped: shutdown']);
+    expect(outcomes).toEqual(['dropped: queue full of high alerts', 'dropped: shutdown', 'dropped: shutdown']);
   });
 });

@@ -20,7 +20,12 @@ describe('the Metrics and Audit settings', () => {
     const config = load();
     expect(config.metrics).toEqual({ enabled: false, host: '127.0.0.1', port: 9888 });
     expect(config.audit).toEqual({ log: true, file: undefined, database: true, retentionDays: 90 });
-    expect(config.alerts).toEqual({ webhookUrl: undefined, webhookSecret: undefined });
+    expect(config.alerts).toEqual({
+      webhookUrl: undefined,
+      webhookSecret: undefined,
+      queueSize: 1000,
+      aggregationWindowSec: 60,
+    });
   });
 
   it('are read from the environment, with the audit file resolved against the working directory', () => {
@@ -83,13 +88,26 @@ describe('the Alerts settings', () => {
   const production = { NODE_ENV: 'production', JWTGATE_COOKIE_SECURE: 'true' };
   const secret = 'a webhook secret of thirty-two bytes or more';
 
-  it('take an https webhook and its signing secret', () => {
+  it('take an https webhook, its signing secret, its queue size and its aggregation window', () => {
     const config = load({
       ...production,
       JWTGATE_ALERTS_WEBHOOK_URL: 'https://alerts.example.com/hooks/jwtgate',
       JWTGATE_ALERTS_WEBHOOK_SECRET: secret,
+      JWTGATE_ALERTS_QUEUE_SIZE: '50',
+      JWTGATE_ALERTS_AGGREGATION_WINDOW: '5',
     });
-    expect(config.alerts).toEqual({ webhookUrl: 'https://alerts.example.com/hooks/jwtgate', webhookSecret: secret });
+    expect(config.alerts).toEqual({
+      webhookUrl: 'https://alerts.example.com/hooks/jwtgate',
+      webhookSecret: secret,
+      queueSize: 50,
+      aggregationWindowSec: 5,
+    });
+  });
+
+  it('refuse at start-up a queue too small to hold a burst, or an aggregation window of no length', () => {
+    expect(() => load({ JWTGATE_ALERTS_QUEUE_SIZE: '9' })).toThrow(/Alerts\.QueueSize/);
+    expect(() => load({ JWTGATE_ALERTS_AGGREGATION_WINDOW: '0' })).toThrow(/Alerts\.AggregationWindow/);
+    expect(() => load({ JWTGATE_ALERTS_AGGREGATION_WINDOW: '3601' })).toThrow(/Alerts\.AggregationWindow/);
   });
 
   it('allow plain http to a loopback address in production, and anywhere in development mode', () => {

@@ -37,6 +37,13 @@ export function linkSecret(mail: ReceivedMail, purpose: string): string {
   return match[1] as string;
 }
 
+/** The whole link of `purpose` in a received mail, as a person would open it. */
+export function mailedLink(mail: ReceivedMail, purpose: string): string {
+  const match = new RegExp(`(https?://\\S+/#${purpose}=jge1_[A-Za-z0-9_-]+)`).exec(mail.text);
+  if (match === null) throw new Error(`no ${purpose} link in: ${mail.text}`);
+  return match[1] as string;
+}
+
 /** The 6-digit code in a received mail. */
 export function mailedCode(mail: ReceivedMail): string {
   const match = /code: (\d{6})/.exec(mail.text);

@@ -76,3 +76,15 @@ export async function busy<T>(button: HTMLButtonElement, action: () => Promise<T
     button.disabled = false;
   }
 }
+
+/**
+ * A panel of the page: a `section` named by its heading (`<id>-heading`).
+ *
+ * @example
+ * const heading = h('h2', { id: 'email-heading' }, 'Email address');
+ * panel('email', heading, body);
+ */
+export function panel(id: string, heading: HTMLElement, ...children: Child[]): HTMLElement {
+  heading.id = `${id}-heading`;
+  return h('section', { class: 'panel', id, 'aria-labelledby': heading.id }, heading, ...children);
+}

@@ -1,10 +1,17 @@
-import type { ClientState, JwtgateClient } from '@jwtgate/client';
+import type { AuthSettings, ClientState, JwtgateClient } from '@jwtgate/client';
 import { busy, h } from './dom.js';
+import { createEmailPanel } from './email-view.js';
+import { renderLanding } from './landing-view.js';
+import { takeMailedLink } from './link-fragment.js';
 import { describeError } from './messages.js';
+import { createPasswordPanel } from './password-view.js';
 import { createProfilePanel } from './profile-view.js';
 import { createSecurityPanel } from './security-view.js';
 import { createSessionsPanel } from './sessions-view.js';
 import { renderSignedOut } from './signed-out-view.js';
+
+// First of all, before any request: a mailed link's secret leaves the address bar and history.
+const mailedLink = takeMailedLink();
 
 // The SDK's own compiled modules, served next to this script; no bundler involved.
 const sdkUrl = new URL('../client/index.js', import.meta.url).href;
@@ -20,21 +27,27 @@ function announce(message: string): void {
   statusLine.textContent = message;
 }
 
+/** Without the server's answer, the forms every server has: no mailed flows. */
+const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false };
+const settings = await client.settings().catch(() => FALLBACK_SETTINGS);
+
 interface SignedInView {
   readonly kind: 'signed-in';
   update(state: ClientState): void;
   stop(): void;
 }
-type Shown = { readonly kind: 'signed-out' } | SignedInView;
-let shown: Shown | null = null;
+type Shown = { readonly kind: 'signed-out' } | { readonly kind: 'landing' } | SignedInView;
+let shown: Shown | null = mailedLink === null ? null : { kind: 'landing' };
 
 function showSignedIn(): SignedInView {
   const profile = createProfilePanel(client);
   const sessions = createSessionsPanel(client, { announce });
   const security = createSecurityPanel(client);
+  const email = createEmailPanel(client, settings);
+  const password = createPasswordPanel(client, { changed: () => void sessions.reload() });
   app.replaceChildren(
     h('h1', {}, 'Your account'),
-    h('div', { class: 'panels' }, profile.element, security.element, sessions.element),
+    h('div', { class: 'panels' }, profile.element, email.element, password.element, security.element, sessions.element),
   );
   const who = h('span', { 'data-field': 'nav-username' });
   const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
@@ -44,7 +57,9 @@ function showSignedIn(): SignedInView {
   nav.replaceChildren(h('span', {}, 'Signed in as ', who), signOut);
   profile.heading.focus();
   void profile.reload().then((me) => {
-    if (me !== null) who.textContent = me.user.username;
+    if (me === null) return;
+    who.textContent = me.user.email ?? me.user.username;
+    email.show(me.user);
   });
   void sessions.reload();
   void security.reload();
@@ -67,20 +82,39 @@ function show(state: ClientState): void {
     view.update(state);
     return;
   }
-  if (shown?.kind === 'signed-out') return;
+  // A mailed link's page stays until it is done with; signing in from it ends it (above).
+  if (shown?.kind === 'signed-out' || shown?.kind === 'landing') return;
   const wasSignedIn = shown?.kind === 'signed-in';
   if (shown?.kind === 'signed-in') shown.stop();
   shown = { kind: 'signed-out' };
   nav.replaceChildren();
   announce('');
-  const heading = renderSignedOut(app, client, wasSignedIn ? 'You are signed out.' : undefined);
+  const heading = renderSignedOut(app, client, {
+    settings,
+    notice: wasSignedIn ? 'You are signed out.' : undefined,
+    announce,
+  });
   if (wasSignedIn) heading.focus();
 }
 
-client.subscribe(show);
-try {
-  await client.resume();
-} catch (error) {
-  announce(describeError(error));
+/** Starts the usual page: signed in again from the refresh cookie when there is a live one. */
+async function start(notice?: string): Promise<void> {
+  try {
+    await client.resume();
+  } catch (error) {
+    announce(describeError(error));
+  }
+  show(client.state.status === 'unknown' ? { status: 'signed-out' } : client.state);
+  if (notice !== undefined) announce(notice);
 }
-show(client.state.status === 'unknown' ? { status: 'signed-out' } : client.state);
+
+client.subscribe(show);
+if (mailedLink === null) {
+  await start();
+} else {
+  app.setAttribute('aria-busy', 'false');
+  renderLanding(app, client, mailedLink, (notice) => {
+    if (shown?.kind === 'landing') shown = null;
+    void start(notice);
+  });
+}

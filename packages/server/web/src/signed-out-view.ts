@@ -1,104 +1,131 @@
-import type { JwtgateClient } from '@jwtgate/client';
-import { busy, field, h } from './dom.js';
-import { describeError } from './messages.js';
+import type { AuthSettings, JwtgateClient } from '@jwtgate/client';
+import { field, h } from './dom.js';
+import { renderEmailSignIn } from './email-sign-in-view.js';
+import { renderForgotPassword } from './forgot-password-view.js';
+import { actionForm, deviceField, emailField, linkButton, newPasswordField } from './forms.js';
+import { passwordLogin } from './password-login.js';
 import { renderSecondStep } from './second-step-view.js';
 
-/** A form's submit button and the place its errors are announced. */
-function formParts(submitLabel: string): { button: HTMLButtonElement; error: HTMLParagraphElement } {
-  return {
-    button: h('button', { type: 'submit' }, submitLabel),
-    error: h('p', { class: 'form-error', role: 'alert' }),
-  };
+/** What the signed-out page needs besides the client. */
+export interface SignedOutOptions {
+  readonly settings: AuthSettings;
+  /** Shown above the forms ("You are signed out."). */
+  readonly notice?: string | undefined;
+  /** Writes a line into the page's status region. */
+  readonly announce: (message: string) => void;
 }
 
 /**
- * Sign in and sign up, side by side on wide screens and stacked on phones.
- * A new account is signed in at once.
+ * The sign-in panel's usual contents: email or username and password, with
+ * the ways aside ("Forgot your password?", a mailed sign-in link) when the
+ * server can send mail. Other ways to sign in go into `#other-sign-in`.
  */
-export function renderSignedOut(root: HTMLElement, client: JwtgateClient, notice?: string): HTMLElement {
-  const signInHeading = h('h2', { id: 'sign-in-heading', tabindex: '-1' }, 'Sign in');
-  const signInUser = field({ label: 'Username', name: 'username', autocomplete: 'username', required: true });
-  const signInPassword = field({
+function renderSignInForm(panel: HTMLElement, client: JwtgateClient, settings: AuthSettings): HTMLElement {
+  const back = () => renderSignInForm(panel, client, settings).focus();
+  const heading = h('h2', { id: 'sign-in-heading', tabindex: '-1' }, 'Sign in');
+  const login = field({ label: 'Email or username', name: 'username', autocomplete: 'username', required: true });
+  const password = field({
     label: 'Password',
     name: 'password',
     type: 'password',
     autocomplete: 'current-password',
     required: true,
   });
-  const device = field({
-    label: 'Device name (optional)',
-    name: 'device',
-    autocomplete: 'off',
-    maxlength: 100,
-    hint: 'Shown in your list of sessions, e.g. "Work laptop".',
-  });
-  const signIn = formParts('Sign in');
-  const signInForm = h(
-    'form',
-    { 'aria-labelledby': 'sign-in-heading' },
-    signIn.error,
-    signInUser.wrapper,
-    signInPassword.wrapper,
-    device.wrapper,
-    signIn.button,
-  );
-  signInForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    signIn.error.textContent = '';
-    busy(signIn.button, async () => {
-      const result = await client.login({
-        username: signInUser.input.value,
-        password: signInPassword.input.value,
+  const device = deviceField();
+  const { form } = actionForm({
+    label: 'sign-in-heading',
+    submit: 'Sign in',
+    children: [login.wrapper, password.wrapper, device.wrapper],
+    extraActions: [
+      settings.mail ? linkButton('Forgot your password?', () => renderForgotPassword(panel, client, back)) : null,
+    ],
+    action: async () => {
+      const result = await passwordLogin(client, {
+        login: login.input.value,
+        password: password.input.value,
         device: device.input.value.trim(),
       });
-      if ('mfaRequired' in result) renderSecondStep(signInPanel, client, result);
-    }).catch((error: unknown) => {
-      signIn.error.textContent = describeError(error);
-      signInPassword.input.select();
-      signInPassword.input.focus();
-    });
+      if ('mfaRequired' in result) renderSecondStep(panel, client, result);
+    },
+    failed: () => {
+      password.input.select();
+      password.input.focus();
+    },
   });
-
-  const signInPanel = h('section', { class: 'panel', 'aria-labelledby': 'sign-in-heading' }, signInHeading, signInForm);
-
-  const signUpUser = field({ label: 'Username', name: 'new-username', autocomplete: 'username', required: true });
-  const signUpPassword = field({
-    label: 'Password',
-    name: 'new-password',
-    type: 'password',
-    autocomplete: 'new-password',
-    required: true,
-    minlength: 8,
-    maxlength: 1024,
-    hint: '8 characters or more. A passphrase of a few words is easy to remember.',
-  });
-  const signUp = formParts('Create account');
-  const signUpForm = h(
-    'form',
-    { 'aria-labelledby': 'sign-up-heading' },
-    signUp.error,
-    signUpUser.wrapper,
-    signUpPassword.wrapper,
-    signUp.button,
+  const otherWays = h(
+    'div',
+    { id: 'other-sign-in', class: 'other-ways' },
+    settings.emailSignIn
+      ? linkButton('Email me a sign-in link', () => renderEmailSignIn(panel, client, { back, device: '' }))
+      : null,
   );
-  signUpForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    signUp.error.textContent = '';
-    const credentials = { username: signUpUser.input.value, password: signUpPassword.input.value };
-    busy(signUp.button, async () => {
-      await client.register(credentials);
-      await client.login(credentials);
-    }).catch((error: unknown) => {
-      signUp.error.textContent = describeError(error);
-      signUpUser.input.focus();
-    });
-  });
+  panel.replaceChildren(heading, form, otherWays);
+  return heading;
+}
 
+/**
+ * The sign-up form: an address (required with `Auth.RequireEmail`), a
+ * username (optional when an address is given: the server makes one) and a
+ * password. A new account is signed in at once.
+ */
+function signUpForm(client: JwtgateClient, options: SignedOutOptions): HTMLFormElement {
+  const { settings } = options;
+  const email = emailField('new-email', {
+    required: settings.requireEmail,
+    hint: settings.requireEmail
+      ? 'We mail it a link to confirm it is yours.'
+      : 'Optional. With an address you can reset a forgotten password.',
+  });
+  const username = field({
+    label: 'Username',
+    name: 'new-username',
+    autocomplete: 'username',
+    hint: 'Optional when you give an email address: one is made for you.',
+  });
+  const password = newPasswordField('new-password', 'Password');
+  const { form, error } = actionForm({
+    label: 'sign-up-heading',
+    submit: 'Create account',
+    children: [email.wrapper, username.wrapper, password.wrapper],
+    action: async () => {
+      const address = email.input.value.trim();
+      const name = username.input.value;
+      if (address === '' && name === '') {
+        error.textContent = 'Enter an email address or a username.';
+        email.input.focus();
+        return;
+      }
+      await client.register({
+        ...(address === '' ? {} : { email: address }),
+        ...(name === '' ? {} : { username: name }),
+        password: password.input.value,
+      });
+      const identity = name === '' ? { email: address } : { username: name };
+      const result = await client.login({ ...identity, password: password.input.value });
+      if (!('mfaRequired' in result) && address !== '' && settings.mail) {
+        options.announce(`We sent a link to ${address}: open it to confirm your address.`);
+      }
+    },
+    failed: () => (email.input.value === '' ? username.input : email.input).focus(),
+  });
+  return form;
+}
+
+/**
+ * Sign in and sign up, side by side on wide screens and stacked on phones.
+ * Returns the sign-in heading, for focus.
+ *
+ * @example
+ * renderSignedOut(app, client, { settings, announce }).focus();
+ */
+export function renderSignedOut(root: HTMLElement, client: JwtgateClient, options: SignedOutOptions): HTMLElement {
+  const signInPanel = h('section', { class: 'panel', 'aria-labelledby': 'sign-in-heading' });
+  const heading = renderSignInForm(signInPanel, client, options.settings);
   const view = h(
     'div',
     {},
     h('h1', {}, 'Your account'),
-    notice === undefined ? null : h('p', { class: 'form-error', role: 'alert' }, notice),
+    options.notice === undefined ? null : h('p', { class: 'form-error', role: 'alert' }, options.notice),
     h(
       'div',
       { class: 'panels two' },
@@ -107,10 +134,10 @@ export function renderSignedOut(root: HTMLElement, client: JwtgateClient, notice
         'section',
         { class: 'panel', 'aria-labelledby': 'sign-up-heading' },
         h('h2', { id: 'sign-up-heading' }, 'Create an account'),
-        signUpForm,
+        signUpForm(client, options),
       ),
     ),
   );
   root.replaceChildren(view);
-  return signInHeading;
+  return heading;
 }
