@@ -1,7 +1,11 @@
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import {
   createAccessTokenVerifier,
   createRevocationList,
   DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+  loadRevocations,
+  newSessionId,
+  type RevocationEntry,
   systemClock,
 } from '@jwtgate/core';
 import { benchSecretKey, signAccessToken } from '../support/bench-tokens.js';
@@ -10,7 +14,7 @@ import type { BenchProfile } from '../support/profile.js';
 import { runAsChild } from '../support/report-to-parent.js';
 import { seedRevocations } from '../support/seed-revocations.js';
 import { median } from '../support/stats.js';
-import type { MemoryResult } from './memory-result.js';
+import type { MemoryResult, RevocationLoadResult } from './memory-result.js';
 
 /** An access-token lifetime of 15 minutes plus 5 s of leeway: jwtgate's defaults. */
 const RETENTION_MS = 905_000;
@@ -60,6 +64,55 @@ function measureTokenCache(gc: () => void): number {
   return (after - before) / tokens.length;
 }
 
+/**
+ * Loads `entries` revocations (fresh session ids, as rows read at start-up
+ * would hold) into an empty list with `loadRevocations`, as a start-up or a
+ * catch-up does, while the event loop's delay is sampled. The entries exist
+ * before the clock starts, as rows read from a store would.
+ */
+async function measureLoad(gc: () => void, entries: number): Promise<RevocationLoadResult> {
+  const now = Date.now();
+  const rows: RevocationEntry[] = Array.from({ length: entries }, () => ({ id: newSessionId(), revokedAt: now }));
+  const before = settledHeap(gc);
+  const rssBefore = process.memoryUsage().rss;
+  const idle = monitorEventLoopDelay({ resolution: 1 });
+  idle.enable();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  idle.disable();
+  const pauses: number[] = [];
+  const collector = new PerformanceObserver((found) => {
+    for (const entry of found.getEntries()) pauses.push(entry.duration);
+  });
+  collector.observe({ entryTypes: ['gc'] });
+  const list = createRevocationList({ clock: systemClock, retentionMs: RETENTION_MS });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const start = performance.now();
+  await loadRevocations(list, rows);
+  const durationMs = performance.now() - start;
+  // A last turn of the loop, so that a stall at the very end is sampled too.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  loop.disable();
+  // The observer is told asynchronously; one more turn lets the last pauses in.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  collector.disconnect();
+  const after = settledHeap(gc);
+  const rssAfter = process.memoryUsage().rss;
+  if (list.size !== entries) throw new Error(`the list holds ${list.size} entries, expected ${entries}`);
+  return {
+    entries,
+    durationMs,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    loopDelayMaxMs: loop.max / 1e6,
+    idleLoopDelayMaxMs: idle.max / 1e6,
+    longestGcMs: Math.max(0, ...pauses),
+    gcMs: pauses.reduce((sum, pause) => sum + pause, 0),
+    // The rows hold the same id strings, so the ids are not counted here; measureOnce counts them.
+    heapBytesPerEntry: (after - before) / entries,
+    rssBytesPerEntry: (rssAfter - rssBefore) / entries,
+  };
+}
+
 /** The revocation list's heap per entry, with forced collections around each build. Needs `--expose-gc`. */
 async function measureMemory(profile: BenchProfile): Promise<MemoryResult> {
   const gc = globalThis.gc;
@@ -82,6 +135,7 @@ async function measureMemory(profile: BenchProfile): Promise<MemoryResult> {
     tokenCacheEntries: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
     tokenCacheBytesPerEntry: measureTokenCache(gc),
     repeats,
+    load: await measureLoad(gc, profile.memory.loadEntries),
   };
 }
 

@@ -29,11 +29,21 @@ export interface BenchProfile {
     readonly users: number;
   };
   readonly rotation: { readonly durationMs: number };
-  readonly memory: { readonly entries: number; readonly repeats: number };
+  /** `loadEntries`: revocations loaded into an empty list as at start-up, with the event loop watched. */
+  readonly memory: { readonly entries: number; readonly repeats: number; readonly loadEntries: number };
   /** Active sessions written into a private redis-server to weigh them. */
   readonly redisSessions: number;
-  /** Logins (argon2id) timed, and how many run at once. */
-  readonly login: { readonly durationMs: number; readonly concurrency: number };
+  /**
+   * Logins (argon2id) in flight at once, under each `Hashing.MaxConcurrent`
+   * setting (and the one `0` picks on the machine), in `rounds` interleaved
+   * slices of `sliceMs` per setting.
+   */
+  readonly login: {
+    readonly sliceMs: number;
+    readonly rounds: number;
+    readonly concurrency: number;
+    readonly settings: readonly number[];
+  };
   /** Logout-to-refusal trials across two instances. */
   readonly propagationTrials: number;
 }
@@ -44,9 +54,9 @@ const full: BenchProfile = {
   micro: { warmupMs: 300, batchMs: 60, rounds: 15 },
   http: { connections: 50, warmupSec: 2, sliceSec: 1, rounds: 6, users: 10_000 },
   rotation: { durationMs: 5_000 },
-  memory: { entries: 100_000, repeats: 3 },
+  memory: { entries: 100_000, repeats: 3, loadEntries: 1_000_000 },
   redisSessions: 1_000_000,
-  login: { durationMs: 5_000, concurrency: 4 },
+  login: { sliceMs: 2_000, rounds: 4, concurrency: 8, settings: [1, 2, 3] },
   propagationTrials: 100,
 };
 
@@ -56,9 +66,9 @@ const quick: BenchProfile = {
   micro: { warmupMs: 5, batchMs: 5, rounds: 2 },
   http: { connections: 2, warmupSec: 0, sliceSec: 0.3, rounds: 2, users: 300 },
   rotation: { durationMs: 200 },
-  memory: { entries: 10_000, repeats: 1 },
+  memory: { entries: 10_000, repeats: 1, loadEntries: 20_000 },
   redisSessions: 2_000,
-  login: { durationMs: 300, concurrency: 2 },
+  login: { sliceMs: 200, rounds: 1, concurrency: 2, settings: [1, 2] },
   propagationTrials: 3,
 };
 

@@ -70,6 +70,12 @@ export {
 } from './mfa/step-up.js';
 export { matchTotp, TOTP_WINDOW, type TotpOptions, totpCode, totpStep, totpUri } from './mfa/totp.js';
 export type { IssueSessionInput } from './session/issue.js';
+export {
+  type LoadRevocationsOptions,
+  loadRevocations,
+  REVOCATION_SLICE,
+  type RevocationEntry,
+} from './session/load-revocations.js';
 export type { IssuedTokens } from './session/mint-access-token.js';
 export type { RefreshSessionInput } from './session/refresh.js';
 export type { RenewSessionInput } from './session/renew.js';

@@ -151,4 +151,27 @@ describe('createRevocationList', () => {
     ]);
     expect(list.has('b')).toBe(true);
   });
+
+  it('prunes a large list a step per write, so that no single write walks every entry', () => {
+    const { clock, list } = setup();
+    for (let i = 0; i < 100_000; i++) list.add(`stale-session-${i}`, clock.now());
+    clock.advance(RETENTION + 1);
+    list.add('fresh', clock.now());
+    // One write pruned part of the list, not all of it.
+    expect(list.size).toBeGreaterThan(50_000);
+    expect(list.size).toBeLessThan(100_000);
+    for (let write = 0; write < 20 && list.size > 1; write++) list.add(`fresh-${write}`, clock.now());
+    expect(list.has('stale-session-0')).toBe(false);
+    expect(list.has('stale-session-99999')).toBe(false);
+    expect(list.has('fresh')).toBe(true);
+    expect(list.size).toBeLessThanOrEqual(21);
+  });
+
+  it('prunes every entry at once when asked to, however large the list', () => {
+    const { clock, list } = setup();
+    for (let i = 0; i < 50_000; i++) list.add(`stale-session-${i}`, clock.now());
+    clock.advance(RETENTION + 1);
+    list.prune();
+    expect(list.size).toBe(0);
+  });
 });

@@ -9,6 +9,7 @@ import { createJwtSigner } from '../token/sign.js';
 import type { UserStore } from '../user/user-store.js';
 import { checkSession } from './check-session.js';
 import { type IssueSessionInput, issueSession } from './issue.js';
+import { loadRevocations } from './load-revocations.js';
 import type { IssuedTokens } from './mint-access-token.js';
 import { type RefreshSessionInput, refreshSession } from './refresh.js';
 import { createExpiredTokenVerifier, type RenewSessionInput, renewSession } from './renew.js';
@@ -153,8 +154,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     async syncRevocations(since) {
       const oldest = clock.now() - revocations.retentionMs;
       const recent = await options.sessions.listRevokedSince(since === undefined ? oldest : Math.max(since, oldest));
-      for (const session of recent) revocations.add(session.id, session.revokedAt);
-      return recent.length;
+      // In slices: at start-up this may be a million entries, and /healthz must keep answering.
+      return loadRevocations(revocations, recent);
     },
     deleteEnded: () => options.sessions.deleteEnded(clock.now() - revocations.retentionMs),
     revocations,

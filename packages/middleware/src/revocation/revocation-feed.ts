@@ -2,6 +2,8 @@ import {
   type Clock,
   createRevocationList,
   decodeRevocationNotices,
+  loadRevocations,
+  type RevocationEntry,
   revocationChannel,
   revokedSessionsKey,
   systemClock,
@@ -23,6 +25,14 @@ export interface RedisSubscriberLike {
 /** The one command the feed runs on a normal connection, as ioredis has it. */
 export interface RedisCommandsLike {
   zrangebyscore(key: string, min: string, max: string, withScores: 'WITHSCORES'): Promise<string[]>;
+}
+
+/** The entries of a `ZRANGEBYSCORE … WITHSCORES` reply (member, score, member, score…), skipping bad scores. */
+function* entriesOf(flat: readonly string[]): Generator<RevocationEntry> {
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const revokedAt = Number(flat[i + 1]);
+    if (Number.isSafeInteger(revokedAt)) yield { id: flat[i] as string, revokedAt };
+  }
 }
 
 /** Options for {@link createRevocationFeed}. */
@@ -105,10 +115,8 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
     await subscriber.subscribe(channel);
     const since = clock.now() - revoked.retentionMs;
     const flat = await client.zrangebyscore(key, `(${since}`, '+inf', 'WITHSCORES');
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const revokedAt = Number(flat[i + 1]);
-      if (Number.isSafeInteger(revokedAt)) revoked.add(flat[i] as string, revokedAt);
-    }
+    // In slices, so that a long list (a million entries after a mass logout) never holds the event loop.
+    await loadRevocations(revoked, entriesOf(flat));
   }
 
   /** One resynchronisation at a time; a reconnect during one asks for another after it. */

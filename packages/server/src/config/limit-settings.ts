@@ -37,8 +37,10 @@ export function readLimitSettings(
   }
 
   const threads = libuvThreads(context.env.UV_THREADPOOL_SIZE);
-  // argon2 keeps a core busy per hash: one fewer than the cores leaves the event loop one of its own.
-  const automatic = Math.max(1, Math.min(threads, context.cpus) - 1);
+  // argon2 keeps a core busy per hash: one per core. A core of its own for the event loop bought
+  // nothing measurable on 2 cores (guarded routes' p99 stayed a few ms) and cost a third of the
+  // logins (docs/operations.md, "Password hashing under a flood"); libuv keeps a thread for files and DNS.
+  const automatic = Math.max(1, Math.min(threads - 1, context.cpus));
   const maxConcurrent = (hashing.MaxConcurrent as number) || automatic;
   if (threads === 1 && maxConcurrent === 1) {
     // Nothing smaller can hash at all; say what it costs rather than refuse to start.

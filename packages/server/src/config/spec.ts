@@ -505,7 +505,7 @@ export const configSpec = {
       min: 0,
       max: 1024,
       description:
-        "Password hashes (logins, registrations) running at once, each on one of libuv's threads and a CPU core. 0 picks one less than the smaller of `UV_THREADPOOL_SIZE` (4 unless set) and the CPU count, at least 1: file system and DNS work keep a thread, and the event loop keeps a core, so other requests and `/healthz` stay fast under a flood of logins. Must stay below `UV_THREADPOOL_SIZE`.",
+        "Password hashes (logins, registrations) running at once, each on one of libuv's threads and a CPU core. 0 picks the CPU count, at most one less than `UV_THREADPOOL_SIZE` (4 unless set), at least 1: file system and DNS work keep a thread; measured on 2 cores, `/healthz` and guarded routes keep a p99 of a few milliseconds under a flood of logins (see docs/operations.md). Must stay below `UV_THREADPOOL_SIZE`.",
     },
     MaxQueue: {
       kind: 'integer',

@@ -1,9 +1,16 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type BrowserServer, describeWithBrowser, problemsOf, startBrowserServer } from '../support/real-browser.js';
+import {
+  artifact,
+  type BrowserServer,
+  type Device,
+  describeWithBrowser,
+  problemsOf,
+  startBrowserServer,
+} from '../support/real-browser.js';
 import { freePort } from '../support/redis-servers.js';
 import { uniqueName } from '../support/services.js';
-import { mailedLink, type ReceivedMail, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
+import { mailedCode, mailedLink, type ReceivedMail, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { devicesPerTest, fillAndSubmit, pageParts } from '../support/web-page.js';
 
 /**
@@ -15,6 +22,11 @@ import { devicesPerTest, fillAndSubmit, pageParts } from '../support/web-page.js
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase';
 const BROWSER_TEST_MS = 120_000;
+
+/** What went wrong in the pages beyond the refusals a test asked for (a wrong password, a spent code). */
+function unexpectedProblems(...pages: Page[]): readonly string[] {
+  return pages.flatMap(problemsOf).filter((problem) => !/the server responded with a status of 40[03]/.test(problem));
+}
 
 const address = (prefix: string) => `${uniqueName(prefix)}@example.com`;
 
@@ -29,6 +41,18 @@ async function signIn(page: Page, login: string, password: string): Promise<void
   await fillAndSubmit(signInForm(page), { 'Email or username': login, Password: password }, 'Sign in');
 }
 
+/** On a signed-out page: `refused` is turned away in plain words, then `accepted` gets in. */
+async function onlySecondSignsIn(
+  page: Page,
+  refused: readonly [login: string, password: string],
+  accepted: readonly [login: string, password: string],
+): Promise<void> {
+  await signIn(page, ...refused);
+  await expect.poll(() => signInForm(page).getByRole('alert').innerText()).toContain('do not match');
+  await signIn(page, ...accepted);
+  await profileHeading(page).waitFor();
+}
+
 describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
   let inbox: SmtpInbox;
   let server: BrowserServer;
@@ -40,6 +64,14 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
     return inbox.waitFor(
       (mail) => mail.to.includes(to) && subject.test(mail.subject) && inbox.received.indexOf(mail) >= after,
     );
+  }
+
+  /** A new device whose page has just signed up with `email`. */
+  async function signedUp(email: string): Promise<{ readonly opened: Device; readonly page: Page }> {
+    const opened = await device();
+    const page = await opened.open(server.url);
+    await signUp(page, email);
+    return { opened, page };
   }
 
   beforeAll(async () => {
@@ -62,8 +94,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
     'resets a forgotten password from the mailed link: signed in, the old password refused, other sessions ended',
     async () => {
       const email = address('reset');
-      const phone = await (await device()).open(server.url);
-      await signUp(phone, email);
+      const { page: phone } = await signedUp(email);
 
       const laptopDevice = await device();
       const laptop = await laptopDevice.open(server.url);
@@ -82,6 +113,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       expect(landing.url()).toBe(`${server.url}/`);
       expect(await landing.evaluate('location.hash')).toBe('');
       await reset.getByLabel('Email or username').fill(email);
+      await landing.locator('#mailed-link').screenshot({ path: artifact('reset-password.png') });
       await reset.getByLabel('New password').fill('short');
       await reset.getByRole('button', { name: 'Set the new password' }).click();
       // The browser's own check stops a too-short password; the link is untouched.
@@ -100,10 +132,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       // The phone's session ended with the reset: its next request finds it so.
       await phone.getByRole('button', { name: 'Check again' }).click();
       await signInHeading(phone).waitFor();
-      await signIn(phone, email, PASSWORD);
-      await expect.poll(() => signInForm(phone).getByRole('alert').innerText()).toContain('do not match');
-      await signIn(phone, email, NEW_PASSWORD);
-      await profileHeading(phone).waitFor();
+      await onlySecondSignsIn(phone, [email, PASSWORD], [email, NEW_PASSWORD]);
 
       // The link worked once: opened again, it says so in plain words.
       const again = await laptopDevice.open(link);
@@ -115,7 +144,153 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       expect(await again.locator('[data-field="reset-result"]').innerText()).toContain('expired, was used already');
       await again.getByRole('button', { name: 'Ask for a new link' }).click();
       await again.locator('form[aria-labelledby="forgot-heading"]').waitFor();
-      expect([...problemsOf(phone), ...problemsOf(laptop), ...problemsOf(landing)]).toEqual([]);
+      expect(unexpectedProblems(phone, laptop, landing)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+  it(
+    'confirms an address from the mailed link, then by the code of a mail sent again, and says a spent link cannot be used',
+    async () => {
+      const first = address('verify');
+      const before = inbox.received.length;
+      const { opened, page } = await signedUp(first);
+      await expect.poll(() => page.locator('#status').innerText()).toContain(`We sent a link to ${first}`);
+      await expect.poll(() => page.locator('[data-field="email-state"]').innerText()).toBe('Not confirmed yet');
+      const link = mailedLink(await mailTo(first, /Confirm your email/, before), 'verify-email');
+      const landing = await opened.open(link);
+      await expect.poll(() => landing.locator('#status').innerText()).toBe(`Your address ${first} is confirmed.`);
+      expect(landing.url()).toBe(`${server.url}/`);
+      // Still signed in through the cookie; the account page shows the new state.
+      await profileHeading(landing).waitFor();
+      await expect.poll(() => landing.locator('[data-field="email-state"]').innerText()).toBe('Confirmed');
+
+      const spent = await opened.open(link);
+      await spent.getByRole('heading', { name: 'This link cannot be used' }).waitFor();
+      expect(await spent.locator('[data-field="email-landing"]').innerText()).toContain('expired, was used already');
+      await spent.getByRole('button', { name: 'Go to your account' }).click();
+      await profileHeading(spent).waitFor();
+      // A link that never was a link reads the same, and nothing breaks.
+      const forged = await opened.open(`${server.url}/#verify-email=jge1_${'A'.repeat(43)}`);
+      await forged.getByRole('heading', { name: 'This link cannot be used' }).waitFor();
+
+      // A second account: the first mail is lost, so the page sends it again and the code is typed in.
+      const second = address('resend');
+      const { page: other } = await signedUp(second);
+      const panel = other.locator('#email');
+      await mailTo(second, /Confirm your email/);
+      // A code is checked against the newest mail only.
+      const mark = inbox.received.length;
+      await panel.getByRole('button', { name: 'Send the confirmation again' }).click();
+      await expect.poll(() => panel.locator('[data-field="email-result"]').innerText()).toContain('on their way');
+      const resent = await mailTo(second, /Confirm your email/, mark);
+      await panel.screenshot({ path: artifact('email.png') });
+      await fillAndSubmit(panel, { 'Code from the mail': '000000' }, 'Confirm');
+      await expect.poll(() => panel.getByRole('alert').first().innerText()).toContain('cannot be used');
+      await fillAndSubmit(panel, { 'Code from the mail': mailedCode(resent) }, 'Confirm');
+      await expect.poll(() => panel.locator('[data-field="email-state"]').innerText()).toBe('Confirmed');
+      expect(await panel.getByRole('button', { name: 'Send the confirmation again' }).count()).toBe(0);
+      expect(unexpectedProblems(page, landing, other)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'changes the password from the page: this session stays, the other ends, and only the new password signs in',
+    async () => {
+      const email = address('change');
+      const { page: laptop } = await signedUp(email);
+      const phone = await (await device()).open(server.url);
+      await signIn(phone, email, PASSWORD);
+      await profileHeading(phone).waitFor();
+
+      const panel = laptop.locator('#password');
+      await panel.getByText('Change your password').click();
+      await fillAndSubmit(
+        panel,
+        { 'Current password': 'not my password', 'New password': NEW_PASSWORD },
+        'Change password',
+      );
+      await expect.poll(() => panel.getByRole('alert').innerText()).toBe('That is not your current password.');
+      await fillAndSubmit(panel, { 'Current password': PASSWORD, 'New password': NEW_PASSWORD }, 'Change password');
+      await expect
+        .poll(() => panel.locator('[data-field="password-result"]').innerText())
+        .toBe('Your password is changed, and 1 other session was signed out.');
+      await expect.poll(() => laptop.locator('#sessions tbody tr').count()).toBe(1);
+
+      await phone.getByRole('button', { name: 'Check again' }).click();
+      await signInHeading(phone).waitFor();
+      await onlySecondSignsIn(phone, [email, PASSWORD], [email, NEW_PASSWORD]);
+      expect(unexpectedProblems(laptop, phone)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'changes the address only once the link mailed to the new one is opened, telling the old one',
+    async () => {
+      const [old, next] = [address('old'), address('new')];
+      const { opened, page } = await signedUp(old);
+      const panel = page.locator('#email');
+      await panel.getByText('Change your address').click();
+      const mark = inbox.received.length;
+      await fillAndSubmit(panel, { 'New email address': next, 'Your password': 'wrong password' }, 'Change address');
+      await expect.poll(() => panel.getByRole('alert').first().innerText()).toBe('That is not your current password.');
+      await fillAndSubmit(panel, { 'New email address': next, 'Your password': PASSWORD }, 'Change address');
+      await expect
+        .poll(() => panel.locator('[data-field="email-result"]').innerText())
+        .toContain(`We sent a link to ${next}`);
+      const notice = await mailTo(old, /being changed/, mark);
+      expect(notice.text).toContain(next);
+      const link = mailedLink(await mailTo(next, /new email address/, mark), 'change-email');
+      // Until the link is opened, the old address is the account's.
+      await page.reload();
+      await expect.poll(() => page.locator('[data-field="email"]').innerText()).toBe(old);
+
+      const landing = await opened.open(link);
+      await expect.poll(() => landing.locator('#status').innerText()).toContain(`Your address is now ${next}`);
+      // The address is a credential: every session ended with its change.
+      await signInHeading(landing).waitFor();
+      await onlySecondSignsIn(landing, [old, PASSWORD], [next, PASSWORD]);
+      await expect.poll(() => landing.locator('[data-field="email"]').innerText()).toBe(next);
+      await expect.poll(() => landing.locator('[data-field="email-state"]').innerText()).toBe('Confirmed');
+      expect(unexpectedProblems(page, landing)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'signs in from a mailed sign-in link only when the button is pressed, and by the mailed code',
+    async () => {
+      const email = address('link');
+      const { opened, page } = await signedUp(email);
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signInHeading(page).waitFor();
+
+      await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      const request = page.locator('form[aria-labelledby="email-sign-in-heading"]');
+      let mark = inbox.received.length;
+      await fillAndSubmit(request, { 'Email address': email }, 'Email me a link');
+      await expect.poll(() => page.locator('[data-field="sign-in-sent"]').innerText()).toContain(email);
+      const link = mailedLink(await mailTo(email, /Sign in/, mark), 'sign-in');
+      const landing = await opened.open(link);
+      expect(landing.url()).toBe(`${server.url}/`);
+      const form = landing.locator('form[aria-labelledby="link-sign-in-heading"]');
+      await fillAndSubmit(form, { 'Device name (optional)': 'From the mail' }, 'Sign in');
+      await profileHeading(landing).waitFor();
+      await expect.poll(() => landing.locator('#sessions').innerText()).toContain('From the mail');
+      await landing.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signInHeading(landing).waitFor();
+
+      // The code from a second mail, typed on the page that asked for it.
+      await landing.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      const again = landing.locator('form[aria-labelledby="email-sign-in-heading"]');
+      mark = inbox.received.length;
+      await fillAndSubmit(again, { 'Email address': email }, 'Email me a link');
+      const code = mailedCode(await mailTo(email, /Sign in/, mark));
+      await fillAndSubmit(again, { 'Code from the mail': code }, 'Sign in');
+      await profileHeading(landing).waitFor();
+      await expect.poll(() => landing.locator('[data-field="email"]').innerText()).toBe(email);
+      expect(unexpectedProblems(page, landing)).toEqual([]);
     },
     BROWSER_TEST_MS,
   );

@@ -35,12 +35,13 @@ describe('the abuse limit settings', () => {
     expect(config.hashing).toEqual({ maxConcurrent: 2, maxQueue: 5 });
   });
 
-  it('leaves the event loop a core and libuv a thread when hashing concurrency is automatic', () => {
+  it('hashes on every core but leaves libuv a thread when hashing concurrency is automatic', () => {
     const read = (cpus: number, env: Record<string, string> = {}) => {
       return readLimitSettings(AUTOMATIC_HASHING, { env, refreshAfterSec: 450, cpus }, [], []).hashing.maxConcurrent;
     };
-    expect(read(2)).toBe(1);
+    expect(read(2)).toBe(2);
     expect(read(1)).toBe(1);
+    expect(read(3, { UV_THREADPOOL_SIZE: '8' })).toBe(3);
     expect(read(16)).toBe(3);
     expect(read(16, { UV_THREADPOOL_SIZE: '12' })).toBe(11);
     // libuv reads 0 and junk as one thread.

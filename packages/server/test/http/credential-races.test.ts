@@ -1,4 +1,5 @@
 import { createRevocationFeed, createVerifier, type RevocationFeed, type Verifier } from '@jwtgate/middleware';
+import { hash as hashBcrypt } from '@node-rs/bcrypt';
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -169,6 +170,27 @@ for (const setup of setups) {
       });
       expect(refreshed.statusCode, refreshed.body).toBe(200);
       expect((await login(user.username, NEW_PASSWORD)).statusCode).toBe(200);
+    });
+
+    it(`never lets the rehash of an imported hash by ${IN_FLIGHT} logins in flight bring the old password back`, async () => {
+      const user = await t.signUp();
+      // As imported from another system: a bcrypt hash, which the next successful login replaces with argon2id.
+      await t.server.users.update(user.userId, {
+        passwordHash: await hashBcrypt(user.password, 4),
+        updatedAt: t.clock.now(),
+      });
+      // Each login has checked the old password and computed its argon2id hash, and is about to store it.
+      const rehashes = holding.holdNextHashes(IN_FLIGHT);
+      const answers = Promise.all(Array.from({ length: IN_FLIGHT }, () => login(user.username, user.password)));
+      await rehashes.allHeld;
+      await changePassword(user);
+      rehashes.release();
+      await expectNoWorkingSession(await answers);
+      expect((await login(user.username, user.password)).statusCode).toBe(401);
+      expect((await login(user.username, NEW_PASSWORD)).statusCode).toBe(200);
+      // The stored hash is the new password's, and in jwtgate's own format.
+      const stored = await t.server.users.findById(user.userId);
+      expect(stored?.passwordHash.startsWith('$argon2id$')).toBe(true);
     });
 
     it(`leaves none of ${IN_FLIGHT} logins a session when an administrator disables the account meanwhile`, async () => {

@@ -42,5 +42,5 @@ export async function fillAndSubmit(
   button: string,
 ): Promise<void> {
   for (const [label, value] of Object.entries(fields)) await form.getByLabel(label).fill(value);
-  await form.getByRole('button', { name: button }).click();
+  await form.getByRole('button', { name: button, exact: true }).click();
 }

@@ -29,7 +29,7 @@ export function createEmailPanel(
       busy(resend, async () => {
         const sent = await client.sendEmailVerification();
         result.textContent = sent
-          ? `A new link and code are on their way to ${address.textContent}. Earlier ones still work until they expire.`
+          ? `A new link and code are on their way to ${address.textContent}. Use the code of this newest mail.`
           : 'Your address is confirmed already.';
       }).catch((failure: unknown) => {
         error.textContent = describeError(failure);
@@ -40,6 +40,7 @@ export function createEmailPanel(
       label: 'verify-heading',
       submit: 'Confirm',
       children: [code.wrapper],
+      extraActions: [resend],
       action: async () => {
         const confirmed = await client.verifyEmail({ code: code.input.value.trim() });
         result.textContent = `Your address ${confirmed.email} is confirmed.`;
@@ -47,13 +48,7 @@ export function createEmailPanel(
       },
       failed: () => code.input.select(),
     });
-    return h(
-      'div',
-      {},
-      h('h3', { id: 'verify-heading' }, 'Confirm your address'),
-      form,
-      h('div', { class: 'actions' }, resend),
-    );
+    return h('div', {}, h('h3', { id: 'verify-heading' }, 'Confirm your address'), form);
   }
 
   function changeForm(hasAddress: boolean): HTMLElement {

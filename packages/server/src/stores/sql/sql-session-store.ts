@@ -71,10 +71,68 @@ function activeNewestFirst(userId: string, now: number) {
       .orderBy('id', 'desc');
 }
 
+/** Revoked sessions read per query by `listRevokedSince`: a few milliseconds of synchronous SQLite each. */
+const REVOKED_PAGE = 5_000;
+
+const nextCheckPhase = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The sessions revoked at or after `since`, read in pages along the
+ * `revoked_at` index, giving the event loop back between pages: SQLite
+ * answers synchronously, and a million rows read by one query held the loop
+ * for over a second at start-up. A page ends at a time, never inside one:
+ * the rows revoked at the page's last time (a revoke-all can end thousands
+ * of sessions in the same millisecond) are read by a query of their own.
+ * Each query has the store's deadline of its own.
+ */
+async function listRevokedInPages(
+  db: Kysely<JwtgateDatabase>,
+  since: number,
+  pageSize: number,
+  call: StoreCallOptions,
+): Promise<RevokedSession[]> {
+  const revoked: RevokedSession[] = [];
+  const push = (rows: readonly { id: string; user_id: string; revoked_at: number | bigint | string | null }[]) => {
+    for (const row of rows) revoked.push({ id: row.id, userId: row.user_id, revokedAt: toMillis(row.revoked_at ?? 0) });
+  };
+  const columns = ['id', 'user_id', 'revoked_at'] as const;
+  let from = since;
+  for (;;) {
+    const page = await withStoreErrors(
+      () =>
+        db
+          .selectFrom('jwtgate_sessions')
+          .select(columns)
+          .where('revoked_at', '>=', from)
+          .orderBy('revoked_at')
+          .limit(pageSize)
+          .execute(),
+      call,
+    );
+    const last = page.at(-1);
+    if (page.length < pageSize || last === undefined) {
+      push(page);
+      return revoked;
+    }
+    const lastAt = toMillis(last.revoked_at ?? 0);
+    push(page.filter((row) => toMillis(row.revoked_at ?? 0) < lastAt));
+    push(
+      await withStoreErrors(
+        () => db.selectFrom('jwtgate_sessions').select(columns).where('revoked_at', '=', lastAt).execute(),
+        call,
+      ),
+    );
+    from = lastAt + 1;
+    await nextCheckPhase();
+  }
+}
+
 /** Options of {@link createSqlSessionStore}. */
 export interface SqlSessionStoreOptions {
   /** Every call answers within this time, or fails with `ERR_STORE_UNAVAILABLE`. */
   readonly timeoutMs?: number;
+  /** Revoked sessions read per query by `listRevokedSince`; default 5,000. */
+  readonly revokedPageSize?: number;
 }
 
 /**
@@ -102,6 +160,7 @@ async function lockUser(trx: Transaction<JwtgateDatabase>, userId: string, now: 
 export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlSessionStoreOptions = {}): SessionStore {
   const table = 'jwtgate_sessions' as const;
   const call: StoreCallOptions = options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs };
+  const revokedPageSize = options.revokedPageSize ?? REVOKED_PAGE;
   return {
     create: (session, { now, maxActive }) =>
       withStoreErrors(
@@ -220,15 +279,8 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlS
         call,
       ),
 
-    listRevokedSince: (since) =>
-      withStoreErrors(async () => {
-        const rows = await db
-          .selectFrom(table)
-          .select(['id', 'user_id', 'revoked_at'])
-          .where('revoked_at', '>=', since)
-          .execute();
-        return rows.map((row) => ({ id: row.id, userId: row.user_id, revokedAt: toMillis(row.revoked_at ?? 0) }));
-      }, call),
+    // Each page is one bounded call: the whole list may take longer than one call's deadline.
+    listRevokedSince: (since) => listRevokedInPages(db, since, revokedPageSize, call),
 
     deleteEnded: (before) =>
       withStoreErrors(async () => {
