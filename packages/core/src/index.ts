@@ -53,6 +53,15 @@ export {
   type MfaThrottle,
   type MfaThrottlePolicy,
 } from './mfa/mfa-throttle.js';
+export { passkeyAmr } from './mfa/passkey-amr.js';
+export {
+  hashPasskeyChallenge,
+  PASSKEY_CHALLENGE_TTL_SEC,
+  type PasskeyChallenge,
+  type PasskeyChallengePurpose,
+  type PasskeyChallengeStore,
+} from './mfa/passkey-challenge.js';
+export type { Passkey, PasskeyDeviceType, PasskeyStore, PasskeyUse } from './mfa/passkey-store.js';
 export {
   hashRecoveryCode,
   newRecoveryCodes,

@@ -84,6 +84,10 @@ export const errorCodes = {
     message: 'The mfaToken is invalid, spent or expired; sign in again',
   },
   ERR_MFA_CODE_INVALID: { status: 401, message: 'The code is wrong or was already used' },
+  ERR_PASSKEY_INVALID: {
+    status: 401,
+    message: 'The passkey could not be verified; ask for a new challenge and try again',
+  },
   ERR_REFRESH_TOKEN_INVALID: { status: 401, message: 'The refresh token is invalid' },
   ERR_REFRESH_TOKEN_EXPIRED: { status: 401, message: 'The refresh token has expired' },
   ERR_REFRESH_TOKEN_REUSED: {
@@ -114,6 +118,11 @@ export const errorCodes = {
     status: 404,
     message: 'Second factors are not configured on this server (Mfa.EncryptionKey)',
   },
+  ERR_PASSKEYS_NOT_CONFIGURED: {
+    status: 404,
+    message: 'Passkeys are not configured on this server (Mfa.RpId or Web.PublicUrl)',
+  },
+  ERR_PASSKEY_NOT_FOUND: { status: 404, message: 'No such passkey' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept this method' },
   ERR_USERNAME_TAKEN: { status: 409, message: 'This username is already taken' },
   ERR_EMAIL_TAKEN: { status: 409, message: 'This email address belongs to another account' },

@@ -3,6 +3,8 @@ export { buildAuditRecord, runAuditStoreSuite } from './audit-store-suite.js';
 export { buildEmailTokenRecord, buildOutboxMail, runEmailStoreSuite } from './email-store-suite.js';
 export { buildLoginChallenge, runLoginChallengeStoreSuite } from './login-challenge-store-suite.js';
 export { runMfaStoreSuite } from './mfa-store-suite.js';
+export { buildPasskeyChallenge, runPasskeyChallengeStoreSuite } from './passkey-challenge-store-suite.js';
+export { buildPasskey, runPasskeyStoreSuite } from './passkey-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';
 export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
 export { runUserStoreSuite } from './user-store-suite.js';

@@ -38,23 +38,30 @@ export function createRegistrationThrottle(options: {
   readonly store: AttemptStore;
   readonly clock: Clock;
   readonly policy: RegistrationThrottlePolicy;
+  /**
+   * What is counted, naming the keys and the refusal's reason: `register`
+   * by default; another name counts another kind of request per address
+   * (`passkey-options`: challenges anyone may ask for).
+   */
+  readonly scope?: string;
 }): RegistrationThrottle {
   const { store, clock, policy } = options;
   if (!Number.isInteger(policy.maxPerIp) || policy.maxPerIp < 0)
     throw new TypeError('maxPerIp must be an integer >= 0');
   if (!Number.isInteger(policy.windowSec) || policy.windowSec <= 0) throw new TypeError('windowSec must be positive');
   const windowMs = policy.windowSec * 1000;
+  const scope = options.scope ?? 'register';
 
   return {
     async reserve(ip) {
       if (policy.maxPerIp === 0) return nothing;
-      const key = `register:ip:${ip === null ? 'unknown' : clientNetwork(ip)}`;
+      const key = `${scope}:ip:${ip === null ? 'unknown' : clientNetwork(ip)}`;
       const now = clock.now();
       const [count] = await store.hit([key], now, windowMs);
       const hit = { key, resetAt: count?.resetAt ?? 0 };
       if (count !== undefined && count.failures > policy.maxPerIp) {
         await store.release([hit]);
-        throw rateLimited({ until: count.resetAt, now, reason: 'registrations' });
+        throw rateLimited({ until: count.resetAt, now, reason: scope === 'register' ? 'registrations' : scope });
       }
       return () => store.release([hit]);
     },

@@ -32,9 +32,7 @@ export type AlertClass =
  *   raises for free and by the thousand (a throttled login costs one
  *   request). They matter as a rate, not one by one, so repeats within a
  *   window are counted into one alert, and they give way to highs.
- *
- * There is no WebAuthn yet; a cloned authenticator (a signature counter
- * going back) will be `high` when it comes.
+
  */
 export const ALERT_CLASSES: Readonly<Partial<Record<AuditEventName, AlertClass>>> = {
   // A spent refresh token came back: it was copied, and a thief may hold the live one.
@@ -43,6 +41,8 @@ export const ALERT_CLASSES: Readonly<Partial<Record<AuditEventName, AlertClass>>
   'mfa.recovery-code-used': { severity: 'high' },
   // A second factor turned off by whoever holds a session: the first move of a takeover that wants to stay.
   'mfa.removed': { severity: 'high' },
+  // A passkey's counter went back: two authenticators hold its key, and one of them is not the owner's.
+  'mfa.passkey-cloned': { severity: 'high' },
   // An administrator removed a user's second factors: the help-desk route into an account.
   'admin.mfa-reset': { severity: 'high' },
   // A role given or taken by an administrator: how a stolen admin session widens its reach.

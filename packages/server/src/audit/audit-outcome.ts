@@ -36,6 +36,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'mfa.recovery-code-used': 'success',
   'mfa.failed': 'failure',
   'mfa.rate-limited': 'denied',
+  'mfa.passkey-cloned': 'failure',
   'admin.mfa-reset': 'success',
 };
 

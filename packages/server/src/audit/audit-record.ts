@@ -193,7 +193,7 @@ export type AuditEvent =
       readonly reason: string;
     })
   | (AuditClient & {
-      /** A second factor set up (`method`: `totp`). */
+      /** A second factor set up (`method`: `totp`, or `webauthn` for a passkey). */
       readonly event: 'mfa.enrolled';
       readonly userId: string;
       readonly method: string;
@@ -227,6 +227,18 @@ export type AuditEvent =
       readonly event: 'mfa.failed';
       readonly userId: string;
       readonly reason: string;
+    })
+  | (AuditClient & {
+      /**
+       * A passkey's signature was good but its counter did not move forward:
+       * a second authenticator holds the key (cloned). Refused; an alert.
+       */
+      readonly event: 'mfa.passkey-cloned';
+      readonly userId: string;
+      /** The credential id (public, not a secret). */
+      readonly credentialId: string;
+      readonly storedCounter: number;
+      readonly presentedCounter: number;
     })
   | (AuditClient & {
       /** Too many wrong second-factor codes for this user (`Mfa.MaxFailures`): an alert. */

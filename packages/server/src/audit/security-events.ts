@@ -31,6 +31,8 @@ export interface SecurityEvents {
     readonly change: 'enrolled' | 'removed' | 'recovery-codes-renewed';
     readonly userId: string;
     readonly client: AuditClient;
+    /** The factor: `totp` when omitted, `webauthn` for a passkey. */
+    readonly method?: 'totp' | 'webauthn';
   }): void;
   /** A second-factor check refused (a wrong or spent code, a misused mfaToken, rate limiting); other errors are not recorded. */
   mfaFailed(input: { readonly userId: string; readonly error: unknown; readonly client: AuditClient }): void;
@@ -38,6 +40,17 @@ export interface SecurityEvents {
   recoveryCodeUsed(input: {
     readonly userId: string;
     readonly recoveryCodesLeft: number;
+    readonly client: AuditClient;
+  }): void;
+  /**
+   * A passkey answered with a signature counter that did not move forward:
+   * two authenticators hold its key (a cloned one). Refused; an alert.
+   */
+  passkeyCloned(input: {
+    readonly userId: string;
+    readonly credentialId: string;
+    readonly storedCounter: number;
+    readonly presentedCounter: number;
     readonly client: AuditClient;
   }): void;
   /** An administrator removed a user's second factors; `error` when it failed. */
@@ -175,7 +188,7 @@ export function createSecurityEvents(options: {
         ...client,
       });
     },
-    mfaChanged({ change, userId, client }) {
+    mfaChanged({ change, userId, client, method }) {
       if (change === 'recovery-codes-renewed') {
         audit?.record({ event: 'mfa.recovery-codes-renewed', userId, ...client });
         return;
@@ -183,7 +196,7 @@ export function createSecurityEvents(options: {
       audit?.record({
         event: change === 'enrolled' ? 'mfa.enrolled' : 'mfa.removed',
         userId,
-        method: 'totp',
+        method: method ?? 'totp',
         ...client,
       });
     },
@@ -193,11 +206,20 @@ export function createSecurityEvents(options: {
         audit?.record({ event: 'mfa.rate-limited', userId, retryAfterSec, ...client });
         return;
       }
-      if (!isAuthError(error, 'ERR_MFA_CODE_INVALID') && !isAuthError(error, 'ERR_MFA_TOKEN_INVALID')) return;
+      if (
+        !isAuthError(error, 'ERR_MFA_CODE_INVALID') &&
+        !isAuthError(error, 'ERR_MFA_TOKEN_INVALID') &&
+        !isAuthError(error, 'ERR_PASSKEY_INVALID')
+      ) {
+        return;
+      }
       audit?.record({ event: 'mfa.failed', userId, reason: error.reason ?? 'unknown', ...client });
     },
     recoveryCodeUsed({ userId, recoveryCodesLeft, client }) {
       audit?.record({ event: 'mfa.recovery-code-used', userId, recoveryCodesLeft, ...client });
+    },
+    passkeyCloned({ userId, credentialId, storedCounter, presentedCounter, client }) {
+      audit?.record({ event: 'mfa.passkey-cloned', userId, credentialId, storedCounter, presentedCounter, ...client });
     },
     adminResetMfa({ adminId, userId, revokedSessions, client, error }) {
       audit?.record({

@@ -191,6 +191,8 @@ export interface JwtgateConfig {
     readonly maxFailures: number;
     readonly failureWindow: number;
     readonly maxFailuresPerDay: number;
+    /** The WebAuthn relying party; `undefined`: passkeys are off. */
+    readonly passkeys: PasskeySettings | undefined;
   };
   /** Where audit records go. */
   readonly audit: {
@@ -217,4 +219,14 @@ export interface JwtgateConfig {
   readonly sources: readonly string[];
   /** Things an operator should know about (development mode, generated secrets). */
   readonly warnings: readonly string[];
+}
+
+/** Who passkeys are made for: the WebAuthn relying party. */
+export interface PasskeySettings {
+  /** `Mfa.RpId`: the domain every passkey is bound to. */
+  readonly rpId: string;
+  /** `Mfa.RpName`: the name browsers show. */
+  readonly rpName: string;
+  /** `Mfa.RpOrigins`: the exact origins an authenticator's answer may come from. */
+  readonly origins: readonly string[];
 }

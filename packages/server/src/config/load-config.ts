@@ -475,7 +475,12 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     if (secret === refreshSecret) problems.push(`${entry} must differ from Auth.RefreshSecret`);
     if (previousAccessSecrets.indexOf(secret) !== index) problems.push(`${entry} repeats an earlier entry`);
   });
-  const mfa = readMfaSettings(raw, { mode, name: raw.Name as string, refreshSecret }, problems);
+  const mfa = readMfaSettings(
+    raw,
+    { mode, name: raw.Name as string, port: raw.Port as number, refreshSecret },
+    problems,
+    warnings,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {

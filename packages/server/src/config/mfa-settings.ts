@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { isValidRole, parseEncryptionKey } from '@jwtgate/core';
 import type { JwtgateConfig } from './config.js';
+import { readPasskeySettings } from './passkey-settings.js';
 
 type Settings = Record<string, unknown>;
 
@@ -12,12 +13,18 @@ type Settings = Record<string, unknown>;
  * factor needs a key in production, or its users could never sign in.
  *
  * @example
- * const { mfa } = readMfaSettings(raw, { mode, name, refreshSecret }, problems);
+ * const { mfa } = readMfaSettings(raw, { mode, name, port, refreshSecret }, problems, warnings);
  */
 export function readMfaSettings(
   raw: Settings,
-  context: { readonly mode: JwtgateConfig['mode']; readonly name: string; readonly refreshSecret: string | undefined },
+  context: {
+    readonly mode: JwtgateConfig['mode'];
+    readonly name: string;
+    readonly port: number;
+    readonly refreshSecret: string | undefined;
+  },
   problems: string[],
+  warnings: string[],
 ): Pick<JwtgateConfig, 'mfa'> {
   const mfa = raw.Mfa as Settings;
   const keyText = mfa.EncryptionKey as string | undefined;
@@ -50,15 +57,23 @@ export function readMfaSettings(
       'Mfa.RequiredForRoles: needs Mfa.EncryptionKey, or its users could not set up a second factor (e.g. `openssl rand -base64 32`)',
     );
   }
+  const issuer = (mfa.Issuer as string | undefined) ?? context.name;
+  const passkeys = readPasskeySettings(
+    raw,
+    { mode: context.mode, port: context.port, issuer, factorsOn: encryptionKey !== undefined },
+    problems,
+    warnings,
+  );
   return {
     mfa: {
       encryptionKey,
       previousEncryptionKeys,
-      issuer: (mfa.Issuer as string | undefined) ?? context.name,
+      issuer,
       requiredForRoles,
       maxFailures: mfa.MaxFailures as number,
       failureWindow: mfa.FailureWindow as number,
       maxFailuresPerDay: mfa.MaxFailuresPerDay as number,
+      passkeys,
     },
   };
 }

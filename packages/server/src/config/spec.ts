@@ -685,6 +685,25 @@ export const configSpec = {
       max: 100_000,
       description: 'Wrong second-factor codes allowed per user in a day (0: no limit): what bounds a patient guesser.',
     },
+    RpId: {
+      kind: 'string',
+      pattern: /^[a-z0-9.-]{1,253}$/,
+      hint: 'a lowercase domain name such as example.com',
+      description:
+        'The WebAuthn relying party id passkeys are bound to: the host of `Web.PublicUrl` or a domain it belongs to (`example.com` serves `auth.example.com`). Defaults to the host of `Web.PublicUrl` (`localhost` in development). Passkeys made for one id never work under another, so choose it once. Without it and `Web.PublicUrl`, in production, passkeys are off.',
+    },
+    RpName: {
+      kind: 'string',
+      pattern: /^[^\p{Cc}]{1,64}$/u,
+      hint: '1-64 characters',
+      description: 'The service name browsers show when a passkey is made. Defaults to `Mfa.Issuer`.',
+    },
+    RpOrigins: {
+      kind: 'list',
+      default: [],
+      description:
+        'The origins (`https://auth.example.com`) whose pages may make and use passkeys; each must be on `Mfa.RpId` or below it, over HTTPS (plain HTTP only on `localhost`). Defaults to the origin of `Web.PublicUrl`.',
+    },
   },
   Web: {
     Enabled: {

@@ -8,10 +8,13 @@ import {
   type LoginChallengePurpose,
   type LoginChallengeStore,
   type MfaDeps,
+  type MfaThrottle,
   newLoginChallengeToken,
+  type RegistrationThrottle,
   sameValue,
   type UserRecord,
 } from '@jwtgate/core';
+import type { PasskeyDeps } from '../passkeys/passkey-challenges.js';
 
 /** What the second-factor routes and the login's second step need; absent when second factors are off. */
 export interface MfaRouteDeps extends MfaDeps {
@@ -20,6 +23,57 @@ export interface MfaRouteDeps extends MfaDeps {
   readonly issuer: string;
   /** Roles that may not sign in without a second factor (`Mfa.RequiredForRoles`). */
   readonly requiredForRoles: ReadonlySet<string>;
+  /** Passkeys; absent when no relying party is configured (`Mfa.RpId`, `Web.PublicUrl`). */
+  readonly passkeys?: PasskeyRouteDeps | undefined;
+}
+
+/** The passkey ceremonies, and the limit on passwordless challenges anyone may ask for. */
+export interface PasskeyRouteDeps extends PasskeyDeps {
+  /** Counts `POST /auth/passkeys/login/options` per network: each challenge is stored until it expires. */
+  readonly signInOptionsThrottle: RegistrationThrottle;
+  /**
+   * Counts wrong passwordless answers per network, in `Mfa.MaxFailures` per
+   * `Mfa.FailureWindow` only: no signature can be guessed, so a day's limit
+   * would only lock a whole office out.
+   */
+  readonly signInThrottle: MfaThrottle;
+}
+
+/** What second factors a user has set up, and so what a login of theirs can finish with. */
+export interface EnrolledFactors {
+  readonly totp: boolean;
+  /** Recovery codes left (they come with the authenticator app). */
+  readonly recoveryCodesLeft: number;
+  readonly passkeys: number;
+  /** `totp`, `webauthn`, `recovery`: what `POST /auth/mfa/verify` accepts; empty for none. */
+  readonly methods: readonly string[];
+}
+
+/**
+ * The user's second factors: a confirmed authenticator app (with its
+ * recovery codes) and passkeys. Passkeys count only while a relying party
+ * is configured: without one nobody could use them.
+ *
+ * @example
+ * const { methods } = await enrolledFactors(mfa, user.id);
+ */
+export async function enrolledFactors(mfa: MfaRouteDeps, userId: string): Promise<EnrolledFactors> {
+  const [{ totp, recoveryCodesLeft }, passkeys] = await Promise.all([
+    mfa.factors.get(userId),
+    mfa.passkeys === undefined ? [] : mfa.passkeys.passkeys.list(userId),
+  ]);
+  const hasTotp = totp !== null && totp.confirmedAt !== null;
+  const codes = hasTotp ? recoveryCodesLeft : 0;
+  return {
+    totp: hasTotp,
+    recoveryCodesLeft: codes,
+    passkeys: passkeys.length,
+    methods: [
+      ...(hasTotp ? ['totp'] : []),
+      ...(passkeys.length > 0 ? ['webauthn'] : []),
+      ...(codes > 0 ? ['recovery'] : []),
+    ],
+  };
 }
 
 /** The answer of a login that stopped after the password: no token, no cookie. */
@@ -60,12 +114,12 @@ export async function pauseForSecondFactor(
   },
 ): Promise<PausedLogin | null> {
   if (mfa === undefined) return null;
-  const { totp, recoveryCodesLeft } = await mfa.factors.get(input.user.id);
+  const enrolled = await enrolledFactors(mfa, input.user.id);
   let purpose: LoginChallengePurpose;
-  let methods: string[];
-  if (totp !== null && totp.confirmedAt !== null) {
+  let methods: readonly string[];
+  if (enrolled.methods.length > 0) {
     purpose = 'verify';
-    methods = ['totp', ...(recoveryCodesLeft > 0 ? ['recovery'] : [])];
+    methods = enrolled.methods;
   } else if (mfa.requiredForRoles.has(input.user.role)) {
     purpose = 'enroll';
     methods = [];
@@ -159,7 +213,6 @@ export async function requireMfaIfEnrolled(
   claims: { readonly sub: string; readonly amr?: unknown; readonly auth_time?: unknown },
 ): Promise<void> {
   if (mfa === undefined) return;
-  const { totp } = await mfa.factors.get(claims.sub);
-  if (totp === null || totp.confirmedAt === null) return;
+  if ((await enrolledFactors(mfa, claims.sub)).methods.length === 0) return;
   assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
 }

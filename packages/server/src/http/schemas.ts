@@ -104,7 +104,7 @@ export const mfaRequiredSchema = {
     },
     methods: {
       type: 'array',
-      items: { type: 'string', enum: ['totp', 'recovery'] },
+      items: { type: 'string', enum: ['totp', 'webauthn', 'recovery'] },
       description: 'The second factors this user can finish with.',
     },
     enrollmentRequired: {

@@ -28,6 +28,7 @@ import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
 import type { MfaRouteDeps } from '../http/mfa-login.js';
+import { SIGN_IN_OPTIONS_PER_MINUTE } from '../http/routes/passkeys.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -353,6 +354,30 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
           }),
           issuer: config.mfa.issuer,
           requiredForRoles: new Set(config.mfa.requiredForRoles),
+          passkeys:
+            config.mfa.passkeys === undefined
+              ? undefined
+              : {
+                  passkeys: stores.passkeys,
+                  challenges: stores.passkeyChallenges,
+                  relyingParty: config.mfa.passkeys,
+                  clock,
+                  signInOptionsThrottle: createRegistrationThrottle({
+                    store: attempts,
+                    clock,
+                    policy: { maxPerIp: SIGN_IN_OPTIONS_PER_MINUTE, windowSec: 60 },
+                    scope: 'passkey-options',
+                  }),
+                  signInThrottle: createMfaThrottle({
+                    store: attempts,
+                    clock,
+                    policy: {
+                      maxFailures: config.mfa.maxFailures,
+                      windowSec: config.mfa.failureWindow,
+                      maxFailuresPerDay: 0,
+                    },
+                  }),
+                },
         };
 
   const app = await buildApp({
@@ -409,6 +434,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       .deleteExpired(clock.now())
       .catch((error: unknown) =>
         app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'mfaToken clean-up failed'),
+      );
+    stores.passkeyChallenges
+      .deleteExpired(clock.now())
+      .catch((error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'passkey challenge clean-up failed'),
       );
     auditStore?.prune(clock.now() - config.audit.retentionDays * DAY_MS).then(
       (deleted) => deleted > 0 && app.log.info({ deleted }, 'deleted audit records past Audit.RetentionDays'),

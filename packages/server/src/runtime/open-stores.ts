@@ -5,6 +5,8 @@ import {
   createMemoryAttemptStore,
   type LoginChallengeStore,
   type MfaStore,
+  type PasskeyChallengeStore,
+  type PasskeyStore,
   type SessionManager,
   type SessionStore,
   type UserStore,
@@ -14,6 +16,7 @@ import type { JwtgateConfig } from '../config/config.js';
 import type { Readiness, StoreState } from '../http/routes/health.js';
 import { connectRedis, type RedisConnection } from '../stores/redis/open-redis.js';
 import { createRedisAttemptStore } from '../stores/redis/redis-attempt-store.js';
+import { createRedisPasskeyChallengeStore } from '../stores/redis/redis-passkey-challenge-store.js';
 import { createRedisSessionStore, type RedisSessionStore } from '../stores/redis/redis-session-store.js';
 import type { RevocationLogCursor } from '../stores/redis/revocation-log.js';
 import { type RevocationSubscriber, startRevocationSubscriber } from '../stores/redis/revocation-subscriber.js';
@@ -23,6 +26,8 @@ import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.j
 import { createSqlAttemptStore } from '../stores/sql/sql-attempt-store.js';
 import { createSqlLoginChallengeStore } from '../stores/sql/sql-login-challenge-store.js';
 import { createSqlMfaStore } from '../stores/sql/sql-mfa-store.js';
+import { createSqlPasskeyChallengeStore } from '../stores/sql/sql-passkey-challenge-store.js';
+import { createSqlPasskeyStore } from '../stores/sql/sql-passkey-store.js';
 import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { withStoreErrors } from '../stores/store-errors.js';
@@ -40,6 +45,10 @@ export interface JwtgateStores {
   readonly factors: MfaStore;
   /** Logins waiting for their second factor, in the database every instance shares. */
   readonly loginChallenges: LoginChallengeStore;
+  /** Passkeys, in the database with the users. */
+  readonly passkeys: PasskeyStore;
+  /** WebAuthn challenges: in Redis when configured (they expire there by themselves), else in the database. */
+  readonly passkeyChallenges: PasskeyChallengeStore;
   /**
    * Attempt counts (login, registration, refresh limits): in Redis when
    * configured, else in PostgreSQL or MySQL, so the limits hold across
@@ -128,6 +137,14 @@ export async function openStores(
     sessions,
     factors: createSqlMfaStore(database.db, sqlTimeout),
     loginChallenges: createSqlLoginChallengeStore(database.db, sqlTimeout),
+    passkeys: createSqlPasskeyStore(database.db, sqlTimeout),
+    passkeyChallenges:
+      redis !== undefined && config.redis !== undefined
+        ? createRedisPasskeyChallengeStore(redis.client, {
+            keyPrefix: config.redis.keyPrefix,
+            timeoutMs: config.redis.timeoutMs,
+          })
+        : createSqlPasskeyChallengeStore(database.db, sqlTimeout),
     attempts:
       redis !== undefined && config.redis !== undefined
         ? createRedisAttemptStore(redis.client, {

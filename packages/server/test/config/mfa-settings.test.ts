@@ -64,4 +64,83 @@ describe('the Mfa settings', () => {
       problemsOf(() => production({ JWTGATE_MFA_ENCRYPTION_KEY: key, JWTGATE_MFA_PREVIOUS_ENCRYPTION_KEYS: key })),
     ).toEqual(['Mfa.PreviousEncryptionKeys: entry 1 is the current Mfa.EncryptionKey']);
   });
+
+  describe('the passkey relying party', () => {
+    const key = { JWTGATE_MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+
+    it('takes its id and origin from Web.PublicUrl, and its name from Mfa.Issuer', () => {
+      const config = production({
+        ...key,
+        JWTGATE_WEB_PUBLIC_URL: 'https://auth.example.com/base',
+        JWTGATE_MFA_ISSUER: 'Example',
+      });
+      expect(config.mfa.passkeys).toEqual({
+        rpId: 'auth.example.com',
+        rpName: 'Example',
+        origins: ['https://auth.example.com'],
+      });
+    });
+
+    it('is localhost on the default port in development mode', () => {
+      expect(load({}).mfa.passkeys).toEqual({
+        rpId: 'localhost',
+        rpName: 'jwtgate',
+        origins: ['http://localhost:8888'],
+      });
+    });
+
+    it('takes a parent domain and several origins under it', () => {
+      const config = production({
+        ...key,
+        JWTGATE_MFA_RP_ID: 'example.com',
+        JWTGATE_MFA_RP_NAME: 'Example Sign-in',
+        JWTGATE_MFA_RP_ORIGINS: 'https://auth.example.com,https://example.com:8443',
+      });
+      expect(config.mfa.passkeys).toEqual({
+        rpId: 'example.com',
+        rpName: 'Example Sign-in',
+        origins: ['https://auth.example.com', 'https://example.com:8443'],
+      });
+    });
+
+    it('refuses at start-up what browsers would refuse, naming the setting', () => {
+      expect(problemsOf(() => production({ ...key, JWTGATE_MFA_RP_ID: '203.0.113.7' }))).toEqual([
+        expect.stringMatching(/^Mfa\.RpId: "203\.0\.113\.7" is not a domain name/),
+      ]);
+      expect(
+        problemsOf(() =>
+          production({
+            ...key,
+            JWTGATE_MFA_RP_ID: 'example.com',
+            JWTGATE_MFA_RP_ORIGINS: 'https://evil-example.com,http://auth.example.com,https://example.com/path',
+          }),
+        ),
+      ).toEqual([
+        'Mfa.RpOrigins: entry 1: https://evil-example.com is not on Mfa.RpId example.com; browsers would refuse its passkeys',
+        'Mfa.RpOrigins: entry 2: http://auth.example.com is plain HTTP; WebAuthn needs HTTPS off localhost',
+        'Mfa.RpOrigins: entry 3: "https://example.com/path" is not an origin such as https://auth.example.com',
+      ]);
+      expect(problemsOf(() => production({ ...key, JWTGATE_MFA_RP_ORIGINS: 'https://auth.example.com' }))).toEqual([
+        expect.stringMatching(/^Mfa\.RpId: required with Mfa\.RpOrigins/),
+      ]);
+      expect(
+        problemsOf(() =>
+          production({ ...key, JWTGATE_MFA_RP_ID: 'example.org', JWTGATE_WEB_PUBLIC_URL: 'https://auth.example.com' }),
+        ),
+      ).toEqual([
+        expect.stringMatching(/^Web\.PublicUrl: https:\/\/auth\.example\.com is not on Mfa\.RpId example\.org/),
+      ]);
+    });
+
+    it('turns passkeys off, with a warning, where nothing names the relying party', () => {
+      const config = production(key);
+      expect(config.mfa.passkeys).toBeUndefined();
+      expect(config.warnings).toContainEqual(expect.stringMatching(/^passkeys are off/));
+      const byAddress = production({ ...key, JWTGATE_WEB_PUBLIC_URL: 'https://203.0.113.7' });
+      expect(byAddress.mfa.passkeys).toBeUndefined();
+      expect(byAddress.warnings).toContainEqual(expect.stringMatching(/IP address/));
+      expect(production({}).mfa.passkeys).toBeUndefined();
+      expect(production({}).warnings.join('\n')).not.toMatch(/passkeys/);
+    });
+  });
 });

@@ -45,7 +45,7 @@ describe('routes that need the second factor (step-up)', () => {
     // Off: the password alone signs in again, and nothing of the factor is left.
     expect((await t.login(user.username, user.password)).accessToken).toBeDefined();
     const status = await t.request({ method: 'GET', url: '/auth/mfa', token: withApp.accessToken });
-    expect(status.json()).toEqual({ totp: false, recoveryCodesLeft: 0, methods: [] });
+    expect(status.json()).toEqual({ totp: false, recoveryCodesLeft: 0, passkeys: 0, methods: [] });
     expect((await off(withApp.accessToken, { password: user.password })).json().error.code).toBe('ERR_MFA_NOT_ENABLED');
   });
 

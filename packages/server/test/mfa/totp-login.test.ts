@@ -38,7 +38,7 @@ describe('signing in with an authenticator app', () => {
     expect(qrSvg).not.toMatch(/<image|<script|href=/i);
 
     const status = async () => (await t.request({ method: 'GET', url: '/auth/mfa', token: user.accessToken })).json();
-    expect(await status()).toEqual({ totp: false, recoveryCodesLeft: 0, methods: [] });
+    expect(await status()).toEqual({ totp: false, recoveryCodesLeft: 0, passkeys: 0, methods: [] });
     const wrong = await t.request({
       method: 'POST',
       url: '/auth/mfa/totp/confirm',
@@ -61,7 +61,7 @@ describe('signing in with an authenticator app', () => {
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
     for (const code of recoveryCodes) expect(code).toMatch(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/);
-    expect(await status()).toEqual({ totp: true, recoveryCodesLeft: 10, methods: ['totp', 'recovery'] });
+    expect(await status()).toEqual({ totp: true, recoveryCodesLeft: 10, passkeys: 0, methods: ['totp', 'recovery'] });
 
     const again = await t.request({
       method: 'POST',

@@ -4,6 +4,8 @@ import {
   runEmailStoreSuite,
   runLoginChallengeStoreSuite,
   runMfaStoreSuite,
+  runPasskeyChallengeStoreSuite,
+  runPasskeyStoreSuite,
   runSessionStoreSuite,
   runUserStoreSuite,
 } from '@jwtgate/core/testing';
@@ -13,6 +15,8 @@ import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { createSqlEmailStore } from '../../src/stores/sql/sql-email-store.js';
 import { createSqlLoginChallengeStore } from '../../src/stores/sql/sql-login-challenge-store.js';
 import { createSqlMfaStore } from '../../src/stores/sql/sql-mfa-store.js';
+import { createSqlPasskeyChallengeStore } from '../../src/stores/sql/sql-passkey-challenge-store.js';
+import { createSqlPasskeyStore } from '../../src/stores/sql/sql-passkey-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { openMigratedTestDatabase } from '../support/databases.js';
@@ -53,6 +57,16 @@ for (const kind of ['postgres', 'mysql'] as const) {
     runLoginChallengeStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
       return { store: createSqlLoginChallengeStore(database.db, { timeoutMs: 5_000 }), close };
+    });
+
+    runPasskeyStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlPasskeyStore(database.db, { timeoutMs: 5_000 }), close };
+    });
+
+    runPasskeyChallengeStoreSuite(kind, async () => {
+      const { database, close } = await openMigratedTestDatabase(kind);
+      return { store: createSqlPasskeyChallengeStore(database.db, { timeoutMs: 5_000 }), close };
     });
   });
 }

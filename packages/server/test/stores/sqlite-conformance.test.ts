@@ -5,6 +5,8 @@ import {
   runEmailStoreSuite,
   runLoginChallengeStoreSuite,
   runMfaStoreSuite,
+  runPasskeyChallengeStoreSuite,
+  runPasskeyStoreSuite,
   runSessionStoreSuite,
   runUserStoreSuite,
 } from '@jwtgate/core/testing';
@@ -15,6 +17,8 @@ import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { createSqlEmailStore } from '../../src/stores/sql/sql-email-store.js';
 import { createSqlLoginChallengeStore } from '../../src/stores/sql/sql-login-challenge-store.js';
 import { createSqlMfaStore } from '../../src/stores/sql/sql-mfa-store.js';
+import { createSqlPasskeyChallengeStore } from '../../src/stores/sql/sql-passkey-challenge-store.js';
+import { createSqlPasskeyStore } from '../../src/stores/sql/sql-passkey-store.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -65,4 +69,14 @@ runMfaStoreSuite('sqlite', async () => {
 runLoginChallengeStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
   return { store: createSqlLoginChallengeStore(db), close };
+});
+
+runPasskeyStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlPasskeyStore(db), close };
+});
+
+runPasskeyChallengeStoreSuite('sqlite', async () => {
+  const { db, close } = await openTempSqlite();
+  return { store: createSqlPasskeyChallengeStore(db), close };
 });

@@ -257,7 +257,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
         ...adminOnly,
         summary: "Reset a user's second factors: remove them and end all their sessions",
         description:
-          'For a user who lost their authenticator app and recovery codes. Their next login needs only the password (or, for a role in `Mfa.RequiredForRoles`, sets a new factor up).',
+          'For a user who lost their authenticator app and recovery codes, or their passkeys: all are removed. Their next login needs only the password (or, for a role in `Mfa.RequiredForRoles`, sets a new factor up).',
         errors: {
           ...adminErrors,
           ...noSuchUser,
@@ -269,7 +269,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
             type: 'object',
             required: ['removed', 'revokedSessions'],
             properties: {
-              removed: { type: 'boolean', description: 'Whether a second factor was set up.' },
+              removed: { type: 'boolean', description: 'Whether a second factor (an app, a passkey) was set up.' },
               revokedSessions: { type: 'integer' },
             },
           },
@@ -283,7 +283,9 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       try {
         if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
         const user = await existingUser(request.params.id);
-        const removed = await deps.mfa.factors.remove(user.id);
+        const removedTotp = await deps.mfa.factors.remove(user.id);
+        const removedPasskeys = (await deps.mfa.passkeys?.passkeys.removeAll(user.id)) ?? 0;
+        const removed = removedTotp || removedPasskeys > 0;
         // A credential change like any other: sessions signed in with the old factor end with it.
         const changed = await changeCredentials(deps, user.id, {}, { reason: 'admin', actor });
         if (changed === null) throw new AuthError('ERR_USER_NOT_FOUND');

@@ -97,8 +97,13 @@ const logoutBody = {
   },
 } as const;
 
-/** A missing body means the defaults (`{}`), for routes whose fields are all optional. */
-async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
+/**
+ * A missing body means the defaults (`{}`), for routes whose fields are all optional.
+ *
+ * @example
+ * app.delete('/auth/passkeys/:id', { preValidation: emptyBodyAsObject, schema }, handler);
+ */
+export async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
   if (request.body === undefined || request.body === null) request.body = {};
 }
 

@@ -8,15 +8,19 @@ import {
   hashRecoveryCode,
   isAuthError,
   newRecoveryCodes,
+  passkeyAmr,
   type SecondFactorMethod,
   startTotpEnrolment,
   type UserRecord,
 } from '@jwtgate/core';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { renderSVG } from 'uqr';
 import { finishLogin } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
-import { challengeUser, type MfaRouteDeps, openChallenge } from '../mfa-login.js';
+import { challengeUser, enrolledFactors, type MfaRouteDeps, openChallenge } from '../mfa-login.js';
+import { throttledAssertion } from '../passkey-assertion.js';
+import { assertionCredentialSchema } from '../passkey-schemas.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
@@ -51,10 +55,11 @@ const recoveryCodesSchema = {
 
 const statusSchema = {
   type: 'object',
-  required: ['totp', 'recoveryCodesLeft', 'methods'],
+  required: ['totp', 'recoveryCodesLeft', 'passkeys', 'methods'],
   properties: {
     totp: { type: 'boolean', description: 'Whether an authenticator app is set up.' },
     recoveryCodesLeft: { type: 'integer' },
+    passkeys: { type: 'integer', description: 'How many passkeys are registered (`GET /auth/passkeys` lists them).' },
     methods: { type: 'array', items: { type: 'string' }, description: 'What a login can finish with.' },
   },
 } as const;
@@ -76,6 +81,14 @@ const reauthErrors = {
   ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
   ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`); nothing was counted',
 } as const;
+
+/** The refusal of a second step that lacks what its method needs. */
+function missing(field: 'code' | 'credential'): AuthError {
+  return new AuthError('ERR_VALIDATION', {
+    reason: `${field}-missing`,
+    message: field === 'code' ? 'Send code with totp and recovery' : 'Send credential with webauthn',
+  });
+}
 
 /** The QR code of an otpauth URI, as a self-contained SVG document. */
 function qrSvgOf(uri: string): string {
@@ -152,16 +165,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         errors: { ...notConfigured, ...storeDown },
       },
     },
-    async (request) => {
-      const mfa = mfaOf();
-      const { totp, recoveryCodesLeft } = await mfa.factors.get(claimsOf(request).sub);
-      const enabled = totp !== null && totp.confirmedAt !== null;
-      return {
-        totp: enabled,
-        recoveryCodesLeft: enabled ? recoveryCodesLeft : 0,
-        methods: enabled ? ['totp', ...(recoveryCodesLeft > 0 ? ['recovery'] : [])] : [],
-      };
-    },
+    async (request) => enrolledFactors(mfaOf(), claimsOf(request).sub),
   );
 
   app.post<{ Body: { password: string } }>(
@@ -339,23 +343,31 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
     },
   );
 
-  app.post<{ Body: { mfaToken: string; method: SecondFactorMethod; code: string } }>(
+  app.post<{
+    Body: {
+      mfaToken: string;
+      method: SecondFactorMethod | 'webauthn';
+      code?: string;
+      credential?: AuthenticationResponseJSON;
+    };
+  }>(
     '/auth/mfa/verify',
     {
       config: { csrf: true },
       schema: {
         summary: 'Finish a login with a second factor',
         description:
-          'Answers exactly like `POST /auth/login` (the same device label, the same cookie mode), with `amr` `["pwd","otp","mfa"]` in the tokens. A wrong code can be tried again with the same mfaToken, within the limits; the mfaToken finishes one login only, and presented from another network or browser than the login’s it is spent.',
+          'Answers exactly like `POST /auth/login` (the same device label, the same cookie mode), with `amr` `["pwd","otp","mfa"]` in the tokens (with a passkey: `["pwd","hwk"|"swk","mfa"]`, and `user` when the authenticator verified the user). `code` goes with `totp` and `recovery`; `credential`, the answer to `POST /auth/mfa/webauthn/options`, with `webauthn`. A wrong code can be tried again with the same mfaToken, within the limits; the mfaToken finishes one login only, and presented from another network or browser than the login’s it is spent.',
         tags: ['mfa'],
         body: {
           type: 'object',
-          required: ['mfaToken', 'method', 'code'],
+          required: ['mfaToken', 'method'],
           additionalProperties: false,
           properties: {
             mfaToken: mfaTokenField,
-            method: { type: 'string', enum: ['totp', 'recovery'] },
+            method: { type: 'string', enum: ['totp', 'recovery', 'webauthn'] },
             code: codeField,
+            credential: assertionCredentialSchema,
           },
         },
         response: {
@@ -373,6 +385,9 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         errors: {
           ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired (5 minutes), or presented from another network or browser',
           ERR_MFA_CODE_INVALID: 'a wrong code, or one already used (each code works once)',
+          ERR_PASSKEY_INVALID:
+            'the passkey’s answer could not be verified (a spent or foreign challenge, another origin, a bad signature, a passkey of someone else, or a counter that did not move forward: a cloned authenticator, an alert)',
+          ERR_PASSKEYS_NOT_CONFIGURED: '`"method": "webauthn"` while no relying party is configured',
           ERR_COOKIE_MODE_DISABLED: 'the login asked for cookie mode, which is now off',
           ERR_ORIGIN_NOT_ALLOWED: 'the login asked for cookie mode: also when `Origin` is missing',
           ERR_CSRF_HEADER_MISSING: 'the login asked for cookie mode: `X-Jwtgate-Csrf: 1` is needed',
@@ -394,13 +409,28 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           assertSameOriginIntent(request, deps.origins, { credentialed: true });
         }
         const user = await challengeUser(mfa, deps.users, challenge);
-        const result = await checkSecondFactor(mfa, {
-          userId: user.id,
-          method: request.body.method,
-          code: request.body.code,
-        });
-        if (result.recoveryCodesLeft !== undefined) {
-          events?.recoveryCodeUsed({ userId: user.id, recoveryCodesLeft: result.recoveryCodesLeft, client });
+        const { method, code, credential } = request.body;
+        let amr: readonly string[];
+        if (method === 'webauthn') {
+          if (credential === undefined) throw missing('credential');
+          if (mfa.passkeys === undefined) throw new AuthError('ERR_PASSKEYS_NOT_CONFIGURED');
+          const { passkey, userVerified } = await throttledAssertion(
+            { passkeys: mfa.passkeys, throttle: mfa.throttle, events },
+            {
+              subject: user.id,
+              ceremony: { purpose: 'second-factor', userId: user.id, loginChallengeId: challenge.id },
+              response: credential,
+              client,
+            },
+          );
+          amr = passkeyAmr({ deviceType: passkey.deviceType, userVerified, after: challenge.amr });
+        } else {
+          if (code === undefined) throw missing('code');
+          const result = await checkSecondFactor(mfa, { userId: user.id, method, code });
+          if (result.recoveryCodesLeft !== undefined) {
+            events?.recoveryCodeUsed({ userId: user.id, recoveryCodesLeft: result.recoveryCodesLeft, client });
+          }
+          amr = [...new Set([...challenge.amr, ...result.amr, 'mfa'])];
         }
         // The one login this challenge finishes: of concurrent right answers, one wins.
         if (!(await mfa.challenges.consume(challenge.id, mfa.clock.now()))) {
@@ -411,7 +441,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           device: challenge.device,
           cookie: challenge.cookie,
           client,
-          amr: [...new Set([...challenge.amr, ...result.amr, 'mfa'])],
+          amr,
           authTime: challenge.authTime,
         });
       } catch (error) {

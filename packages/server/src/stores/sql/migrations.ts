@@ -297,6 +297,57 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * Passkeys (WebAuthn credentials: public keys, nothing secret), by their
+   * credential id, and the challenges waiting for an authenticator's answer
+   * (by the hash of the challenge). A credential id is at most 255 bytes
+   * (342 characters of base64url), which keeps the key within MySQL's index
+   * limit.
+   */
+  '0013_passkeys': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_passkeys')
+          .addColumn('id', 'varchar(342)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('public_key', 'varchar(2048)', (c) => c.notNull())
+          .addColumn('counter', 'bigint', (c) => c.notNull())
+          .addColumn('transports', 'varchar(255)', (c) => c.notNull())
+          .addColumn('device_type', 'varchar(16)', (c) => c.notNull())
+          .addColumn('backup_eligible', 'integer', (c) => c.notNull())
+          .addColumn('backed_up', 'integer', (c) => c.notNull())
+          .addColumn('name', 'varchar(128)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint'),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_passkeys_user_idx')
+        .on('jwtgate_passkeys')
+        .columns(['user_id', 'created_at'])
+        .execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_passkey_challenges')
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('purpose', 'varchar(16)', (c) => c.notNull())
+          .addColumn('user_id', 'varchar(36)')
+          .addColumn('login_challenge_id', 'varchar(64)')
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_passkey_challenges_expires_idx')
+        .on('jwtgate_passkey_challenges')
+        .column('expires_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_passkey_challenges').execute();
+      await db.schema.dropTable('jwtgate_passkeys').execute();
+    },
+  },
+  /**
    * Emailed one-time secrets (keyed hashes only) and the mail outbox they
    * are written with in one transaction. The outbox's index serves the
    * sender's search for due mails.

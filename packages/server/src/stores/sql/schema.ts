@@ -93,6 +93,31 @@ export interface MfaRecoveryCodesTable {
   created_at: Millis;
 }
 
+/** A passkey: a WebAuthn credential's public key and what is kept of its uses. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  public_key: string;
+  counter: ColumnType<number | string | bigint, number, number>;
+  /** Space-separated. */
+  transports: string;
+  device_type: string;
+  backup_eligible: ColumnType<number | boolean, number, number>;
+  backed_up: ColumnType<number | boolean, number, number>;
+  name: string;
+  created_at: Millis;
+  last_used_at: NullableMillis;
+}
+
+/** A WebAuthn challenge waiting for its answer, by the hash of the challenge. */
+export interface PasskeyChallengesTable {
+  id: string;
+  purpose: string;
+  user_id: string | null;
+  login_challenge_id: string | null;
+  expires_at: Millis;
+}
+
 /** Logins waiting for their second factor, by the hash of their mfaToken. */
 export interface LoginChallengesTable {
   id: string;
@@ -153,6 +178,8 @@ export interface JwtgateDatabase {
   jwtgate_mfa_totp: MfaTotpTable;
   jwtgate_mfa_recovery_codes: MfaRecoveryCodesTable;
   jwtgate_login_challenges: LoginChallengesTable;
+  jwtgate_passkeys: PasskeysTable;
+  jwtgate_passkey_challenges: PasskeyChallengesTable;
   jwtgate_email_tokens: EmailTokensTable;
   jwtgate_mail_outbox: MailOutboxTable;
 }
