@@ -33,6 +33,17 @@ export { createEmailSecrets, type EmailSecrets, LINK_TOKEN_PREFIX } from './emai
 export { AuthError, type AuthErrorOptions, type AuthenticationChallenge, isAuthError } from './errors/auth-error.js';
 export { bearerChallenge } from './errors/bearer-challenge.js';
 export { type ErrorCode, type ErrorCodeSpec, errorCodes, isErrorCode } from './errors/codes.js';
+export {
+  decideFederatedSignIn,
+  type FederatedSignInDecision,
+  type FederatedSignInFacts,
+} from './identity/federated-sign-in.js';
+export type {
+  FederatedIdentity,
+  IdentitySignIn,
+  IdentityStore,
+  UnlinkOutcome,
+} from './identity/identity-store.js';
 export { decodeBase32, encodeBase32 } from './mfa/base32.js';
 export { checkSecondFactor, type SecondFactorResult } from './mfa/check-second-factor.js';
 export { confirmTotpEnrolment, startTotpEnrolment, type TotpEnrolment } from './mfa/enroll-totp.js';
@@ -211,6 +222,7 @@ export {
   USER_ID_MAX_LENGTH,
 } from './user/import-row.js';
 export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
+export { hasPassword, NO_PASSWORD_HASH } from './user/no-password.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export {
   acceptPassword,
@@ -219,7 +231,13 @@ export {
   PASSWORD_MIN_LENGTH,
 } from './user/password-policy.js';
 export { acceptNewPassword, type PasswordScreen } from './user/password-screen.js';
-export { type RegisterDeps, type RegisterInput, registerUser } from './user/register.js';
+export {
+  generatedUsername,
+  newUserIdFor,
+  type RegisterDeps,
+  type RegisterInput,
+  registerUser,
+} from './user/register.js';
 export { ADMIN_ROLE, DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './user/role.js';
 export {
   claimMappingProblems,

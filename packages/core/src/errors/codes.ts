@@ -53,6 +53,11 @@ export const errorCodes = {
     status: 400,
     message: 'The link or code is invalid, expired or already used; ask for a new one',
   },
+  ERR_OAUTH_STATE_INVALID: {
+    status: 400,
+    message:
+      'This sign-in with the identity provider was not started in this browser, has expired or was already finished; start again',
+  },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   ERR_TOKEN_MISSING: {
     status: 401,
@@ -111,9 +116,19 @@ export const errorCodes = {
     status: 403,
     message: 'Cookie-authenticated requests need the X-Jwtgate-Csrf: 1 header',
   },
+  ERR_OAUTH_DENIED: {
+    status: 403,
+    message: 'The identity provider did not let you sign in (consent refused or sign-in cancelled)',
+  },
+  ERR_OAUTH_SIGN_UP_CLOSED: {
+    status: 403,
+    message: 'No account is linked to this identity and new accounts cannot be made here',
+  },
   ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   ERR_SESSION_NOT_FOUND: { status: 404, message: 'No such session' },
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  ERR_OAUTH_PROVIDER_UNKNOWN: { status: 404, message: 'No identity provider of that name is configured' },
+  ERR_IDENTITY_NOT_FOUND: { status: 404, message: 'No such linked identity' },
   ERR_MFA_NOT_CONFIGURED: {
     status: 404,
     message: 'Second factors are not configured on this server (Mfa.EncryptionKey)',
@@ -139,6 +154,14 @@ export const errorCodes = {
     message: 'No authenticator app is being set up; start with POST /auth/mfa/totp/enroll',
   },
   ERR_MFA_NOT_ENABLED: { status: 409, message: 'No second factor is set up' },
+  ERR_IDENTITY_TAKEN: {
+    status: 409,
+    message: 'This identity is already linked to an account, or this account already has one from that provider',
+  },
+  ERR_LAST_SIGN_IN_METHOD: {
+    status: 409,
+    message: 'This is the last way to sign in to the account; set a password or link another identity first',
+  },
   ERR_FEED_RESYNC: {
     status: 410,
     message: 'The cursor is older than the revocations the feed keeps; read the feed again from the start',
@@ -149,6 +172,10 @@ export const errorCodes = {
     message: 'The request body must be application/json',
   },
   ERR_RATE_LIMITED: { status: 429, message: 'Too many failed attempts; retry later' },
+  ERR_OAUTH_PROVIDER_ERROR: {
+    status: 502,
+    message: 'The identity provider answered with something that cannot be trusted or used; try again',
+  },
   ERR_INTERNAL: { status: 500, message: 'Internal error' },
   ERR_STORE_UNAVAILABLE: {
     status: 503,
@@ -165,6 +192,10 @@ export const errorCodes = {
   ERR_MAIL_UNAVAILABLE: {
     status: 503,
     message: 'This server cannot send mail, so this feature is unavailable',
+  },
+  ERR_OAUTH_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    message: 'The identity provider cannot be reached right now; retry later',
   },
   ERR_KEYS_UNAVAILABLE: {
     status: 503,

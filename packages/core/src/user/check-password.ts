@@ -1,5 +1,6 @@
 import { type AuthError, isAuthError } from '../errors/auth-error.js';
 import type { LoginAttempt, LoginReservation, LoginThrottle } from '../throttle/login-throttle.js';
+import { hasPassword } from './no-password.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertWellFormedPassword, PASSWORD_MAX_LENGTH } from './password-policy.js';
 
@@ -47,7 +48,10 @@ export async function checkPassword<Account extends { readonly passwordHash: str
     }
     const account = await input.findAccount();
     const password = input.password.normalize('NFKC');
-    const matches = await deps.hasher.verify(account?.passwordHash ?? deps.hasher.dummyHash, password);
+    // An account without a password is checked against the dummy hash too: the same work, never a match.
+    const usable = account !== null && hasPassword(account);
+    const verified = await deps.hasher.verify(usable ? account.passwordHash : deps.hasher.dummyHash, password);
+    const matches = verified && (account === null || usable);
     return { account, matches, password, reservation };
   } catch (error) {
     if (!(isAuthError(error) && error.reason === 'password-too-long')) await reservation?.cancel().catch(() => {});

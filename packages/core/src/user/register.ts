@@ -35,8 +35,14 @@ export interface RegisterInput {
   readonly ip?: string | null;
 }
 
-/** A name for an account registered with an email only: never a real person's, never the address. */
-function generatedUsername(): string {
+/**
+ * A name for an account registered without one (with an email only, or
+ * through an identity provider): never a real person's, never the address.
+ *
+ * @example
+ * generatedUsername(); // 'u-3f9a1c0b2d4e5f60'
+ */
+export function generatedUsername(): string {
   return `u-${randomBytes(8).toString('hex')}`;
 }
 
@@ -79,7 +85,7 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
   if (email !== null && (await deps.users.findByEmailKey(email.key)) !== null) throw new AuthError('ERR_EMAIL_TAKEN');
   const now = deps.clock.now();
   const user: UserRecord = {
-    id: await newId(deps),
+    id: await newUserIdFor(deps),
     username,
     usernameKey: key,
     passwordHash: await deps.hasher.hash(password),
@@ -99,8 +105,11 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
 /**
  * A generated id can only meet an imported one (the generator never repeats
  * itself), so one look-up per registration keeps imported users' ids safe.
+ *
+ * @example
+ * const id = await newUserIdFor({ users, newUserId });
  */
-async function newId(deps: RegisterDeps): Promise<string> {
+export async function newUserIdFor(deps: Pick<RegisterDeps, 'users' | 'newUserId'>): Promise<string> {
   if (deps.newUserId === undefined) return randomUUID();
   for (let tries = 0; tries < 8; tries++) {
     const id = deps.newUserId();

@@ -38,6 +38,9 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'mfa.rate-limited': 'denied',
   'mfa.passkey-cloned': 'failure',
   'admin.mfa-reset': 'success',
+  'oauth.failed': 'failure',
+  'identity.linked': 'success',
+  'identity.unlinked': 'success',
 };
 
 /**

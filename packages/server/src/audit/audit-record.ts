@@ -255,6 +255,31 @@ export type AuditEvent =
         readonly revokedSessions: number;
       })
   | (AuditClient & {
+      /**
+       * A sign-in or link through an identity provider that ended without
+       * one: `code` is what the page was told, `reason` the check that failed
+       * (`state`, `replay`, `access_denied`, `id-token`, `unreachable`…).
+       */
+      readonly event: 'oauth.failed';
+      readonly provider: string;
+      readonly code: string;
+      readonly reason: string;
+      readonly userId?: string;
+    })
+  | (AuditClient & {
+      /** An identity was linked to an account: at its first sign-in (`sign-up`), by the signed-in user, or by a verified address. */
+      readonly event: 'identity.linked';
+      readonly userId: string;
+      readonly provider: string;
+      readonly because: 'sign-up' | 'signed-in' | 'verified-email';
+    })
+  | (AuditClient & {
+      /** The user removed an identity from their account. */
+      readonly event: 'identity.unlinked';
+      readonly userId: string;
+      readonly provider: string;
+    })
+  | (AuditClient & {
       readonly event: 'admin.access-denied';
       /** The authenticated caller who is not an enabled administrator. */
       readonly userId: string;

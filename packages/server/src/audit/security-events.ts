@@ -126,6 +126,21 @@ export interface SecurityEvents {
     readonly route: string;
     readonly client: AuditClient;
   }): void;
+  /** A sign-in or link through an identity provider failed; `error` is what the user was told. */
+  oauthFailed(input: {
+    readonly provider: string;
+    readonly error: unknown;
+    readonly userId?: string;
+    readonly client: AuditClient;
+  }): void;
+  /** An identity was linked to an account, or removed from it. */
+  identityChanged(input: {
+    readonly change: 'linked' | 'unlinked';
+    readonly userId: string;
+    readonly provider: string;
+    readonly because?: 'sign-up' | 'signed-in' | 'verified-email';
+    readonly client: AuditClient;
+  }): void;
 }
 
 /** The refusals of a password change that the trail records, by code, with their reason. */
@@ -410,6 +425,23 @@ export function createSecurityEvents(options: {
     },
     adminAccessDenied({ userId, method, route, client }) {
       audit?.record({ event: 'admin.access-denied', userId, method, route, ...client });
+    },
+    oauthFailed({ provider, error, userId, client }) {
+      audit?.record({
+        event: 'oauth.failed',
+        provider,
+        code: isAuthError(error) ? error.code : 'ERR_INTERNAL',
+        reason: (isAuthError(error) ? error.reason : undefined) ?? 'unknown',
+        ...(userId === undefined ? {} : { userId }),
+        ...client,
+      });
+    },
+    identityChanged({ change, userId, provider, because, client }) {
+      if (change === 'unlinked') {
+        audit?.record({ event: 'identity.unlinked', userId, provider, ...client });
+        return;
+      }
+      audit?.record({ event: 'identity.linked', userId, provider, because: because ?? 'signed-in', ...client });
     },
   };
 }

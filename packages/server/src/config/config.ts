@@ -194,6 +194,14 @@ export interface JwtgateConfig {
     /** The WebAuthn relying party; `undefined`: passkeys are off. */
     readonly passkeys: PasskeySettings | undefined;
   };
+  /** Sign-in with identity providers (`OAuth`). */
+  readonly oauth: {
+    readonly autoLinkVerifiedEmail: boolean;
+    readonly storeProviderTokens: boolean;
+    readonly flowExpireSec: number;
+    readonly timeoutMs: number;
+    readonly providers: readonly OAuthProviderConfig[];
+  };
   /** Where audit records go. */
   readonly audit: {
     readonly log: boolean;
@@ -220,6 +228,37 @@ export interface JwtgateConfig {
   /** Things an operator should know about (development mode, generated secrets). */
   readonly warnings: readonly string[];
 }
+
+/** What every identity provider has. */
+interface OAuthProviderBase {
+  /** The name in `OAuth.Providers`, in the routes' URLs. */
+  readonly name: string;
+  readonly displayName: string;
+  readonly clientId: string;
+  /** `undefined` exactly when `tokenAuthMethod` is `none`. */
+  readonly clientSecret: string | undefined;
+  readonly tokenAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  readonly scopes: readonly string[];
+}
+
+/** An identity provider from `OAuth.Providers`. */
+export type OAuthProviderConfig =
+  | (OAuthProviderBase & { readonly kind: 'oidc'; readonly issuer: string })
+  | (OAuthProviderBase & {
+      readonly kind: 'oauth2';
+      readonly authorizationUrl: string;
+      readonly tokenUrl: string;
+      readonly userInfoUrl: string;
+      /** User-info field names of the subject, address, its verification and a name. */
+      readonly fields: {
+        readonly subject: string;
+        readonly email: string;
+        readonly emailVerified: string | undefined;
+        readonly name: string;
+      };
+      /** Treat the address as verified when no `emailVerified` field is mapped. */
+      readonly emailVerified: boolean;
+    });
 
 /** Who passkeys are made for: the WebAuthn relying party. */
 export interface PasskeySettings {

@@ -19,6 +19,7 @@ import { readGatewaySettings } from './gateway-settings.js';
 import { readLimitSettings } from './limit-settings.js';
 import { readMailSettings } from './mail-settings.js';
 import { readMfaSettings } from './mfa-settings.js';
+import { readOAuthSettings } from './oauth-settings.js';
 import { readOpsSettings } from './ops-settings.js';
 import { readPasswordSettings } from './password-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
@@ -62,6 +63,8 @@ function describeExpected(field: Field): string {
       return 'a list of strings (in the environment: comma-separated)';
     case 'map':
       return `a mapping of ${field.keyHint} to strings (in the environment: name=value pairs, comma-separated)`;
+    case 'records':
+      return `a mapping of ${field.keyHint} to mappings of settings (only in the file)`;
   }
 }
 
@@ -149,6 +152,13 @@ function coerce(field: Field, value: unknown, fromEnv: boolean): { ok: true; val
         out[k] = v;
       }
       return { ok: true, value: out };
+    }
+    case 'records': {
+      // The entries' own settings are read by readSection, like any section.
+      if (fromEnv || typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false };
+      const names = Object.keys(value);
+      if (!names.every((name) => field.keyPattern.test(name))) return { ok: false };
+      return { ok: true, value };
     }
   }
 }
@@ -285,14 +295,21 @@ function readSection(
       out[key] = readSection(child, node[key], childPath, env, source, problems);
       continue;
     }
+    if (child.kind === 'records') {
+      out[key] = readRecords(child, node[key], childPath, env, source, problems);
+      continue;
+    }
     const envName = envNameFor(childPath);
     const envValue = env[envName];
+    if (child.envOnly === true && node[key] !== undefined && node[key] !== null) {
+      problems.push(`${name}: keep it out of the file; set ${envName} instead (in ${source})`);
+    }
     let value: unknown;
     if (envValue !== undefined && envValue !== '') {
       const result = coerce(child, envValue, true);
       if (result.ok) value = result.value;
       else problems.push(`${name}: ${describeRefused(child, envValue)} (from ${envName})`);
-    } else if (node[key] !== undefined && node[key] !== null) {
+    } else if (node[key] !== undefined && node[key] !== null && child.envOnly !== true) {
       const result = coerce(child, node[key], false);
       if (result.ok) value = result.value;
       else problems.push(`${name}: ${describeRefused(child, node[key])} (in ${source})`);
@@ -304,10 +321,42 @@ function readSection(
   return out;
 }
 
-function collectEnvNames(spec: Section, path: readonly string[], into: Set<string>): void {
+/**
+ * Named entries (`OAuth.Providers`): only from the file, each entry's own
+ * settings read like a section, so their environment variables
+ * (`JWTGATE_OAUTH_PROVIDERS_<NAME>_<SETTING>`) work for the entries the file names.
+ */
+function readRecords(
+  field: Extract<Field, { kind: 'records' }>,
+  yamlNode: unknown,
+  path: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  source: string,
+  problems: string[],
+): Record<string, Settings> {
+  const name = path.join('.');
+  if (yamlNode === undefined || yamlNode === null) return {};
+  const result = coerce(field, yamlNode, false);
+  if (!result.ok) {
+    problems.push(`${name}: ${describeRefused(field, yamlNode)} (in ${source})`);
+    return {};
+  }
+  const out: Record<string, Settings> = {};
+  for (const [entry, settings] of Object.entries(result.value as Record<string, unknown>)) {
+    out[entry] = readSection(field.fields, settings, [...path, entry], env, source, problems);
+  }
+  return out;
+}
+
+/** Every environment variable of `spec`, with those of the entries `raw` has for named-entry settings. */
+function collectEnvNames(spec: Section, path: readonly string[], into: Set<string>, raw?: Settings): void {
   for (const [key, child] of Object.entries(spec)) {
-    if (isField(child)) into.add(envNameFor([...path, key]));
-    else collectEnvNames(child, [...path, key], into);
+    if (isField(child) && child.kind === 'records') {
+      for (const entry of Object.keys((raw?.[key] as Settings | undefined) ?? {})) {
+        collectEnvNames(child.fields, [...path, key, entry], into);
+      }
+    } else if (isField(child)) into.add(envNameFor([...path, key]));
+    else collectEnvNames(child, [...path, key], into, raw?.[key] as Settings | undefined);
   }
 }
 
@@ -370,7 +419,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const raw = readSection(configSpec, yaml, [], env, path ?? 'the configuration', problems);
 
   const knownEnv = new Set<string>();
-  collectEnvNames(configSpec, [], knownEnv);
+  collectEnvNames(configSpec, [], knownEnv, raw);
   for (const name of Object.keys(env)) {
     if (!name.startsWith('JWTGATE_') || reservedEnvNames.has(name)) continue;
     if (knownEnv.has(name)) sources.push(name);
@@ -481,6 +530,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     problems,
     warnings,
   );
+  const oauth = readOAuthSettings(raw, { mode, hasSealingKey: mfa.mfa.encryptionKey !== undefined }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -537,6 +587,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     ...passwords,
     ...mail,
     ...mfa,
+    ...oauth,
     sources,
     warnings,
   };

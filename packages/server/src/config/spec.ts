@@ -8,6 +8,8 @@ interface BaseField {
   readonly description: string;
   /** Secrets are never echoed back in error messages. */
   readonly secret?: boolean;
+  /** Read from the environment only: a value in the file is refused, so the secret never sits in it. */
+  readonly envOnly?: boolean;
 }
 
 export type Field =
@@ -36,6 +38,13 @@ export type Field =
       /** What each key must look like. */
       readonly keyPattern: RegExp;
       readonly keyHint: string;
+    })
+  | (BaseField & {
+      /** Named entries, each a section of its own settings (`OAuth.Providers.<name>.ClientId`). */
+      readonly kind: 'records';
+      readonly keyPattern: RegExp;
+      readonly keyHint: string;
+      readonly fields: Section;
     });
 
 export interface Section {
@@ -905,6 +914,116 @@ export const configSpec = {
       unit: 'seconds',
       description:
         'Low-severity alerts (`login.rate-limited`, `session.refresh-rate-exceeded`, `admin.access-denied`, `mfa.rate-limited`) of one event and one account or session: the first is sent at once, the rest of this window become one alert carrying their count.',
+    },
+  },
+  OAuth: {
+    AutoLinkVerifiedEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Sign an unknown identity in to the existing account with the same email address, when the provider says it verified the address and the account verified it too. Off, such a sign-in gets a new account (without the address). On, whoever controls an account at any configured provider with that address can take the jwtgate account over: only turn it on for providers whose verification you trust as much as your own. See docs/federation.md.',
+    },
+    StoreProviderTokens: {
+      kind: 'boolean',
+      default: false,
+      description:
+        "Keep each identity's provider tokens (access, refresh and id token) from its last sign-in, sealed with `Mfa.EncryptionKey` (AES-256-GCM). Off, they are dropped as soon as the user is known.",
+    },
+    FlowExpire: {
+      kind: 'integer',
+      default: 600,
+      min: 60,
+      max: 3600,
+      unit: 'seconds',
+      description: 'How long a sign-in may spend at the provider, from `start` to `callback`.',
+    },
+    Timeout: {
+      kind: 'integer',
+      default: 5000,
+      min: 100,
+      max: 60_000,
+      unit: 'milliseconds',
+      description:
+        'Bound on each call to a provider (discovery, keys, token, user info); past it the sign-in ends with `ERR_OAUTH_PROVIDER_UNAVAILABLE`.',
+    },
+    Providers: {
+      kind: 'records',
+      keyPattern: /^[a-z][a-z0-9]{0,31}$/,
+      keyHint: 'provider names of 1-32 lower-case letters and digits, starting with a letter',
+      description:
+        'Identity providers users may sign in with, by name (the name is in the URLs: `/auth/oauth/<name>/callback` is the redirect URI to register). OpenID Connect providers need `Issuer`; plain OAuth 2.0 providers `AuthorizationUrl`, `TokenUrl` and `UserInfoUrl`. Only in the file (the client secret only in the environment). See docs/federation.md.',
+      fields: {
+        DisplayName: {
+          kind: 'string',
+          pattern: /^[^\p{Cc}]{1,64}$/u,
+          hint: '1-64 characters',
+          description: 'The name on the button ("Sign in with …"). Defaults to the provider name.',
+        },
+        Issuer: {
+          kind: 'string',
+          pattern: /^https?:\/\/[^?#\s]+$/,
+          hint: 'an https URL without query or fragment, such as https://accounts.google.com',
+          description:
+            'OpenID Connect: the issuer URL; its discovery document, keys and `iss` are checked. `http://` only for a loopback address.',
+        },
+        AuthorizationUrl: {
+          kind: 'string',
+          pattern: /^https?:\/\/[^#\s]+$/,
+          hint: 'an https URL',
+          description: 'Plain OAuth 2.0: the authorization endpoint.',
+        },
+        TokenUrl: {
+          kind: 'string',
+          pattern: /^https?:\/\/[^#\s]+$/,
+          hint: 'an https URL',
+          description: 'Plain OAuth 2.0: the token endpoint.',
+        },
+        UserInfoUrl: {
+          kind: 'string',
+          pattern: /^https?:\/\/[^#\s]+$/,
+          hint: 'an https URL',
+          description: 'Plain OAuth 2.0: where the user is read with the access token (a JSON object).',
+        },
+        ClientId: {
+          kind: 'string',
+          pattern: /^[^\s]{1,512}$/,
+          hint: 'the client id the provider gave, without spaces',
+          description: "jwtgate's client id at the provider. Required.",
+        },
+        ClientSecret: {
+          kind: 'string',
+          secret: true,
+          envOnly: true,
+          description:
+            'The client secret, from the environment only (`JWTGATE_OAUTH_PROVIDERS_<NAME>_CLIENT_SECRET`), never echoed. Required unless `TokenAuthMethod: none`.',
+        },
+        TokenAuthMethod: {
+          kind: 'enum',
+          values: ['client_secret_basic', 'client_secret_post', 'none'],
+          default: 'client_secret_basic',
+          description: 'How jwtgate authenticates at the token endpoint; `none` for a public client (PKCE only).',
+        },
+        Scopes: {
+          kind: 'list',
+          default: [],
+          description:
+            'Scopes to ask for. Defaults to `openid email profile` for OpenID Connect and to none for plain OAuth 2.0.',
+        },
+        Fields: {
+          kind: 'map',
+          default: {},
+          keyPattern: /^(subject|email|emailVerified|name)$/,
+          keyHint: 'subject, email, emailVerified or name',
+          description:
+            'Plain OAuth 2.0: which user-info fields hold the subject, the address, whether it is verified and a name to show. Defaults: `sub`, `email`, `email_verified`, `name`. GitHub: `{ subject: id, name: login }`.',
+        },
+        EmailVerified: {
+          kind: 'boolean',
+          default: false,
+          description:
+            "Plain OAuth 2.0 without an `emailVerified` field: treat the address as verified (true of GitHub's public address, which must be a verified one).",
+        },
+      },
     },
   },
   Log: {

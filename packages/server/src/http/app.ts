@@ -5,6 +5,7 @@ import type { JwtgateConfig } from '../config/config.js';
 import { configSpec } from '../config/spec.js';
 import type { JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
 import { createClientAuthenticator } from './client-auth.js';
+import type { OAuthRouteDeps } from './oauth-route-deps.js';
 import { createOriginPolicy } from './origin-policy.js';
 import { authGuardPlugin } from './plugins/auth-guard.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -29,10 +30,12 @@ import { emailSignInRoutes } from './routes/email-sign-in.js';
 import { forwardAuthRoutes, isForwardAuth } from './routes/forward-auth.js';
 import type { Readiness } from './routes/health.js';
 import { healthRoutes } from './routes/health.js';
+import { identityRoutes } from './routes/identities.js';
 import { introspectionRoutes } from './routes/introspect.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
 import { mfaRoutes } from './routes/mfa.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { oauthMetadataRoutes } from './routes/oauth-metadata.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { passkeyRoutes } from './routes/passkeys.js';
@@ -83,6 +86,8 @@ export interface AppOptions extends RouteDeps {
   readonly issuer: string;
   /** Serve the revocation feed at `GET /auth/revocations`; omitted, the route does not exist. */
   readonly revocationFeed?: Omit<RevocationFeedOptions, 'clients'>;
+  /** Sign-in with identity providers and linked identities; omitted, those routes do not exist. */
+  readonly oauth?: OAuthRouteDeps;
 }
 
 /** Log redaction: credentials never reach a log line, even at trace level. */
@@ -212,6 +217,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(mfaRoutes, deps);
   await app.register(passkeyRoutes, deps);
   await app.register(adminRoutes, deps);
+  if (options.oauth !== undefined) {
+    const oauthDeps = { ...deps, oauth: options.oauth, webPage: browser?.web === true };
+    await app.register(oauthRoutes, oauthDeps);
+    await app.register(identityRoutes, oauthDeps);
+  }
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   if (options.mail !== undefined) {
     await app.register(emailRoutes, { ...deps, mail: options.mail });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createJsonSealer } from '../keys/json-sealer.js';
 
 /** A rendered mail: what the outbox keeps sealed until it is sent. */
 export interface RenderedMail {
@@ -27,28 +27,6 @@ const VERSION = 'm1';
  * const payload = sealer.seal({ subject, text, html });
  */
 export function createMailSealer(secret: string | Uint8Array): MailSealer {
-  const key = Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), 'jwtgate mail outbox v1', 32));
-  return {
-    seal(mail) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(JSON.stringify(mail), 'utf8'), cipher.final()]);
-      return [
-        VERSION,
-        iv.toString('base64url'),
-        body.toString('base64url'),
-        cipher.getAuthTag().toString('base64url'),
-      ].join('.');
-    },
-    open(payload) {
-      const [version, iv, body, tag] = payload.split('.');
-      if (version !== VERSION || iv === undefined || body === undefined || tag === undefined) {
-        throw new Error('not a sealed mail');
-      }
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-      return JSON.parse(text) as RenderedMail;
-    },
-  };
+  const sealer = createJsonSealer<RenderedMail>(secret, { purpose: 'jwtgate mail outbox v1', version: VERSION });
+  return { seal: (mail) => sealer.seal(mail), open: (payload) => sealer.open(payload) };
 }

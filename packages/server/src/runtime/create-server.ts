@@ -47,6 +47,7 @@ import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
 import { openMail } from './open-mail.js';
+import { openOAuth } from './open-oauth.js';
 import { openStores } from './open-stores.js';
 import { createRevocationJournal } from './revocation-journal.js';
 
@@ -380,6 +381,9 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
                 },
         };
 
+  const newUserId = newUserIds(config, clock);
+  const oauth = openOAuth({ config, database, users, clock, events, attempts, registrationThrottle, newUserId });
+
   const app = await buildApp({
     sessions,
     users,
@@ -391,7 +395,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     events,
     ...(mfa === undefined ? {} : { mfa }),
     emailPolicy: { requireEmail: config.auth.requireEmail, requireVerifiedEmail: config.auth.requireVerifiedEmail },
-    newUserId: newUserIds(config, clock),
+    newUserId,
     ...(metrics === undefined ? {} : { metrics }),
     realm: config.name,
     bodyLimit: config.server.bodyLimit,
@@ -411,6 +415,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     ...(auditStore === undefined ? {} : { auditStore }),
     ...(mail === undefined ? {} : { mail: mail.routes, emailStore: mail.store }),
     ...(mail?.devMail === undefined ? {} : { devMail: mail.devMail }),
+    oauth,
     revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },
   });
   log = app.log;

@@ -106,7 +106,18 @@ describe('the OpenAPI document', () => {
     const ids = operations.map(({ operation }) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     const tags = (document.tags as { name: string }[]).map((tag) => tag.name);
-    expect(tags).toEqual(['auth', 'sessions', 'mfa', 'admin', 'keys', 'gateway', 'health', 'web', 'reference']);
+    expect(tags).toEqual([
+      'auth',
+      'sessions',
+      'mfa',
+      'oauth',
+      'admin',
+      'keys',
+      'gateway',
+      'health',
+      'web',
+      'reference',
+    ]);
     for (const { path, method, operation } of operations) {
       const where = `${method} ${path}`;
       expect(typeof operation.summary, where).toBe('string');

@@ -34,6 +34,8 @@ function describeType(field: Field): string {
       return 'list of strings';
     case 'map':
       return 'mapping of names to strings';
+    case 'records':
+      return 'mapping of names to settings';
     case 'string':
       return field.minLength ? `string, ≥ ${field.minLength} bytes` : 'string';
     case 'boolean':
@@ -46,6 +48,13 @@ function configRows(spec: Section, path: string[] = []): string[] {
     const full = [...path, key];
     if (!isField(node)) return configRows(node, full);
     const fallback = 'default' in node && node.default !== undefined ? `\`${JSON.stringify(node.default)}\`` : '—';
+    // Named entries have no variable of their own (they are only in the file); their settings do, per entry.
+    if (node.kind === 'records') {
+      return [
+        `| \`${full.join('.')}\` | — | ${describeType(node)} | \`{}\` | ${node.description} |`,
+        ...configRows(node.fields, [...full, '<name>']),
+      ];
+    }
     return [
       `| \`${full.join('.')}\` | \`${envNameFor(full)}\` | ${describeType(node)} | ${fallback} | ${node.description} |`,
     ];

@@ -19,6 +19,7 @@ const groupTitles: Readonly<Record<RouteGroup, string>> = {
   auth: 'Authentication',
   sessions: 'Sessions',
   mfa: 'Second factors',
+  oauth: 'Identity providers',
   admin: 'Administration',
   keys: 'Keys',
   gateway: 'Gateways',

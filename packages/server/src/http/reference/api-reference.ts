@@ -13,6 +13,8 @@ export const routeGroups = {
   auth: 'Registration, login, refresh and logout, and who the caller is.',
   sessions: "The caller's own sessions, one per device.",
   mfa: 'Second factors: an authenticator app (TOTP) and recovery codes, and the second step of a login.',
+  oauth:
+    'Sign-in with identity providers (OpenID Connect, plain OAuth 2.0) and the identities linked to an account (`OAuth.Providers`). See docs/federation.md.',
   admin:
     "The administration API. Every route needs an access token whose user is, according to the database at the time of the request, an enabled administrator, so a demoted administrator's unexpired token opens nothing.",
   keys: 'The public keys that verify access tokens, for services that verify them on their own.',

@@ -414,6 +414,34 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_email_tokens').execute();
     },
   },
+  /**
+   * Identities at identity providers: the key is the provider's name and the
+   * subject it gives the user (exact strings), one identity per provider per
+   * user. Provider tokens are kept only sealed, and only when asked for.
+   */
+  '0014_identities': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_identities')
+          .addColumn('provider', 'varchar(64)', (c) => c.notNull())
+          .addColumn('subject', 'varchar(255)', (c) => c.notNull())
+          .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('email', 'varchar(320)')
+          .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('display_name', 'varchar(255)')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_sign_in_at', 'bigint', (c) => c.notNull())
+          .addColumn('sealed_tokens', 'text')
+          .addPrimaryKeyConstraint('jwtgate_identities_pk', ['provider', 'subject'])
+          .addUniqueConstraint('jwtgate_identities_user_provider_uq', ['user_id', 'provider']),
+      ).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_identities').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

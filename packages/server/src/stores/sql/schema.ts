@@ -168,6 +168,20 @@ export interface MailOutboxTable {
   sent_at: NullableMillis;
 }
 
+/** A user's identities at identity providers, keyed by provider and subject. */
+export interface IdentitiesTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  email_verified: ColumnType<number | boolean, number, number>;
+  display_name: string | null;
+  created_at: Millis;
+  last_sign_in_at: Millis;
+  /** The provider's tokens, sealed (AES-GCM), only with `OAuth.StoreProviderTokens`. */
+  sealed_tokens: string | null;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
@@ -182,6 +196,7 @@ export interface JwtgateDatabase {
   jwtgate_passkey_challenges: PasskeyChallengesTable;
   jwtgate_email_tokens: EmailTokensTable;
   jwtgate_mail_outbox: MailOutboxTable;
+  jwtgate_identities: IdentitiesTable;
 }
 
 export function toMillis(value: number | string | bigint): number {

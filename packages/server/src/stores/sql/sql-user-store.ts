@@ -47,6 +47,22 @@ export function toUserRow(user: UserRecord): Insertable<UsersTable> {
   };
 }
 
+/**
+ * The error for a user whose insert a unique index refused: which key was
+ * taken, the name first, as registration checks it first.
+ *
+ * @example
+ * if (isUniqueViolation(error)) throw await takenUserKey(db, user);
+ */
+export async function takenUserKey(db: Kysely<JwtgateDatabase>, user: UserRecord): Promise<AuthError> {
+  const byName = await db
+    .selectFrom('jwtgate_users')
+    .select('id')
+    .where('username_key', '=', user.usernameKey)
+    .executeTakeFirst();
+  return new AuthError(byName === undefined && user.emailKey != null ? 'ERR_EMAIL_TAKEN' : 'ERR_USERNAME_TAKEN');
+}
+
 /** The LIKE escape character; one that needs no escaping in any dialect's string literals. */
 const LIKE_ESCAPE = '!';
 
@@ -85,14 +101,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
           await db.insertInto(table).values(toUserRow(user)).execute();
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
-          // Which index refused it: the name settles first, as registration checks it first.
-          const byName = await db
-            .selectFrom(table)
-            .select('id')
-            .where('username_key', '=', user.usernameKey)
-            .executeTakeFirst();
-          if (byName === undefined && user.emailKey != null) throw new AuthError('ERR_EMAIL_TAKEN');
-          throw new AuthError('ERR_USERNAME_TAKEN');
+          throw await takenUserKey(db, user);
         }
       }, call),
 

@@ -1,0 +1,232 @@
+import { AuthError } from '@jwtgate/core';
+import * as oidc from 'openid-client';
+import type { OAuthProviderConfig } from '../config/config.js';
+import { providerError } from './provider-errors.js';
+
+/** Who the provider says the user is. */
+export interface ProviderProfile {
+  readonly subject: string;
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly displayName: string | null;
+  /** The provider's tokens, for `OAuth.StoreProviderTokens`; dropped otherwise. */
+  readonly tokens: {
+    readonly accessToken: string;
+    readonly refreshToken: string | null;
+    readonly idToken: string | null;
+  };
+}
+
+/** What a sign-in carries from its start to its callback. */
+export interface FlowSecrets {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+}
+
+/** One configured identity provider, through `openid-client`. */
+export interface ProviderClient {
+  readonly name: string;
+  readonly displayName: string;
+  /** The provider's authorization URL for a new flow (PKCE S256, state, and a nonce for OpenID Connect). */
+  authorizationUrl(redirectUri: string, secrets: FlowSecrets): Promise<URL>;
+  /**
+   * Finishes a flow from the URL the provider sent the browser back to:
+   * checks the response and its state, redeems the code with the verifier,
+   * and for OpenID Connect validates the id token (signature by the
+   * provider's published keys and an algorithm it announces, `iss`, `aud`,
+   * `azp`, `exp`, `nonce`). Throws a coded error (see `providerError`).
+   */
+  finish(callbackUrl: URL, secrets: FlowSecrets): Promise<ProviderProfile>;
+}
+
+/** How long discovered metadata (and the keys openid-client caches with it) is used before it is fetched again. */
+const METADATA_MAX_AGE_MS = 3_600_000;
+const MAX_SUBJECT_LENGTH = 255;
+
+function clientAuth(provider: OAuthProviderConfig): oidc.ClientAuth {
+  switch (provider.tokenAuthMethod) {
+    case 'none':
+      return oidc.None();
+    case 'client_secret_post':
+      return oidc.ClientSecretPost(provider.clientSecret);
+    case 'client_secret_basic':
+      return oidc.ClientSecretBasic(provider.clientSecret);
+  }
+}
+
+function isLoopbackHttp(url: string): boolean {
+  return new URL(url).protocol === 'http:';
+}
+
+function text(value: unknown, max: number): string | null {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
+}
+
+function subjectOf(value: unknown): string {
+  const subject = text(value, MAX_SUBJECT_LENGTH);
+  if (subject === null) throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'no-subject' });
+  return subject;
+}
+
+/**
+ * A client for one provider. OpenID Connect providers are discovered from
+ * their issuer on first use (and again after an hour, or after a failure);
+ * plain OAuth 2.0 providers are described by their three URLs. Every call
+ * to the provider is bounded by `timeoutMs`.
+ *
+ * @example
+ * const client = createProviderClient(config.oauth.providers[0], { timeoutMs: 5000, clock });
+ * const url = await client.authorizationUrl(redirectUri, secrets);
+ */
+export function createProviderClient(
+  provider: OAuthProviderConfig,
+  options: { readonly timeoutMs: number; readonly now: () => number },
+): ProviderClient {
+  let configuration: { readonly value: Promise<oidc.Configuration>; readonly at: number } | undefined;
+  const timeout = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+
+  async function build(): Promise<oidc.Configuration> {
+    const metadata: Partial<oidc.ClientMetadata> = {};
+    if (provider.kind === 'oidc') {
+      const config = await oidc.discovery(new URL(provider.issuer), provider.clientId, metadata, clientAuth(provider), {
+        timeout,
+        ...(isLoopbackHttp(provider.issuer) ? { execute: [oidc.allowInsecureRequests] } : {}),
+      });
+      config.timeout = timeout;
+      // The id token comes straight from the token endpoint, where OpenID Connect lets a client
+      // skip its signature; jwtgate checks it anyway, against the provider's published keys.
+      oidc.enableNonRepudiationChecks(config);
+      return config;
+    }
+    const server: oidc.ServerMetadata = {
+      // Plain OAuth 2.0 has no issuer; the authorization endpoint's origin stands in for it.
+      issuer: new URL(provider.authorizationUrl).origin,
+      authorization_endpoint: provider.authorizationUrl,
+      token_endpoint: provider.tokenUrl,
+    };
+    const config = new oidc.Configuration(server, provider.clientId, metadata, clientAuth(provider));
+    config.timeout = timeout;
+    if ([provider.authorizationUrl, provider.tokenUrl, provider.userInfoUrl].some(isLoopbackHttp)) {
+      oidc.allowInsecureRequests(config);
+    }
+    return config;
+  }
+
+  async function current(): Promise<oidc.Configuration> {
+    const now = options.now();
+    if (configuration === undefined || now - configuration.at > METADATA_MAX_AGE_MS) {
+      const value = build();
+      configuration = { value, at: now };
+      // A failed discovery is tried again by the next sign-in, not remembered.
+      value.catch(() => {
+        if (configuration?.value === value) configuration = undefined;
+      });
+    }
+    try {
+      return await configuration.value;
+    } catch (error) {
+      throw providerError(error);
+    }
+  }
+
+  async function plainProfile(
+    config: oidc.Configuration,
+    tokens: oidc.TokenEndpointResponse,
+  ): Promise<Omit<ProviderProfile, 'tokens'>> {
+    if (provider.kind !== 'oauth2') throw new Error('unreachable');
+    const response = await oidc.fetchProtectedResource(
+      config,
+      tokens.access_token,
+      new URL(provider.userInfoUrl),
+      'GET',
+      undefined,
+      // GitHub's API refuses requests without a User-Agent.
+      new Headers({ accept: 'application/json', 'user-agent': 'jwtgate' }),
+    );
+    if (response.status >= 500) throw new AuthError('ERR_OAUTH_PROVIDER_UNAVAILABLE', { reason: 'user-info-status' });
+    if (response.status !== 200) throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'user-info-status' });
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'user-info-not-json' });
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'user-info-not-object' });
+    }
+    const info = body as Record<string, unknown>;
+    const email = text(info[provider.fields.email], 320);
+    const verifiedField = provider.fields.emailVerified;
+    return {
+      subject: subjectOf(info[provider.fields.subject]),
+      email,
+      emailVerified:
+        email !== null && (verifiedField === undefined ? provider.emailVerified : info[verifiedField] === true),
+      displayName: text(info[provider.fields.name], 255),
+    };
+  }
+
+  async function oidcProfile(
+    config: oidc.Configuration,
+    tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+  ): Promise<Omit<ProviderProfile, 'tokens'>> {
+    const claims = tokens.claims();
+    if (claims === undefined) throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'no-id-token' });
+    let source: Record<string, unknown> = claims;
+    // Some providers leave the address out of the id token and answer it at the user-info endpoint only.
+    if (claims.email === undefined && config.serverMetadata().userinfo_endpoint !== undefined) {
+      source = { ...(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)), ...claims };
+    }
+    const email = text(source.email, 320);
+    return {
+      subject: subjectOf(claims.sub),
+      email,
+      emailVerified: email !== null && source.email_verified === true,
+      displayName: text(source.name, 255) ?? text(source.preferred_username, 255),
+    };
+  }
+
+  return {
+    name: provider.name,
+    displayName: provider.displayName,
+
+    async authorizationUrl(redirectUri, secrets) {
+      const config = await current();
+      const parameters: Record<string, string> = {
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        state: secrets.state,
+        code_challenge: await oidc.calculatePKCECodeChallenge(secrets.codeVerifier),
+        code_challenge_method: 'S256',
+      };
+      if (provider.scopes.length > 0) parameters.scope = provider.scopes.join(' ');
+      if (provider.kind === 'oidc') parameters.nonce = secrets.nonce;
+      return oidc.buildAuthorizationUrl(config, parameters);
+    },
+
+    async finish(callbackUrl, secrets) {
+      const config = await current();
+      try {
+        const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+          pkceCodeVerifier: secrets.codeVerifier,
+          expectedState: secrets.state,
+          ...(provider.kind === 'oidc' ? { expectedNonce: secrets.nonce, idTokenExpected: true } : {}),
+        });
+        const profile =
+          provider.kind === 'oidc' ? await oidcProfile(config, tokens) : await plainProfile(config, tokens);
+        return {
+          ...profile,
+          tokens: {
+            accessToken: tokens.access_token,
+            refreshToken: tokens.refresh_token ?? null,
+            idToken: tokens.id_token ?? null,
+          },
+        };
+      } catch (error) {
+        throw providerError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import {
+  type AttemptStore,
+  type Clock,
+  createSecretCipher,
+  type RegistrationThrottle,
+  type UserStore,
+} from '@jwtgate/core';
+import type { SecurityEvents } from '../audit/security-events.js';
+import type { JwtgateConfig } from '../config/config.js';
+import { createOAuthFlowCookie } from '../http/oauth-flow-cookie.js';
+import type { OAuthRouteDeps } from '../http/oauth-route-deps.js';
+import { createFlowSealer } from '../oauth/oauth-flow.js';
+import { createProviderClient } from '../oauth/provider-client.js';
+import type { SqlDatabase } from '../stores/sql/open-database.js';
+import { createSqlIdentityStore } from '../stores/sql/sql-identity-store.js';
+
+/**
+ * Sign-in with identity providers, assembled from the configuration: a
+ * client per provider (discovered on first use, so a provider that is down
+ * at start-up delays nothing), the identity store beside the users, and the
+ * flow's sealing key, derived from the refresh secret every instance shares.
+ * Registration through a provider is open (`Register` has no switch yet).
+ *
+ * @example
+ * const oauth = openOAuth({ config, database, users, clock, events, attempts, registrationThrottle, newUserId });
+ */
+export function openOAuth(input: {
+  readonly config: JwtgateConfig;
+  readonly database: SqlDatabase;
+  readonly users: UserStore;
+  readonly clock: Clock;
+  readonly events: SecurityEvents | undefined;
+  readonly attempts: AttemptStore;
+  readonly registrationThrottle: RegistrationThrottle;
+  readonly newUserId: (() => string) | undefined;
+}): OAuthRouteDeps {
+  const { config, clock } = input;
+  const key = config.mfa.encryptionKey;
+  const tokenCipher =
+    config.oauth.storeProviderTokens && key !== undefined
+      ? createSecretCipher({ current: key, previous: config.mfa.previousEncryptionKeys })
+      : undefined;
+  return {
+    providers: new Map(
+      config.oauth.providers.map((provider) => [
+        provider.name,
+        createProviderClient(provider, { timeoutMs: config.oauth.timeoutMs, now: () => clock.now() }),
+      ]),
+    ),
+    accounts: {
+      identities: createSqlIdentityStore(input.database.db, { timeoutMs: input.database.timeoutMs }),
+      users: input.users,
+      clock,
+      events: input.events,
+      newUserId: input.newUserId,
+      registrationThrottle: input.registrationThrottle,
+      autoLinkVerifiedEmail: config.oauth.autoLinkVerifiedEmail,
+      registrationOpen: () => true,
+      tokenCipher,
+    },
+    sealer: createFlowSealer(config.auth.refreshSecret),
+    flowCookie: createOAuthFlowCookie({ secure: config.cookie.secure }),
+    attempts: input.attempts,
+    publicUrl: config.mail.publicUrl,
+    allowedOrigins: config.cors.allowedOrigins,
+    flowExpireSec: config.oauth.flowExpireSec,
+  };
+}

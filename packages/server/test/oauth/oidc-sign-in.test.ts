@@ -1,0 +1,376 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authorizeAt,
+  cookieOf,
+  deliverCallback,
+  landing,
+  linkThroughProvider,
+  PUBLIC_URL,
+  signInThroughProvider,
+  startBrowserFlow,
+  startServerWithProviders,
+} from '../support/federated-flow.js';
+import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
+import { captureLog, type LogCapture } from '../support/log-capture.js';
+import { decodeJwt, type TestServer } from '../support/test-server.js';
+
+// oauth2-mock-server reads the client id from Basic credentials without form-decoding it: no characters that get encoded.
+const CLIENT_ID = 'jwtgatetest';
+
+function providerYaml(issuer: string, extra = ''): string {
+  return `OAuth:\n${extra}  Providers:\n    idp:\n      DisplayName: Test IdP\n      Issuer: ${issuer}\n      ClientId: ${CLIENT_ID}\n`;
+}
+
+const secretEnv = { JWTGATE_OAUTH_PROVIDERS_IDP_CLIENT_SECRET: 'idp-client-secret-value' };
+/** Gives an account an address, verified or not, as the email flows would. */
+async function giveAddress(t: TestServer, userId: string, email: string, verified: boolean): Promise<void> {
+  await t.server.users.update(userId, {
+    email: { email, emailKey: email },
+    ...(verified ? { emailVerifiedAt: 1 } : {}),
+    updatedAt: 1,
+  });
+}
+
+let subjects = 0;
+function person(verified = true) {
+  subjects += 1;
+  const sub = `person-${subjects}-${Math.random().toString(36).slice(2, 8)}`;
+  return { sub, email: `${sub}@example.com`, email_verified: verified, name: `Person ${subjects}` };
+}
+
+describe('sign-in with an OpenID Connect provider', () => {
+  let idp: OidcProvider;
+  let t: TestServer;
+  let log: LogCapture;
+  beforeAll(async () => {
+    idp = await startOidcProvider();
+    log = captureLog();
+    t = await startServerWithProviders(providerYaml(idp.issuer), secretEnv, {
+      logStream: log.stream,
+      env: { JWTGATE_LOG_LEVEL: 'info' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.stop();
+  });
+  afterEach(() => {
+    idp.claims = {};
+    idp.signWithForeignKey = false;
+  });
+
+  async function identitiesOf(accessToken: string) {
+    const answer = await t.request({ method: 'GET', url: '/auth/identities', token: accessToken });
+    expect(answer.statusCode).toBe(200);
+    return answer.json();
+  }
+
+  it('lists the provider for the page', async () => {
+    const answer = await t.request({ method: 'GET', url: '/auth/oauth/providers' });
+    expect(answer.json()).toEqual({ providers: [{ name: 'idp', displayName: 'Test IdP' }] });
+  });
+
+  it('sends the browser to the provider with PKCE S256, state, nonce and the exact redirect URI', async () => {
+    const flow = await startBrowserFlow(t, 'idp');
+    const query = flow.authorizationUrl.searchParams;
+    expect(flow.authorizationUrl.origin + flow.authorizationUrl.pathname).toBe(`${idp.issuer}/authorize`);
+    expect(query.get('redirect_uri')).toBe(`${PUBLIC_URL}/auth/oauth/idp/callback`);
+    expect(query.get('code_challenge_method')).toBe('S256');
+    expect(query.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(query.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(query.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(query.get('scope')).toBe('openid email profile');
+    const setCookie = String(flow.start.headers['set-cookie']);
+    expect(setCookie).toMatch(
+      /^__Secure-jwtgate_oauth=f1\.[^;]+; Path=\/auth\/oauth; Max-Age=600; HttpOnly; Secure; SameSite=Lax/,
+    );
+    // The verifier is sealed: nothing of it shows in the cookie.
+    expect(setCookie).not.toContain(query.get('state'));
+  });
+
+  it('makes an account at the first sign-in, with the verified address, and signs it in with amr fed', async () => {
+    const who = person();
+    idp.claims = who;
+    const { accessToken, callback } = await signInThroughProvider(t, 'idp');
+    expect(callback.statusCode).toBe(302);
+    expect(callback.headers.location).toBe(`${PUBLIC_URL}/`);
+    const claims = decodeJwt(accessToken).payload;
+    expect(claims.amr).toEqual(['fed']);
+    const me = (await t.request({ method: 'GET', url: '/auth/me', token: accessToken })).json();
+    expect(me.user).toMatchObject({ email: who.email, emailVerified: true, role: 'user' });
+    expect(me.user.username).toMatch(/^u-[0-9a-f]{16}$/);
+    const list = await identitiesOf(accessToken);
+    expect(list.passwordSet).toBe(false);
+    expect(list.identities).toEqual([
+      expect.objectContaining({
+        provider: 'idp',
+        providerName: 'Test IdP',
+        subject: who.sub,
+        email: who.email,
+        name: who.name,
+      }),
+    ]);
+    expect(log.audit('identity.linked').at(-1)).toMatchObject({
+      provider: 'idp',
+      because: 'sign-up',
+      userId: claims.sub,
+    });
+    expect(log.audit('user.registered').at(-1)).toMatchObject({ userId: claims.sub });
+
+    // The second sign-in finds the same account.
+    const again = await signInThroughProvider(t, 'idp');
+    expect(decodeJwt(again.accessToken).payload.sub).toBe(claims.sub);
+    // A password login cannot reach an account that has none.
+    const login = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      body: { username: me.user.username, password: 'anything at all' },
+    });
+    expect(login.statusCode).toBe(401);
+  });
+
+  it('never copies an address the provider did not verify', async () => {
+    idp.claims = person(false);
+    const { accessToken } = await signInThroughProvider(t, 'idp');
+    const me = (await t.request({ method: 'GET', url: '/auth/me', token: accessToken })).json();
+    expect(me.user.email).toBeUndefined();
+  });
+
+  it('links an identity to the signed-in user, and then signs that user in with it', async () => {
+    const alice = await t.signUp();
+    const who = person();
+    idp.claims = who;
+    const done = await linkThroughProvider(t, 'idp', alice.accessToken, '/#settings');
+    expect(landing(done).url.href).toBe(`${PUBLIC_URL}/#oauth-linked=idp`);
+    // Linking signs nobody in: no refresh cookie.
+    expect(cookieOf(done, 'jwtgate_refresh')).toBeUndefined();
+    expect((await identitiesOf(alice.accessToken)).identities).toEqual([expect.objectContaining({ subject: who.sub })]);
+    expect(log.audit('identity.linked').at(-1)).toMatchObject({ userId: alice.userId, because: 'signed-in' });
+
+    const { accessToken } = await signInThroughProvider(t, 'idp');
+    expect(decodeJwt(accessToken).payload.sub).toBe(alice.userId);
+  });
+
+  it("refuses to link an identity that is another account's", async () => {
+    const who = person();
+    idp.claims = who;
+    await signInThroughProvider(t, 'idp');
+    const bob = await t.signUp();
+    const done = await linkThroughProvider(t, 'idp', bob.accessToken);
+    expect(landing(done).fragment.get('oauth-error')).toBe('ERR_IDENTITY_TAKEN');
+    expect((await identitiesOf(bob.accessToken)).identities).toEqual([]);
+    expect(log.audit('oauth.failed').at(-1)).toMatchObject({
+      provider: 'idp',
+      code: 'ERR_IDENTITY_TAKEN',
+      userId: bob.userId,
+    });
+  });
+
+  it('does not link by a verified address while OAuth.AutoLinkVerifiedEmail is off', async () => {
+    const carol = await t.signUp();
+    const who = person();
+    await giveAddress(t, carol.userId, who.email, true);
+    idp.claims = who;
+    const { accessToken } = await signInThroughProvider(t, 'idp');
+    const claims = decodeJwt(accessToken).payload;
+    expect(claims.sub).not.toBe(carol.userId);
+    // The new account does not get the address, and nothing says whose it is.
+    const me = (await t.request({ method: 'GET', url: '/auth/me', token: accessToken })).json();
+    expect(me.user.email).toBeUndefined();
+  });
+
+  describe('each attack and failure ends on the page with a code and an audit record', () => {
+    async function failingCallback(
+      meddle: (callback: URL) => URL = (c) => c,
+      cookie?: (flowCookie: string) => string | null,
+    ) {
+      const flow = await startBrowserFlow(t, 'idp');
+      const callback = meddle(await authorizeAt(flow.authorizationUrl));
+      const done = await deliverCallback(t, callback, cookie === undefined ? flow.flowCookie : cookie(flow.flowCookie));
+      expect(done.statusCode).toBe(302);
+      expect(cookieOf(done, 'jwtgate_refresh')).toBeUndefined();
+      return landing(done);
+    }
+
+    it('refuses a callback replayed with the same cookie', async () => {
+      idp.claims = person();
+      const flow = await startBrowserFlow(t, 'idp');
+      const callback = await authorizeAt(flow.authorizationUrl);
+      const first = await deliverCallback(t, callback, flow.flowCookie);
+      expect(cookieOf(first, 'jwtgate_refresh')).toBeDefined();
+      const replay = await deliverCallback(t, callback, flow.flowCookie);
+      expect(landing(replay).fragment.get('oauth-error')).toBe('ERR_OAUTH_STATE_INVALID');
+      expect(cookieOf(replay, 'jwtgate_refresh')).toBeUndefined();
+      expect(log.audit('oauth.failed').at(-1)).toMatchObject({ code: 'ERR_OAUTH_STATE_INVALID', reason: 'replay' });
+    });
+
+    it('refuses a callback whose state is not the flow cookie’s', async () => {
+      const to = await failingCallback((callback) => {
+        callback.searchParams.set('state', 'x'.repeat(43));
+        return callback;
+      });
+      expect(to.fragment.get('oauth-error')).toBe('ERR_OAUTH_STATE_INVALID');
+      expect(log.audit('oauth.failed').at(-1)).toMatchObject({ reason: 'state-mismatch' });
+    });
+
+    it('refuses a callback without the flow cookie (another browser), or with a forged one', async () => {
+      const none = await failingCallback(undefined, () => null);
+      expect(none.fragment.get('oauth-error')).toBe('ERR_OAUTH_STATE_INVALID');
+      expect(none.url.href).toBe(`${PUBLIC_URL}/#oauth-error=ERR_OAUTH_STATE_INVALID`);
+      const forged = await failingCallback(undefined, (cookie) => `${cookie.slice(0, -4)}AAAA`);
+      expect(forged.fragment.get('oauth-error')).toBe('ERR_OAUTH_STATE_INVALID');
+    });
+
+    it('refuses an expired flow', async () => {
+      const flow = await startBrowserFlow(t, 'idp');
+      const callback = await authorizeAt(flow.authorizationUrl);
+      t.clock.advance(601_000);
+      const done = await deliverCallback(t, callback, flow.flowCookie);
+      expect(landing(done).fragment.get('oauth-error')).toBe('ERR_OAUTH_STATE_INVALID');
+    });
+
+    it('refuses when the PKCE verifier does not match the challenge the provider got', async () => {
+      const flow = await startBrowserFlow(t, 'idp');
+      const tampered = new URL(flow.authorizationUrl);
+      // An attacker's authorization request, with their own challenge, answered to this browser's flow.
+      tampered.searchParams.set('code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+      const done = await deliverCallback(t, await authorizeAt(tampered), flow.flowCookie);
+      expect(landing(done).fragment.get('oauth-error')).toBe('ERR_OAUTH_PROVIDER_ERROR');
+    });
+
+    it('refuses an id token with the wrong nonce, aud or iss, or signed by a key the provider does not publish', async () => {
+      for (const [claims, reason] of [
+        [{ nonce: 'someone-elses-nonce' }, /nonce|OAUTH_JWT_CLAIM_COMPARISON_FAILED/],
+        [{ aud: 'another-client' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|aud/],
+        [{ iss: 'https://impostor.example' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|iss/],
+        [{ exp: Math.floor(Date.now() / 1000) - 3600 }, /OAUTH_JWT_TIMESTAMP_CHECK_FAILED|exp/],
+      ] as const) {
+        idp.claims = { ...person(), ...claims };
+        const to = await failingCallback();
+        expect(to.fragment.get('oauth-error')).toBe('ERR_OAUTH_PROVIDER_ERROR');
+        expect(String(log.audit('oauth.failed').at(-1)?.reason)).toMatch(reason);
+      }
+      idp.claims = person();
+      idp.signWithForeignKey = true;
+      const to = await failingCallback();
+      expect(to.fragment.get('oauth-error')).toBe('ERR_OAUTH_PROVIDER_ERROR');
+    });
+
+    it('says the user refused consent when the provider answers access_denied', async () => {
+      const to = await failingCallback((callback) => {
+        const denied = new URL(callback.origin + callback.pathname);
+        denied.searchParams.set('error', 'access_denied');
+        denied.searchParams.set('state', callback.searchParams.get('state') as string);
+        return denied;
+      });
+      expect(to.fragment.get('oauth-error')).toBe('ERR_OAUTH_DENIED');
+      expect(log.audit('oauth.failed').at(-1)).toMatchObject({ code: 'ERR_OAUTH_DENIED', reason: 'access_denied' });
+    });
+
+    it('refuses an unknown provider and a returnTo on another site, never redirecting there', async () => {
+      const unknown = await t.request({ method: 'GET', url: '/auth/oauth/nobody/start' });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().error.code).toBe('ERR_OAUTH_PROVIDER_UNKNOWN');
+      for (const returnTo of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
+        const answer = await t.request({
+          method: 'GET',
+          url: `/auth/oauth/idp/start?returnTo=${encodeURIComponent(returnTo)}`,
+        });
+        expect(answer.statusCode).toBe(400);
+        expect(answer.headers.location).toBeUndefined();
+      }
+      const inside = await startBrowserFlow(t, 'idp', '/account?tab=identities');
+      idp.claims = person();
+      const done = await deliverCallback(t, await authorizeAt(inside.authorizationUrl), inside.flowCookie);
+      expect(done.headers.location).toBe(`${PUBLIC_URL}/account?tab=identities`);
+    });
+  });
+
+  it('gives an API client its tokens as JSON (flowToken instead of the cookie)', async () => {
+    const started = await t.request({ method: 'POST', url: '/auth/oauth/idp/start', body: { device: 'cli' } });
+    expect(started.statusCode).toBe(200);
+    expect(started.headers['set-cookie']).toBeUndefined();
+    const { authorizationUrl, flowToken } = started.json();
+    idp.claims = person();
+    const callbackUrl = (await authorizeAt(new URL(authorizationUrl))).href;
+    const done = await t.request({ method: 'POST', url: '/auth/oauth/idp/callback', body: { flowToken, callbackUrl } });
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.stringMatching(/^jgr1_/) });
+    expect(decodeJwt(done.json().accessToken).payload.amr).toEqual(['fed']);
+    const replay = await t.request({
+      method: 'POST',
+      url: '/auth/oauth/idp/callback',
+      body: { flowToken, callbackUrl },
+    });
+    expect(replay.json().error.code).toBe('ERR_OAUTH_STATE_INVALID');
+    const elsewhere = await t.request({
+      method: 'POST',
+      url: '/auth/oauth/idp/callback',
+      body: { flowToken, callbackUrl: `https://evil.example/cb?${new URL(callbackUrl).search}` },
+    });
+    expect(elsewhere.json().error.code).toBe('ERR_OAUTH_STATE_INVALID');
+  });
+});
+
+describe('auto-linking by a verified address, when switched on', () => {
+  let idp: OidcProvider;
+  let t: TestServer;
+  beforeAll(async () => {
+    idp = await startOidcProvider();
+    t = await startServerWithProviders(providerYaml(idp.issuer, '  AutoLinkVerifiedEmail: true\n'), secretEnv);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.stop();
+  });
+
+  it('signs in to the account whose verified address the provider verified too', async () => {
+    const dana = await t.signUp();
+    const who = person();
+    await giveAddress(t, dana.userId, who.email, true);
+    idp.claims = who;
+    const { accessToken } = await signInThroughProvider(t, 'idp');
+    expect(decodeJwt(accessToken).payload.sub).toBe(dana.userId);
+  });
+
+  it('makes a new account when either side did not verify the address', async () => {
+    const erin = await t.signUp();
+    const who = person(false);
+    await giveAddress(t, erin.userId, who.email, true);
+    idp.claims = who;
+    expect(decodeJwt((await signInThroughProvider(t, 'idp')).accessToken).payload.sub).not.toBe(erin.userId);
+
+    const frank = await t.signUp();
+    const unverified = person(true);
+    await giveAddress(t, frank.userId, unverified.email, false);
+    idp.claims = unverified;
+    expect(decodeJwt((await signInThroughProvider(t, 'idp')).accessToken).payload.sub).not.toBe(frank.userId);
+  });
+});
+
+describe('a provider that is down', () => {
+  it('ends the sign-in on the page with ERR_OAUTH_PROVIDER_UNAVAILABLE, at the start and at the callback', async () => {
+    const idp = await startOidcProvider();
+    const t = await startServerWithProviders(providerYaml(idp.issuer, '  Timeout: 1000\n'), secretEnv);
+    try {
+      idp.claims = person();
+      const flow = await startBrowserFlow(t, 'idp');
+      const callback = await authorizeAt(flow.authorizationUrl);
+      await idp.stop();
+      const done = await deliverCallback(t, callback, flow.flowCookie);
+      expect(done.statusCode).toBe(302);
+      expect(landing(done).fragment.get('oauth-error')).toBe('ERR_OAUTH_PROVIDER_UNAVAILABLE');
+
+      const other = await startServerWithProviders(providerYaml(idp.issuer), secretEnv);
+      try {
+        const start = await other.request({ method: 'GET', url: '/auth/oauth/idp/start' });
+        expect(start.statusCode).toBe(503);
+        expect(start.json().error.code).toBe('ERR_OAUTH_PROVIDER_UNAVAILABLE');
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});

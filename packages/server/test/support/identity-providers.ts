@@ -1,0 +1,164 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OAuth2Issuer, OAuth2Server } from 'oauth2-mock-server';
+
+/** What the next id tokens of the OpenID Connect provider say (besides what it sets itself). */
+export type IdTokenClaims = Record<string, unknown>;
+
+/** A real OpenID Connect provider (oauth2-mock-server): discovery, JWKS, signed id tokens, PKCE code exchange. */
+export interface OidcProvider {
+  readonly issuer: string;
+  readonly server: OAuth2Server;
+  /** Claims merged into every id token from now on (`sub`, `email`, `email_verified`, or a wrong `aud`, `iss`, `nonce`). */
+  claims: IdTokenClaims;
+  /** Id tokens from now on are signed with a key the provider does not publish. */
+  signWithForeignKey: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an OpenID Connect provider on a free loopback port. Its id tokens
+ * carry `claims`; the access token is left as the library makes it.
+ *
+ * @example
+ * const idp = await startOidcProvider();
+ * idp.claims = { sub: 'alice', email: 'alice@example.com', email_verified: true };
+ */
+export async function startOidcProvider(): Promise<OidcProvider> {
+  const server = new OAuth2Server();
+  await server.issuer.keys.generate('RS256');
+  const foreign = new OAuth2Issuer();
+  await foreign.keys.generate('RS256');
+  const provider: OidcProvider = {
+    issuer: '',
+    server,
+    claims: {},
+    signWithForeignKey: false,
+    stop: () => server.stop(),
+  };
+  server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
+    // The id token is the one without a scope.
+    if ('scope' in token.payload) return;
+    Object.assign(token.payload, provider.claims);
+  });
+  // The user-info endpoint describes the same user as the id tokens.
+  server.service.on('beforeUserinfo', (response: { body: Record<string, unknown> }) => {
+    Object.assign(response.body, provider.claims);
+  });
+  const originalBuild = server.issuer.buildToken.bind(server.issuer);
+  server.issuer.buildToken = async (options) => {
+    const token = await originalBuild(options);
+    if (!provider.signWithForeignKey) return token;
+    const [, payload] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString()) as Record<string, unknown>;
+    if ('scope' in claims) return token;
+    foreign.url = server.issuer.url;
+    return foreign.buildToken({ scopesOrTransform: (_header, body) => Object.assign(body, claims) });
+  };
+  await server.start(0, '127.0.0.1');
+  (provider as { issuer: string }).issuer = server.issuer.url as string;
+  return provider;
+}
+
+/** A user of the GitHub-style provider. */
+export interface GitHubStyleUser {
+  readonly id: number;
+  readonly login: string;
+  readonly email: string | null;
+}
+
+/** A plain OAuth 2.0 provider shaped like GitHub's, served by the test. */
+export interface GitHubStyleProvider {
+  readonly url: string;
+  /** Who signs in at the next authorization. */
+  user: GitHubStyleUser;
+  /** How many times each code was redeemed (each works once). */
+  readonly redeemed: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A plain OAuth 2.0 provider in GitHub's shape: `/login/oauth/authorize`
+ * (signs `user` in at once), `/login/oauth/access_token` (checks the client
+ * secret and the PKCE verifier, one use per code) and `/user` (the
+ * user-info answer, with a numeric `id` and a `login`).
+ *
+ * @example
+ * const gh = await startGitHubStyleProvider({ clientId: 'gh-client', clientSecret: 'gh-secret' });
+ */
+export async function startGitHubStyleProvider(client: {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}): Promise<GitHubStyleProvider> {
+  const codes = new Map<string, { challenge: string; user: GitHubStyleUser; redirectUri: string }>();
+  const tokens = new Map<string, GitHubStyleUser>();
+  const redeemed = new Map<string, number>();
+  const provider: GitHubStyleProvider = {
+    url: '',
+    user: { id: 1, login: 'octocat', email: null },
+    redeemed,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', provider.url);
+    if (req.method === 'GET' && url.pathname === '/login/oauth/authorize') {
+      const redirectUri = url.searchParams.get('redirect_uri') ?? '';
+      const back = new URL(redirectUri);
+      if (
+        url.searchParams.get('client_id') !== client.clientId ||
+        url.searchParams.get('code_challenge_method') !== 'S256'
+      ) {
+        back.searchParams.set('error', 'invalid_request');
+      } else {
+        const code = randomBytes(10).toString('hex');
+        codes.set(code, { challenge: url.searchParams.get('code_challenge') ?? '', user: provider.user, redirectUri });
+        back.searchParams.set('code', code);
+      }
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      res.writeHead(302, { location: back.href });
+      res.end();
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += String(chunk);
+      });
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+        const [id, secret] = basic.split(':').map((part) => decodeURIComponent(part));
+        const code = form.get('code') ?? '';
+        redeemed.set(code, (redeemed.get(code) ?? 0) + 1);
+        const issued = codes.get(code);
+        codes.delete(code);
+        const challenge = createHash('sha256')
+          .update(form.get('code_verifier') ?? '')
+          .digest('base64url');
+        if (id !== client.clientId || secret !== client.clientSecret)
+          return json(res, 401, { error: 'invalid_client' });
+        if (issued === undefined || issued.challenge !== challenge || issued.redirectUri !== form.get('redirect_uri')) {
+          return json(res, 400, { error: 'invalid_grant' });
+        }
+        const token = `gho_${randomBytes(16).toString('hex')}`;
+        tokens.set(token, issued.user);
+        json(res, 200, { access_token: token, token_type: 'bearer', scope: 'read:user' });
+      });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/user') {
+      const user = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+      if (user === undefined) return json(res, 401, { message: 'Bad credentials' });
+      return json(res, 200, { id: user.id, login: user.login, email: user.email, type: 'User' });
+    }
+    json(res, 404, { message: 'Not Found' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  (provider as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return provider;
+}
