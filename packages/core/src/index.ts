@@ -108,6 +108,12 @@ export {
   revocationChannel,
   revokedSessionsKey,
 } from './session/revocation-notice.js';
+export {
+  REVOCATION_PAGE,
+  type RevocationLogCursor,
+  type RevocationLogPage,
+  readRevocationPage,
+} from './session/revocation-page.js';
 export type { RevokeOptions } from './session/revoke.js';
 export type { CustomClaimsHook } from './session/session-context.js';
 export type { SessionEvent } from './session/session-event.js';
@@ -214,14 +220,14 @@ export {
   changePassword,
 } from './user/change-password.js';
 export { confirmPassword } from './user/confirm-password.js';
-export { EMAIL_MAX_LENGTH, type NormalisedEmail, normaliseEmail } from './user/email.js';
+export { EMAIL_MAX_LENGTH, foldEmail, type NormalisedEmail, normaliseEmail } from './user/email.js';
 export {
   type ImportRowOptions,
   type ImportRowVerdict,
   readImportRow,
   USER_ID_MAX_LENGTH,
 } from './user/import-row.js';
-export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
+export { type ListUsersInput, listUsers, USER_SCAN_MAX, type UserFilter, type UserPage } from './user/list-users.js';
 export { hasPassword, NO_PASSWORD_HASH } from './user/no-password.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export {

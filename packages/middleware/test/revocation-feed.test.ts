@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 // The same switch as the server's store tests: the real Redis, a skip locally without it, a failure in CI.
 import { describeWithService, serviceUrl, uniqueName } from '../../server/test/support/services.js';
 import { jwtgateAuth } from '../src/fastify/index.js';
-import { createRevocationFeed, createVerifier, type RevocationFeed } from '../src/index.js';
+import { createRevocationFeed, createVerifier, type RedisCommandsLike, type RevocationFeed } from '../src/index.js';
 import { AUDIENCE, accessToken, ISSUER, SECRET } from './support/tokens.js';
 
 const key = createSecretJwtKey({ secret: SECRET });
@@ -129,6 +129,35 @@ describeWithService('redis')('the revocation feed, against the real Redis', () =
     const next = uniqueName('sid');
     await revoke(next);
     await expect.poll(() => revocations.has(next), { timeout: 5_000 }).toBe(true);
+  });
+
+  it('reads a window of many pages on its first connect, a page per call, and misses no entry', async () => {
+    const now = Date.now();
+    const spread = Array.from({ length: 3_000 }, (_, n) => ({ id: `spread-${n}`, at: now - 600_000 + n }));
+    // Revoked in one millisecond (a mass logout): a page boundary falls inside them, twice.
+    const sameMs = Array.from({ length: 2_500 }, (_, n) => ({ id: `same-ms-${n}`, at: now - 100_000 }));
+    const expired = { id: 'expired', at: now - (RETENTION_SEC + 60) * 1000 };
+    const all = [...spread, ...sameMs, expired];
+    for (let i = 0; i < all.length; i += 1_000) {
+      await client.zadd(revokedSessionsKey(prefix), ...all.slice(i, i + 1_000).flatMap((e) => [e.at, e.id]));
+    }
+    // The real client, with each call it is asked to make written down.
+    const calls: unknown[][] = [];
+    const counted: RedisCommandsLike = {
+      zrangebyscore(...args) {
+        calls.push(args.slice(1));
+        return client.zrangebyscore(...args);
+      },
+    };
+    feed = createRevocationFeed({ subscriber, client: counted, prefix, retentionSec: RETENTION_SEC });
+    await feed.ready;
+    expect(feed.size).toBe(5_500);
+    expect([...spread, ...sameMs].filter((e) => !feed?.has(e.id))).toEqual([]);
+    expect(feed.has(expired.id)).toBe(false);
+    // 5,500 entries in the window: five full pages of 1,000 and a short last one.
+    expect(calls).toHaveLength(6);
+    for (const call of calls) expect(call.slice(2, 4)).toEqual(['WITHSCORES', 'LIMIT']);
+    expect(calls.map((call) => call[5])).toEqual(Array(6).fill(1_000));
   });
 
   it('skips revocations older than the retention, whose tokens have all expired', async () => {

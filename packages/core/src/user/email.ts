@@ -53,7 +53,17 @@ export function normaliseEmail(input: unknown): NormalisedEmail {
   ) {
     throw new AuthError('ERR_INVALID_EMAIL', { reason: 'format' });
   }
+  return { email, key: foldEmail(email) };
+}
+
+/**
+ * The case folding of email keys, for comparing part of an address (the
+ * start an administrator typed) with stored keys.
+ *
+ * @example
+ * foldEmail(' Zoë@EX'); // 'zoë@ex'
+ */
+export function foldEmail(text: string): string {
   // The same folding as usernames (upper then lower approximates full case folding), kept in NFC.
-  const key = email.toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
-  return { email, key };
+  return text.trim().toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }

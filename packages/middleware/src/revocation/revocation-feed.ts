@@ -3,7 +3,9 @@ import {
   createRevocationList,
   decodeRevocationNotices,
   loadRevocations,
-  type RevocationEntry,
+  REVOCATION_PAGE,
+  type RevocationLogCursor,
+  readRevocationPage,
   revocationChannel,
   revokedSessionsKey,
   systemClock,
@@ -24,15 +26,15 @@ export interface RedisSubscriberLike {
 
 /** The one command the feed runs on a normal connection, as ioredis has it. */
 export interface RedisCommandsLike {
-  zrangebyscore(key: string, min: string, max: string, withScores: 'WITHSCORES'): Promise<string[]>;
-}
-
-/** The entries of a `ZRANGEBYSCORE … WITHSCORES` reply (member, score, member, score…), skipping bad scores. */
-function* entriesOf(flat: readonly string[]): Generator<RevocationEntry> {
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const revokedAt = Number(flat[i + 1]);
-    if (Number.isSafeInteger(revokedAt)) yield { id: flat[i] as string, revokedAt };
-  }
+  zrangebyscore(
+    key: string,
+    min: string,
+    max: string,
+    withScores: 'WITHSCORES',
+    limit: 'LIMIT',
+    offset: number,
+    count: number,
+  ): Promise<string[]>;
 }
 
 /** Options for {@link createRevocationFeed}. */
@@ -73,8 +75,9 @@ export interface RevocationFeed {
  *
  * It subscribes to the revocation channel and, after every (re)connect,
  * reads the sorted set of recent revocations (`ZRANGEBYSCORE key
- * (now-retention +inf`): subscribing first and reading second means a
- * message lost while disconnected cannot leave a revoked session alive.
+ * now-retention +inf`), 1,000 per call like the server's own catch-up:
+ * subscribing first and reading second means a message lost while
+ * disconnected cannot leave a revoked session alive.
  * Pass it as `revocations` to `createVerifier`.
  *
  * @example
@@ -113,10 +116,23 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
 
   async function resynchronise(): Promise<void> {
     await subscriber.subscribe(channel);
-    const since = clock.now() - revoked.retentionMs;
-    const flat = await client.zrangebyscore(key, `(${since}`, '+inf', 'WITHSCORES');
-    // In slices, so that a long list (a million entries after a mass logout) never holds the event loop.
-    await loadRevocations(revoked, entriesOf(flat));
+    // Paged as the server's own catch-up is: a million entries after a mass logout never make one
+    // long Redis command, nor one reply held whole in memory, nor one long turn of the event loop.
+    let from: RevocationLogCursor | null = { score: clock.now() - revoked.retentionMs, skip: 0 };
+    while (from !== null && !closed) {
+      const reply = await client.zrangebyscore(
+        key,
+        String(from.score),
+        '+inf',
+        'WITHSCORES',
+        'LIMIT',
+        from.skip,
+        REVOCATION_PAGE,
+      );
+      const page = readRevocationPage(reply, from, REVOCATION_PAGE);
+      await loadRevocations(revoked, page.revocations);
+      from = page.next;
+    }
   }
 
   /** One resynchronisation at a time; a reconnect during one asks for another after it. */

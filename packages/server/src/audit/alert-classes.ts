@@ -32,7 +32,6 @@ export type AlertClass =
  *   raises for free and by the thousand (a throttled login costs one
  *   request). They matter as a rate, not one by one, so repeats within a
  *   window are counted into one alert, and they give way to highs.
-
  */
 export const ALERT_CLASSES: Readonly<Partial<Record<AuditEventName, AlertClass>>> = {
   // A spent refresh token came back: it was copied, and a thief may hold the live one.

@@ -22,6 +22,7 @@ import { auditContextOf, type CookieRouteDeps, type RouteDeps } from './route-de
 import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
 import { adminMailRoutes } from './routes/admin-mail.js';
+import { adminOverviewRoutes } from './routes/admin-overview.js';
 import { authRoutes } from './routes/auth.js';
 import { authSettingsRoutes } from './routes/auth-settings.js';
 import { type DevMail, devMailRoutes } from './routes/dev-mail.js';
@@ -223,6 +224,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(identityRoutes, oauthDeps);
   }
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
+  await app.register(adminOverviewRoutes, { ...deps, audit: options.auditStore });
   if (options.mail !== undefined) {
     await app.register(emailRoutes, { ...deps, mail: options.mail });
     if (options.mail.signIn) await app.register(emailSignInRoutes, { ...deps, mail: options.mail });

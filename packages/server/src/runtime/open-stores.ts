@@ -7,6 +7,7 @@ import {
   type MfaStore,
   type PasskeyChallengeStore,
   type PasskeyStore,
+  REVOCATION_PAGE,
   type SessionManager,
   type SessionStore,
   type UserStore,
@@ -32,9 +33,6 @@ import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { withStoreErrors } from '../stores/store-errors.js';
 import { type RevocationPolling, startRevocationPolling } from './revocation-polling.js';
-
-/** Revocations read per Redis call when catching up: a few milliseconds of Redis time each. */
-const CATCH_UP_PAGE = 1_000;
 
 /** The stores an instance runs on, and how revocations reach it from the others. */
 export interface JwtgateStores {
@@ -173,7 +171,7 @@ export async function openStores(
               score: clock.now() - manager.revocations.retentionMs,
               skip: 0,
             };
-            const page = await withStoreErrors(() => revocationLog.page(from, CATCH_UP_PAGE), redisCall);
+            const page = await withStoreErrors(() => revocationLog.page(from, REVOCATION_PAGE), redisCall);
             for (const entry of page.revocations) manager.revocations.add(entry.id, entry.revokedAt);
             return page.next;
           },

@@ -24,6 +24,8 @@ function everyAdminRoute(target: Account): [Method, string, unknown][] {
   return [
     ['GET', '/admin/users', undefined],
     ['GET', '/admin/users?search=a&limit=5', undefined],
+    ['GET', '/admin/users?role=admin&secondFactor=false', undefined],
+    ['GET', '/admin/overview', undefined],
     ['GET', `/admin/users/${target.userId}`, undefined],
     ['POST', `/admin/users/${target.userId}/disable`, undefined],
     ['POST', `/admin/users/${target.userId}/enable`, undefined],
@@ -85,6 +87,7 @@ describe('the administration API', () => {
             username: `${tag}-one`,
             role: 'user',
             disabled: false,
+            secondFactor: false,
             createdAt: expect.any(String),
             updatedAt: expect.any(String),
           },

@@ -19,8 +19,13 @@ export interface SignedOutOptions {
  * The sign-in panel's usual contents: email or username and password, with
  * the ways aside ("Forgot your password?", a mailed sign-in link) when the
  * server can send mail. Other ways to sign in go into `#other-sign-in`.
+ * The admin console signs in with it too.
+ *
+ * @example
+ * const heading = renderSignInForm(panel, client, settings);
+ * heading.focus();
  */
-function renderSignInForm(panel: HTMLElement, client: JwtgateClient, settings: AuthSettings): HTMLElement {
+export function renderSignInForm(panel: HTMLElement, client: JwtgateClient, settings: AuthSettings): HTMLElement {
   const back = () => renderSignInForm(panel, client, settings).focus();
   const heading = h('h2', { id: 'sign-in-heading', tabindex: '-1' }, 'Sign in');
   const login = field({ label: 'Email or username', name: 'username', autocomplete: 'username', required: true });

@@ -10,6 +10,7 @@ import {
 } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
+import { type AdminUserQuery, adminUserFilter, hasSecondFactor } from '../admin-user-filter.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { clientInfo, type RouteDeps } from '../route-deps.js';
 import {
@@ -48,6 +49,27 @@ const userChangedSchema = {
   },
 } as const;
 
+const listedUserSchema = {
+  ...adminUserSchema,
+  title: 'ListedUser',
+  required: [...adminUserSchema.required, 'secondFactor'],
+  properties: {
+    ...adminUserSchema.properties,
+    secondFactor: { type: 'boolean', description: 'Whether the account has a confirmed authenticator app.' },
+  },
+} as const;
+
+const factorsSchema = {
+  type: 'object',
+  required: ['available', 'totp', 'totpSince', 'recoveryCodesLeft'],
+  properties: {
+    available: { type: 'boolean', description: 'Whether this server has second factors on (`Mfa.EncryptionKey`).' },
+    totp: { type: 'boolean', description: 'Whether an authenticator app is set up and confirmed.' },
+    totpSince: { type: ['string', 'null'], format: 'date-time' },
+    recoveryCodesLeft: { type: 'integer' },
+  },
+} as const;
+
 const revokedCount = { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } } as const;
 
 const noSuchUser = { ERR_USER_NOT_FOUND: 'no user has this id' } as const;
@@ -80,14 +102,14 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     return user;
   }
 
-  app.get<{ Querystring: { search?: string; limit: number; cursor?: string } }>(
+  app.get<{ Querystring: AdminUserQuery & { limit: number; cursor?: string } }>(
     '/admin/users',
     {
       schema: {
         ...adminOnly,
-        summary: 'List users in username order, page by page, optionally those whose name starts with a search',
+        summary: 'List users in username order, page by page, optionally filtered',
         description:
-          'Pages follow the username order: pass `nextCursor` as `cursor` (with the same `search`) for the next page; it is `null` on the last one.',
+          'Pages follow the username order: pass `nextCursor` as `cursor` (with the same filters) for the next page; it is `null` on the last one. With any filter but a username `search`, a page reads at most 1000 users: it may then hold fewer than `limit` (even none) and still have a `nextCursor`.',
         errors: { ...adminErrors, ERR_INVALID_CURSOR: '`cursor` is not a `nextCursor` this server answered with' },
         querystring: {
           type: 'object',
@@ -98,6 +120,19 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
               maxLength: 256,
               description:
                 'The start of a username, in any case or Unicode form (`ALI` finds `alice`); `%` and `_` are plain characters.',
+            },
+            searchIn: {
+              type: 'string',
+              enum: ['username', 'email'],
+              default: 'username',
+              description: '`email`: `search` is the start of the email address (any case) instead of the username.',
+            },
+            role: { type: 'string', pattern: ROLE_PATTERN.source, description: 'Only users with this role.' },
+            disabled: { type: 'boolean', description: 'Only disabled (`true`) or enabled (`false`) users.' },
+            verified: { type: 'boolean', description: 'Only users with (`true`) or without a verified email address.' },
+            secondFactor: {
+              type: 'boolean',
+              description: 'Only users with (`true`) or without a confirmed authenticator app.',
             },
             limit: {
               type: 'integer',
@@ -114,7 +149,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
             type: 'object',
             required: ['users', 'nextCursor'],
             properties: {
-              users: { type: 'array', items: adminUserSchema },
+              users: { type: 'array', items: listedUserSchema },
               nextCursor: { type: ['string', 'null'] },
             },
           },
@@ -123,13 +158,22 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       },
     },
     async (request) => {
-      const { search, limit, cursor } = request.query;
+      const { search, searchIn, limit, cursor } = request.query;
+      const filter = adminUserFilter(request.query, deps.mfa?.factors);
       const page = await listUsers(deps, {
         limit,
-        ...(search === undefined ? {} : { search }),
+        // An email search scans in username order; the filter compares the addresses.
+        ...(search === undefined || searchIn === 'email' ? {} : { search }),
         ...(cursor === undefined ? {} : { cursor }),
+        ...(filter === undefined ? {} : { filter }),
       });
-      return { users: page.users.map(adminView), nextCursor: page.nextCursor };
+      const listed = await Promise.all(
+        page.users.map(async (user) => ({
+          ...adminView(user),
+          secondFactor: await hasSecondFactor(deps.mfa?.factors, user.id),
+        })),
+      );
+      return { users: listed, nextCursor: page.nextCursor };
     },
   );
 
@@ -138,14 +182,18 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     {
       schema: {
         ...adminOnly,
-        summary: 'One user and their active sessions',
+        summary: 'One user, their active sessions and their second factors',
         errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         response: {
           200: {
             type: 'object',
-            required: ['user', 'sessions'],
-            properties: { user: adminUserSchema, sessions: sessionListSchema.properties.sessions },
+            required: ['user', 'sessions', 'factors'],
+            properties: {
+              user: adminUserSchema,
+              sessions: sessionListSchema.properties.sessions,
+              factors: factorsSchema,
+            },
           },
           ...errorResponses,
         },
@@ -154,8 +202,18 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     async (request) => {
       const user = await existingUser(request.params.id);
       const callerSession = claimsOf(request).sid;
-      const active = await sessions.list(user.id);
-      return { user: adminView(user), sessions: active.map((s) => toSessionView(s, callerSession)) };
+      const [active, factors] = await Promise.all([sessions.list(user.id), deps.mfa?.factors.get(user.id)]);
+      const totp = factors?.totp?.confirmedAt == null ? null : factors.totp;
+      return {
+        user: adminView(user),
+        sessions: active.map((s) => toSessionView(s, callerSession)),
+        factors: {
+          available: deps.mfa !== undefined,
+          totp: totp !== null,
+          totpSince: totp?.confirmedAt == null ? null : new Date(totp.confirmedAt).toISOString(),
+          recoveryCodesLeft: factors?.recoveryCodesLeft ?? 0,
+        },
+      };
     },
   );
 

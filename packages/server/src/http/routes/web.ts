@@ -70,10 +70,14 @@ function loadAssets(): Map<string, Asset> {
   for (const [name, asset] of readFolder(join(webRoot, 'dist'), ['.js'], 'compiled scripts')) {
     assets.set(`app/${name}`, asset);
   }
+  for (const [name, asset] of readFolder(join(webRoot, 'dist', 'admin'), ['.js'], "admin console's scripts")) {
+    assets.set(`app/admin/${name}`, asset);
+  }
   for (const [name, asset] of readFolder(dirname(clientEntry), ['.js'], 'client SDK files')) {
     assets.set(`client/${name}`, asset);
   }
-  if (!assets.has('index.html') || !assets.has('app/main.js') || !assets.has('client/index.js')) {
+  const required = ['index.html', 'admin.html', 'app/main.js', 'app/admin/admin-main.js', 'client/index.js'];
+  if (required.some((name) => !assets.has(name))) {
     throw new Error(`the web page is incomplete in ${webRoot}: run \`npm run build\`, or set Web.Enabled: false`);
   }
   return assets;
@@ -92,13 +96,17 @@ function send(reply: FastifyReply, asset: Asset): FastifyReply {
 }
 
 /**
- * The sign-in and session page at `/`, its scripts under `/assets/app/`, and
- * the compiled `@jwtgate/client` ES modules it imports under `/assets/client/`
- * (no bundler: the browser loads the modules as they are).
+ * The sign-in and session page at `/`, the admin console at `/admin`, their
+ * scripts under `/assets/app/` (the console's under `/assets/app/admin/`),
+ * and the compiled `@jwtgate/client` ES modules they import under
+ * `/assets/client/` (no bundler: the browser loads the modules as they are).
+ * The console is only a page: every answer it shows comes from the `/admin/*`
+ * API, which decides on each request whether the caller is an administrator.
  */
 export const webRoutes: FastifyPluginAsync = async (app) => {
   const assets = loadAssets();
   const page = assets.get('index.html') as Asset;
+  const consolePage = assets.get('admin.html') as Asset;
   const text = { 200: { type: 'string' }, ...errorResponses } as const;
 
   app.get(
@@ -115,6 +123,21 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
     async (_request, reply) => send(reply, page),
   );
 
+  app.get(
+    '/admin',
+    {
+      schema: {
+        summary: 'The admin console',
+        description:
+          'A page like the one at `/`, under the same Content-Security-Policy and session cookie. It holds no data and grants nothing: what it shows and does goes through the `/admin/*` API, which refuses every caller whose account is not an enabled administrator in the database.',
+        tags: ['web'],
+        produces: ['text/html'],
+        response: text,
+      },
+    },
+    async (_request, reply) => send(reply, consolePage),
+  );
+
   app.get<{ Params: { '*': string } }>(
     '/assets/*',
     {
@@ -126,13 +149,13 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
         params: {
           type: 'object',
           required: ['*'],
-          properties: { '*': { type: 'string', pattern: '^(app/|client/)?[A-Za-z0-9_-]+\\.(js|css|svg)$' } },
+          properties: { '*': { type: 'string', pattern: '^(app/|app/admin/|client/)?[A-Za-z0-9_-]+\\.(js|css|svg)$' } },
         },
         response: text,
       },
     },
     async (request, reply) => {
-      // The pattern admits no `.html`, so the page itself is only ever served at `/`.
+      // The pattern admits no `.html`, so the pages are only ever served at `/` and `/admin`.
       const asset = assets.get(request.params['*']);
       if (asset === undefined) throw new AuthError('ERR_NOT_FOUND');
       return send(reply, asset);

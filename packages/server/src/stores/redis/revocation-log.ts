@@ -1,4 +1,10 @@
-import { encodeRevocationNotices, type RevokedSession } from '@jwtgate/core';
+import {
+  encodeRevocationNotices,
+  type RevocationLogCursor,
+  type RevocationLogPage,
+  type RevokedSession,
+  readRevocationPage,
+} from '@jwtgate/core';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisKeys } from './redis-keys.js';
 import { runScript } from './redis-script.js';
@@ -39,21 +45,7 @@ export interface RevocationLog {
   close(): void;
 }
 
-/**
- * A position in the log: entries scored `score` or more, less the first
- * `skip` of those scored exactly `score` (revocations of the same
- * millisecond), which an earlier page returned.
- */
-export interface RevocationLogCursor {
-  readonly score: number;
-  readonly skip: number;
-}
-
-/** What {@link RevocationLog.page} returns; the user of each revocation is not read. */
-export interface RevocationLogPage {
-  readonly revocations: readonly { readonly id: string; readonly revokedAt: number }[];
-  readonly next: RevocationLogCursor | null;
-}
+export type { RevocationLogCursor, RevocationLogPage };
 
 /** Entries awaiting a retry are capped, so a long outage cannot grow memory without bound. */
 const MAX_PENDING = 100_000;
@@ -144,17 +136,7 @@ export function createRevocationLog(client: Redis | Cluster, options: Revocation
         from.skip,
         limit,
       );
-      const revocations: { id: string; revokedAt: number }[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        revocations.push({ id: flat[i] as string, revokedAt: Number(flat[i + 1]) });
-      }
-      const last = revocations.at(-1);
-      if (revocations.length < limit || last === undefined) return { revocations, next: null };
-      // An entry added behind the cursor during the catch-up shifts what is skipped by one
-      // at most; it was published after the subscription began, so it arrives as a message.
-      const sameScore = revocations.filter((r) => r.revokedAt === last.revokedAt).length;
-      const skip = last.revokedAt === from.score ? from.skip + sameScore : sameScore;
-      return { revocations, next: { score: last.revokedAt, skip } };
+      return readRevocationPage(flat, from, limit);
     },
     close() {
       closed = true;

@@ -1,0 +1,52 @@
+import { foldEmail, type MfaStore, type UserFilter, type UserRecord } from '@jwtgate/core';
+
+/** What `GET /admin/users` may narrow a listing by, besides the username prefix the store selects on. */
+export interface AdminUserQuery {
+  readonly search?: string;
+  /** `email`: `search` is the start of the address instead of the username. */
+  readonly searchIn?: 'username' | 'email';
+  readonly role?: string;
+  readonly disabled?: boolean;
+  /** Whether the account has a verified email address. */
+  readonly verified?: boolean;
+  /** Whether the account has a confirmed authenticator app. */
+  readonly secondFactor?: boolean;
+}
+
+/** Whether a user has a confirmed second factor; `false` for everyone when second factors are off. */
+export async function hasSecondFactor(factors: MfaStore | undefined, userId: string): Promise<boolean> {
+  if (factors === undefined) return false;
+  const { totp } = await factors.get(userId);
+  return totp !== null && totp.confirmedAt !== null;
+}
+
+/**
+ * The filter of an administrator's listing, or `undefined` when only the
+ * username prefix (which the store selects on itself) narrows it. The second
+ * factor is read per user, and only for users the cheaper criteria kept.
+ *
+ * @example
+ * const filter = adminUserFilter({ role: 'admin', secondFactor: false }, deps.mfa?.factors);
+ * const page = await listUsers(deps, { limit: 20, ...(filter === undefined ? {} : { filter }) });
+ */
+export function adminUserFilter(query: AdminUserQuery, factors: MfaStore | undefined): UserFilter | undefined {
+  const emailPrefix =
+    query.searchIn === 'email' && query.search !== undefined && query.search !== '' ? foldEmail(query.search) : null;
+  const plain = (user: UserRecord): boolean =>
+    (emailPrefix === null || (user.emailKey ?? '').startsWith(emailPrefix)) &&
+    (query.role === undefined || user.role === query.role) &&
+    (query.disabled === undefined || user.disabled === query.disabled) &&
+    (query.verified === undefined || (user.emailVerifiedAt != null) === query.verified);
+  const wantsFactor = query.secondFactor;
+  const criteria = [emailPrefix ?? undefined, query.role, query.disabled, query.verified, wantsFactor];
+  if (criteria.every((criterion) => criterion === undefined)) return undefined;
+  return async (users) => {
+    const kept = users.map(plain);
+    if (wantsFactor === undefined) return kept;
+    return Promise.all(
+      users.map(
+        async (user, index) => kept[index] === true && (await hasSecondFactor(factors, user.id)) === wantsFactor,
+      ),
+    );
+  };
+}

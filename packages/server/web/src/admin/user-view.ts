@@ -1,0 +1,305 @@
+import { describeAgent } from '../describe-agent.js';
+import { busy, h } from '../dom.js';
+import { fromNow, timeElement } from '../format-time.js';
+import type { AdminSession, UserDetail } from './admin-api.js';
+import { countOf, describeAdminError } from './admin-messages.js';
+import { type Confirmation, confirmAction } from './confirm-dialog.js';
+import { type ConsoleContext, pageLink } from './console-context.js';
+import { describeAmr } from './describe-event.js';
+
+const ADMIN_ROLE = 'admin';
+
+function fact(term: string, name: string, ...value: (Node | string | null)[]): Node[] {
+  return [h('dt', {}, term), h('dd', { 'data-field': name }, ...value)];
+}
+
+/** What ending these sessions means, said plainly. */
+function endsSessions(count: number, whose: string): string {
+  return count === 0
+    ? `${whose} has no active session to end.`
+    : `Ends ${countOf(count, 'session')} of ${whose} at once.`;
+}
+
+/**
+ * One user: their account, second factors and active sessions, with the
+ * actions an operator needs (disable or enable, sign out everywhere, end one
+ * session, change role, reset second factors), each confirmed first with
+ * what it will do, and a link to their audit records.
+ */
+export function renderUser(root: HTMLElement, context: ConsoleContext, userId: string): HTMLElement {
+  const heading = h('h1', { tabindex: '-1' }, 'User');
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const content = h('div', {});
+  root.replaceChildren(h('p', {}, h('a', { href: pageLink('users') }, '← All users')), heading, error, content);
+
+  async function reload(): Promise<void> {
+    let detail: UserDetail;
+    let lastAdmin = false;
+    try {
+      detail = await context.api.user(userId);
+      if (detail.user.role === ADMIN_ROLE && !detail.user.disabled) {
+        const admins = await context.api.listUsers({ role: ADMIN_ROLE, disabled: false, limit: 2 });
+        lastAdmin = admins.users.length === 1 && admins.nextCursor === null;
+      }
+    } catch (failure) {
+      error.textContent = describeAdminError(failure);
+      return;
+    }
+    show(detail, lastAdmin);
+  }
+
+  /** Asks, then runs `action` with its button held, reports its result and shows the user afresh. */
+  function act(button: HTMLButtonElement, confirmation: Confirmation, action: () => Promise<string>): void {
+    void confirmAction(confirmation).then(async (confirmed) => {
+      if (!confirmed) return;
+      error.textContent = '';
+      try {
+        context.announce(await busy(button, action));
+      } catch (failure) {
+        error.textContent = describeAdminError(failure);
+      }
+      await reload();
+    });
+  }
+
+  function show(detail: UserDetail, lastAdmin: boolean): void {
+    const { user, sessions, factors } = detail;
+    const name = user.username;
+    const self = user.id === context.selfId;
+    const selfNote = self ? ' This is your own account: you are signed out too.' : '';
+    heading.textContent = name;
+    document.title = `${name} · Admin console · jwtgate`;
+
+    const toggle = h(
+      'button',
+      { type: 'button', class: user.disabled ? 'secondary' : 'danger', disabled: lastAdmin && !user.disabled },
+      user.disabled ? 'Enable account' : 'Disable account',
+    );
+    toggle.addEventListener('click', () =>
+      act(
+        toggle,
+        user.disabled
+          ? {
+              title: `Enable ${name}?`,
+              consequence: `${name} can sign in again (no session is restored).`,
+              confirm: `Enable ${name}`,
+            }
+          : {
+              title: `Disable ${name}?`,
+              consequence: `${endsSessions(sessions.length, name)} Sign-ins are refused until the account is enabled again.${selfNote}`,
+              confirm: `Disable ${name}`,
+            },
+        async () => {
+          const changed = await context.api.setDisabled(user.id, !user.disabled);
+          return user.disabled
+            ? `Enabled ${name}.`
+            : `Disabled ${name}; ${countOf(changed.revokedSessions, 'session')} ended.`;
+        },
+      ),
+    );
+
+    const logout = h(
+      'button',
+      { type: 'button', class: 'danger', disabled: sessions.length === 0 },
+      'Sign out everywhere',
+    );
+    logout.addEventListener('click', () =>
+      act(
+        logout,
+        {
+          title: `Sign ${name} out everywhere?`,
+          consequence: `${endsSessions(sessions.length, name)}${selfNote}`,
+          confirm: `End ${countOf(sessions.length, 'session')}`,
+        },
+        async () => `Ended ${countOf((await context.api.logout(user.id)).revoked, 'session')} of ${name}.`,
+      ),
+    );
+
+    const hasFactors = factors.totp || factors.recoveryCodesLeft > 0;
+    const resetFactors = h(
+      'button',
+      { type: 'button', class: 'danger', disabled: !factors.available || !hasFactors },
+      'Reset second factors',
+    );
+    resetFactors.addEventListener('click', () =>
+      act(
+        resetFactors,
+        {
+          title: `Reset ${name}'s second factors?`,
+          consequence: `Removes the authenticator app${factors.recoveryCodesLeft > 0 ? ` and ${countOf(factors.recoveryCodesLeft, 'unused recovery code')}` : ''}. ${endsSessions(sessions.length, name)} The next sign-in needs only the password (or sets a new factor up, where the role requires one).${selfNote}`,
+          confirm: 'Reset second factors',
+        },
+        async () => {
+          const result = await context.api.resetSecondFactors(user.id);
+          return `Reset ${name}'s second factors; ${countOf(result.revokedSessions, 'session')} ended.`;
+        },
+      ),
+    );
+
+    const roleInput = h('input', {
+      id: 'role-input',
+      name: 'role',
+      value: user.role,
+      autocomplete: 'off',
+      maxlength: '64',
+      required: true,
+      'aria-describedby': 'role-rule',
+    });
+    const changeRole = h('button', { type: 'submit', class: 'secondary' }, 'Change role');
+    const roleForm = h(
+      'form',
+      { 'aria-label': 'Change role', class: 'filters' },
+      h('div', { class: 'field' }, h('label', { for: 'role-input' }, 'Role'), roleInput),
+      h('div', { class: 'actions' }, changeRole),
+    );
+    roleForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const role = roleInput.value.trim();
+      if (role === user.role) {
+        error.textContent = `${name} already has the role ${role}.`;
+        return;
+      }
+      act(
+        changeRole,
+        {
+          title: `Change ${name}'s role from ${user.role} to ${role}?`,
+          consequence: `${endsSessions(sessions.length, name)} Their tokens carry the old role, so ${name} signs in again to get the new one.${selfNote}`,
+          confirm: `Make ${name} ${role}`,
+        },
+        async () => {
+          const changed = await context.api.setRole(user.id, role);
+          return `${name} is now ${changed.user.role}; ${countOf(changed.revokedSessions, 'session')} ended.`;
+        },
+      );
+    });
+    const rule = h(
+      'p',
+      { id: 'role-rule', class: lastAdmin ? 'rule' : 'hint', 'data-field': 'last-admin-rule' },
+      lastAdmin
+        ? `${name} is the only enabled administrator: the server refuses to disable ${name} or change this role. Make another account administrator first.`
+        : 'The last enabled administrator can be neither disabled nor given another role.',
+    );
+
+    content.replaceChildren(
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'account-heading' },
+        h('h2', { id: 'account-heading' }, 'Account'),
+        h(
+          'dl',
+          { class: 'facts' },
+          ...fact('Username', 'username', name, self ? h('span', { class: 'badge' }, 'you') : null),
+          ...fact('User id', 'user-id', user.id),
+          ...fact(
+            'Email',
+            'email',
+            user.email ?? 'none',
+            user.email === undefined
+              ? null
+              : h('span', { class: 'badge' }, user.emailVerified === true ? 'verified' : 'not verified'),
+          ),
+          ...fact('Role', 'role', user.role),
+          ...fact('State', 'state', user.disabled ? h('span', { class: 'badge warn' }, 'disabled') : 'enabled'),
+          ...fact('Created', 'created', timeElement(Date.parse(user.createdAt))),
+          ...fact('Last changed', 'updated', timeElement(Date.parse(user.updatedAt))),
+          ...fact(
+            'Second factor',
+            'second-factor',
+            !factors.available
+              ? 'off on this server'
+              : factors.totp
+                ? `authenticator app${factors.totpSince === null ? '' : ` since ${new Date(factors.totpSince).toLocaleDateString()}`}, ${countOf(factors.recoveryCodesLeft, 'recovery code')} left`
+                : factors.recoveryCodesLeft > 0
+                  ? `${countOf(factors.recoveryCodesLeft, 'recovery code')} left, no app`
+                  : 'none',
+          ),
+        ),
+        h(
+          'p',
+          {},
+          h(
+            'a',
+            { href: pageLink('audit', { userId: user.id }), 'data-field': 'audit-link' },
+            `Audit records of ${name}`,
+          ),
+        ),
+      ),
+      h(
+        'section',
+        { class: 'panel', 'aria-labelledby': 'actions-heading' },
+        h('h2', { id: 'actions-heading' }, 'Actions'),
+        h('div', { class: 'actions' }, toggle, logout, resetFactors),
+        roleForm,
+        rule,
+      ),
+      sessionsPanel(sessions, name),
+    );
+  }
+
+  function sessionsPanel(sessions: readonly AdminSession[], name: string): HTMLElement {
+    const rows = sessions.map((session) => {
+      const device = session.device ?? 'Unnamed device';
+      const browser = describeAgent(session.userAgent);
+      const end = h('button', { type: 'button', class: 'danger', 'aria-label': `End the session on ${device}` }, 'End');
+      end.addEventListener('click', () =>
+        act(
+          end,
+          {
+            title: `End ${name}'s session on ${device}?`,
+            consequence: `Signs out ${device} (${browser}, ${session.ip ?? 'unknown address'}) at its next request; ${name}'s other sessions stay.${session.current ? ' This is your own session: you are signed out.' : ''}`,
+            confirm: 'End session',
+          },
+          async () => {
+            await context.api.endSession(session.id);
+            return `Ended the session on ${device}.`;
+          },
+        ),
+      );
+      const lastSeen = Date.parse(session.lastUsedAt);
+      return h(
+        'tr',
+        { 'data-session-id': session.id },
+        h('td', {}, device, session.current ? h('span', { class: 'badge' }, 'this console') : null),
+        h('td', {}, browser),
+        h('td', {}, session.ip ?? 'unknown'),
+        h('td', {}, timeElement(lastSeen, fromNow(lastSeen))),
+        h(
+          'td',
+          {},
+          timeElement(Date.parse(session.createdAt)),
+          h('br'),
+          h('span', { 'data-field': 'amr' }, describeAmr(session.amr)),
+        ),
+        h('td', {}, end),
+      );
+    });
+    return h(
+      'section',
+      { class: 'panel', id: 'user-sessions', 'aria-labelledby': 'user-sessions-heading' },
+      h('h2', { id: 'user-sessions-heading' }, `Sessions (${sessions.length})`),
+      sessions.length === 0
+        ? h('p', {}, `${name} is not signed in anywhere.`)
+        : h(
+            'table',
+            { class: 'list' },
+            h('caption', {}, `Where ${name} is signed in`),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...['Device', 'Browser', 'Address', 'Last seen', 'Signed in (how)'].map((column) =>
+                  h('th', { scope: 'col' }, column),
+                ),
+                h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
+              ),
+            ),
+            h('tbody', {}, ...rows),
+          ),
+    );
+  }
+
+  void reload();
+  return heading;
+}
