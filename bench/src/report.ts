@@ -34,6 +34,10 @@ export const GUARD_TARGET = 0.85;
 const ASYMMETRIC_TARGET = 0.7;
 /** The guard against a JWT verify plus a Redis GET per request. */
 const LOOKUP_TARGET = 2;
+/** Refresh latency at 50 in flight, p99, on SQLite and Redis. */
+const REFRESH_P99_TARGET_MS = 50;
+/** Refreshes per second on Redis at 50 in flight. */
+const REDIS_REFRESH_TARGET = 3_000;
 /** The longest event-loop stall allowed while a start-up loads revocations. */
 const LOAD_STALL_TARGET_MS = 50;
 /** Logout on one instance to refusal on another, p99. */
@@ -231,6 +235,28 @@ function targets(results: BenchResults): string[][] {
       ? ''
       : `per request, the lookup design spends ${decimal.format(lookup.serverCpuUsPerRequest)} µs of server CPU against the guard's ${decimal.format(guard.serverCpuUsPerRequest)} µs (${(lookup.serverCpuUsPerRequest / guard.serverCpuUsPerRequest).toFixed(1)}×), but neither server has the machine to itself: autocannon, and for the lookup design redis-server, run on the same ${results.machine.cores} cores, so requests/s narrow the gap that CPU per request shows; its p99 latency is ${(lookup.p99Us / guard.p99Us).toFixed(1)}× the guard's`,
   ]);
+  for (const store of ['SQLite', 'Redis'] as const) {
+    const row = results.rotation.rows.find((r) => r.store === store && r.concurrency === 50);
+    if (row === undefined) continue;
+    const met = row.p99Us < REFRESH_P99_TARGET_MS * 1000;
+    lines.push([
+      `Refresh p99 on ${store}, 50 in flight`,
+      `< ${REFRESH_P99_TARGET_MS} ms`,
+      `${decimal.format(row.p99Us / 1000)} ms`,
+      verdict(met),
+      met ? '' : 'see the refresh section',
+    ]);
+    if (store === 'Redis') {
+      const fast = row.rotationsPerSec >= REDIS_REFRESH_TARGET;
+      lines.push([
+        'Refreshes/s on Redis, 50 in flight',
+        `≥ ${integer.format(REDIS_REFRESH_TARGET)}`,
+        integer.format(row.rotationsPerSec),
+        verdict(fast),
+        fast ? '' : 'see the refresh section',
+      ]);
+    }
+  }
   const { load } = results.memory;
   const loadMet = load.loopDelayMaxMs <= LOAD_STALL_TARGET_MS;
   lines.push([
@@ -275,7 +301,7 @@ function keyRatios(results: BenchResults): string[] {
     `- The default guard serves ${(guard.ratioToBare / lookup.ratioToBare).toFixed(1)}× the requests of the per-request Redis lookup design, at p99 ${integer.format(guard.p99Us)} µs against ${integer.format(lookup.p99Us)} µs.`,
     `- One HS256 verification: jwtgate ${ns('jwtgate createJwtVerifier, cache off')} ns without its cache of verified tokens, ${ns('jwtgate createJwtVerifier')} ns on a hit; ES256 ${ns('ES256 jwtgate createJwtVerifier, cache off')} ns uncached, ${ns('ES256 jwtgate createJwtVerifier')} ns on a hit; EdDSA ${ns('EdDSA jwtgate createJwtVerifier, cache off')} ns and ${ns('EdDSA jwtgate createJwtVerifier')} ns.`,
     `- Revocation propagation between two instances over Redis: p50 ${decimal.format(propagation.p50Ms)} ms, p99 ${decimal.format(propagation.p99Ms)} ms from sending the logout (${propagation.trials} trials).`,
-    `- Refresh rotation: ${rotation('SQLite', 1)}/s on SQLite and ${rotation('Redis', 1)}/s on Redis from one session (${rotation('SQLite', 8)}/s and ${rotation('Redis', 8)}/s with eight at once); logins (argon2id) ${decimal.format(defaultLogin.loginsPerSec)}/s with ${login.concurrency} at once at the default \`Hashing.MaxConcurrent\` (${defaultLogin.maxConcurrent}), \`/healthz\` and a guarded route meanwhile p99 ${decimal.format(defaultLogin.probeP99Ms)} ms.`,
+    `- Refresh rotation over many users' sessions: ${rotation('SQLite', 50)}/s on SQLite and ${rotation('Redis', 50)}/s on Redis with 50 in flight (${rotation('SQLite', 1)}/s and ${rotation('Redis', 1)}/s one at a time); logins (argon2id) ${decimal.format(defaultLogin.loginsPerSec)}/s with ${login.concurrency} at once at the default \`Hashing.MaxConcurrent\` (${defaultLogin.maxConcurrent}), \`/healthz\` and a guarded route meanwhile p99 ${decimal.format(defaultLogin.probeP99Ms)} ms.`,
     `- Memory: ${integer.format(memory.bytesPerEntry)} bytes of heap per revoked session in the revocation list (${decimal.format(memory.mibPer100k)} MiB per 100,000); ${integer.format(redisMemory.bytesPerSession)} bytes of Redis memory per active session (${integer.format(redisMemory.usedMemoryMiB)} MiB for ${integer.format(redisMemory.sessions)}).`,
   ];
 }
@@ -439,13 +465,17 @@ ${httpTable(http.mixes.distinct)}
 
 \`SessionManager.refresh\` in process on the real SQLite store (a file in WAL
 mode, as the server runs it) and on the real Redis store (the local Redis),
-${integer.format(rotation.durationMs)} ms per row after a warm-up: each rotation loads the session and
+through the server's session manager (its refresh throttle, events and audit
+included). The refreshes go round ${integer.format(rotation.rows[0]?.sessions ?? 0)} sessions of ${integer.format(profile.rotation.users)} users, so each refresh is
+another session's, with 1, 8 or 50 in flight; after a warm-up, each count
+in flight runs ${integer.format(rotation.durationMs)} ms per round, ${profile.rotation.rounds} rounds in rotating order, and the
+table gives the medians of the rounds. Each rotation loads the session and
 the user, swaps the token generation atomically (one compare-and-swap
 \`UPDATE\`, or one script in Redis) and signs a new access token.
 
 ${table(
-  ['Store', 'Sessions rotating at once', 'rotations', 'rotations/s', 'p50 µs', 'p99 µs'],
-  ['l', 'r', 'r', 'r', 'r', 'r'],
+  ['Store', 'Refreshes in flight', 'rotations', 'rotations/s', 'p50 µs', 'p99 µs', 'CPU µs per rotation'],
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
   rotation.rows.map((row) => [
     row.store,
     String(row.concurrency),
@@ -453,6 +483,7 @@ ${table(
     integer.format(row.rotationsPerSec),
     integer.format(row.p50Us),
     integer.format(row.p99Us),
+    integer.format(row.cpuUsPerRotation),
   ]),
 )}
 

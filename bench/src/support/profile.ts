@@ -28,7 +28,17 @@ export interface BenchProfile {
     /** Users, each with a token of their own: the distinct-token traffic sends them in turn. */
     readonly users: number;
   };
-  readonly rotation: { readonly durationMs: number };
+  /**
+   * Refresh rotation over `users × sessionsPerUser` sessions, `concurrency`
+   * refreshes in flight, each for `durationMs` per round, `rounds` rounds.
+   */
+  readonly rotation: {
+    readonly durationMs: number;
+    readonly users: number;
+    readonly sessionsPerUser: number;
+    readonly concurrency: readonly number[];
+    readonly rounds: number;
+  };
   /** `loadEntries`: revocations loaded into an empty list as at start-up, with the event loop watched. */
   readonly memory: { readonly entries: number; readonly repeats: number; readonly loadEntries: number };
   /** Active sessions written into a private redis-server to weigh them. */
@@ -53,7 +63,7 @@ const full: BenchProfile = {
   revokedSessions: 100_000,
   micro: { warmupMs: 300, batchMs: 60, rounds: 15 },
   http: { connections: 50, warmupSec: 2, sliceSec: 1, rounds: 6, users: 10_000 },
-  rotation: { durationMs: 5_000 },
+  rotation: { durationMs: 2_000, users: 1_000, sessionsPerUser: 5, concurrency: [1, 8, 50], rounds: 3 },
   memory: { entries: 100_000, repeats: 3, loadEntries: 1_000_000 },
   redisSessions: 1_000_000,
   login: { sliceMs: 2_000, rounds: 4, concurrency: 8, settings: [1, 2, 3] },
@@ -65,7 +75,7 @@ const quick: BenchProfile = {
   revokedSessions: 100_000,
   micro: { warmupMs: 5, batchMs: 5, rounds: 2 },
   http: { connections: 2, warmupSec: 0, sliceSec: 0.3, rounds: 2, users: 300 },
-  rotation: { durationMs: 200 },
+  rotation: { durationMs: 200, users: 60, sessionsPerUser: 1, concurrency: [1, 8, 50], rounds: 1 },
   memory: { entries: 10_000, repeats: 1, loadEntries: 20_000 },
   redisSessions: 2_000,
   login: { sliceMs: 200, rounds: 1, concurrency: 2, settings: [1, 2] },

@@ -195,6 +195,7 @@ export {
   newSessionId,
   type RefreshTokenCodec,
   type RefreshTokenFields,
+  type RefreshTokenReading,
   sessionIdTag,
   userSessionTag,
 } from './token/refresh-token.js';

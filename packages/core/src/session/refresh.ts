@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AuthError } from '../errors/auth-error.js';
+import type { RefreshTokenReading } from '../token/refresh-token.js';
 import type { UserRecord } from '../user/user-record.js';
 import { type IssuedTokens, mintAccessToken } from './mint-access-token.js';
 import { noteRevoked, type SessionContext } from './session-context.js';
@@ -8,6 +9,13 @@ import type { SessionRecord } from './session-record.js';
 /** A refresh request. */
 export interface RefreshSessionInput {
   readonly refreshToken: string;
+  /**
+   * `refreshTokens.read(refreshToken)`, when the caller has it already (the
+   * refresh throttle reads the token to find its session), so the MAC is
+   * checked once per refresh. Used only if it is the codec's own reading of
+   * this very token.
+   */
+  readonly reading?: RefreshTokenReading | null;
   readonly ip?: string | null;
   readonly userAgent?: string | null;
 }
@@ -29,9 +37,13 @@ function sameHash(a: string | null, b: string): boolean {
  */
 export async function refreshSession(ctx: SessionContext, input: RefreshSessionInput): Promise<IssuedTokens> {
   const { refreshTokens } = ctx;
-  const fields = refreshTokens.parse(input.refreshToken);
+  const given = input.reading;
+  const fields =
+    given != null && refreshTokens.isReadingOf(given, input.refreshToken)
+      ? given
+      : refreshTokens.read(input.refreshToken);
   if (fields === null) throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'format' });
-  const hash = refreshTokens.hash(input.refreshToken);
+  const { hash } = fields;
   const ip = input.ip ?? null;
   const userAgent = input.userAgent ?? null;
 
@@ -40,13 +52,13 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
     const now = ctx.clock.now();
     if (now >= session.refreshExpiresAt) throw new AuthError('ERR_REFRESH_TOKEN_EXPIRED', { reason: 'idle' });
     const user = await loadActiveUser(ctx, session);
-    const successor = refreshTokens.successor(input.refreshToken);
+    const successor = fields.successor();
     const refreshExpiresAt = Math.min(now + ctx.policy.refreshTtlSec * 1000, session.expiresAt);
     const rotated: SessionRecord = {
       ...session,
       generation: session.generation + 1,
       previousHash: hash,
-      currentHash: refreshTokens.hash(successor),
+      currentHash: fields.successorHash(),
       rotatedAt: now,
       lastUsedAt: now,
       refreshExpiresAt,
@@ -85,12 +97,11 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
   if (fields.generation === session.generation - 1 && sameHash(session.previousHash, hash)) {
     const now = ctx.clock.now();
     const graceMs = ctx.policy.refreshGraceSec * 1000;
-    const successor = refreshTokens.successor(input.refreshToken);
     if (
       graceMs > 0 &&
       session.rotatedAt !== null &&
       now - session.rotatedAt <= graceMs &&
-      sameHash(session.currentHash, refreshTokens.hash(successor))
+      sameHash(session.currentHash, fields.successorHash())
     ) {
       const user = await loadActiveUser(ctx, session);
       ctx.emit({
@@ -102,7 +113,7 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
         userAgent,
         generation: session.generation,
       });
-      const tokens = await issue(ctx, user, session, successor);
+      const tokens = await issue(ctx, user, session, fields.successor());
       // No compare-and-swap guards this answer as one guards a rotation. Were the session
       // ended while the token was made, the token would be newer than the revocation and
       // outlive the revocation list's entry for it; so look once more before handing it out.

@@ -1,6 +1,7 @@
 import { AuthError } from '../errors/auth-error.js';
 import { type AccessTokenVerifierOptions, createAccessTokenVerifier } from '../token/access-token-verifier.js';
 import type { AccessTokenClaims } from '../token/claims.js';
+import type { RefreshTokenReading } from '../token/refresh-token.js';
 import type { IssuedTokens } from './mint-access-token.js';
 import { refreshSession } from './refresh.js';
 import type { SessionContext } from './session-context.js';
@@ -9,6 +10,8 @@ import type { SessionContext } from './session-context.js';
 export interface RenewSessionInput {
   readonly accessToken: string;
   readonly refreshToken: string;
+  /** `refreshTokens.read(refreshToken)` when the caller has it already; see `RefreshSessionInput.reading`. */
+  readonly reading?: RefreshTokenReading | null;
   readonly ip?: string | null;
   readonly userAgent?: string | null;
 }
@@ -87,12 +90,17 @@ export async function renewSession(
   input: RenewSessionInput,
 ): Promise<IssuedTokens> {
   const claims = verifyExpired(input.accessToken);
-  const fields = ctx.refreshTokens.parse(input.refreshToken);
+  const given = input.reading;
+  const fields =
+    given != null && ctx.refreshTokens.isReadingOf(given, input.refreshToken)
+      ? given
+      : ctx.refreshTokens.read(input.refreshToken);
   if (fields === null) throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'format' });
   if (fields.sessionId !== claims.sid) throw new AuthError('ERR_TOKEN_EXPIRED', { reason: 'session-mismatch' });
   if (ctx.revocations.has(claims.sid)) throw new AuthError('ERR_SESSION_REVOKED', { reason: 'revoked' });
   return refreshSession(ctx, {
     refreshToken: input.refreshToken,
+    reading: fields,
     ip: input.ip ?? null,
     userAgent: input.userAgent ?? null,
   });

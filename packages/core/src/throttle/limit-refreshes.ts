@@ -1,6 +1,7 @@
 import { isAuthError } from '../errors/auth-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import type { SessionManager } from '../session/session-manager.js';
+import type { RefreshTokenReading } from '../token/refresh-token.js';
 import type { RefreshThrottle } from './refresh-throttle.js';
 
 /** Refusals of what the client presented; a store failure or a throttle's own refusal is none of them. */
@@ -25,16 +26,18 @@ const REFUSALS: ReadonlySet<ErrorCode> = new Set([
 export function limitRefreshes(sessions: SessionManager, throttle: RefreshThrottle): SessionManager {
   async function throttled<T>(
     input: { refreshToken: string; ip?: string | null; userAgent?: string | null },
-    run: () => Promise<T>,
+    run: (reading: RefreshTokenReading | null) => Promise<T>,
   ): Promise<T> {
-    const sessionId = sessions.refreshTokens.parse(input.refreshToken)?.sessionId ?? null;
+    // Read once here, and handed on, so the refresh does not check the MAC again.
+    const reading = sessions.refreshTokens.read(input.refreshToken);
+    const sessionId = reading?.sessionId ?? null;
     const reservation = await throttle.reserve({
       sessionId,
       ip: input.ip ?? null,
       userAgent: input.userAgent ?? null,
     });
     try {
-      return await run();
+      return await run(reading);
     } catch (error) {
       // Either way, a count that could not be settled leaves the answer as it is.
       if (isAuthError(error) && REFUSALS.has(error.code)) await reservation.refused().catch(() => {});
@@ -45,7 +48,7 @@ export function limitRefreshes(sessions: SessionManager, throttle: RefreshThrott
   }
   return {
     ...sessions,
-    refresh: (input) => throttled(input, () => sessions.refresh(input)),
-    renew: (input) => throttled(input, () => sessions.renew(input)),
+    refresh: (input) => throttled(input, (reading) => sessions.refresh({ ...input, reading })),
+    renew: (input) => throttled(input, (reading) => sessions.renew({ ...input, reading })),
   };
 }

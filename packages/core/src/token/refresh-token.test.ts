@@ -315,4 +315,35 @@ describe('isSessionId', () => {
       }
     }
   });
+
+  describe('read', () => {
+    it('gives the fields, the hash, the successor and its hash of an authentic token, as the single calls do', () => {
+      const sessionId = newSessionId();
+      const token = codec.mint(sessionId, 4);
+      const reading = codec.read(token);
+      expect(reading).not.toBeNull();
+      expect(reading).toMatchObject({ sessionId, generation: 4, token, hash: codec.hash(token) });
+      expect(reading?.successor()).toBe(codec.successor(token));
+      expect(reading?.successor()).toBe(reading?.successor());
+      expect(reading?.successorHash()).toBe(codec.hash(codec.successor(token)));
+    });
+
+    it('reads nothing from a forged or malformed token', () => {
+      expect(codec.read(createRefreshTokenCodec(OTHER_SECRET).mint(newSessionId(), 0))).toBeNull();
+      expect(codec.read('jgr1_junk')).toBeNull();
+    });
+
+    it('vouches only for its own reading of the very same token', () => {
+      const token = codec.mint(newSessionId(), 0);
+      const other = codec.mint(newSessionId(), 0);
+      const reading = codec.read(token)!;
+      expect(codec.isReadingOf(reading, token)).toBe(true);
+      expect(codec.isReadingOf(reading, other)).toBe(false);
+      // A look-alike made elsewhere, or another codec's reading, is never trusted.
+      expect(codec.isReadingOf({ ...reading }, token)).toBe(false);
+      const foreign = createRefreshTokenCodec(SECRET);
+      expect(foreign.isReadingOf(reading, token)).toBe(false);
+      expect(Object.isFrozen(reading)).toBe(true);
+    });
+  });
 });

@@ -8,6 +8,21 @@ export interface RefreshTokenFields {
 }
 
 /**
+ * An authentic token read once: its fields, its hash, and its successor (and
+ * the successor's hash) derived on first use, so that a refresh checks the
+ * MAC and hashes each value once however many steps look at them.
+ */
+export interface RefreshTokenReading extends RefreshTokenFields {
+  readonly token: string;
+  /** What stores keep instead of the token. */
+  readonly hash: string;
+  /** The successor of the token, derived once. */
+  successor(): string;
+  /** The hash of {@link successor}, computed once. */
+  successorHash(): string;
+}
+
+/**
  * Mints, authenticates and chains opaque refresh tokens.
  *
  * A token is `jgr1_` + base64url(session id ‖ generation ‖ 32 random bytes ‖ MAC).
@@ -26,6 +41,15 @@ export interface RefreshTokenCodec {
   parse(token: string): RefreshTokenFields | null;
   /** The value stores keep instead of the token. */
   hash(token: string): string;
+  /** The token's fields and hashes, for an authentic token; `null` for anything malformed or forged. */
+  read(token: string): RefreshTokenReading | null;
+  /**
+   * Whether `reading` is this codec's reading of `token`, so that a caller
+   * that read the token already (the refresh throttle) can hand the reading
+   * on instead of having the MAC checked again; an object made elsewhere is
+   * never trusted.
+   */
+  isReadingOf(reading: RefreshTokenReading, token: string): boolean;
 }
 
 const PREFIX = 'jgr1_';
@@ -134,6 +158,11 @@ export function createRefreshTokenCodec(secret: string | Uint8Array): RefreshTok
     };
   }
 
+  const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+  const successorOf = (token: string, fields: RefreshTokenFields) =>
+    seal(fields.sessionId, fields.generation + 1, createHmac('sha256', successorKey).update(token).digest());
+  const readings = new WeakSet<RefreshTokenReading>();
+
   return {
     mint(sessionId, generation) {
       return seal(sessionId, generation, randomBytes(RANDOM_BYTES));
@@ -141,12 +170,31 @@ export function createRefreshTokenCodec(secret: string | Uint8Array): RefreshTok
     successor(token) {
       const fields = parse(token);
       if (fields === null) throw new TypeError('cannot derive the successor of an invalid refresh token');
-      const random = createHmac('sha256', successorKey).update(token).digest();
-      return seal(fields.sessionId, fields.generation + 1, random);
+      return successorOf(token, fields);
     },
     parse,
-    hash(token) {
-      return createHash('sha256').update(token).digest('base64url');
+    hash,
+    read(token) {
+      const fields = parse(token);
+      if (fields === null) return null;
+      let successor: string | undefined;
+      let successorHash: string | undefined;
+      const reading: RefreshTokenReading = Object.freeze({
+        ...fields,
+        token,
+        hash: hash(token),
+        successor: () => {
+          successor ??= successorOf(token, fields);
+          return successor;
+        },
+        successorHash() {
+          successorHash ??= hash(this.successor());
+          return successorHash;
+        },
+      });
+      readings.add(reading);
+      return reading;
     },
+    isReadingOf: (reading, token) => readings.has(reading) && reading.token === token,
   };
 }

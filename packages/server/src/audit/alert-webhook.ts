@@ -40,7 +40,10 @@ export interface AlertWebhookOptions {
 export interface AlertWebhook {
   /** Queues the record when its event is an alerting one; returns at once and never throws. */
   notify(record: AuditRecord): void;
-  /** Resolves once every queued alert was delivered or given up on (for tests and shutdown). */
+  /**
+   * Resolves once every queued alert was delivered or given up on (for tests
+   * and shutdown); the aggregate of a window still open is queued when it closes.
+   */
   idle(): Promise<void>;
   /** Stops: the attempt under way is cut short, queued alerts are dropped and counted. */
   close(): Promise<void>;

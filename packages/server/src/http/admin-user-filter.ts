@@ -1,4 +1,5 @@
-import { foldEmail, type MfaStore, type UserFilter, type UserRecord } from '@jwtgate/core';
+import { foldEmail, type UserFilter, type UserRecord } from '@jwtgate/core';
+import { enrolledFactors, type MfaRouteDeps } from './mfa-login.js';
 
 /** What `GET /admin/users` may narrow a listing by, besides the username prefix the store selects on. */
 export interface AdminUserQuery {
@@ -9,15 +10,21 @@ export interface AdminUserQuery {
   readonly disabled?: boolean;
   /** Whether the account has a verified email address. */
   readonly verified?: boolean;
-  /** Whether the account has a confirmed authenticator app. */
+  /** Whether the account has a second factor (a confirmed authenticator app, a passkey). */
   readonly secondFactor?: boolean;
 }
 
-/** Whether a user has a confirmed second factor; `false` for everyone when second factors are off. */
-export async function hasSecondFactor(factors: MfaStore | undefined, userId: string): Promise<boolean> {
-  if (factors === undefined) return false;
-  const { totp } = await factors.get(userId);
-  return totp !== null && totp.confirmedAt !== null;
+/**
+ * Whether a user has a second factor: a confirmed authenticator app or a
+ * passkey; `false` for everyone when second factors are off.
+ *
+ * @example
+ * const listed = { ...view, secondFactor: await hasSecondFactor(deps.mfa, user.id) };
+ */
+export async function hasSecondFactor(mfa: MfaRouteDeps | undefined, userId: string): Promise<boolean> {
+  if (mfa === undefined) return false;
+  const { totp, passkeys } = await enrolledFactors(mfa, userId);
+  return totp || passkeys > 0;
 }
 
 /**
@@ -26,10 +33,10 @@ export async function hasSecondFactor(factors: MfaStore | undefined, userId: str
  * factor is read per user, and only for users the cheaper criteria kept.
  *
  * @example
- * const filter = adminUserFilter({ role: 'admin', secondFactor: false }, deps.mfa?.factors);
+ * const filter = adminUserFilter({ role: 'admin', secondFactor: false }, deps.mfa);
  * const page = await listUsers(deps, { limit: 20, ...(filter === undefined ? {} : { filter }) });
  */
-export function adminUserFilter(query: AdminUserQuery, factors: MfaStore | undefined): UserFilter | undefined {
+export function adminUserFilter(query: AdminUserQuery, mfa: MfaRouteDeps | undefined): UserFilter | undefined {
   const emailPrefix =
     query.searchIn === 'email' && query.search !== undefined && query.search !== '' ? foldEmail(query.search) : null;
   const plain = (user: UserRecord): boolean =>
@@ -44,9 +51,7 @@ export function adminUserFilter(query: AdminUserQuery, factors: MfaStore | undef
     const kept = users.map(plain);
     if (wantsFactor === undefined) return kept;
     return Promise.all(
-      users.map(
-        async (user, index) => kept[index] === true && (await hasSecondFactor(factors, user.id)) === wantsFactor,
-      ),
+      users.map(async (user, index) => kept[index] === true && (await hasSecondFactor(mfa, user.id)) === wantsFactor),
     );
   };
 }

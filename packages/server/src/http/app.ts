@@ -217,7 +217,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sessionRoutes, deps);
   await app.register(mfaRoutes, deps);
   await app.register(passkeyRoutes, deps);
-  await app.register(adminRoutes, deps);
+  await app.register(adminRoutes, { ...deps, identities: options.oauth?.accounts.identities });
   if (options.oauth !== undefined) {
     const oauthDeps = { ...deps, oauth: options.oauth, webPage: browser?.web === true };
     await app.register(oauthRoutes, oauthDeps);

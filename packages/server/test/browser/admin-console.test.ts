@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { normaliseUsername, type UserRecord } from '@jwtgate/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { codeFor } from '../support/mfa-steps.js';
 import {
   artifact,
   type BrowserServer,
@@ -347,6 +348,48 @@ describeWithBrowser()('the admin console, in Chromium', () => {
         .evaluateAll((all) => all.map((t) => t.getAttribute('datetime') ?? ''));
       expect([...times].sort().reverse()).toEqual(times);
       await screenshot(page, 'admin-audit.png');
+      expect(unexpectedProblems(page)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    "resets a user's second factors after saying what it removes and how many sessions end",
+    async () => {
+      const admin = await account('helpdesk', { role: 'admin' });
+      const locked = await account('lostphone');
+      const token = await signInElsewhere(locked.username, 'Old phone');
+      const post = (path: string, body: unknown) =>
+        fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        });
+      const { secret } = (await (await post('/auth/mfa/totp/enroll', { password: PASSWORD })).json()) as {
+        secret: string;
+      };
+      expect((await post('/auth/mfa/totp/confirm', { code: codeFor(secret, Date.now()) })).status).toBe(200);
+
+      const page = await openConsole(admin.username, `#/users/${locked.id}`);
+      await heading(page, locked.username).waitFor();
+      await expect
+        .poll(() => page.locator('[data-field="second-factor"]').innerText())
+        .toMatch(/^authenticator app since .+, 10 recovery codes left$/);
+      const sessionsBefore = (await server.server.sessions.list(locked.id)).length;
+      expect(sessionsBefore).toBeGreaterThanOrEqual(1);
+      await page.getByRole('button', { name: 'Reset second factors' }).click();
+      const said = await dialog(page).innerText();
+      expect(said).toContain('Removes the authenticator app and 10 unused recovery codes.');
+      expect(said).toContain(`Ends ${sessionsBefore === 1 ? '1 session' : `${sessionsBefore} sessions`} of`);
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      expect((await server.server.sessions.list(locked.id)).length).toBe(sessionsBefore);
+      await page.getByRole('button', { name: 'Reset second factors' }).click();
+      await dialog(page).getByRole('button', { name: 'Reset second factors' }).click();
+      await expect.poll(() => page.locator('[data-field="second-factor"]').innerText()).toBe('none');
+      expect(await page.getByRole('button', { name: 'Reset second factors' }).isDisabled()).toBe(true);
+      expect(await server.server.sessions.list(locked.id)).toEqual([]);
+      // The password alone signs in again.
+      await signInElsewhere(locked.username, 'New phone');
       expect(unexpectedProblems(page)).toEqual([]);
     },
     BROWSER_TEST_MS,

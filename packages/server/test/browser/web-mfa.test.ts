@@ -7,6 +7,7 @@ import {
   describeWithBrowser,
   launchDevice,
   problemsOf,
+  shownAmr,
   startBrowserServer,
 } from '../support/real-browser.js';
 
@@ -21,11 +22,6 @@ async function signIn(page: Page, name: string): Promise<void> {
   await form.getByLabel('Username').fill(name);
   await form.getByLabel('Password').fill(PASSWORD);
   await form.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function shownAmr(page: Page): Promise<unknown> {
-  await expect.poll(() => page.locator('[data-field="token-claims"]').innerText()).toContain('"amr"');
-  return JSON.parse(await page.locator('[data-field="token-claims"]').innerText()).amr;
 }
 
 describeWithBrowser()('second factors on the web page, in Chromium', () => {

@@ -106,7 +106,15 @@ describe('the admin console API', () => {
       url: `/admin/users/${(accounts.anna as Account).userId}`,
       token: admin.accessToken,
     });
-    expect(anna.json().factors).toEqual({ available: true, totp: false, totpSince: null, recoveryCodesLeft: 0 });
+    expect(anna.json().factors).toEqual({
+      available: true,
+      totp: false,
+      totpSince: null,
+      recoveryCodesLeft: 0,
+      passkeys: [],
+    });
+    // No identity provider is configured here: nobody has a linked identity.
+    expect(anna.json().identities).toEqual([]);
   });
 
   it('counts users, sessions and the last 24 hours of sign-ins for the overview', async () => {

@@ -108,6 +108,26 @@ describe('refresh rotation', () => {
     expect((await refresh(refreshToken)).statusCode).toBe(200);
   });
 
+  it("trusts no reading of a token but the codec's own: a forged one handed to refresh is ignored", async () => {
+    const { refreshToken, accessToken } = await t.signUp();
+    const otherKey = createRefreshTokenCodec('a-different-refresh-secret-0123456789abcdef');
+    const sid = decodeJwt(accessToken).payload.sid as string;
+    const forged = otherKey.mint(sid, 0);
+    // A reading that claims the forged token is this session's current one, as a careless caller might pass.
+    const genuine = t.server.sessions.refreshTokens.read(refreshToken);
+    if (genuine === null) throw new Error('the test token did not read');
+    const lookalike = { ...genuine, token: forged };
+    await expect(t.server.sessions.refresh({ refreshToken: forged, reading: lookalike })).rejects.toMatchObject({
+      code: 'ERR_REFRESH_TOKEN_INVALID',
+    });
+    // Nor does a genuine reading of another token stand for this one.
+    await expect(t.server.sessions.refresh({ refreshToken: forged, reading: genuine })).rejects.toMatchObject({
+      code: 'ERR_REFRESH_TOKEN_INVALID',
+    });
+    expect((await sessionOf(t, accessToken))?.revokedAt).toBeNull();
+    expect((await refresh(refreshToken)).statusCode).toBe(200);
+  });
+
   it('refuses a well-formed token for a session that does not exist', async () => {
     const codec = createRefreshTokenCodec(TEST_REFRESH_SECRET);
     const res = await refresh(codec.mint('AAAAAAAAAAAAAAAAAAAAAA', 0));

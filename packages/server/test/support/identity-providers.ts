@@ -25,7 +25,7 @@ export interface OidcProvider {
  * const idp = await startOidcProvider();
  * idp.claims = { sub: 'alice', email: 'alice@example.com', email_verified: true };
  */
-export async function startOidcProvider(): Promise<OidcProvider> {
+export async function startOidcProvider(options: { readonly consentPage?: boolean } = {}): Promise<OidcProvider> {
   const server = new OAuth2Server();
   await server.issuer.keys.generate('RS256');
   const foreign = new OAuth2Issuer();
@@ -35,7 +35,7 @@ export async function startOidcProvider(): Promise<OidcProvider> {
     server,
     claims: {},
     signWithForeignKey: false,
-    stop: () => server.stop(),
+    stop: () => new Promise((resolve) => http.close(() => resolve())),
   };
   server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
     // The id token is the one without a scope.
@@ -56,9 +56,45 @@ export async function startOidcProvider(): Promise<OidcProvider> {
     foreign.url = server.issuer.url;
     return foreign.buildToken({ scopesOrTransform: (_header, body) => Object.assign(body, claims) });
   };
-  await server.start(0, '127.0.0.1');
-  (provider as { issuer: string }).issuer = server.issuer.url as string;
+  // Served by a server of the test's own, so that a consent page can stand in front of the
+  // library's authorization endpoint, which signs the user in at once.
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', provider.issuer);
+    if (options.consentPage === true && url.pathname === '/authorize' && !url.searchParams.has('decision')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(consentPage(url.searchParams));
+      return;
+    }
+    if (url.pathname === '/authorize' && url.searchParams.get('decision') === 'deny') {
+      const back = new URL(url.searchParams.get('redirect_uri') ?? '');
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      res.writeHead(302, { location: back.href });
+      res.end();
+      return;
+    }
+    server.service.requestHandler(req, res);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  server.issuer.url = `http://localhost:${(http.address() as AddressInfo).port}`;
+  (provider as { issuer: string }).issuer = server.issuer.url;
   return provider;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The provider's consent page: the authorization request's parameters, and Allow or Deny. */
+function consentPage(parameters: URLSearchParams): string {
+  const hidden = [...parameters]
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><title>Test IdP: consent</title><link rel="icon" href="data:,"></head><body>
+<h1>Test IdP</h1><p>${escapeHtml(parameters.get('client_id') ?? '')} would like to know who you are.</p>
+<form method="get" action="/authorize">${hidden}
+<button name="decision" value="allow">Allow</button> <button name="decision" value="deny">Deny</button></form>
+</body></html>`;
 }
 
 /** A user of the GitHub-style provider. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { describe } from 'vitest';
+import { describe, expect } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createJwtgateServer, type JwtgateServer } from '../../src/runtime/create-server.js';
 import { underCi } from './services.js';
@@ -163,4 +163,15 @@ export async function startBrowserServer(env: Readonly<Record<string, string>> =
 export function artifact(name: string): string {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return `${ARTIFACTS_DIR}${name}`;
+}
+
+/**
+ * The `amr` of the access token the page shows, once it shows one.
+ *
+ * @example
+ * expect(await shownAmr(page)).toEqual(['pwd']);
+ */
+export async function shownAmr(page: Page): Promise<unknown> {
+  await expect.poll(() => page.locator('[data-field="token-claims"]').innerText()).toContain('"amr"');
+  return JSON.parse(await page.locator('[data-field="token-claims"]').innerText()).amr;
 }

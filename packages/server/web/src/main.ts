@@ -1,16 +1,26 @@
 import type { AuthSettings, ClientState, JwtgateClient } from '@jwtgate/client';
 import { busy, h } from './dom.js';
 import { createEmailPanel } from './email-view.js';
+import {
+  createIdentitiesPanel,
+  describeProviderError,
+  loadProviders,
+  providerButtons,
+  takeProviderReturn,
+} from './identities-view.js';
 import { renderLanding } from './landing-view.js';
 import { takeMailedLink } from './link-fragment.js';
 import { describeError } from './messages.js';
 import { createPasswordPanel } from './password-view.js';
 import { createProfilePanel } from './profile-view.js';
+import { renderSecondStep } from './second-step-view.js';
 import { createSecurityPanel } from './security-view.js';
 import { createSessionsPanel } from './sessions-view.js';
 import { renderSignedOut } from './signed-out-view.js';
 
-// First of all, before any request: a mailed link's secret leaves the address bar and history.
+// First of all, before any request: a mailed link's secret, or what a provider's sign-in came back
+// with, leaves the address bar and history.
+const providerReturn = takeProviderReturn();
 const mailedLink = takeMailedLink();
 
 // The SDK's own compiled modules, served next to this script; no bundler involved.
@@ -30,6 +40,7 @@ function announce(message: string): void {
 /** Without the server's answer, the forms every server has: no mailed flows. */
 const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false };
 const settings = await client.settings().catch(() => FALLBACK_SETTINGS);
+const providers = await loadProviders();
 
 interface SignedInView {
   readonly kind: 'signed-in';
@@ -45,9 +56,19 @@ function showSignedIn(): SignedInView {
   const security = createSecurityPanel(client);
   const email = createEmailPanel(client, settings);
   const password = createPasswordPanel(client, { changed: () => void sessions.reload() });
+  const identities = createIdentitiesPanel(client, { providers, announce });
   app.replaceChildren(
     h('h1', {}, 'Your account'),
-    h('div', { class: 'panels' }, profile.element, email.element, password.element, security.element, sessions.element),
+    h(
+      'div',
+      { class: 'panels' },
+      profile.element,
+      email.element,
+      password.element,
+      security.element,
+      identities.element,
+      sessions.element,
+    ),
   );
   const who = h('span', { 'data-field': 'nav-username' });
   const signOut = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
@@ -63,6 +84,7 @@ function showSignedIn(): SignedInView {
   });
   void sessions.reload();
   void security.reload();
+  void identities.reload();
   return {
     kind: 'signed-in',
     update(state) {
@@ -94,6 +116,8 @@ function show(state: ClientState): void {
     notice: wasSignedIn ? 'You are signed out.' : undefined,
     announce,
   });
+  const buttons = providerButtons(providers);
+  if (buttons !== null) app.querySelector('#other-sign-in')?.prepend(buttons);
   if (wasSignedIn) heading.focus();
 }
 
@@ -109,7 +133,17 @@ async function start(notice?: string): Promise<void> {
 }
 
 client.subscribe(show);
-if (mailedLink === null) {
+if (providerReturn?.kind === 'second-step') {
+  await start();
+  const panel = app.querySelector<HTMLElement>('section[aria-labelledby="sign-in-heading"]');
+  if (panel !== null) renderSecondStep(panel, client, providerReturn.challenge).focus();
+} else if (providerReturn !== null) {
+  await start(
+    providerReturn.kind === 'error'
+      ? describeProviderError(providerReturn.code)
+      : `Linked: you can now sign in with ${providers.find((p) => p.name === providerReturn.provider)?.displayName ?? providerReturn.provider}.`,
+  );
+} else if (mailedLink === null) {
   await start();
 } else {
   app.setAttribute('aria-busy', 'false');

@@ -2,6 +2,7 @@ import {
   AuthError,
   changeCredentials,
   changeUserAccess,
+  type IdentityStore,
   listUsers,
   ROLE_PATTERN,
   toPublicUser,
@@ -59,16 +60,56 @@ const listedUserSchema = {
   },
 } as const;
 
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
 const factorsSchema = {
   type: 'object',
-  required: ['available', 'totp', 'totpSince', 'recoveryCodesLeft'],
+  required: ['available', 'totp', 'totpSince', 'recoveryCodesLeft', 'passkeys'],
   properties: {
     available: { type: 'boolean', description: 'Whether this server has second factors on (`Mfa.EncryptionKey`).' },
     totp: { type: 'boolean', description: 'Whether an authenticator app is set up and confirmed.' },
-    totpSince: { type: ['string', 'null'], format: 'date-time' },
+    totpSince: nullableTime,
     recoveryCodesLeft: { type: 'integer' },
+    passkeys: {
+      type: 'array',
+      description: 'The passkeys, by their names (no key material); empty when passkeys are off.',
+      items: {
+        type: 'object',
+        required: ['name', 'createdAt', 'lastUsedAt', 'backedUp'],
+        properties: {
+          name: { type: 'string' },
+          createdAt: { type: 'string', format: 'date-time' },
+          lastUsedAt: nullableTime,
+          backedUp: { type: 'boolean', description: 'Whether the authenticator says the passkey is synced.' },
+        },
+      },
+    },
   },
 } as const;
+
+const identitiesSchema = {
+  type: 'array',
+  description: 'Accounts at identity providers linked to this user; empty when no provider is configured.',
+  items: {
+    type: 'object',
+    required: ['provider', 'email', 'emailVerified', 'displayName', 'linkedAt', 'lastSignInAt'],
+    properties: {
+      provider: { type: 'string' },
+      email: { type: ['string', 'null'] },
+      emailVerified: { type: 'boolean' },
+      displayName: { type: ['string', 'null'] },
+      linkedAt: { type: 'string', format: 'date-time' },
+      lastSignInAt: { type: 'string', format: 'date-time' },
+    },
+  },
+} as const;
+
+/** What the administration routes need: the route deps, and the linked identities when providers are configured. */
+export interface AdminRouteDeps extends RouteDeps {
+  readonly identities?: IdentityStore | undefined;
+}
+
+const iso = (at: number) => new Date(at).toISOString();
 
 const revokedCount = { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } } as const;
 
@@ -87,7 +128,7 @@ function adminView(user: UserRecord) {
  * user is, according to the database and not only the token, an enabled
  * administrator, so a demoted admin's unexpired token opens nothing.
  */
-export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
+export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps) => {
   const { users, sessions, events } = deps;
 
   /** Revocations an administrator makes are recorded as theirs. */
@@ -159,7 +200,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     },
     async (request) => {
       const { search, searchIn, limit, cursor } = request.query;
-      const filter = adminUserFilter(request.query, deps.mfa?.factors);
+      const filter = adminUserFilter(request.query, deps.mfa);
       const page = await listUsers(deps, {
         limit,
         // An email search scans in username order; the filter compares the addresses.
@@ -170,7 +211,7 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
       const listed = await Promise.all(
         page.users.map(async (user) => ({
           ...adminView(user),
-          secondFactor: await hasSecondFactor(deps.mfa?.factors, user.id),
+          secondFactor: await hasSecondFactor(deps.mfa, user.id),
         })),
       );
       return { users: listed, nextCursor: page.nextCursor };
@@ -182,17 +223,18 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     {
       schema: {
         ...adminOnly,
-        summary: 'One user, their active sessions and their second factors',
+        summary: 'One user, their active sessions, second factors and linked identities',
         errors: { ...adminErrors, ...noSuchUser },
         params: userIdParams,
         response: {
           200: {
             type: 'object',
-            required: ['user', 'sessions', 'factors'],
+            required: ['user', 'sessions', 'factors', 'identities'],
             properties: {
               user: adminUserSchema,
               sessions: sessionListSchema.properties.sessions,
               factors: factorsSchema,
+              identities: identitiesSchema,
             },
           },
           ...errorResponses,
@@ -202,17 +244,36 @@ export const adminRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) => {
     async (request) => {
       const user = await existingUser(request.params.id);
       const callerSession = claimsOf(request).sid;
-      const [active, factors] = await Promise.all([sessions.list(user.id), deps.mfa?.factors.get(user.id)]);
-      const totp = factors?.totp?.confirmedAt == null ? null : factors.totp;
+      const [active, factors, passkeys, identities] = await Promise.all([
+        sessions.list(user.id),
+        deps.mfa?.factors.get(user.id),
+        deps.mfa?.passkeys?.passkeys.list(user.id) ?? [],
+        deps.identities?.listByUser(user.id) ?? [],
+      ]);
+      const confirmedAt = factors?.totp?.confirmedAt ?? null;
       return {
         user: adminView(user),
         sessions: active.map((s) => toSessionView(s, callerSession)),
         factors: {
           available: deps.mfa !== undefined,
-          totp: totp !== null,
-          totpSince: totp?.confirmedAt == null ? null : new Date(totp.confirmedAt).toISOString(),
+          totp: confirmedAt !== null,
+          totpSince: confirmedAt === null ? null : iso(confirmedAt),
           recoveryCodesLeft: factors?.recoveryCodesLeft ?? 0,
+          passkeys: passkeys.map((passkey) => ({
+            name: passkey.name,
+            createdAt: iso(passkey.createdAt),
+            lastUsedAt: passkey.lastUsedAt === null ? null : iso(passkey.lastUsedAt),
+            backedUp: passkey.backedUp,
+          })),
         },
+        identities: identities.map((identity) => ({
+          provider: identity.provider,
+          email: identity.email,
+          emailVerified: identity.emailVerified,
+          displayName: identity.displayName,
+          linkedAt: iso(identity.createdAt),
+          lastSignInAt: iso(identity.lastSignInAt),
+        })),
       };
     },
   );

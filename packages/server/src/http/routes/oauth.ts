@@ -246,7 +246,11 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
           return reply.redirect(withFragment(flow.returnTo, { 'oauth-linked': provider.name }), 302);
         }
         if (outcome.kind === 'paused') {
-          return reply.redirect(withFragment(flow.returnTo, { 'oauth-mfa': outcome.body.mfaToken }), 302);
+          const { mfaToken, methods } = outcome.body;
+          return reply.redirect(
+            withFragment(flow.returnTo, { 'oauth-mfa': mfaToken, methods: methods.join(',') }),
+            302,
+          );
         }
         return reply.redirect(flow.returnTo, 302);
       } catch (error) {

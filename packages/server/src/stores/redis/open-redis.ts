@@ -106,10 +106,14 @@ export async function connectRedis(
   let client: Redis | Cluster;
   let subscriberConnection: () => Redis;
   const once: RedisOptions = { ...bounded, retryStrategy: () => null, lazyConnect: false };
+  // Commands that many requests issue in the same turn of the event loop go out in one write and
+  // come back in one read: at 50 refreshes in flight this saves most of the system calls. Only on
+  // the command connection: the subscriber's connection carries SUBSCRIBE and PING alone.
+  const pipelined: RedisOptions = { enableAutoPipelining: true };
 
   switch (topology.kind) {
     case 'standalone':
-      client = new Redis(topology.url, bounded);
+      client = new Redis(topology.url, { ...bounded, ...pipelined });
       subscriberConnection = () => new Redis(topology.url, once);
       break;
     case 'sentinel': {
@@ -121,7 +125,7 @@ export async function connectRedis(
         // Reconnect to the new master as soon as the Sentinels announce a failover.
         failoverDetector: true,
       };
-      client = new Redis({ ...bounded, ...sentinel });
+      client = new Redis({ ...bounded, ...sentinel, ...pipelined });
       subscriberConnection = () => new Redis({ ...once, ...sentinel, failoverDetector: false });
       break;
     }

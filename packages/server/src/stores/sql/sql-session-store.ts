@@ -8,6 +8,7 @@ import {
   type Transaction,
 } from 'kysely';
 import { retryOnConflict, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
+import { compileOnce } from './compile-once.js';
 import type { JwtgateDatabase, SessionsTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
 
@@ -161,6 +162,39 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlS
   const table = 'jwtgate_sessions' as const;
   const call: StoreCallOptions = options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs };
   const revokedPageSize = options.revokedPageSize ?? REVOKED_PAGE;
+  // The two queries of every refresh, compiled once (see compile-once.ts).
+  const selectById = compileOnce(db, 1, (id: string) => db.selectFrom(table).selectAll().where('id', '=', id));
+  const compareAndSwap = compileOnce(
+    db,
+    9,
+    (
+      id: string,
+      fromGeneration: number,
+      fromHash: string,
+      toGeneration: number,
+      toHash: string,
+      now: number,
+      refreshExpiresAt: number,
+      ip: string | null,
+      userAgent: string | null,
+    ) =>
+      db
+        .updateTable(table)
+        .set({
+          generation: toGeneration,
+          previous_hash: fromHash,
+          current_hash: toHash,
+          rotated_at: now,
+          last_used_at: now,
+          refresh_expires_at: refreshExpiresAt,
+          ip,
+          user_agent: userAgent,
+        })
+        .where('id', '=', id)
+        .where('generation', '=', fromGeneration)
+        .where('current_hash', '=', fromHash)
+        .where('revoked_at', 'is', null),
+  );
   return {
     create: (session, { now, maxActive }) =>
       withStoreErrors(
@@ -193,7 +227,7 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlS
 
     get: (id) =>
       withStoreErrors(async () => {
-        const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
+        const row = (await selectById(id)).rows[0];
         return row === undefined ? null : toRecord(row);
       }, call),
 
@@ -205,24 +239,18 @@ export function createSqlSessionStore(db: Kysely<JwtgateDatabase>, options: SqlS
 
     rotate: (rotation) =>
       withStoreErrors(async () => {
-        const result = await db
-          .updateTable(table)
-          .set({
-            generation: rotation.fromGeneration + 1,
-            previous_hash: rotation.fromHash,
-            current_hash: rotation.toHash,
-            rotated_at: rotation.now,
-            last_used_at: rotation.now,
-            refresh_expires_at: rotation.refreshExpiresAt,
-            ip: rotation.ip,
-            user_agent: rotation.userAgent,
-          })
-          .where('id', '=', rotation.id)
-          .where('generation', '=', rotation.fromGeneration)
-          .where('current_hash', '=', rotation.fromHash)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        return result.numUpdatedRows === 1n;
+        const result = await compareAndSwap(
+          rotation.id,
+          rotation.fromGeneration,
+          rotation.fromHash,
+          rotation.fromGeneration + 1,
+          rotation.toHash,
+          rotation.now,
+          rotation.refreshExpiresAt,
+          rotation.ip,
+          rotation.userAgent,
+        );
+        return result.numAffectedRows === 1n;
       }, call),
 
     revoke: (id, { now, reason, userId }) =>

@@ -9,6 +9,7 @@ import {
   sql,
 } from 'kysely';
 import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
+import { compileOnce } from './compile-once.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
 
@@ -87,6 +88,8 @@ export interface SqlUserStoreOptions {
 export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUserStoreOptions = {}): UserStore {
   const table = 'jwtgate_users' as const;
   const call: StoreCallOptions = options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs };
+  // Every refresh reads its user by id: compiled once (see compile-once.ts).
+  const selectById = compileOnce(db, 1, (id: string) => db.selectFrom(table).selectAll().where('id', '=', id));
   const adapter = db.getExecutor().adapter;
   const sqlite = adapter instanceof SqliteAdapter;
   // Listing compares and orders username keys by code point everywhere. SQLite (BINARY) and
@@ -107,7 +110,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
 
     findById: (id) =>
       withStoreErrors(async () => {
-        const row = await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
+        const row = (await selectById(id)).rows[0];
         return row === undefined ? null : toRecord(row);
       }, call),
 

@@ -26,7 +26,21 @@ export interface UserDetail {
     readonly totp: boolean;
     readonly totpSince: string | null;
     readonly recoveryCodesLeft: number;
+    readonly passkeys: readonly {
+      readonly name: string;
+      readonly createdAt: string;
+      readonly lastUsedAt: string | null;
+      readonly backedUp: boolean;
+    }[];
   };
+  readonly identities: readonly {
+    readonly provider: string;
+    readonly email: string | null;
+    readonly emailVerified: boolean;
+    readonly displayName: string | null;
+    readonly linkedAt: string;
+    readonly lastSignInAt: string;
+  }[];
 }
 
 /** What a listing of users is narrowed by (`GET /admin/users`). */

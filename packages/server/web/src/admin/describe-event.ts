@@ -33,6 +33,9 @@ const EVENTS: Readonly<Record<string, string>> = {
   'mfa.recovery-code-used': 'Recovery code used to sign in',
   'mfa.failed': 'Second-factor code refused',
   'mfa.rate-limited': 'Second factor refused: too many attempts',
+  'oauth.failed': 'Sign-in through an identity provider refused',
+  'identity.linked': 'Identity provider account linked',
+  'identity.unlinked': 'Identity provider account unlinked',
 };
 
 /**

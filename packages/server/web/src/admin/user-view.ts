@@ -13,6 +13,19 @@ function fact(term: string, name: string, ...value: (Node | string | null)[]): N
   return [h('dt', {}, term), h('dd', { 'data-field': name }, ...value)];
 }
 
+/** "authenticator app since 12/4/2026, 10 recovery codes left; 2 passkeys", or "none". */
+function describeFactors(factors: UserDetail['factors']): string {
+  const parts: string[] = [];
+  if (factors.totp) {
+    const since = factors.totpSince === null ? '' : ` since ${new Date(factors.totpSince).toLocaleDateString()}`;
+    parts.push(`authenticator app${since}, ${countOf(factors.recoveryCodesLeft, 'recovery code')} left`);
+  } else if (factors.recoveryCodesLeft > 0) {
+    parts.push(`${countOf(factors.recoveryCodesLeft, 'recovery code')} left, no app`);
+  }
+  if (factors.passkeys.length > 0) parts.push(countOf(factors.passkeys.length, 'passkey'));
+  return parts.length === 0 ? 'none' : parts.join('; ');
+}
+
 /** What ending these sessions means, said plainly. */
 function endsSessions(count: number, whose: string): string {
   return count === 0
@@ -63,7 +76,7 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
   }
 
   function show(detail: UserDetail, lastAdmin: boolean): void {
-    const { user, sessions, factors } = detail;
+    const { user, sessions, factors, identities } = detail;
     const name = user.username;
     const self = user.id === context.selfId;
     const selfNote = self ? ' This is your own account: you are signed out too.' : '';
@@ -115,7 +128,12 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
       ),
     );
 
-    const hasFactors = factors.totp || factors.recoveryCodesLeft > 0;
+    const hasFactors = factors.totp || factors.recoveryCodesLeft > 0 || factors.passkeys.length > 0;
+    const removed = [
+      factors.totp ? 'the authenticator app' : null,
+      factors.recoveryCodesLeft > 0 ? countOf(factors.recoveryCodesLeft, 'unused recovery code') : null,
+      factors.passkeys.length > 0 ? countOf(factors.passkeys.length, 'passkey') : null,
+    ].filter((part) => part !== null);
     const resetFactors = h(
       'button',
       { type: 'button', class: 'danger', disabled: !factors.available || !hasFactors },
@@ -126,7 +144,7 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
         resetFactors,
         {
           title: `Reset ${name}'s second factors?`,
-          consequence: `Removes the authenticator app${factors.recoveryCodesLeft > 0 ? ` and ${countOf(factors.recoveryCodesLeft, 'unused recovery code')}` : ''}. ${endsSessions(sessions.length, name)} The next sign-in needs only the password (or sets a new factor up, where the role requires one).${selfNote}`,
+          consequence: `Removes ${removed.join(' and ')}. ${endsSessions(sessions.length, name)} The next sign-in needs only the password (or sets a new factor up, where the role requires one).${selfNote}`,
           confirm: 'Reset second factors',
         },
         async () => {
@@ -205,15 +223,42 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
           ...fact(
             'Second factor',
             'second-factor',
-            !factors.available
-              ? 'off on this server'
-              : factors.totp
-                ? `authenticator app${factors.totpSince === null ? '' : ` since ${new Date(factors.totpSince).toLocaleDateString()}`}, ${countOf(factors.recoveryCodesLeft, 'recovery code')} left`
-                : factors.recoveryCodesLeft > 0
-                  ? `${countOf(factors.recoveryCodesLeft, 'recovery code')} left, no app`
-                  : 'none',
+            !factors.available ? 'off on this server' : describeFactors(factors),
           ),
         ),
+        factors.passkeys.length === 0
+          ? null
+          : h(
+              'ul',
+              { 'data-field': 'passkeys', 'aria-label': 'Passkeys' },
+              ...factors.passkeys.map((passkey) =>
+                h(
+                  'li',
+                  {},
+                  `Passkey "${passkey.name}", added ${new Date(passkey.createdAt).toLocaleDateString()}, `,
+                  passkey.lastUsedAt === null
+                    ? 'never used'
+                    : `last used ${new Date(passkey.lastUsedAt).toLocaleString()}`,
+                  passkey.backedUp ? ' (synced)' : '',
+                ),
+              ),
+            ),
+        h('h3', {}, 'Linked identities'),
+        identities.length === 0
+          ? h('p', { 'data-field': 'identities' }, 'None: this account signs in with jwtgate only.')
+          : h(
+              'ul',
+              { 'data-field': 'identities' },
+              ...identities.map((identity) =>
+                h(
+                  'li',
+                  {},
+                  `${identity.provider}: ${identity.displayName ?? identity.email ?? 'no name given'}`,
+                  identity.email === null ? '' : ` <${identity.email}>${identity.emailVerified ? ' (verified)' : ''}`,
+                  `, linked ${new Date(identity.linkedAt).toLocaleDateString()}, last sign-in ${new Date(identity.lastSignInAt).toLocaleString()}`,
+                ),
+              ),
+            ),
         h(
           'p',
           {},
