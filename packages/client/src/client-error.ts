@@ -1,7 +1,15 @@
 import type { ErrorCode } from './server-types.js';
 
-/** Codes the client adds for failures that never reached a jwtgate answer. */
-export type ClientOnlyErrorCode = 'ERR_NETWORK' | 'ERR_UNEXPECTED_RESPONSE';
+/**
+ * Codes the client adds for failures that never reached a jwtgate answer:
+ * no network, an answer that is not jwtgate's, a browser without WebAuthn,
+ * or a passkey ceremony the user cancelled (or that timed out).
+ */
+export type ClientOnlyErrorCode =
+  | 'ERR_NETWORK'
+  | 'ERR_UNEXPECTED_RESPONSE'
+  | 'ERR_WEBAUTHN_UNAVAILABLE'
+  | 'ERR_PASSKEY_CANCELLED';
 
 /**
  * A failed call: the server's coded error (`ERR_TOKEN_REVOKED`...), or a

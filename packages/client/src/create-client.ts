@@ -14,6 +14,7 @@ import type {
   LogoutScope,
   Me,
   MfaStatus,
+  PasskeyInfo,
   PublicUser,
   SecondFactorChallenge,
   SecondFactorMethod,
@@ -21,6 +22,14 @@ import type {
   TimersLike,
   TotpEnrolment,
 } from './types.js';
+import {
+  type CreationOptionsJson,
+  createPasskeyCredential,
+  defaultWebAuthn,
+  getPasskeyCredential,
+  type RequestOptionsJson,
+  type WebAuthnLike,
+} from './webauthn.js';
 
 /** A jwtgate session in a web page. */
 export interface JwtgateClient {
@@ -72,12 +81,35 @@ export interface JwtgateClient {
       readonly device?: string;
     },
   ): Promise<AccessTokenView | SecondFactorChallenge>;
-  /** Finishes a paused login with an app code or a recovery code; signs in. */
-  verifySecondFactor(input: {
-    readonly mfaToken: string;
-    readonly method: SecondFactorMethod;
-    readonly code: string;
-  }): Promise<AccessTokenView>;
+  /**
+   * Finishes a paused login with an app code, a recovery code, or a passkey
+   * (`webauthn`: the browser asks for one of the user's passkeys); signs in.
+   */
+  verifySecondFactor(
+    input:
+      | { readonly mfaToken: string; readonly method: 'totp' | 'recovery'; readonly code: string }
+      | { readonly mfaToken: string; readonly method: 'webauthn' },
+  ): Promise<AccessTokenView>;
+  /**
+   * Signs in with a passkey and no password or username: the browser offers
+   * the passkeys it holds for this site, and verifies the user (PIN,
+   * biometrics).
+   */
+  signInWithPasskey(input?: { readonly device?: string }): Promise<AccessTokenView>;
+  /** The signed-in user's passkeys. */
+  passkeys(): Promise<readonly PasskeyInfo[]>;
+  /**
+   * Makes a passkey for the signed-in user and registers it. Needs a recent
+   * sign-in (and with a second factor, when the user has one): else
+   * `ERR_INSUFFICIENT_AUTHENTICATION`, and the user signs in again.
+   */
+  addPasskey(input?: { readonly name?: string }): Promise<PasskeyInfo>;
+  renamePasskey(id: string, name: string): Promise<void>;
+  /**
+   * Deletes a passkey: needs a session signed in with a second factor, and
+   * the password when it is the user's last one.
+   */
+  deletePasskey(id: string, proof?: { readonly password?: string }): Promise<void>;
   /**
    * Sets up an authenticator app: signed in, with the password checked again;
    * or, in a login answered with `enrollmentRequired`, with its mfaToken.
@@ -98,7 +130,7 @@ export interface JwtgateClient {
    * `ERR_INSUFFICIENT_AUTHENTICATION`) and the password or a code again.
    */
   disableTotp(
-    proof: { readonly password: string } | { readonly code: string; readonly method?: SecondFactorMethod },
+    proof: { readonly password: string } | { readonly code: string; readonly method?: 'totp' | 'recovery' },
   ): Promise<void>;
   /** Replaces the recovery codes (same requirements as `disableTotp`, with the password). */
   renewRecoveryCodes(password: string): Promise<readonly string[]>;
@@ -185,6 +217,15 @@ export function createClient(options: ClientOptions): JwtgateClient {
         : null
       : options.channel;
   const expiryMarginMs = options.expiryMarginMs ?? 2_000;
+  const webauthn = options.webauthn === undefined ? defaultWebAuthn() : options.webauthn;
+
+  /** Where passkeys are made and used; a clear error where there is nothing to make them with. */
+  function webauthnOf(): WebAuthnLike {
+    if (webauthn === null) {
+      throw new JwtgateClientError('ERR_WEBAUTHN_UNAVAILABLE', 'This browser cannot make or use passkeys', 0);
+    }
+    return webauthn;
+  }
 
   let token: AccessTokenView | null = null;
   let status: ClientState['status'] = 'unknown';
@@ -437,7 +478,7 @@ export function createClient(options: ClientOptions): JwtgateClient {
   }
 
   /** A JSON request with the access token, through `clientFetch` (refresh and retry included). */
-  function authorised(method: 'POST' | 'DELETE', path: string, body: unknown): Promise<Response> {
+  function authorised(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown): Promise<Response> {
     return clientFetch(url(path), {
       method,
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -546,11 +587,58 @@ export function createClient(options: ClientOptions): JwtgateClient {
       );
     },
     async verifySecondFactor(input) {
+      if (input.method === 'webauthn') {
+        const options = await json<RequestOptionsJson>(
+          await post('auth/mfa/webauthn/options', { mfaToken: input.mfaToken }),
+        );
+        const credential = await getPasskeyCredential(webauthnOf(), options);
+        return signIn(
+          await json<TokenAnswer>(
+            await post('auth/mfa/verify', { mfaToken: input.mfaToken, method: 'webauthn', credential }),
+          ),
+        );
+      }
       return signIn(
         await json<TokenAnswer>(
           await post('auth/mfa/verify', { mfaToken: input.mfaToken, method: input.method, code: input.code }),
         ),
       );
+    },
+    async signInWithPasskey(input = {}) {
+      const options = await json<RequestOptionsJson>(await post('auth/passkeys/login/options', {}));
+      const credential = await getPasskeyCredential(webauthnOf(), options);
+      return signIn(
+        await json<TokenAnswer>(
+          await post('auth/passkeys/login/verify', {
+            credential,
+            ...(input.device === undefined || input.device === '' ? {} : { device: input.device }),
+            cookie: true,
+          }),
+        ),
+      );
+    },
+    async passkeys() {
+      return (await json<{ passkeys: PasskeyInfo[] }>(await clientFetch(url('auth/passkeys')))).passkeys;
+    },
+    async addPasskey(input = {}) {
+      const options = await json<CreationOptionsJson>(
+        await authorised('POST', 'auth/passkeys/register/options', undefined),
+      );
+      const credential = await createPasskeyCredential(webauthnOf(), options);
+      return json<PasskeyInfo>(
+        await authorised('POST', 'auth/passkeys/register/verify', {
+          credential,
+          ...(input.name === undefined || input.name === '' ? {} : { name: input.name }),
+        }),
+      );
+    },
+    async renamePasskey(id, name) {
+      const response = await authorised('PATCH', `auth/passkeys/${encodeURIComponent(id)}`, { name });
+      if (!response.ok) throw await errorFromResponse(response);
+    },
+    async deletePasskey(id, proof = {}) {
+      const response = await authorised('DELETE', `auth/passkeys/${encodeURIComponent(id)}`, proof);
+      if (!response.ok) throw await errorFromResponse(response);
     },
     async startEnrolment(proof) {
       if ('mfaToken' in proof) {

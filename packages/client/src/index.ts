@@ -20,6 +20,7 @@ export type {
   LogoutScope,
   Me,
   MfaStatus,
+  PasskeyInfo,
   PublicUser,
   SecondFactorChallenge,
   SecondFactorMethod,
@@ -27,3 +28,12 @@ export type {
   TimersLike,
   TotpEnrolment,
 } from './types.js';
+export {
+  type CreationOptionsJson,
+  createPasskeyCredential,
+  fromBase64url,
+  getPasskeyCredential,
+  type RequestOptionsJson,
+  toBase64url,
+  type WebAuthnLike,
+} from './webauthn.js';

@@ -1,4 +1,5 @@
 import type { AccessTokenClaims, PublicUser } from './server-types.js';
+import type { WebAuthnLike } from './webauthn.js';
 
 /** The part of `navigator.locks` (Web Locks) the client uses; injectable for tests. */
 export interface LockManagerLike {
@@ -48,6 +49,8 @@ export interface ClientOptions {
   readonly lockHoldMs?: number;
   /** A token this close to expiry is refreshed before a request rather than sent. Default 2000 ms. */
   readonly expiryMarginMs?: number;
+  /** What makes and uses passkeys; defaults to `navigator.credentials` where the browser has WebAuthn. */
+  readonly webauthn?: WebAuthnLike | null;
 }
 
 /** The access token the client holds, in memory only, with what the page may show of it. */
@@ -100,8 +103,8 @@ export interface SecondFactorChallenge {
   readonly enrollmentRequired: boolean;
 }
 
-/** An authenticator app code, or a recovery code. */
-export type SecondFactorMethod = 'totp' | 'recovery';
+/** An authenticator app code, a passkey (`webauthn`), or a recovery code. */
+export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery';
 
 /** A new authenticator-app secret: show the QR code (an SVG document made by the server) and the secret, once. */
 export interface TotpEnrolment {
@@ -114,6 +117,8 @@ export interface TotpEnrolment {
 export interface MfaStatus {
   readonly totp: boolean;
   readonly recoveryCodesLeft: number;
+  /** How many passkeys the user has. */
+  readonly passkeys: number;
   readonly methods: readonly SecondFactorMethod[];
 }
 
@@ -134,10 +139,26 @@ export interface AuthSettings {
   readonly mail: boolean;
   /** `Auth.EmailSignIn`: sign-in by a mailed link or code works. */
   readonly emailSignIn: boolean;
+  /** Passkeys work on this server (sign-in without a password, a second factor). */
+  readonly passkeys: boolean;
 }
 
 /** An account's address and whether it is verified, as the email routes answer. */
 export interface EmailState {
   readonly email: string;
   readonly emailVerified: boolean;
+}
+
+/** `GET /auth/passkeys`: a passkey as its owner sees it. */
+export interface PasskeyInfo {
+  /** The credential id, base64url. */
+  readonly id: string;
+  readonly name: string;
+  /** `multiDevice`: synced between devices; `singleDevice`: bound to one authenticator. */
+  readonly deviceType: 'singleDevice' | 'multiDevice';
+  readonly backedUp: boolean;
+  readonly transports: readonly string[];
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
 }

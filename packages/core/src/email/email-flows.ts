@@ -4,7 +4,7 @@ import { AuthError } from '../errors/auth-error.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
 import { changeCredentials } from '../user/change-credentials.js';
-import { checkPassword } from '../user/check-password.js';
+import { confirmPassword } from '../user/confirm-password.js';
 import { normaliseEmail } from '../user/email.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
@@ -269,22 +269,10 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
 
     async requestEmailChange(input) {
       const { email: newEmail, key } = normaliseEmail(input.newEmail);
-      const user = await users.findById(input.userId);
-      const { matches, reservation } = await checkPassword(
-        { hasher: deps.hasher, throttle: deps.loginThrottle },
-        {
-          attempt: { account: user?.usernameKey ?? input.userId, ip: input.ip ?? null },
-          password: input.password,
-          findAccount: async () => user,
-          tooLong: () => new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'password-too-long' }),
-        },
+      const user = await confirmPassword(
+        { users, hasher: deps.hasher, throttle: deps.loginThrottle },
+        { userId: input.userId, password: input.password, ip: input.ip, wrongPassword: 'ERR_WRONG_CURRENT_PASSWORD' },
       );
-      if (user === null || user.disabled) {
-        await reservation?.cancel().catch(() => {});
-        throw new AuthError('ERR_TOKEN_REVOKED', { reason: user === null ? 'user-deleted' : 'user-disabled' });
-      }
-      if (!matches) throw new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'wrong-password' });
-      await reservation?.succeed();
       if (user.emailKey === key) throw new AuthError('ERR_EMAIL_TAKEN', { reason: 'same-address' });
       const holder = await users.findByEmailKey(key);
       if (holder !== null) throw new AuthError('ERR_EMAIL_TAKEN');

@@ -3,7 +3,7 @@ import { AuthError } from '../errors/auth-error.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
 import { changeCredentials } from './change-credentials.js';
-import { checkPassword } from './check-password.js';
+import { confirmPassword } from './confirm-password.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
 import type { UserRecord } from './user-record.js';
@@ -59,20 +59,15 @@ export async function changePassword(
   input: ChangePasswordInput,
 ): Promise<{ user: UserRecord; revokedSessions: number }> {
   const newPassword = await acceptNewPassword(input.newPassword, deps.passwordScreen);
-  const user = await deps.users.findById(input.userId);
-  const { matches, reservation } = await checkPassword(deps, {
-    attempt: { account: user?.usernameKey ?? input.userId, ip: input.ip ?? null },
-    password: input.currentPassword,
-    // Looked up above, for the throttle's key; the same work for an account gone missing as for a real check.
-    findAccount: async () => user,
-    tooLong: () => new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'password-too-long' }),
-  });
-  if (user === null || user.disabled) {
-    await reservation?.cancel().catch(() => {});
-    throw new AuthError('ERR_TOKEN_REVOKED', { reason: user === null ? 'user-deleted' : 'user-disabled' });
-  }
-  if (!matches) throw new AuthError('ERR_WRONG_CURRENT_PASSWORD', { reason: 'wrong-password' });
-  await reservation?.succeed();
+  const user = await confirmPassword(
+    { users: deps.users, hasher: deps.hasher, throttle: deps.throttle },
+    {
+      userId: input.userId,
+      password: input.currentPassword,
+      ip: input.ip,
+      wrongPassword: 'ERR_WRONG_CURRENT_PASSWORD',
+    },
+  );
 
   const passwordHash = await deps.hasher.hash(newPassword);
   const before = await deps.sessions.revokeAll(user.id, {

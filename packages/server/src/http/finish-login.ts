@@ -13,6 +13,18 @@ export function tokenBody(tokens: IssuedTokens, inCookie = false) {
   };
 }
 
+/** A login whose factors passed: who, from where, and how. */
+export interface PassedLogin {
+  /** As read by the check that let the user in: the session starts from its credential version. */
+  readonly user: UserRecord;
+  readonly device: string | null;
+  readonly cookie: boolean;
+  readonly client: { readonly ip: string | null; readonly userAgent: string | null };
+  /** How the user proved who they are (RFC 8176); omitted, a password (`pwd`). */
+  readonly amr?: readonly string[];
+  readonly authTime?: number;
+}
+
 /**
  * Ends a login whose factors all passed, whichever route it ends on (the
  * password, or the second step): starts the session with how the user
@@ -25,15 +37,7 @@ export function tokenBody(tokens: IssuedTokens, inCookie = false) {
 export async function finishLogin(
   deps: CookieRouteDeps,
   reply: FastifyReply,
-  input: {
-    /** As read by the check that let the user in: the session starts from its credential version. */
-    readonly user: UserRecord;
-    readonly device: string | null;
-    readonly cookie: boolean;
-    readonly client: { readonly ip: string | null; readonly userAgent: string | null };
-    readonly amr?: readonly string[];
-    readonly authTime?: number;
-  },
+  input: PassedLogin,
 ): Promise<ReturnType<typeof tokenBody>> {
   const { user, device, cookie, client } = input;
   let tokens: IssuedTokens;

@@ -11,6 +11,7 @@ import {
 import { renderLanding } from './landing-view.js';
 import { takeMailedLink } from './link-fragment.js';
 import { describeError } from './messages.js';
+import { createPasskeysPanel } from './passkeys-view.js';
 import { createPasswordPanel } from './password-view.js';
 import { createProfilePanel } from './profile-view.js';
 import { renderSecondStep } from './second-step-view.js';
@@ -38,7 +39,7 @@ function announce(message: string): void {
 }
 
 /** Without the server's answer, the forms every server has: no mailed flows. */
-const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false };
+const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false, passkeys: false };
 const settings = await client.settings().catch(() => FALLBACK_SETTINGS);
 const providers = await loadProviders();
 
@@ -54,6 +55,7 @@ function showSignedIn(): SignedInView {
   const profile = createProfilePanel(client);
   const sessions = createSessionsPanel(client, { announce });
   const security = createSecurityPanel(client);
+  const passkeys = settings.passkeys ? createPasskeysPanel(client) : null;
   const email = createEmailPanel(client, settings);
   const password = createPasswordPanel(client, { changed: () => void sessions.reload() });
   const identities = createIdentitiesPanel(client, { providers, announce });
@@ -66,6 +68,7 @@ function showSignedIn(): SignedInView {
       email.element,
       password.element,
       security.element,
+      passkeys?.element,
       identities.element,
       sessions.element,
     ),
@@ -84,6 +87,7 @@ function showSignedIn(): SignedInView {
   });
   void sessions.reload();
   void security.reload();
+  void passkeys?.reload();
   void identities.reload();
   return {
     kind: 'signed-in',

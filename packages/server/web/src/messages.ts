@@ -25,6 +25,10 @@ const FRIENDLY: Readonly<Record<string, string>> = {
   ERR_EMAIL_TOKEN_INVALID:
     'This link or code cannot be used: it has expired, was used already, or a newer one replaced it. Ask for a new one.',
   ERR_MAIL_UNAVAILABLE: 'This server cannot send mail at the moment, so this cannot be done now.',
+  ERR_PASSKEY_INVALID: 'That passkey could not be used here. Try again, or sign in another way.',
+  ERR_PASSKEY_CANCELLED: 'No passkey was used.',
+  ERR_WEBAUTHN_UNAVAILABLE: 'This browser cannot use passkeys.',
+  ERR_PASSKEYS_NOT_CONFIGURED: 'This server does not offer passkeys.',
 };
 
 /** "3 minutes", "45 seconds", "2 hours": a wait, rounded up to a unit a person reads at a glance. */

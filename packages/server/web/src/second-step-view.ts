@@ -1,6 +1,7 @@
 import type { JwtgateClient, SecondFactorChallenge } from '@jwtgate/client';
 import { busy, field, h } from './dom.js';
 import { describeError } from './messages.js';
+import { passkeyStepButton } from './passkeys-view.js';
 import { qrImage } from './qr-image.js';
 import { keepRecoveryCodes } from './recovery-codes-view.js';
 
@@ -73,7 +74,19 @@ export function renderSecondStep(
       code.input.value = '';
       code.input.focus();
     });
-    form.append(code.wrapper, h('div', { class: 'actions' }, submit, toggle));
+    const codes = challenge.methods.includes('totp') || challenge.methods.includes('recovery');
+    const passkey = challenge.methods.includes('webauthn') ? passkeyStepButton(client, challenge, error) : null;
+    if (!challenge.methods.includes('totp') && codes) toggle.click();
+    form.append(
+      ...(codes ? [code.wrapper] : []),
+      h(
+        'div',
+        { class: 'actions' },
+        passkey,
+        codes ? submit : null,
+        challenge.methods.includes('totp') ? toggle : null,
+      ),
+    );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       error.textContent = '';

@@ -3,6 +3,7 @@ import { field, h } from './dom.js';
 import { renderEmailSignIn } from './email-sign-in-view.js';
 import { renderForgotPassword } from './forgot-password-view.js';
 import { actionForm, deviceField, emailField, linkButton, newPasswordField } from './forms.js';
+import { passkeySignInButton } from './passkeys-view.js';
 import { passwordLogin } from './password-login.js';
 import { renderSecondStep } from './second-step-view.js';
 
@@ -63,6 +64,7 @@ export function renderSignInForm(panel: HTMLElement, client: JwtgateClient, sett
     settings.emailSignIn
       ? linkButton('Email me a sign-in link', () => renderEmailSignIn(panel, client, { back, device: '' }))
       : null,
+    settings.passkeys ? passkeySignInButton(client, () => device.input.value.trim()) : null,
   );
   panel.replaceChildren(heading, form, otherWays);
   return heading;

@@ -14,6 +14,7 @@ export const authSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (app, dep
     requireEmail: deps.emailPolicy?.requireEmail ?? false,
     mail,
     emailSignIn: mail && (deps.mail?.signIn ?? false),
+    passkeys: deps.mfa?.passkeys !== undefined,
   };
 
   app.get(
@@ -22,12 +23,12 @@ export const authSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (app, dep
       schema: {
         summary: 'The sign-up and sign-in options of this server',
         description:
-          'For sign-in pages: whether `POST /auth/register` needs an `email` (`Auth.RequireEmail`), whether mail can be sent (password reset, verification, address change), and whether sign-in by email is on (`Auth.EmailSignIn`). The same answer for every caller.',
+          'For sign-in pages: whether `POST /auth/register` needs an `email` (`Auth.RequireEmail`), whether mail can be sent (password reset, verification, address change), whether sign-in by email is on (`Auth.EmailSignIn`), and whether passkeys work (a relying party is configured). The same answer for every caller.',
         tags: ['auth'],
         response: {
           200: {
             type: 'object',
-            required: ['requireEmail', 'mail', 'emailSignIn'],
+            required: ['requireEmail', 'mail', 'emailSignIn', 'passkeys'],
             additionalProperties: false,
             properties: {
               requireEmail: { type: 'boolean', description: '`Auth.RequireEmail`: sign-up needs an address.' },
@@ -37,6 +38,10 @@ export const authSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (app, dep
                   'Mail can be sent: `POST /auth/password/forgot`, `/auth/email/verify/send` and `/auth/email/change` work.',
               },
               emailSignIn: { type: 'boolean', description: '`POST /auth/email/sign-in` works.' },
+              passkeys: {
+                type: 'boolean',
+                description: 'Passkeys work: `POST /auth/passkeys/login/options` and the rest (`Mfa.RpId`).',
+              },
             },
           },
           ...errorResponses,

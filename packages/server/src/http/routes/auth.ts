@@ -9,13 +9,12 @@ import {
   type UserRecord,
 } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { finishLogin, tokenBody } from '../finish-login.js';
+import { tokenBody } from '../finish-login.js';
+import { assertCookieLoginAllowed, finishFirstFactor, loginAnswerSchema } from '../first-factor-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
-import { pauseForSecondFactor } from '../mfa-login.js';
 import { claimsOf, deferredAuthError } from '../plugins/auth-guard.js';
-import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
-import { errorResponses, mfaRequiredSchema, publicUserSchema, tokenResponseSchema } from '../schemas.js';
+import { errorResponses, publicUserSchema, tokenResponseSchema } from '../schemas.js';
 import { deadCookieCodes } from '../silent-refresh.js';
 
 export const emailField = {
@@ -109,7 +108,7 @@ export async function emptyBodyAsObject(request: { body: unknown }): Promise<voi
 
 /** Registration, login, refresh and logout. */
 export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) => {
-  const { sessions, refreshCookie, origins } = deps;
+  const { sessions, refreshCookie } = deps;
 
   app.post<{ Body: { username?: string; email?: string; password: string } }>(
     '/auth/register',
@@ -179,15 +178,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         tags: ['auth'],
         body: loginBody,
         response: {
-          200: {
-            anyOf: [tokenResponseSchema, mfaRequiredSchema],
-            headers: {
-              'Set-Cookie': {
-                type: 'string',
-                description: 'With `"cookie": true`: the refresh cookie (never with `mfaRequired`).',
-              },
-            },
-          },
+          200: loginAnswerSchema,
           ...errorResponses,
         },
         errors: {
@@ -212,11 +203,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       const identity: LoginIdentity =
         request.body.email !== undefined ? { email: request.body.email } : { username: request.body.username ?? '' };
       const attempted = identity.email ?? identity.username;
-      if (cookie) {
-        if (refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-        // Checked before the password, so a forged login costs no hashing and changes nothing.
-        assertSameOriginIntent(request, origins, { credentialed: true });
-      }
+      assertCookieLoginAllowed(deps, request, cookie);
       const client = clientInfo(request);
       let user: UserRecord;
       try {
@@ -228,10 +215,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         deps.events?.loginRefused({ error, attempted, client });
         throw error;
       }
-      // A user with a second factor (or whose role needs one) gets no token and no cookie yet.
-      const paused = await pauseForSecondFactor(deps.mfa, { user, device: device ?? null, cookie, client });
-      if (paused !== null) return paused;
-      return finishLogin(deps, reply, { user, device: device ?? null, cookie, client });
+      return finishFirstFactor(deps, reply, { user, device: device ?? null, cookie, client });
     },
   );
 

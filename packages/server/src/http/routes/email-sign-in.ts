@@ -1,12 +1,10 @@
 import { AuthError, normaliseEmail, type UserRecord } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
-import { finishLogin } from '../finish-login.js';
+import { assertCookieLoginAllowed, finishFirstFactor, loginAnswerSchema } from '../first-factor-login.js';
 import type { MailRouteDeps } from '../mail-route-deps.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
-import { pauseForSecondFactor } from '../mfa-login.js';
-import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
-import { errorResponses, mfaRequiredSchema, tokenResponseSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 import { emailField, sessionFields } from './auth.js';
 
 /**
@@ -18,7 +16,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
   app,
   deps,
 ) => {
-  const { mail, refreshCookie, origins } = deps;
+  const { mail } = deps;
 
   app.post<{ Body: { email: string } }>(
     '/auth/email/sign-in',
@@ -78,15 +76,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
           },
         },
         response: {
-          200: {
-            anyOf: [tokenResponseSchema, mfaRequiredSchema],
-            headers: {
-              'Set-Cookie': {
-                type: 'string',
-                description: 'With `"cookie": true`: the refresh cookie (never with `mfaRequired`).',
-              },
-            },
-          },
+          200: loginAnswerSchema,
           ...errorResponses,
         },
         errors: {
@@ -102,10 +92,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
     },
     async (request, reply) => {
       const { token, email, code, device, cookie } = request.body;
-      if (cookie) {
-        if (refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-        assertSameOriginIntent(request, origins, { credentialed: true });
-      }
+      assertCookieLoginAllowed(deps, request, cookie);
       const client = clientInfo(request);
       let user: UserRecord;
       if (token !== undefined) {
@@ -123,9 +110,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
       }
       // The mailed secret is a first factor, a one-time password (RFC 8176 `otp`): a second factor still applies.
       const amr = ['otp'];
-      const paused = await pauseForSecondFactor(deps.mfa, { user, device: device ?? null, cookie, client, amr });
-      if (paused !== null) return paused;
-      return finishLogin(deps, reply, { user, device: device ?? null, cookie, client, amr });
+      return finishFirstFactor(deps, reply, { user, device: device ?? null, cookie, client, amr });
     },
   );
 

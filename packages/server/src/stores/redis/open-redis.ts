@@ -106,14 +106,10 @@ export async function connectRedis(
   let client: Redis | Cluster;
   let subscriberConnection: () => Redis;
   const once: RedisOptions = { ...bounded, retryStrategy: () => null, lazyConnect: false };
-  // Commands that many requests issue in the same turn of the event loop go out in one write and
-  // come back in one read: at 50 refreshes in flight this saves most of the system calls. Only on
-  // the command connection: the subscriber's connection carries SUBSCRIBE and PING alone.
-  const pipelined: RedisOptions = { enableAutoPipelining: true };
 
   switch (topology.kind) {
     case 'standalone':
-      client = new Redis(topology.url, { ...bounded, ...pipelined });
+      client = new Redis(topology.url, bounded);
       subscriberConnection = () => new Redis(topology.url, once);
       break;
     case 'sentinel': {
@@ -125,7 +121,7 @@ export async function connectRedis(
         // Reconnect to the new master as soon as the Sentinels announce a failover.
         failoverDetector: true,
       };
-      client = new Redis({ ...bounded, ...sentinel, ...pipelined });
+      client = new Redis({ ...bounded, ...sentinel });
       subscriberConnection = () => new Redis({ ...once, ...sentinel, failoverDetector: false });
       break;
     }

@@ -25,7 +25,7 @@ function announce(message: string): void {
   statusLine.textContent = message;
 }
 
-const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false };
+const FALLBACK_SETTINGS: AuthSettings = { requireEmail: false, mail: false, emailSignIn: false, passkeys: false };
 const settings = await client.settings().catch(() => FALLBACK_SETTINGS);
 
 /** What the console shows: nothing yet, the sign-in, a refusal, or the console itself. */
