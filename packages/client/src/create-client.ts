@@ -588,10 +588,11 @@ export function createClient(options: ClientOptions): JwtgateClient {
     },
     async verifySecondFactor(input) {
       if (input.method === 'webauthn') {
+        const authenticator = webauthnOf();
         const options = await json<RequestOptionsJson>(
           await post('auth/mfa/webauthn/options', { mfaToken: input.mfaToken }),
         );
-        const credential = await getPasskeyCredential(webauthnOf(), options);
+        const credential = await getPasskeyCredential(authenticator, options);
         return signIn(
           await json<TokenAnswer>(
             await post('auth/mfa/verify', { mfaToken: input.mfaToken, method: 'webauthn', credential }),
@@ -605,8 +606,10 @@ export function createClient(options: ClientOptions): JwtgateClient {
       );
     },
     async signInWithPasskey(input = {}) {
+      // Checked first: a browser without WebAuthn asks for no challenge it cannot answer.
+      const authenticator = webauthnOf();
       const options = await json<RequestOptionsJson>(await post('auth/passkeys/login/options', {}));
-      const credential = await getPasskeyCredential(webauthnOf(), options);
+      const credential = await getPasskeyCredential(authenticator, options);
       return signIn(
         await json<TokenAnswer>(
           await post('auth/passkeys/login/verify', {
@@ -621,10 +624,11 @@ export function createClient(options: ClientOptions): JwtgateClient {
       return (await json<{ passkeys: PasskeyInfo[] }>(await clientFetch(url('auth/passkeys')))).passkeys;
     },
     async addPasskey(input = {}) {
+      const authenticator = webauthnOf();
       const options = await json<CreationOptionsJson>(
         await authorised('POST', 'auth/passkeys/register/options', undefined),
       );
-      const credential = await createPasskeyCredential(webauthnOf(), options);
+      const credential = await createPasskeyCredential(authenticator, options);
       return json<PasskeyInfo>(
         await authorised('POST', 'auth/passkeys/register/verify', {
           credential,

@@ -38,6 +38,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'mfa.rate-limited': 'denied',
   'mfa.passkey-cloned': 'failure',
   'admin.mfa-reset': 'success',
+  'admin.password-reset-sent': 'success',
   'oauth.failed': 'failure',
   'identity.linked': 'success',
   'identity.unlinked': 'success',

@@ -130,6 +130,13 @@ export type AuditEvent =
         readonly actorId: string;
         readonly sessionId: string;
       })
+  | (AuditClient &
+      ActionOutcome & {
+        /** An administrator mailed a user a password reset link (`POST /admin/users/:id/password-reset`). */
+        readonly event: 'admin.password-reset-sent';
+        readonly actorId: string;
+        readonly userId: string;
+      })
   | (AuditClient & {
       /** A mail with a one-time secret was asked for (`reset-password`, `verify-email`, `change-email`, `sign-in`). */
       readonly event: 'email.requested';

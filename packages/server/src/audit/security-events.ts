@@ -102,6 +102,8 @@ export interface SecurityEvents {
   adminSignedUserOut(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
   /** An administrator ended one session; `error` when it failed. */
   adminRevokedSession(input: AdminAction & { readonly sessionId: string }): void;
+  /** An administrator had a password reset link mailed to a user; `error` when it failed. */
+  adminSentPasswordReset(input: AdminAction & { readonly userId: string }): void;
   /** A signed-in user changed their password. */
   passwordChanged(input: {
     readonly userId: string;
@@ -407,6 +409,9 @@ export function createSecurityEvents(options: {
     },
     adminRevokedSession({ adminId, sessionId, client, error }) {
       audit?.record({ event: 'admin.session-revoked', actorId: adminId, sessionId, ...outcomeOf(error), ...client });
+    },
+    adminSentPasswordReset({ adminId, userId, client, error }) {
+      audit?.record({ event: 'admin.password-reset-sent', actorId: adminId, userId, ...outcomeOf(error), ...client });
     },
     passwordChanged({ userId, sessionId, revokedSessions, client }) {
       audit?.record({ event: 'password.changed', userId, sessionId, revokedSessions, ...client });

@@ -11,6 +11,8 @@ import {
   problemsOf,
   startBrowserServer,
 } from '../support/real-browser.js';
+import { freePort } from '../support/redis-servers.js';
+import { linkSecret, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { devicesPerTest, pageParts } from '../support/web-page.js';
 
 /**
@@ -47,10 +49,20 @@ describeWithBrowser()('the admin console, in Chromium', () => {
   let created = 0;
   const device = devicesPerTest();
 
+  let inbox: SmtpInbox;
   beforeAll(async () => {
-    server = await startBrowserServer();
+    inbox = await startSmtpInbox();
+    const port = await freePort();
+    server = await startBrowserServer({
+      JWTGATE_PORT: String(port),
+      JWTGATE_WEB_PUBLIC_URL: `http://localhost:${port}`,
+      JWTGATE_MAIL_SMTP_URL: inbox.url(),
+    });
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server?.close();
+    await inbox?.close();
+  });
 
   const users = () => server.server.users;
 
@@ -390,6 +402,48 @@ describeWithBrowser()('the admin console, in Chromium', () => {
       expect(await server.server.sessions.list(locked.id)).toEqual([]);
       // The password alone signs in again.
       await signInElsewhere(locked.username, 'New phone');
+      expect(unexpectedProblems(page)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'mails a password reset link after confirming, and offers none to an account without an address',
+    async () => {
+      const admin = await account('mailer', { role: 'admin' });
+      const address = `forgetful.${tag}@example.org`;
+      const forgetful = await account('forgetful', { email: address });
+      const noMail = await account('nomail');
+      await signInElsewhere(forgetful.username, 'Desk');
+      const page = await openConsole(admin.username, `#/users/${noMail.id}`);
+      await heading(page, noMail.username).waitFor();
+      await expect.poll(() => page.getByRole('button', { name: 'Send password reset' }).isDisabled()).toBe(true);
+      expect(await page.getByText('the account has no email address').count()).toBe(1);
+
+      await page.goto(`${server.url}/admin#/users/${forgetful.id}`);
+      await heading(page, forgetful.username).waitFor();
+      await page.getByRole('button', { name: 'Send password reset' }).click();
+      expect(await dialog(page).innerText()).toContain(`Sends a single-use link to ${address}`);
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      await page.getByRole('button', { name: 'Send password reset' }).click();
+      await dialog(page).getByRole('button', { name: 'Send the link' }).click();
+      await expect
+        .poll(() => page.locator('#status').innerText())
+        .toBe(`A password reset link is on its way to ${address}.`);
+      await server.server.drainMail();
+      const mail = await inbox.waitFor((received) => received.to.includes(address));
+      expect(inbox.received.filter((received) => received.to.includes(address))).toHaveLength(1);
+      expect(linkSecret(mail, 'reset-password').length).toBeGreaterThan(20);
+      // Nothing else changed: the session stays until the link is used.
+      expect((await server.server.sessions.list(forgetful.id)).length).toBe(1);
+      await server.server.flushAudit();
+      const sent = await server.server.database.db
+        .selectFrom('jwtgate_audit')
+        .selectAll()
+        .where('event', '=', 'admin.password-reset-sent')
+        .where('user_id', '=', forgetful.id)
+        .execute();
+      expect(sent.map((record) => record.actor_id)).toEqual([admin.id]);
       expect(unexpectedProblems(page)).toEqual([]);
     },
     BROWSER_TEST_MS,

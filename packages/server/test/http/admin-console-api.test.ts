@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolTotp } from '../support/mfa-steps.js';
+import { linkSecret, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
@@ -161,5 +162,60 @@ describe('the admin console API', () => {
     expect(script.statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/assets/admin.css' })).statusCode).toBe(200);
     expect((await t.request({ method: 'GET', url: '/assets/app/admin/missing.js' })).statusCode).toBe(404);
+  });
+});
+
+describe('a password reset sent by an administrator', () => {
+  let t: TestServer;
+  let inbox: SmtpInbox;
+  let admin: Account;
+  beforeAll(async () => {
+    inbox = await startSmtpInbox();
+    t = await startTestServer({ env: { JWTGATE_MAIL_SMTP_URL: inbox.url() } });
+    admin = await t.signUp();
+    await t.server.users.update(admin.userId, { role: 'admin', updatedAt: t.clock.now() });
+    admin = { ...admin, ...(await t.login(admin.username, admin.password)) };
+  });
+  afterAll(async () => {
+    await t.close();
+    await inbox.close();
+  });
+
+  const send = (id: string, token = admin.accessToken) =>
+    t.request({ method: 'POST', url: `/admin/users/${id}/password-reset`, token });
+
+  it('mails the link to the address, verified or not, and changes nothing else', async () => {
+    const user = await t.signUp();
+    const address = `reset.${user.username}@example.org`;
+    await t.server.users.update(user.userId, {
+      email: { email: address, emailKey: address },
+      updatedAt: t.clock.now(),
+    });
+    const res = await send(user.userId);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toEqual({ email: address });
+    await t.server.drainMail();
+    const mail = await inbox.waitFor((received) => received.to.includes(address));
+    expect(linkSecret(mail, 'reset-password')).toMatch(/^jge1_/);
+    expect((await t.server.sessions.list(user.userId)).length).toBe(1);
+  });
+
+  it('refuses an account without an address, a disabled one, an unknown one, and a caller who is not an administrator', async () => {
+    const bare = await t.signUp();
+    expect((await send(bare.userId)).json().error.code).toBe('ERR_EMAIL_REQUIRED');
+    const off = await t.signUp();
+    const address = `off.${off.username}@example.org`;
+    await t.server.users.update(off.userId, {
+      email: { email: address, emailKey: address },
+      disabled: true,
+      updatedAt: t.clock.now(),
+    });
+    const disabled = await send(off.userId);
+    expect(disabled.statusCode).toBe(400);
+    expect(disabled.json().error.code).toBe('ERR_VALIDATION');
+    expect((await send('no-such-user')).json().error.code).toBe('ERR_USER_NOT_FOUND');
+    expect((await send(off.userId, bare.accessToken)).json().error.code).toBe('ERR_FORBIDDEN');
+    await t.server.drainMail();
+    expect(inbox.received.filter((received) => received.to.includes(address))).toEqual([]);
   });
 });

@@ -418,6 +418,55 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
     },
   );
 
+  app.post<{ Params: { id: string } }>(
+    '/admin/users/:id/password-reset',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Mail a user a password reset link',
+        description:
+          "The same single-use, short-lived link as `POST /auth/password/forgot` sends, to the account's address (verified or not: following the link proves it). The password and the sessions stay as they are until the user sets a new password from the link. Answers 202 once the mail is in the outbox.",
+        errors: {
+          ...adminErrors,
+          ...noSuchUser,
+          ERR_EMAIL_REQUIRED: 'the account has no email address to send the link to',
+          ERR_VALIDATION: 'the account is disabled: enable it first (a disabled account gets no link)',
+          ERR_MAIL_UNAVAILABLE: 'this server sends no mail (no `Mail` settings)',
+        },
+        params: userIdParams,
+        response: {
+          202: {
+            type: 'object',
+            required: ['email'],
+            properties: { email: { type: 'string', description: 'The address the link goes to.' } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = byAdmin(request);
+      const report = { adminId: actor.id, userId: request.params.id, client: clientInfo(request) };
+      try {
+        if (deps.mail === undefined) throw new AuthError('ERR_MAIL_UNAVAILABLE');
+        const user = await existingUser(request.params.id);
+        if (user.email == null) throw new AuthError('ERR_EMAIL_REQUIRED');
+        // The mail flow sends nothing to a disabled account, so say so rather than answer a silent success.
+        if (user.disabled)
+          throw new AuthError('ERR_VALIDATION', {
+            reason: 'user-disabled',
+            message: 'The account is disabled; enable it first',
+          });
+        await deps.mail.flows.requestPasswordReset(user.email);
+        events?.adminSentPasswordReset(report);
+        return reply.code(202).send({ email: user.email });
+      } catch (error) {
+        events?.adminSentPasswordReset({ ...report, error });
+        throw error;
+      }
+    },
+  );
+
   app.delete<{ Params: { id: string } }>(
     '/admin/sessions/:id',
     {

@@ -119,6 +119,7 @@ export interface AdminApi {
   logout(id: string): Promise<{ revoked: number }>;
   resetSecondFactors(id: string): Promise<{ removed: boolean; revokedSessions: number }>;
   endSession(id: string): Promise<void>;
+  sendPasswordReset(id: string): Promise<{ email: string }>;
   audit(query: AuditQuery): Promise<{ records: readonly AuditEntry[]; nextCursor: string | null }>;
   overview(): Promise<Overview>;
 }
@@ -168,6 +169,7 @@ export function createAdminApi(client: JwtgateClient, readError: ErrorReader, re
     logout: (id) => call('POST', `${user(id)}/logout`),
     resetSecondFactors: (id) => call('DELETE', `${user(id)}/mfa`),
     endSession: (id) => call('DELETE', `/admin/sessions/${encodeURIComponent(id)}`),
+    sendPasswordReset: (id) => call('POST', `${user(id)}/password-reset`),
     audit: (query) => call('GET', `/admin/audit${queryString({ limit: 50, ...query })}`),
     overview: () => call('GET', '/admin/overview'),
   };

@@ -18,6 +18,7 @@ const EVENTS: Readonly<Record<string, string>> = {
   'admin.session-revoked': 'Session ended by an administrator',
   'admin.access-denied': 'Refused the admin API: not an administrator',
   'admin.mfa-reset': 'Second factors reset by an administrator',
+  'admin.password-reset-sent': 'Password reset link mailed by an administrator',
   'password.changed': 'Password changed',
   'password.change-failed': 'Password change refused',
   'password.reset': 'Password set from a reset link',
@@ -65,6 +66,9 @@ export function describeAmr(amr: readonly string[] | null | undefined): string {
   return `${methods.join(' and ')}${amr.includes('mfa') ? ' (two factors)' : ''}`;
 }
 
+/** Fields for machines (the record format's version, the digest that groups attempts on one name). */
+const UNSHOWN_DETAILS = new Set(['auditVersion', 'usernameDigest']);
+
 /**
  * The record's other fields in one line ("reason: wrong-password, changes:
  * role → support"), skipping those the table shows in its own columns.
@@ -75,7 +79,7 @@ export function describeAmr(amr: readonly string[] | null | undefined): string {
 export function describeDetails(record: AuditEntry): string {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(record.details)) {
-    if (value === null || value === undefined) continue;
+    if (value === null || value === undefined || UNSHOWN_DETAILS.has(name)) continue;
     if (name === 'changes' && typeof value === 'object') {
       for (const [changed, to] of Object.entries(value as Record<string, unknown>))
         parts.push(`${changed} → ${String(to)}`);

@@ -154,6 +154,29 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
       ),
     );
 
+    const reset = h(
+      'button',
+      { type: 'button', class: 'secondary', disabled: user.email === undefined || user.disabled },
+      'Send password reset',
+    );
+    reset.addEventListener('click', () =>
+      act(
+        reset,
+        {
+          title: `Mail ${name} a password reset link?`,
+          consequence: `Sends a single-use link to ${user.email ?? ''}. The password and the ${countOf(sessions.length, 'session')} stay as they are until ${name} sets a new password from the link.`,
+          confirm: 'Send the link',
+        },
+        async () => `A password reset link is on its way to ${(await context.api.sendPasswordReset(user.id)).email}.`,
+      ),
+    );
+    const resetHint =
+      user.email === undefined
+        ? h('p', { class: 'hint' }, 'No password reset by mail: the account has no email address.')
+        : user.disabled
+          ? h('p', { class: 'hint' }, 'No password reset by mail while the account is disabled.')
+          : null;
+
     const roleInput = h('input', {
       id: 'role-input',
       name: 'role',
@@ -273,7 +296,8 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
         'section',
         { class: 'panel', 'aria-labelledby': 'actions-heading' },
         h('h2', { id: 'actions-heading' }, 'Actions'),
-        h('div', { class: 'actions' }, toggle, logout, resetFactors),
+        h('div', { class: 'actions' }, toggle, logout, resetFactors, reset),
+        resetHint,
         roleForm,
         rule,
       ),
