@@ -51,6 +51,9 @@ COPY --from=build /app/packages/client/package.json packages/client/
 COPY --from=build /app/packages/client/dist packages/client/dist
 COPY --from=build /app/packages/server/package.json packages/server/
 COPY --from=build /app/packages/server/dist packages/server/dist
+# The list of common passwords that new passwords are checked against (see its NOTICE).
+COPY packages/server/data packages/server/data
+COPY packages/server/NOTICE packages/server/
 # The web page: its static files and its compiled scripts.
 COPY --from=build /app/packages/server/web/static packages/server/web/static
 COPY --from=build /app/packages/server/web/dist packages/server/web/dist

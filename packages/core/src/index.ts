@@ -238,6 +238,7 @@ export {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from './user/password-policy.js';
+export { acceptNewPassword, type PasswordScreen } from './user/password-screen.js';
 export {
   generatedUsername,
   newUserIdFor,

@@ -7,7 +7,7 @@ import { changeCredentials } from '../user/change-credentials.js';
 import { confirmPassword } from '../user/confirm-password.js';
 import { normaliseEmail } from '../user/email.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
-import { acceptPassword } from '../user/password-policy.js';
+import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
 import type { UserRecord } from '../user/user-record.js';
 import type { UserStore } from '../user/user-store.js';
 import type { EmailStore, EmailTokenPurpose, EmailTokenRecord, MailKind, OutboxMail } from './email-store.js';
@@ -52,6 +52,8 @@ export interface EmailFlowDeps {
   readonly ttlSec: Readonly<Record<EmailTokenPurpose, number>>;
   /** The login throttle: a password re-checked for an address change counts like a login. */
   readonly loginThrottle?: LoginThrottle;
+  /** Refuses common or breached passwords at a reset; none when absent. */
+  readonly passwordScreen?: PasswordScreen | undefined;
   /** Told of each step; must not throw. */
   readonly onEvent?: (event: EmailFlowEvent) => void;
 }
@@ -245,7 +247,8 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async resetPassword(token, newPassword) {
-      const password = acceptPassword(newPassword);
+      // Judged before the link is spent: a refused password leaves the link usable for another try.
+      const password = await acceptNewPassword(newPassword, deps.passwordScreen);
       const user = await consumeLink('reset-password', token);
       const passwordHash = await deps.hasher.hash(password);
       // One credential change: the version bump makes a login checked against the old password

@@ -37,6 +37,14 @@ export const errorCodes = {
     status: 400,
     message: 'The password is not well-formed Unicode text (it contains a lone surrogate)',
   },
+  ERR_COMMON_PASSWORD: {
+    status: 400,
+    message: 'The password is one of the most common passwords; choose another',
+  },
+  ERR_BREACHED_PASSWORD: {
+    status: 400,
+    message: 'The password appears in a known data breach; choose another',
+  },
   ERR_COOKIE_MODE_DISABLED: { status: 400, message: 'Cookie mode is disabled on this server' },
   ERR_INVALID_CURSOR: { status: 400, message: 'The cursor is not one this server handed out' },
   ERR_INVALID_EMAIL: { status: 400, message: 'The email address is not acceptable' },
@@ -187,6 +195,10 @@ export const errorCodes = {
   ERR_SERVER_BUSY: {
     status: 503,
     message: 'The server is busy checking passwords; retry later',
+  },
+  ERR_BREACH_CHECK_UNAVAILABLE: {
+    status: 503,
+    message: 'The password cannot be checked against known breaches right now; retry later',
   },
   ERR_MAIL_UNAVAILABLE: {
     status: 503,

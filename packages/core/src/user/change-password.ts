@@ -5,7 +5,7 @@ import type { LoginThrottle } from '../throttle/login-throttle.js';
 import { changeCredentials } from './change-credentials.js';
 import { confirmPassword } from './confirm-password.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { acceptPassword } from './password-policy.js';
+import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
 import type { UserRecord } from './user-record.js';
 import type { UserStore } from './user-store.js';
 
@@ -17,6 +17,8 @@ export interface ChangePasswordDeps {
   readonly clock: Clock;
   /** The login throttle: guesses here and at login count against the same limits. */
   readonly throttle?: LoginThrottle;
+  /** Refuses common or breached new passwords; none when absent. */
+  readonly passwordScreen?: PasswordScreen | undefined;
 }
 
 /** What {@link changePassword} is asked, by the holder of a verified access token. */
@@ -32,8 +34,9 @@ export interface ChangePasswordInput {
 
 /**
  * Changes a signed-in user's password. The new password must pass the
- * password policy (`ERR_INVALID_PASSWORD`, checked first: it says nothing
- * about the current one and costs no hashing). The current password is then
+ * password policy (`ERR_INVALID_PASSWORD`, then the screen's codes such as
+ * `ERR_COMMON_PASSWORD`; checked first: they say nothing about the current
+ * one, cost no hashing and no guess). The current password is then
  * checked as a login checks it: counted by the login throttle for this
  * account and address before any hashing (`ERR_RATE_LIMITED`), so a stolen
  * access token is no way round the limit on guesses; one argon2 verification
@@ -55,7 +58,7 @@ export async function changePassword(
   deps: ChangePasswordDeps,
   input: ChangePasswordInput,
 ): Promise<{ user: UserRecord; revokedSessions: number }> {
-  const newPassword = acceptPassword(input.newPassword);
+  const newPassword = await acceptNewPassword(input.newPassword, deps.passwordScreen);
   const user = await confirmPassword(
     { users: deps.users, hasher: deps.hasher, throttle: deps.throttle },
     {

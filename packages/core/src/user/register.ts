@@ -4,7 +4,7 @@ import { AuthError, isAuthError } from '../errors/auth-error.js';
 import type { RegistrationThrottle } from '../throttle/registration-throttle.js';
 import { normaliseEmail } from './email.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { acceptPassword } from './password-policy.js';
+import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
 import { DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
 import type { UserRecord } from './user-record.js';
 import type { UserStore } from './user-store.js';
@@ -21,6 +21,8 @@ export interface RegisterDeps {
   readonly requireEmail?: boolean;
   /** Makes the id of each new user; a random UUID when absent (`Auth.UserIdFormat`). */
   readonly newUserId?: () => string;
+  /** Refuses common or breached passwords (`Passwords.RejectCommon`, `Passwords.BreachCheck`); none when absent. */
+  readonly passwordScreen?: PasswordScreen | undefined;
 }
 
 /** What {@link registerUser} is asked. */
@@ -46,9 +48,12 @@ export function generatedUsername(): string {
 
 /**
  * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_EMAIL`,
- * `ERR_EMAIL_REQUIRED`, `ERR_INVALID_PASSWORD`, `ERR_USERNAME_TAKEN`,
- * `ERR_EMAIL_TAKEN` or, with a throttle, `ERR_RATE_LIMITED`; the store's
- * unique indexes settle concurrent attempts. The email starts unverified.
+ * `ERR_EMAIL_REQUIRED`, `ERR_INVALID_PASSWORD`, the screen's codes
+ * (`ERR_COMMON_PASSWORD`...), `ERR_USERNAME_TAKEN`, `ERR_EMAIL_TAKEN` or,
+ * with a throttle, `ERR_RATE_LIMITED`; the store's unique indexes settle
+ * concurrent attempts. The email starts unverified. The password is judged
+ * before any look-up: its verdict is the same whether or not the name or the
+ * address is taken.
  *
  * @example
  * const user = await registerUser(deps, { username: 'alice', password: 'correct horse battery' });
@@ -58,8 +63,9 @@ export async function registerUser(deps: RegisterDeps, input: RegisterInput): Pr
   try {
     return await createUser(deps, input);
   } catch (error) {
-    // An attempt a store could not judge is taken back; any answer the user got counts.
-    if (cancel !== undefined && isAuthError(error, 'ERR_STORE_UNAVAILABLE')) await cancel().catch(() => {});
+    // An attempt a store (or the breach check) could not judge is taken back; any answer the user got counts.
+    const unjudged = isAuthError(error, 'ERR_STORE_UNAVAILABLE') || isAuthError(error, 'ERR_BREACH_CHECK_UNAVAILABLE');
+    if (cancel !== undefined && unjudged) await cancel().catch(() => {});
     throw error;
   }
 }
@@ -71,7 +77,7 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
   if (deps.requireEmail === true && input.email === undefined) throw new AuthError('ERR_EMAIL_REQUIRED');
   const { username, key } = normaliseUsername(input.username ?? generatedUsername());
   const email = input.email === undefined ? null : normaliseEmail(input.email);
-  const password = acceptPassword(input.password);
+  const password = await acceptNewPassword(input.password, deps.passwordScreen);
   const role = input.role ?? DEFAULT_ROLE;
   if (!isValidRole(role)) throw new TypeError(`role "${role}" must match ${ROLE_PATTERN}`);
   // Registration reveals whether a name is taken anyway; checking first spares the hashing work.

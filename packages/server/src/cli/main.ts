@@ -181,23 +181,37 @@ async function main(argv: readonly string[]): Promise<void> {
 
 class UsageError extends Error {}
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`jwtgate: ${error.message}\n`);
-    process.exit(78);
-  }
-  if (error instanceof UsageError || error instanceof ImportUsageError) {
-    process.stderr.write(`jwtgate: ${error.message}\n`);
-    process.exit(64);
-  }
-  if (error instanceof KeysCommandError) {
-    process.stderr.write(`jwtgate: ${error.message}\n`);
-    process.exit(1);
-  }
-  if (isAuthError(error)) {
-    process.stderr.write(`jwtgate: ${error.code}: ${error.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`jwtgate: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+let settled = false;
+// A command whose work stalls on a promise nothing will settle ends when the event loop
+// empties, with status 0 and no output: a false success. Say so, and fail.
+process.on('exit', (code) => {
+  if (settled || code !== 0) return;
+  process.stderr.write('jwtgate: the command stopped before it finished (nothing was left to wait for)\n');
+  process.exitCode = 70;
 });
+
+main(process.argv.slice(2))
+  .then(() => {
+    settled = true;
+  })
+  .catch((error: unknown) => {
+    settled = true;
+    if (error instanceof ConfigError) {
+      process.stderr.write(`jwtgate: ${error.message}\n`);
+      process.exit(78);
+    }
+    if (error instanceof UsageError || error instanceof ImportUsageError) {
+      process.stderr.write(`jwtgate: ${error.message}\n`);
+      process.exit(64);
+    }
+    if (error instanceof KeysCommandError) {
+      process.stderr.write(`jwtgate: ${error.message}\n`);
+      process.exit(1);
+    }
+    if (isAuthError(error)) {
+      process.stderr.write(`jwtgate: ${error.code}: ${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`jwtgate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });

@@ -1,13 +1,18 @@
 import { registerUser, systemClock, toPublicUser } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
+import { createPasswordScreen } from '../passwords/password-screen.js';
 import { newUserIds } from '../runtime/create-server.js';
 import { migrateDatabase } from '../stores/sql/migrate-database.js';
 import { openSqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { promptPassword, readPasswordFromStdin } from './read-password.js';
 
-/** `jwtgate user add <username> [--role admin] [--password-stdin]`. */
+/**
+ * `jwtgate user add <username> [--role admin] [--password-stdin]`. The
+ * password meets the rules of registration, `Passwords` included: a common
+ * or breached one is refused (`ERR_COMMON_PASSWORD`, `ERR_BREACHED_PASSWORD`).
+ */
 export async function userAddCommand(
   config: JwtgateConfig,
   input: { username: string; role: string; passwordFromStdin: boolean },
@@ -32,6 +37,11 @@ export async function userAddCommand(
       {
         users: createSqlUserStore(database.db),
         hasher: await createArgon2Hasher(),
+        // The administrator's passwords meet the same rules as everyone's.
+        passwordScreen: createPasswordScreen(config.passwords, {
+          breachCheckUnavailable: (why) =>
+            process.stderr.write(`warning: the Pwned Passwords range API gives no usable answer (${why})\n`),
+        }),
         clock: systemClock,
         ...(newUserIds(config, systemClock) === undefined ? {} : { newUserId: newUserIds(config, systemClock) }),
       },

@@ -107,11 +107,26 @@ export interface JwtgateConfig {
     readonly maxPerIp: number;
     readonly window: number;
   };
+<<<<<<< HEAD
   /** Account deletion and metadata. */
   readonly accounts: {
     /** Seconds a deleted account's username stays taken. */
     readonly usernameQuarantine: number;
     readonly userMetadataMaxBytes: number;
+=======
+  /** What new passwords are checked against (`Passwords`). */
+  readonly passwords: {
+    readonly rejectCommon: boolean;
+    /** Have I Been Pwned's range API; `undefined` when `Passwords.BreachCheck.Enabled` is off. */
+    readonly breachCheck:
+      | {
+          /** Ends with `/` or not: the prefix is appended as is. */
+          readonly rangeUrl: string;
+          readonly timeoutMs: number;
+          readonly whenUnavailable: 'accept' | 'refuse';
+        }
+      | undefined;
+>>>>>>> main
   };
   /** Forward authentication (`GET /auth/verify`): the identity headers, lower case. */
   readonly gateway: {

@@ -21,6 +21,7 @@ import { readMailSettings } from './mail-settings.js';
 import { readMfaSettings } from './mfa-settings.js';
 import { readOAuthSettings } from './oauth-settings.js';
 import { readOpsSettings } from './ops-settings.js';
+import { readPasswordSettings } from './password-settings.js';
 import { configSpec, type Field, isField, type Section } from './spec.js';
 
 /** Where to read configuration from; every part defaults to the process's own. */
@@ -463,6 +464,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
   const identity = readIdentitySettings(auth, database, problems);
   const browser = readBrowserSettings(raw, mode, problems);
   const ops = readOpsSettings(raw, cwd, mode, problems);
+  const passwords = readPasswordSettings(raw, mode, problems);
   const warnings: string[] = [];
   const mail = readMailSettings(raw, { cwd, mode, port: raw.Port as number }, problems, warnings);
   const gateway = readGatewaySettings(raw, identity.claims, problems);
@@ -586,6 +588,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     },
     ...browser,
     ...ops,
+    ...passwords,
     ...mail,
     ...mfa,
     ...oauth,

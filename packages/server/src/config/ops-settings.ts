@@ -1,33 +1,8 @@
 import { resolve } from 'node:path';
 import type { JwtgateConfig } from './config.js';
+import { readOutboundUrl } from './outbound-url.js';
 
 type Settings = Record<string, unknown>;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** The webhook URL, or a problem: alerts carry addresses and user ids, so they travel over TLS. */
-function readWebhookUrl(
-  value: string | undefined,
-  mode: JwtgateConfig['mode'],
-  problems: string[],
-): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    problems.push('Alerts.WebhookUrl: not a URL; write https://host/path');
-    return undefined;
-  }
-  if (url.username !== '' || url.password !== '') {
-    problems.push('Alerts.WebhookUrl: credentials in the URL end up in logs; use Alerts.WebhookSecret to sign instead');
-  } else if (url.protocol === 'http:' && mode === 'production' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    problems.push(
-      `Alerts.WebhookUrl: http:// sends alerts in clear text; use https://, or http:// only to a loopback address (${url.hostname} is not one)`,
-    );
-  }
-  return url.toString();
-}
 
 /**
  * Reads the `Metrics`, `Audit` and `Alerts` sections, adding a problem for a
@@ -55,7 +30,10 @@ export function readOpsSettings(
   const file = audit.File as string | undefined;
   const alerts = raw.Alerts as Settings;
   const webhookSecret = alerts.WebhookSecret as string | undefined;
-  const webhookUrl = readWebhookUrl(alerts.WebhookUrl as string | undefined, mode, problems);
+  const webhookUrl = readOutboundUrl('Alerts.WebhookUrl', alerts.WebhookUrl as string | undefined, mode, problems, {
+    sends: 'alerts',
+    credentialsFix: 'use Alerts.WebhookSecret to sign instead',
+  });
   if (webhookSecret !== undefined && alerts.WebhookUrl === undefined) {
     problems.push('Alerts.WebhookSecret: set Alerts.WebhookUrl too, or remove the secret');
   }

@@ -525,6 +525,47 @@ export const configSpec = {
         'Password hashes waiting for a turn; when this many wait, a login or registration is answered 503 `ERR_SERVER_BUSY` with `Retry-After` at once instead of piling up.',
     },
   },
+  Passwords: {
+    RejectCommon: {
+      kind: 'boolean',
+      default: true,
+      description:
+        "Refuse, with 400 `ERR_COMMON_PASSWORD`, a new password (registration, change, reset, `jwtgate user add`) that is one of the 100,000 most common passwords (SecLists' ranked list, shipped with the server), compared after NFKC and in any letter case. Loaded on first use, about 3 MB of memory. Passwords already stored keep working. See docs/passwords.md.",
+    },
+    BreachCheck: {
+      Enabled: {
+        kind: 'boolean',
+        default: false,
+        description:
+          "Also refuse, with 400 `ERR_BREACHED_PASSWORD`, a new password found in Have I Been Pwned's Pwned Passwords, through its k-anonymity range API: only the first 5 hex digits of the password's SHA-1 leave the server, with `Add-Padding: true`.",
+      },
+      RangeUrl: {
+        kind: 'string',
+        default: 'https://api.pwnedpasswords.com/range/',
+        pattern: /^https?:\/\/.+/i,
+        schemes: ['https', 'http'],
+        hint: 'an https:// URL to which the 5-digit prefix is appended (http:// only for a loopback address, or in development mode)',
+        description:
+          'Where the range API is; the prefix is appended (`<RangeUrl>ABCDE`). Point it at a self-hosted mirror of the Pwned Passwords range API to keep even the prefixes inside your network. `https://`, or `http://` only to a loopback address or in development mode.',
+      },
+      Timeout: {
+        kind: 'integer',
+        default: 2000,
+        min: 100,
+        max: 30_000,
+        unit: 'milliseconds',
+        description:
+          'How long one range request may take, answer included; past it the range API counts as unavailable (see `WhenUnavailable`).',
+      },
+      WhenUnavailable: {
+        kind: 'enum',
+        values: ['accept', 'refuse'],
+        default: 'accept',
+        description:
+          'What happens when the range API cannot be reached, is too slow or answers with an error: `accept` the password (fail open: the common-password list still applies; a warning is logged and `jwtgate_password_breach_checks_total{outcome="unavailable"}` counts it) or `refuse` with 503 `ERR_BREACH_CHECK_UNAVAILABLE` (fail closed: nobody can set a password while it lasts).',
+      },
+    },
+  },
   Register: {
     Enabled: {
       kind: 'boolean',

@@ -193,6 +193,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sessions: options.sessions,
     users: options.users,
     hasher: options.hasher,
+    passwordScreen: options.passwordScreen,
     clock: options.clock,
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,

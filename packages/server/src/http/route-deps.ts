@@ -4,6 +4,7 @@ import type {
   IdentityStore,
   LoginThrottle,
   PasswordHasher,
+  PasswordScreen,
   RegistrationThrottle,
   SessionManager,
   UserStore,
@@ -21,6 +22,8 @@ export interface RouteDeps {
   readonly sessions: SessionManager;
   readonly users: UserStore;
   readonly hasher: PasswordHasher;
+  /** Judges new passwords (`Passwords`): common, breached; none when absent. */
+  readonly passwordScreen?: PasswordScreen | undefined;
   readonly clock: Clock;
   readonly throttle: LoginThrottle;
   readonly registrationThrottle: RegistrationThrottle;

@@ -1,5 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { ImportSource, SourceRow } from './import-source.js';
 
 /**
@@ -41,9 +41,13 @@ function quoteLongIntegers(text: string): string {
  */
 export function openJsonLinesSource(path: string): ImportSource {
   const size = statSync(path).size;
+  // Paused until read: nothing flows before the first row is asked for.
   const stream = createReadStream(path);
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let lines: Interface | undefined;
   async function* rows(): AsyncGenerator<SourceRow> {
+    // Made on the first pull, not at open: readline starts reading at once, and the lines it
+    // emitted before anything iterated (while the database migrated) would be lost.
+    lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     let line = 0;
     for await (const text of lines) {
       line += 1;
@@ -67,7 +71,7 @@ export function openJsonLinesSource(path: string): ImportSource {
     rows: rows(),
     progress: () => (size === 0 ? 1 : stream.bytesRead / size),
     close: async () => {
-      lines.close();
+      lines?.close();
       stream.destroy();
     },
   };

@@ -9,6 +9,8 @@ export type RefreshOutcome = 'rotated' | 'grace-replay' | 'reuse-detected' | 'ex
 export type SilentRefreshOutcome = 'renewed' | 'refused';
 /** What became of an alert the webhook was given. */
 export type AlertDeliveryOutcome = 'delivered' | 'failed' | 'dropped';
+/** What a breach check (`Passwords.BreachCheck`) found: not in the corpus, in it, or could not tell. */
+export type BreachCheckOutcome = 'clean' | 'breached' | 'unavailable';
 /** The severity of an alert (see `ALERT_CLASSES`). */
 export type AlertSeverityLabel = 'high' | 'low';
 /** Why an alert was dropped before delivery. */
@@ -63,6 +65,8 @@ export interface JwtgateMetrics {
   alertDelivery(outcome: AlertDeliveryOutcome): void;
   /** One webhook attempt that failed (a retry follows if any is left). */
   alertAttemptFailed(): void;
+  /** One new password checked against Have I Been Pwned's range API. */
+  breachCheck(outcome: BreachCheckOutcome): void;
   /** An alert dropped before delivery, by severity and why (`queue-full`, `shutdown`). */
   alertDropped(severity: AlertSeverityLabel, why: AlertDropReason): void;
   /** A record counted into an aggregate alert instead of being sent on its own. */
@@ -101,6 +105,7 @@ const refreshOutcomes: Record<RefreshOutcome, null> = {
 };
 const silentOutcomes: Record<SilentRefreshOutcome, null> = { renewed: null, refused: null };
 const alertOutcomes: Record<AlertDeliveryOutcome, null> = { delivered: null, failed: null, dropped: null };
+const breachOutcomes: Record<BreachCheckOutcome, null> = { clean: null, breached: null, unavailable: null };
 const alertSeverities: Record<AlertSeverityLabel, null> = { high: null, low: null };
 const alertDropReasons: Record<AlertDropReason, null> = { 'queue-full': null, shutdown: null };
 const backends: Record<StoreBackend, null> = { database: null, redis: null };
@@ -265,6 +270,14 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
   const alertAttemptFailures = registry
     .counter({ name: 'jwtgate_alert_webhook_attempt_failures_total', help: 'Webhook attempts that failed.' })
     .with();
+  const breachChecks = seriesFor(
+    keysOf(breachOutcomes),
+    registry.counter({
+      name: 'jwtgate_password_breach_checks_total',
+      help: 'New passwords checked against the Pwned Passwords range API, by outcome (unavailable: no usable answer in time).',
+      labels: ['outcome'],
+    }),
+  );
   const alertDrops = registry.counter({
     name: 'jwtgate_alerts_dropped_total',
     help: 'Alerts dropped before delivery, by severity and reason (queue-full: made room in the bounded queue; shutdown).',
@@ -386,6 +399,7 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     auditRecordsDropped: (count) => auditDrops.inc(count),
     alertDelivery: (outcome) => alertDeliveries[outcome].inc(),
     alertAttemptFailed: () => alertAttemptFailures.inc(),
+    breachCheck: (outcome) => breachChecks[outcome].inc(),
     alertDropped: (severity, why) => alertDropSeries[`${severity} ${why}`].inc(),
     alertAggregated: (severity) => alertAggregations[severity].inc(),
     mail: (outcome, kind) => mails.with(outcome, kind).inc(),

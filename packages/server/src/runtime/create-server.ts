@@ -38,6 +38,7 @@ import { registerProcessMetrics } from '../metrics/process-metrics.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
 import { createBoundedHasher } from '../passwords/bounded-hasher.js';
 import { acceptImportedHashes } from '../passwords/imported-hashes.js';
+import { createPasswordScreen } from '../passwords/password-screen.js';
 import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
@@ -168,9 +169,21 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   // Before anything is opened: a bad key file stops the start with nothing to clean up.
   const keyRing = loadKeyRing(config, clock.now());
   let log: FastifyBaseLogger | undefined;
+  const metrics = config.metrics.enabled ? createJwtgateMetrics() : undefined;
+  // Also before anything is opened: a missing common-password list stops the start.
+  const passwordScreen = createPasswordScreen(config.passwords, {
+    breachCheck: (outcome) => metrics?.breachCheck(outcome),
+    breachCheckUnavailable: (why) =>
+      log?.warn(
+        { why },
+        config.passwords.breachCheck?.whenUnavailable === 'refuse'
+          ? 'the Pwned Passwords range API gives no usable answer: new passwords are refused with 503 until it does'
+          : 'the Pwned Passwords range API gives no usable answer: new passwords are accepted without it until it does',
+      ),
+    breachCheckRecovered: () => log?.info('the Pwned Passwords range API answers again'),
+  });
   // Also before the stores: an audit file that cannot be used stops the start.
   const auditFile = config.audit.file === undefined ? undefined : openAuditFile(config.audit.file);
-  const metrics = config.metrics.enabled ? createJwtgateMetrics() : undefined;
   // Both need the stores or the app's log, made later; records made before then have no request behind them.
   let auditWriter: AuditWriter | undefined;
   const webhook = createWebhook(config, clock, metrics, () => log);
@@ -238,7 +251,6 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     maxConcurrent: config.hashing.maxConcurrent,
     maxQueue: config.hashing.maxQueue,
   });
-
   const manager = createSessionManager({
     sessions: sessionStore,
     users,
@@ -331,6 +343,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         users,
         sessions,
         hasher,
+        passwordScreen,
         clock,
         attempts,
         loginThrottle: throttle,
@@ -391,6 +404,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     sessions,
     users,
     hasher,
+    passwordScreen,
     clock,
     throttle,
     registrationThrottle,

@@ -8,6 +8,7 @@ import {
   type EmailStore,
   type LoginThrottle,
   type PasswordHasher,
+  type PasswordScreen,
   type SessionManager,
   type UserStore,
 } from '@jwtgate/core';
@@ -47,7 +48,7 @@ function linkTo(publicUrl: string, purpose: string, token: string): string {
  * none in production without it (the sending routes answer 503).
  *
  * @example
- * const mail = openMail({ config, store, users, sessions, hasher, clock, attempts, loginThrottle, events, log });
+ * const mail = openMail({ config, store, users, sessions, hasher, passwordScreen, clock, attempts, loginThrottle, events, log });
  */
 export function openMail(options: {
   readonly config: JwtgateConfig;
@@ -55,6 +56,7 @@ export function openMail(options: {
   readonly users: UserStore;
   readonly sessions: Pick<SessionManager, 'revokeAll'>;
   readonly hasher: PasswordHasher;
+  readonly passwordScreen: PasswordScreen | undefined;
   readonly clock: Clock;
   readonly attempts: AttemptStore;
   readonly loginThrottle: LoginThrottle;
@@ -83,6 +85,7 @@ export function openMail(options: {
     store,
     sessions: options.sessions,
     hasher: options.hasher,
+    passwordScreen: options.passwordScreen,
     clock,
     secrets: createEmailSecrets(config.auth.refreshSecret),
     ttlSec: mail.ttlSec,

@@ -39,14 +39,14 @@ describe('the jwtgate command', () => {
     });
 
     it('refuses a password on stdin that is not UTF-8, creating nobody', async () => {
-      // "passwordpassword" and then a surrogate as CESU-8 writes it: no UTF-8 decoder may accept it.
-      const input = Buffer.concat([Buffer.from('passwordpassword'), Buffer.from([0xed, 0xa0, 0x80])]);
+      // A password and then a surrogate as CESU-8 writes it: no UTF-8 decoder may accept it.
+      const input = Buffer.concat([Buffer.from('surrogate password'), Buffer.from([0xed, 0xa0, 0x80])]);
       const refused = await runCli(['user', 'add', 'surrogate', '--password-stdin'], { cwd: dir.path, input });
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('ERR_MALFORMED_PASSWORD');
       const again = await runCli(['user', 'add', 'surrogate', '--password-stdin'], {
         cwd: dir.path,
-        input: 'passwordpassword',
+        input: 'surrogate password',
       });
       expect(again.code, again.stderr).toBe(0);
     });
@@ -71,6 +71,20 @@ describe('the jwtgate command', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('ERR_INVALID_PASSWORD');
       expect(result.stderr).not.toContain('short\n');
+    });
+
+    it('refuses a common password, as registration does, unless Passwords.RejectCommon is off', async () => {
+      const args = ['user', 'add', 'commoner', '--password-stdin'];
+      const refused = await runCli(args, { cwd: dir.path, input: 'Password123\n' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('ERR_COMMON_PASSWORD');
+      expect(refused.stderr).not.toContain('Password123');
+      const lax = await runCli(args, {
+        cwd: dir.path,
+        input: 'Password123\n',
+        env: { JWTGATE_PASSWORDS_REJECT_COMMON: 'false' },
+      });
+      expect(lax.code, lax.stderr).toBe(0);
     });
   });
 

@@ -103,6 +103,10 @@ describe.runIf(npmRegistryReachable())('the packages, installed from their tarba
       const manifest = JSON.parse(
         readFileSync(join(repoRoot, 'packages', p.name.split('/')[1] as string, 'package.json'), 'utf8'),
       );
+      if (p.name === '@jwtgate/server') {
+        // The common-password list and its licence notice.
+        expect(paths).toEqual(expect.arrayContaining(['data/common-passwords.txt.gz', 'NOTICE']));
+      }
       expect(manifest, p.name).toMatchObject({
         license: 'MIT',
         publishConfig: { access: 'public' },
@@ -172,6 +176,12 @@ describe.runIf(npmRegistryReachable())('the packages, installed from their tarba
     expect(output).toContain('jwtgate is running in DEVELOPMENT MODE.');
 
     const json = { 'content-type': 'application/json' };
+    const common = JSON.stringify({ username: 'packed', password: 'Password123' });
+    const refused = await fetch(`${url}/auth/register`, { method: 'POST', headers: json, body: common });
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      'ERR_COMMON_PASSWORD',
+    ]);
     const credentials = JSON.stringify({ username: 'packed', password: 'a long enough password' });
     expect((await fetch(`${url}/auth/register`, { method: 'POST', headers: json, body: credentials })).status).toBe(
       201,

@@ -133,6 +133,13 @@ describe('mail flows over a real SMTP server', () => {
       body: { token, newPassword: 'short' },
     });
     expect(weak.json().error.code).toBe('ERR_INVALID_PASSWORD');
+    const common = await t.request({
+      method: 'POST',
+      url: '/auth/password/reset',
+      body: { token, newPassword: 'Sunshine69' },
+    });
+    // Judged before the link is spent: the same link works for a better password.
+    expect(common.json().error.code).toBe('ERR_COMMON_PASSWORD');
     const newPassword = 'a brand new passphrase';
     const reset = await t.request({ method: 'POST', url: '/auth/password/reset', body: { token, newPassword } });
     expect(reset.statusCode, reset.body).toBe(200);

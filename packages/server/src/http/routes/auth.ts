@@ -124,6 +124,12 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         errors: {
           ERR_INVALID_USERNAME: 'empty, over 64 characters, or with whitespace, control or unassigned characters',
           ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
+          ERR_COMMON_PASSWORD:
+            'the password is one of the 100,000 most common passwords, in any letter case (`Passwords.RejectCommon`)',
+          ERR_BREACHED_PASSWORD:
+            'the password appears in Have I Been Pwned’s Pwned Passwords (`Passwords.BreachCheck`)',
+          ERR_BREACH_CHECK_UNAVAILABLE:
+            'the Pwned Passwords range API gave no usable answer in time and `Passwords.BreachCheck.WhenUnavailable` is `refuse`',
           ERR_MALFORMED_PASSWORD: 'the password has a lone UTF-16 surrogate (not well-formed Unicode)',
           ERR_USERNAME_TAKEN: 'another account has this name, in any case or Unicode form',
           ERR_INVALID_EMAIL: 'not one plain address (`local@domain.tld`, at most 254 bytes)',
@@ -145,6 +151,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           {
             users: deps.users,
             hasher: deps.hasher,
+            passwordScreen: deps.passwordScreen,
             clock: deps.clock,
             throttle: deps.registrationThrottle,
             requireEmail: deps.emailPolicy?.requireEmail ?? false,

@@ -184,6 +184,12 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
         errors: {
           ...tokenRefused,
           ERR_INVALID_PASSWORD: '`newPassword` has fewer than 8 or more than 1024 characters; the link stays usable',
+          ERR_COMMON_PASSWORD:
+            '`newPassword` is one of the 100,000 most common passwords, in any letter case (`Passwords.RejectCommon`); the link stays usable',
+          ERR_BREACHED_PASSWORD:
+            '`newPassword` appears in Have I Been Pwned’s Pwned Passwords (`Passwords.BreachCheck`); the link stays usable',
+          ERR_BREACH_CHECK_UNAVAILABLE:
+            'the Pwned Passwords range API gave no usable answer in time and `Passwords.BreachCheck.WhenUnavailable` is `refuse`; the link stays usable',
           ERR_RATE_LIMITED: 'too many links presented from this address',
           ERR_SERVER_BUSY: 'too many passwords are being hashed at once (`Hashing.MaxQueue`)',
           ERR_STORE_UNAVAILABLE: 'the database or the session store cannot be reached',

@@ -42,6 +42,12 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
           ERR_WRONG_CURRENT_PASSWORD:
             '`currentPassword` is not the account’s password (403, not 401: the token is fine)',
           ERR_INVALID_PASSWORD: '`newPassword` has fewer than 8 or more than 1024 characters',
+          ERR_COMMON_PASSWORD:
+            '`newPassword` is one of the 100,000 most common passwords, in any letter case (`Passwords.RejectCommon`); checked before the current password, which counts no guess',
+          ERR_BREACHED_PASSWORD:
+            '`newPassword` appears in Have I Been Pwned’s Pwned Passwords (`Passwords.BreachCheck`); checked before the current password, which counts no guess',
+          ERR_BREACH_CHECK_UNAVAILABLE:
+            'the Pwned Passwords range API gave no usable answer in time and `Passwords.BreachCheck.WhenUnavailable` is `refuse`; checked before the current password, which counts no guess',
           ERR_MALFORMED_PASSWORD:
             '`currentPassword` or `newPassword` has a lone UTF-16 surrogate (not well-formed Unicode); refused before anything is checked or counted',
           ERR_RATE_LIMITED:
