@@ -107,13 +107,12 @@ export interface JwtgateConfig {
     readonly maxPerIp: number;
     readonly window: number;
   };
-<<<<<<< HEAD
   /** Account deletion and metadata. */
   readonly accounts: {
     /** Seconds a deleted account's username stays taken. */
     readonly usernameQuarantine: number;
     readonly userMetadataMaxBytes: number;
-=======
+  };
   /** What new passwords are checked against (`Passwords`). */
   readonly passwords: {
     readonly rejectCommon: boolean;
@@ -126,7 +125,6 @@ export interface JwtgateConfig {
           readonly whenUnavailable: 'accept' | 'refuse';
         }
       | undefined;
->>>>>>> main
   };
   /** Forward authentication (`GET /auth/verify`): the identity headers, lower case. */
   readonly gateway: {
