@@ -123,14 +123,6 @@ export type AuditEvent =
       })
   | (AuditClient &
       ActionOutcome & {
-        /** An invitation made (`POST /admin/invitations`) or revoked; never its link. */
-        readonly event: 'admin.invitation-created' | 'admin.invitation-revoked';
-        readonly actorId: string;
-        readonly invitationId: string;
-        readonly role?: string;
-      })
-  | (AuditClient &
-      ActionOutcome & {
         /** Forced logout everywhere (`POST /admin/users/:id/logout`). */
         readonly event: 'admin.user-signed-out';
         readonly actorId: string;

@@ -109,14 +109,6 @@ export interface SecurityEvents {
     readonly client: AuditClient;
     readonly error?: unknown;
   }): void;
-  /** An administrator made or revoked an invitation; `error` when it failed. */
-  adminInvitation(
-    input: AdminAction & {
-      readonly change: 'created' | 'revoked';
-      readonly invitationId: string;
-      readonly role?: string;
-    },
-  ): void;
   /** An administrator ended one session; `error` when it failed. */
   adminRevokedSession(input: AdminAction & { readonly sessionId: string }): void;
   /** An administrator had a password reset link mailed to a user; `error` when it failed. */
@@ -431,16 +423,6 @@ export function createSecurityEvents(options: {
         actor: by,
         ...(adminId === undefined ? {} : { actorId: adminId }),
         revokedSessions,
-        ...outcomeOf(error),
-        ...client,
-      });
-    },
-    adminInvitation({ adminId, change, invitationId, role, client, error }) {
-      audit?.record({
-        event: change === 'created' ? 'admin.invitation-created' : 'admin.invitation-revoked',
-        actorId: adminId,
-        invitationId,
-        ...(role === undefined ? {} : { role }),
         ...outcomeOf(error),
         ...client,
       });

@@ -571,15 +571,7 @@ export const configSpec = {
       kind: 'boolean',
       default: true,
       description:
-        'Whether anyone may create an account at `POST /auth/register`. Off, registration answers 403 `ERR_REGISTRATION_CLOSED` and the page hides sign-up; administrators still add users (`jwtgate user add`) and invite people (`POST /admin/invitations`), whose invitation lets exactly one of them register.',
-    },
-    InvitationTtl: {
-      kind: 'integer',
-      default: 3 * DAY,
-      min: 300,
-      max: 30 * DAY,
-      unit: 'seconds',
-      description: 'How long an invitation link works; it works once.',
+        'Whether anyone may create an account at `POST /auth/register`. Off, registration answers 403 `ERR_REGISTRATION_CLOSED` and the page hides sign-up; administrators still add users (`jwtgate user add`), and sign-in through an identity provider creates no new account.',
     },
     MaxPerIp: {
       kind: 'integer',

@@ -45,10 +45,9 @@ export interface RouteDeps {
   readonly auditTrail?: AuditTrail | undefined;
 }
 
-/** `Register.Enabled`, `Register.InvitationTtl` and the `Accounts` section. */
+/** `Register.Enabled` and the `Accounts` section. */
 export interface AccountPolicy {
   readonly registrationOpen: boolean;
-  readonly invitationTtlSec: number;
   readonly usernameQuarantineSec: number;
   readonly userMetadataMaxBytes: number;
 }
@@ -56,7 +55,6 @@ export interface AccountPolicy {
 /** The defaults of the configuration, for apps assembled without one. */
 export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = {
   registrationOpen: true,
-  invitationTtlSec: 3 * 86_400,
   usernameQuarantineSec: 30 * 86_400,
   userMetadataMaxBytes: 4096,
 };

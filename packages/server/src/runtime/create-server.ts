@@ -133,7 +133,6 @@ function composeClaims(config: JwtgateConfig, hook: CustomClaimsHook | undefined
 export function accountPolicyOf(config: JwtgateConfig): AccountPolicy {
   return {
     registrationOpen: config.register.enabled,
-    invitationTtlSec: config.register.invitationTtl,
     usernameQuarantineSec: config.accounts.usernameQuarantine,
     userMetadataMaxBytes: config.accounts.userMetadataMaxBytes,
   };

@@ -55,7 +55,7 @@ const AUDIT_BATCH = 500;
  * Erases `user` from every table of {@link userOwnedTables} but the users
  * table itself, inside the caller's transaction: adding a table there is all
  * a `delete` table needs. Mails to the user's address that carry no user id
- * (an invitation) go too.
+ * (such as one sent before the address was theirs) go too.
  *
  * @example
  * await db.transaction().execute((trx) => eraseUserRows(trx, user));
