@@ -62,7 +62,13 @@ describe("the client SDK's email methods against a real server and SMTP", () => 
 
   it('reads the sign-up and sign-in settings a page draws its forms from', () =>
     withPageClient(async (client) => {
-      expect(await client.settings()).toEqual({ requireEmail: false, mail: true, emailSignIn: true });
+      expect(await client.settings()).toEqual({
+        requireEmail: false,
+        mail: true,
+        emailSignIn: true,
+        passkeys: true,
+        registrationOpen: true,
+      });
     }));
 
   it('verifies the signed-in address with the newest mailed code only, and not without a session', () =>

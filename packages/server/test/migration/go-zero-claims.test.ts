@@ -44,7 +44,7 @@ describe('claims from configuration', () => {
       loadTestConfig({ JWTGATE_AUTH_CLAIMS: 'uid=id,phone=phone,sub=username,exp=id' }),
     );
     expect(problems.filter((problem) => problem.startsWith('Auth.Claims'))).toEqual([
-      'Auth.Claims: "phone" (for claim "phone") is not a user field; use one of id, username, role, createdAt, email, emailVerified',
+      'Auth.Claims: "phone" (for claim "phone") is not a user field; use one of id, username, role, createdAt, email, emailVerified, appMetadata, userMetadata, or appMetadata.<key> or userMetadata.<key>',
       'Auth.Claims: "sub" is a reserved claim that jwtgate sets itself; choose another name',
       'Auth.Claims: "exp" is a reserved claim that jwtgate sets itself; choose another name',
     ]);
