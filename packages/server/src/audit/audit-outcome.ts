@@ -40,6 +40,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'admin.mfa-reset': 'success',
   'user.deleted': 'success',
   'admin.password-reset-sent': 'success',
+  'admin.password-set': 'success',
   'oauth.failed': 'failure',
   'identity.linked': 'success',
   'identity.unlinked': 'success',
