@@ -3,6 +3,7 @@ import {
   type AuditStore,
   type Clock,
   createSessionManager,
+  type PasswordHasher,
   type PasswordScreen,
   type SessionManager,
   type SessionStore,
@@ -49,8 +50,8 @@ export interface AdminRuntime {
   readonly auditStore: AuditStore | undefined;
   /** Writes the audit records queued for the database now. */
   readonly auditTrail: { flush(): Promise<void> } | undefined;
-  readonly passwordScreen: PasswordScreen | undefined;
-  readonly hasher: { hash(password: string): Promise<string> };
+  /** The password rules and hasher, made on first use: the common-password list takes a while to load. */
+  passwords(): { passwordScreen: PasswordScreen | undefined; hasher: Promise<PasswordHasher> };
   /** Whom the command's actions are recorded as. */
   readonly actor: AdminActor;
   /** Where the action came from: no network address, and the command line as the user agent. */
@@ -89,10 +90,6 @@ const stderrAuditLog: AuditLogger = {
 export async function openAdminRuntime(config: JwtgateConfig, clock: Clock = systemClock): Promise<AdminRuntime> {
   // The session manager wants the keys; a bad key file stops here, before anything is opened.
   const keyRing = loadKeyRing(config, clock.now());
-  const passwordScreen = createPasswordScreen(config.passwords, {
-    breachCheckUnavailable: (why) =>
-      process.stderr.write(`warning: the Pwned Passwords range API gives no usable answer (${why})\n`),
-  });
   const auditFile = config.audit.file === undefined ? undefined : openAuditFile(config.audit.file);
   const webhook = createWebhook(config, clock, undefined, () => undefined);
   const logOnly = config.audit.log && !config.audit.database && auditFile === undefined;
@@ -136,7 +133,7 @@ export async function openAdminRuntime(config: JwtgateConfig, clock: Clock = sys
     clock,
     onEvent: events.session,
   });
-  const hasher = await createArgon2Hasher();
+  let passwords: ReturnType<AdminRuntime['passwords']> | undefined;
   const auditWriter = writer;
   return {
     config,
@@ -148,8 +145,16 @@ export async function openAdminRuntime(config: JwtgateConfig, clock: Clock = sys
     accounts: accountPolicyOf(config),
     auditStore,
     auditTrail: auditWriter === undefined ? undefined : { flush: () => auditWriter.flush() },
-    passwordScreen,
-    hasher,
+    passwords() {
+      passwords ??= {
+        passwordScreen: createPasswordScreen(config.passwords, {
+          breachCheckUnavailable: (why) =>
+            process.stderr.write(`warning: the Pwned Passwords range API gives no usable answer (${why})\n`),
+        }),
+        hasher: createArgon2Hasher(),
+      };
+      return passwords;
+    },
     actor: { kind: 'cli', operator: operatorName() },
     client: { ip: null, userAgent: 'jwtgate-cli' },
     async close() {

@@ -4,10 +4,7 @@ import { isAuthError } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
-import { loadKeyRing } from '../keys/load-key-ring.js';
-import { type AdminRuntime, openAdminRuntime } from './admin-runtime.js';
-import { auditTailCommand } from './audit-tail.js';
-import { stdoutOutput } from './cli-output.js';
+import type { AdminRuntime } from './admin-runtime.js';
 import {
   type CommandLine,
   commandUsage,
@@ -20,27 +17,15 @@ import {
   UsageError,
 } from './command-line.js';
 import { CancelledError } from './confirm.js';
-import { KeysCommandError, keysCommand } from './keys.js';
-import { migrateCommand } from './migrate.js';
-import { sessionEndCommand } from './session-end.js';
-import { startCommand } from './start.js';
-import {
-  userDeleteCommand,
-  userLogoutCommand,
-  userSetDisabledCommand,
-  userSetPasswordCommand,
-  userSetRoleCommand,
-} from './user-actions.js';
-import { userAddCommand } from './user-add.js';
-import { ImportUsageError, userImportCommand } from './user-import.js';
-import { userListCommand } from './user-list.js';
-import { sessionListCommand, userShowCommand } from './user-show.js';
 
 /** Whether `--json` was asked for, so that a failure is reported as JSON too. */
 let jsonOutput = false;
 
+// Each command loads only the modules it runs: the server's whole tree costs a short command most of its time.
+
 /** Runs an administrative command on the configured stores, and closes them whatever happens. */
 async function withRuntime(config: JwtgateConfig, run: (runtime: AdminRuntime) => Promise<void>): Promise<void> {
+  const { openAdminRuntime } = await import('./admin-runtime.js');
   const runtime = await openAdminRuntime(config);
   try {
     await run(runtime);
@@ -49,8 +34,12 @@ async function withRuntime(config: JwtgateConfig, run: (runtime: AdminRuntime) =
   }
 }
 
-/** The user, session and audit commands. */
-function adminCommand(line: CommandLine, config: () => JwtgateConfig): Promise<void> | undefined {
+/** What an administrative command does once the stores are open. */
+type AdminAction = (runtime: AdminRuntime) => Promise<void>;
+
+/** The user, session and audit commands; `undefined` for the others. */
+async function adminAction(line: CommandLine): Promise<AdminAction | undefined> {
+  const { stdoutOutput } = await import('./cli-output.js');
   const out = stdoutOutput(flag(line, 'json'));
   const [first = '', second = ''] = line.words;
   const action = { out, yes: flag(line, 'yes') };
@@ -64,56 +53,48 @@ function adminCommand(line: CommandLine, config: () => JwtgateConfig): Promise<v
       if (first !== '' && stringOption(line, 'search') !== undefined) {
         throw new UsageError(`give the prefix once: as a word or as --search\n\n${commandUsage('user list')}`);
       }
-      const state = disabled ?? (enabled === undefined ? undefined : !enabled);
-      return withRuntime(config(), (runtime) =>
-        userListCommand(
-          runtime,
-          {
-            search: stringOption(line, 'search') ?? (first === '' ? undefined : first),
-            searchEmail: flag(line, 'email'),
-            role: stringOption(line, 'role'),
-            disabled: state,
-            limit: stringOption(line, 'limit'),
-            after: stringOption(line, 'after'),
-          },
-          out,
-        ),
-      );
+      const { userListCommand } = await import('./user-list.js');
+      const input = {
+        search: stringOption(line, 'search') ?? (first === '' ? undefined : first),
+        searchEmail: flag(line, 'email'),
+        role: stringOption(line, 'role'),
+        disabled: disabled ?? (enabled === undefined ? undefined : !enabled),
+        limit: stringOption(line, 'limit'),
+        after: stringOption(line, 'after'),
+      };
+      return (runtime) => userListCommand(runtime, input, out);
     }
     case 'user show':
-      return withRuntime(config(), (runtime) => userShowCommand(runtime, first, out));
-    case 'user disable':
-    case 'user enable':
-      return withRuntime(config(), (runtime) =>
-        userSetDisabledCommand(runtime, first, line.command === 'user disable', action),
-      );
-    case 'user set-role':
-      return withRuntime(config(), (runtime) => userSetRoleCommand(runtime, first, second, action));
-    case 'user set-password':
-      return withRuntime(config(), (runtime) =>
-        userSetPasswordCommand(runtime, first, { ...action, passwordFromStdin: flag(line, 'password-stdin') }),
-      );
-    case 'user logout':
-      return withRuntime(config(), (runtime) => userLogoutCommand(runtime, first, action));
-    case 'user delete':
-      return withRuntime(config(), (runtime) => userDeleteCommand(runtime, first, action));
+      return async (runtime) => (await import('./user-show.js')).userShowCommand(runtime, first, out);
     case 'session list':
-      return withRuntime(config(), (runtime) => sessionListCommand(runtime, first, out));
+      return async (runtime) => (await import('./user-show.js')).sessionListCommand(runtime, first, out);
+    case 'user disable':
+    case 'user enable': {
+      const disable = line.command === 'user disable';
+      return async (runtime) =>
+        (await import('./user-actions.js')).userSetDisabledCommand(runtime, first, disable, action);
+    }
+    case 'user set-role':
+      return async (runtime) => (await import('./user-actions.js')).userSetRoleCommand(runtime, first, second, action);
+    case 'user set-password': {
+      const options = { ...action, passwordFromStdin: flag(line, 'password-stdin') };
+      return async (runtime) => (await import('./user-actions.js')).userSetPasswordCommand(runtime, first, options);
+    }
+    case 'user logout':
+      return async (runtime) => (await import('./user-actions.js')).userLogoutCommand(runtime, first, action);
+    case 'user delete':
+      return async (runtime) => (await import('./user-actions.js')).userDeleteCommand(runtime, first, action);
     case 'session end':
-      return withRuntime(config(), (runtime) => sessionEndCommand(runtime, first, action));
-    case 'audit tail':
-      return withRuntime(config(), (runtime) =>
-        auditTailCommand(
-          runtime,
-          {
-            user: stringOption(line, 'user'),
-            events: listOption(line, 'event'),
-            limit: stringOption(line, 'limit'),
-            follow: flag(line, 'follow'),
-          },
-          out,
-        ),
-      );
+      return async (runtime) => (await import('./session-end.js')).sessionEndCommand(runtime, first, action);
+    case 'audit tail': {
+      const input = {
+        user: stringOption(line, 'user'),
+        events: listOption(line, 'event'),
+        limit: stringOption(line, 'limit'),
+        follow: flag(line, 'follow'),
+      };
+      return async (runtime) => (await import('./audit-tail.js')).auditTailCommand(runtime, input, out);
+    }
     default:
       return undefined;
   }
@@ -137,21 +118,22 @@ async function main(argv: readonly string[]): Promise<void> {
     loaded ??= loadConfig(configPath === undefined ? {} : { configPath });
     return loaded;
   };
-  const admin = adminCommand(line, config);
-  if (admin !== undefined) return admin;
+  const admin = await adminAction(line);
+  if (admin !== undefined) return withRuntime(config(), admin);
   const [first] = line.words;
   switch (line.command) {
     case 'start':
-      return startCommand(config());
+      return (await import('./start.js')).startCommand(config());
     case 'migrate':
-      return migrateCommand(config());
+      return (await import('./migrate.js')).migrateCommand(config());
     case 'user add':
-      return userAddCommand(config(), {
+      return (await import('./user-add.js')).userAddCommand(config(), {
         username: first as string,
         role: stringOption(line, 'role') ?? 'user',
         passwordFromStdin: flag(line, 'password-stdin'),
       });
     case 'user import': {
+      const { userImportCommand } = await import('./user-import.js');
       const summary = await userImportCommand(config(), {
         file: first,
         format: stringOption(line, 'format'),
@@ -174,24 +156,27 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     case 'config check': {
       // The key files are part of the configuration: reading them is part of the check.
-      loadKeyRing(config(), Date.now());
+      (await import('../keys/load-key-ring.js')).loadKeyRing(config(), Date.now());
       process.stdout.write('configuration is valid\n');
       return;
     }
     case 'keys generate':
     case 'keys rotate':
     case 'keys list':
-      return keysCommand(line.command.slice('keys '.length) as 'generate' | 'rotate' | 'list', {
-        config,
-        file: stringOption(line, 'file'),
-        alg: stringOption(line, 'alg'),
-        kid: stringOption(line, 'kid'),
-        changeAlg: flag(line, 'change-alg'),
-        json: flag(line, 'json'),
-        now: Date.now(),
-        out: (text) => process.stdout.write(text),
-        warn: (text) => process.stderr.write(text),
-      });
+      return (await import('./keys.js')).keysCommand(
+        line.command.slice('keys '.length) as 'generate' | 'rotate' | 'list',
+        {
+          config,
+          file: stringOption(line, 'file'),
+          alg: stringOption(line, 'alg'),
+          kid: stringOption(line, 'kid'),
+          changeAlg: flag(line, 'change-alg'),
+          json: flag(line, 'json'),
+          now: Date.now(),
+          out: (text) => process.stdout.write(text),
+          warn: (text) => process.stderr.write(text),
+        },
+      );
     default:
       throw new UsageError(`unknown command\n\n${USAGE}`);
   }
@@ -217,11 +202,18 @@ main(process.argv.slice(2))
   .then(() => {
     settled = true;
   })
-  .catch((error: unknown) => {
+  .catch(async (error: unknown) => {
     settled = true;
     if (error instanceof ConfigError) fail(78, error.message);
-    if (error instanceof UsageError || error instanceof ImportUsageError) fail(64, error.message);
-    if (error instanceof KeysCommandError || error instanceof CancelledError) fail(1, error.message);
+    if (error instanceof UsageError) fail(64, error.message);
+    if (error instanceof CancelledError) fail(1, error.message);
     if (isAuthError(error)) fail(1, error.message, error.code);
+    // Loaded only now: they are the errors of commands that loaded them already.
+    const [{ KeysCommandError }, { ImportUsageError }] = await Promise.all([
+      import('./keys.js'),
+      import('./user-import.js'),
+    ]);
+    if (error instanceof ImportUsageError) fail(64, error.message);
+    if (error instanceof KeysCommandError) fail(1, error.message);
     fail(1, error instanceof Error ? error.message : String(error));
   });

@@ -144,6 +144,8 @@ export async function userSetPasswordCommand(
     password = await promptPassword('New password: ');
     if ((await promptPassword('Repeat password: ')) !== password) throw new Error('the passwords do not match');
   }
-  const changed = await setUserPassword(runtime, user.id, password, runtime.actor, runtime.client);
+  const { passwordScreen, hasher } = runtime.passwords();
+  const deps = { ...runtime, passwordScreen, hasher: await hasher };
+  const changed = await setUserPassword(deps, user.id, password, runtime.actor, runtime.client);
   printChanged(options.out, changed, `password of ${user.username} set`);
 }
