@@ -11,6 +11,7 @@ import type { InvitationsTable, JwtgateDatabase } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
 import { queueMails } from './sql-email-store.js';
 import { insertUser, takenUserKey } from './sql-user-store.js';
+import { writeTransaction } from './write-transaction.js';
 
 const table = 'jwtgate_invitations' as const;
 
@@ -140,7 +141,7 @@ export function createSqlInvitationStore(
     accept: (linkHash, user, now) =>
       withStoreErrors(async () => {
         try {
-          return await db.transaction().execute(async (trx) => {
+          return await writeTransaction(db, async (trx) => {
             const used = await trx
               .updateTable(table)
               .set({ used_at: now, user_id: user.id })
