@@ -239,12 +239,17 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         response: {
           200: {
             type: 'object',
-            required: ['user', 'sessions', 'factors', 'identities'],
+            required: ['user', 'sessions', 'factors', 'identities', 'usernameQuarantineSeconds'],
             properties: {
               user: adminUserSchema,
               sessions: sessionListSchema.properties.sessions,
               factors: factorsSchema,
               identities: identitiesSchema,
+              usernameQuarantineSeconds: {
+                type: 'integer',
+                description:
+                  'How long the username would stay taken after a deletion (`Accounts.UsernameQuarantine`), so that a confirmation can say so.',
+              },
             },
           },
           ...errorResponses,
@@ -284,6 +289,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
           linkedAt: iso(identity.createdAt),
           lastSignInAt: iso(identity.lastSignInAt),
         })),
+        usernameQuarantineSeconds: accounts.usernameQuarantineSec,
       };
     },
   );
