@@ -1,8 +1,11 @@
 /** What an emailed secret is for; a secret made for one purpose is refused for every other. */
 export type EmailTokenPurpose = 'verify-email' | 'reset-password' | 'change-email' | 'sign-in';
 
+/** What a hashed link secret is for: an emailed secret's purpose, or an invitation to register. */
+export type SecretPurpose = EmailTokenPurpose | 'invitation';
+
 /** Every kind of mail jwtgate sends. */
-export type MailKind = EmailTokenPurpose | 'email-changed-notice';
+export type MailKind = EmailTokenPurpose | 'invitation' | 'email-changed-notice';
 
 /** An emailed one-time secret as stores keep it: hashes only. Times are milliseconds since the epoch. */
 export interface EmailTokenRecord {
@@ -87,6 +90,13 @@ export interface EmailStore {
    * and returns it, or `null`. Of concurrent calls exactly one gets it.
    */
   consumeLink(purpose: EmailTokenPurpose, linkHash: string, now: number): Promise<EmailTokenRecord | null>;
+  /**
+   * The unused, unexpired secret of this purpose and link hash, or `null`,
+   * changing nothing: to know whose link it is before deciding to use it
+   * (a reset judges the new password against its holder's name first).
+   * Only {@link EmailStore.consumeLink} decides who uses it.
+   */
+  findLink(purpose: EmailTokenPurpose, linkHash: string, now: number): Promise<EmailTokenRecord | null>;
   /**
    * Checks a code against the user's newest live secret of this purpose
    * (unused, unexpired, fewer than `maxAttempts` wrong codes): a match marks

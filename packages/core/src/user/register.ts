@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
 import type { RegistrationThrottle } from '../throttle/registration-throttle.js';
+import { passwordContextWords } from './context-words.js';
 import { normaliseEmail } from './email.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
@@ -23,6 +24,8 @@ export interface RegisterDeps {
   readonly newUserId?: () => string;
   /** Refuses common or breached passwords (`Passwords.RejectCommon`, `Passwords.BreachCheck`); none when absent. */
   readonly passwordScreen?: PasswordScreen | undefined;
+  /** The service's own context words (its name, `Passwords.ContextWords`); the name and address typed are added. */
+  readonly contextWords?: readonly string[] | undefined;
 }
 
 /** What {@link registerUser} is asked. */
@@ -32,8 +35,13 @@ export interface RegisterInput {
   readonly email?: string | undefined;
   readonly password: string;
   readonly role?: string;
+  /** The address is known to be the registrant's (an invitation mailed to it was opened): it starts verified. */
+  readonly emailVerified?: boolean;
   readonly ip?: string | null;
 }
+
+/** Stores the new user; {@link UserStore.create} unless the caller stores it with more (an invitation it uses). */
+export type SaveNewUser = (user: UserRecord) => Promise<void>;
 
 /**
  * A name for an account registered without one (with an email only, or
@@ -48,20 +56,24 @@ export function generatedUsername(): string {
 
 /**
  * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_EMAIL`,
- * `ERR_EMAIL_REQUIRED`, `ERR_INVALID_PASSWORD`, the screen's codes
+ * `ERR_EMAIL_REQUIRED`, `ERR_INVALID_PASSWORD`,
+ * `ERR_PASSWORD_CONTAINS_CONTEXT` (a password made of the name or address
+ * typed, or of the service's words), the screen's codes
  * (`ERR_COMMON_PASSWORD`...), `ERR_USERNAME_TAKEN`, `ERR_EMAIL_TAKEN` or,
  * with a throttle, `ERR_RATE_LIMITED`; the store's unique indexes settle
- * concurrent attempts. The email starts unverified. The password is judged
+ * concurrent attempts. The email starts unverified unless `emailVerified`.
+ * `save` replaces `users.create` where the insert must go with another
+ * change in one transaction. The password is judged
  * before any look-up: its verdict is the same whether or not the name or the
  * address is taken.
  *
  * @example
  * const user = await registerUser(deps, { username: 'alice', password: 'correct horse battery' });
  */
-export async function registerUser(deps: RegisterDeps, input: RegisterInput): Promise<UserRecord> {
+export async function registerUser(deps: RegisterDeps, input: RegisterInput, save?: SaveNewUser): Promise<UserRecord> {
   const cancel = deps.throttle === undefined ? undefined : await deps.throttle.reserve(input.ip ?? null);
   try {
-    return await createUser(deps, input);
+    return await createUser(deps, input, save);
   } catch (error) {
     // An attempt a store (or the breach check) could not judge is taken back; any answer the user got counts.
     const unjudged = isAuthError(error, 'ERR_STORE_UNAVAILABLE') || isAuthError(error, 'ERR_BREACH_CHECK_UNAVAILABLE');
@@ -70,14 +82,20 @@ export async function registerUser(deps: RegisterDeps, input: RegisterInput): Pr
   }
 }
 
-async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<UserRecord> {
+async function createUser(
+  deps: RegisterDeps,
+  input: RegisterInput,
+  save: SaveNewUser | undefined,
+): Promise<UserRecord> {
   if (input.username === undefined && input.email === undefined) {
     throw new AuthError('ERR_INVALID_USERNAME', { reason: 'missing', message: 'A username or an email is required' });
   }
   if (deps.requireEmail === true && input.email === undefined) throw new AuthError('ERR_EMAIL_REQUIRED');
   const { username, key } = normaliseUsername(input.username ?? generatedUsername());
   const email = input.email === undefined ? null : normaliseEmail(input.email);
-  const password = await acceptNewPassword(input.password, deps.passwordScreen);
+  // The name and address as typed: a generated name is nobody's guess.
+  const context = passwordContextWords({ username: input.username, email: email?.email }, deps.contextWords);
+  const password = await acceptNewPassword(input.password, deps.passwordScreen, context);
   const role = input.role ?? DEFAULT_ROLE;
   if (!isValidRole(role)) throw new TypeError(`role "${role}" must match ${ROLE_PATTERN}`);
   // Registration reveals whether a name is taken anyway; checking first spares the hashing work.
@@ -96,9 +114,9 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
     updatedAt: now,
     email: email?.email ?? null,
     emailKey: email?.key ?? null,
-    emailVerifiedAt: null,
+    emailVerifiedAt: email !== null && input.emailVerified === true ? now : null,
   };
-  await deps.users.create(user);
+  await (save === undefined ? deps.users.create(user) : save(user));
   return user;
 }
 

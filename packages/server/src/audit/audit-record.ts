@@ -70,6 +70,8 @@ export type AuditEvent =
       readonly event: 'user.registered';
       readonly userId: string;
       readonly username: string;
+      /** The invitation registered with (`POST /auth/register` with `invitation`), by id; never its link. */
+      readonly invitationId?: string;
     })
   | (AuditClient & {
       readonly event: 'session.refreshed' | 'session.refresh-replayed' | 'session.reuse-detected';
@@ -124,6 +126,15 @@ export type AuditEvent =
         /** The operating-system account that ran `jwtgate user delete`, when `actor` is `cli`. */
         readonly operator?: string;
         readonly revokedSessions: number;
+      })
+  | (AuditClient &
+      ActionOutcome &
+      AdminActorFields & {
+        /** An invitation made (`POST /admin/invitations`) or revoked; never its link. */
+        readonly event: 'admin.invitation-created' | 'admin.invitation-revoked';
+        /** Absent for a creation that failed before the invitation existed. */
+        readonly invitationId?: string;
+        readonly role?: string;
       })
   | (AuditClient &
       ActionOutcome &

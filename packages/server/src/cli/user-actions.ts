@@ -145,7 +145,12 @@ export async function userSetPasswordCommand(
     if ((await promptPassword('Repeat password: ')) !== password) throw new Error('the passwords do not match');
   }
   const { passwordScreen, hasher } = runtime.passwords();
-  const deps = { ...runtime, passwordScreen, hasher: await hasher };
+  const deps = {
+    ...runtime,
+    passwordScreen,
+    hasher: await hasher,
+    contextWords: runtime.config.passwords.contextWords,
+  };
   const changed = await setUserPassword(deps, user.id, password, runtime.actor, runtime.client);
   printChanged(options.out, changed, `password of ${user.username} set`);
 }

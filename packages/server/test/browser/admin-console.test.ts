@@ -66,6 +66,17 @@ describeWithBrowser()('the admin console, in Chromium', () => {
 
   const users = () => server.server.users;
 
+  /** The audit records of one event about one user, once the queued ones are written. */
+  async function auditRecords(event: string, userId: string) {
+    await server.server.flushAudit();
+    return server.server.database.db
+      .selectFrom('jwtgate_audit')
+      .selectAll()
+      .where('event', '=', event)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
   /** Registers an account over HTTP (a real password hash), then gives it a role or state. */
   async function account(
     name: string,
@@ -144,13 +155,7 @@ describeWithBrowser()('the admin console, in Chromium', () => {
       expect(await page.locator('#console-nav a').count()).toBe(0);
       expect(await page.locator('table').count()).toBe(0);
       // The server decided, and recorded the attempt.
-      await server.server.flushAudit();
-      const denied = await server.server.database.db
-        .selectFrom('jwtgate_audit')
-        .selectAll()
-        .where('event', '=', 'admin.access-denied')
-        .where('user_id', '=', plain.id)
-        .execute();
+      const denied = await auditRecords('admin.access-denied', plain.id);
       expect(denied.length).toBeGreaterThanOrEqual(1);
       await screenshot(page, 'admin-refused.png');
       // Typing a page's address changes nothing: there is no console to show.
@@ -408,6 +413,66 @@ describeWithBrowser()('the admin console, in Chromium', () => {
   );
 
   it(
+    'deletes an account after saying what goes and for how long the name stays taken, then returns to the users',
+    async () => {
+      const admin = await account('remover', { role: 'admin' });
+      const leaving = await account('leaving', { email: `leaving.${tag}@example.org`, verified: true });
+      await signInElsewhere(leaving.username, 'Leaving phone');
+      await signInElsewhere(leaving.username, 'Leaving laptop');
+      const page = await openConsole(admin.username, `#/users/${leaving.id}`);
+      await heading(page, leaving.username).waitFor();
+      await expect.poll(() => page.locator('#user-sessions tbody tr').count()).toBe(2);
+
+      // Cancel keeps everything.
+      await page.getByRole('button', { name: 'Delete account' }).click();
+      const said = await dialog(page).innerText();
+      expect(said).toContain(`Delete ${leaving.username}?`);
+      expect(said).toContain(`Ends 2 sessions of ${leaving.username} at once.`);
+      expect(said).toContain('Removes the account for good');
+      // The server's Accounts.UsernameQuarantine: 30 days unless configured.
+      expect(said).toContain(`The username ${leaving.username} stays taken for 30 days`);
+      expect(said).toContain('keeps the user id');
+      await screenshot(page, 'admin-delete.png');
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      await dialog(page).waitFor({ state: 'detached' });
+      expect(await users().findById(leaving.id)).not.toBeNull();
+      expect((await server.server.sessions.list(leaving.id)).length).toBe(2);
+
+      await page.getByRole('button', { name: 'Delete account' }).click();
+      await dialog(page)
+        .getByRole('button', { name: `Delete ${leaving.username}` })
+        .click();
+      await heading(page, 'Users').waitFor();
+      await expect
+        .poll(() => page.locator('#status').innerText())
+        .toBe(`Deleted ${leaving.username}; 2 sessions ended.`);
+      expect(new URL(page.url()).hash).toBe('#/users');
+      expect(await users().findById(leaving.id)).toBeNull();
+      expect(await server.server.sessions.list(leaving.id)).toEqual([]);
+      // Gone from the list, and the name is quarantined: registering it again is refused.
+      await page.getByLabel('Search', { exact: true }).fill(leaving.username);
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await expect.poll(() => page.locator('[data-field="users-summary"]').innerText()).toBe('No user matches.');
+      const again = await fetch(`${server.url}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: leaving.username, password: PASSWORD }),
+      });
+      expect(again.status).toBe(409);
+      // The audit trail has the deletion under the user's id, by this administrator.
+      const deleted = await auditRecords('user.deleted', leaving.id);
+      expect(deleted.map((record) => [record.actor_id, record.outcome])).toEqual([[admin.id, 'success']]);
+      // The old page of the account now says there is no such user.
+      await page.goto(`${server.url}/admin#/users/${leaving.id}`);
+      await expect
+        .poll(() => page.getByRole('alert').allInnerTexts())
+        .toContain('No user has this id: the account may have been deleted.');
+      expect(unexpectedProblems(page).filter((problem) => !/status of 404/.test(problem))).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'mails a password reset link after confirming, and offers none to an account without an address',
     async () => {
       const admin = await account('mailer', { role: 'admin' });
@@ -436,13 +501,7 @@ describeWithBrowser()('the admin console, in Chromium', () => {
       expect(linkSecret(mail, 'reset-password').length).toBeGreaterThan(20);
       // Nothing else changed: the session stays until the link is used.
       expect((await server.server.sessions.list(forgetful.id)).length).toBe(1);
-      await server.server.flushAudit();
-      const sent = await server.server.database.db
-        .selectFrom('jwtgate_audit')
-        .selectAll()
-        .where('event', '=', 'admin.password-reset-sent')
-        .where('user_id', '=', forgetful.id)
-        .execute();
+      const sent = await auditRecords('admin.password-reset-sent', forgetful.id);
       expect(sent.map((record) => record.actor_id)).toEqual([admin.id]);
       expect(unexpectedProblems(page)).toEqual([]);
     },
@@ -464,6 +523,7 @@ describeWithBrowser()('the admin console, in Chromium', () => {
         .poll(() => page.locator('[data-field="last-admin-rule"]').innerText())
         .toContain('is the only enabled administrator');
       expect(await page.getByRole('button', { name: 'Disable account' }).isDisabled()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Delete account' }).isDisabled()).toBe(true);
       // Changing the role is still offered, and the server says no.
       await page.getByLabel('Role', { exact: true }).fill('user');
       await page.getByRole('button', { name: 'Change role' }).click();

@@ -235,12 +235,17 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         response: {
           200: {
             type: 'object',
-            required: ['user', 'sessions', 'factors', 'identities'],
+            required: ['user', 'sessions', 'factors', 'identities', 'usernameQuarantineSeconds'],
             properties: {
               user: adminUserSchema,
               sessions: sessionListSchema.properties.sessions,
               factors: factorsSchema,
               identities: identitiesSchema,
+              usernameQuarantineSeconds: {
+                type: 'integer',
+                description:
+                  'How long the username would stay taken after a deletion (`Accounts.UsernameQuarantine`), so that a confirmation can say so.',
+              },
             },
           },
           ...errorResponses,
@@ -280,6 +285,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
           linkedAt: iso(identity.createdAt),
           lastSignInAt: iso(identity.lastSignInAt),
         })),
+        usernameQuarantineSeconds: accounts.usernameQuarantineSec,
       };
     },
   );
@@ -464,7 +470,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       try {
         if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
         const user = await existingUser(request.params.id);
-        const removedTotp = await deps.mfa.factors.remove(user.id);
+        const removedTotp =
+          (await deps.mfa.factors.removeFactor(user.id, { kind: 'totp' }, { keepOne: false })) === 'removed';
         const removedPasskeys = (await deps.mfa.passkeys?.passkeys.removeAll(user.id)) ?? 0;
         const removed = removedTotp || removedPasskeys > 0;
         // A credential change like any other: sessions signed in with the old factor end with it.

@@ -7,8 +7,9 @@ import type {
   MailKind,
   MailStatus,
   OutboxEntry,
+  OutboxMail,
 } from '@jwtgate/core';
-import { type Kysely, type Selectable, SqliteAdapter, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { EmailTokensTable, JwtgateDatabase, MailOutboxTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
@@ -16,6 +17,17 @@ import { toMillis, toNullableMillis } from './schema.js';
 const tokens = 'jwtgate_email_tokens' as const;
 const outbox = 'jwtgate_mail_outbox' as const;
 const LAST_ERROR_MAX = 500;
+
+/** The live link of this purpose and hash: unused and unexpired at `now`. */
+function liveLink(purpose: EmailTokenPurpose, linkHash: string, now: number) {
+  return (eb: ExpressionBuilder<JwtgateDatabase, typeof tokens>) =>
+    eb.and([
+      eb('link_hash', '=', linkHash),
+      eb('purpose', '=', purpose),
+      eb('used_at', 'is', null),
+      eb('expires_at', '>', now),
+    ]);
+}
 
 function toToken(row: Selectable<EmailTokensTable>): EmailTokenRecord {
   return {
@@ -56,6 +68,37 @@ function sameHash(a: string, b: string | null): boolean {
 }
 
 /**
+ * Queues `mails` in the outbox, due at once, inside the caller's transaction:
+ * whatever the mails carry (a secret, an invitation) is written with them.
+ *
+ * @example
+ * await db.transaction().execute(async (trx) => { await insertSecret(trx); await queueMails(trx, mails); });
+ */
+export async function queueMails(trx: Kysely<JwtgateDatabase>, mails: readonly OutboxMail[]): Promise<void> {
+  if (mails.length === 0) return;
+  await trx
+    .insertInto(outbox)
+    .values(
+      mails.map((mail) => ({
+        id: mail.id,
+        user_id: mail.userId,
+        kind: mail.kind,
+        recipient: mail.recipient,
+        payload: mail.payload,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: mail.createdAt,
+        claimed_by: null,
+        lease_until: null,
+        last_error: null,
+        created_at: mail.createdAt,
+        sent_at: null,
+      })),
+    )
+    .execute();
+}
+
+/**
  * Emailed secrets and the mail outbox in a SQL database. A secret is
  * consumed by one conditional UPDATE (`used_at is null`), so of concurrent
  * consumers exactly one changes the row; a mail is claimed the same way, by
@@ -93,27 +136,7 @@ export function createSqlEmailStore(
                 })
                 .execute();
             }
-            if (mails.length === 0) return;
-            await trx
-              .insertInto(outbox)
-              .values(
-                mails.map((mail) => ({
-                  id: mail.id,
-                  user_id: mail.userId,
-                  kind: mail.kind,
-                  recipient: mail.recipient,
-                  payload: mail.payload,
-                  status: 'pending',
-                  attempts: 0,
-                  next_attempt_at: mail.createdAt,
-                  claimed_by: null,
-                  lease_until: null,
-                  last_error: null,
-                  created_at: mail.createdAt,
-                  sent_at: null,
-                })),
-              )
-              .execute();
+            await queueMails(trx, mails);
           }),
         call,
       ),
@@ -123,13 +146,20 @@ export function createSqlEmailStore(
         const result = await db
           .updateTable(tokens)
           .set({ used_at: now })
-          .where('link_hash', '=', linkHash)
-          .where('purpose', '=', purpose)
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', now)
+          .where(liveLink(purpose, linkHash, now))
           .executeTakeFirst();
         if (result.numUpdatedRows !== 1n) return null;
         const row = await db.selectFrom(tokens).selectAll().where('link_hash', '=', linkHash).executeTakeFirst();
+        return row === undefined ? null : toToken(row);
+      }, call),
+
+    findLink: (purpose, linkHash, now) =>
+      withStoreErrors(async () => {
+        const row = await db
+          .selectFrom(tokens)
+          .selectAll()
+          .where(liveLink(purpose, linkHash, now))
+          .executeTakeFirst();
         return row === undefined ? null : toToken(row);
       }, call),
 

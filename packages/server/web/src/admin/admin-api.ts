@@ -41,6 +41,8 @@ export interface UserDetail {
     readonly linkedAt: string;
     readonly lastSignInAt: string;
   }[];
+  /** How long the username stays taken after a deletion. */
+  readonly usernameQuarantineSeconds: number;
 }
 
 /** What a listing of users is narrowed by (`GET /admin/users`). */
@@ -117,6 +119,7 @@ export interface AdminApi {
   setDisabled(id: string, disabled: boolean): Promise<UserChanged>;
   setRole(id: string, role: string): Promise<UserChanged>;
   logout(id: string): Promise<{ revoked: number }>;
+  deleteUser(id: string): Promise<{ deleted: AdminUser; revokedSessions: number }>;
   resetSecondFactors(id: string): Promise<{ removed: boolean; revokedSessions: number }>;
   endSession(id: string): Promise<void>;
   sendPasswordReset(id: string): Promise<{ email: string }>;
@@ -167,6 +170,7 @@ export function createAdminApi(client: JwtgateClient, readError: ErrorReader, re
     setDisabled: (id, disabled) => call('POST', `${user(id)}/${disabled ? 'disable' : 'enable'}`),
     setRole: (id, role) => call('PATCH', user(id), { role }),
     logout: (id) => call('POST', `${user(id)}/logout`),
+    deleteUser: (id) => call('DELETE', user(id)),
     resetSecondFactors: (id) => call('DELETE', `${user(id)}/mfa`),
     endSession: (id) => call('DELETE', `/admin/sessions/${encodeURIComponent(id)}`),
     sendPasswordReset: (id) => call('POST', `${user(id)}/password-reset`),

@@ -6,6 +6,7 @@ const EVENTS: Readonly<Record<string, string>> = {
   'login.failed': 'Sign-in refused',
   'login.rate-limited': 'Sign-in refused: too many attempts',
   'user.registered': 'Account created',
+  'user.deleted': 'Account deleted',
   'session.refreshed': 'Session refreshed',
   'session.refresh-replayed': 'Refresh repeated within the grace window',
   'session.reuse-detected': 'Spent refresh token reused: session ended',

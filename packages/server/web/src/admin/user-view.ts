@@ -5,6 +5,7 @@ import type { AdminSession, UserDetail } from './admin-api.js';
 import { countOf, describeAdminError } from './admin-messages.js';
 import { type Confirmation, confirmAction } from './confirm-dialog.js';
 import { type ConsoleContext, pageLink } from './console-context.js';
+import { describeDuration } from './describe-duration.js';
 import { describeAmr } from './describe-event.js';
 
 const ADMIN_ROLE = 'admin';
@@ -33,11 +34,28 @@ function endsSessions(count: number, whose: string): string {
     : `Ends ${countOf(count, 'session')} of ${whose} at once.`;
 }
 
+/** What deleting an account does, in the order it happens, with the numbers the operator needs. */
+function deletionConsequence(name: string, sessions: number, quarantineSeconds: number, self: boolean): string {
+  const quarantine =
+    quarantineSeconds === 0
+      ? `The username ${name} is free again at once.`
+      : `The username ${name} stays taken for ${describeDuration(quarantineSeconds)}, then anyone may register it.`;
+  return [
+    endsSessions(sessions, name),
+    'Removes the account for good: its password, second factors, linked identities, metadata and pending emails.',
+    quarantine,
+    'The audit trail keeps the user id of its records, without the username or addresses. This cannot be undone.',
+    self ? 'This is your own account: you are signed out and cannot sign in again.' : '',
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
+}
+
 /**
  * One user: their account, second factors and active sessions, with the
  * actions an operator needs (disable or enable, sign out everywhere, end one
- * session, change role, reset second factors), each confirmed first with
- * what it will do, and a link to their audit records.
+ * session, change role, reset second factors, delete), each confirmed first
+ * with what it will do, and a link to their audit records.
  */
 export function renderUser(root: HTMLElement, context: ConsoleContext, userId: string): HTMLElement {
   const heading = h('h1', { tabindex: '-1' }, 'User');
@@ -76,7 +94,7 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
   }
 
   function show(detail: UserDetail, lastAdmin: boolean): void {
-    const { user, sessions, factors, identities } = detail;
+    const { user, sessions, factors, identities, usernameQuarantineSeconds } = detail;
     const name = user.username;
     const self = user.id === context.selfId;
     const selfNote = self ? ' This is your own account: you are signed out too.' : '';
@@ -177,6 +195,30 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
           ? h('p', { class: 'hint' }, 'No password reset by mail while the account is disabled.')
           : null;
 
+    const remove = h('button', { type: 'button', class: 'danger', disabled: lastAdmin }, 'Delete account');
+    remove.addEventListener('click', () => {
+      void confirmAction({
+        title: `Delete ${name}?`,
+        consequence: deletionConsequence(name, sessions.length, usernameQuarantineSeconds, self),
+        confirm: `Delete ${name}`,
+      }).then(async (confirmed) => {
+        if (!confirmed) return;
+        error.textContent = '';
+        let ended: number;
+        try {
+          ended = (await busy(remove, () => context.api.deleteUser(user.id))).revokedSessions;
+        } catch (failure) {
+          error.textContent = describeAdminError(failure);
+          await reload();
+          return;
+        }
+        // The account is gone: back to the list, and say so there (after the list's page has cleared the status line).
+        const said = `Deleted ${name}; ${countOf(ended, 'session')} ended.`;
+        window.addEventListener('hashchange', () => context.announce(said), { once: true });
+        location.hash = pageLink('users');
+      });
+    });
+
     const roleInput = h('input', {
       id: 'role-input',
       name: 'role',
@@ -217,8 +259,8 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
       'p',
       { id: 'role-rule', class: lastAdmin ? 'rule' : 'hint', 'data-field': 'last-admin-rule' },
       lastAdmin
-        ? `${name} is the only enabled administrator: the server refuses to disable ${name} or change this role. Make another account administrator first.`
-        : 'The last enabled administrator can be neither disabled nor given another role.',
+        ? `${name} is the only enabled administrator: the server refuses to disable or delete ${name} or change this role. Make another account administrator first.`
+        : 'The last enabled administrator can be neither disabled, deleted nor given another role.',
     );
 
     content.replaceChildren(
@@ -296,7 +338,7 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
         'section',
         { class: 'panel', 'aria-labelledby': 'actions-heading' },
         h('h2', { id: 'actions-heading' }, 'Actions'),
-        h('div', { class: 'actions' }, toggle, logout, resetFactors, reset),
+        h('div', { class: 'actions' }, toggle, logout, resetFactors, reset, remove),
         resetHint,
         roleForm,
         rule,
