@@ -1,7 +1,15 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { type Backend, backendAvailable, everyBackend, openBackend } from '../support/backends.js';
 import { type Answer, call, login, PASSWORD, register } from '../support/http-call.js';
-import { type CliResult, runCli, startServerProcess, useProcessSandbox } from '../support/spawn-server.js';
+import {
+  type CliResult,
+  childEnv,
+  cliPath,
+  runCli,
+  startServerProcess,
+  useProcessSandbox,
+} from '../support/spawn-server.js';
 
 const EX_USAGE = 64;
 const NEW_PASSWORD = 'a brand new password 42';
@@ -59,6 +67,8 @@ describe('the administrative commands against the configured stores', () => {
 
   for (const backend of backends) {
     const available = backendAvailable(backend);
+    // What does not depend on the stores (usage, password rules, errors of an absent user) is checked on SQLite only.
+    const everything = backend.kind === 'sqlite';
     describe.skipIf(!available)(backend.name, () => {
       it('lists, shows, disables, re-roles, signs out and deletes users as the admin API does, while a server runs', async () => {
         const place = await openBackend(backend);
@@ -87,10 +97,12 @@ describe('the administrative commands against the configured stores', () => {
           expect(typeof first.nextCursor).toBe('string');
           const next = jsonOf(await cli(['user', 'list', '--role', 'user', '--after', first.nextCursor, '--json']));
           expect(next).toEqual({ users: [expect.objectContaining({ username: 'carol' })], nextCursor: null });
-          const table = await cli(['user', 'list', 'CA']);
-          expect(table.code, table.stderr).toBe(0);
-          expect(table.stdout).toMatch(/^ID +USERNAME +EMAIL +ROLE +STATE +CREATED\n\S+ +carol +- +user +enabled /);
-          expect(table.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+          if (everything) {
+            const table = await cli(['user', 'list', 'CA']);
+            expect(table.code, table.stderr).toBe(0);
+            expect(table.stdout).toMatch(/^ID +USERNAME +EMAIL +ROLE +STATE +CREATED\n\S+ +carol +- +user +enabled /);
+            expect(table.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+          }
 
           // show: the user and their sessions.
           const laptop = await login(server, 'alice');
@@ -136,14 +148,18 @@ describe('the administrative commands against the configured stores', () => {
           expect(JSON.parse(lastAdmin.stdout)).toEqual({
             error: { code: 'ERR_LAST_ADMIN', message: expect.any(String) },
           });
-          const nobody = await cli(['user', 'show', 'nobody']);
-          expect(nobody.code).toBe(1);
-          expect(nobody.stderr).toContain('ERR_USER_NOT_FOUND');
+          if (everything) {
+            const nobody = await cli(['user', 'show', 'nobody']);
+            expect(nobody.code).toBe(1);
+            expect(nobody.stderr).toContain('ERR_USER_NOT_FOUND');
+          }
 
           // set-password: the password rules hold, and the new password ends every session.
-          const weak = await cli(['user', 'set-password', 'bob', '--password-stdin', '--yes'], 'Password123\n');
-          expect(weak.code).toBe(1);
-          expect(weak.stderr).toContain('ERR_COMMON_PASSWORD');
+          if (everything) {
+            const weak = await cli(['user', 'set-password', 'bob', '--password-stdin', '--yes'], 'bob-the-builder\n');
+            expect(weak.code).toBe(1);
+            expect(weak.stderr).toContain('ERR_PASSWORD_CONTAINS_CONTEXT');
+          }
           const bobSession = await login(server, 'bob');
           const reset = await cli(['user', 'set-password', 'bob', '--password-stdin', '--yes', '--json'], NEW_PASSWORD);
           expect(jsonOf(reset).revokedSessions).toBe(2);
@@ -173,9 +189,11 @@ describe('the administrative commands against the configured stores', () => {
             async () => refused(await call(server, 'GET', '/auth/me', { token: newPassword.body.accessToken })),
             3_000,
           );
-          const again = await cli(['session', 'end', sessionId, '--yes']);
-          expect(again.code).toBe(1);
-          expect(again.stderr).toContain('ERR_SESSION_NOT_FOUND');
+          if (everything) {
+            const again = await cli(['session', 'end', sessionId, '--yes']);
+            expect(again.code).toBe(1);
+            expect(again.stderr).toContain('ERR_SESSION_NOT_FOUND');
+          }
 
           // delete: the username stays taken for the quarantine, then is free again.
           const deleted = jsonOf(await cli(['user', 'delete', 'carol', '--yes', '--json']));
@@ -199,11 +217,13 @@ describe('the administrative commands against the configured stores', () => {
               details: expect.objectContaining({ actor: 'cli', operator: expect.any(String), revokedSessions: 2 }),
             }),
           ]);
-          const revocations = jsonLines(
-            await cli(['audit', 'tail', '--user', shown.user.id, '--event', 'session.revoked', '--json']),
-          );
-          expect(revocations).toHaveLength(2);
-          for (const record of revocations) expect(record.details).toMatchObject({ reason: 'admin', actor: 'cli' });
+          if (everything) {
+            const revocations = jsonLines(
+              await cli(['audit', 'tail', '--user', shown.user.id, '--event', 'session.revoked', '--json']),
+            );
+            expect(revocations).toHaveLength(2);
+            for (const record of revocations) expect(record.details).toMatchObject({ reason: 'admin', actor: 'cli' });
+          }
           const failures = await cli(['audit', 'tail', '--event', 'admin.user-changed']);
           expect(failures.stdout).toMatch(/admin\.user-changed +failure +\S+ +cli:\S+ +- +ERR_LAST_ADMIN/);
 
@@ -215,9 +235,49 @@ describe('the administrative commands against the configured stores', () => {
         } finally {
           await place.remove();
         }
-      }, 180_000);
+      }, 400_000);
     });
   }
+});
+
+describe('audit tail --follow', () => {
+  const dir = useProcessSandbox('jwtgate-audit-follow-');
+
+  it('prints the records that land after it started, and stops cleanly on SIGINT', async () => {
+    const cli = (args: readonly string[], input?: string) =>
+      runCli(args, { cwd: dir.path, ...(input === undefined ? {} : { input }), timeoutMs: 20_000 });
+    expect((await cli(['user', 'add', 'root', '--role', 'admin', '--password-stdin'], PASSWORD)).code).toBe(0);
+    expect((await cli(['user', 'disable', 'root', '--yes'])).code).toBe(1);
+    const follower = spawn(process.execPath, [cliPath, 'audit', 'tail', '--follow', '--json'], {
+      cwd: dir.path,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    follower.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
+    try {
+      // The record made before it started is printed once, as the tail, and never again.
+      await eventually(async () => stdout.includes('admin.user-disabled'), 15_000);
+      expect((await cli(['user', 'add', 'alice', '--password-stdin'], PASSWORD)).code).toBe(0);
+      expect((await cli(['user', 'disable', 'alice', '--yes'])).code).toBe(0);
+      await eventually(async () => stdout.split('admin.user-disabled').length === 3, 10_000);
+      follower.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const records = stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { event: string; outcome: string });
+      expect(records.map((record) => [record.event, record.outcome])).toEqual([
+        ['admin.user-disabled', 'failure'],
+        ['admin.user-disabled', 'success'],
+      ]);
+    } finally {
+      follower.kill('SIGKILL');
+    }
+  }, 60_000);
 });
 
 describe('the administrative commands on a bad command line', () => {
