@@ -221,6 +221,13 @@ export {
   changePassword,
 } from './user/change-password.js';
 export { confirmPassword } from './user/confirm-password.js';
+export {
+  CONTEXT_WORD_MIN_LENGTH,
+  isDominatedByContext,
+  type PasswordContext,
+  passwordContextWords,
+  refuseContextWords,
+} from './user/context-words.js';
 export { type DeletedUser, type DeleteUserDeps, deleteUser } from './user/delete-user.js';
 export { EMAIL_MAX_LENGTH, foldEmail, type NormalisedEmail, normaliseEmail } from './user/email.js';
 export {

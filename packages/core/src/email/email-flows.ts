@@ -5,6 +5,7 @@ import type { SessionManager } from '../session/session-manager.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
 import { changeCredentials } from '../user/change-credentials.js';
 import { confirmPassword } from '../user/confirm-password.js';
+import { passwordContextWords, refuseContextWords } from '../user/context-words.js';
 import { normaliseEmail } from '../user/email.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
@@ -54,6 +55,8 @@ export interface EmailFlowDeps {
   readonly loginThrottle?: LoginThrottle;
   /** Refuses common or breached passwords at a reset; none when absent. */
   readonly passwordScreen?: PasswordScreen | undefined;
+  /** The service's own context words (its name, `Passwords.ContextWords`); the user's name and address are added. */
+  readonly contextWords?: readonly string[] | undefined;
   /** Told of each step; must not throw. */
   readonly onEvent?: (event: EmailFlowEvent) => void;
 }
@@ -186,6 +189,18 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     return holderOf(await store.consumeLink(purpose, hash, clock.now()), purpose);
   }
 
+  /**
+   * Refuses a new password made of the name or address of the reset link's
+   * holder, looking the link up without using it. A link that is unknown,
+   * used or expired is left to {@link consumeLink} to refuse, in its words.
+   */
+  async function refuseHolderContext(token: string, password: string): Promise<void> {
+    const hash = secrets.hashLink('reset-password', token);
+    const record = hash === null ? null : await store.findLink('reset-password', hash, clock.now());
+    const holder = record === null ? null : await users.findById(record.userId);
+    if (holder !== null) refuseContextWords(password, passwordContextWords(holder, deps.contextWords));
+  }
+
   async function consumeCode(purpose: EmailTokenPurpose, userId: string, code: string): Promise<UserRecord> {
     const hash = secrets.hashCode(purpose, userId, code);
     if (hash === null) {
@@ -248,7 +263,9 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
 
     async resetPassword(token, newPassword) {
       // Judged before the link is spent: a refused password leaves the link usable for another try.
-      const password = await acceptNewPassword(newPassword, deps.passwordScreen);
+      const serviceWords = passwordContextWords({}, deps.contextWords);
+      const password = await acceptNewPassword(newPassword, deps.passwordScreen, serviceWords);
+      await refuseHolderContext(token, password);
       const user = await consumeLink('reset-password', token);
       const passwordHash = await deps.hasher.hash(password);
       // One credential change: the version bump makes a login checked against the old password

@@ -88,6 +88,13 @@ export interface EmailStore {
    */
   consumeLink(purpose: EmailTokenPurpose, linkHash: string, now: number): Promise<EmailTokenRecord | null>;
   /**
+   * The unused, unexpired secret of this purpose and link hash, or `null`,
+   * changing nothing: to know whose link it is before deciding to use it
+   * (a reset judges the new password against its holder's name first).
+   * Only {@link EmailStore.consumeLink} decides who uses it.
+   */
+  findLink(purpose: EmailTokenPurpose, linkHash: string, now: number): Promise<EmailTokenRecord | null>;
+  /**
    * Checks a code against the user's newest live secret of this purpose
    * (unused, unexpired, fewer than `maxAttempts` wrong codes): a match marks
    * it used, a miss counts one attempt; the check and the count are one

@@ -41,6 +41,10 @@ export const errorCodes = {
     status: 400,
     message: 'The password is one of the most common passwords; choose another',
   },
+  ERR_PASSWORD_CONTAINS_CONTEXT: {
+    status: 400,
+    message: 'The password is made of the username, the email address or the service name; choose another',
+  },
   ERR_BREACHED_PASSWORD: {
     status: 400,
     message: 'The password appears in a known data breach; choose another',

@@ -73,6 +73,20 @@ export function runEmailStoreSuite(name: string, factory: () => Promise<StoreFix
       expect(await store.consumeLink('reset-password', hash(), now)).toBeNull();
     });
 
+    it('finds a live link without using it, only for its purpose, and never one used or expired', async () => {
+      const token = buildEmailTokenRecord({ purpose: 'reset-password' });
+      await store.issue(token, []);
+      const now = token.createdAt + 1000;
+      expect(await store.findLink('verify-email', token.linkHash, now)).toBeNull();
+      expect(await store.findLink('reset-password', token.linkHash, now)).toEqual(token);
+      expect(await store.findLink('reset-password', token.linkHash, now)).toEqual(token);
+      expect(await store.findLink('reset-password', token.linkHash, token.expiresAt)).toBeNull();
+      expect(await store.findLink('reset-password', hash(), now)).toBeNull();
+      // Finding it used nothing: it is consumed once, and then found no more.
+      expect(await store.consumeLink('reset-password', token.linkHash, now)).toEqual({ ...token, usedAt: now });
+      expect(await store.findLink('reset-password', token.linkHash, now)).toBeNull();
+    });
+
     it('lets exactly one of concurrent consumers of a link win', async () => {
       const token = buildEmailTokenRecord({ purpose: 'sign-in' });
       await store.issue(token, []);

@@ -4,6 +4,7 @@ import type { SessionManager } from '../session/session-manager.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
 import { changeCredentials } from './change-credentials.js';
 import { confirmPassword } from './confirm-password.js';
+import { passwordContextWords, refuseContextWords } from './context-words.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
 import type { UserRecord } from './user-record.js';
@@ -19,6 +20,8 @@ export interface ChangePasswordDeps {
   readonly throttle?: LoginThrottle;
   /** Refuses common or breached new passwords; none when absent. */
   readonly passwordScreen?: PasswordScreen | undefined;
+  /** The service's own context words (its name, `Passwords.ContextWords`); the user's name and address are added. */
+  readonly contextWords?: readonly string[] | undefined;
 }
 
 /** What {@link changePassword} is asked, by the holder of a verified access token. */
@@ -36,7 +39,10 @@ export interface ChangePasswordInput {
  * Changes a signed-in user's password. The new password must pass the
  * password policy (`ERR_INVALID_PASSWORD`, then the screen's codes such as
  * `ERR_COMMON_PASSWORD`; checked first: they say nothing about the current
- * one, cost no hashing and no guess). The current password is then
+ * one, cost no hashing and no guess), then must not be made of the user's
+ * name or address or the service's words (`ERR_PASSWORD_CONTAINS_CONTEXT`,
+ * read from the token holder's own account, also before any guess is
+ * counted). The current password is then
  * checked as a login checks it: counted by the login throttle for this
  * account and address before any hashing (`ERR_RATE_LIMITED`), so a stolen
  * access token is no way round the limit on guesses; one argon2 verification
@@ -58,9 +64,20 @@ export async function changePassword(
   deps: ChangePasswordDeps,
   input: ChangePasswordInput,
 ): Promise<{ user: UserRecord; revokedSessions: number }> {
-  const newPassword = await acceptNewPassword(input.newPassword, deps.passwordScreen);
+  // The service's words need no look-up: judged with the length and the screen.
+  const newPassword = await acceptNewPassword(
+    input.newPassword,
+    deps.passwordScreen,
+    passwordContextWords({}, deps.contextWords),
+  );
+  // The token holder's own account: reading it tells nothing about anyone else.
+  const holder = await deps.users.findById(input.userId);
+  if (holder !== null) {
+    refuseContextWords(newPassword, passwordContextWords(holder, deps.contextWords));
+  }
   const user = await confirmPassword(
-    { users: deps.users, hasher: deps.hasher, throttle: deps.throttle },
+    // The account just read: one look-up, and the rule above judged the same record.
+    { users: { findById: async () => holder }, hasher: deps.hasher, throttle: deps.throttle },
     {
       userId: input.userId,
       password: input.currentPassword,

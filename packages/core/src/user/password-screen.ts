@@ -1,3 +1,4 @@
+import { refuseContextWords } from './context-words.js';
 import { acceptPassword } from './password-policy.js';
 
 /**
@@ -23,16 +24,25 @@ export interface PasswordScreen {
 
 /**
  * The password policy for a password being set (registration, change,
- * reset, an administrator's `user add`): the length rule, then the screen
- * when there is one. Returns the normalised password to hash. Not for
- * passwords being checked against a stored hash: an account whose password
- * became common since keeps logging in.
+ * reset, an administrator's `user add`): the length rule, then, given the
+ * context words (see `passwordContextWords`), the rule against a password
+ * made of them (`ERR_PASSWORD_CONTAINS_CONTEXT`), then the screen when there
+ * is one. Returns the normalised password to hash. Not for passwords being
+ * checked against a stored hash: an account whose password became common
+ * since keeps logging in.
  *
  * @example
  * const password = await acceptNewPassword(body.password, deps.passwordScreen); // may throw ERR_COMMON_PASSWORD
+ * await acceptNewPassword(body.password, screen, passwordContextWords({ username: 'alice' })); // refuses 'alice2024!'
  */
-export async function acceptNewPassword(password: string, screen: PasswordScreen | undefined): Promise<string> {
+export async function acceptNewPassword(
+  password: string,
+  screen: PasswordScreen | undefined,
+  contextWords: readonly string[] = [],
+): Promise<string> {
   const normalised = acceptPassword(password);
+  // In memory and free: a password made of the name never reaches the breach check.
+  refuseContextWords(normalised, contextWords);
   await screen?.check(normalised);
   return normalised;
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
 import type { RegistrationThrottle } from '../throttle/registration-throttle.js';
+import { passwordContextWords } from './context-words.js';
 import { normaliseEmail } from './email.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
@@ -23,6 +24,8 @@ export interface RegisterDeps {
   readonly newUserId?: () => string;
   /** Refuses common or breached passwords (`Passwords.RejectCommon`, `Passwords.BreachCheck`); none when absent. */
   readonly passwordScreen?: PasswordScreen | undefined;
+  /** The service's own context words (its name, `Passwords.ContextWords`); the name and address typed are added. */
+  readonly contextWords?: readonly string[] | undefined;
 }
 
 /** What {@link registerUser} is asked. */
@@ -48,7 +51,9 @@ export function generatedUsername(): string {
 
 /**
  * Creates a user. Throws `ERR_INVALID_USERNAME`, `ERR_INVALID_EMAIL`,
- * `ERR_EMAIL_REQUIRED`, `ERR_INVALID_PASSWORD`, the screen's codes
+ * `ERR_EMAIL_REQUIRED`, `ERR_INVALID_PASSWORD`,
+ * `ERR_PASSWORD_CONTAINS_CONTEXT` (a password made of the name or address
+ * typed, or of the service's words), the screen's codes
  * (`ERR_COMMON_PASSWORD`...), `ERR_USERNAME_TAKEN`, `ERR_EMAIL_TAKEN` or,
  * with a throttle, `ERR_RATE_LIMITED`; the store's unique indexes settle
  * concurrent attempts. The email starts unverified. The password is judged
@@ -77,7 +82,9 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
   if (deps.requireEmail === true && input.email === undefined) throw new AuthError('ERR_EMAIL_REQUIRED');
   const { username, key } = normaliseUsername(input.username ?? generatedUsername());
   const email = input.email === undefined ? null : normaliseEmail(input.email);
-  const password = await acceptNewPassword(input.password, deps.passwordScreen);
+  // The name and address as typed: a generated name is nobody's guess.
+  const context = passwordContextWords({ username: input.username, email: email?.email }, deps.contextWords);
+  const password = await acceptNewPassword(input.password, deps.passwordScreen, context);
   const role = input.role ?? DEFAULT_ROLE;
   if (!isValidRole(role)) throw new TypeError(`role "${role}" must match ${ROLE_PATTERN}`);
   // Registration reveals whether a name is taken anyway; checking first spares the hashing work.

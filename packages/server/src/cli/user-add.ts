@@ -11,7 +11,9 @@ import { promptPassword, readPasswordFromStdin } from './read-password.js';
 /**
  * `jwtgate user add <username> [--role admin] [--password-stdin]`. The
  * password meets the rules of registration, `Passwords` included: a common
- * or breached one is refused (`ERR_COMMON_PASSWORD`, `ERR_BREACHED_PASSWORD`).
+ * or breached one is refused (`ERR_COMMON_PASSWORD`, `ERR_BREACHED_PASSWORD`),
+ * and so is one made of the username or the service's words
+ * (`ERR_PASSWORD_CONTAINS_CONTEXT`).
  */
 export async function userAddCommand(
   config: JwtgateConfig,
@@ -42,6 +44,7 @@ export async function userAddCommand(
           breachCheckUnavailable: (why) =>
             process.stderr.write(`warning: the Pwned Passwords range API gives no usable answer (${why})\n`),
         }),
+        contextWords: config.passwords.contextWords,
         clock: systemClock,
         ...(newUserIds(config, systemClock) === undefined ? {} : { newUserId: newUserIds(config, systemClock) }),
       },

@@ -115,6 +115,11 @@ export interface JwtgateConfig {
   /** What new passwords are checked against (`Passwords`). */
   readonly passwords: {
     readonly rejectCommon: boolean;
+    /**
+     * The service's words no new password may be made of: `Name`, `Mfa.Issuer`,
+     * `Mfa.RpName`, `Passwords.ContextWords` and the lines of `Passwords.ContextWordsFile`.
+     */
+    readonly contextWords: readonly string[];
     /** Have I Been Pwned's range API; `undefined` when `Passwords.BreachCheck.Enabled` is off. */
     readonly breachCheck:
       | {

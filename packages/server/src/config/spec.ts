@@ -532,6 +532,17 @@ export const configSpec = {
       description:
         "Refuse, with 400 `ERR_COMMON_PASSWORD`, a new password (registration, change, reset, `jwtgate user add`) that is one of the 100,000 most common passwords (SecLists' ranked list, shipped with the server), compared after NFKC and in any letter case. Loaded on first use, about 3 MB of memory. Passwords already stored keep working. See docs/passwords.md.",
     },
+    ContextWords: {
+      kind: 'list',
+      default: [],
+      description:
+        'Words of your own that no new password may be made of (ASVS 5.0 §6.2.11), beside the username, the email address (its local part and domain) and the service name (`Name`, `Mfa.Issuer`, `Mfa.RpName`), which always count: the company, the product, the city. A password is refused with 400 `ERR_PASSWORD_CONTAINS_CONTEXT` when, after NFKC and in any letter case, it contains such a word (or the word reversed) and fewer than 3 distinct letters remain once the words are taken out (`acme2024!`). Words shorter than 3 characters are ignored. See docs/passwords.md.',
+    },
+    ContextWordsFile: {
+      kind: 'string',
+      description:
+        'A UTF-8 text file of more such words, one a line (blank lines and lines starting with `#` skipped), read once at start-up; a file that cannot be read stops the start. Adds to `Passwords.ContextWords`.',
+    },
     BreachCheck: {
       Enabled: {
         kind: 'boolean',

@@ -194,6 +194,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     users: options.users,
     hasher: options.hasher,
     passwordScreen: options.passwordScreen,
+    contextWords: options.contextWords,
     clock: options.clock,
     throttle: options.throttle,
     registrationThrottle: options.registrationThrottle,

@@ -24,6 +24,8 @@ export interface RouteDeps {
   readonly hasher: PasswordHasher;
   /** Judges new passwords (`Passwords`): common, breached; none when absent. */
   readonly passwordScreen?: PasswordScreen | undefined;
+  /** The service's words no new password may be made of (the service name, `Passwords.ContextWords`). */
+  readonly contextWords?: readonly string[] | undefined;
   readonly clock: Clock;
   readonly throttle: LoginThrottle;
   readonly registrationThrottle: RegistrationThrottle;

@@ -404,6 +404,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     users,
     hasher,
     passwordScreen,
+    contextWords: config.passwords.contextWords,
     clock,
     throttle,
     registrationThrottle,

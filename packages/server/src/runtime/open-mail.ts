@@ -86,6 +86,7 @@ export function openMail(options: {
     sessions: options.sessions,
     hasher: options.hasher,
     passwordScreen: options.passwordScreen,
+    contextWords: config.passwords.contextWords,
     clock,
     secrets: createEmailSecrets(config.auth.refreshSecret),
     ttlSec: mail.ttlSec,

@@ -88,6 +88,24 @@ describe('the jwtgate command', () => {
     });
   });
 
+  describe('user add and context words', () => {
+    it('refuses a password made of the username or the configured words, and creates nobody', async () => {
+      const args = ['user', 'add', 'gatekeeper', '--password-stdin'];
+      for (const input of ['Gatekeeper2024!\n', 'ACME-corp-99\n']) {
+        const refused = await runCli(args, {
+          cwd: dir.path,
+          input,
+          env: { JWTGATE_PASSWORDS_CONTEXT_WORDS: 'Acme,corp' },
+        });
+        expect(refused.code, input).toBe(1);
+        expect(refused.stderr).toContain('ERR_PASSWORD_CONTAINS_CONTEXT');
+        expect(refused.stderr).not.toContain(input.trim());
+      }
+      const made = await runCli(args, { cwd: dir.path, input: 'the gatekeeper keeps the keys\n' });
+      expect(made.code, made.stderr).toBe(0);
+    });
+  });
+
   describe('configuration errors', () => {
     it('refuses to start in production without secrets, with exit code 78, naming the variables', async () => {
       const result = await runCli(['start'], { cwd: dir.path, env: { NODE_ENV: 'production', JWTGATE_PORT: '0' } });

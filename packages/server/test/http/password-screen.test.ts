@@ -222,7 +222,7 @@ describe('the Passwords settings', () => {
 
   it('default to the common list on and the breach check off, pointed at the public API', () => {
     const config = loadTestConfig({});
-    expect(config.passwords).toEqual({ rejectCommon: true, breachCheck: undefined });
+    expect(config.passwords).toEqual({ rejectCommon: true, contextWords: ['jwtgate'], breachCheck: undefined });
     const on = loadTestConfig({ JWTGATE_PASSWORDS_BREACH_CHECK_ENABLED: 'true' });
     expect(on.passwords.breachCheck).toEqual({
       rangeUrl: 'https://api.pwnedpasswords.com/range/',

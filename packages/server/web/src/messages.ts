@@ -5,6 +5,8 @@ const FRIENDLY: Readonly<Record<string, string>> = {
   ERR_USERNAME_TAKEN: 'That username is taken. Choose another one.',
   ERR_INVALID_USERNAME: 'That username cannot be used: no spaces or invisible characters, 1 to 64 characters.',
   ERR_INVALID_PASSWORD: 'The password must be 8 to 1024 characters long.',
+  ERR_PASSWORD_CONTAINS_CONTEXT:
+    'That password is too easy to guess: it is made of your username, your email address or the name of this service. Choose one that is not.',
   ERR_MALFORMED_PASSWORD: 'The password has a character that cannot be used. Type it again.',
   ERR_NETWORK: 'The server could not be reached. Check your connection and try again.',
   ERR_STORE_UNAVAILABLE: 'The service is briefly unavailable. Try again in a moment.',

@@ -126,6 +126,8 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
           ERR_COMMON_PASSWORD:
             'the password is one of the 100,000 most common passwords, in any letter case (`Passwords.RejectCommon`)',
+          ERR_PASSWORD_CONTAINS_CONTEXT:
+            'the password is made of the username, the email address (its local part or domain) or the service’s words (its name, `Passwords.ContextWords`), with only digits, symbols or a repeated letter besides',
           ERR_BREACHED_PASSWORD:
             'the password appears in Have I Been Pwned’s Pwned Passwords (`Passwords.BreachCheck`)',
           ERR_BREACH_CHECK_UNAVAILABLE:
@@ -152,6 +154,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
             users: deps.users,
             hasher: deps.hasher,
             passwordScreen: deps.passwordScreen,
+            contextWords: deps.contextWords,
             clock: deps.clock,
             throttle: deps.registrationThrottle,
             requireEmail: deps.emailPolicy?.requireEmail ?? false,

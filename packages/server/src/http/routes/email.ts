@@ -186,6 +186,8 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
           ERR_INVALID_PASSWORD: '`newPassword` has fewer than 8 or more than 1024 characters; the link stays usable',
           ERR_COMMON_PASSWORD:
             '`newPassword` is one of the 100,000 most common passwords, in any letter case (`Passwords.RejectCommon`); the link stays usable',
+          ERR_PASSWORD_CONTAINS_CONTEXT:
+            '`newPassword` is made of the account’s username or email address or the service’s words (`Passwords.ContextWords`); the link stays usable',
           ERR_BREACHED_PASSWORD:
             '`newPassword` appears in Have I Been Pwned’s Pwned Passwords (`Passwords.BreachCheck`); the link stays usable',
           ERR_BREACH_CHECK_UNAVAILABLE:

@@ -44,6 +44,8 @@ export const passwordRoutes: FastifyPluginAsync<RouteDeps> = async (app, deps) =
           ERR_INVALID_PASSWORD: '`newPassword` has fewer than 8 or more than 1024 characters',
           ERR_COMMON_PASSWORD:
             '`newPassword` is one of the 100,000 most common passwords, in any letter case (`Passwords.RejectCommon`); checked before the current password, which counts no guess',
+          ERR_PASSWORD_CONTAINS_CONTEXT:
+            '`newPassword` is made of the account’s username or email address or the service’s words (`Passwords.ContextWords`); checked before the current password, which counts no guess',
           ERR_BREACHED_PASSWORD:
             '`newPassword` appears in Have I Been Pwned’s Pwned Passwords (`Passwords.BreachCheck`); checked before the current password, which counts no guess',
           ERR_BREACH_CHECK_UNAVAILABLE:

@@ -8,7 +8,7 @@ import type {
   MailStatus,
   OutboxEntry,
 } from '@jwtgate/core';
-import { type Kysely, type Selectable, SqliteAdapter, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import type { EmailTokensTable, JwtgateDatabase, MailOutboxTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
@@ -16,6 +16,17 @@ import { toMillis, toNullableMillis } from './schema.js';
 const tokens = 'jwtgate_email_tokens' as const;
 const outbox = 'jwtgate_mail_outbox' as const;
 const LAST_ERROR_MAX = 500;
+
+/** The live link of this purpose and hash: unused and unexpired at `now`. */
+function liveLink(purpose: EmailTokenPurpose, linkHash: string, now: number) {
+  return (eb: ExpressionBuilder<JwtgateDatabase, typeof tokens>) =>
+    eb.and([
+      eb('link_hash', '=', linkHash),
+      eb('purpose', '=', purpose),
+      eb('used_at', 'is', null),
+      eb('expires_at', '>', now),
+    ]);
+}
 
 function toToken(row: Selectable<EmailTokensTable>): EmailTokenRecord {
   return {
@@ -123,13 +134,20 @@ export function createSqlEmailStore(
         const result = await db
           .updateTable(tokens)
           .set({ used_at: now })
-          .where('link_hash', '=', linkHash)
-          .where('purpose', '=', purpose)
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', now)
+          .where(liveLink(purpose, linkHash, now))
           .executeTakeFirst();
         if (result.numUpdatedRows !== 1n) return null;
         const row = await db.selectFrom(tokens).selectAll().where('link_hash', '=', linkHash).executeTakeFirst();
+        return row === undefined ? null : toToken(row);
+      }, call),
+
+    findLink: (purpose, linkHash, now) =>
+      withStoreErrors(async () => {
+        const row = await db
+          .selectFrom(tokens)
+          .selectAll()
+          .where(liveLink(purpose, linkHash, now))
+          .executeTakeFirst();
         return row === undefined ? null : toToken(row);
       }, call),
 
