@@ -127,7 +127,9 @@ export interface JwtgateClient {
   mfaStatus(): Promise<MfaStatus>;
   /**
    * Turns the app off: needs a session signed in with it (else
-   * `ERR_INSUFFICIENT_AUTHENTICATION`) and the password or a code again.
+   * `ERR_INSUFFICIENT_AUTHENTICATION`) and the password or a code again; a
+   * code only while a passkey stays (the last second factor needs the
+   * password, else `ERR_REAUTHENTICATION_FAILED`).
    */
   disableTotp(
     proof: { readonly password: string } | { readonly code: string; readonly method?: 'totp' | 'recovery' },

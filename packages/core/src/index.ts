@@ -57,7 +57,7 @@ export {
   sameValue,
 } from './mfa/login-challenge.js';
 export type { MfaDeps, SecondFactorMethod } from './mfa/mfa-deps.js';
-export type { MfaFactors, MfaStore, TotpFactor } from './mfa/mfa-store.js';
+export type { FactorRemoval, MfaFactors, MfaStore, SecondFactorRef, TotpFactor } from './mfa/mfa-store.js';
 export {
   createMfaThrottle,
   type MfaReservation,

@@ -17,6 +17,16 @@ export interface MfaFactors {
   readonly recoveryCodesLeft: number;
 }
 
+/** One second factor of a user: the authenticator app (its recovery codes go with it) or one passkey. */
+export type SecondFactorRef = { readonly kind: 'totp' } | { readonly kind: 'passkey'; readonly id: string };
+
+/**
+ * What {@link MfaStore.removeFactor} did: `removed`; `not-found` (no
+ * confirmed app, or no passkey of the user's with this id); `last-factor`,
+ * nothing changed, because the user would be left with no second factor.
+ */
+export type FactorRemoval = 'removed' | 'not-found' | 'last-factor';
+
 /**
  * Where second factors live. Each method is one atomic operation on the
  * backend; backend failures surface as `AuthError('ERR_STORE_UNAVAILABLE')`.
@@ -58,6 +68,16 @@ export interface MfaStore {
    * exists (one statement's condition or one transaction). Returns whether it did.
    */
   replaceRecoveryCodes(userId: string, codeHashes: readonly string[], now: number): Promise<boolean>;
-  /** Deletes the user's secret and recovery codes, confirmed or not; returns whether a confirmed secret was among them. */
-  remove(userId: string): Promise<boolean>;
+  /**
+   * Removes one second factor of the user. With `keepOne`, only if the user
+   * keeps another one afterwards (a confirmed app, or another passkey): else
+   * `'last-factor'`, nothing changed. The count and the deletion are one
+   * atomic step, holding the user's factors (row locks in one transaction;
+   * SQLite: a write transaction from its start): of concurrent removals with
+   * `keepOne`, never all of a user's factors go. Removing the app also
+   * deletes its recovery codes and an unconfirmed secret (`'not-found'` when
+   * only that was there). Passkeys are second factors too and live beside the
+   * app (the `PasskeyStore`'s records), so this is the one way one is removed.
+   */
+  removeFactor(userId: string, factor: SecondFactorRef, options: { readonly keepOne: boolean }): Promise<FactorRemoval>;
 }

@@ -36,7 +36,8 @@ export interface PasskeyUse {
 }
 
 /**
- * Where passkeys live. Each method is one atomic operation on the backend;
+ * Where passkeys live. Deleting one is `MfaStore.removeFactor`, which
+ * decides atomically whether it may go. Each method is one atomic operation on the backend;
  * backend failures surface as `AuthError('ERR_STORE_UNAVAILABLE')`. Every
  * implementation runs `runPasskeyStoreSuite` from `@jwtgate/core/testing`.
  */
@@ -58,8 +59,6 @@ export interface PasskeyStore {
   recordUse(id: string, use: PasskeyUse): Promise<boolean>;
   /** Renames one of the user's passkeys; `false` when the user has none with this id. */
   rename(userId: string, id: string, name: string): Promise<boolean>;
-  /** Deletes one of the user's passkeys; `false` when the user has none with this id. */
-  remove(userId: string, id: string): Promise<boolean>;
   /** Deletes all of the user's passkeys; returns how many. */
   removeAll(userId: string): Promise<number>;
 }

@@ -3,7 +3,7 @@ export { buildAuditRecord, runAuditStoreSuite } from './audit-store-suite.js';
 export { buildEmailTokenRecord, buildOutboxMail, runEmailStoreSuite } from './email-store-suite.js';
 export { buildIdentity, type IdentityStoreFixture, runIdentityStoreSuite } from './identity-store-suite.js';
 export { buildLoginChallenge, runLoginChallengeStoreSuite } from './login-challenge-store-suite.js';
-export { runMfaStoreSuite } from './mfa-store-suite.js';
+export { type MfaStoreFixture, runMfaStoreSuite } from './mfa-store-suite.js';
 export { buildPasskeyChallenge, runPasskeyChallengeStoreSuite } from './passkey-challenge-store-suite.js';
 export { buildPasskey, runPasskeyStoreSuite } from './passkey-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';

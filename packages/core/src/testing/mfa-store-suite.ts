@@ -1,25 +1,37 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MfaStore } from '../mfa/mfa-store.js';
+import type { MfaStore, SecondFactorRef } from '../mfa/mfa-store.js';
+import type { PasskeyStore } from '../mfa/passkey-store.js';
+import { buildPasskey } from './passkey-store-suite.js';
 import type { StoreFixture } from './session-store-suite.js';
 
 const sealed = () => `v1.test.${randomBytes(24).toString('base64url')}`;
 const codeHash = () => randomBytes(32).toString('base64url');
+
+/** An {@link MfaStore} and the passkey store on the same backend, whose passkeys it removes. */
+export interface MfaStoreFixture extends StoreFixture<MfaStore> {
+  readonly passkeys: PasskeyStore;
+}
+
+const app: SecondFactorRef = { kind: 'totp' };
+const passkey = (id: string): SecondFactorRef => ({ kind: 'passkey', id });
 
 /**
  * The contract every {@link MfaStore} must honour, run against a real
  * backend. Each test uses fresh user ids, so a shared database is fine.
  *
  * @example
- * runMfaStoreSuite('sqlite', async () => ({ store: createSqlMfaStore(db) }));
+ * runMfaStoreSuite('sqlite', async () => ({ store: createSqlMfaStore(db), passkeys: createSqlPasskeyStore(db) }));
  */
-export function runMfaStoreSuite(name: string, factory: () => Promise<StoreFixture<MfaStore>>): void {
+export function runMfaStoreSuite(name: string, factory: () => Promise<MfaStoreFixture>): void {
   describe(`MfaStore conformance: ${name}`, () => {
-    let fixture: StoreFixture<MfaStore>;
+    let fixture: MfaStoreFixture;
     let store: MfaStore;
+    let passkeys: PasskeyStore;
     beforeAll(async () => {
       fixture = await factory();
       store = fixture.store;
+      passkeys = fixture.passkeys;
     });
     afterAll(async () => {
       await fixture?.close?.();
@@ -41,7 +53,7 @@ export function runMfaStoreSuite(name: string, factory: () => Promise<StoreFixtu
       expect(await store.useTotpStep(userId, 1)).toBe(false);
       expect(await store.useRecoveryCode(userId, codeHash(), Date.now())).toBe(false);
       expect(await store.replaceRecoveryCodes(userId, [codeHash()], Date.now())).toBe(false);
-      expect(await store.remove(userId)).toBe(false);
+      expect(await store.removeFactor(userId, app, { keepOne: false })).toBe('not-found');
     });
 
     it('keeps a started secret unconfirmed, and a new start replaces it', async () => {
@@ -136,17 +148,28 @@ export function runMfaStoreSuite(name: string, factory: () => Promise<StoreFixtu
       expect((await store.get(pending)).recoveryCodesLeft).toBe(0);
     });
 
+    /** `count` passkeys of `userId`; returns their ids. */
+    async function addPasskeys(userId: string, count: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const added = buildPasskey({ userId });
+        expect(await passkeys.add(added)).toBe(true);
+        ids.push(added.id);
+      }
+      return ids;
+    }
+
     it('removes the secret and every recovery code, and says whether a factor was set up', async () => {
       const code = codeHash();
       const { userId } = await enrolled([code]);
-      expect(await store.remove(userId)).toBe(true);
+      expect(await store.removeFactor(userId, app, { keepOne: false })).toBe('removed');
       expect(await store.get(userId)).toEqual({ totp: null, recoveryCodesLeft: 0 });
       expect(await store.useRecoveryCode(userId, code, Date.now())).toBe(false);
-      expect(await store.remove(userId)).toBe(false);
+      expect(await store.removeFactor(userId, app, { keepOne: false })).toBe('not-found');
 
       const pending = randomUUID();
       await store.startTotp({ userId: pending, secret: sealed(), createdAt: Date.now() });
-      expect(await store.remove(pending)).toBe(false);
+      expect(await store.removeFactor(pending, app, { keepOne: true })).toBe('not-found');
       expect((await store.get(pending)).totp).toBeNull();
       // Set up again from scratch after a removal.
       expect(await store.startTotp({ userId, secret: sealed(), createdAt: Date.now() })).toBe(true);
@@ -156,9 +179,73 @@ export function runMfaStoreSuite(name: string, factory: () => Promise<StoreFixtu
       const { userId } = await enrolled();
       await Promise.all([
         store.replaceRecoveryCodes(userId, [codeHash(), codeHash()], Date.now()),
-        store.remove(userId),
+        store.removeFactor(userId, app, { keepOne: false }),
       ]);
       expect(await store.get(userId)).toEqual({ totp: null, recoveryCodesLeft: 0 });
+    });
+
+    it("removes only the user's own passkey, and each once", async () => {
+      const userId = randomUUID();
+      const [id, other] = (await addPasskeys(userId, 2)) as [string, string];
+      expect(await store.removeFactor(randomUUID(), passkey(id), { keepOne: false })).toBe('not-found');
+      expect(await store.removeFactor(userId, passkey(id.toLowerCase()), { keepOne: false })).toBe('not-found');
+      expect(await store.removeFactor(userId, passkey(id), { keepOne: false })).toBe('removed');
+      expect(await store.removeFactor(userId, passkey(id), { keepOne: false })).toBe('not-found');
+      expect(await passkeys.find(id)).toBeNull();
+      expect((await passkeys.list(userId)).map((left) => left.id)).toEqual([other]);
+    });
+
+    it('keeps the last second factor when asked to keep one, whichever kind it is', async () => {
+      const { userId } = await enrolled();
+      expect(await store.removeFactor(userId, app, { keepOne: true })).toBe('last-factor');
+      expect((await store.get(userId)).totp?.confirmedAt).not.toBeNull();
+      const [id] = (await addPasskeys(userId, 1)) as [string];
+      expect(await store.removeFactor(userId, app, { keepOne: true })).toBe('removed');
+      expect(await store.get(userId)).toEqual({ totp: null, recoveryCodesLeft: 0 });
+      expect(await store.removeFactor(userId, passkey(id), { keepOne: true })).toBe('last-factor');
+      expect(await passkeys.find(id)).not.toBeNull();
+      expect(await store.removeFactor(userId, passkey(id), { keepOne: false })).toBe('removed');
+
+      // An unconfirmed secret is no factor to keep.
+      const pending = randomUUID();
+      await store.startTotp({ userId: pending, secret: sealed(), createdAt: Date.now() });
+      const [only] = (await addPasskeys(pending, 1)) as [string];
+      expect(await store.removeFactor(pending, passkey(only), { keepOne: true })).toBe('last-factor');
+    });
+
+    it('lets concurrent removals that each keep one leave the user one factor, never none', async () => {
+      const userId = randomUUID();
+      const ids = await addPasskeys(userId, 6);
+      const results = await Promise.all(ids.map((id) => store.removeFactor(userId, passkey(id), { keepOne: true })));
+      expect(results.filter((result) => result === 'removed')).toHaveLength(5);
+      expect(results.filter((result) => result === 'last-factor')).toHaveLength(1);
+      expect(await passkeys.list(userId)).toHaveLength(1);
+    });
+
+    it('lets only one of the app and the last passkey go when both are removed at once, keeping one', async () => {
+      for (let round = 0; round < 4; round++) {
+        const { userId } = await enrolled();
+        const [id] = (await addPasskeys(userId, 1)) as [string];
+        const results = await Promise.all([
+          store.removeFactor(userId, app, { keepOne: true }),
+          store.removeFactor(userId, passkey(id), { keepOne: true }),
+        ]);
+        expect([...results].sort()).toEqual(['last-factor', 'removed']);
+        const left = Number((await store.get(userId)).totp !== null) + (await passkeys.list(userId)).length;
+        expect(left).toBe(1);
+      }
+    });
+
+    it('removes every factor when nothing needs keeping, concurrently too', async () => {
+      const { userId } = await enrolled();
+      const ids = await addPasskeys(userId, 3);
+      const results = await Promise.all([
+        store.removeFactor(userId, app, { keepOne: false }),
+        ...ids.map((id) => store.removeFactor(userId, passkey(id), { keepOne: false })),
+      ]);
+      expect(results).toEqual(['removed', 'removed', 'removed', 'removed']);
+      expect(await store.get(userId)).toEqual({ totp: null, recoveryCodesLeft: 0 });
+      expect(await passkeys.list(userId)).toEqual([]);
     });
   });
 }

@@ -76,6 +76,21 @@ export async function enrolledFactors(mfa: MfaRouteDeps, userId: string): Promis
   };
 }
 
+/**
+ * The refusal of a removal that would leave the user no second factor and
+ * came without the password: after it the password alone guards the account,
+ * so its holder must show it, whatever else was shown.
+ *
+ * @example
+ * if (removal === 'last-factor') throw lastFactorNeedsPassword();
+ */
+export function lastFactorNeedsPassword(): AuthError {
+  return new AuthError('ERR_REAUTHENTICATION_FAILED', {
+    reason: 'password-missing',
+    message: 'Removing the last second factor needs the password',
+  });
+}
+
 /** The answer of a login that stopped after the password: no token, no cookie. */
 export interface PausedLogin {
   readonly mfaRequired: true;

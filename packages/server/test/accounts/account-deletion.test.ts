@@ -1,12 +1,18 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userOwnedTables } from '../../src/stores/sql/erase-user-rows.js';
-import { type BackendPlace, backendAvailable, everyBackend, openBackend } from '../support/backends.js';
+import {
+  type BackendPlace,
+  backendAvailable,
+  everyBackend,
+  openBackend,
+  startTestServerOn,
+} from '../support/backends.js';
 import { codeFor, enrolTotp, passwordStep, verify } from '../support/mfa-steps.js';
 import { addPasskey, PASSKEY_ORIGIN } from '../support/passkey-steps.js';
 import { uniqueName } from '../support/services.js';
 import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import type { TestServer } from '../support/test-server.js';
 
 const password = 'correct horse battery staple';
 const DAY_MS = 86_400_000;
@@ -50,10 +56,7 @@ describe.each(everyBackend.filter(backendAvailable))('deleting an account on $na
 
   beforeAll(async () => {
     place = await openBackend(backend);
-    t = await startTestServer({
-      ...(place.dataDir === undefined ? {} : { dataDir: place.dataDir }),
-      env: { JWTGATE_AUDIT_DATABASE: 'true', JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN, ...place.env },
-    });
+    t = await startTestServerOn(place, { JWTGATE_AUDIT_DATABASE: 'true', JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN });
   });
   afterAll(async () => {
     await t?.close();

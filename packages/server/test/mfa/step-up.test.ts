@@ -49,16 +49,20 @@ describe('routes that need the second factor (step-up)', () => {
     expect((await off(withApp.accessToken, { password: user.password })).json().error.code).toBe('ERR_MFA_NOT_ENABLED');
   });
 
-  it('turns the app off with a code instead of the password, each code once', async () => {
-    const { secret, withApp } = await signedInWithApp();
+  it('turns the app off only with the password when it is the last second factor, a code is not enough', async () => {
+    const { user, secret, withApp } = await signedInWithApp();
     const code = codeFor(secret, t.clock.now());
-    const res = await t.request({
-      method: 'DELETE',
-      url: '/auth/mfa/totp',
-      token: withApp.accessToken,
-      body: { code },
+    const off = (body: unknown) =>
+      t.request({ method: 'DELETE', url: '/auth/mfa/totp', token: withApp.accessToken, body });
+    const refused = await off({ code });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toEqual({
+      code: 'ERR_REAUTHENTICATION_FAILED',
+      message: 'Removing the last second factor needs the password',
     });
-    expect(res.statusCode, res.body).toBe(204);
+    // Refused before the code was checked: it still signs in.
+    expect((await verify(t, await passwordStep(t, user.username, user.password), code)).statusCode).toBe(200);
+    expect((await off({ password: user.password })).statusCode).toBe(204);
   });
 
   it('asks for the second factor before a password change, once a user has one', async () => {

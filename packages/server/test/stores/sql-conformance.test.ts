@@ -52,7 +52,11 @@ for (const kind of ['postgres', 'mysql'] as const) {
 
     runMfaStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
-      return { store: createSqlMfaStore(database.db, { timeoutMs: 5_000 }), close };
+      return {
+        store: createSqlMfaStore(database.db, { timeoutMs: 5_000 }),
+        passkeys: createSqlPasskeyStore(database.db, { timeoutMs: 5_000 }),
+        close,
+      };
     });
 
     runLoginChallengeStoreSuite(kind, async () => {

@@ -64,7 +64,7 @@ runEmailStoreSuite('sqlite', async () => {
 
 runMfaStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
-  return { store: createSqlMfaStore(db), close };
+  return { store: createSqlMfaStore(db), passkeys: createSqlPasskeyStore(db), close };
 });
 
 runLoginChallengeStoreSuite('sqlite', async () => {

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from './databases.js';
 import { deleteKeysWithPrefix } from './redis-servers.js';
 import { serviceUrl, uniqueName } from './services.js';
 import { makeTempDir } from './temp-dir.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 /** A database, and whether sessions live in Redis beside it. */
 export interface Backend {
@@ -64,4 +65,18 @@ export async function openBackend(backend: Backend): Promise<BackendPlace> {
       }
     },
   };
+}
+
+/**
+ * A test server on `place` (its SQLite folder, or its database and Redis
+ * prefix), with `env` added.
+ *
+ * @example
+ * const t = await startTestServerOn(place, { JWTGATE_WEB_PUBLIC_URL: 'https://auth.example.com' });
+ */
+export function startTestServerOn(place: BackendPlace, env: Record<string, string> = {}): Promise<TestServer> {
+  return startTestServer({
+    ...(place.dataDir === undefined ? {} : { dataDir: place.dataDir }),
+    env: { ...env, ...place.env },
+  });
 }

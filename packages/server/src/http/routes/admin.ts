@@ -495,7 +495,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       try {
         if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
         const user = await existingUser(request.params.id);
-        const removedTotp = await deps.mfa.factors.remove(user.id);
+        const removedTotp =
+          (await deps.mfa.factors.removeFactor(user.id, { kind: 'totp' }, { keepOne: false })) === 'removed';
         const removedPasskeys = (await deps.mfa.passkeys?.passkeys.removeAll(user.id)) ?? 0;
         const removed = removedTotp || removedPasskeys > 0;
         // A credential change like any other: sessions signed in with the old factor end with it.

@@ -17,7 +17,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { renderSVG } from 'uqr';
 import { finishLogin } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
-import { challengeUser, enrolledFactors, type MfaRouteDeps, openChallenge } from '../mfa-login.js';
+import {
+  challengeUser,
+  enrolledFactors,
+  lastFactorNeedsPassword,
+  type MfaRouteDeps,
+  openChallenge,
+} from '../mfa-login.js';
 import { throttledAssertion } from '../passkey-assertion.js';
 import { assertionCredentialSchema } from '../passkey-schemas.js';
 import { claimsOf } from '../plugins/auth-guard.js';
@@ -221,7 +227,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       schema: {
         summary: 'Turn the authenticator app off',
         description:
-          'Needs an access token from a sign-in with the second factor (step-up, RFC 9470), and the password or a code checked again. The recovery codes go with it.',
+          'Needs an access token from a sign-in with the second factor (step-up, RFC 9470), and the password or a code checked again. A code is enough only while a passkey stays: turning off the last second factor needs the password, which alone guards the account afterwards (decided in one atomic step with the removal, so a passkey deleted meanwhile cannot leave the user with none). The recovery codes go with it.',
         tags: ['mfa'],
         body: {
           type: 'object',
@@ -239,6 +245,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
             'the access token is from a sign-in without the second factor: sign in again with it (`WWW-Authenticate` carries `acr_values`)',
           ERR_MFA_NOT_ENABLED: 'no authenticator app is on',
           ...reauthErrors,
+          ERR_REAUTHENTICATION_FAILED: `${reauthErrors.ERR_REAUTHENTICATION_FAILED}; or a code alone for the last second factor, which needs the password`,
           ...notConfigured,
           ...storeDown,
         },
@@ -251,14 +258,19 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       if ((password === undefined) === (code === undefined)) {
         throw new AuthError('ERR_VALIDATION', { reason: 'password-or-code', message: 'Send either password or code' });
       }
-      const { totp } = await mfa.factors.get(claims.sub);
-      if (totp === null || totp.confirmedAt === null) throw new AuthError('ERR_MFA_NOT_ENABLED');
+      const enrolled = await enrolledFactors(mfa, claims.sub);
+      if (!enrolled.totp) throw new AuthError('ERR_MFA_NOT_ENABLED');
       assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
+      // Refused before the code is spent; the store's own count below is what holds under concurrency.
+      if (password === undefined && enrolled.passkeys === 0) throw lastFactorNeedsPassword();
       const user = await reauthenticate(deps, request, {
         ...(password === undefined ? {} : { password }),
         ...(code === undefined ? {} : { code, method: method ?? 'totp' }),
       });
-      if (!(await mfa.factors.remove(user.id))) throw new AuthError('ERR_MFA_NOT_ENABLED', { reason: 'raced' });
+      // With a code only, the app goes only if a passkey stays, decided in one step with the deletion.
+      const removal = await mfa.factors.removeFactor(user.id, { kind: 'totp' }, { keepOne: password === undefined });
+      if (removal === 'last-factor') throw lastFactorNeedsPassword();
+      if (removal === 'not-found') throw new AuthError('ERR_MFA_NOT_ENABLED', { reason: 'raced' });
       events?.mfaChanged({ change: 'removed', userId: user.id, client: clientInfo(request) });
       await credentialsChanged(user.id, claims.sid);
       return reply.code(204).send();

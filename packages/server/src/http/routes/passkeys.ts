@@ -15,7 +15,7 @@ import { finishLogin } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import {
   challengeUser,
-  enrolledFactors,
+  lastFactorNeedsPassword,
   type MfaRouteDeps,
   openChallenge,
   type PasskeyRouteDeps,
@@ -237,7 +237,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       schema: {
         summary: 'Delete a passkey',
         description:
-          'Needs an access token from a sign-in with a second factor (step-up, RFC 9470). Deleting the last second factor (no other passkey, no authenticator app) also needs the password, as turning the app off does. A credential change: the user’s other sessions end, this one stays.',
+          'Needs an access token from a sign-in with a second factor (step-up, RFC 9470). Deleting the last second factor (no other passkey, no authenticator app) also needs the password, as turning the app off then does. Whether it is the last is decided in one atomic step with the deletion: of concurrent deletions without the password, one is refused rather than leave no factor. A credential change: the user’s other sessions end, this one stays.',
         tags: ['mfa'],
         params: passkeyIdParams,
         body: {
@@ -264,17 +264,19 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       const { mfa, passkeys } = passkeysOf();
       const claims = claimsOf(request);
       const client = clientInfo(request);
-      const enrolled = await enrolledFactors(mfa, claims.sub);
       const own = (await passkeys.passkeys.list(claims.sub)).some((passkey) => passkey.id === request.params.id);
       if (!own) throw new AuthError('ERR_PASSKEY_NOT_FOUND');
       assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
-      if (!enrolled.totp && enrolled.passkeys <= 1) {
+      const factor = { kind: 'passkey', id: request.params.id } as const;
+      // The store counts what would be left and deletes in one step: of concurrent deletions, one finds itself last.
+      let removal = await mfa.factors.removeFactor(claims.sub, factor, { keepOne: true });
+      if (removal === 'last-factor') {
         const password = request.body.password;
-        if (password === undefined) throw new AuthError('ERR_REAUTHENTICATION_FAILED', { reason: 'password-missing' });
+        if (password === undefined) throw lastFactorNeedsPassword();
         await confirmPassword(deps, { userId: claims.sub, password, ip: client.ip });
+        removal = await mfa.factors.removeFactor(claims.sub, factor, { keepOne: false });
       }
-      if (!(await passkeys.passkeys.remove(claims.sub, request.params.id)))
-        throw new AuthError('ERR_PASSKEY_NOT_FOUND');
+      if (removal !== 'removed') throw new AuthError('ERR_PASSKEY_NOT_FOUND');
       events?.mfaChanged({ change: 'removed', method: 'webauthn', userId: claims.sub, client });
       await credentialsChanged(claims.sub, claims.sid);
       return reply.code(204).send();

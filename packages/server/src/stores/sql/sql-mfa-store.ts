@@ -1,10 +1,12 @@
-import type { MfaFactors, MfaStore, TotpFactor } from '@jwtgate/core';
+import type { FactorRemoval, MfaFactors, MfaStore, TotpFactor } from '@jwtgate/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { isUniqueViolation, retryOnConflict, type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import { type JwtgateDatabase, type MfaTotpTable, toMillis, toNullableMillis } from './schema.js';
+import { isSqlite, writeTransaction } from './write-transaction.js';
 
 const TOTP = 'jwtgate_mfa_totp' as const;
 const CODES = 'jwtgate_mfa_recovery_codes' as const;
+const PASSKEYS = 'jwtgate_passkeys' as const;
 
 function toTotp(row: Selectable<MfaTotpTable>): TotpFactor {
   return {
@@ -21,6 +23,11 @@ function toTotp(row: Selectable<MfaTotpTable>): TotpFactor {
  * code is one conditional UPDATE, so the database decides the one caller
  * that gets it; changes that touch both tables lock the user's secret row
  * first, so a removal and a confirmation or a new set of codes take turns.
+ * Removing a factor (the app or a passkey, whose table it shares the
+ * database with) locks the user's secret row and then their passkey rows,
+ * always in this order, counts what is left and deletes in the same
+ * transaction: two removals of one user's factors take turns, and the second
+ * counts what the first left.
  *
  * @example
  * const factors = createSqlMfaStore(database.db, { timeoutMs: 1000 });
@@ -141,19 +148,29 @@ export function createSqlMfaStore(
         call,
       ),
 
-    remove: (userId) =>
+    removeFactor: (userId, factor, { keepOne }) =>
       withStoreErrors(
         () =>
           retryOnConflict(() =>
-            db.transaction().execute(async (trx) => {
-              const removed = await trx
-                .deleteFrom(TOTP)
-                .where('user_id', '=', userId)
-                .where('confirmed_at', 'is not', null)
-                .executeTakeFirst();
-              await trx.deleteFrom(TOTP).where('user_id', '=', userId).execute();
-              await trx.deleteFrom(CODES).where('user_id', '=', userId).execute();
-              return Number(removed.numDeletedRows) === 1;
+            writeTransaction(db, async (trx): Promise<FactorRemoval> => {
+              const sqlite = isSqlite(trx);
+              const secretQuery = trx.selectFrom(TOTP).select('confirmed_at').where('user_id', '=', userId);
+              const secret = await (sqlite ? secretQuery : secretQuery.forUpdate()).executeTakeFirst();
+              const passkeyQuery = trx.selectFrom(PASSKEYS).select('id').where('user_id', '=', userId);
+              const passkeys = await (sqlite ? passkeyQuery : passkeyQuery.forUpdate()).execute();
+              const hasApp = secret !== undefined && secret.confirmed_at !== null;
+              if (factor.kind === 'totp') {
+                if (hasApp && keepOne && passkeys.length === 0) return 'last-factor';
+                // An unconfirmed secret goes too: it is no factor, and a set-up starts again from scratch.
+                await trx.deleteFrom(TOTP).where('user_id', '=', userId).execute();
+                await trx.deleteFrom(CODES).where('user_id', '=', userId).execute();
+                return hasApp ? 'removed' : 'not-found';
+              }
+              // Compared here, byte for byte: the id column's collation decides nothing.
+              if (!passkeys.some((row) => row.id === factor.id)) return 'not-found';
+              if (keepOne && !hasApp && passkeys.length < 2) return 'last-factor';
+              await trx.deleteFrom(PASSKEYS).where('id', '=', factor.id).where('user_id', '=', userId).execute();
+              return 'removed';
             }),
           ),
         call,

@@ -25,7 +25,8 @@ function toPasskey(row: Selectable<PasskeysTable>): Passkey {
  * Passkeys in the SQL database. A credential id is the primary key, so the
  * database refuses a second registration of one; a use moves the counter
  * forward in one conditional UPDATE, so of two answers with one count the
- * database lets one through.
+ * database lets one through. A single passkey is deleted by the
+ * `MfaStore` (`removeFactor`), which decides whether it may go.
  *
  * @example
  * const passkeys = createSqlPasskeyStore(database.db, { timeoutMs: 1000 });
@@ -104,12 +105,6 @@ export function createSqlPasskeyStore(
         if (row === undefined) return false;
         await db.updateTable(TABLE).set({ name }).where('id', '=', id).where('user_id', '=', userId).execute();
         return true;
-      }, call),
-
-    remove: (userId, id) =>
-      withStoreErrors(async () => {
-        const result = await db.deleteFrom(TABLE).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-        return Number(result.numDeletedRows) === 1;
       }, call),
 
     removeAll: (userId) =>
