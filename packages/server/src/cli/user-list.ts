@@ -35,24 +35,26 @@ export function pageLimit(text: string | undefined, max: number, fallback = 20):
  */
 export async function userListCommand(runtime: AdminRuntime, input: UserListInput, out: CommandOutput): Promise<void> {
   const limit = pageLimit(input.limit, USER_LIST_MAX_LIMIT);
+  if (input.searchEmail && input.search === undefined) {
+    throw new AuthError('ERR_VALIDATION', { message: '--email needs a prefix to search for (--search)' });
+  }
   const filter = adminUserFilter(
     {
-      ...(input.search === undefined ? {} : { search: input.search }),
-      searchIn: input.searchEmail ? 'email' : 'username',
       ...(input.role === undefined ? {} : { role: input.role }),
       ...(input.disabled === undefined ? {} : { disabled: input.disabled }),
     },
     undefined,
   );
-  if (input.searchEmail && input.search === undefined) {
-    throw new AuthError('ERR_VALIDATION', { message: '--email needs a prefix to search for (--search)' });
-  }
-  const page = await listUsers(runtime, {
-    limit,
-    ...(input.search === undefined || input.searchEmail ? {} : { search: input.search }),
-    ...(input.after === undefined ? {} : { cursor: input.after }),
-    ...(filter === undefined ? {} : { filter }),
-  });
+  const page =
+    filter === null
+      ? { users: [], nextCursor: null }
+      : await listUsers(runtime, {
+          limit,
+          filter,
+          ...(input.search === undefined ? {} : { search: input.search }),
+          searchIn: input.searchEmail ? 'email' : 'username',
+          ...(input.after === undefined ? {} : { cursor: input.after }),
+        });
   print(out, { users: page.users.map(userJson), nextCursor: page.nextCursor }, () => {
     const more = page.nextCursor === null ? '' : `\nmore: jwtgate user list ... --after ${page.nextCursor}\n`;
     return `${userTable(page.users)}${more}`;

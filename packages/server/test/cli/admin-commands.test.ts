@@ -156,7 +156,7 @@ describe('the administrative commands against the configured stores', () => {
 
           // set-password: the password rules hold, and the new password ends every session.
           if (everything) {
-            const weak = await cli(['user', 'set-password', 'bob', '--password-stdin', '--yes'], 'bob-the-builder\n');
+            const weak = await cli(['user', 'set-password', 'bob', '--password-stdin', '--yes'], 'Bob-2024-bob!\n');
             expect(weak.code).toBe(1);
             expect(weak.stderr).toContain('ERR_PASSWORD_CONTAINS_CONTEXT');
           }
