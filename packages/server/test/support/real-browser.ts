@@ -165,21 +165,22 @@ export function artifact(name: string): string {
   return `${ARTIFACTS_DIR}${name}`;
 }
 
-const SCREENSHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
+/** Where the screenshots that the docs show are committed. */
+const SCREENSHOTS_DIR = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
 
 /**
  * Saves a full-page screenshot among the test artifacts, and into
- * docs/screenshots when `UPDATE_SCREENSHOTS=1`.
+ * docs/screenshots as well when `UPDATE_SCREENSHOTS=1`.
  *
  * @example
- * await screenshot(page, 'admin-invitations.png');
+ * await screenshot(page, 'admin-user.png');
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const path = artifact(name);
   await page.screenshot({ path, fullPage: true });
   if (process.env.UPDATE_SCREENSHOTS === '1') {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    copyFileSync(path, `${SCREENSHOTS}${name}`);
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+    copyFileSync(path, `${SCREENSHOTS_DIR}${name}`);
   }
 }
 
