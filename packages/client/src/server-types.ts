@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'ERR_REFRESH_TOKEN_MISSING'
   | 'ERR_FORBIDDEN'
   | 'ERR_REGISTRATION_CLOSED'
+  | 'ERR_INVITATION_INVALID'
+  | 'ERR_INVITATION_NOT_FOUND'
   | 'ERR_INVALID_METADATA'
   | 'ERR_METADATA_TOO_LARGE'
   | 'ERR_WRONG_CURRENT_PASSWORD'
@@ -118,4 +120,23 @@ export interface PublicUser {
   readonly email?: string;
   /** Present with `email`: whether it has been verified. */
   readonly emailVerified?: boolean;
+}
+
+/** What `POST /auth/invitation` says of a live invitation, before registering with it. */
+export interface InvitationSummary {
+  /** The address the account will have, verified. */
+  readonly email: string;
+  /** ISO 8601: the invitation works until then. */
+  readonly expiresAt: string;
+}
+
+/** The body of `POST /auth/register`. */
+export interface RegisterRequest {
+  /** Optional with an `email` or an `invitation`: a name is then generated. */
+  readonly username?: string;
+  /** With an `invitation`, leave it out: the account gets the invited address. */
+  readonly email?: string;
+  readonly password: string;
+  /** The secret of an invitation link (`#invitation=…`): registers even while registration is closed, once. */
+  readonly invitation?: string;
 }

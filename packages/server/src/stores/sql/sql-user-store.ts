@@ -74,6 +74,28 @@ export async function takenUserKey(db: Kysely<JwtgateDatabase>, user: UserRecord
   return new AuthError(byName === undefined && user.emailKey != null ? 'ERR_EMAIL_TAKEN' : 'ERR_USERNAME_TAKEN');
 }
 
+/**
+ * Inserts `user` unless their username is still quarantined (as of
+ * `user.createdAt`: `ERR_USERNAME_TAKEN`); a taken key fails with the
+ * driver's unique violation, which the caller turns into
+ * {@link takenUserKey} outside any transaction it runs in (PostgreSQL
+ * refuses every statement of a transaction after a failed one).
+ *
+ * @example
+ * await db.transaction().execute((trx) => insertUser(trx, user));
+ */
+export async function insertUser(db: Kysely<JwtgateDatabase>, user: UserRecord): Promise<void> {
+  const quarantined = await db
+    .selectFrom('jwtgate_username_quarantine')
+    .select('until')
+    .where('username_key', '=', user.usernameKey)
+    .executeTakeFirst();
+  if (quarantined !== undefined && toMillis(quarantined.until) > user.createdAt) {
+    throw new AuthError('ERR_USERNAME_TAKEN', { reason: 'quarantined' });
+  }
+  await db.insertInto('jwtgate_users').values(toUserRow(user)).execute();
+}
+
 /** The LIKE escape character; one that needs no escaping in any dialect's string literals. */
 const LIKE_ESCAPE = '!';
 
@@ -107,6 +129,12 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
   // unless told "C", which an index of its own (migration 0003) serves.
   const usernameKey: RawBuilder<string> =
     adapter instanceof PostgresAdapter ? sql<string>`username_key collate "C"` : sql<string>`username_key`;
+  /** `column` starts with `prefix`, compared exactly (`compared` is the column as the listing orders it). */
+  function startsWith(compared: RawBuilder<string>, column: 'username_key' | 'email_key', prefix: string) {
+    const like = sql<boolean>`${compared} like ${likePrefix(prefix)} escape ${sql.lit(LIKE_ESCAPE)}`;
+    // SQLite's LIKE ignores the case of ASCII letters; the exact comparison keeps `A` from matching `a`.
+    return sqlite ? sql<boolean>`${like} and substr(${sql.ref(column)}, 1, ${[...prefix].length}) = ${prefix}` : like;
+  }
   /**
    * Throws `ERR_LAST_ADMIN` when `id` is the only enabled holder of `role`.
    * Locking every enabled holder (in id order, so that two such changes queue
@@ -125,15 +153,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     create: (user) =>
       withStoreErrors(async () => {
         try {
-          const quarantined = await db
-            .selectFrom('jwtgate_username_quarantine')
-            .select('until')
-            .where('username_key', '=', user.usernameKey)
-            .executeTakeFirst();
-          if (quarantined !== undefined && toMillis(quarantined.until) > user.createdAt) {
-            throw new AuthError('ERR_USERNAME_TAKEN', { reason: 'quarantined' });
-          }
-          await db.insertInto(table).values(toUserRow(user)).execute();
+          await insertUser(db, user);
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           throw await takenUserKey(db, user);
@@ -238,11 +258,21 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
       }
       return withStoreErrors(async () => {
         let select = db.selectFrom(table).selectAll();
-        const { prefix, afterKey } = query;
-        if (prefix !== undefined && prefix !== '') {
-          select = select.where(sql<boolean>`${usernameKey} like ${likePrefix(prefix)} escape ${sql.lit(LIKE_ESCAPE)}`);
-          // SQLite's LIKE ignores the case of ASCII letters; the exact comparison keeps `A` from matching `a`.
-          if (sqlite) select = select.where(sql<boolean>`substr(username_key, 1, ${[...prefix].length}) = ${prefix}`);
+        const { prefix, emailPrefix, afterKey } = query;
+        if (prefix !== undefined && prefix !== '')
+          select = select.where(startsWith(usernameKey, 'username_key', prefix));
+        if (emailPrefix !== undefined && emailPrefix !== '') {
+          select = select.where(startsWith(sql<string>`email_key`, 'email_key', emailPrefix));
+        }
+        if (query.role !== undefined) select = select.where('role', '=', query.role);
+        if (query.disabled !== undefined) select = select.where('disabled', '=', query.disabled ? 1 : 0);
+        if (query.emailVerified !== undefined) {
+          select = select.where('email_verified_at', query.emailVerified ? 'is not' : 'is', null);
+        }
+        if (query.secondFactor !== undefined) {
+          // Both look-ups are by the user id, which leads the primary key of the one and an index of the other.
+          const factor = sql<boolean>`(exists (select 1 from jwtgate_mfa_totp t where t.user_id = ${sql.ref(`${table}.id`)} and t.confirmed_at is not null) or exists (select 1 from jwtgate_passkeys p where p.user_id = ${sql.ref(`${table}.id`)}))`;
+          select = select.where(query.secondFactor ? factor : sql<boolean>`not ${factor}`);
         }
         if (afterKey !== undefined) select = select.where(sql<boolean>`${usernameKey} > ${afterKey}`);
         // One row more than asked tells whether another page follows.
