@@ -1,7 +1,7 @@
 import { REVOCATION_SLICE } from '@jwtgate/core';
 import { type TrafficMix, trafficMixes, trafficMixLabels } from './http/cases.js';
 import type { HttpResult, HttpRow } from './http/http-result.js';
-import type { LoginResult, LoginRow } from './login/login-result.js';
+import type { LoginResult, LoginRow, PeerLoginResult, PeerLoginRow } from './login/login-result.js';
 import type { MemoryResult } from './memory/memory-result.js';
 import type { MicroResult, MicroRow } from './micro/micro-result.js';
 import type { PropagationResult } from './propagation/propagation-result.js';
@@ -40,6 +40,8 @@ const REFRESH_P99_TARGET_MS = 50;
 const REDIS_REFRESH_TARGET = 3_000;
 /** The longest event-loop stall allowed while a start-up loads revocations. */
 const LOAD_STALL_TARGET_MS = 50;
+/** `/healthz` and a guarded route during a login flood, p99. */
+const LOGIN_FLOOD_P99_TARGET_MS = 50;
 /** Logout on one instance to refusal on another, p99. */
 const PROPAGATION_TARGET_MS = 100;
 
@@ -235,28 +237,7 @@ function targets(results: BenchResults): string[][] {
       ? ''
       : `per request, the lookup design spends ${decimal.format(lookup.serverCpuUsPerRequest)} µs of server CPU against the guard's ${decimal.format(guard.serverCpuUsPerRequest)} µs (${(lookup.serverCpuUsPerRequest / guard.serverCpuUsPerRequest).toFixed(1)}×), but neither server has the machine to itself: autocannon, and for the lookup design redis-server, run on the same ${results.machine.cores} cores, so requests/s narrow the gap that CPU per request shows; its p99 latency is ${(lookup.p99Us / guard.p99Us).toFixed(1)}× the guard's`,
   ]);
-  for (const store of ['SQLite', 'Redis'] as const) {
-    const row = results.rotation.rows.find((r) => r.store === store && r.concurrency === 50);
-    if (row === undefined) continue;
-    const met = row.p99Us < REFRESH_P99_TARGET_MS * 1000;
-    lines.push([
-      `Refresh p99 on ${store}, 50 in flight`,
-      `< ${REFRESH_P99_TARGET_MS} ms`,
-      `${decimal.format(row.p99Us / 1000)} ms`,
-      verdict(met),
-      met ? '' : 'see the refresh section',
-    ]);
-    if (store === 'Redis') {
-      const fast = row.rotationsPerSec >= REDIS_REFRESH_TARGET;
-      lines.push([
-        'Refreshes/s on Redis, 50 in flight',
-        `≥ ${integer.format(REDIS_REFRESH_TARGET)}`,
-        integer.format(row.rotationsPerSec),
-        verdict(fast),
-        fast ? '' : 'see the refresh section',
-      ]);
-    }
-  }
+  lines.push(...rotationTargets(results.rotation));
   const { load } = results.memory;
   const loadMet = load.loopDelayMaxMs <= LOAD_STALL_TARGET_MS;
   lines.push([
@@ -268,6 +249,7 @@ function targets(results: BenchResults): string[][] {
       ? ''
       : `the longest collector pause was ${decimal.format(load.longestGcMs)} ms, and the same process idle saw delays up to ${decimal.format(load.idleLoopDelayMaxMs)} ms from the machine alone`,
   ]);
+  lines.push(...loginTargets(results.login));
   const { propagation } = results;
   lines.push([
     'Revocation propagation p99 (Redis, two instances)',
@@ -304,6 +286,209 @@ function keyRatios(results: BenchResults): string[] {
     `- Refresh rotation over many users' sessions: ${rotation('SQLite', 50)}/s on SQLite and ${rotation('Redis', 50)}/s on Redis with 50 in flight (${rotation('SQLite', 1)}/s and ${rotation('Redis', 1)}/s one at a time); logins (argon2id) ${decimal.format(defaultLogin.loginsPerSec)}/s with ${login.concurrency} at once at the default \`Hashing.MaxConcurrent\` (${defaultLogin.maxConcurrent}), \`/healthz\` and a guarded route meanwhile p99 ${decimal.format(defaultLogin.probeP99Ms)} ms.`,
     `- Memory: ${integer.format(memory.bytesPerEntry)} bytes of heap per revoked session in the revocation list (${decimal.format(memory.mibPer100k)} MiB per 100,000); ${integer.format(redisMemory.bytesPerSession)} bytes of Redis memory per active session (${integer.format(redisMemory.usedMemoryMiB)} MiB for ${integer.format(redisMemory.sessions)}).`,
   ];
+}
+
+/** The refresh targets: p99 at 50 in flight on both stores, and the rate on Redis. */
+function rotationTargets(rotation: RotationResult): string[][] {
+  const verdict = (met: boolean) => (met ? 'met' : '**missed**');
+  const rows: string[][] = [];
+  for (const store of ['SQLite', 'Redis'] as const) {
+    const row = rotation.rows.find((r) => r.store === store && r.concurrency === 50);
+    if (row === undefined) continue;
+    const met = row.p99Us < REFRESH_P99_TARGET_MS * 1000;
+    rows.push([
+      `Refresh p99 on ${store}, 50 in flight`,
+      `< ${REFRESH_P99_TARGET_MS} ms`,
+      `${decimal.format(row.p99Us / 1000)} ms`,
+      verdict(met),
+      met ? '' : 'see the refresh section',
+    ]);
+    if (store === 'Redis') {
+      const fast = row.rotationsPerSec >= REDIS_REFRESH_TARGET;
+      rows.push([
+        'Refreshes/s on Redis, 50 in flight',
+        `≥ ${integer.format(REDIS_REFRESH_TARGET)}`,
+        integer.format(row.rotationsPerSec),
+        verdict(fast),
+        fast ? '' : 'see the refresh section',
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** The refresh-rotation section of the results. */
+function renderRotationSection(rotation: RotationResult, profile: BenchProfile): string {
+  return `## Refresh-token rotation
+
+\`SessionManager.refresh\` in process on the real SQLite store (a file in WAL
+mode, as the server runs it) and on the real Redis store (the local Redis),
+through the server's session manager (its refresh throttle, events and audit
+included). The refreshes go round ${integer.format(rotation.rows[0]?.sessions ?? 0)} sessions of ${integer.format(profile.rotation.users)} users, so each refresh is
+another session's, with 1, 8 or 50 in flight; after a warm-up, each count
+in flight runs ${integer.format(rotation.durationMs)} ms per round, ${profile.rotation.rounds} rounds in rotating order, and the
+table gives the medians of the rounds. Each rotation loads the session and
+the user, swaps the token generation atomically (one compare-and-swap
+\`UPDATE\`, or one script in Redis) and signs a new access token.
+
+${table(
+  ['Store', 'Refreshes in flight', 'rotations', 'rotations/s', 'p50 µs', 'p99 µs', 'CPU µs per rotation'],
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+  rotation.rows.map((row) => [
+    row.store,
+    String(row.concurrency),
+    integer.format(row.rotations),
+    integer.format(row.rotationsPerSec),
+    integer.format(row.p50Us),
+    integer.format(row.p99Us),
+    integer.format(row.cpuUsPerRotation),
+  ]),
+)}`;
+}
+
+/** jwtgate's row and better-auth's, in the order they were measured. */
+function peerLoginPair(peers: PeerLoginResult): { own: PeerLoginRow; peer: PeerLoginRow } {
+  return { own: peers.rows[0] as PeerLoginRow, peer: peers.rows[1] as PeerLoginRow };
+}
+
+/** The login targets: jwtgate's pace against better-auth's, and what other requests feel meanwhile. */
+function loginTargets(login: LoginResult): string[][] {
+  const verdict = (met: boolean) => (met ? 'met' : '**missed**');
+  const { own, peer } = peerLoginPair(login.peers);
+  const ratios = login.peers.ratios;
+  const ratio = median(ratios);
+  const fast = own.loginsPerSec >= peer.loginsPerSec;
+  const rows = [
+    [
+      `Logins/s at least better-auth's on the same hash cost (argon2id m=19 MiB, t=2, p=1, ${login.peers.concurrency} at once, defaults)`,
+      `≥ ${decimal.format(peer.loginsPerSec)}`,
+      `${decimal.format(own.loginsPerSec)} (${ratio.toFixed(2)}×, rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+      verdict(fast),
+      fast
+        ? ''
+        : `jwtgate spent ${decimal.format(own.cpuMsPerLogin)} ms of CPU per login against better-auth's ${decimal.format(peer.cpuMsPerLogin)} ms`,
+    ],
+  ];
+  for (const [what, p99] of [
+    ['/healthz', own.healthP99Ms],
+    [`guarded route (${own.guardedRoute})`, own.guardedP99Ms],
+  ] as const) {
+    const met = p99 < LOGIN_FLOOD_P99_TARGET_MS;
+    rows.push([
+      `${what} p99 during the login flood, jwtgate at its defaults`,
+      `< ${LOGIN_FLOOD_P99_TARGET_MS} ms`,
+      `${decimal.format(p99)} ms`,
+      verdict(met),
+      met ? '' : 'see the logins section',
+    ]);
+  }
+  return rows;
+}
+
+/**
+ * The logins section of the results: each `Hashing.MaxConcurrent` setting,
+ * then jwtgate beside better-auth. Also what `run.js --only login` splices
+ * into an existing results file.
+ *
+ * @example
+ * writeFileSync(out, renderLoginSection(login));
+ */
+export function renderLoginSection(login: LoginResult): string {
+  const { peers } = login;
+  return `## Logins (argon2id)
+
+\`POST /auth/login\` through the real server (SQLite, argon2id with the
+server's default parameters), ${login.concurrency} clients logging in back to back, under each
+\`Hashing.MaxConcurrent\` setting (one server each, in this one process), in
+${login.rounds} interleaved rounds of ${decimal.format(login.sliceMs / 1000)} s per setting. Each login verifies one
+argon2id hash on a libuv thread, off the event loop. Meanwhile the event
+loop's delay was sampled (how late a 1 ms timer fired, again and again) and a
+probe asked \`/healthz\` and the guarded \`/auth/me\` in turn, one at a time,
+every 10 ms: what other requests feel during a login flood. "default" marks
+what \`Hashing.MaxConcurrent: 0\` picks on this machine.
+
+${table(
+  [
+    'MaxConcurrent',
+    'logins',
+    'logins/s',
+    'login p50 ms',
+    'login p99 ms',
+    'loop delay p50 ms',
+    'loop p99 ms',
+    'loop max ms',
+    '/healthz + /auth/me p50 ms',
+    'p99 ms',
+  ],
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  login.rows.map((row) => [
+    `${row.maxConcurrent}${row.isDefault ? ' (default)' : ''}`,
+    integer.format(row.logins),
+    decimal.format(row.loginsPerSec),
+    decimal.format(row.p50Ms),
+    decimal.format(row.p99Ms),
+    decimal.format(row.loopDelayP50Ms),
+    decimal.format(row.loopDelayP99Ms),
+    decimal.format(row.loopDelayMaxMs),
+    decimal.format(row.probeP50Ms),
+    decimal.format(row.probeP99Ms),
+  ]),
+)}
+
+### jwtgate beside better-auth, same hash cost
+
+jwtgate (\`createJwtgateServer\`, SQLite, every setting at its default, so
+\`Hashing.MaxConcurrent\` ${peers.jwtgateMaxConcurrent}) and better-auth 1.7 (\`betterAuth\` with email and
+password sign-in on a real SQLite file through better-sqlite3, its own
+migrations, mounted with \`toNodeHandler\` on \`node:http\`, telemetry and its
+rate limit off), each in a process of its own on 127.0.0.1. better-auth
+hashes with scrypt by default; here its \`emailAndPassword.password\` hash and
+verify are @node-rs/argon2's argon2id with jwtgate's parameters
+(\`${peers.argon2}\`), so a login costs both the same hash. Each holds the
+same ${integer.format(peers.users)} users with the same password, made before the clock starts.
+Before timing, each had to let the first and last user in, refuse a wrong
+password, and accept its credential on its guarded route but refuse a tampered
+one. Then ${peers.concurrency} clients in the benchmark process log in back to back over HTTP
+(keep-alive), each time as the next user, while a probe asks \`/healthz\` and
+the guarded route in turn, one at a time, every 10 ms; any refusal fails the
+run. ${peers.rounds} rounds of ${decimal.format(peers.sliceMs / 1000)} s per server, which one goes first alternating;
+logins/s is the median of the rounds (with their range), latencies are over
+every answer, and CPU per login is the server process's (all its threads,
+the hashing included), which shows the two spent the same on each hash.
+
+${table(
+  [
+    'Server',
+    'logins',
+    'logins/s',
+    'rounds',
+    'login p50 ms',
+    'login p99 ms',
+    'CPU ms per login',
+    '/healthz p50 ms',
+    '/healthz p99 ms',
+    'guarded route',
+    'guarded p50 ms',
+    'guarded p99 ms',
+  ],
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r'],
+  peers.rows.map((row) => [
+    row.name,
+    integer.format(row.logins),
+    decimal.format(row.loginsPerSec),
+    `${decimal.format(row.loginsPerSecRange[0])}–${decimal.format(row.loginsPerSecRange[1])}`,
+    decimal.format(row.p50Ms),
+    decimal.format(row.p99Ms),
+    decimal.format(row.cpuMsPerLogin),
+    decimal.format(row.healthP50Ms),
+    decimal.format(row.healthP99Ms),
+    `\`${row.guardedRoute}\``,
+    decimal.format(row.guardedP50Ms),
+    decimal.format(row.guardedP99Ms),
+  ]),
+)}
+
+jwtgate's logins/s over better-auth's, round by round: ${peers.ratios.map((r) => r.toFixed(2)).join(', ')}.`;
 }
 
 /**
@@ -461,71 +646,9 @@ Latencies are over every answer of the case.
 
 ${httpTable(http.mixes.distinct)}
 
-## Refresh-token rotation
+${renderRotationSection(rotation, profile)}
 
-\`SessionManager.refresh\` in process on the real SQLite store (a file in WAL
-mode, as the server runs it) and on the real Redis store (the local Redis),
-through the server's session manager (its refresh throttle, events and audit
-included). The refreshes go round ${integer.format(rotation.rows[0]?.sessions ?? 0)} sessions of ${integer.format(profile.rotation.users)} users, so each refresh is
-another session's, with 1, 8 or 50 in flight; after a warm-up, each count
-in flight runs ${integer.format(rotation.durationMs)} ms per round, ${profile.rotation.rounds} rounds in rotating order, and the
-table gives the medians of the rounds. Each rotation loads the session and
-the user, swaps the token generation atomically (one compare-and-swap
-\`UPDATE\`, or one script in Redis) and signs a new access token.
-
-${table(
-  ['Store', 'Refreshes in flight', 'rotations', 'rotations/s', 'p50 µs', 'p99 µs', 'CPU µs per rotation'],
-  ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
-  rotation.rows.map((row) => [
-    row.store,
-    String(row.concurrency),
-    integer.format(row.rotations),
-    integer.format(row.rotationsPerSec),
-    integer.format(row.p50Us),
-    integer.format(row.p99Us),
-    integer.format(row.cpuUsPerRotation),
-  ]),
-)}
-
-## Logins (argon2id)
-
-\`POST /auth/login\` through the real server (SQLite, argon2id with the
-server's default parameters), ${login.concurrency} clients logging in back to back, under each
-\`Hashing.MaxConcurrent\` setting (one server each, in this one process), in
-${login.rounds} interleaved rounds of ${decimal.format(login.sliceMs / 1000)} s per setting. Each login verifies one
-argon2id hash on a libuv thread, off the event loop. Meanwhile the event
-loop's delay was sampled (how late a 1 ms timer fired, again and again) and a
-probe asked \`/healthz\` and the guarded \`/auth/me\` in turn, one at a time,
-every 10 ms: what other requests feel during a login flood. "default" marks
-what \`Hashing.MaxConcurrent: 0\` picks on this machine.
-
-${table(
-  [
-    'MaxConcurrent',
-    'logins',
-    'logins/s',
-    'login p50 ms',
-    'login p99 ms',
-    'loop delay p50 ms',
-    'loop p99 ms',
-    'loop max ms',
-    '/healthz + /auth/me p50 ms',
-    'p99 ms',
-  ],
-  ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-  login.rows.map((row) => [
-    `${row.maxConcurrent}${row.isDefault ? ' (default)' : ''}`,
-    integer.format(row.logins),
-    decimal.format(row.loginsPerSec),
-    decimal.format(row.p50Ms),
-    decimal.format(row.p99Ms),
-    decimal.format(row.loopDelayP50Ms),
-    decimal.format(row.loopDelayP99Ms),
-    decimal.format(row.loopDelayMaxMs),
-    decimal.format(row.probeP50Ms),
-    decimal.format(row.probeP99Ms),
-  ]),
-)}
+${renderLoginSection(login)}
 
 ## Revocation propagation
 
@@ -625,4 +748,98 @@ ${table(
   ],
 )}
 `;
+}
+
+/** What `run.js --only` measured: some of the benchmarks only. */
+export interface PartialResults {
+  readonly startedAt: Date;
+  readonly profile: BenchProfile;
+  readonly machine: MachineDescription;
+  readonly rotation?: RotationResult | undefined;
+  readonly login?: LoginResult | undefined;
+}
+
+/** Each benchmark of a partial run: its section (heading first) and its target rows. */
+function partialParts(results: PartialResults): { section: string; targets: string[][] }[] {
+  const parts: { section: string; targets: string[][] }[] = [];
+  if (results.rotation !== undefined) {
+    parts.push({
+      section: renderRotationSection(results.rotation, results.profile),
+      targets: rotationTargets(results.rotation),
+    });
+  }
+  if (results.login !== undefined) {
+    parts.push({ section: renderLoginSection(results.login), targets: loginTargets(results.login) });
+  }
+  return parts;
+}
+
+function whenAndWhere(results: PartialResults): string {
+  const { machine } = results;
+  return `${results.startedAt.toISOString()}, ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(', ')}, Node ${machine.node}`;
+}
+
+/**
+ * A partial run on its own (`run.js --only … --out file`, or printed): its
+ * targets and sections, under a header that says when and where.
+ *
+ * @example
+ * process.stdout.write(renderPartialResults({ startedAt, profile, machine, login }));
+ */
+export function renderPartialResults(results: PartialResults): string {
+  const parts = partialParts(results);
+  return `# jwtgate benchmark results (some benchmarks only)
+
+Written by \`node bench/dist/run.js --only\`; do not edit by hand.${results.profile.name === 'quick' ? '\n\n**Quick profile: a smoke run whose numbers mean nothing.**' : ''}
+
+- ${whenAndWhere(results)}
+
+## Targets
+
+${table(
+  ['Target', 'wanted', 'measured', '', 'why, when missed'],
+  ['l', 'r', 'r', 'l', 'l'],
+  parts.flatMap((part) => part.targets),
+)}
+
+${parts.map((part) => part.section).join('\n\n')}
+`;
+}
+
+/**
+ * Puts a partial run into the results of a full one: each of its sections
+ * replaces the section of the same heading, marked as measured on its own
+ * and when, and each of its target rows replaces the row of the same target
+ * (or joins the end of the targets table). The rest stays as the full run wrote it.
+ *
+ * @example
+ * writeFileSync(path, spliceResults(readFileSync(path, 'utf8'), { startedAt, profile, machine, login }));
+ */
+export function spliceResults(existing: string, results: PartialResults): string {
+  let text = existing;
+  const note = `Measured on its own (\`node bench/dist/run.js --only\`), not in the run this file's header describes: ${whenAndWhere(results)}.`;
+  for (const part of partialParts(results)) {
+    const [heading, ...rest] = part.section.split('\n');
+    const section = [heading, '', note, ...rest].join('\n');
+    const start = text.indexOf(`\n${heading}\n`);
+    if (start === -1) throw new Error(`no section "${heading}" in the results to replace`);
+    const next = text.indexOf('\n## ', start + 1);
+    text = `${text.slice(0, start + 1)}${section}\n${next === -1 ? '' : text.slice(next)}`;
+    const lines = text.split('\n');
+    const header = lines.findIndex((line) => line.startsWith('| Target | wanted |'));
+    if (header === -1) throw new Error('no targets table in the results');
+    for (const row of part.targets) {
+      const line = `| ${row.join(' | ')} |`;
+      const same = lines.findIndex((l, i) => i > header && l.startsWith(`| ${row[0]} |`));
+      if (same !== -1) {
+        lines[same] = line;
+        continue;
+      }
+      let end = header;
+      while (lines[end + 1]?.startsWith('|')) end += 1;
+      lines.splice(end + 1, 0, line);
+    }
+    text = lines.join('\n');
+  }
+  return text;
 }

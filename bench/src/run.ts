@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderBarChart } from './chart.js';
@@ -10,7 +10,7 @@ import type { MemoryResult } from './memory/memory-result.js';
 import type { MicroResult } from './micro/micro-result.js';
 import type { PropagationResult } from './propagation/propagation-result.js';
 import type { RedisMemoryResult } from './redis-memory/redis-memory-result.js';
-import { CHART_FILE, GUARD_TARGET, renderResults } from './report.js';
+import { CHART_FILE, GUARD_TARGET, renderPartialResults, renderResults, spliceResults } from './report.js';
 import type { RotationResult } from './rotation/rotation-result.js';
 import { describeMachine } from './support/machine.js';
 import { defaultResultsPath } from './support/paths.js';
@@ -20,13 +20,24 @@ import { runBenchmarkProcess } from './support/spawn-child.js';
 // `npm run bench`: runs every benchmark, each in its own process, one after
 // the other (never two at once on two cores), and writes bench/results.md.
 // `--quick` is the smoke run: every benchmark for a moment, written to
-// `--out` or printed, never over the committed results.
+// `--out` or printed, never over the committed results. `--only login,rotation`
+// runs those benchmarks alone: written to `--out` or printed, or with the full
+// profile and no `--out`, put in place of their sections of bench/results.md.
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } },
 });
 const profile = benchProfile(values.quick ? 'quick' : 'full');
 const out = values.out ?? (profile.name === 'full' ? defaultResultsPath : undefined);
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** The benchmarks `--only` may name. */
+const ALONE = ['login', 'rotation'] as const;
+const only = values.only?.split(',').map((name) => name.trim());
+for (const name of only ?? []) {
+  if (!(ALONE as readonly string[]).includes(name)) {
+    log(`--only takes ${ALONE.join(', ')} (comma-separated), not ${name}`);
+    process.exit(2);
+  }
+}
 
 // However a benchmark misbehaves, the run ends.
 const WHOLE_RUN_LIMIT_MS = 30 * 60_000;
@@ -45,13 +56,31 @@ async function main(): Promise<void> {
     log(label);
     return runBenchmarkProcess<T>({ script, profile, timeoutMs, execArgv });
   };
-  const micro = await step<MicroResult>('access-token verification and signing per call…', 'micro/main.js', 180_000);
   // Seeding 5,000 sessions per store, then 18 s of rotations per store: about a minute, twice that on a busy machine.
-  const rotation = await step<RotationResult>('refresh rotation on SQLite and Redis…', 'rotation/main.js', 300_000);
+  const rotationStep = () => step<RotationResult>('refresh rotation on SQLite and Redis…', 'rotation/main.js', 300_000);
+  const loginStep = () =>
+    step<LoginResult>(
+      'logins (argon2id) under each hashing setting, then beside better-auth…',
+      'login/main.js',
+      300_000,
+    );
+  if (only !== undefined) {
+    const rotation = only.includes('rotation') ? await rotationStep() : undefined;
+    const login = only.includes('login') ? await loginStep() : undefined;
+    const partial = { startedAt, profile, machine, rotation, login };
+    if (values.out === undefined && profile.name === 'full') {
+      writeFileSync(defaultResultsPath, spliceResults(readFileSync(defaultResultsPath, 'utf8'), partial));
+      log(`replaced the ${only.join(' and ')} sections of ${defaultResultsPath}`);
+    } else if (values.out === undefined) process.stdout.write(renderPartialResults(partial));
+    else writeFileSync(values.out, renderPartialResults(partial));
+    return;
+  }
+  const micro = await step<MicroResult>('access-token verification and signing per call…', 'micro/main.js', 180_000);
+  const rotation = await rotationStep();
   const memory = await step<MemoryResult>('revocation list memory and loading…', 'memory/main.js', 180_000, [
     '--expose-gc',
   ]);
-  const login = await step<LoginResult>('logins (argon2id) under each hashing setting…', 'login/main.js', 240_000);
+  const login = await loginStep();
   const redisMemory = await step<RedisMemoryResult>(
     `${profile.redisSessions.toLocaleString('en')} sessions in a private redis-server…`,
     'redis-memory/main.js',

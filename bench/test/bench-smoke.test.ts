@@ -63,6 +63,43 @@ describe('the cache of verified tokens on distinct tokens (regression guard)', (
   }, 150_000);
 });
 
+describe('the login benchmark beside better-auth (quick, on its own)', () => {
+  it('checks both servers, then times their logins and probes, and states the login targets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwtgate-bench-login-'));
+    try {
+      const out = join(dir, 'login.md');
+      await run(process.execPath, ['bench/dist/run.js', '--quick', '--only', 'login', '--out', out], {
+        cwd: repoRoot,
+        timeout: 90_000,
+      });
+      const markdown = readFileSync(out, 'utf8');
+      for (const [name, route] of [
+        ['jwtgate, defaults', '`GET /auth/me`'],
+        ['better-auth 1.7, argon2id', '`GET /api/auth/get-session`'],
+      ] as const) {
+        const cells = rowOf(markdown, name);
+        // Logins, logins/s, the range of rounds, latencies and CPU: every one measured, none left empty.
+        expect(cells.slice(1, 9)).toEqual([
+          expect.stringMatching(/^[1-9][\d,]*$/),
+          ...Array.from({ length: 7 }, () => expect.stringMatching(/^[\d,.–]+$/)),
+        ]);
+        expect(cells[9]).toBe(route);
+      }
+      expect(markdown).toContain('`$argon2id$v=19$m=19456,t=2,p=1`');
+      for (const target of [
+        "Logins/s at least better-auth's on the same hash cost",
+        '/healthz p99 during the login flood',
+        'guarded route (GET /auth/me) p99 during the login flood',
+      ]) {
+        const row = markdown.split('\n').find((line) => line.startsWith(`| ${target}`));
+        expect(row, target).toMatch(/\| (met|\*\*missed\*\*) \|/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe.skipIf(redisUrl === undefined || !ownRedis)('the benchmarks (quick smoke run)', () => {
   let dir: string;
   let markdown: string;

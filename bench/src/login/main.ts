@@ -3,10 +3,9 @@ import { type JwtgateFixture, startJwtgateFixture } from '../support/jwtgate-fix
 import type { BenchProfile } from '../support/profile.js';
 import { runAsChild } from '../support/report-to-parent.js';
 import { quantile } from '../support/stats.js';
+import { alternateProbes } from './alternate-probes.js';
 import type { LoginResult, LoginRow } from './login-result.js';
-
-/** Gap between two probes of the guarded and health routes, so that the probes themselves add little load. */
-const PROBE_GAP_MS = 10;
+import { measurePeerLogins } from './peer-logins.js';
 
 /**
  * Records how late a 1 ms timer fires, again and again until `until`: what
@@ -57,21 +56,21 @@ async function slice(tally: Tally, concurrency: number, sliceMs: number): Promis
       tally.loginMs.push(performance.now() - begun);
     }
   };
-  const probe = async () => {
-    let guarded = false;
-    while (performance.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, PROBE_GAP_MS));
-      guarded = !guarded;
-      const begun = performance.now();
-      const response = await fixture.server.app.inject(
-        guarded
-          ? { method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${tally.accessToken}` } }
-          : { method: 'GET', url: '/healthz' },
-      );
-      if (response.statusCode !== 200) throw new Error(`a probe answered ${response.statusCode}`);
-      tally.probeMs.push(performance.now() - begun);
-    }
-  };
+  // Both routes count alike here: one column gives their latencies together.
+  const probe = () =>
+    alternateProbes(
+      until,
+      async (guarded) => {
+        const response = await fixture.server.app.inject(
+          guarded
+            ? { method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${tally.accessToken}` } }
+            : { method: 'GET', url: '/healthz' },
+        );
+        if (response.statusCode !== 200) throw new Error(`a probe answered ${response.statusCode}`);
+      },
+      tally.probeMs,
+      tally.probeMs,
+    );
   await Promise.all([...Array.from({ length: concurrency }, client), probe()]);
   await sampling;
   tally.busyMs += performance.now() - start;
@@ -137,7 +136,9 @@ async function measureLogins(profile: BenchProfile): Promise<LoginResult> {
       probes: tally.probeMs.length,
     }),
   );
-  return { concurrency, rounds, sliceMs, rows };
+  // Then, over HTTP, jwtgate at its defaults beside better-auth on the same hash cost.
+  const peers = await measurePeerLogins(profile, automatic);
+  return { concurrency, rounds, sliceMs, rows, peers };
 }
 
 runAsChild(measureLogins);

@@ -46,13 +46,18 @@ export interface BenchProfile {
   /**
    * Logins (argon2id) in flight at once, under each `Hashing.MaxConcurrent`
    * setting (and the one `0` picks on the machine), in `rounds` interleaved
-   * slices of `sliceMs` per setting.
+   * slices of `sliceMs` per setting. Then jwtgate at its defaults beside
+   * better-auth, each in a process of its own holding `peerUsers` accounts,
+   * over HTTP, in `peerRounds` interleaved slices of `peerSliceMs` each.
    */
   readonly login: {
     readonly sliceMs: number;
     readonly rounds: number;
     readonly concurrency: number;
     readonly settings: readonly number[];
+    readonly peerUsers: number;
+    readonly peerRounds: number;
+    readonly peerSliceMs: number;
   };
   /** Logout-to-refusal trials across two instances. */
   readonly propagationTrials: number;
@@ -66,7 +71,15 @@ const full: BenchProfile = {
   rotation: { durationMs: 2_000, users: 1_000, sessionsPerUser: 5, concurrency: [1, 8, 50], rounds: 3 },
   memory: { entries: 100_000, repeats: 3, loadEntries: 1_000_000 },
   redisSessions: 1_000_000,
-  login: { sliceMs: 2_000, rounds: 4, concurrency: 8, settings: [1, 2, 3] },
+  login: {
+    sliceMs: 2_000,
+    rounds: 4,
+    concurrency: 8,
+    settings: [1, 2, 3],
+    peerUsers: 100,
+    peerRounds: 8,
+    peerSliceMs: 2_000,
+  },
   propagationTrials: 100,
 };
 
@@ -78,7 +91,15 @@ const quick: BenchProfile = {
   rotation: { durationMs: 200, users: 60, sessionsPerUser: 1, concurrency: [1, 8, 50], rounds: 1 },
   memory: { entries: 10_000, repeats: 1, loadEntries: 20_000 },
   redisSessions: 2_000,
-  login: { sliceMs: 200, rounds: 1, concurrency: 2, settings: [1, 2] },
+  login: {
+    sliceMs: 200,
+    rounds: 1,
+    concurrency: 2,
+    settings: [1, 2],
+    peerUsers: 4,
+    peerRounds: 2,
+    peerSliceMs: 300,
+  },
   propagationTrials: 3,
 };
 

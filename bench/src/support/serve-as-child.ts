@@ -1,4 +1,5 @@
 import type { RunningServer } from '../http/listen.js';
+import { isParentMessage } from './child-messages.js';
 import { sendToParent } from './report-to-parent.js';
 
 /**
@@ -30,5 +31,21 @@ export function serveAsChild(start: () => Promise<RunningServer>, whileRunning?:
       message: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
     process.exit(1);
+  });
+}
+
+/**
+ * Answers the parent's questions about this process's CPU time, which it
+ * reads around each slice of load: unlike requests/s, CPU per request hardly
+ * depends on how much of the machine the server got. Pass as `whileRunning`.
+ *
+ * @example
+ * serveAsChild(() => startServer('fastify', 0), answerCpuUsage);
+ */
+export function answerCpuUsage(stop: () => void): void {
+  process.on('message', (message: unknown) => {
+    if (!isParentMessage(message)) return;
+    const usage = process.cpuUsage();
+    sendToParent({ type: 'cpu-usage', micros: usage.user + usage.system }).catch(stop);
   });
 }

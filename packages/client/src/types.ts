@@ -139,7 +139,7 @@ export interface AuthSettings {
   readonly mail: boolean;
   /** `Auth.EmailSignIn`: sign-in by a mailed link or code works. */
   readonly emailSignIn: boolean;
-  /** `Register.Enabled`: anyone may create an account; when `false`, only an administrator creates accounts. */
+  /** `Register.Enabled`: anyone may create an account; when `false`, only an invitation lets someone register. */
   readonly registrationOpen: boolean;
   /** Passkeys work on this server (sign-in without a password, a second factor). */
   readonly passkeys: boolean;

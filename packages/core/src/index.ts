@@ -28,6 +28,7 @@ export type {
   MailStatus,
   OutboxEntry,
   OutboxMail,
+  SecretPurpose,
 } from './email/email-store.js';
 export { createEmailSecrets, type EmailSecrets, LINK_TOKEN_PREFIX } from './email/one-time-secret.js';
 export { AuthError, type AuthErrorOptions, type AuthenticationChallenge, isAuthError } from './errors/auth-error.js';
@@ -44,6 +45,22 @@ export type {
   IdentityStore,
   UnlinkOutcome,
 } from './identity/identity-store.js';
+export {
+  INVITATION_LIST_MAX_LIMIT,
+  type InvitationListPage,
+  type InvitationListQuery,
+  type InvitationRecord,
+  type InvitationStatus,
+  type InvitationStore,
+  invitationStatus,
+} from './invitation/invitation-store.js';
+export {
+  type InvitationDeps,
+  type InviteInput,
+  inviteUser,
+  openInvitation,
+  registerWithInvitation,
+} from './invitation/invitations.js';
 export { decodeBase32, encodeBase32 } from './mfa/base32.js';
 export { checkSecondFactor, type SecondFactorResult } from './mfa/check-second-factor.js';
 export { confirmTotpEnrolment, startTotpEnrolment, type TotpEnrolment } from './mfa/enroll-totp.js';
@@ -252,6 +269,7 @@ export {
   type RegisterDeps,
   type RegisterInput,
   registerUser,
+  type SaveNewUser,
 } from './user/register.js';
 export { ADMIN_ROLE, DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './user/role.js';
 export {

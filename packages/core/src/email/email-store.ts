@@ -1,8 +1,11 @@
 /** What an emailed secret is for; a secret made for one purpose is refused for every other. */
 export type EmailTokenPurpose = 'verify-email' | 'reset-password' | 'change-email' | 'sign-in';
 
+/** What a hashed link secret is for: an emailed secret's purpose, or an invitation to register. */
+export type SecretPurpose = EmailTokenPurpose | 'invitation';
+
 /** Every kind of mail jwtgate sends. */
-export type MailKind = EmailTokenPurpose | 'email-changed-notice';
+export type MailKind = EmailTokenPurpose | 'invitation' | 'email-changed-notice';
 
 /** An emailed one-time secret as stores keep it: hashes only. Times are milliseconds since the epoch. */
 export interface EmailTokenRecord {

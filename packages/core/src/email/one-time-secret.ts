@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { UserRecord } from '../user/user-record.js';
-import type { EmailTokenPurpose } from './email-store.js';
+import type { EmailTokenPurpose, SecretPurpose } from './email-store.js';
 
 /** The prefix of emailed link secrets, so that a leaked one is recognisable. */
 export const LINK_TOKEN_PREFIX = 'jge1_';
@@ -14,7 +14,7 @@ export interface EmailSecrets {
   /** A 6-digit code, uniformly drawn. */
   newCode(): string;
   /** The keyed hash stored for a link secret; `null` for text that is no link secret. */
-  hashLink(purpose: EmailTokenPurpose, token: string): string | null;
+  hashLink(purpose: SecretPurpose, token: string): string | null;
   /** The keyed hash stored for a code; `null` for text that is no code. */
   hashCode(purpose: EmailTokenPurpose, userId: string, code: string): string | null;
   /** The user's credential stamp: changes with the password hash and with the address. */

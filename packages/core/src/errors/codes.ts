@@ -57,6 +57,10 @@ export const errorCodes = {
     status: 400,
     message: 'The link or code is invalid, expired or already used; ask for a new one',
   },
+  ERR_INVITATION_INVALID: {
+    status: 400,
+    message: 'This invitation is not valid: it was used, revoked, has expired, or was never issued',
+  },
   ERR_INVALID_METADATA: { status: 400, message: 'Metadata must be a JSON object of plain values' },
   ERR_METADATA_TOO_LARGE: { status: 400, message: 'The metadata is larger than this server accepts' },
   ERR_OAUTH_STATE_INVALID: {
@@ -118,7 +122,7 @@ export const errorCodes = {
   },
   ERR_REGISTRATION_CLOSED: {
     status: 403,
-    message: 'Registration is closed on this server; ask an administrator for an account',
+    message: 'Registration is closed on this server; an administrator can invite you',
   },
   ERR_EMAIL_NOT_VERIFIED: { status: 403, message: 'The email address of this account is not verified yet' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: 'Requests from this origin are not allowed' },
@@ -137,6 +141,7 @@ export const errorCodes = {
   ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   ERR_SESSION_NOT_FOUND: { status: 404, message: 'No such session' },
   ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  ERR_INVITATION_NOT_FOUND: { status: 404, message: 'No such pending invitation' },
   ERR_OAUTH_PROVIDER_UNKNOWN: { status: 404, message: 'No identity provider of that name is configured' },
   ERR_IDENTITY_NOT_FOUND: { status: 404, message: 'No such linked identity' },
   ERR_MFA_NOT_CONFIGURED: {

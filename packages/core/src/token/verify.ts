@@ -79,11 +79,26 @@ function invalid(reason: string): AuthError {
   return new AuthError('ERR_TOKEN_INVALID', { reason });
 }
 
+/**
+ * Where segments are decoded before their text is read: one buffer for the
+ * process, reused by every synchronous verification, so that decoding a
+ * payload allocates only its text. Larger segments get a buffer of their own.
+ */
+const decodeScratch = Buffer.alloc(6144);
+
+/** The UTF-8 text of a base64url segment already checked against {@link BASE64URL}. */
+function decodeSegment(segment: string): string {
+  // Four characters make three bytes at most.
+  if (segment.length > (decodeScratch.length / 3) * 4) return Buffer.from(segment, 'base64url').toString('utf8');
+  const length = decodeScratch.write(segment, 0, 'base64url');
+  return decodeScratch.toString('utf8', 0, length);
+}
+
 function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
   if (!BASE64URL.test(segment)) throw invalid(`${what}-encoding`);
   let value: unknown;
   try {
-    value = parseJsonLosslessly(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = parseJsonLosslessly(decodeSegment(segment));
   } catch {
     throw invalid(`${what}-json`);
   }
@@ -207,9 +222,8 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
   }
 
   /** The remembered result for exactly this token, its time claims checked again; `undefined` on a miss. */
-  function cachedResult(token: string): VerifiedJwt<Claims> | undefined {
+  function cachedResult(token: string, nowMs: number): VerifiedJwt<Claims> | undefined {
     if (verified === null) return undefined;
-    const nowMs = clock.now();
     const hit = verified.get(token, nowMs);
     if (hit === undefined) return undefined;
     // Only the exact string of a token that passed every check can hit;
@@ -218,9 +232,19 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
     return hit.value;
   }
 
+  /** The header segment seen last, which nearly every token of a service shares. */
+  let lastHeader: { readonly segment: string; readonly parsed: ParsedHeader } | null = null;
+
   function headerOf(token: string, firstDot: number): ParsedHeader {
+    // The common case compares characters in place: no slice, and no hash of a new string for the map.
+    if (lastHeader !== null && firstDot === lastHeader.segment.length && token.startsWith(lastHeader.segment)) {
+      return lastHeader.parsed;
+    }
     const headerSegment = token.slice(0, firstDot);
-    return headerCache.get(headerSegment) ?? parseHeader(headerSegment);
+    const remembered = headerCache.get(headerSegment);
+    if (remembered === undefined) return parseHeader(headerSegment);
+    lastHeader = { segment: headerSegment, parsed: remembered };
+    return remembered;
   }
 
   /** Whether a key rotated out has stopped vouching: once its tokens can all have expired. */
@@ -300,17 +324,24 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
 
   function verifyNow(token: string): VerifiedJwt<Claims> {
     const { firstDot, secondDot } = splitToken(token);
-    const hit = cachedResult(token);
+    // One reading of the clock serves the cache, the key's retirement and the time claims.
+    const nowMs = clock.now();
+    const hit = cachedResult(token, nowMs);
     if (hit !== undefined) return hit;
-    return checkNow(token, firstDot, secondDot, headerOf(token, firstDot));
+    return checkNow(token, firstDot, secondDot, headerOf(token, firstDot), nowMs);
   }
 
   /** The signature checked on the event loop, and everything after it. */
-  function checkNow(token: string, firstDot: number, secondDot: number, parsed: ParsedHeader): VerifiedJwt<Claims> {
+  function checkNow(
+    token: string,
+    firstDot: number,
+    secondDot: number,
+    parsed: ParsedHeader,
+    nowMs: number,
+  ): VerifiedJwt<Claims> {
     const signingInput = token.slice(0, secondDot);
     const signature = token.slice(secondDot + 1);
     if (!BASE64URL.test(signature)) throw invalid('signature-encoding');
-    const nowMs = clock.now();
     let retired = false;
     for (const candidate of parsed.candidates) {
       if (isRetired(candidate, nowMs)) {
@@ -328,10 +359,11 @@ export function createJwtVerifier<Claims = Record<string, unknown>>(options: Jwt
     verify: verifyNow,
     verifyOffLoop(token) {
       const { firstDot, secondDot } = splitToken(token);
-      const hit = cachedResult(token);
+      const nowMs = clock.now();
+      const hit = cachedResult(token, nowMs);
       if (hit !== undefined) return hit;
       const parsed = headerOf(token, firstDot);
-      if (!parsed.offLoop) return checkNow(token, firstDot, secondDot, parsed);
+      if (!parsed.offLoop) return checkNow(token, firstDot, secondDot, parsed, nowMs);
       if (!BASE64URL.test(token.slice(secondDot + 1))) throw invalid('signature-encoding');
       return checkOffLoop(token, firstDot, secondDot, parsed);
     },

@@ -35,8 +35,13 @@ export interface RegisterInput {
   readonly email?: string | undefined;
   readonly password: string;
   readonly role?: string;
+  /** The address is known to be the registrant's (an invitation mailed to it was opened): it starts verified. */
+  readonly emailVerified?: boolean;
   readonly ip?: string | null;
 }
+
+/** Stores the new user; {@link UserStore.create} unless the caller stores it with more (an invitation it uses). */
+export type SaveNewUser = (user: UserRecord) => Promise<void>;
 
 /**
  * A name for an account registered without one (with an email only, or
@@ -56,17 +61,19 @@ export function generatedUsername(): string {
  * typed, or of the service's words), the screen's codes
  * (`ERR_COMMON_PASSWORD`...), `ERR_USERNAME_TAKEN`, `ERR_EMAIL_TAKEN` or,
  * with a throttle, `ERR_RATE_LIMITED`; the store's unique indexes settle
- * concurrent attempts. The email starts unverified. The password is judged
+ * concurrent attempts. The email starts unverified unless `emailVerified`.
+ * `save` replaces `users.create` where the insert must go with another
+ * change in one transaction. The password is judged
  * before any look-up: its verdict is the same whether or not the name or the
  * address is taken.
  *
  * @example
  * const user = await registerUser(deps, { username: 'alice', password: 'correct horse battery' });
  */
-export async function registerUser(deps: RegisterDeps, input: RegisterInput): Promise<UserRecord> {
+export async function registerUser(deps: RegisterDeps, input: RegisterInput, save?: SaveNewUser): Promise<UserRecord> {
   const cancel = deps.throttle === undefined ? undefined : await deps.throttle.reserve(input.ip ?? null);
   try {
-    return await createUser(deps, input);
+    return await createUser(deps, input, save);
   } catch (error) {
     // An attempt a store (or the breach check) could not judge is taken back; any answer the user got counts.
     const unjudged = isAuthError(error, 'ERR_STORE_UNAVAILABLE') || isAuthError(error, 'ERR_BREACH_CHECK_UNAVAILABLE');
@@ -75,7 +82,11 @@ export async function registerUser(deps: RegisterDeps, input: RegisterInput): Pr
   }
 }
 
-async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<UserRecord> {
+async function createUser(
+  deps: RegisterDeps,
+  input: RegisterInput,
+  save: SaveNewUser | undefined,
+): Promise<UserRecord> {
   if (input.username === undefined && input.email === undefined) {
     throw new AuthError('ERR_INVALID_USERNAME', { reason: 'missing', message: 'A username or an email is required' });
   }
@@ -103,9 +114,9 @@ async function createUser(deps: RegisterDeps, input: RegisterInput): Promise<Use
     updatedAt: now,
     email: email?.email ?? null,
     emailKey: email?.key ?? null,
-    emailVerifiedAt: null,
+    emailVerifiedAt: email !== null && input.emailVerified === true ? now : null,
   };
-  await deps.users.create(user);
+  await (save === undefined ? deps.users.create(user) : save(user));
   return user;
 }
 

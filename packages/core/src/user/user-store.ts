@@ -86,7 +86,7 @@ export interface UserStore {
   /**
    * Deletes the user and, in the same transaction, everything the backend
    * keeps under their id (second factors, emailed secrets and mails, paused
-   * logins…), and quarantines their username key
+   * logins, the invitation they registered with…), and quarantines their username key
    * until `quarantineUntil`. Sessions are not deleted here: they are revoked
    * first through the session manager, and revoked sessions stay as
    * revocation records until the ended-session clean-up (their access tokens

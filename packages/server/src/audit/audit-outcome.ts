@@ -39,6 +39,8 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'mfa.passkey-cloned': 'failure',
   'admin.mfa-reset': 'success',
   'user.deleted': 'success',
+  'admin.invitation-created': 'success',
+  'admin.invitation-revoked': 'success',
   'admin.password-reset-sent': 'success',
   'oauth.failed': 'failure',
   'identity.linked': 'success',

@@ -68,6 +68,8 @@ export type AuditEvent =
       readonly event: 'user.registered';
       readonly userId: string;
       readonly username: string;
+      /** The invitation registered with (`POST /auth/register` with `invitation`), by id; never its link. */
+      readonly invitationId?: string;
     })
   | (AuditClient & {
       readonly event: 'session.refreshed' | 'session.refresh-replayed' | 'session.reuse-detected';
@@ -120,6 +122,15 @@ export type AuditEvent =
         readonly actor: AuditActor;
         readonly actorId?: string;
         readonly revokedSessions: number;
+      })
+  | (AuditClient &
+      ActionOutcome & {
+        /** An invitation made (`POST /admin/invitations`) or revoked; never its link. */
+        readonly event: 'admin.invitation-created' | 'admin.invitation-revoked';
+        readonly actorId: string;
+        /** Absent for a creation that failed before the invitation existed. */
+        readonly invitationId?: string;
+        readonly role?: string;
       })
   | (AuditClient &
       ActionOutcome & {

@@ -77,7 +77,12 @@ export interface SecurityEvents {
   }): void;
   /** An address change confirmed. */
   emailChanged(input: { readonly userId: string; readonly client: AuditClient }): void;
-  registered(input: { readonly user: UserRecord; readonly client: AuditClient }): void;
+  /** A new account; `invitationId` when it was made with an invitation. */
+  registered(input: {
+    readonly user: UserRecord;
+    readonly client: AuditClient;
+    readonly invitationId?: string | undefined;
+  }): void;
   registrationRefused(): void;
   /** A session event from the session manager. */
   session(event: SessionEvent): void;
@@ -109,6 +114,15 @@ export interface SecurityEvents {
     readonly client: AuditClient;
     readonly error?: unknown;
   }): void;
+  /** An administrator made or revoked an invitation; `error` when it failed. */
+  adminInvitation(
+    input: AdminAction & {
+      readonly change: 'created' | 'revoked';
+      /** Absent for a creation that failed before the invitation existed. */
+      readonly invitationId?: string | undefined;
+      readonly role?: string;
+    },
+  ): void;
   /** An administrator ended one session; `error` when it failed. */
   adminRevokedSession(input: AdminAction & { readonly sessionId: string }): void;
   /** An administrator had a password reset link mailed to a user; `error` when it failed. */
@@ -322,9 +336,15 @@ export function createSecurityEvents(options: {
     emailChanged({ userId, client }) {
       audit?.record({ event: 'email.changed', userId, ...client });
     },
-    registered({ user, client }) {
+    registered({ user, client, invitationId }) {
       metrics?.registration('created');
-      audit?.record({ event: 'user.registered', userId: user.id, username: user.username, ...client });
+      audit?.record({
+        event: 'user.registered',
+        userId: user.id,
+        username: user.username,
+        ...(invitationId === undefined ? {} : { invitationId }),
+        ...client,
+      });
     },
     registrationRefused() {
       metrics?.registration('refused');
@@ -423,6 +443,16 @@ export function createSecurityEvents(options: {
         actor: by,
         ...(adminId === undefined ? {} : { actorId: adminId }),
         revokedSessions,
+        ...outcomeOf(error),
+        ...client,
+      });
+    },
+    adminInvitation({ adminId, change, invitationId, role, client, error }) {
+      audit?.record({
+        event: change === 'created' ? 'admin.invitation-created' : 'admin.invitation-revoked',
+        actorId: adminId,
+        ...(invitationId === undefined ? {} : { invitationId }),
+        ...(role === undefined ? {} : { role }),
         ...outcomeOf(error),
         ...client,
       });

@@ -103,6 +103,7 @@ export interface JwtgateConfig {
   readonly register: {
     /** Self-registration is open (`Register.Enabled`). */
     readonly enabled: boolean;
+    readonly invitationTtl: number;
     readonly maxPerIp: number;
     readonly window: number;
   };

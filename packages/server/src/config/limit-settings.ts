@@ -75,6 +75,7 @@ export function readLimitSettings(
     },
     register: {
       enabled: register.Enabled as boolean,
+      invitationTtl: register.InvitationTtl as number,
       maxPerIp: register.MaxPerIp as number,
       window: register.Window as number,
     },

@@ -582,7 +582,16 @@ export const configSpec = {
       kind: 'boolean',
       default: true,
       description:
-        'Whether anyone may create an account at `POST /auth/register`. Off, registration answers 403 `ERR_REGISTRATION_CLOSED` and the page hides sign-up; administrators still add users (`jwtgate user add`), and sign-in through an identity provider creates no new account.',
+        'Whether anyone may create an account at `POST /auth/register`. Off, registration answers 403 `ERR_REGISTRATION_CLOSED` and the page hides sign-up; administrators still add users (`jwtgate user add`) and invite people (`POST /admin/invitations`), whose invitation lets exactly one person register, and sign-in through an identity provider creates no new account.',
+    },
+    InvitationTtl: {
+      kind: 'integer',
+      default: 7 * DAY,
+      min: 300,
+      max: 30 * DAY,
+      unit: 'seconds',
+      description:
+        'How long an invitation (`POST /admin/invitations`) can be used; it works once, whether registration is open or closed. Changing it affects invitations made from then on.',
     },
     MaxPerIp: {
       kind: 'integer',
@@ -788,7 +797,7 @@ export const configSpec = {
     TemplateDir: {
       kind: 'string',
       description:
-        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}` (escaped in HTML).',
+        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`, `invitation`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}`, `{{expires}}` (until when an invitation works, in UTC) (escaped in HTML).',
     },
     VerifyExpire: {
       kind: 'integer',

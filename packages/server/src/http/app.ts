@@ -22,6 +22,7 @@ import { auditContextOf, type CookieRouteDeps, type RouteDeps } from './route-de
 import { accountRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminAuditRoutes } from './routes/admin-audit.js';
+import { adminInvitationRoutes } from './routes/admin-invitations.js';
 import { adminMailRoutes } from './routes/admin-mail.js';
 import { adminOverviewRoutes } from './routes/admin-overview.js';
 import { authRoutes } from './routes/auth.js';
@@ -34,6 +35,7 @@ import type { Readiness } from './routes/health.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
 import { introspectionRoutes } from './routes/introspect.js';
+import { invitationRoutes } from './routes/invitation.js';
 import { type JwksRouteOptions, jwksRoutes } from './routes/jwks.js';
 import { meRoutes } from './routes/me.js';
 import { mfaRoutes } from './routes/mfa.js';
@@ -105,6 +107,7 @@ export const redactedLogPaths = [
   'req.body.token',
   'req.body.mfaToken',
   'req.body.code',
+  'req.body.invitation',
 ];
 
 /**
@@ -204,6 +207,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     mail: options.mail,
     newUserId: options.newUserId,
     accounts: options.accounts,
+    invitations: options.invitations,
     identities: options.oauth?.accounts.identities,
     auditTrail:
       options.auditTrail ??
@@ -230,6 +234,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const oauthDeps = { ...deps, oauth: options.oauth, webPage: browser?.web === true };
     await app.register(oauthRoutes, oauthDeps);
     await app.register(identityRoutes, oauthDeps);
+  }
+  if (options.invitations !== undefined) {
+    await app.register(invitationRoutes, { ...deps, invitations: options.invitations });
+    await app.register(adminInvitationRoutes, { ...deps, invitations: options.invitations });
   }
   if (options.auditStore !== undefined) await app.register(adminAuditRoutes, { ...deps, audit: options.auditStore });
   await app.register(adminOverviewRoutes, { ...deps, audit: options.auditStore });

@@ -12,6 +12,7 @@ import type {
 import type { FastifyRequest } from 'fastify';
 import type { AuditRequestContext } from '../audit/audit-context.js';
 import type { SecurityEvents } from '../audit/security-events.js';
+import type { InvitationRouteDeps } from './invitation-route-deps.js';
 import type { MailRouteDeps } from './mail-route-deps.js';
 import type { MfaRouteDeps } from './mfa-login.js';
 import type { OriginPolicy } from './origin-policy.js';
@@ -39,6 +40,8 @@ export interface RouteDeps {
   readonly emailPolicy?: EmailPolicy | undefined;
   /** Mail and the flows that use it; omitted, the mail routes do not exist. */
   readonly mail?: MailRouteDeps | undefined;
+  /** Invitations to register; omitted, `/admin/invitations` does not exist and no invitation is accepted. */
+  readonly invitations?: InvitationRouteDeps | undefined;
   /** Who may register, and what deleting an account and metadata are held to; {@link DEFAULT_ACCOUNT_POLICY} when omitted. */
   readonly accounts?: AccountPolicy | undefined;
   /** Identities at identity providers, for exports; omitted when sign-in with them is off. */
@@ -47,9 +50,10 @@ export interface RouteDeps {
   readonly auditTrail?: AuditTrail | undefined;
 }
 
-/** `Register.Enabled` and the `Accounts` section. */
+/** `Register.Enabled`, `Register.InvitationTtl` and the `Accounts` section. */
 export interface AccountPolicy {
   readonly registrationOpen: boolean;
+  readonly invitationTtlSec: number;
   readonly usernameQuarantineSec: number;
   readonly userMetadataMaxBytes: number;
 }
@@ -57,6 +61,7 @@ export interface AccountPolicy {
 /** The defaults of the configuration, for apps assembled without one. */
 export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = {
   registrationOpen: true,
+  invitationTtlSec: 7 * 86_400,
   usernameQuarantineSec: 30 * 86_400,
   userMetadataMaxBytes: 4096,
 };

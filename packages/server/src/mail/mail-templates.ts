@@ -12,6 +12,8 @@ export interface MailValues {
   readonly code?: string;
   readonly minutes?: number;
   readonly newEmail?: string;
+  /** Until when an invitation works, as a UTC date and time. */
+  readonly expires?: string;
 }
 
 interface Template {
@@ -26,6 +28,7 @@ export const mailKinds: readonly MailKind[] = [
   'change-email',
   'email-changed-notice',
   'sign-in',
+  'invitation',
 ];
 
 const page = (body: string) =>
@@ -65,6 +68,13 @@ const builtIn: Readonly<Record<MailKind, Template>> = {
     text: 'To sign in to {{product}} as {{email}}, open this link:\n\n{{link}}\n\nOr enter this code: {{code}}\n\nThe link and the code work once, for {{minutes}} minutes. If you did not ask for this, ignore this mail.\n',
     html: page(
       '<p>To sign in to {{product}} as {{email}}:</p><p><a href="{{link}}">Sign in</a></p><p>Or enter this code: <strong>{{code}}</strong></p><p>The link and the code work once, for {{minutes}} minutes. If you did not ask for this, ignore this mail.</p>',
+    ),
+  },
+  invitation: {
+    subject: 'You are invited to {{product}}',
+    text: 'An administrator of {{product}} invited {{email}} to create an account. To choose your username and password, open this link:\n\n{{link}}\n\nIt works once, until {{expires}}. If you did not expect this, ignore this mail.\n',
+    html: page(
+      '<p>An administrator of {{product}} invited {{email}} to create an account.</p><p><a href="{{link}}">Create my account</a></p><p>The link works once, until {{expires}}. If you did not expect this, ignore this mail.</p>',
     ),
   },
 };

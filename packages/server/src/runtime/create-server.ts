@@ -3,6 +3,7 @@ import {
   type Clock,
   type CustomClaimsHook,
   claimsFromUserFields,
+  createEmailSecrets,
   createInt64UserIdGenerator,
   createLoginThrottle,
   createMfaThrottle,
@@ -27,6 +28,7 @@ import { toStoredAuditRecord } from '../audit/stored-audit-record.js';
 import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { buildApp, redactedLogPaths } from '../http/app.js';
+import type { InvitationRouteDeps } from '../http/invitation-route-deps.js';
 import type { MfaRouteDeps } from '../http/mfa-login.js';
 import type { AccountPolicy } from '../http/route-deps.js';
 import { SIGN_IN_OPTIONS_PER_MINUTE } from '../http/routes/passkeys.js';
@@ -43,11 +45,12 @@ import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
 import { createSqlEmailStore } from '../stores/sql/sql-email-store.js';
+import { createSqlInvitationStore } from '../stores/sql/sql-invitation-store.js';
 import { devModeBanner } from './dev-mode-banner.js';
 import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
 import { observeSessions } from './observe-sessions.js';
-import { openMail } from './open-mail.js';
+import { linkTo, openMail } from './open-mail.js';
 import { openOAuth } from './open-oauth.js';
 import { openStores } from './open-stores.js';
 import { createRevocationJournal } from './revocation-journal.js';
@@ -133,6 +136,7 @@ function composeClaims(config: JwtgateConfig, hook: CustomClaimsHook | undefined
 export function accountPolicyOf(config: JwtgateConfig): AccountPolicy {
   return {
     registrationOpen: config.register.enabled,
+    invitationTtlSec: config.register.invitationTtl,
     usernameQuarantineSec: config.accounts.usernameQuarantine,
     userMetadataMaxBytes: config.accounts.userMetadataMaxBytes,
   };
@@ -396,6 +400,14 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
                 },
         };
 
+  const invitations: InvitationRouteDeps = {
+    store: createSqlInvitationStore(database.db, { timeoutMs: database.timeoutMs }),
+    secrets: createEmailSecrets(config.auth.refreshSecret),
+    link: (secret) => linkTo(config.mail.publicUrl, 'invitation', secret),
+    compose: mail?.compose,
+    queued: mail?.routes.queued,
+  };
+
   const newUserId = newUserIds(config, clock);
   const oauth = openOAuth({ config, database, users, clock, events, attempts, registrationThrottle, newUserId });
 
@@ -430,6 +442,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     openApi: config.openApi.enabled,
     ...(auditStore === undefined ? {} : { auditStore }),
     accounts: accountPolicyOf(config),
+    invitations,
     ...(auditStore === undefined
       ? {}
       : { auditTrail: { store: auditStore, flush: async () => void (await auditWriter?.flush()) } }),

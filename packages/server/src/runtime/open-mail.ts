@@ -7,6 +7,7 @@ import {
   createMailThrottle,
   type EmailStore,
   type LoginThrottle,
+  type MailContent,
   type PasswordHasher,
   type PasswordScreen,
   type SessionManager,
@@ -27,6 +28,8 @@ import { createLogTransport, createSmtpTransport, type MailTransport } from '../
 export interface OpenMail {
   readonly routes: MailRouteDeps;
   readonly store: EmailStore;
+  /** Renders and seals a mail for the outbox; `undefined` when no mail can be sent (no transport). */
+  readonly compose: ((content: MailContent) => { readonly recipient: string; readonly payload: string }) | undefined;
   /** The development transport's mails, for `/dev/mail`; `undefined` unless mails go to the log. */
   readonly devMail: (() => readonly DevMail[]) | undefined;
   /** Starts delivering the outbox (after the app's log exists). */
@@ -36,8 +39,14 @@ export interface OpenMail {
 /** The sender looks for a request's mail between one and two of these later. */
 const WAKE_DELAY_MS = 100;
 
-/** Where a link of `purpose` points: the fragment keeps the secret out of server logs and `Referer`. */
-function linkTo(publicUrl: string, purpose: string, token: string): string {
+/**
+ * Where a link of `purpose` points: the page at `/`, the secret in the
+ * fragment, which keeps it out of server logs and `Referer`.
+ *
+ * @example
+ * linkTo('https://auth.example.com', 'invitation', secret); // 'https://auth.example.com/#invitation=jge1_…'
+ */
+export function linkTo(publicUrl: string, purpose: string, token: string): string {
   return `${publicUrl}/#${purpose}=${token}`;
 }
 
@@ -80,6 +89,22 @@ export function openMail(options: {
       ? createSmtpTransport({ url: mail.smtpUrl, from: mail.from })
       : logTransport;
   let sender: MailSender | undefined;
+  const compose = (content: MailContent) => {
+    const rendered = templates.render(content.kind, {
+      product: config.name,
+      email: content.to,
+      ...(content.token === undefined ? {} : { link: linkTo(mail.publicUrl, content.kind, content.token) }),
+      ...(content.code === undefined ? {} : { code: content.code }),
+      ...(content.expiresInSec === undefined
+        ? {}
+        : {
+            minutes: Math.round(content.expiresInSec / 60),
+            expires: new Date(clock.now() + content.expiresInSec * 1000).toUTCString(),
+          }),
+      ...(content.newEmail === undefined ? {} : { newEmail: content.newEmail }),
+    });
+    return { recipient: content.to, payload: sealer.seal(rendered) };
+  };
   const flows = createEmailFlows({
     users: options.users,
     store,
@@ -91,17 +116,7 @@ export function openMail(options: {
     secrets: createEmailSecrets(config.auth.refreshSecret),
     ttlSec: mail.ttlSec,
     loginThrottle: options.loginThrottle,
-    compose: (content) => {
-      const rendered = templates.render(content.kind, {
-        product: config.name,
-        email: content.to,
-        ...(content.token === undefined ? {} : { link: linkTo(mail.publicUrl, content.kind, content.token) }),
-        ...(content.code === undefined ? {} : { code: content.code }),
-        ...(content.expiresInSec === undefined ? {} : { minutes: Math.round(content.expiresInSec / 60) }),
-        ...(content.newEmail === undefined ? {} : { newEmail: content.newEmail }),
-      });
-      return { recipient: content.to, payload: sealer.seal(rendered) };
-    },
+    compose,
     // A step made by a request is recorded with that request's client.
     onEvent: (event) => events.emailStep(event, currentAuditContext()?.client() ?? { ip: null, userAgent: null }),
   });
@@ -119,6 +134,7 @@ export function openMail(options: {
   };
   return {
     store,
+    compose: available ? compose : undefined,
     devMail: logTransport?.recent,
     routes: {
       flows,

@@ -42,7 +42,7 @@ export const authSettingsRoutes: FastifyPluginAsync<RouteDeps> = async (app, dep
               registrationOpen: {
                 type: 'boolean',
                 description:
-                  '`Register.Enabled`: anyone may register; when `false`, `POST /auth/register` answers 403 and the page hides sign-up.',
+                  '`Register.Enabled`: anyone may register; when `false`, `POST /auth/register` needs an invitation and the page hides sign-up.',
               },
               passkeys: {
                 type: 'boolean',

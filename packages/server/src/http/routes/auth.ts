@@ -5,6 +5,7 @@ import {
   isAuthError,
   type LoginIdentity,
   registerUser,
+  registerWithInvitation,
   toPublicUser,
   type UserRecord,
 } from '@jwtgate/core';
@@ -26,12 +27,22 @@ export const emailField = {
 const registerBody = {
   type: 'object',
   required: ['password'],
-  anyOf: [{ required: ['username'] }, { required: ['email'] }],
+  anyOf: [{ required: ['username'] }, { required: ['email'] }, { required: ['invitation'] }],
   additionalProperties: false,
   properties: {
-    username: { type: 'string', description: 'Optional with an `email`: a name is then generated.' },
-    email: { ...emailField, description: 'Required with `Auth.RequireEmail`; starts unverified.' },
+    username: { type: 'string', description: 'Optional with an `email` or an `invitation`: a name is then generated.' },
+    email: {
+      ...emailField,
+      description:
+        'Required with `Auth.RequireEmail`; starts unverified. With an `invitation`, leave it out (or give the invited address): the account gets the invited one, verified.',
+    },
     password: { type: 'string' },
+    invitation: {
+      type: 'string',
+      maxLength: 128,
+      description:
+        "The secret of an invitation link (`#invitation=…`): registers even while `Register.Enabled` is off, with the invitation's address and role, and uses it up.",
+    },
   },
 } as const;
 
@@ -110,14 +121,14 @@ export async function emptyBodyAsObject(request: { body: unknown }): Promise<voi
 export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) => {
   const { sessions, refreshCookie } = deps;
 
-  app.post<{ Body: { username?: string; email?: string; password: string } }>(
+  app.post<{ Body: { username?: string; email?: string; password: string; invitation?: string } }>(
     '/auth/register',
     {
       config: { csrf: true },
       schema: {
         summary: 'Create an account',
         description:
-          'The account gets the `user` role; administrators are made with `jwtgate user add --role admin`. A `username`, an `email` or both; with an email and mail on, a verification mail is sent at once.',
+          'The account gets the `user` role; administrators are made with `jwtgate user add --role admin`. A `username`, an `email` or both; with an email and mail on, a verification mail is sent at once. With an `invitation` (`POST /admin/invitations`), the account gets its role and its address, already verified, even while `Register.Enabled` is off; the invitation is used only when the account is made, so a registration refused for another reason (a taken username, a weak password) leaves it usable.',
         tags: ['auth'],
         body: registerBody,
         response: { 201: publicUserSchema, ...errorResponses },
@@ -140,33 +151,49 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           ERR_RATE_LIMITED:
             'too many registration attempts from this address (`Register.MaxPerIp` per `Register.Window`)',
           ERR_SERVER_BUSY: 'too many passwords are being hashed at once (`Hashing.MaxQueue`)',
-          ERR_REGISTRATION_CLOSED: '`Register.Enabled` is off',
+          ERR_REGISTRATION_CLOSED: '`Register.Enabled` is off and no `invitation` was given',
+          ERR_INVITATION_INVALID:
+            'the `invitation` was never issued, was used or revoked, or has expired (one answer for all)',
+          ERR_VALIDATION: 'an `email` other than the invited address was given with an `invitation`',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
         },
       },
     },
     async (request, reply) => {
-      if (!(deps.accounts ?? DEFAULT_ACCOUNT_POLICY).registrationOpen) throw new AuthError('ERR_REGISTRATION_CLOSED');
+      const { invitation, ...input } = request.body;
+      if (invitation === undefined && !(deps.accounts ?? DEFAULT_ACCOUNT_POLICY).registrationOpen) {
+        throw new AuthError('ERR_REGISTRATION_CLOSED');
+      }
+      const registerDeps = {
+        users: deps.users,
+        hasher: deps.hasher,
+        passwordScreen: deps.passwordScreen,
+        contextWords: deps.contextWords,
+        clock: deps.clock,
+        throttle: deps.registrationThrottle,
+        requireEmail: deps.emailPolicy?.requireEmail ?? false,
+        ...(deps.newUserId === undefined ? {} : { newUserId: deps.newUserId }),
+      };
+      const ip = clientInfo(request).ip;
       let user: UserRecord;
+      let invitationId: string | undefined;
       try {
-        user = await registerUser(
-          {
-            users: deps.users,
-            hasher: deps.hasher,
-            passwordScreen: deps.passwordScreen,
-            contextWords: deps.contextWords,
-            clock: deps.clock,
-            throttle: deps.registrationThrottle,
-            requireEmail: deps.emailPolicy?.requireEmail ?? false,
-            ...(deps.newUserId === undefined ? {} : { newUserId: deps.newUserId }),
-          },
-          { ...request.body, ip: clientInfo(request).ip },
-        );
+        if (invitation === undefined) {
+          user = await registerUser(registerDeps, { ...input, ip });
+        } else {
+          if (deps.invitations === undefined) throw new AuthError('ERR_INVITATION_INVALID', { reason: 'off' });
+          const invited = await registerWithInvitation(
+            { ...registerDeps, store: deps.invitations.store, secrets: deps.invitations.secrets },
+            { ...input, invitation, ip },
+          );
+          user = invited.user;
+          invitationId = invited.invitation.id;
+        }
       } catch (error) {
         if (isAuthError(error) && error.status < 500) deps.events?.registrationRefused();
         throw error;
       }
-      deps.events?.registered({ user, client: clientInfo(request) });
+      deps.events?.registered({ user, client: clientInfo(request), invitationId });
       await deps.mail?.registered(user);
       return reply.code(201).send(toPublicUser(user));
     },

@@ -31,6 +31,7 @@ export const userOwnedTables = {
   jwtgate_login_challenges: { column: 'user_id', erase: 'delete' },
   jwtgate_email_tokens: { column: 'user_id', erase: 'delete' },
   jwtgate_mail_outbox: { column: 'user_id', erase: 'delete' },
+  jwtgate_invitations: { column: 'user_id', erase: 'delete' },
   jwtgate_audit: { column: 'user_id', erase: 'anonymise' },
 } as const satisfies Partial<
   Record<keyof JwtgateDatabase, { column: string; erase: 'delete' | 'revocation-record' | 'anonymise' }>
@@ -55,7 +56,7 @@ const AUDIT_BATCH = 500;
  * Erases `user` from every table of {@link userOwnedTables} but the users
  * table itself, inside the caller's transaction: adding a table there is all
  * a `delete` table needs. Mails to the user's address that carry no user id
- * (such as one sent before the address was theirs) go too.
+ * (an invitation) go too.
  *
  * @example
  * await db.transaction().execute((trx) => eraseUserRows(trx, user));

@@ -465,6 +465,38 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jwtgate_identities').execute();
     },
   },
+  /**
+   * Invitations to register: the link's keyed hash (unique), who made it, and
+   * whether it was used (by which account) or revoked. Listed newest first.
+   */
+  '0016_invitations': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_invitations')
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('email', 'varchar(320)', (c) => c.notNull())
+          .addColumn('email_key', 'varchar(320)', (c) => c.notNull())
+          .addColumn('role', 'varchar(32)', (c) => c.notNull())
+          .addColumn('link_hash', 'varchar(64)', (c) => c.notNull().unique())
+          .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .addColumn('user_id', 'varchar(64)')
+          .addColumn('revoked_at', 'bigint'),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_invitations_created_idx')
+        .on('jwtgate_invitations')
+        .columns(['created_at', 'id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_invitations').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -191,6 +191,21 @@ export interface IdentitiesTable {
   sealed_tokens: string | null;
 }
 
+/** Invitations to register: the link's hash only; `user_id` is the account registered with it. */
+export interface InvitationsTable {
+  id: string;
+  email: string;
+  email_key: string;
+  role: string;
+  link_hash: string;
+  created_by: string;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: NullableMillis;
+  user_id: string | null;
+  revoked_at: NullableMillis;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
@@ -207,6 +222,7 @@ export interface JwtgateDatabase {
   jwtgate_mail_outbox: MailOutboxTable;
   jwtgate_username_quarantine: UsernameQuarantineTable;
   jwtgate_identities: IdentitiesTable;
+  jwtgate_invitations: InvitationsTable;
 }
 
 export function toMillis(value: number | string | bigint): number {

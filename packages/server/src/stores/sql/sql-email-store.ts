@@ -7,6 +7,7 @@ import type {
   MailKind,
   MailStatus,
   OutboxEntry,
+  OutboxMail,
 } from '@jwtgate/core';
 import { type ExpressionBuilder, type Kysely, type Selectable, SqliteAdapter, sql } from 'kysely';
 import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
@@ -67,6 +68,37 @@ function sameHash(a: string, b: string | null): boolean {
 }
 
 /**
+ * Queues `mails` in the outbox, due at once, inside the caller's transaction:
+ * whatever the mails carry (a secret, an invitation) is written with them.
+ *
+ * @example
+ * await db.transaction().execute(async (trx) => { await insertSecret(trx); await queueMails(trx, mails); });
+ */
+export async function queueMails(trx: Kysely<JwtgateDatabase>, mails: readonly OutboxMail[]): Promise<void> {
+  if (mails.length === 0) return;
+  await trx
+    .insertInto(outbox)
+    .values(
+      mails.map((mail) => ({
+        id: mail.id,
+        user_id: mail.userId,
+        kind: mail.kind,
+        recipient: mail.recipient,
+        payload: mail.payload,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: mail.createdAt,
+        claimed_by: null,
+        lease_until: null,
+        last_error: null,
+        created_at: mail.createdAt,
+        sent_at: null,
+      })),
+    )
+    .execute();
+}
+
+/**
  * Emailed secrets and the mail outbox in a SQL database. A secret is
  * consumed by one conditional UPDATE (`used_at is null`), so of concurrent
  * consumers exactly one changes the row; a mail is claimed the same way, by
@@ -104,27 +136,7 @@ export function createSqlEmailStore(
                 })
                 .execute();
             }
-            if (mails.length === 0) return;
-            await trx
-              .insertInto(outbox)
-              .values(
-                mails.map((mail) => ({
-                  id: mail.id,
-                  user_id: mail.userId,
-                  kind: mail.kind,
-                  recipient: mail.recipient,
-                  payload: mail.payload,
-                  status: 'pending',
-                  attempts: 0,
-                  next_attempt_at: mail.createdAt,
-                  claimed_by: null,
-                  lease_until: null,
-                  last_error: null,
-                  created_at: mail.createdAt,
-                  sent_at: null,
-                })),
-              )
-              .execute();
+            await queueMails(trx, mails);
           }),
         call,
       ),

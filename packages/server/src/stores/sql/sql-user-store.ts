@@ -74,6 +74,28 @@ export async function takenUserKey(db: Kysely<JwtgateDatabase>, user: UserRecord
   return new AuthError(byName === undefined && user.emailKey != null ? 'ERR_EMAIL_TAKEN' : 'ERR_USERNAME_TAKEN');
 }
 
+/**
+ * Inserts `user` unless their username is still quarantined (as of
+ * `user.createdAt`: `ERR_USERNAME_TAKEN`); a taken key fails with the
+ * driver's unique violation, which the caller turns into
+ * {@link takenUserKey} outside any transaction it runs in (PostgreSQL
+ * refuses every statement of a transaction after a failed one).
+ *
+ * @example
+ * await db.transaction().execute((trx) => insertUser(trx, user));
+ */
+export async function insertUser(db: Kysely<JwtgateDatabase>, user: UserRecord): Promise<void> {
+  const quarantined = await db
+    .selectFrom('jwtgate_username_quarantine')
+    .select('until')
+    .where('username_key', '=', user.usernameKey)
+    .executeTakeFirst();
+  if (quarantined !== undefined && toMillis(quarantined.until) > user.createdAt) {
+    throw new AuthError('ERR_USERNAME_TAKEN', { reason: 'quarantined' });
+  }
+  await db.insertInto('jwtgate_users').values(toUserRow(user)).execute();
+}
+
 /** The LIKE escape character; one that needs no escaping in any dialect's string literals. */
 const LIKE_ESCAPE = '!';
 
@@ -125,15 +147,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     create: (user) =>
       withStoreErrors(async () => {
         try {
-          const quarantined = await db
-            .selectFrom('jwtgate_username_quarantine')
-            .select('until')
-            .where('username_key', '=', user.usernameKey)
-            .executeTakeFirst();
-          if (quarantined !== undefined && toMillis(quarantined.until) > user.createdAt) {
-            throw new AuthError('ERR_USERNAME_TAKEN', { reason: 'quarantined' });
-          }
-          await db.insertInto(table).values(toUserRow(user)).execute();
+          await insertUser(db, user);
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           throw await takenUserKey(db, user);

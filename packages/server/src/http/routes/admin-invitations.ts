@@ -1,0 +1,239 @@
+import {
+  AuthError,
+  DEFAULT_ROLE,
+  decodeAuditCursor,
+  encodeAuditCursor,
+  INVITATION_LIST_MAX_LIMIT,
+  type InvitationRecord,
+  type InvitationStatus,
+  invitationStatus,
+  inviteUser,
+  ROLE_PATTERN,
+} from '@jwtgate/core';
+import type { FastifyPluginAsync } from 'fastify';
+import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
+import type { InvitationRouteDeps } from '../invitation-route-deps.js';
+import { claimsOf } from '../plugins/auth-guard.js';
+import { clientInfo, DEFAULT_ACCOUNT_POLICY, type RouteDeps } from '../route-deps.js';
+import { errorResponses } from '../schemas.js';
+import { emailField } from './auth.js';
+
+const statuses: readonly InvitationStatus[] = ['pending', 'used', 'expired', 'revoked'];
+
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+const invitationSchema = {
+  title: 'Invitation',
+  type: 'object',
+  required: ['id', 'email', 'role', 'status', 'createdBy', 'createdAt', 'expiresAt', 'usedAt', 'userId', 'revokedAt'],
+  properties: {
+    id: { type: 'string' },
+    email: { type: 'string', description: 'The address invited; the account registered with it gets it, verified.' },
+    role: { type: 'string', description: 'The role the account registered with it gets.' },
+    status: {
+      type: 'string',
+      enum: [...statuses],
+      description: '`pending` (usable), `used`, `expired` (never used) or `revoked`.',
+    },
+    createdBy: { type: 'string', description: 'The id of the administrator who made it.' },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    usedAt: nullableTime,
+    userId: { type: ['string', 'null'], description: 'The account registered with it.' },
+    revokedAt: nullableTime,
+  },
+} as const;
+
+const iso = (at: number) => new Date(at).toISOString();
+const isoOrNull = (at: number | null) => (at === null ? null : iso(at));
+
+function invitationView(invitation: InvitationRecord, now: number) {
+  return {
+    id: invitation.id,
+    email: invitation.email,
+    role: invitation.role,
+    status: invitationStatus(invitation, now),
+    createdBy: invitation.createdBy,
+    createdAt: iso(invitation.createdAt),
+    expiresAt: iso(invitation.expiresAt),
+    usedAt: isoOrNull(invitation.usedAt),
+    userId: invitation.userId,
+    revokedAt: isoOrNull(invitation.revokedAt),
+  };
+}
+
+/**
+ * Invitations for administrators: make one (mailed through the outbox, or
+ * its link answered when this server sends no mail), list them, revoke a
+ * pending one. The link's secret is answered at most once, at creation and
+ * only without mail; lists never carry it. Every creation and revocation is
+ * audited, done or failed.
+ */
+export const adminInvitationRoutes: FastifyPluginAsync<
+  RouteDeps & { readonly invitations: InvitationRouteDeps }
+> = async (app, deps) => {
+  const { invitations, clock, events } = deps;
+  const ttlSec = (deps.accounts ?? DEFAULT_ACCOUNT_POLICY).invitationTtlSec;
+  app.addHook('onRequest', app.requireAuth);
+  app.addHook('onRequest', createRequireAdmin(deps));
+
+  app.post<{ Body: { email: string; role: string } }>(
+    '/admin/invitations',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Invite someone to register: one account, with this address and role',
+        description:
+          'The invitation works once, for `Register.InvitationTtl`, whether `Register.Enabled` is on or off. When this server sends mail, the link goes to the address through the outbox and is not answered; otherwise (`mailed: false`) the answer carries the `link`, once, for the administrator to pass on. The link opens the page at `/` (`#invitation=…`). Any role may be given, `admin` too: an administrator can already make any account one (`PATCH /admin/users/{id}`).',
+        errors: {
+          ...adminErrors,
+          ERR_INVALID_EMAIL: 'not one plain address',
+          ERR_EMAIL_TAKEN: 'an account has this address already',
+        },
+        body: {
+          type: 'object',
+          required: ['email'],
+          additionalProperties: false,
+          properties: {
+            email: emailField,
+            role: {
+              type: 'string',
+              pattern: ROLE_PATTERN.source,
+              default: DEFAULT_ROLE,
+              description: `The new account's role; \`${DEFAULT_ROLE}\` when omitted.`,
+            },
+          },
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['invitation', 'mailed'],
+            properties: {
+              invitation: invitationSchema,
+              mailed: { type: 'boolean', description: 'Whether the link was queued in the mail outbox.' },
+              link: {
+                type: 'string',
+                description:
+                  'Only when `mailed` is `false`: the link to pass on. It is not kept and never shown again.',
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const adminId = claimsOf(request).sub;
+      const { email, role } = request.body;
+      const report = { adminId, change: 'created', role, client: clientInfo(request) } as const;
+      try {
+        const { invitation, secret } = await inviteUser(
+          { store: invitations.store, users: deps.users, secrets: invitations.secrets, clock },
+          { email, role, createdBy: adminId, ttlSec, compose: invitations.compose },
+        );
+        events?.adminInvitation({ ...report, invitationId: invitation.id });
+        const mailed = invitations.compose !== undefined;
+        if (mailed) invitations.queued?.('invitation');
+        return reply.code(201).send({
+          invitation: invitationView(invitation, clock.now()),
+          mailed,
+          ...(mailed ? {} : { link: invitations.link(secret) }),
+        });
+      } catch (error) {
+        events?.adminInvitation({ ...report, error });
+        throw error;
+      }
+    },
+  );
+
+  app.get<{ Querystring: { status?: InvitationStatus; limit: number; cursor?: string } }>(
+    '/admin/invitations',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'List invitations, newest first, page by page, optionally of one status',
+        description:
+          'Pass `nextCursor` as `cursor` (with the same `status`) for the next page; it is `null` on the last one. Never the link.',
+        errors: { ...adminErrors, ERR_INVALID_CURSOR: '`cursor` is not a `nextCursor` this server answered with' },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: [...statuses] },
+            limit: { type: 'integer', minimum: 1, maximum: INVITATION_LIST_MAX_LIMIT, default: 20 },
+            cursor: { type: 'string', minLength: 1, maxLength: 1024, description: "The previous page's `nextCursor`." },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['invitations', 'nextCursor'],
+            properties: {
+              invitations: { type: 'array', items: invitationSchema },
+              nextCursor: { type: ['string', 'null'] },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { status, limit, cursor } = request.query;
+      const now = clock.now();
+      const page = await invitations.store.list({
+        now,
+        limit,
+        ...(status === undefined ? {} : { status }),
+        ...(cursor === undefined ? {} : { before: decodeAuditCursor(cursor) }),
+      });
+      const last = page.invitations.at(-1);
+      return {
+        invitations: page.invitations.map((invitation) => invitationView(invitation, now)),
+        nextCursor: page.more && last !== undefined ? encodeAuditCursor({ at: last.createdAt, id: last.id }) : null,
+      };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/admin/invitations/:id',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Revoke a pending invitation: its link stops working at once',
+        errors: {
+          ...adminErrors,
+          ERR_INVITATION_NOT_FOUND: 'no pending invitation has this id (used, expired, revoked or unknown)',
+        },
+        params: {
+          type: 'object',
+          required: ['id'],
+          additionalProperties: false,
+          properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+        response: {
+          200: { type: 'object', required: ['invitation'], properties: { invitation: invitationSchema } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const adminId = claimsOf(request).sub;
+      const report = {
+        adminId,
+        change: 'revoked',
+        invitationId: request.params.id,
+        client: clientInfo(request),
+      } as const;
+      try {
+        const now = clock.now();
+        const revoked = await invitations.store.revoke(request.params.id, now);
+        if (revoked === null) throw new AuthError('ERR_INVITATION_NOT_FOUND');
+        events?.adminInvitation({ ...report, role: revoked.role });
+        return { invitation: invitationView(revoked, now) };
+      } catch (error) {
+        events?.adminInvitation({ ...report, error });
+        throw error;
+      }
+    },
+  );
+};

@@ -1,0 +1,54 @@
+import { openInvitation } from '@jwtgate/core';
+import type { FastifyPluginAsync } from 'fastify';
+import type { InvitationRouteDeps } from '../invitation-route-deps.js';
+import type { RouteDeps } from '../route-deps.js';
+import { errorResponses } from '../schemas.js';
+
+/**
+ * What an invitation link is for, so that the page can show the sign-up
+ * form with the invited address before anything is registered. Uses nothing
+ * up. The secret travels in the body (never in a URL, which logs keep).
+ */
+export const invitationRoutes: FastifyPluginAsync<RouteDeps & { readonly invitations: InvitationRouteDeps }> = async (
+  app,
+  deps,
+) => {
+  app.post<{ Body: { invitation: string } }>(
+    '/auth/invitation',
+    {
+      schema: {
+        summary: 'Look at an invitation before registering with it',
+        description:
+          'Answers the invited address and until when the invitation works; register with `POST /auth/register` and `invitation`. Works whether `Register.Enabled` is on or off.',
+        tags: ['auth'],
+        errors: {
+          ERR_INVITATION_INVALID:
+            'never issued, used, revoked or expired (one answer for all, so nothing about other invitations can be learnt)',
+          ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
+        },
+        body: {
+          type: 'object',
+          required: ['invitation'],
+          additionalProperties: false,
+          properties: { invitation: { type: 'string', maxLength: 128, description: 'The secret of the link.' } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['email', 'expiresAt'],
+            properties: {
+              email: { type: 'string', description: 'The address the account will have, verified.' },
+              expiresAt: { type: 'string', format: 'date-time' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { store, secrets } = deps.invitations;
+      const invitation = await openInvitation({ store, secrets, clock: deps.clock }, request.body.invitation);
+      return { email: invitation.email, expiresAt: new Date(invitation.expiresAt).toISOString() };
+    },
+  );
+};
