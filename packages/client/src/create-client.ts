@@ -1,7 +1,7 @@
 import { errorFromResponse, JwtgateClientError } from './client-error.js';
 import { decodeJwt } from './decode-jwt.js';
 import { createRefreshCoordinator } from './refresh-coordinator.js';
-import type { AccessTokenClaims } from './server-types.js';
+import type { AccessTokenClaims, InvitationSummary, RegisterRequest } from './server-types.js';
 import { parseTabMessage, type TabMessage } from './tab-messages.js';
 import type {
   AccessTokenView,
@@ -41,12 +41,15 @@ export interface JwtgateClient {
   resume(): Promise<boolean>;
   /** What the server offers at sign-up and sign-in, for drawing the right forms. */
   settings(): Promise<AuthSettings>;
-  /** A username, an email or both; with an email the server mails a verification at once. */
-  register(input: {
-    readonly username?: string;
-    readonly email?: string;
-    readonly password: string;
-  }): Promise<PublicUser>;
+  /**
+   * A username, an email or both; with an email the server mails a
+   * verification at once. With an `invitation` (the secret of an invitation
+   * link), it works even while registration is closed, and the account gets
+   * the invited address, verified, and role.
+   */
+  register(input: RegisterRequest): Promise<PublicUser>;
+  /** The address an invitation is for, and until when it works; `ERR_INVITATION_INVALID` for one that does not. */
+  openInvitation(invitation: string): Promise<InvitationSummary>;
   /**
    * Logs in in cookie mode: the refresh token goes into an HttpOnly cookie,
    * the access token stays in memory. A user with a second factor gets a
@@ -545,8 +548,12 @@ export function createClient(options: ClientOptions): JwtgateClient {
           ...(input.username === undefined ? {} : { username: input.username }),
           ...(input.email === undefined ? {} : { email: input.email }),
           password: input.password,
+          ...(input.invitation === undefined ? {} : { invitation: input.invitation }),
         }),
       );
+    },
+    async openInvitation(invitation) {
+      return json<InvitationSummary>(await post('auth/invitation', { invitation }));
     },
     async login(input) {
       return finishOrPause(

@@ -121,3 +121,22 @@ export interface PublicUser {
   /** Present with `email`: whether it has been verified. */
   readonly emailVerified?: boolean;
 }
+
+/** What `POST /auth/invitation` says of a live invitation, before registering with it. */
+export interface InvitationSummary {
+  /** The address the account will have, verified. */
+  readonly email: string;
+  /** ISO 8601: the invitation works until then. */
+  readonly expiresAt: string;
+}
+
+/** The body of `POST /auth/register`. */
+export interface RegisterRequest {
+  /** Optional with an `email` or an `invitation`: a name is then generated. */
+  readonly username?: string;
+  /** With an `invitation`, leave it out: the account gets the invited address. */
+  readonly email?: string;
+  readonly password: string;
+  /** The secret of an invitation link (`#invitation=…`): registers even while registration is closed, once. */
+  readonly invitation?: string;
+}

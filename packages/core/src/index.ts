@@ -253,7 +253,7 @@ export {
   readImportRow,
   USER_ID_MAX_LENGTH,
 } from './user/import-row.js';
-export { type ListUsersInput, listUsers, USER_SCAN_MAX, type UserFilter, type UserPage } from './user/list-users.js';
+export { type ListUsersInput, listUsers, type UserPage } from './user/list-users.js';
 export { hasPassword, NO_PASSWORD_HASH } from './user/no-password.js';
 export type { PasswordHasher } from './user/password-hasher.js';
 export {
@@ -293,6 +293,7 @@ export {
   USER_LIST_MAX_LIMIT,
   type UserChanges,
   type UserDeleteOptions,
+  type UserListFilter,
   type UserListPage,
   type UserListQuery,
   type UserStore,

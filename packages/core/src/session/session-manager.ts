@@ -72,6 +72,8 @@ export interface SessionManager {
   ): Promise<number>;
   /** The user's active sessions, newest first. */
   list(userId: string): Promise<readonly SessionRecord[]>;
+  /** How many sessions of all users are active now (see {@link SessionStore.countActive}). */
+  countActive(): Promise<number>;
   /**
    * Reloads revocations from the store: all that can still matter (at
    * start-up, or after notifications may have been missed), or only those
@@ -151,6 +153,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     revoke: (sessionId, opts) => revokeSession(ctx, sessionId, opts),
     revokeAll: (userId, opts) => revokeUserSessions(ctx, userId, opts),
     list: (userId) => options.sessions.listActive(userId, clock.now()),
+    countActive: () => options.sessions.countActive(clock.now()),
     async syncRevocations(since) {
       const oldest = clock.now() - revocations.retentionMs;
       const recent = await options.sessions.listRevokedSince(since === undefined ? oldest : Math.max(since, oldest));

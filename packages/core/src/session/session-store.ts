@@ -38,6 +38,14 @@ export interface SessionStore {
   listActive(userId: string, now: number): Promise<readonly SessionRecord[]>;
 
   /**
+   * How many sessions of all users are active at `now` (not revoked, not
+   * expired): exact, never an estimate. For an operator's overview, not for
+   * the request path: a backend without a count of its own may read every
+   * user's index to answer, in bounded steps.
+   */
+  countActive(now: number): Promise<number>;
+
+  /**
    * Moves the session from `fromGeneration`/`fromHash` to the next generation
    * with `toHash`, keeping `fromHash` as the previous hash. Exactly one of any
    * number of concurrent callers with the same arguments gets `true`; the rest,

@@ -8,4 +8,4 @@ export { buildPasskeyChallenge, runPasskeyChallengeStoreSuite } from './passkey-
 export { buildPasskey, runPasskeyStoreSuite } from './passkey-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';
 export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
-export { runUserStoreSuite } from './user-store-suite.js';
+export { runUserStoreSuite, type UserStoreFixture } from './user-store-suite.js';

@@ -361,6 +361,26 @@ export function runSessionStoreSuite(name: string, factory: () => Promise<StoreF
       expect(ids).not.toContain(early.id);
     });
 
+    it('counts the active sessions of all users, leaving out the revoked and the expired', async () => {
+      const now = Date.now();
+      const before = await store.countActive(now);
+      const [one, two] = [randomUUID(), randomUUID()];
+      const created = [
+        buildSessionRecord(one),
+        buildSessionRecord(one),
+        buildSessionRecord(two),
+        buildSessionRecord(one, { expiresAt: now - 1_000 }),
+        buildSessionRecord(two, { refreshExpiresAt: now - 1_000 }),
+        buildSessionRecord(two, { revokedAt: now - 10, revokeReason: 'logout' }),
+      ];
+      for (const session of created) await store.create(session, { now, maxActive: 0 });
+      expect(await store.countActive(now)).toBe(before + 3);
+      await store.revoke(created[0]?.id as string, { now, reason: 'logout' });
+      expect(await store.countActive(now)).toBe(before + 2);
+      // Time passing ends sessions without any write: the count follows the clock it is given.
+      expect(await store.countActive(Math.max(...created.map((s) => s.expiresAt)) + 1)).toBeLessThanOrEqual(before);
+    });
+
     it('deletes sessions that ended before the cutoff and keeps the rest', async () => {
       const userId = randomUUID();
       const now = Date.now();

@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAuthError } from '../errors/auth-error.js';
+import type { MfaStore } from '../mfa/mfa-store.js';
+import type { PasskeyStore } from '../mfa/passkey-store.js';
 import type { UserRecord } from '../user/user-record.js';
 import type { UserListQuery, UserStore } from '../user/user-store.js';
+import { buildPasskey } from './passkey-store-suite.js';
 import { buildUserRecord } from './records.js';
 import type { StoreFixture } from './session-store-suite.js';
 
@@ -15,7 +18,7 @@ function byCodePoint(a: string, b: string): number {
 async function listAll(store: UserStore, query: Omit<UserListQuery, 'afterKey'>): Promise<string[]> {
   const keys: string[] = [];
   let afterKey: string | undefined;
-  for (let pages = 0; pages < 100; pages++) {
+  for (let pages = 0; pages < 1000; pages++) {
     const page = await store.list({ ...query, ...(afterKey === undefined ? {} : { afterKey }) });
     keys.push(...page.users.map((user) => user.usernameKey));
     if (!page.more) return keys;
@@ -33,15 +36,23 @@ async function createKeys(store: UserStore, suffixes: readonly string[]): Promis
   return prefix;
 }
 
+/** A user store, and the second-factor stores of the same backend that its `secondFactor` criterion reads. */
+export interface UserStoreFixture extends StoreFixture<UserStore> {
+  readonly factors: { readonly mfa: MfaStore; readonly passkeys: PasskeyStore };
+}
+
+/** Users that the filter test creates before the ones it looks for: more than any scan of a page would read. */
+const CROWD = 1500;
+
 /**
  * The contract every {@link UserStore} must honour, run against a real backend.
  *
  * @example
- * runUserStoreSuite('sqlite', async () => ({ store: createSqlUserStore(db) }));
+ * runUserStoreSuite('sqlite', async () => ({ store: createSqlUserStore(db), factors: { mfa, passkeys } }));
  */
-export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixture<UserStore>>): void {
+export function runUserStoreSuite(name: string, factory: () => Promise<UserStoreFixture>): void {
   describe(`UserStore conformance: ${name}`, () => {
-    let fixture: StoreFixture<UserStore>;
+    let fixture: UserStoreFixture;
     let store: UserStore;
     beforeAll(async () => {
       fixture = await factory();
@@ -244,6 +255,78 @@ export function runUserStoreSuite(name: string, factory: () => Promise<StoreFixt
         page.users.map((user) => user.usernameKey).sort(byCodePoint),
       );
     });
+
+    it(`selects on role, state, verified address, second factor and address prefix in the query: full pages of matches that come after ${CROWD} others`, async () => {
+      const prefix = `filter-${randomBytes(4).toString('hex')}-`;
+      const role = `role-${randomBytes(4).toString('hex')}`;
+      const now = Date.now();
+      // The crowd sorts first and matches none of the criteria looked for below.
+      const crowd = Array.from({ length: CROWD }, (_, index) => `${prefix}a${String(index).padStart(4, '0')}`);
+      for (let start = 0; start < crowd.length; start += 50) {
+        await Promise.all(
+          crowd
+            .slice(start, start + 50)
+            .map((key) => store.create(buildUserRecord({ username: key, usernameKey: key }))),
+        );
+      }
+      const make = async (suffix: string, overrides: Partial<UserRecord> = {}): Promise<UserRecord> => {
+        const user = buildUserRecord({
+          username: `${prefix}${suffix}`,
+          usernameKey: `${prefix}${suffix}`,
+          ...overrides,
+        });
+        await store.create(user);
+        return user;
+      };
+      const mailed = (local: string, verified: boolean) => ({
+        email: `${local}@Example.org`,
+        emailKey: `${prefix}${local}@example.org`,
+        emailVerifiedAt: verified ? now : null,
+      });
+      const roleHolders = [await make('z-role-1', { role }), await make('z-role-2', { role })];
+      const roleDisabled = await make('z-role-3', { role, disabled: true });
+      const disabled = await make('z-off', { disabled: true });
+      const verified = [await make('z-v1', mailed('v1', true)), await make('z-v2', mailed('v2', true))];
+      const unverified = await make('z-v3', mailed('v%3', false));
+      const withApp = await make('z-totp');
+      const withPasskey = await make('z-passkey');
+      const pending = await make('z-pending');
+      const { mfa, passkeys } = fixture.factors;
+      await mfa.startTotp({ userId: withApp.id, secret: 'sealed-secret', createdAt: now });
+      expect(await mfa.confirmTotp(withApp.id, { secret: 'sealed-secret', step: 1, recoveryCodeHashes: [], now })).toBe(
+        true,
+      );
+      await passkeys.add(buildPasskey({ userId: withPasskey.id }));
+      // Started, never confirmed: not a second factor.
+      await mfa.startTotp({ userId: pending.id, secret: 'sealed-secret', createdAt: now });
+
+      const keysOf = (users: readonly UserRecord[]) => users.map((user) => user.usernameKey).sort(byCodePoint);
+      const matches = (query: Omit<UserListQuery, 'afterKey' | 'limit' | 'prefix'>, limit = 1) =>
+        listAll(store, { ...query, prefix, limit });
+
+      // The first page is already full, though 1,500 users come before the first match.
+      const first = await store.list({ prefix, role, limit: 2 });
+      expect(first).toMatchObject({ more: true });
+      expect(keysOf(first.users)).toEqual(keysOf(roleHolders));
+      expect(await matches({ role })).toEqual(keysOf([...roleHolders, roleDisabled]));
+      expect(await matches({ role, disabled: false })).toEqual(keysOf(roleHolders));
+      expect(await matches({ disabled: true })).toEqual(keysOf([roleDisabled, disabled]));
+      expect(await matches({ emailVerified: true })).toEqual(keysOf(verified));
+      expect(await matches({ secondFactor: true })).toEqual(keysOf([withApp, withPasskey]));
+      expect(await matches({ secondFactor: true, role })).toEqual([]);
+      expect(await matches({ emailPrefix: `${prefix}v` }, 2)).toEqual(keysOf([...verified, unverified]));
+      expect(await matches({ emailPrefix: `${prefix}v%` })).toEqual(keysOf([unverified]));
+      expect(await matches({ emailPrefix: `${prefix}V` })).toEqual([]);
+      expect(await matches({ emailPrefix: `${prefix}v`, emailVerified: false })).toEqual(keysOf([unverified]));
+      // The opposite of each criterion keeps the crowd, in full pages.
+      const everyone = CROWD + 10;
+      expect(await matches({ emailVerified: false }, 100)).toHaveLength(everyone - 2);
+      expect(await matches({ secondFactor: false }, 100)).toHaveLength(everyone - 2);
+      expect(await matches({ disabled: false, role: 'user' }, 100)).toHaveLength(everyone - 4);
+      const page = await store.list({ prefix, secondFactor: false, limit: 100, afterKey: `${prefix}a0700` });
+      expect(page.users).toHaveLength(100);
+      expect(page.users[0]?.usernameKey).toBe(`${prefix}a0701`);
+    }, 120_000);
 
     it('refuses a limit outside 1 to 100', async () => {
       for (const limit of [0, -1, 101, 1.5, Number.NaN]) {

@@ -22,10 +22,27 @@ export interface UserChanges {
 /** The most users one {@link UserStore.list} call returns. */
 export const USER_LIST_MAX_LIMIT = 100;
 
+/**
+ * What a listing may be narrowed by besides a prefix; each criterion left out
+ * keeps everyone. The store selects on them in the same query as the page,
+ * so a page of matches costs one query however rare the matches are.
+ */
+export interface UserListFilter {
+  readonly role?: string;
+  /** Only disabled (`true`) or enabled (`false`) users. */
+  readonly disabled?: boolean;
+  /** Only users with (`true`) or without (`false`) a verified email address. */
+  readonly emailVerified?: boolean;
+  /** Only users with (`true`) or without (`false`) a second factor: a confirmed authenticator app or a passkey. */
+  readonly secondFactor?: boolean;
+}
+
 /** What {@link UserStore.list} reads: one page of users in username-key order. */
-export interface UserListQuery {
+export interface UserListQuery extends UserListFilter {
   /** Only users whose `usernameKey` starts with this, compared exactly: `%`, `_` and the like are plain characters. */
   readonly prefix?: string;
+  /** Only users whose `emailKey` starts with this, compared exactly like `prefix`; users without an address never match. */
+  readonly emailPrefix?: string;
   /** Only users whose `usernameKey` sorts after this one (the last key of the previous page). */
   readonly afterKey?: string;
   /** 1 to {@link USER_LIST_MAX_LIMIT}. */
@@ -113,9 +130,10 @@ export interface UserStore {
    */
   update(id: string, changes: UserChanges, options?: UserUpdateOptions): Promise<UserRecord | null>;
   /**
-   * One page of users ordered by `usernameKey` in code point order (the
-   * order of its UTF-8 bytes), each page one query. Throws `RangeError` for a
-   * `limit` outside 1 to {@link USER_LIST_MAX_LIMIT}.
+   * One page of the users that match every criterion of `query`, ordered by
+   * `usernameKey` in code point order (the order of its UTF-8 bytes), each
+   * page one query. Throws `RangeError` for a `limit` outside 1 to
+   * {@link USER_LIST_MAX_LIMIT}.
    */
   list(query: UserListQuery): Promise<UserListPage>;
 }

@@ -1,7 +1,7 @@
-import { foldEmail, type UserFilter, type UserRecord } from '@jwtgate/core';
+import type { UserListFilter } from '@jwtgate/core';
 import { enrolledFactors, type MfaRouteDeps } from './mfa-login.js';
 
-/** What `GET /admin/users` may narrow a listing by, besides the username prefix the store selects on. */
+/** What `GET /admin/users` may narrow a listing by. */
 export interface AdminUserQuery {
   readonly search?: string;
   /** `email`: `search` is the start of the address instead of the username. */
@@ -28,30 +28,20 @@ export async function hasSecondFactor(mfa: MfaRouteDeps | undefined, userId: str
 }
 
 /**
- * The filter of an administrator's listing, or `undefined` when only the
- * username prefix (which the store selects on itself) narrows it. The second
- * factor is read per user, and only for users the cheaper criteria kept.
+ * The store's criteria for an administrator's listing, or `null` when no
+ * user can match: with second factors off on this server nobody counts as
+ * having one (as {@link hasSecondFactor} says in the listing itself).
  *
  * @example
  * const filter = adminUserFilter({ role: 'admin', secondFactor: false }, deps.mfa);
- * const page = await listUsers(deps, { limit: 20, ...(filter === undefined ? {} : { filter }) });
+ * const page = filter === null ? empty : await listUsers(deps, { limit: 20, filter });
  */
-export function adminUserFilter(query: AdminUserQuery, mfa: MfaRouteDeps | undefined): UserFilter | undefined {
-  const emailPrefix =
-    query.searchIn === 'email' && query.search !== undefined && query.search !== '' ? foldEmail(query.search) : null;
-  const plain = (user: UserRecord): boolean =>
-    (emailPrefix === null || (user.emailKey ?? '').startsWith(emailPrefix)) &&
-    (query.role === undefined || user.role === query.role) &&
-    (query.disabled === undefined || user.disabled === query.disabled) &&
-    (query.verified === undefined || (user.emailVerifiedAt != null) === query.verified);
-  const wantsFactor = query.secondFactor;
-  const criteria = [emailPrefix ?? undefined, query.role, query.disabled, query.verified, wantsFactor];
-  if (criteria.every((criterion) => criterion === undefined)) return undefined;
-  return async (users) => {
-    const kept = users.map(plain);
-    if (wantsFactor === undefined) return kept;
-    return Promise.all(
-      users.map(async (user, index) => kept[index] === true && (await hasSecondFactor(mfa, user.id)) === wantsFactor),
-    );
+export function adminUserFilter(query: AdminUserQuery, mfa: MfaRouteDeps | undefined): UserListFilter | null {
+  if (mfa === undefined && query.secondFactor === true) return null;
+  return {
+    ...(query.role === undefined ? {} : { role: query.role }),
+    ...(query.disabled === undefined ? {} : { disabled: query.disabled }),
+    ...(query.verified === undefined ? {} : { emailVerified: query.verified }),
+    ...(query.secondFactor === undefined || mfa === undefined ? {} : { secondFactor: query.secondFactor }),
   };
 }

@@ -8,6 +8,7 @@ const sessionStoreMethods: Record<keyof SessionStore, null> = {
   create: null,
   get: null,
   listActive: null,
+  countActive: null,
   rotate: null,
   revoke: null,
   revokeAll: null,

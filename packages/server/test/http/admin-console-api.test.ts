@@ -1,4 +1,6 @@
+import { buildSessionRecord, buildUserRecord } from '@jwtgate/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { enrolTotp } from '../support/mfa-steps.js';
 import { linkSecret, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -217,5 +219,72 @@ describe('a password reset sent by an administrator', () => {
     expect((await send(off.userId, bare.accessToken)).json().error.code).toBe('ERR_FORBIDDEN');
     await t.server.drainMail();
     expect(inbox.received.filter((received) => received.to.includes(address))).toEqual([]);
+  });
+});
+
+describe('the admin console API with more users than any page reads', () => {
+  const CROWD = 1500;
+  let t: TestServer;
+  let admin: Account;
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    admin = await t.signUp({ username: 'boss' });
+    await t.server.users.update(admin.userId, { role: 'admin', updatedAt: t.clock.now() });
+    admin = { ...admin, ...(await t.login(admin.username, admin.password)) };
+    // Straight into the stores: a crowd of plain users, each signed in once, sorting before the few looked for.
+    const sessions = createSqlSessionStore(t.server.database.db);
+    const now = t.clock.now();
+    for (let start = 0; start < CROWD; start += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, offset) => {
+          const key = `crowd-${String(start + offset).padStart(4, '0')}`;
+          const user = buildUserRecord({ username: key, usernameKey: key });
+          await t.server.users.create(user);
+          await sessions.create(buildSessionRecord(user.id), { now, maxActive: 0 });
+        }),
+      );
+    }
+    for (const key of ['zz-support-1', 'zz-support-2', 'zz-support-3']) {
+      await t.server.users.create(buildUserRecord({ username: key, usernameKey: key, role: 'support' }));
+    }
+    await t.server.users.create(
+      buildUserRecord({
+        username: 'zz-mailed',
+        usernameKey: 'zz-mailed',
+        email: 'zz@example.org',
+        emailKey: 'zz@example.org',
+        emailVerifiedAt: now,
+      }),
+    );
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  const get = async (url: string) => {
+    const res = await t.request({ method: 'GET', url, token: admin.accessToken });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+
+  it(`answers full pages of filtered matches that come after ${CROWD} other users`, async () => {
+    const first = await get('/admin/users?role=support&limit=2');
+    expect(first.users.map((user: Listed) => user.username)).toEqual(['zz-support-1', 'zz-support-2']);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await get(`/admin/users?role=support&limit=2&cursor=${encodeURIComponent(first.nextCursor)}`);
+    expect(second).toMatchObject({ users: [{ username: 'zz-support-3' }], nextCursor: null });
+    expect((await get('/admin/users?verified=true&limit=5')).users.map((user: Listed) => user.username)).toEqual([
+      'zz-mailed',
+    ]);
+    expect((await get('/admin/users?searchIn=email&search=ZZ@&limit=5')).users).toHaveLength(1);
+    const unverified = await get('/admin/users?verified=false&disabled=false&role=user&limit=100&search=crowd-14');
+    expect(unverified.users).toHaveLength(100);
+  });
+
+  it('counts the active sessions of every user on the overview, not of the first few hundred', async () => {
+    const overview = await get('/admin/overview');
+    // The crowd's sessions and the administrator's two (registration and login).
+    expect((await t.server.sessions.list(admin.userId)).length).toBe(2);
+    expect(overview.activeSessions).toEqual({ count: CROWD + 2, capped: false });
+    expect(overview.users).toEqual({ count: CROWD + 5, capped: false });
   });
 });

@@ -31,7 +31,8 @@ for (const kind of ['postgres', 'mysql'] as const) {
 
     runUserStoreSuite(kind, async () => {
       const { database, close } = await openMigratedTestDatabase(kind);
-      return { store: createSqlUserStore(database.db, { timeoutMs: 5_000 }), close };
+      const factors = { mfa: createSqlMfaStore(database.db), passkeys: createSqlPasskeyStore(database.db) };
+      return { store: createSqlUserStore(database.db, { timeoutMs: 5_000 }), factors, close };
     });
 
     runAttemptStoreSuite(kind, async () => {

@@ -43,7 +43,8 @@ runSessionStoreSuite('sqlite', async () => {
 
 runUserStoreSuite('sqlite', async () => {
   const { db, close } = await openTempSqlite();
-  return { store: createSqlUserStore(db), close };
+  const factors = { mfa: createSqlMfaStore(db), passkeys: createSqlPasskeyStore(db) };
+  return { store: createSqlUserStore(db), factors, close };
 });
 
 runAttemptStoreSuite('sqlite', async () => {

@@ -1,11 +1,4 @@
-import {
-  ADMIN_ROLE,
-  AUDIT_PAGE_MAX,
-  type AuditStore,
-  type SessionManager,
-  USER_LIST_MAX_LIMIT,
-  type UserStore,
-} from '@jwtgate/core';
+import { ADMIN_ROLE, AUDIT_PAGE_MAX, type AuditStore, USER_LIST_MAX_LIMIT, type UserStore } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
 import type { RouteDeps } from '../route-deps.js';
@@ -18,8 +11,6 @@ export interface AdminOverviewDeps extends RouteDeps {
 
 /** The most users the overview counts; past it, the count says "at least". */
 export const OVERVIEW_USERS_MAX = 5000;
-/** The users whose active sessions the overview counts (one store read each). */
-export const OVERVIEW_SESSION_USERS_MAX = 500;
 /** The most audit records one figure of the overview reads. */
 export const OVERVIEW_RECORDS_MAX = 10_000;
 
@@ -49,7 +40,8 @@ const overviewSchema = {
     disabledUsers: count,
     activeSessions: {
       ...count,
-      description: `Active sessions of the first ${OVERVIEW_SESSION_USERS_MAX} users in username order (\`capped\` when there are more users).`,
+      description:
+        'Active sessions of all users, counted by the session store (one count query in SQL; a scan of the user indexes in Redis). Never `capped`.',
     },
     last24h: {
       type: ['object', 'null'],
@@ -84,12 +76,11 @@ interface Count {
   capped: boolean;
 }
 
-/** Users in total, administrators, disabled ones, and the first few users' ids for the session count. */
+/** Users in total, administrators and disabled ones. */
 async function countUsers(users: UserStore) {
   const total: Count = { count: 0, capped: false };
   const admins: Count = { count: 0, capped: false };
   const disabled: Count = { count: 0, capped: false };
-  const firstIds: string[] = [];
   let afterKey: string | undefined;
   for (;;) {
     const page = await users.list({ limit: USER_LIST_MAX_LIMIT, ...(afterKey === undefined ? {} : { afterKey }) });
@@ -97,7 +88,6 @@ async function countUsers(users: UserStore) {
       total.count += 1;
       if (user.role === ADMIN_ROLE) admins.count += 1;
       if (user.disabled) disabled.count += 1;
-      if (firstIds.length < OVERVIEW_SESSION_USERS_MAX) firstIds.push(user.id);
       afterKey = user.usernameKey;
     }
     if (!page.more) break;
@@ -106,17 +96,7 @@ async function countUsers(users: UserStore) {
       break;
     }
   }
-  return { total, admins, disabled, firstIds, allListed: !total.capped && total.count <= OVERVIEW_SESSION_USERS_MAX };
-}
-
-async function countSessions(sessions: SessionManager, userIds: readonly string[], allListed: boolean): Promise<Count> {
-  let total = 0;
-  // A few users at a time: enough to be quick, few enough not to crowd the store's pool.
-  for (let start = 0; start < userIds.length; start += 10) {
-    const lists = await Promise.all(userIds.slice(start, start + 10).map((id) => sessions.list(id)));
-    for (const list of lists) total += list.length;
-  }
-  return { count: total, capped: !allListed };
+  return { total, admins, disabled };
 }
 
 /** Reads the records of `events` since `since`, handing each to `visit`, up to {@link OVERVIEW_RECORDS_MAX}. */
@@ -177,11 +157,11 @@ async function lastDay(audit: AuditStore, now: number) {
 /**
  * `GET /admin/overview`: the figures of the admin console's first page,
  * counted from the stores when asked (no counters kept aside that could
- * drift): users, administrators and disabled users, active sessions, and
+ * drift): users, administrators and disabled users, active sessions (all of them, counted by the session store), and
  * from the audit trail the last 24 hours' logins, failed logins, reuse
- * detections and rate-limited requests, with logins per hour. Each count
- * stops at a limit and then says so (`capped`), so the page costs a bounded
- * amount however large the server grows.
+ * detections and rate-limited requests, with logins per hour. Each count read
+ * here stops at a limit and then says so (`capped`), so the page costs a
+ * bounded amount however large the server grows.
  */
 export const adminOverviewRoutes: FastifyPluginAsync<AdminOverviewDeps> = async (app, deps) => {
   app.addHook('onRequest', app.requireAuth);
@@ -193,16 +173,16 @@ export const adminOverviewRoutes: FastifyPluginAsync<AdminOverviewDeps> = async 
       schema: {
         ...adminOnly,
         summary: 'Counts of users, sessions and the last 24 hours of sign-in activity',
-        description: `Counted on each request; a count that reached its limit (${OVERVIEW_USERS_MAX} users, sessions of the first ${OVERVIEW_SESSION_USERS_MAX} users, ${OVERVIEW_RECORDS_MAX} audit records per figure) says \`capped\`.`,
+        description: `Counted on each request; a count that reached its limit (${OVERVIEW_USERS_MAX} users, ${OVERVIEW_RECORDS_MAX} audit records per figure) says \`capped\`.`,
         errors: adminErrors,
         response: { 200: overviewSchema, ...errorResponses },
       },
     },
     async () => {
       const now = deps.clock.now();
-      const users = await countUsers(deps.users);
-      const [activeSessions, last24h] = await Promise.all([
-        countSessions(deps.sessions, users.firstIds, users.allListed),
+      const [users, active, last24h] = await Promise.all([
+        countUsers(deps.users),
+        deps.sessions.countActive(),
         deps.audit === undefined ? null : lastDay(deps.audit, now),
       ]);
       return {
@@ -210,7 +190,7 @@ export const adminOverviewRoutes: FastifyPluginAsync<AdminOverviewDeps> = async 
         users: users.total,
         admins: users.admins,
         disabledUsers: users.disabled,
-        activeSessions,
+        activeSessions: { count: active, capped: false },
         last24h,
       };
     },

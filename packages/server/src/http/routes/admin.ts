@@ -62,7 +62,10 @@ const listedUserSchema = {
   required: [...adminUserSchema.required, 'secondFactor'],
   properties: {
     ...adminUserSchema.properties,
-    secondFactor: { type: 'boolean', description: 'Whether the account has a confirmed authenticator app.' },
+    secondFactor: {
+      type: 'boolean',
+      description: 'Whether the account has a second factor: a confirmed authenticator app or a passkey.',
+    },
   },
 } as const;
 
@@ -160,7 +163,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         ...adminOnly,
         summary: 'List users in username order, page by page, optionally filtered',
         description:
-          'Pages follow the username order: pass `nextCursor` as `cursor` (with the same filters) for the next page; it is `null` on the last one. With any filter but a username `search`, a page reads at most 1000 users: it may then hold fewer than `limit` (even none) and still have a `nextCursor`.',
+          "Pages follow the username order: pass `nextCursor` as `cursor` (with the same search and filters) for the next page; it is `null` on the last one. The database selects on the search and every filter in the page's own query, so a page holds `limit` users whenever that many more match.",
         errors: { ...adminErrors, ERR_INVALID_CURSOR: '`cursor` is not a `nextCursor` this server answered with' },
         querystring: {
           type: 'object',
@@ -183,7 +186,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
             verified: { type: 'boolean', description: 'Only users with (`true`) or without a verified email address.' },
             secondFactor: {
               type: 'boolean',
-              description: 'Only users with (`true`) or without a confirmed authenticator app.',
+              description:
+                'Only users with (`true`) or without a second factor (a confirmed authenticator app or a passkey).',
             },
             limit: {
               type: 'integer',
@@ -211,12 +215,13 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
     async (request) => {
       const { search, searchIn, limit, cursor } = request.query;
       const filter = adminUserFilter(request.query, deps.mfa);
+      if (filter === null) return { users: [], nextCursor: null };
       const page = await listUsers(deps, {
         limit,
-        // An email search scans in username order; the filter compares the addresses.
-        ...(search === undefined || searchIn === 'email' ? {} : { search }),
+        filter,
+        ...(search === undefined ? {} : { search }),
+        ...(searchIn === undefined ? {} : { searchIn }),
         ...(cursor === undefined ? {} : { cursor }),
-        ...(filter === undefined ? {} : { filter }),
       });
       const listed = await Promise.all(
         page.users.map(async (user) => ({

@@ -10,10 +10,11 @@ import { Cluster, type Redis } from 'ioredis';
 import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import { createRedisClock } from './redis-clock.js';
 import { type RedisKeys, redisKeys } from './redis-keys.js';
-import { runScript } from './redis-script.js';
+import { type RedisScript, runScript } from './redis-script.js';
 import { createRevocationLog, type RevocationLog } from './revocation-log.js';
 import { createRevocationReconciler, type RevocationDoubt } from './revocation-reconciler.js';
 import {
+  countActiveScript,
   createSessionScript,
   deleteEndedScript,
   FENCED_REPLY,
@@ -175,14 +176,28 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
   const recent = (sessions: readonly RevokedSession[], now: number) =>
     sessions.filter((s) => now - s.revokedAt <= retention);
 
-  async function scanUserIndexes(onKey: (key: string) => Promise<void>): Promise<void> {
+  /**
+   * Runs `script` (KEYS: a user index; ARGV: its session-key base, `arg`) on
+   * every user index, found by a SCAN of each master 500 keys a step, and
+   * adds up the numbers it answers. A step's scripts go out at once: one
+   * round trip's worth of waiting per step, not per key.
+   */
+  async function sumOverUserIndexes(script: RedisScript, arg: string): Promise<number> {
+    let total = 0;
     const nodes = client instanceof Cluster ? client.nodes('master') : [client];
     for (const node of nodes) {
       const stream = node.scanStream({ match: keys.userIndexPattern, count: 500 });
       for await (const batch of stream as AsyncIterable<string[]>) {
-        for (const key of batch) await onKey(key);
+        const counts = await Promise.all(
+          batch.map(async (key) => {
+            const base = keys.sessionBaseOfIndex(key);
+            return base === null ? 0 : Number(await runScript(client, script, [key], [base, arg]));
+          }),
+        );
+        for (const count of counts) total += count;
       }
     }
+    return total;
   }
 
   return {
@@ -245,6 +260,14 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
         )) as string[][];
         return rows.map(([id, ...pairs]) => fromFields(id as string, pairs));
       }),
+
+    countActive: (now) =>
+      // No maintained counter: sessions end by themselves (expiry) without any command to
+      // count down on, and one global key would leave the user's hash slot that every script
+      // keeps to. So a SCAN of the user indexes (500 keys a step, on each master), and per
+      // index one short script counting its live sessions; each step blocks Redis briefly,
+      // and the whole costs time in proportion to the keys and sessions there are.
+      withStoreErrors(() => sumOverUserIndexes(countActiveScript, String(now)), { backend: 'redis' }),
 
     rotate: (rotation) =>
       run(async () => {
@@ -322,17 +345,6 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
       // A sweep over every user index: Redis already expires ended sessions by
       // itself, so the server never schedules this for Redis; it is here for
       // completeness of the contract and for operators.
-      withStoreErrors(
-        async () => {
-          let deleted = 0;
-          await scanUserIndexes(async (key) => {
-            const base = keys.sessionBaseOfIndex(key);
-            if (base === null) return;
-            deleted += Number(await runScript(client, deleteEndedScript, [key], [base, String(before)]));
-          });
-          return deleted;
-        },
-        { backend: 'redis' },
-      ),
+      withStoreErrors(() => sumOverUserIndexes(deleteEndedScript, String(before)), { backend: 'redis' }),
   };
 }

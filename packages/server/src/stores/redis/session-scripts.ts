@@ -191,6 +191,25 @@ return out
 );
 
 /**
+ * Counts the active sessions (not revoked, not expired) of one user index,
+ * reading three fields of each session and returning only a number.
+ *
+ * KEYS: user index. ARGV: session-key base, now.
+ */
+export const countActiveScript = defineScript(
+  'count-active',
+  `${PREAMBLE}
+local now = tonumber(ARGV[2])
+local active = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local f = redis.call('HMGET', ARGV[1] .. id, 'expiresAt', 'refreshExpiresAt', 'revokedAt')
+  if f[1] and not f[3] and tonumber(f[1]) > now and tonumber(f[2]) > now then active = active + 1 end
+end
+return active
+`,
+);
+
+/**
  * Deletes the sessions of one user index that ended before `before`, drops
  * index entries whose session is gone, and the index once empty. Returns how
  * many sessions it deleted.

@@ -129,6 +129,12 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
   // unless told "C", which an index of its own (migration 0003) serves.
   const usernameKey: RawBuilder<string> =
     adapter instanceof PostgresAdapter ? sql<string>`username_key collate "C"` : sql<string>`username_key`;
+  /** `column` starts with `prefix`, compared exactly (`compared` is the column as the listing orders it). */
+  function startsWith(compared: RawBuilder<string>, column: 'username_key' | 'email_key', prefix: string) {
+    const like = sql<boolean>`${compared} like ${likePrefix(prefix)} escape ${sql.lit(LIKE_ESCAPE)}`;
+    // SQLite's LIKE ignores the case of ASCII letters; the exact comparison keeps `A` from matching `a`.
+    return sqlite ? sql<boolean>`${like} and substr(${sql.ref(column)}, 1, ${[...prefix].length}) = ${prefix}` : like;
+  }
   /**
    * Throws `ERR_LAST_ADMIN` when `id` is the only enabled holder of `role`.
    * Locking every enabled holder (in id order, so that two such changes queue
@@ -252,11 +258,21 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
       }
       return withStoreErrors(async () => {
         let select = db.selectFrom(table).selectAll();
-        const { prefix, afterKey } = query;
-        if (prefix !== undefined && prefix !== '') {
-          select = select.where(sql<boolean>`${usernameKey} like ${likePrefix(prefix)} escape ${sql.lit(LIKE_ESCAPE)}`);
-          // SQLite's LIKE ignores the case of ASCII letters; the exact comparison keeps `A` from matching `a`.
-          if (sqlite) select = select.where(sql<boolean>`substr(username_key, 1, ${[...prefix].length}) = ${prefix}`);
+        const { prefix, emailPrefix, afterKey } = query;
+        if (prefix !== undefined && prefix !== '')
+          select = select.where(startsWith(usernameKey, 'username_key', prefix));
+        if (emailPrefix !== undefined && emailPrefix !== '') {
+          select = select.where(startsWith(sql<string>`email_key`, 'email_key', emailPrefix));
+        }
+        if (query.role !== undefined) select = select.where('role', '=', query.role);
+        if (query.disabled !== undefined) select = select.where('disabled', '=', query.disabled ? 1 : 0);
+        if (query.emailVerified !== undefined) {
+          select = select.where('email_verified_at', query.emailVerified ? 'is not' : 'is', null);
+        }
+        if (query.secondFactor !== undefined) {
+          // Both look-ups are by the user id, which leads the primary key of the one and an index of the other.
+          const factor = sql<boolean>`(exists (select 1 from jwtgate_mfa_totp t where t.user_id = ${sql.ref(`${table}.id`)} and t.confirmed_at is not null) or exists (select 1 from jwtgate_passkeys p where p.user_id = ${sql.ref(`${table}.id`)}))`;
+          select = select.where(query.secondFactor ? factor : sql<boolean>`not ${factor}`);
         }
         if (afterKey !== undefined) select = select.where(sql<boolean>`${usernameKey} > ${afterKey}`);
         // One row more than asked tells whether another page follows.
