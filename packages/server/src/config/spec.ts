@@ -298,7 +298,7 @@ export const configSpec = {
       kind: 'boolean',
       default: false,
       description:
-        'Registration needs an email address (400 `ERR_EMAIL_REQUIRED` without one). Otherwise an address is optional; an account registered with an address and no username gets a generated one (`u-` and 16 hex digits).',
+        'Registration needs an email address (400 `ERR_EMAIL_REQUIRED` without one), and so does a first sign-in through an identity provider: its account is made only with the verified address the provider gives, when no other account has it (else `#oauth-error=ERR_EMAIL_REQUIRED`, no account made; see docs/federation.md). Otherwise an address is optional; an account registered with an address and no username gets a generated one (`u-` and 16 hex digits).',
     },
     RequireVerifiedEmail: {
       kind: 'boolean',

@@ -31,6 +31,11 @@ export interface FederatedAccountDeps {
   readonly autoLinkVerifiedEmail: boolean;
   /** Whether first sign-ins may make accounts. */
   readonly registrationOpen: () => boolean;
+  /**
+   * `Auth.RequireEmail`: a first sign-in makes an account only with the
+   * provider's verified address; without one it is refused (`ERR_EMAIL_REQUIRED`).
+   */
+  readonly requireEmail?: boolean | undefined;
   /** Seals provider tokens when `OAuth.StoreProviderTokens` is on; `undefined` drops them. */
   readonly tokenCipher?: SecretCipher | undefined;
 }
@@ -164,6 +169,11 @@ export async function resolveFederatedAccount(
  * the provider's verified address when nobody has it. `null` when the
  * identity was linked meanwhile by a concurrent first sign-in (the caller
  * decides again and signs in to that account).
+ *
+ * With `Auth.RequireEmail`, an account that would have no address (the
+ * provider gave no verified one, or another account has it, even one taken
+ * meanwhile) is not made: `ERR_EMAIL_REQUIRED`, as a registration without an
+ * address gets, counted like one. The two causes answer alike.
  */
 async function createAccount(
   deps: FederatedAccountDeps,
@@ -176,7 +186,9 @@ async function createAccount(
 ): Promise<UserRecord | null> {
   const cancel = await deps.registrationThrottle?.reserve(input.client.ip);
   let email = input.withEmail;
+  const noAddress = () => new AuthError('ERR_EMAIL_REQUIRED', { reason: 'no-usable-provider-address' });
   try {
+    if (deps.requireEmail === true && email === null) throw noAddress();
     for (let tries = 0; ; tries++) {
       const { username, key } = normaliseUsername(generatedUsername());
       const user: UserRecord = {
@@ -200,8 +212,10 @@ async function createAccount(
       } catch (error) {
         if (isAuthError(error, 'ERR_IDENTITY_TAKEN')) return null;
         // Taken meanwhile: the account is made without it, as when it was taken before.
-        if (isAuthError(error, 'ERR_EMAIL_TAKEN') && email !== null) email = null;
-        else if (!isAuthError(error, 'ERR_USERNAME_TAKEN') || tries >= 3) throw error;
+        if (isAuthError(error, 'ERR_EMAIL_TAKEN') && email !== null) {
+          if (deps.requireEmail === true) throw noAddress();
+          email = null;
+        } else if (!isAuthError(error, 'ERR_USERNAME_TAKEN') || tries >= 3) throw error;
       }
     }
   } catch (error) {

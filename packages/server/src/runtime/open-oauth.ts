@@ -57,6 +57,7 @@ export function openOAuth(input: {
       autoLinkVerifiedEmail: config.oauth.autoLinkVerifiedEmail,
       // `Register.Enabled: false` closes sign-up by an identity provider too; linking and sign-in stay.
       registrationOpen: () => config.register.enabled,
+      requireEmail: config.auth.requireEmail,
       tokenCipher,
     },
     sealer: createFlowSealer(config.auth.refreshSecret),

@@ -25,25 +25,51 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A real OpenID provider with a consent page, and a jwtgate server on a port
+ * known in advance whose page offers it under each of `providers`.
+ */
+async function startWithProviders(
+  dir: string,
+  providers: ReadonlyArray<readonly [name: string, displayName: string]>,
+  env: Record<string, string> = {},
+): Promise<{ idp: OidcProvider; server: BrowserServer }> {
+  const idp = await startOidcProvider({ consentPage: true });
+  const port = await freePort();
+  const yaml = providers
+    .map(
+      ([name, displayName]) =>
+        `    ${name}:\n      DisplayName: ${displayName}\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n`,
+    )
+    .join('');
+  const path = join(dir, 'jwtgate.yaml');
+  writeFileSync(path, `OAuth:\n  Providers:\n${yaml}`);
+  const secrets = Object.fromEntries(
+    providers.map(([name]) => [
+      `JWTGATE_OAUTH_PROVIDERS_${name.toUpperCase()}_CLIENT_SECRET`,
+      `${name}-client-secret-value`,
+    ]),
+  );
+  const server = await startBrowserServer({
+    JWTGATE_CONFIG: path,
+    JWTGATE_PORT: String(port),
+    JWTGATE_WEB_PUBLIC_URL: `http://localhost:${port}`,
+    ...secrets,
+    ...env,
+  });
+  return { idp, server };
+}
+
 describeWithBrowser()('sign-in with an identity provider on the web page, in Chromium', () => {
   let idp: OidcProvider;
   let server: BrowserServer;
   const config = makeTempDir('jwtgate-federation-');
   const devices: Device[] = [];
   beforeAll(async () => {
-    idp = await startOidcProvider({ consentPage: true });
-    const port = await freePort();
-    const provider = (name: string, displayName: string) =>
-      `    ${name}:\n      DisplayName: ${displayName}\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n`;
-    const path = join(config.path, 'jwtgate.yaml');
-    writeFileSync(path, `OAuth:\n  Providers:\n${provider('idp', 'Test IdP')}${provider('backup', 'Backup IdP')}`);
-    server = await startBrowserServer({
-      JWTGATE_CONFIG: path,
-      JWTGATE_PORT: String(port),
-      JWTGATE_WEB_PUBLIC_URL: `http://localhost:${port}`,
-      JWTGATE_OAUTH_PROVIDERS_IDP_CLIENT_SECRET: 'idp-client-secret-value',
-      JWTGATE_OAUTH_PROVIDERS_BACKUP_CLIENT_SECRET: 'backup-client-secret-value',
-    });
+    ({ idp, server } = await startWithProviders(config.path, [
+      ['idp', 'Test IdP'],
+      ['backup', 'Backup IdP'],
+    ]));
   });
   afterAll(async () => {
     await server?.close();
@@ -114,6 +140,34 @@ describeWithBrowser()('sign-in with an identity provider on the web page, in Chr
       expect(new URL(page.url()).hash).toBe('');
       expect((await device.context.cookies()).filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
       expect(problemsOf(page)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'makes no account without an address while Auth.RequireEmail is on, and says in plain words that one is needed',
+    async () => {
+      const dir = makeTempDir('jwtgate-federation-email-');
+      const strict = await startWithProviders(dir.path, [['idp', 'Test IdP']], { JWTGATE_AUTH_REQUIRE_EMAIL: 'true' });
+      const device = await launchDevice();
+      try {
+        const page = await device.open(strict.server.url);
+        strict.idp.claims = { sub: `no-address-${Date.now().toString(36)}`, name: 'No Address' };
+        await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+        await page.getByRole('button', { name: 'Allow' }).click();
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        await expect.poll(() => page.locator('#status').innerText()).toContain('need a confirmed email address');
+        expect(new URL(page.url()).hash).toBe('');
+        const cookies = await device.context.cookies();
+        expect(cookies.filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
+        expect(problemsOf(page)).toEqual([]);
+      } finally {
+        // The browser first: its open connections would hold the server's close.
+        await device.close();
+        await strict.server.close();
+        await strict.idp.stop();
+        dir.remove();
+      }
     },
     BROWSER_TEST_MS,
   );

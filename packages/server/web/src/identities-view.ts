@@ -25,6 +25,8 @@ const PROVIDER_MESSAGES: Readonly<Record<string, string>> = {
   ERR_OAUTH_PROVIDER_UNAVAILABLE: 'The provider cannot be reached right now. Try again in a moment.',
   ERR_OAUTH_PROVIDER_UNKNOWN: 'That provider is not set up on this server.',
   ERR_OAUTH_SIGN_UP_CLOSED: 'No account is linked to that identity, and new accounts cannot be made here.',
+  ERR_EMAIL_REQUIRED:
+    'New accounts here need a confirmed email address, and the provider did not share one this server can use. Sign up with your email address instead; if you already have an account, sign in to it and link the provider from your profile.',
   ERR_IDENTITY_TAKEN: 'That identity is already linked to another account, or yours has one from that provider.',
   ERR_LAST_SIGN_IN_METHOD: 'This is your only way to sign in. Set a password or link another identity first.',
   ERR_IDENTITY_NOT_FOUND: 'That identity is not linked to your account.',

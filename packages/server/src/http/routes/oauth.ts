@@ -70,6 +70,8 @@ const callbackErrors = {
   ERR_OAUTH_PROVIDER_UNAVAILABLE: 'the provider cannot be reached, is too slow (`OAuth.Timeout`) or answers 5xx',
   ERR_IDENTITY_TAKEN: 'linking: the identity is linked to another account, or this account has one from that provider',
   ERR_OAUTH_SIGN_UP_CLOSED: 'no account is linked to the identity, and registration is closed',
+  ERR_EMAIL_REQUIRED:
+    'no account is linked to the identity, `Auth.RequireEmail` is on, and the provider gave no verified address that no other account has: no account is made',
   ERR_INVALID_CREDENTIALS: 'the account linked to the identity is disabled',
   ERR_RATE_LIMITED: 'a first sign-in makes an account: counted as a registration (`Register.MaxPerIp`)',
   ERR_STORE_UNAVAILABLE: 'the database cannot be reached; nothing was made',
