@@ -134,6 +134,14 @@ describe.each(everyBackend.filter((b) => !b.redis && backendAvailable(b)))('invi
     const weak = await register({ username: uniqueName('carol'), password: 'short', invitation: secret });
     expect(weak.statusCode).toBe(400);
     expect(weak.json().error.code).toBe('ERR_INVALID_PASSWORD');
+    // The invited address counts as the account's own, though the request does not repeat it.
+    const ownAddress = await register({
+      username: uniqueName('carol'),
+      password: `${email.split('@')[0]?.toUpperCase()}-2024!`,
+      invitation: secret,
+    });
+    expect(ownAddress.statusCode).toBe(400);
+    expect(ownAddress.json().error.code).toBe('ERR_PASSWORD_CONTAINS_CONTEXT');
     const taken = await register({ username: admin.username.toUpperCase(), password, invitation: secret });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error.code).toBe('ERR_USERNAME_TAKEN');
