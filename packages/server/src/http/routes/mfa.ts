@@ -16,6 +16,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyPluginAsync } from 'fastify';
 import { renderSVG } from 'uqr';
 import { finishLogin } from '../finish-login.js';
+import { assertCookieLoginAllowed } from '../first-factor-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import {
   challengeUser,
@@ -27,7 +28,6 @@ import {
 import { throttledAssertion } from '../passkey-assertion.js';
 import { assertionCredentialSchema } from '../passkey-schemas.js';
 import { claimsOf } from '../plugins/auth-guard.js';
-import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { reauthErrors, reauthenticate } from '../reauthenticate.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, tokenResponseSchema } from '../schemas.js';
@@ -383,10 +383,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       try {
         const challenge = await openChallenge(mfa, { token: request.body.mfaToken, purpose: 'verify', client });
         userId = challenge.userId;
-        if (challenge.cookie) {
-          if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-          assertSameOriginIntent(request, deps.origins, { credentialed: true });
-        }
+        assertCookieLoginAllowed(deps, request, challenge.cookie);
         const user = await challengeUser(mfa, deps.users, challenge);
         const { method, code, credential } = request.body;
         let amr: readonly string[];
@@ -516,10 +513,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       const mfa = mfaOf();
       const client = clientInfo(request);
       const challenge = await openChallenge(mfa, { token: request.body.mfaToken, purpose: 'enroll', client });
-      if (challenge.cookie) {
-        if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-        assertSameOriginIntent(request, deps.origins, { credentialed: true });
-      }
+      assertCookieLoginAllowed(deps, request, challenge.cookie);
       const user = await challengeUser(mfa, deps.users, challenge);
       let recoveryCodes: readonly string[];
       try {
