@@ -62,7 +62,11 @@ function cookieValue(header: string, name: string): string | null {
  * findToken({ authorization: 'eyJ…' }, ['bearer', 'bare']); // 'eyJ…'
  */
 export function findToken(headers: TokenCarrier, sources: readonly TokenSource[]): string | null {
-  const authorization = headers.authorization?.trim();
+  const raw = headers.authorization;
+  // What nearly every request sends, read without lower-casing a copy of the scheme: the same
+  // answer as the general path below, which the scheme in other cases and whitespace still take.
+  if (sources[0] === 'bearer' && raw !== undefined && raw.startsWith('Bearer ')) return raw.slice(7).trim();
+  const authorization = raw?.trim();
   for (const source of sources) {
     if (source === 'bearer' || source === 'bare') {
       if (authorization === undefined || authorization.length === 0) continue;

@@ -1,14 +1,12 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { normaliseUsername, type UserRecord } from '@jwtgate/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { codeFor } from '../support/mfa-steps.js';
 import {
-  artifact,
   type BrowserServer,
   describeWithBrowser,
   problemsOf,
+  screenshot,
   startBrowserServer,
 } from '../support/real-browser.js';
 import { freePort } from '../support/redis-servers.js';
@@ -24,19 +22,8 @@ import { devicesPerTest, pageParts } from '../support/web-page.js';
 
 const PASSWORD = 'correct horse battery staple';
 const BROWSER_TEST_MS = 180_000;
-const SCREENSHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
 const PHONE_AGENT =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Mobile/15E148 Safari/604.1';
-
-/** Saves a screenshot among the test artifacts, and into docs/screenshots when `UPDATE_SCREENSHOTS=1`. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  const path = artifact(name);
-  await page.screenshot({ path, fullPage: true });
-  if (process.env.UPDATE_SCREENSHOTS === '1') {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    copyFileSync(path, `${SCREENSHOTS}${name}`);
-  }
-}
 
 /** Problems other than the refusals a test provoked on purpose. */
 function unexpectedProblems(page: Page): readonly string[] {

@@ -9,10 +9,12 @@ import {
   describeWithBrowser,
   launchDevice,
   problemsOf,
+  screenshot,
   shownAmr,
   startBrowserServer,
 } from '../support/real-browser.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { fillAndSubmit, pageParts } from '../support/web-page.js';
 
 const BROWSER_TEST_MS = 120_000;
 
@@ -139,6 +141,72 @@ describeWithBrowser()('sign-in with an identity provider on the web page, in Chr
       await expect.poll(() => page.locator('#status').innerText()).toContain('cancelled');
       expect(new URL(page.url()).hash).toBe('');
       expect((await device.context.cookies()).filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
+      expect(problemsOf(page)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+  it(
+    "lists an identity linked at the provider on the user's page of the admin console",
+    async () => {
+      const tag = Date.now().toString(36);
+      const password = 'correct horse battery staple';
+      const register = async (username: string): Promise<{ id: string; username: string }> => {
+        const res = await fetch(`${server.url}/auth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+        expect(res.status, await res.clone().text()).toBe(201);
+        return { id: ((await res.json()) as { id: string }).id, username };
+      };
+      const member = await register(`linker-${tag}`);
+      const admin = await register(`console-${tag}`);
+      await server.server.users.update(admin.id, { role: 'admin', updatedAt: Date.now() });
+
+      // The member signs in with the password and links their account at the provider, through its consent page.
+      const own = await launchDevice();
+      devices.push(own);
+      const page = await own.open(server.url);
+      await fillAndSubmit(
+        pageParts.signInForm(page),
+        { 'Email or username': member.username, Password: password },
+        'Sign in',
+      );
+      await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+      const subject = `linked-${tag}`;
+      idp.claims = { sub: subject, email: `${subject}@example.com`, email_verified: true, name: 'Linked Person' };
+      await page.locator('#identities').getByRole('button', { name: 'Link Test IdP' }).click();
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+      await expect.poll(() => page.locator('#identities li[data-provider="idp"]').count()).toBe(1);
+      const [stored] = await server.server.database.db
+        .selectFrom('jwtgate_identities')
+        .selectAll()
+        .where('user_id', '=', member.id)
+        .execute();
+      expect(stored).toMatchObject({ provider: 'idp', subject });
+
+      // An administrator finds it on the member's page: provider, name and address, subject, when linked.
+      const operator = await launchDevice();
+      devices.push(operator);
+      const consolePage = await operator.open(`${server.url}/admin#/users/${member.id}`);
+      await fillAndSubmit(
+        pageParts.signInForm(consolePage),
+        { 'Email or username': admin.username, Password: password },
+        'Sign in',
+      );
+      await consolePage.getByRole('heading', { name: member.username, level: 1 }).waitFor();
+      const identity = consolePage.locator('[data-field="identities"] li[data-provider="idp"]');
+      await identity.waitFor();
+      const said = await identity.innerText();
+      expect(said).toMatch(/^idp: Linked Person /);
+      expect(said).toContain(`<${subject}@example.com> (verified)`);
+      expect(await identity.locator('[data-field="subject"]').innerText()).toBe(subject);
+      const linkedAt = new Date(Number((stored as { created_at: number | string }).created_at)).toISOString();
+      expect(await identity.locator('time').first().getAttribute('datetime')).toBe(linkedAt);
+      expect(await consolePage.locator('[data-field="identities"] li').count()).toBe(1);
+      await screenshot(consolePage, 'admin-user-identity.png');
+      expect(problemsOf(consolePage)).toEqual([]);
       expect(problemsOf(page)).toEqual([]);
     },
     BROWSER_TEST_MS,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -163,6 +163,25 @@ export async function startBrowserServer(env: Readonly<Record<string, string>> =
 export function artifact(name: string): string {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return `${ARTIFACTS_DIR}${name}`;
+}
+
+/** Where the screenshots that the docs show are committed. */
+const SCREENSHOTS_DIR = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
+
+/**
+ * Saves a full-page screenshot among the test artifacts, and into
+ * docs/screenshots as well when `UPDATE_SCREENSHOTS=1`.
+ *
+ * @example
+ * await screenshot(page, 'admin-user.png');
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const path = artifact(name);
+  await page.screenshot({ path, fullPage: true });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+    copyFileSync(path, `${SCREENSHOTS_DIR}${name}`);
+  }
 }
 
 /**

@@ -101,9 +101,13 @@ const identitiesSchema = {
   description: 'Accounts at identity providers linked to this user; empty when no provider is configured.',
   items: {
     type: 'object',
-    required: ['provider', 'email', 'emailVerified', 'displayName', 'linkedAt', 'lastSignInAt'],
+    required: ['provider', 'subject', 'email', 'emailVerified', 'displayName', 'linkedAt', 'lastSignInAt'],
     properties: {
       provider: { type: 'string' },
+      subject: {
+        type: 'string',
+        description: "The provider's identifier of the user (`sub`), which never changes hands.",
+      },
       email: { type: ['string', 'null'] },
       emailVerified: { type: 'boolean' },
       displayName: { type: ['string', 'null'] },
@@ -288,6 +292,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         },
         identities: identities.map((identity) => ({
           provider: identity.provider,
+          subject: identity.subject,
           email: identity.email,
           emailVerified: identity.emailVerified,
           displayName: identity.displayName,

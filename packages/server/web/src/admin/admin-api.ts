@@ -35,6 +35,7 @@ export interface UserDetail {
   };
   readonly identities: readonly {
     readonly provider: string;
+    readonly subject: string;
     readonly email: string | null;
     readonly emailVerified: boolean;
     readonly displayName: string | null;

@@ -317,10 +317,15 @@ export function renderUser(root: HTMLElement, context: ConsoleContext, userId: s
               ...identities.map((identity) =>
                 h(
                   'li',
-                  {},
+                  { 'data-provider': identity.provider },
                   `${identity.provider}: ${identity.displayName ?? identity.email ?? 'no name given'}`,
                   identity.email === null ? '' : ` <${identity.email}>${identity.emailVerified ? ' (verified)' : ''}`,
-                  `, linked ${new Date(identity.linkedAt).toLocaleDateString()}, last sign-in ${new Date(identity.lastSignInAt).toLocaleString()}`,
+                  ', subject ',
+                  h('code', { 'data-field': 'subject' }, identity.subject),
+                  ', linked ',
+                  timeElement(Date.parse(identity.linkedAt)),
+                  ', last sign-in ',
+                  timeElement(Date.parse(identity.lastSignInAt)),
                 ),
               ),
             ),
