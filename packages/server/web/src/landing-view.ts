@@ -3,12 +3,14 @@ import { h } from './dom.js';
 import { renderEmailLanding } from './email-landing-view.js';
 import { renderEmailSignInLanding } from './email-sign-in-view.js';
 import { renderForgotPassword } from './forgot-password-view.js';
+import { renderInvitationLanding } from './invitation-landing-view.js';
 import type { MailedLink } from './link-fragment.js';
 import { renderResetPassword } from './reset-password-view.js';
 
 /**
  * The page for a mailed link, in place of the usual one: the reset form,
- * the confirmation of an address, or the sign-in button. `done` goes on to
+ * the confirmation of an address, the sign-in button, or the sign-up form
+ * of an invitation. `done` goes on to
  * the usual page (signed in or not), with a line for the status region.
  *
  * @example
@@ -33,6 +35,9 @@ export function renderLanding(
       break;
     case 'sign-in':
       heading = renderEmailSignInLanding(panel, client, link.secret, leave);
+      break;
+    case 'invitation':
+      heading = renderInvitationLanding(panel, client, link.secret, leave);
       break;
     default:
       heading = renderEmailLanding(panel, client, { purpose: link.purpose, secret: link.secret }, done);

@@ -1,5 +1,5 @@
 /** What a mailed link is for; the server's links are `<Web.PublicUrl>/#<purpose>=<secret>`. */
-export type LinkPurpose = 'verify-email' | 'reset-password' | 'change-email' | 'sign-in';
+export type LinkPurpose = 'verify-email' | 'reset-password' | 'change-email' | 'sign-in' | 'invitation';
 
 /** A mailed link's purpose and secret, read from the page's address. */
 export interface MailedLink {
@@ -7,7 +7,7 @@ export interface MailedLink {
   readonly secret: string;
 }
 
-const LINK = /^#(verify-email|reset-password|change-email|sign-in)=([A-Za-z0-9_-]{1,200})$/;
+const LINK = /^#(verify-email|reset-password|change-email|sign-in|invitation)=([A-Za-z0-9_-]{1,200})$/;
 
 /**
  * Takes a mailed link's secret out of the address: it is read from the

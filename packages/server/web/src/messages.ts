@@ -26,6 +26,9 @@ const FRIENDLY: Readonly<Record<string, string>> = {
     'Your email address is not confirmed yet. Open the link in the mail we sent you, then sign in again.',
   ERR_EMAIL_TOKEN_INVALID:
     'This link or code cannot be used: it has expired, was used already, or a newer one replaced it. Ask for a new one.',
+  ERR_INVITATION_INVALID:
+    'This invitation cannot be used: it was used already, withdrawn, or has expired. Ask the person who invited you for a new one.',
+  ERR_REGISTRATION_CLOSED: 'New accounts are made by invitation only on this server.',
   ERR_MAIL_UNAVAILABLE: 'This server cannot send mail at the moment, so this cannot be done now.',
   ERR_PASSKEY_INVALID: 'That passkey could not be used here. Try again, or sign in another way.',
   ERR_PASSKEY_CANCELLED: 'No passkey was used.',

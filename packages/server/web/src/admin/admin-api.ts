@@ -113,6 +113,27 @@ export interface UserChanged {
   readonly revokedSessions: number;
 }
 
+/** An invitation to register (`GET /admin/invitations`); never its link. */
+export interface Invitation {
+  readonly id: string;
+  readonly email: string;
+  readonly role: string;
+  readonly status: 'pending' | 'used' | 'expired' | 'revoked';
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt: string | null;
+  readonly userId: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** What making an invitation answers: `link` only when the server sends no mail. */
+export interface InvitationMade {
+  readonly invitation: Invitation;
+  readonly mailed: boolean;
+  readonly link?: string;
+}
+
 /** The `/admin/*` API as the console calls it: every method one request, refused by the server for a non-administrator. */
 export interface AdminApi {
   listUsers(query: UserQuery): Promise<{ users: readonly ListedUser[]; nextCursor: string | null }>;
@@ -126,6 +147,12 @@ export interface AdminApi {
   sendPasswordReset(id: string): Promise<{ email: string }>;
   audit(query: AuditQuery): Promise<{ records: readonly AuditEntry[]; nextCursor: string | null }>;
   overview(): Promise<Overview>;
+  invite(email: string, role: string): Promise<InvitationMade>;
+  invitations(query: {
+    readonly status?: string;
+    readonly cursor?: string;
+  }): Promise<{ invitations: readonly Invitation[]; nextCursor: string | null }>;
+  revokeInvitation(id: string): Promise<{ invitation: Invitation }>;
 }
 
 /** Turns an answer that is not a success into the SDK's coded error. */
@@ -177,5 +204,8 @@ export function createAdminApi(client: JwtgateClient, readError: ErrorReader, re
     sendPasswordReset: (id) => call('POST', `${user(id)}/password-reset`),
     audit: (query) => call('GET', `/admin/audit${queryString({ limit: 50, ...query })}`),
     overview: () => call('GET', '/admin/overview'),
+    invite: (email, role) => call('POST', '/admin/invitations', { email, role }),
+    invitations: (query) => call('GET', `/admin/invitations${queryString({ limit: 25, ...query })}`),
+    revokeInvitation: (id) => call('DELETE', `/admin/invitations/${encodeURIComponent(id)}`),
   };
 }

@@ -6,6 +6,7 @@ import { type AdminApi, createAdminApi } from './admin-api.js';
 import { describeAdminError } from './admin-messages.js';
 import { renderAudit } from './audit-view.js';
 import type { ConsoleContext } from './console-context.js';
+import { renderInvitations } from './invitations-view.js';
 import { renderOverview } from './overview-view.js';
 import { renderUser } from './user-view.js';
 import { renderUsers } from './users-view.js';
@@ -41,6 +42,7 @@ let context: ConsoleContext | null = null;
 const PAGES = [
   ['overview', 'Overview'],
   ['users', 'Users'],
+  ['invitations', 'Invitations'],
   ['audit', 'Audit trail'],
 ] as const;
 
@@ -59,6 +61,7 @@ function route(): void {
   let heading: HTMLElement;
   if (section === 'users' && id !== undefined && id !== '') heading = renderUser(app, context, decodeURIComponent(id));
   else if (section === 'users') heading = renderUsers(app, context, params);
+  else if (section === 'invitations') heading = renderInvitations(app, context, params);
   else if (section === 'audit') heading = renderAudit(app, context, params);
   else heading = renderOverview(app, context);
   heading.focus();

@@ -9,6 +9,8 @@ const ADMIN_FRIENDLY: Readonly<Record<string, string>> = {
   ERR_MFA_NOT_CONFIGURED: 'Second factors are off on this server (no Mfa.EncryptionKey).',
   ERR_INVALID_CURSOR: 'This list is out of date. Search again.',
   ERR_VALIDATION: 'The server refused a value of this form. Check it and try again.',
+  ERR_INVITATION_NOT_FOUND: 'This invitation is no longer pending: it was used, revoked or has expired.',
+  ERR_EMAIL_TAKEN: 'An account has this address already: nobody needs to be invited with it.',
 };
 
 /**

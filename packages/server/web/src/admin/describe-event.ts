@@ -20,6 +20,8 @@ const EVENTS: Readonly<Record<string, string>> = {
   'admin.access-denied': 'Refused the admin API: not an administrator',
   'admin.mfa-reset': 'Second factors reset by an administrator',
   'admin.password-reset-sent': 'Password reset link mailed by an administrator',
+  'admin.invitation-created': 'Invitation made by an administrator',
+  'admin.invitation-revoked': 'Invitation revoked by an administrator',
   'password.changed': 'Password changed',
   'password.change-failed': 'Password change refused',
   'password.reset': 'Password set from a reset link',
