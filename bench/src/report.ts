@@ -272,6 +272,7 @@ function keyRatios(results: BenchResults): string[] {
   const lookup = find(rows, 'jsonwebtoken, then a Redis GET');
   const { propagation, login, redisMemory, memory } = results;
   const defaultLogin = login.rows.find((row) => row.isDefault) ?? (login.rows[0] as LoginRow);
+  const { own: ownLogin, peer: peerLogin } = peerLoginPair(login.peers);
   const rotation = (store: string, concurrency: number) =>
     integer.format(
       results.rotation.rows.find((row) => row.store === store && row.concurrency === concurrency)?.rotationsPerSec ??
@@ -283,7 +284,7 @@ function keyRatios(results: BenchResults): string[] {
     `- The default guard serves ${(guard.ratioToBare / lookup.ratioToBare).toFixed(1)}× the requests of the per-request Redis lookup design, at p99 ${integer.format(guard.p99Us)} µs against ${integer.format(lookup.p99Us)} µs.`,
     `- One HS256 verification: jwtgate ${ns('jwtgate createJwtVerifier, cache off')} ns without its cache of verified tokens, ${ns('jwtgate createJwtVerifier')} ns on a hit; ES256 ${ns('ES256 jwtgate createJwtVerifier, cache off')} ns uncached, ${ns('ES256 jwtgate createJwtVerifier')} ns on a hit; EdDSA ${ns('EdDSA jwtgate createJwtVerifier, cache off')} ns and ${ns('EdDSA jwtgate createJwtVerifier')} ns.`,
     `- Revocation propagation between two instances over Redis: p50 ${decimal.format(propagation.p50Ms)} ms, p99 ${decimal.format(propagation.p99Ms)} ms from sending the logout (${propagation.trials} trials).`,
-    `- Refresh rotation over many users' sessions: ${rotation('SQLite', 50)}/s on SQLite and ${rotation('Redis', 50)}/s on Redis with 50 in flight (${rotation('SQLite', 1)}/s and ${rotation('Redis', 1)}/s one at a time); logins (argon2id) ${decimal.format(defaultLogin.loginsPerSec)}/s with ${login.concurrency} at once at the default \`Hashing.MaxConcurrent\` (${defaultLogin.maxConcurrent}), \`/healthz\` and a guarded route meanwhile p99 ${decimal.format(defaultLogin.probeP99Ms)} ms.`,
+    `- Refresh rotation over many users' sessions: ${rotation('SQLite', 50)}/s on SQLite and ${rotation('Redis', 50)}/s on Redis with 50 in flight (${rotation('SQLite', 1)}/s and ${rotation('Redis', 1)}/s one at a time); logins (argon2id) ${decimal.format(defaultLogin.loginsPerSec)}/s with ${login.concurrency} at once at the default \`Hashing.MaxConcurrent\` (${defaultLogin.maxConcurrent}), \`/healthz\` and a guarded route meanwhile p99 ${decimal.format(defaultLogin.probeP99Ms)} ms; over HTTP beside better-auth on the same argon2id cost, ${decimal.format(ownLogin.loginsPerSec)}/s against its ${decimal.format(peerLogin.loginsPerSec)}/s (\`/healthz\` p99 ${decimal.format(ownLogin.healthP99Ms)} ms against ${decimal.format(peerLogin.healthP99Ms)} ms).`,
     `- Memory: ${integer.format(memory.bytesPerEntry)} bytes of heap per revoked session in the revocation list (${decimal.format(memory.mibPer100k)} MiB per 100,000); ${integer.format(redisMemory.bytesPerSession)} bytes of Redis memory per active session (${integer.format(redisMemory.usedMemoryMiB)} MiB for ${integer.format(redisMemory.sessions)}).`,
   ];
 }

@@ -54,7 +54,7 @@ export interface JwtgateClient {
    * Logs in in cookie mode: the refresh token goes into an HttpOnly cookie,
    * the access token stays in memory. A user with a second factor gets a
    * {@link SecondFactorChallenge} instead, and is not signed in until
-   * `verifySecondFactor` (or, when `enrollmentRequired`, `confirmEnrolment`).
+   * `verifySecondFactor` (or, when `enrollmentRequired`, `confirmEnrolment` or `enrolPasskey`).
    */
   login(
     input: ({ readonly username: string } | { readonly email: string }) & {
@@ -118,6 +118,12 @@ export interface JwtgateClient {
    * or, in a login answered with `enrollmentRequired`, with its mfaToken.
    */
   startEnrolment(proof: { readonly password: string } | { readonly mfaToken: string }): Promise<TotpEnrolment>;
+  /**
+   * In a login answered with `enrollmentRequired`, makes a passkey (the
+   * browser asks the user) and registers it with the login's mfaToken, which
+   * finishes the login: signed in with both factors.
+   */
+  enrolPasskey(input: { readonly mfaToken: string; readonly name?: string }): Promise<AccessTokenView>;
   /**
    * Turns the app on with a code it shows; returns the recovery codes, once.
    * With the mfaToken of a login that required the set-up, also signs in.
@@ -658,6 +664,23 @@ export function createClient(options: ClientOptions): JwtgateClient {
         return json<TotpEnrolment>(await post('auth/mfa/enrollment/totp', { mfaToken: proof.mfaToken }));
       }
       return json<TotpEnrolment>(await authorised('POST', 'auth/mfa/totp/enroll', { password: proof.password }));
+    },
+    async enrolPasskey(input) {
+      // Checked first: a browser without WebAuthn asks for no challenge it cannot answer.
+      const authenticator = webauthnOf();
+      const options = await json<CreationOptionsJson>(
+        await post('auth/mfa/enrollment/passkey/options', { mfaToken: input.mfaToken }),
+      );
+      const credential = await createPasskeyCredential(authenticator, options);
+      return signIn(
+        await json<TokenAnswer>(
+          await post('auth/mfa/enrollment/passkey/verify', {
+            mfaToken: input.mfaToken,
+            credential,
+            ...(input.name === undefined || input.name === '' ? {} : { name: input.name }),
+          }),
+        ),
+      );
     },
     async confirmEnrolment(input) {
       if (input.mfaToken === undefined) {

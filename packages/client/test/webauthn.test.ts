@@ -115,6 +115,42 @@ describe('the WebAuthn ceremonies', () => {
     }
   });
 
+  it('adds a passkey with the mfaToken of a login that requires one, and is signed in by the answer', async () => {
+    const asked: { path: string; body: unknown }[] = [];
+    const b64 = (value: unknown) => toBase64url(new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer);
+    const iat = Math.floor(Date.now() / 1000);
+    const accessToken = `${b64({ alg: 'HS256' })}.${b64({ sub: 'admin-1', sid: 's1', iat, exp: iat + 60, amr: ['pwd', 'hwk', 'mfa'] })}.sig`;
+    const client = createClient({
+      baseUrl: 'https://auth.example.com',
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        asked.push({ path, body: JSON.parse(String(init?.body ?? 'null')) });
+        const answer = path.endsWith('/options')
+          ? {
+              challenge: toBase64url(bytes(7)),
+              rp: { id: 'example.com', name: 'Example' },
+              user: { id: toBase64url(bytes(0x75)), name: 'ada', displayName: 'ada' },
+              pubKeyCredParams: [{ alg: -7, type: 'public-key' }],
+            }
+          : { accessToken, tokenType: 'Bearer', expiresIn: 60, refreshAfter: iat + 30 };
+        return new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json' } });
+      },
+      webauthn: fakeAuthenticator().webauthn,
+      locks: null,
+      channel: null,
+    });
+    const view = await client.enrolPasskey({ mfaToken: 'jgm1_paused', name: 'Desk key' });
+    expect(view.claims.amr).toEqual(['pwd', 'hwk', 'mfa']);
+    expect(client.state.status).toBe('signed-in');
+    expect(asked.map((call) => call.path)).toEqual([
+      '/auth/mfa/enrollment/passkey/options',
+      '/auth/mfa/enrollment/passkey/verify',
+    ]);
+    expect(asked[0]?.body).toEqual({ mfaToken: 'jgm1_paused' });
+    expect(asked[1]?.body).toMatchObject({ mfaToken: 'jgm1_paused', name: 'Desk key', credential: { id: 'AQL6' } });
+    client.close();
+  });
+
   it('says ERR_WEBAUTHN_UNAVAILABLE, asking the server nothing, where there is no WebAuthn', async () => {
     let asked = 0;
     const client = createClient({

@@ -114,6 +114,7 @@ export {
   type RevocationEntry,
 } from './session/load-revocations.js';
 export type { IssuedTokens } from './session/mint-access-token.js';
+export type { SessionReadAhead } from './session/read-ahead.js';
 export type { RefreshSessionInput } from './session/refresh.js';
 export type { RenewSessionInput } from './session/renew.js';
 export { createRevocationList, type RevocationList } from './session/revocation-list.js';

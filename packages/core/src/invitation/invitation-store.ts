@@ -50,7 +50,8 @@ export interface InvitationListPage {
  * Invitations to register. They live beside the users and the mail outbox
  * because an invitation is stored with its mail, and used with the account it
  * creates, each in one transaction. Backend failures surface as
- * `AuthError('ERR_STORE_UNAVAILABLE')`.
+ * `AuthError('ERR_STORE_UNAVAILABLE')`. A backend proves itself with
+ * `runInvitationStoreSuite` from `@jwtgate/core/testing`.
  */
 export interface InvitationStore {
   /** Inserts the invitation and queues its mail (if any) in one transaction: both or neither. */

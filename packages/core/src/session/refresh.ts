@@ -3,6 +3,7 @@ import { AuthError } from '../errors/auth-error.js';
 import type { RefreshTokenReading } from '../token/refresh-token.js';
 import type { UserRecord } from '../user/user-record.js';
 import { type IssuedTokens, mintAccessToken } from './mint-access-token.js';
+import type { SessionReadAhead } from './read-ahead.js';
 import { noteRevoked, type SessionContext } from './session-context.js';
 import type { SessionRecord } from './session-record.js';
 
@@ -16,6 +17,12 @@ export interface RefreshSessionInput {
    * this very token.
    */
   readonly reading?: RefreshTokenReading | null;
+  /**
+   * `readAhead(sessionId)` of the same manager, begun while the caller waited
+   * on something else (the refresh throttle), so that the session's read
+   * overlaps that wait. Used only for the session this token names.
+   */
+  readonly readAhead?: SessionReadAhead | null;
   readonly ip?: string | null;
   readonly userAgent?: string | null;
 }
@@ -47,7 +54,7 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
   const ip = input.ip ?? null;
   const userAgent = input.userAgent ?? null;
 
-  let session = await loadLiveSession(ctx, fields.sessionId);
+  let session = await loadLiveSession(ctx, fields.sessionId, ctx.readAheads.take(input.readAhead, fields.sessionId));
   if (fields.generation === session.generation && sameHash(session.currentHash, hash)) {
     const now = ctx.clock.now();
     if (now >= session.refreshExpiresAt) throw new AuthError('ERR_REFRESH_TOKEN_EXPIRED', { reason: 'idle' });
@@ -141,8 +148,12 @@ export async function refreshSession(ctx: SessionContext, input: RefreshSessionI
   throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'generation' });
 }
 
-async function loadLiveSession(ctx: SessionContext, sessionId: string): Promise<SessionRecord> {
-  const session = await ctx.store.get(sessionId);
+async function loadLiveSession(
+  ctx: SessionContext,
+  sessionId: string,
+  read: Promise<SessionRecord | null> = ctx.store.get(sessionId),
+): Promise<SessionRecord> {
+  const session = await read;
   if (session === null) throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'unknown-session' });
   if (session.revokedAt !== null) throw new AuthError('ERR_SESSION_REVOKED', { reason: 'revoked' });
   if (ctx.clock.now() >= session.expiresAt) {

@@ -3,6 +3,7 @@ import { type AccessTokenVerifierOptions, createAccessTokenVerifier } from '../t
 import type { AccessTokenClaims } from '../token/claims.js';
 import type { RefreshTokenReading } from '../token/refresh-token.js';
 import type { IssuedTokens } from './mint-access-token.js';
+import type { SessionReadAhead } from './read-ahead.js';
 import { refreshSession } from './refresh.js';
 import type { SessionContext } from './session-context.js';
 
@@ -12,6 +13,8 @@ export interface RenewSessionInput {
   readonly refreshToken: string;
   /** `refreshTokens.read(refreshToken)` when the caller has it already; see `RefreshSessionInput.reading`. */
   readonly reading?: RefreshTokenReading | null;
+  /** See `RefreshSessionInput.readAhead`. */
+  readonly readAhead?: SessionReadAhead | null;
   readonly ip?: string | null;
   readonly userAgent?: string | null;
 }
@@ -101,6 +104,7 @@ export async function renewSession(
   return refreshSession(ctx, {
     refreshToken: input.refreshToken,
     reading: fields,
+    readAhead: input.readAhead ?? null,
     ip: input.ip ?? null,
     userAgent: input.userAgent ?? null,
   });

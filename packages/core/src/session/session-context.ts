@@ -3,6 +3,7 @@ import type { RefreshTokenCodec } from '../token/refresh-token.js';
 import type { JwtSigner } from '../token/sign.js';
 import type { UserRecord } from '../user/user-record.js';
 import type { UserStore } from '../user/user-store.js';
+import type { ReadAheads } from './read-ahead.js';
 import type { RevocationList } from './revocation-list.js';
 import type { SessionEvent } from './session-event.js';
 import type { SessionPolicy } from './session-policy.js';
@@ -35,6 +36,8 @@ export interface SessionContext {
   readonly emit: (event: SessionEvent) => void;
   /** Called after sessions were revoked here, e.g. to tell other instances. */
   readonly onRevoked: ((sessions: readonly RevokedSession[]) => void) | undefined;
+  /** Session reads begun before a refresh, while the caller waited on something else. */
+  readonly readAheads: ReadAheads;
 }
 
 /** Records revocations locally, then tells whoever listens. */

@@ -11,6 +11,7 @@ import { checkSession } from './check-session.js';
 import { type IssueSessionInput, issueSession } from './issue.js';
 import { loadRevocations } from './load-revocations.js';
 import type { IssuedTokens } from './mint-access-token.js';
+import { createReadAheads, type SessionReadAhead } from './read-ahead.js';
 import { type RefreshSessionInput, refreshSession } from './refresh.js';
 import { createExpiredTokenVerifier, type RenewSessionInput, renewSession } from './renew.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
@@ -49,6 +50,12 @@ export interface SessionManager {
    * token with the refresh token of that same session; see {@link renewSession}.
    */
   renew(input: RenewSessionInput): Promise<IssuedTokens>;
+  /**
+   * Starts reading a session now, for a refresh or renewal of it about to be
+   * asked for once something else is done (the refresh throttle decides
+   * meanwhile); hand it over as `readAhead`. Good for that one refresh only.
+   */
+  readAhead(sessionId: string): SessionReadAhead;
   /**
    * Verifies an access token and checks its session against the in-process
    * revocation list: no store round trip. Throws a coded `AuthError`.
@@ -138,12 +145,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         }
       : () => {},
     onRevoked: options.onRevoked,
+    readAheads: createReadAheads(options.sessions),
   };
 
   return {
     issue: (input) => issueSession(ctx, input),
     refresh: (input) => refreshSession(ctx, input),
     renew: (input) => renewSession(ctx, verifyExpired, input),
+    readAhead: (sessionId) => ctx.readAheads.start(sessionId),
     authenticate(token) {
       const claims = verifier.verify(token);
       if (revocations.has(claims.sid)) throw new AuthError('ERR_TOKEN_REVOKED');

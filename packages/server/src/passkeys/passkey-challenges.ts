@@ -65,7 +65,8 @@ export async function takeChallenge(
   expected: {
     readonly purpose: PasskeyChallengePurpose;
     readonly userId?: string;
-    readonly loginChallengeId?: string;
+    /** The paused login it must belong to; `null`: it must belong to none. */
+    readonly loginChallengeId?: string | null;
   },
 ): Promise<{ readonly challenge: string; readonly record: PasskeyChallenge }> {
   const challenge = challengeOf(clientDataJSON);

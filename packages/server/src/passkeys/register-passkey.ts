@@ -26,9 +26,15 @@ export async function registrationOptions(
   input: {
     readonly user: { readonly id: string; readonly username: string };
     readonly existing: readonly Passkey[];
+    /** The paused login that sets its first factor up with this passkey (`LoginChallenge.id`); none when signed in. */
+    readonly loginChallengeId?: string | null;
   },
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const challenge = await issueChallenge(deps, { purpose: 'register', userId: input.user.id, loginChallengeId: null });
+  const challenge = await issueChallenge(deps, {
+    purpose: 'register',
+    userId: input.user.id,
+    loginChallengeId: input.loginChallengeId ?? null,
+  });
   return generateRegistrationOptions({
     rpName: deps.relyingParty.rpName,
     rpID: deps.relyingParty.rpId,
@@ -54,19 +60,28 @@ export async function registrationOptions(
  * key without a PIN is still a second factor; signing in without a password
  * requires it each time. Every refusal is `ERR_PASSKEY_INVALID`, with the
  * cause as its reason; a credential id that is registered already (to this
- * user or another) is refused and nothing is overwritten.
+ * user or another) is refused and nothing is overwritten. A challenge
+ * answers only the registration it was handed out for: a signed-in one, or
+ * the one of the paused login `loginChallengeId`. Returns the passkey and
+ * whether the authenticator verified its user.
  *
  * @example
- * const passkey = await registerPasskey(deps, { userId, response: body.credential, name: 'Laptop' });
+ * const { passkey } = await registerPasskey(deps, { userId, response: body.credential, name: 'Laptop' });
  */
 export async function registerPasskey(
   deps: PasskeyDeps,
-  input: { readonly userId: string; readonly response: RegistrationResponseJSON; readonly name: string },
-): Promise<Passkey> {
+  input: {
+    readonly userId: string;
+    readonly response: RegistrationResponseJSON;
+    readonly name: string;
+    readonly loginChallengeId?: string | null;
+  },
+): Promise<{ readonly passkey: Passkey; readonly userVerified: boolean }> {
   const { userId, response } = input;
   const { challenge } = await takeChallenge(deps, response.response?.clientDataJSON, {
     purpose: 'register',
     userId,
+    loginChallengeId: input.loginChallengeId ?? null,
   });
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
@@ -101,5 +116,5 @@ export async function registerPasskey(
     lastUsedAt: null,
   };
   if (!(await deps.passkeys.add(passkey))) throw new AuthError('ERR_PASSKEY_INVALID', { reason: 'duplicate', userId });
-  return passkey;
+  return { passkey, userVerified: info.userVerified };
 }

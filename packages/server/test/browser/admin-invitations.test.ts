@@ -3,7 +3,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createArgon2Hasher } from '../../src/passwords/argon2-hasher.js';
 import {
-  artifact,
   type BrowserServer,
   describeWithBrowser,
   problemsOf,

@@ -206,7 +206,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
       schema: {
         summary: 'Log in with a password',
         description:
-          'Starts a session for this device and returns its first tokens. The account is named by `username` or by `email`. With `"cookie": true` (cookie mode) the refresh token is set as an HttpOnly cookie instead of being returned. A user with a second factor gets `{ "mfaRequired": true, "mfaToken", "methods" }` instead, with no token and no cookie: `POST /auth/mfa/verify` finishes the login. A user whose role needs a second factor (`Mfa.RequiredForRoles`) and has none gets `"enrollmentRequired": true`: the mfaToken then only sets one up (`POST /auth/mfa/enrollment/totp`).',
+          'Starts a session for this device and returns its first tokens. The account is named by `username` or by `email`. With `"cookie": true` (cookie mode) the refresh token is set as an HttpOnly cookie instead of being returned. A user with a second factor gets `{ "mfaRequired": true, "mfaToken", "methods" }` instead, with no token and no cookie: `POST /auth/mfa/verify` finishes the login. A user whose role needs a second factor (`Mfa.RequiredForRoles`) and has none gets `"enrollmentRequired": true`: the mfaToken then only sets one up (`POST /auth/mfa/enrollment/totp`, or a passkey with `POST /auth/mfa/enrollment/passkey/options`).',
         tags: ['auth'],
         body: loginBody,
         response: {

@@ -26,8 +26,8 @@ import {
 } from '../mfa-login.js';
 import { throttledAssertion } from '../passkey-assertion.js';
 import { assertionCredentialSchema } from '../passkey-schemas.js';
+import { assertPausedLoginCookie, pausedLoginCookieErrors, pausedLoginTokenResponse } from '../paused-login-answer.js';
 import { claimsOf } from '../plugins/auth-guard.js';
-import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { reauthErrors, reauthenticate } from '../reauthenticate.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, tokenResponseSchema } from '../schemas.js';
@@ -350,15 +350,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           },
         },
         response: {
-          200: {
-            ...tokenResponseSchema,
-            headers: {
-              'Set-Cookie': {
-                type: 'string',
-                description: 'When the login asked for cookie mode: the refresh cookie.',
-              },
-            },
-          },
+          200: pausedLoginTokenResponse,
           ...errorResponses,
         },
         errors: {
@@ -367,9 +359,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           ERR_PASSKEY_INVALID:
             'the passkey’s answer could not be verified (a spent or foreign challenge, another origin, a bad signature, a passkey of someone else, or a counter that did not move forward: a cloned authenticator, an alert)',
           ERR_PASSKEYS_NOT_CONFIGURED: '`"method": "webauthn"` while no relying party is configured',
-          ERR_COOKIE_MODE_DISABLED: 'the login asked for cookie mode, which is now off',
-          ERR_ORIGIN_NOT_ALLOWED: 'the login asked for cookie mode: also when `Origin` is missing',
-          ERR_CSRF_HEADER_MISSING: 'the login asked for cookie mode: `X-Jwtgate-Csrf: 1` is needed',
+          ...pausedLoginCookieErrors,
           ...throttled,
           ...notConfigured,
           ...storeDown,
@@ -383,10 +373,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       try {
         const challenge = await openChallenge(mfa, { token: request.body.mfaToken, purpose: 'verify', client });
         userId = challenge.userId;
-        if (challenge.cookie) {
-          if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-          assertSameOriginIntent(request, deps.origins, { credentialed: true });
-        }
+        assertPausedLoginCookie(request, deps, challenge);
         const user = await challengeUser(mfa, deps.users, challenge);
         const { method, code, credential } = request.body;
         let amr: readonly string[];
@@ -438,7 +425,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       schema: {
         summary: 'Set up an authenticator app during a login that requires one',
         description:
-          'For a login answered with `"enrollmentRequired": true` (the role needs a second factor, `Mfa.RequiredForRoles`): the mfaToken stands in for the password, already checked. Finish with `POST /auth/mfa/enrollment/totp/confirm`.',
+          'For a login answered with `"enrollmentRequired": true` (the role needs a second factor, `Mfa.RequiredForRoles`): the mfaToken stands in for the password, already checked. Finish with `POST /auth/mfa/enrollment/totp/confirm`. A passkey can be added instead (`POST /auth/mfa/enrollment/passkey/options`).',
         tags: ['mfa'],
         body: {
           type: 'object',
@@ -489,12 +476,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
             title: 'TokenResponseWithRecoveryCodes',
             required: [...tokenResponseSchema.required, 'recoveryCodes'],
             properties: { ...tokenResponseSchema.properties, recoveryCodes: recoveryCodesSchema },
-            headers: {
-              'Set-Cookie': {
-                type: 'string',
-                description: 'When the login asked for cookie mode: the refresh cookie.',
-              },
-            },
+            headers: pausedLoginTokenResponse.headers,
           },
           ...errorResponses,
         },
@@ -503,9 +485,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           ERR_MFA_CODE_INVALID: 'the code is not the one the app shows now',
           ERR_MFA_NOT_ENROLLING: 'no set-up was started with this mfaToken, or it was finished meanwhile',
           ERR_MFA_ALREADY_ENABLED: 'an authenticator app is on already',
-          ERR_COOKIE_MODE_DISABLED: 'the login asked for cookie mode, which is now off',
-          ERR_ORIGIN_NOT_ALLOWED: 'the login asked for cookie mode: also when `Origin` is missing',
-          ERR_CSRF_HEADER_MISSING: 'the login asked for cookie mode: `X-Jwtgate-Csrf: 1` is needed',
+          ...pausedLoginCookieErrors,
           ...throttled,
           ...notConfigured,
           ...storeDown,
@@ -516,10 +496,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       const mfa = mfaOf();
       const client = clientInfo(request);
       const challenge = await openChallenge(mfa, { token: request.body.mfaToken, purpose: 'enroll', client });
-      if (challenge.cookie) {
-        if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-        assertSameOriginIntent(request, deps.origins, { credentialed: true });
-      }
+      assertPausedLoginCookie(request, deps, challenge);
       const user = await challengeUser(mfa, deps.users, challenge);
       let recoveryCodes: readonly string[];
       try {

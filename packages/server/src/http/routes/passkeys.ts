@@ -15,6 +15,7 @@ import { finishLogin } from '../finish-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import {
   challengeUser,
+  enrolledFactors,
   lastFactorNeedsPassword,
   type MfaRouteDeps,
   openChallenge,
@@ -30,6 +31,7 @@ import {
   registrationCredentialSchema,
   requestOptionsSchema,
 } from '../passkey-schemas.js';
+import { assertPausedLoginCookie, pausedLoginCookieErrors, pausedLoginTokenResponse } from '../paused-login-answer.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
@@ -187,11 +189,11 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       await assertMayAdd(request, mfa);
       let passkey: Passkey;
       try {
-        passkey = await registerPasskey(passkeys, {
+        ({ passkey } = await registerPasskey(passkeys, {
           userId: claims.sub,
           response: request.body.credential,
           name: request.body.name ?? 'Passkey',
-        });
+        }));
       } catch (error) {
         events?.mfaFailed({ userId: claims.sub, error, client });
         throw error;
@@ -430,6 +432,134 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     },
   );
 
+  const enrolmentTokenField = {
+    type: 'string',
+    maxLength: 128,
+    description: 'The `mfaToken` of the login answered with `"enrollmentRequired": true`.',
+  } as const;
+  const enrolmentTokenErrors = {
+    ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired (5 minutes), not one for setting up, or presented from elsewhere',
+    ERR_MFA_ALREADY_ENABLED: 'a second factor is set up already: sign in again and use it',
+  } as const;
+
+  /**
+   * The paused login an enrolment mfaToken stands for, and its user, as long
+   * as the user still has no second factor: the token stands in for a
+   * password only, so it may set up a first factor and nothing more.
+   */
+  async function enrolment(mfa: MfaRouteDeps, request: FastifyRequest, token: string) {
+    const challenge = await openChallenge(mfa, { token, purpose: 'enroll', client: clientInfo(request) });
+    const user = await challengeUser(mfa, deps.users, challenge);
+    if ((await enrolledFactors(mfa, user.id)).methods.length > 0) {
+      throw new AuthError('ERR_MFA_ALREADY_ENABLED', { reason: 'enrolled-meanwhile' });
+    }
+    return { challenge, user };
+  }
+
+  app.post<{ Body: { mfaToken: string } }>(
+    '/auth/mfa/enrollment/passkey/options',
+    {
+      config: { csrf: true },
+      schema: {
+        summary: 'Start adding a passkey during a login that requires a second factor',
+        description:
+          'For a login answered with `"enrollmentRequired": true` (the role needs a second factor, `Mfa.RequiredForRoles`), beside `POST /auth/mfa/enrollment/totp`: the mfaToken stands in for the password, already checked. Returns the options for `navigator.credentials.create()`, bound to this login: finish with `POST /auth/mfa/enrollment/passkey/verify` and the same mfaToken within 5 minutes.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['mfaToken'],
+          additionalProperties: false,
+          properties: { mfaToken: enrolmentTokenField },
+        },
+        response: { 200: creationOptionsSchema, ...errorResponses },
+        errors: { ...enrolmentTokenErrors, ...offErrors },
+      },
+    },
+    async (request) => {
+      const { mfa, passkeys } = passkeysOf();
+      const { challenge, user } = await enrolment(mfa, request, request.body.mfaToken);
+      return registrationOptions(passkeys, {
+        user,
+        existing: await passkeys.passkeys.list(user.id),
+        loginChallengeId: challenge.id,
+      });
+    },
+  );
+
+  app.post<{ Body: { mfaToken: string; credential: RegistrationResponseJSON; name?: string } }>(
+    '/auth/mfa/enrollment/passkey/verify',
+    {
+      config: { csrf: true },
+      schema: {
+        summary: 'Add the passkey and finish the login that required a second factor',
+        description:
+          'Checks the authenticator’s answer to `POST /auth/mfa/enrollment/passkey/options` (for this mfaToken only), keeps the passkey and answers exactly like a login, signed in with both factors: `amr` `["pwd","hwk"|"swk","mfa"]`, with `user` when the authenticator verified its user. A new factor is a credential change: any older session of the user ends. The mfaToken finishes one login only.',
+        tags: ['mfa'],
+        body: {
+          type: 'object',
+          required: ['mfaToken', 'credential'],
+          additionalProperties: false,
+          properties: {
+            mfaToken: enrolmentTokenField,
+            credential: registrationCredentialSchema,
+            name: passkeyNameField,
+          },
+        },
+        response: {
+          200: pausedLoginTokenResponse,
+          ...errorResponses,
+        },
+        errors: {
+          ...enrolmentTokenErrors,
+          ERR_PASSKEY_INVALID: `${invalidPasskey}; or a credential registered already, or a challenge of another login or of a signed-in registration`,
+          ...pausedLoginCookieErrors,
+          ERR_TOKEN_REVOKED: 'the account was deleted meanwhile',
+          ...offErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { mfa, passkeys } = passkeysOf();
+      const client = clientInfo(request);
+      const { challenge, user } = await enrolment(mfa, request, request.body.mfaToken);
+      assertPausedLoginCookie(request, deps, challenge);
+      let registered: Awaited<ReturnType<typeof registerPasskey>>;
+      try {
+        registered = await registerPasskey(passkeys, {
+          userId: user.id,
+          response: request.body.credential,
+          name: request.body.name ?? 'Passkey',
+          loginChallengeId: challenge.id,
+        });
+      } catch (error) {
+        events?.mfaFailed({ userId: user.id, error, client });
+        throw error;
+      }
+      events?.mfaChanged({ change: 'enrolled', method: 'webauthn', userId: user.id, client });
+      if (!(await mfa.challenges.consume(challenge.id, mfa.clock.now()))) {
+        // The passkey is kept; only this login is over. The next one asks for it.
+        throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'spent' });
+      }
+      // A new factor is a credential change: any older session of the user ends.
+      const changed = await changeCredentials(
+        deps,
+        user.id,
+        {},
+        { reason: 'credentials-changed', actor: { kind: 'self' } },
+      );
+      if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
+      const { passkey, userVerified } = registered;
+      return finishLogin(deps, reply, {
+        user: changed.user,
+        device: challenge.device,
+        cookie: challenge.cookie,
+        client,
+        amr: passkeyAmr({ deviceType: passkey.deviceType, userVerified, after: challenge.amr }),
+        authTime: challenge.authTime,
+      });
+    },
+  );
+
   refuseOtherMethods(app, '/auth/passkeys/:id', ['PATCH', 'DELETE']);
   for (const url of [
     '/auth/passkeys/register/options',
@@ -437,6 +567,8 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     '/auth/passkeys/login/options',
     '/auth/passkeys/login/verify',
     '/auth/mfa/webauthn/options',
+    '/auth/mfa/enrollment/passkey/options',
+    '/auth/mfa/enrollment/passkey/verify',
   ]) {
     refuseOtherMethods(app, url, ['POST']);
   }
