@@ -66,12 +66,13 @@ export type RevokeReason =
 
 /**
  * Who ended a session, for audit trails: its own user (a logout, ending one
- * of their devices), an administrator (`id` is theirs, when known), or
+ * of their devices), an administrator through the API (`id` is theirs, when
+ * known), an operator at the command line (`jwtgate user logout`...), or
  * jwtgate itself (reuse detection, the session limit, a disabled account or
  * changed credentials met at login or refresh).
  */
 export interface SessionActor {
-  readonly kind: 'self' | 'admin' | 'system';
+  readonly kind: 'self' | 'admin' | 'cli' | 'system';
   /** The administrator's user id, when `kind` is `admin`. */
   readonly id?: string;
 }

@@ -1,4 +1,5 @@
 import { type DeletedUser, deleteUser, type SessionActor, type SessionManager, type UserStore } from '@jwtgate/core';
+import { type AdminActor, sessionActorOf } from '../audit/admin-actor.js';
 import type { AuditClient } from '../audit/audit-record.js';
 import type { SecurityEvents } from '../audit/security-events.js';
 import type { AccountPolicy, AuditTrail, RouteDeps } from '../http/route-deps.js';
@@ -13,11 +14,8 @@ export interface DeleteAccountDeps {
   readonly events?: Pick<SecurityEvents, 'userDeleted'> | undefined;
 }
 
-/** Who asks for a deletion: the user, an administrator, or an operator at the command line. */
-export type DeletionRequester =
-  | { readonly by: 'self' }
-  | { readonly by: 'admin'; readonly adminId: string }
-  | { readonly by: 'system' };
+/** Who asks for a deletion: the user, or an administrator (the API) or an operator (the command line). */
+export type DeletionRequester = 'self' | AdminActor;
 
 /**
  * Deletes an account ({@link deleteUser}: sessions end, the last-admin rule
@@ -27,7 +25,7 @@ export type DeletionRequester =
  * that the deletion anonymises them with the rest.
  *
  * @example
- * await deleteAccount(deps, userId, { by: 'admin', adminId }, clientInfo(request));
+ * await deleteAccount(deps, userId, { kind: 'admin', id: adminId }, clientInfo(request));
  */
 export async function deleteAccount(
   deps: DeleteAccountDeps,
@@ -35,14 +33,12 @@ export async function deleteAccount(
   requester: DeletionRequester,
   client: AuditClient,
 ): Promise<DeletedUser> {
-  const actor: SessionActor =
-    requester.by === 'admin' ? { kind: 'admin', id: requester.adminId } : { kind: requester.by };
+  const actor: SessionActor = requester === 'self' ? { kind: 'self' } : sessionActorOf(requester);
   const report = {
     userId,
-    by: requester.by,
-    ...(requester.by === 'admin' ? { adminId: requester.adminId } : {}),
+    by: requester,
     // The deleted user's own address would outlive the account in this very record.
-    client: requester.by === 'self' ? { ip: null, userAgent: null } : client,
+    client: requester === 'self' ? { ip: null, userAgent: null } : client,
   };
   try {
     const trail = deps.auditTrail;

@@ -44,6 +44,8 @@ export const ALERT_CLASSES: Readonly<Partial<Record<AuditEventName, AlertClass>>
   'mfa.passkey-cloned': { severity: 'high' },
   // An administrator removed a user's second factors: the help-desk route into an account.
   'admin.mfa-reset': { severity: 'high' },
+  // An operator chose a user's password: whoever knows it can now sign in as them.
+  'admin.password-set': { severity: 'high' },
   // A role given or taken by an administrator: how a stolen admin session widens its reach.
   'admin.user-changed': { severity: 'high' },
   // The account's address changed: whoever controls the new one can reset the password.

@@ -42,6 +42,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'admin.invitation-created': 'success',
   'admin.invitation-revoked': 'success',
   'admin.password-reset-sent': 'success',
+  'admin.password-set': 'success',
   'oauth.failed': 'failure',
   'identity.linked': 'success',
   'identity.unlinked': 'success',

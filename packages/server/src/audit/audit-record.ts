@@ -1,3 +1,5 @@
+import type { AdminActorFields } from './admin-actor.js';
+
 /**
  * The audit trail's schema: one JSON object per security event. The schema
  * is public (docs/operations.md) and versioned: fields are only ever added;
@@ -21,8 +23,8 @@ export interface AuditClient {
   readonly userAgent: string | null;
 }
 
-/** Who ended a session. */
-export type AuditActor = 'self' | 'admin' | 'system';
+/** Who ended a session: `cli` is an operator at the command line (`jwtgate user logout`...). */
+export type AuditActor = 'self' | 'admin' | 'cli' | 'system';
 
 /**
  * How an administrator's action ended: `success`, or `failure` with the
@@ -101,10 +103,10 @@ export type AuditEvent =
       readonly actorId?: string;
     }
   | (AuditClient &
-      ActionOutcome & {
-        /** A role change (`PATCH /admin/users/:id`). */
+      ActionOutcome &
+      AdminActorFields & {
+        /** A role change (`PATCH /admin/users/:id`, `jwtgate user set-role`). */
         readonly event: 'admin.user-changed';
-        readonly actorId: string;
         readonly userId: string;
         readonly changes: { readonly disabled?: boolean; readonly role?: string };
         readonly revokedSessions: number;
@@ -118,49 +120,59 @@ export type AuditEvent =
          */
         readonly event: 'user.deleted';
         readonly userId: string;
-        /** `self`, `admin` (with `actorId`), or `system` for the command line. */
-        readonly actor: AuditActor;
+        /** `self`, `admin` (with `actorId`), or `cli` for the command line (with `operator`). */
+        readonly actor: 'self' | 'admin' | 'cli';
         readonly actorId?: string;
+        /** The operating-system account that ran `jwtgate user delete`, when `actor` is `cli`. */
+        readonly operator?: string;
         readonly revokedSessions: number;
       })
   | (AuditClient &
-      ActionOutcome & {
+      ActionOutcome &
+      AdminActorFields & {
         /** An invitation made (`POST /admin/invitations`) or revoked; never its link. */
         readonly event: 'admin.invitation-created' | 'admin.invitation-revoked';
-        readonly actorId: string;
         /** Absent for a creation that failed before the invitation existed. */
         readonly invitationId?: string;
         readonly role?: string;
       })
   | (AuditClient &
-      ActionOutcome & {
+      ActionOutcome &
+      AdminActorFields & {
         /** Forced logout everywhere (`POST /admin/users/:id/logout`). */
         readonly event: 'admin.user-signed-out';
-        readonly actorId: string;
         readonly userId: string;
         readonly revokedSessions: number;
       })
   | (AuditClient &
-      ActionOutcome & {
+      ActionOutcome &
+      AdminActorFields & {
         readonly event: 'admin.user-disabled' | 'admin.user-enabled';
-        readonly actorId: string;
         readonly userId: string;
         /** Sessions ended by disabling; always 0 for enabling. */
         readonly revokedSessions: number;
       })
   | (AuditClient &
-      ActionOutcome & {
+      ActionOutcome &
+      AdminActorFields & {
         /** One session ended by an administrator (`DELETE /admin/sessions/:id`). */
         readonly event: 'admin.session-revoked';
-        readonly actorId: string;
         readonly sessionId: string;
       })
   | (AuditClient &
-      ActionOutcome & {
+      ActionOutcome &
+      AdminActorFields & {
         /** An administrator mailed a user a password reset link (`POST /admin/users/:id/password-reset`). */
         readonly event: 'admin.password-reset-sent';
-        readonly actorId: string;
         readonly userId: string;
+      })
+  | (AuditClient &
+      ActionOutcome &
+      AdminActorFields & {
+        /** An operator set a user's password (`jwtgate user set-password`); every session of the user ended. */
+        readonly event: 'admin.password-set';
+        readonly userId: string;
+        readonly revokedSessions: number;
       })
   | (AuditClient & {
       /** A mail with a one-time secret was asked for (`reset-password`, `verify-email`, `change-email`, `sign-in`). */
@@ -279,10 +291,10 @@ export type AuditEvent =
       readonly retryAfterSec: number;
     })
   | (AuditClient &
-      ActionOutcome & {
+      ActionOutcome &
+      AdminActorFields & {
         /** An administrator removed a user's second factors (`DELETE /admin/users/:id/mfa`); their sessions end. */
         readonly event: 'admin.mfa-reset';
-        readonly actorId: string;
         readonly userId: string;
         readonly revokedSessions: number;
       })

@@ -7,6 +7,7 @@ import {
   type UserRecord,
 } from '@jwtgate/core';
 import type { JwtgateMetrics, SilentRefreshOutcome } from '../metrics/jwtgate-metrics.js';
+import { type AdminActor, adminActorFields } from './admin-actor.js';
 import type { AuditLog } from './audit-log.js';
 import type { ActionOutcome, AuditClient } from './audit-record.js';
 import type { UsernameDigest } from './username-digest.js';
@@ -105,11 +106,10 @@ export interface SecurityEvents {
   ): void;
   /** An administrator ended all of a user's sessions; `error` when it failed. */
   adminSignedUserOut(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
-  /** An account was deleted by its user, an administrator (`adminId`) or the command line; `error` when it failed. */
+  /** An account was deleted by its user, or by an administrator or an operator at the command line (`by`); `error` when it failed. */
   userDeleted(input: {
     readonly userId: string;
-    readonly by: 'self' | 'admin' | 'system';
-    readonly adminId?: string;
+    readonly by: 'self' | AdminActor;
     readonly revokedSessions: number;
     readonly client: AuditClient;
     readonly error?: unknown;
@@ -127,6 +127,8 @@ export interface SecurityEvents {
   adminRevokedSession(input: AdminAction & { readonly sessionId: string }): void;
   /** An administrator had a password reset link mailed to a user; `error` when it failed. */
   adminSentPasswordReset(input: AdminAction & { readonly userId: string }): void;
+  /** An operator set a user's password (`jwtgate user set-password`); `error` when it failed. */
+  adminSetPassword(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
   /** A signed-in user changed their password. */
   passwordChanged(input: {
     readonly userId: string;
@@ -177,7 +179,7 @@ const PASSWORD_CHANGE_REFUSALS: ReadonlyMap<string, string> = new Map([
 
 /** Who did what from where, for every administrator's action; `error` is what it failed with. */
 export interface AdminAction {
-  readonly adminId: string;
+  readonly actor: AdminActor;
   readonly client: AuditClient;
   readonly error?: unknown;
 }
@@ -261,10 +263,10 @@ export function createSecurityEvents(options: {
     passkeyCloned({ userId, credentialId, storedCounter, presentedCounter, client }) {
       audit?.record({ event: 'mfa.passkey-cloned', userId, credentialId, storedCounter, presentedCounter, ...client });
     },
-    adminResetMfa({ adminId, userId, revokedSessions, client, error }) {
+    adminResetMfa({ actor, userId, revokedSessions, client, error }) {
       audit?.record({
         event: 'admin.mfa-reset',
-        actorId: adminId,
+        ...adminActorFields(actor),
         userId,
         revokedSessions,
         ...outcomeOf(error),
@@ -401,14 +403,14 @@ export function createSecurityEvents(options: {
     refreshRateExceeded({ sessionId, ip, userAgent, retryAfterSec }) {
       audit?.record({ event: 'session.refresh-rate-exceeded', sessionId, retryAfterSec, ip, userAgent });
     },
-    adminChangedUser({ adminId, userId, changes, revokedSessions, client, error }) {
+    adminChangedUser({ actor, userId, changes, revokedSessions, client, error }) {
       const recorded = {
         ...(changes.disabled === undefined ? {} : { disabled: changes.disabled }),
         ...(changes.role === undefined ? {} : { role: changes.role }),
       };
       audit?.record({
         event: 'admin.user-changed',
-        actorId: adminId,
+        ...adminActorFields(actor),
         userId,
         changes: recorded,
         revokedSessions,
@@ -416,52 +418,73 @@ export function createSecurityEvents(options: {
         ...client,
       });
     },
-    adminSetUserDisabled({ adminId, userId, disabled, revokedSessions, client, error }) {
+    adminSetUserDisabled({ actor, userId, disabled, revokedSessions, client, error }) {
       audit?.record({
         event: disabled ? 'admin.user-disabled' : 'admin.user-enabled',
-        actorId: adminId,
+        ...adminActorFields(actor),
         userId,
         revokedSessions,
         ...outcomeOf(error),
         ...client,
       });
     },
-    adminSignedUserOut({ adminId, userId, revokedSessions, client, error }) {
+    adminSignedUserOut({ actor, userId, revokedSessions, client, error }) {
       audit?.record({
         event: 'admin.user-signed-out',
-        actorId: adminId,
+        ...adminActorFields(actor),
         userId,
         revokedSessions,
         ...outcomeOf(error),
         ...client,
       });
     },
-    userDeleted({ userId, by, adminId, revokedSessions, client, error }) {
+    userDeleted({ userId, by, revokedSessions, client, error }) {
       audit?.record({
         event: 'user.deleted',
         userId,
-        actor: by,
-        ...(adminId === undefined ? {} : { actorId: adminId }),
+        ...(by === 'self' ? { actor: 'self' } : { actor: by.kind, ...adminActorFields(by) }),
         revokedSessions,
         ...outcomeOf(error),
         ...client,
       });
     },
-    adminInvitation({ adminId, change, invitationId, role, client, error }) {
+    adminInvitation({ actor, change, invitationId, role, client, error }) {
       audit?.record({
         event: change === 'created' ? 'admin.invitation-created' : 'admin.invitation-revoked',
-        actorId: adminId,
+        ...adminActorFields(actor),
         ...(invitationId === undefined ? {} : { invitationId }),
         ...(role === undefined ? {} : { role }),
         ...outcomeOf(error),
         ...client,
       });
     },
-    adminRevokedSession({ adminId, sessionId, client, error }) {
-      audit?.record({ event: 'admin.session-revoked', actorId: adminId, sessionId, ...outcomeOf(error), ...client });
+    adminRevokedSession({ actor, sessionId, client, error }) {
+      audit?.record({
+        event: 'admin.session-revoked',
+        ...adminActorFields(actor),
+        sessionId,
+        ...outcomeOf(error),
+        ...client,
+      });
     },
-    adminSentPasswordReset({ adminId, userId, client, error }) {
-      audit?.record({ event: 'admin.password-reset-sent', actorId: adminId, userId, ...outcomeOf(error), ...client });
+    adminSentPasswordReset({ actor, userId, client, error }) {
+      audit?.record({
+        event: 'admin.password-reset-sent',
+        ...adminActorFields(actor),
+        userId,
+        ...outcomeOf(error),
+        ...client,
+      });
+    },
+    adminSetPassword({ actor, userId, revokedSessions, client, error }) {
+      audit?.record({
+        event: 'admin.password-set',
+        ...adminActorFields(actor),
+        userId,
+        revokedSessions,
+        ...outcomeOf(error),
+        ...client,
+      });
     },
     passwordChanged({ userId, sessionId, revokedSessions, client }) {
       audit?.record({ event: 'password.changed', userId, sessionId, revokedSessions, ...client });

@@ -1,185 +1,186 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isAuthError } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
-import { closestWord } from '../config/did-you-mean.js';
 import { loadConfig } from '../config/load-config.js';
-import { loadKeyRing } from '../keys/load-key-ring.js';
-import { KeysCommandError, keysCommand } from './keys.js';
-import { migrateCommand } from './migrate.js';
-import { startCommand } from './start.js';
-import { userAddCommand } from './user-add.js';
-import { ImportUsageError, userImportCommand } from './user-import.js';
+import type { AdminRuntime } from './admin-runtime.js';
+import {
+  type CommandLine,
+  commandUsage,
+  flag,
+  listOption,
+  optionalFlag,
+  parseCommandLine,
+  stringOption,
+  USAGE,
+  UsageError,
+} from './command-line.js';
+import { CancelledError } from './confirm.js';
 
-const USAGE = `Usage: jwtgate [command] [options]
+/** Whether `--json` was asked for, so that a failure is reported as JSON too. */
+let jsonOutput = false;
 
-Commands:
-  start                         Run the server (the default)
-  migrate                       Apply database migrations and exit
-  user add <username>           Create a user
-      --role <role>             Role of the new user (default: user; e.g. admin)
-      --password-stdin          Read the password from standard input
-  user import <file>            Import users with their password hashes from JSON Lines
-                                or CSV (id, username, email, role, created_at,
-                                password_hash, disabled); see docs/importing-users.md
-      --from-mysql <url>        Read a MySQL/MariaDB table instead of a file, with
-      --table <name>            this table and
-      --map <field=column,…>    these columns (default id=id,username=username,password=password)
-      --update                  Overwrite users already imported (default: skip them)
-      --dry-run                 Check every row, write nothing
-      --batch-size <n>          Users per transaction (default 1000)
-      --rejects <file>          Write every rejected row, with its line and reason
-      --firebase-signer-key, --firebase-salt-separator, --firebase-rounds, --firebase-mem-cost
-                                Firebase's scrypt parameters, for a Firebase export
-  config check                  Validate the configuration and its key files, and exit
-  keys generate                 Add a key to the key set (Auth.KeyFile or --file): the
-                                first one signs, later ones wait as "next" (published)
-      --alg <alg>               ES256 (default), EdDSA, RS256, PS256; or HS256/HS384/HS512
-                                to print a new secret for the environment
-      --kid <id>                Key id (default: <alg>-<yyyymmdd>-<random>)
-      --change-alg              Allow --alg to differ from the key set's signing key
-                                (every token changes algorithm once it is rotated in)
-  keys rotate                   The next key (or a new one) starts signing; the signing
-                                key keeps verifying until its tokens have expired
-  keys list                     The keys the server runs with (or those of --file)
-      --file <path>             Key set file (default: Auth.KeyFile)
-      --json                    Machine-readable output
+// Each command loads only the modules it runs: the server's whole tree costs a short command most of its time.
 
-Options:
-  --config <path>               YAML configuration file (or JWTGATE_CONFIG)
-  -h, --help                    Show this help
-  -v, --version                 Show the version
-`;
-
-const OPTIONS = {
-  config: { type: 'string' },
-  role: { type: 'string', default: 'user' },
-  'password-stdin': { type: 'boolean', default: false },
-  file: { type: 'string' },
-  alg: { type: 'string' },
-  kid: { type: 'string' },
-  'change-alg': { type: 'boolean', default: false },
-  json: { type: 'boolean', default: false },
-  format: { type: 'string' },
-  'from-mysql': { type: 'string' },
-  table: { type: 'string' },
-  map: { type: 'string' },
-  update: { type: 'boolean', default: false },
-  'dry-run': { type: 'boolean', default: false },
-  'batch-size': { type: 'string' },
-  rejects: { type: 'string' },
-  'firebase-signer-key': { type: 'string' },
-  'firebase-salt-separator': { type: 'string' },
-  'firebase-rounds': { type: 'string' },
-  'firebase-mem-cost': { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-  version: { type: 'boolean', short: 'v', default: false },
-} as const;
-
-/** The command line, or a usage error that names the option it could not read and the one probably meant. */
-function parseCommandLine(argv: readonly string[]) {
+/** Runs an administrative command on the configured stores, and closes them whatever happens. */
+async function withRuntime(config: JwtgateConfig, run: (runtime: AdminRuntime) => Promise<void>): Promise<void> {
+  const { openAdminRuntime } = await import('./admin-runtime.js');
+  const runtime = await openAdminRuntime(config);
   try {
-    return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
-    const option = /'(-[^']*)'/.exec((error as Error).message)?.[1];
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
-      const meant = closestWord(option.replace(/^-+/, '').split('=')[0] as string, Object.keys(OPTIONS));
-      throw new UsageError(
-        `unknown option ${option}${meant === undefined ? '' : ` (did you mean --${meant}?)`}\n\n${USAGE}`,
-      );
+    await run(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** What an administrative command does once the stores are open. */
+type AdminAction = (runtime: AdminRuntime) => Promise<void>;
+
+/** The user, session and audit commands; `undefined` for the others. */
+async function adminAction(line: CommandLine): Promise<AdminAction | undefined> {
+  const { stdoutOutput } = await import('./cli-output.js');
+  const out = stdoutOutput(flag(line, 'json'));
+  const [first = '', second = ''] = line.words;
+  const action = { out, yes: flag(line, 'yes') };
+  switch (line.command) {
+    case 'user list': {
+      const disabled = optionalFlag(line, 'disabled');
+      const enabled = optionalFlag(line, 'enabled');
+      if (disabled !== undefined && enabled !== undefined) {
+        throw new UsageError(`--disabled and --enabled exclude each other\n\n${commandUsage('user list')}`);
+      }
+      if (first !== '' && stringOption(line, 'search') !== undefined) {
+        throw new UsageError(`give the prefix once: as a word or as --search\n\n${commandUsage('user list')}`);
+      }
+      const { userListCommand } = await import('./user-list.js');
+      const input = {
+        search: stringOption(line, 'search') ?? (first === '' ? undefined : first),
+        searchEmail: flag(line, 'email'),
+        role: stringOption(line, 'role'),
+        disabled: disabled ?? (enabled === undefined ? undefined : !enabled),
+        limit: stringOption(line, 'limit'),
+        after: stringOption(line, 'after'),
+      };
+      return (runtime) => userListCommand(runtime, input, out);
     }
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
-      throw new UsageError(`option ${option} needs a value\n\n${USAGE}`);
+    case 'user show':
+      return async (runtime) => (await import('./user-show.js')).userShowCommand(runtime, first, out);
+    case 'session list':
+      return async (runtime) => (await import('./user-show.js')).sessionListCommand(runtime, first, out);
+    case 'user disable':
+    case 'user enable': {
+      const disable = line.command === 'user disable';
+      return async (runtime) =>
+        (await import('./user-actions.js')).userSetDisabledCommand(runtime, first, disable, action);
     }
-    throw new UsageError(`cannot read the command line\n\n${USAGE}`);
+    case 'user set-role':
+      return async (runtime) => (await import('./user-actions.js')).userSetRoleCommand(runtime, first, second, action);
+    case 'user set-password': {
+      const options = { ...action, passwordFromStdin: flag(line, 'password-stdin') };
+      return async (runtime) => (await import('./user-actions.js')).userSetPasswordCommand(runtime, first, options);
+    }
+    case 'user logout':
+      return async (runtime) => (await import('./user-actions.js')).userLogoutCommand(runtime, first, action);
+    case 'user delete':
+      return async (runtime) => (await import('./user-actions.js')).userDeleteCommand(runtime, first, action);
+    case 'session end':
+      return async (runtime) => (await import('./session-end.js')).sessionEndCommand(runtime, first, action);
+    case 'audit tail': {
+      const input = {
+        user: stringOption(line, 'user'),
+        events: listOption(line, 'event'),
+        limit: stringOption(line, 'limit'),
+        follow: flag(line, 'follow'),
+      };
+      return async (runtime) => (await import('./audit-tail.js')).auditTailCommand(runtime, input, out);
+    }
+    default:
+      return undefined;
   }
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { values, positionals } = parseCommandLine(argv);
-  if (values.help) {
-    process.stdout.write(USAGE);
+  const line = parseCommandLine(argv);
+  jsonOutput = flag(line, 'json');
+  if (flag(line, 'help')) {
+    process.stdout.write(line.command === undefined ? USAGE : commandUsage(line.command));
     return;
   }
-  if (values.version) {
+  if (flag(line, 'version')) {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`${pkg.version}\n`);
     return;
   }
-  const [command = 'start', sub, ...rest] = positionals;
   let loaded: JwtgateConfig | undefined;
+  const configPath = stringOption(line, 'config');
   const config = () => {
-    loaded ??= loadConfig(values.config === undefined ? {} : { configPath: values.config });
+    loaded ??= loadConfig(configPath === undefined ? {} : { configPath });
     return loaded;
   };
-  switch (command) {
+  const admin = await adminAction(line);
+  if (admin !== undefined) return withRuntime(config(), admin);
+  const [first] = line.words;
+  switch (line.command) {
     case 'start':
-      return startCommand(config());
+      return (await import('./start.js')).startCommand(config());
     case 'migrate':
-      return migrateCommand(config());
-    case 'user':
-      if (sub === 'import') {
-        if (rest.length > 1)
-          throw new UsageError('usage: jwtgate user import <file> | --from-mysql <url> --table <name>');
-        const summary = await userImportCommand(config(), {
-          file: rest[0],
-          format: values.format,
-          fromMysql: values['from-mysql'],
-          table: values.table,
-          map: values.map,
-          update: values.update,
-          dryRun: values['dry-run'],
-          batchSize: values['batch-size'],
-          rejects: values.rejects,
-          firebase: {
-            signerKey: values['firebase-signer-key'],
-            saltSeparator: values['firebase-salt-separator'],
-            rounds: values['firebase-rounds'],
-            memCost: values['firebase-mem-cost'],
-          },
-        });
-        if (summary.rejected > 0) process.exitCode = 1;
-        return;
-      }
-      if (sub !== 'add' || rest.length !== 1)
-        throw new UsageError('usage: jwtgate user add <username> [--role <role>] [--password-stdin]');
-      return userAddCommand(config(), {
-        username: rest[0] as string,
-        role: values.role,
-        passwordFromStdin: values['password-stdin'],
+      return (await import('./migrate.js')).migrateCommand(config());
+    case 'user add':
+      return (await import('./user-add.js')).userAddCommand(config(), {
+        username: first as string,
+        role: stringOption(line, 'role') ?? 'user',
+        passwordFromStdin: flag(line, 'password-stdin'),
       });
-    case 'config': {
-      if (sub !== 'check') throw new UsageError('usage: jwtgate config check');
+    case 'user import': {
+      const { userImportCommand } = await import('./user-import.js');
+      const summary = await userImportCommand(config(), {
+        file: first,
+        format: stringOption(line, 'format'),
+        fromMysql: stringOption(line, 'from-mysql'),
+        table: stringOption(line, 'table'),
+        map: stringOption(line, 'map'),
+        update: flag(line, 'update'),
+        dryRun: flag(line, 'dry-run'),
+        batchSize: stringOption(line, 'batch-size'),
+        rejects: stringOption(line, 'rejects'),
+        firebase: {
+          signerKey: stringOption(line, 'firebase-signer-key'),
+          saltSeparator: stringOption(line, 'firebase-salt-separator'),
+          rounds: stringOption(line, 'firebase-rounds'),
+          memCost: stringOption(line, 'firebase-mem-cost'),
+        },
+      });
+      if (summary.rejected > 0) process.exitCode = 1;
+      return;
+    }
+    case 'config check': {
       // The key files are part of the configuration: reading them is part of the check.
-      loadKeyRing(config(), Date.now());
+      (await import('../keys/load-key-ring.js')).loadKeyRing(config(), Date.now());
       process.stdout.write('configuration is valid\n');
       return;
     }
-    case 'keys':
-      if (sub !== 'generate' && sub !== 'rotate' && sub !== 'list') {
-        throw new UsageError('usage: jwtgate keys generate | rotate | list [--file <path>] [--alg <alg>] [--json]');
-      }
-      return keysCommand(sub, {
-        config,
-        file: values.file,
-        alg: values.alg,
-        kid: values.kid,
-        changeAlg: values['change-alg'],
-        json: values.json,
-        now: Date.now(),
-        out: (text) => process.stdout.write(text),
-        warn: (text) => process.stderr.write(text),
-      });
+    case 'keys generate':
+    case 'keys rotate':
+    case 'keys list':
+      return (await import('./keys.js')).keysCommand(
+        line.command.slice('keys '.length) as 'generate' | 'rotate' | 'list',
+        {
+          config,
+          file: stringOption(line, 'file'),
+          alg: stringOption(line, 'alg'),
+          kid: stringOption(line, 'kid'),
+          changeAlg: flag(line, 'change-alg'),
+          json: flag(line, 'json'),
+          now: Date.now(),
+          out: (text) => process.stdout.write(text),
+          warn: (text) => process.stderr.write(text),
+        },
+      );
     default:
-      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+      throw new UsageError(`unknown command\n\n${USAGE}`);
   }
 }
-
-class UsageError extends Error {}
 
 let settled = false;
 // A command whose work stalls on a promise nothing will settle ends when the event loop
@@ -190,28 +191,29 @@ process.on('exit', (code) => {
   process.exitCode = 70;
 });
 
+/** Reports a failure on standard error, and with `--json` as `{"error":{"code","message"}}` on standard output too. */
+function fail(status: number, message: string, code?: string): never {
+  process.stderr.write(`jwtgate: ${code === undefined ? '' : `${code}: `}${message}\n`);
+  if (jsonOutput && code !== undefined) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  process.exit(status);
+}
+
 main(process.argv.slice(2))
   .then(() => {
     settled = true;
   })
-  .catch((error: unknown) => {
+  .catch(async (error: unknown) => {
     settled = true;
-    if (error instanceof ConfigError) {
-      process.stderr.write(`jwtgate: ${error.message}\n`);
-      process.exit(78);
-    }
-    if (error instanceof UsageError || error instanceof ImportUsageError) {
-      process.stderr.write(`jwtgate: ${error.message}\n`);
-      process.exit(64);
-    }
-    if (error instanceof KeysCommandError) {
-      process.stderr.write(`jwtgate: ${error.message}\n`);
-      process.exit(1);
-    }
-    if (isAuthError(error)) {
-      process.stderr.write(`jwtgate: ${error.code}: ${error.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`jwtgate: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    if (error instanceof ConfigError) fail(78, error.message);
+    if (error instanceof UsageError) fail(64, error.message);
+    if (error instanceof CancelledError) fail(1, error.message);
+    if (isAuthError(error)) fail(1, error.message, error.code);
+    // Loaded only now: they are the errors of commands that loaded them already.
+    const [{ KeysCommandError }, { ImportUsageError }] = await Promise.all([
+      import('./keys.js'),
+      import('./user-import.js'),
+    ]);
+    if (error instanceof ImportUsageError) fail(64, error.message);
+    if (error instanceof KeysCommandError) fail(1, error.message);
+    fail(1, error instanceof Error ? error.message : String(error));
   });

@@ -14,6 +14,7 @@ import {
   limitRefreshes,
   type PasswordHasher,
   type SessionManager,
+  type SessionPolicy,
   systemClock,
   type UserStore,
 } from '@jwtgate/core';
@@ -142,6 +143,26 @@ export function accountPolicyOf(config: JwtgateConfig): AccountPolicy {
   };
 }
 
+/**
+ * The session policy `Auth` configures, for the server and the command line alike.
+ *
+ * @example
+ * createSessionManager({ ...stores, policy: sessionPolicyOf(config), signingKey, refreshSecret });
+ */
+export function sessionPolicyOf(config: JwtgateConfig): SessionPolicy {
+  return {
+    issuer: config.auth.issuer,
+    audience: config.auth.audience.length === 1 ? (config.auth.audience[0] as string) : config.auth.audience,
+    accessTtlSec: config.auth.accessExpire,
+    refreshAfterSec: config.auth.refreshAfter,
+    refreshTtlSec: config.auth.refreshExpire,
+    sessionMaxAgeSec: config.auth.sessionMaxAge,
+    refreshGraceSec: config.auth.refreshGrace,
+    maxSessionsPerUser: config.auth.maxSessions,
+    clockToleranceSec: config.auth.clockLeeway,
+  };
+}
+
 /** New users' ids as `Auth.UserIdFormat` says; `undefined` keeps random UUIDs. */
 export function newUserIds(config: JwtgateConfig, clock: Clock): (() => string) | undefined {
   return config.auth.userIdFormat === 'int64'
@@ -260,17 +281,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     signingKey: keyRing.signingKey,
     verificationKeys: keyRing.verificationKeys,
     refreshSecret: config.auth.refreshSecret,
-    policy: {
-      issuer: config.auth.issuer,
-      audience: config.auth.audience.length === 1 ? (config.auth.audience[0] as string) : config.auth.audience,
-      accessTtlSec: config.auth.accessExpire,
-      refreshAfterSec: config.auth.refreshAfter,
-      refreshTtlSec: config.auth.refreshExpire,
-      sessionMaxAgeSec: config.auth.sessionMaxAge,
-      refreshGraceSec: config.auth.refreshGrace,
-      maxSessionsPerUser: config.auth.maxSessions,
-      clockToleranceSec: config.auth.clockLeeway,
-    },
+    policy: sessionPolicyOf(config),
     clock,
     ...withEmailClaims(config.auth.emailClaims, composeClaims(config, options.customClaims).customClaims),
     onEvent: events.session,
@@ -564,8 +575,13 @@ export function revocationHandoverMs(config: JwtgateConfig): number {
   return skewMs + config.revocation.pollIntervalMs + skewMs + 10 * config.database.timeoutMs;
 }
 
-/** The alert webhook of `Alerts.WebhookUrl`, reporting to the metrics and the log; `undefined` without one. */
-function createWebhook(
+/**
+ * The alert webhook of `Alerts.WebhookUrl`, reporting to the metrics and the log; `undefined` without one.
+ *
+ * @example
+ * const webhook = createWebhook(config, systemClock, undefined, () => undefined);
+ */
+export function createWebhook(
   config: JwtgateConfig,
   clock: Clock,
   metrics: JwtgateMetrics | undefined,

@@ -262,7 +262,7 @@ export const accountRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       }
       await requireMfaIfEnrolled(deps.mfa, claims);
       const user = await reauthenticate(deps, request, { password, code, method });
-      await deleteAccount({ ...deps, accounts }, user.id, { by: 'self' }, clientInfo(request));
+      await deleteAccount({ ...deps, accounts }, user.id, 'self', clientInfo(request));
       if (deps.refreshCookie?.has(request)) deps.refreshCookie.clear(reply);
       return reply.code(204).send();
     },

@@ -125,7 +125,12 @@ export const adminInvitationRoutes: FastifyPluginAsync<
     async (request, reply) => {
       const adminId = claimsOf(request).sub;
       const { email, role } = request.body;
-      const report = { adminId, change: 'created', role, client: clientInfo(request) } as const;
+      const report = {
+        actor: { kind: 'admin', id: adminId },
+        change: 'created',
+        role,
+        client: clientInfo(request),
+      } as const;
       try {
         const { invitation, secret } = await inviteUser(
           { store: invitations.store, users: deps.users, secrets: invitations.secrets, clock },
@@ -219,7 +224,7 @@ export const adminInvitationRoutes: FastifyPluginAsync<
     async (request) => {
       const adminId = claimsOf(request).sub;
       const report = {
-        adminId,
+        actor: { kind: 'admin', id: adminId },
         change: 'revoked',
         invitationId: request.params.id,
         client: clientInfo(request),

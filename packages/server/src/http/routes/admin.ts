@@ -2,18 +2,22 @@ import {
   AuthError,
   acceptMetadata,
   changeCredentials,
-  changeUserAccess,
   type IdentityStore,
   listUsers,
   ROLE_PATTERN,
-  toPublicUser,
   USER_LIST_MAX_LIMIT,
   type UserRecord,
 } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { changeUserRole } from '../../accounts/change-user-role.js';
 import { deleteAccount } from '../../accounts/delete-account.js';
+import { endSession } from '../../accounts/end-session.js';
+import { setUserDisabled } from '../../accounts/set-user-disabled.js';
+import { signUserOut } from '../../accounts/sign-user-out.js';
+import { type AdminActor, sessionActorOf } from '../../audit/admin-actor.js';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
 import { type AdminUserQuery, adminUserFilter, hasSecondFactor } from '../admin-user-filter.js';
+import { adminUserView } from '../admin-user-view.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { clientInfo, DEFAULT_ACCOUNT_POLICY, type RouteDeps } from '../route-deps.js';
 import {
@@ -23,7 +27,6 @@ import {
   sessionIdParamsSchema,
   sessionListSchema,
   toSessionView,
-  withMetadata,
 } from '../schemas.js';
 
 const adminUserSchema = {
@@ -128,13 +131,6 @@ const revokedCount = { type: 'object', required: ['revoked'], properties: { revo
 
 const noSuchUser = { ERR_USER_NOT_FOUND: 'no user has this id' } as const;
 
-function adminView(user: UserRecord) {
-  return withMetadata(
-    { ...toPublicUser(user), disabled: user.disabled, updatedAt: new Date(user.updatedAt).toISOString() },
-    user,
-  );
-}
-
 /**
  * The administration API: list and search users, look one up with their
  * sessions, disable or enable them, change their role, force them out, end
@@ -148,8 +144,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
   const { users, sessions, events } = deps;
   const accounts = deps.accounts ?? DEFAULT_ACCOUNT_POLICY;
 
-  /** Revocations an administrator makes are recorded as theirs. */
-  const byAdmin = (request: FastifyRequest) => ({ kind: 'admin', id: claimsOf(request).sub }) as const;
+  /** Actions (and the revocations they make) are recorded as the calling administrator's. */
+  const byAdmin = (request: FastifyRequest): AdminActor => ({ kind: 'admin', id: claimsOf(request).sub });
   // Both run before the body is even parsed, so a non-admin learns nothing from validation errors.
   app.addHook('onRequest', app.requireAuth);
   app.addHook('onRequest', createRequireAdmin(deps));
@@ -229,7 +225,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       });
       const listed = await Promise.all(
         page.users.map(async (user) => ({
-          ...adminView(user),
+          ...adminUserView(user),
           secondFactor: await hasSecondFactor(deps.mfa, user.id),
         })),
       );
@@ -276,7 +272,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       ]);
       const confirmedAt = factors?.totp?.confirmedAt ?? null;
       return {
-        user: adminView(user),
+        user: adminUserView(user),
         sessions: active.map((s) => toSessionView(s, callerSession)),
         factors: {
           available: deps.mfa !== undefined,
@@ -323,16 +319,14 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         },
       },
       async (request) => {
-        const actor = byAdmin(request);
-        const report = { adminId: actor.id, userId: request.params.id, disabled, client: clientInfo(request) };
-        try {
-          const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, { disabled }, { actor });
-          events?.adminSetUserDisabled({ ...report, revokedSessions });
-          return { user: adminView(user), revokedSessions };
-        } catch (error) {
-          events?.adminSetUserDisabled({ ...report, revokedSessions: 0, error });
-          throw error;
-        }
+        const { user, revokedSessions } = await setUserDisabled(
+          deps,
+          request.params.id,
+          disabled,
+          byAdmin(request),
+          clientInfo(request),
+        );
+        return { user: adminUserView(user), revokedSessions };
       },
     );
   }
@@ -371,7 +365,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       },
     },
     async (request) => {
-      const actor = byAdmin(request);
       const { role } = request.body;
       const maxBytes = accounts.userMetadataMaxBytes;
       const appMetadata =
@@ -385,18 +378,16 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
           updatedAt: deps.clock.now(),
         });
         if (updated === null) throw new AuthError('ERR_USER_NOT_FOUND');
-        if (role === undefined) return { user: adminView(updated), revokedSessions: 0 };
+        if (role === undefined) return { user: adminUserView(updated), revokedSessions: 0 };
       }
-      const changes = { role: role as string };
-      const report = { adminId: actor.id, userId: request.params.id, changes, client: clientInfo(request) };
-      try {
-        const { user, revokedSessions } = await changeUserAccess(deps, request.params.id, changes, { actor });
-        events?.adminChangedUser({ ...report, revokedSessions });
-        return { user: adminView(user), revokedSessions };
-      } catch (error) {
-        events?.adminChangedUser({ ...report, revokedSessions: 0, error });
-        throw error;
-      }
+      const { user, revokedSessions } = await changeUserRole(
+        deps,
+        request.params.id,
+        role as string,
+        byAdmin(request),
+        clientInfo(request),
+      );
+      return { user: adminUserView(user), revokedSessions };
     },
   );
 
@@ -430,14 +421,13 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       },
     },
     async (request) => {
-      const adminId = byAdmin(request).id;
       const { user, revokedSessions } = await deleteAccount(
         { ...deps, accounts },
         request.params.id,
-        { by: 'admin', adminId },
+        byAdmin(request),
         clientInfo(request),
       );
-      return { deleted: adminView(user), revokedSessions };
+      return { deleted: adminUserView(user), revokedSessions };
     },
   );
 
@@ -452,19 +442,9 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         response: { 200: revokedCount, ...errorResponses },
       },
     },
-    async (request) => {
-      const actor = byAdmin(request);
-      const report = { adminId: actor.id, userId: request.params.id, client: clientInfo(request) };
-      try {
-        const user = await existingUser(request.params.id);
-        const revoked = await sessions.revokeAll(user.id, { reason: 'admin', actor });
-        events?.adminSignedUserOut({ ...report, revokedSessions: revoked });
-        return { revoked };
-      } catch (error) {
-        events?.adminSignedUserOut({ ...report, revokedSessions: 0, error });
-        throw error;
-      }
-    },
+    async (request) => ({
+      revoked: await signUserOut(deps, request.params.id, byAdmin(request), clientInfo(request)),
+    }),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -496,7 +476,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
     },
     async (request) => {
       const actor = byAdmin(request);
-      const report = { adminId: actor.id, userId: request.params.id, client: clientInfo(request) };
+      const report = { actor, userId: request.params.id, client: clientInfo(request) };
       try {
         if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
         const user = await existingUser(request.params.id);
@@ -505,7 +485,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         const removedPasskeys = (await deps.mfa.passkeys?.passkeys.removeAll(user.id)) ?? 0;
         const removed = removedTotp || removedPasskeys > 0;
         // A credential change like any other: sessions signed in with the old factor end with it.
-        const changed = await changeCredentials(deps, user.id, {}, { reason: 'admin', actor });
+        const changed = await changeCredentials(deps, user.id, {}, { reason: 'admin', actor: sessionActorOf(actor) });
         if (changed === null) throw new AuthError('ERR_USER_NOT_FOUND');
         const { revokedSessions } = changed;
         events?.adminResetMfa({ ...report, revokedSessions });
@@ -545,7 +525,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
     },
     async (request, reply) => {
       const actor = byAdmin(request);
-      const report = { adminId: actor.id, userId: request.params.id, client: clientInfo(request) };
+      const report = { actor, userId: request.params.id, client: clientInfo(request) };
       try {
         if (deps.mail === undefined) throw new AuthError('ERR_MAIL_UNAVAILABLE');
         const user = await existingUser(request.params.id);
@@ -578,17 +558,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       },
     },
     async (request, reply) => {
-      const actor = byAdmin(request);
-      const report = { adminId: actor.id, sessionId: request.params.id, client: clientInfo(request) };
-      try {
-        // The session.revoked record names the administrator and the session's user.
-        if (!(await sessions.revoke(request.params.id, { reason: 'admin', actor })))
-          throw new AuthError('ERR_SESSION_NOT_FOUND');
-      } catch (error) {
-        events?.adminRevokedSession({ ...report, error });
-        throw error;
-      }
-      events?.adminRevokedSession(report);
+      await endSession(deps, request.params.id, byAdmin(request), clientInfo(request));
       return reply.code(204).send();
     },
   );
