@@ -1,12 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Backend,
-  type BackendPlace,
-  backendAvailable,
-  everyBackend,
-  openBackend,
-  startTestServerOn,
-} from '../support/backends.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, backendAvailable, everyBackend, serverOnBackend } from '../support/backends.js';
 import { claimsOf } from '../support/mfa-steps.js';
 import { addPasskey, PASSKEY_ORIGIN, secondStepWith, signInWith } from '../support/passkey-steps.js';
 import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
@@ -16,15 +9,10 @@ import type { TestServer } from '../support/test-server.js';
 const databases: readonly Backend[] = everyBackend.filter((backend) => !backend.redis && backend.kind !== 'sqlite');
 
 describe.each(databases.filter(backendAvailable))('passkeys end to end on $name', (backend) => {
-  let place: BackendPlace;
+  const server = serverOnBackend(backend, { JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN, JWTGATE_AUDIT_DATABASE: 'true' });
   let t: TestServer;
-  beforeAll(async () => {
-    place = await openBackend(backend);
-    t = await startTestServerOn(place, { JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN, JWTGATE_AUDIT_DATABASE: 'true' });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await place?.remove();
+  beforeAll(() => {
+    t = server();
   });
 
   it('registers a passkey, signs in with it alone and as the second step, and refuses a clone going backwards', async () => {
