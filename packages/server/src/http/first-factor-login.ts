@@ -27,7 +27,11 @@ export const loginAnswerSchema = {
  * @example
  * assertCookieLoginAllowed(deps, request, request.body.cookie);
  */
-export function assertCookieLoginAllowed(deps: CookieRouteDeps, request: FastifyRequest, cookie: boolean): void {
+export function assertCookieLoginAllowed(
+  deps: Pick<CookieRouteDeps, 'refreshCookie' | 'origins'>,
+  request: FastifyRequest,
+  cookie: boolean,
+): void {
   if (!cookie) return;
   if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
   assertSameOriginIntent(request, deps.origins, { credentialed: true });

@@ -1,6 +1,6 @@
-import { AuthError, type LoginChallenge } from '@jwtgate/core';
+import type { LoginChallenge } from '@jwtgate/core';
 import type { FastifyRequest } from 'fastify';
-import { assertSameOriginIntent } from './plugins/csrf.js';
+import { assertCookieLoginAllowed } from './first-factor-login.js';
 import type { CookieRouteDeps } from './route-deps.js';
 import { tokenResponseSchema } from './schemas.js';
 
@@ -32,7 +32,5 @@ export function assertPausedLoginCookie(
   deps: Pick<CookieRouteDeps, 'refreshCookie' | 'origins'>,
   challenge: Pick<LoginChallenge, 'cookie'>,
 ): void {
-  if (!challenge.cookie) return;
-  if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-  assertSameOriginIntent(request, deps.origins, { credentialed: true });
+  assertCookieLoginAllowed(deps, request, challenge.cookie);
 }

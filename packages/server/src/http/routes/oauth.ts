@@ -5,8 +5,9 @@ import { resolveFederatedAccount } from '../../oauth/federated-accounts.js';
 import type { OAuthFlow } from '../../oauth/oauth-flow.js';
 import type { ProviderClient } from '../../oauth/provider-client.js';
 import { resolveReturnTo } from '../../oauth/return-to.js';
-import { finishLogin, type tokenBody } from '../finish-login.js';
-import { type PausedLogin, pauseForSecondFactor } from '../mfa-login.js';
+import type { tokenBody } from '../finish-login.js';
+import { finishFirstFactor } from '../first-factor-login.js';
+import type { PausedLogin } from '../mfa-login.js';
 import { type OAuthRouteDeps, oauthProvider, redirectUriOf, startOAuthFlow } from '../oauth-route-deps.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, mfaRequiredSchema, tokenResponseSchema } from '../schemas.js';
@@ -140,7 +141,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     });
     if (flow.linkUserId !== null) return { kind: 'linked', user: account.user };
     const cookie = flow.mode === 'cookie';
-    const login = {
+    const body = await finishFirstFactor(deps, reply, {
       user: account.user,
       device: flow.device,
       cookie,
@@ -158,10 +159,8 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
           })
           // The sign-in stands without it: only the logout at the provider is lost.
           .catch((error: unknown) => request.log.warn({ err: error }, 'provider logout hint not kept')),
-    };
-    const paused = await pauseForSecondFactor(deps.mfa, login);
-    if (paused !== null) return { kind: 'paused', body: paused };
-    return { kind: 'signed-in', body: await finishLogin(deps, reply, login) };
+    });
+    return 'mfaRequired' in body ? { kind: 'paused', body } : { kind: 'signed-in', body };
   }
 
   function openFlow(sealed: string | null, provider: string, mode: OAuthFlow['mode']): OAuthFlow {

@@ -12,6 +12,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { assertionOptions } from '../../passkeys/assert-passkey.js';
 import { registerPasskey, registrationOptions } from '../../passkeys/register-passkey.js';
 import { finishLogin } from '../finish-login.js';
+import { assertCookieLoginAllowed } from '../first-factor-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import {
   challengeUser,
@@ -33,7 +34,6 @@ import {
 } from '../passkey-schemas.js';
 import { assertPausedLoginCookie, pausedLoginCookieErrors, pausedLoginTokenResponse } from '../paused-login-answer.js';
 import { claimsOf } from '../plugins/auth-guard.js';
-import { assertSameOriginIntent } from '../plugins/csrf.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, tokenResponseSchema } from '../schemas.js';
 import { emptyBodyAsObject, sessionFields } from './auth.js';
@@ -350,10 +350,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     async (request, reply) => {
       const { passkeys } = passkeysOf();
       const { credential, device, cookie } = request.body;
-      if (cookie) {
-        if (deps.refreshCookie === null) throw new AuthError('ERR_COOKIE_MODE_DISABLED');
-        assertSameOriginIntent(request, deps.origins, { credentialed: true });
-      }
+      assertCookieLoginAllowed(deps, request, cookie);
       const client = clientInfo(request);
       let verified: Awaited<ReturnType<typeof throttledAssertion>>;
       try {
@@ -379,6 +376,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       if (deps.emailPolicy?.requireVerifiedEmail === true && user.email != null && user.emailVerifiedAt == null) {
         throw new AuthError('ERR_EMAIL_NOT_VERIFIED');
       }
+      // Not finishFirstFactor: a passkey that verified its user is already two factors, and pauses for none.
       return finishLogin(deps, reply, {
         user,
         device: device ?? null,
