@@ -718,8 +718,9 @@ export function createClient(options: ClientOptions): JwtgateClient {
         signOut(true);
         return 0;
       }
-      const { revoked } = await json<{ revoked: number }>(response);
+      const { revoked, providerLogoutUrl } = await json<{ revoked: number; providerLogoutUrl?: string }>(response);
       if (scope !== 'others') signOut(true);
+      if (providerLogoutUrl !== undefined) options.onProviderLogout?.(providerLogoutUrl);
       return revoked;
     },
     async me() {

@@ -51,6 +51,14 @@ export interface ClientOptions {
   readonly expiryMarginMs?: number;
   /** What makes and uses passkeys; defaults to `navigator.credentials` where the browser has WebAuthn. */
   readonly webauthn?: WebAuthnLike | null;
+  /**
+   * Called after a logout of this session that began with a sign-in at an
+   * identity provider whose logout jwtgate offers (`Logout` in its
+   * `OAuth.Providers` entry), with the provider's logout URL: a page sends
+   * the browser there (`location.assign(url)`) to end the provider's session
+   * too. The jwtgate session has ended already.
+   */
+  readonly onProviderLogout?: (url: string) => void;
 }
 
 /** The access token the client holds, in memory only, with what the page may show of it. */

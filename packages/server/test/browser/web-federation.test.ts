@@ -33,15 +33,15 @@ async function freePort(): Promise<number> {
  */
 async function startWithProviders(
   dir: string,
-  providers: ReadonlyArray<readonly [name: string, displayName: string]>,
+  providers: ReadonlyArray<readonly [name: string, displayName: string, logout?: boolean]>,
   env: Record<string, string> = {},
 ): Promise<{ idp: OidcProvider; server: BrowserServer }> {
   const idp = await startOidcProvider({ consentPage: true });
   const port = await freePort();
   const yaml = providers
     .map(
-      ([name, displayName]) =>
-        `    ${name}:\n      DisplayName: ${displayName}\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n`,
+      ([name, displayName, logout = false]) =>
+        `    ${name}:\n      DisplayName: ${displayName}\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n      Logout: ${logout}\n`,
     )
     .join('');
   const path = join(dir, 'jwtgate.yaml');
@@ -69,7 +69,7 @@ describeWithBrowser()('sign-in with an identity provider on the web page, in Chr
   const devices: Device[] = [];
   beforeAll(async () => {
     ({ idp, server } = await startWithProviders(config.path, [
-      ['idp', 'Test IdP'],
+      ['idp', 'Test IdP', true],
       ['backup', 'Backup IdP'],
     ]));
   });
@@ -207,6 +207,37 @@ describeWithBrowser()('sign-in with an identity provider on the web page, in Chr
       expect(await consolePage.locator('[data-field="identities"] li').count()).toBe(1);
       await screenshot(consolePage, 'admin-user-identity.png');
       expect(problemsOf(consolePage)).toEqual([]);
+      expect(problemsOf(page)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'signs out at the provider too after a logout, and lands back on the page signed out',
+    async () => {
+      const device = await launchDevice();
+      devices.push(device);
+      const page = await device.open(server.url);
+      const subject = `leaving-${Date.now().toString(36)}`;
+      idp.claims = { sub: subject, email: `${subject}@example.com`, email_verified: true };
+      await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+
+      const atProvider = page.waitForRequest((request) => request.url().startsWith(`${idp.issuer}/endsession`));
+      await page.locator('#account-nav').getByRole('button', { name: 'Sign out' }).click();
+      const logoutAtProvider = new URL((await atProvider).url());
+      expect(logoutAtProvider.searchParams.get('post_logout_redirect_uri')).toBe(`${server.url}/`);
+      expect(logoutAtProvider.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await expect
+        .poll(() => page.locator('#status').innerText())
+        .toContain('signed out, at the identity provider too');
+      expect(new URL(page.url()).origin).toBe(server.url);
+      expect(new URL(page.url()).search).toBe('');
+      const cookies = await device.context.cookies();
+      expect(cookies.filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
       expect(problemsOf(page)).toEqual([]);
     },
     BROWSER_TEST_MS,

@@ -58,6 +58,21 @@ export function takeProviderReturn(): ProviderReturn | null {
 }
 
 /**
+ * Whether the page was loaded by a provider ending its session (RP-Initiated
+ * Logout sends the browser to `<PublicUrl>/?state=…`); the `state` leaves
+ * the address bar and history.
+ *
+ * @example
+ * const back = takeProviderLogoutReturn(); // at the very start of the page's script
+ */
+export function takeProviderLogoutReturn(): boolean {
+  const query = new URLSearchParams(location.search);
+  if (!query.has('state') || query.has('code')) return false;
+  history.replaceState(history.state, '', `${location.pathname}${location.hash}`);
+  return true;
+}
+
+/**
  * Plain words for a provider sign-in's failure code.
  *
  * @example

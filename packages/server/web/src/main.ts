@@ -6,6 +6,7 @@ import {
   describeProviderError,
   loadProviders,
   providerButtons,
+  takeProviderLogoutReturn,
   takeProviderReturn,
 } from './identities-view.js';
 import { renderLanding } from './landing-view.js';
@@ -23,6 +24,7 @@ import { renderSignedOut } from './signed-out-view.js';
 // with, leaves the address bar and history.
 const providerReturn = takeProviderReturn();
 const mailedLink = takeMailedLink();
+const backFromProviderLogout = takeProviderLogoutReturn();
 
 // The SDK's own compiled modules, served next to this script; no bundler involved.
 const sdkUrl = new URL('../client/index.js', import.meta.url).href;
@@ -32,7 +34,11 @@ const app = document.getElementById('app') as HTMLElement;
 const statusLine = document.getElementById('status') as HTMLElement;
 const nav = document.getElementById('account-nav') as HTMLElement;
 
-const client: JwtgateClient = createClient({ baseUrl: location.origin });
+// A session that began at an identity provider ends there too; the provider sends the browser back here.
+const client: JwtgateClient = createClient({
+  baseUrl: location.origin,
+  onProviderLogout: (url) => location.assign(url),
+});
 
 function announce(message: string): void {
   statusLine.textContent = message;
@@ -154,7 +160,7 @@ if (providerReturn?.kind === 'second-step') {
       : `Linked: you can now sign in with ${providers.find((p) => p.name === providerReturn.provider)?.displayName ?? providerReturn.provider}.`,
   );
 } else if (mailedLink === null) {
-  await start();
+  await start(backFromProviderLogout ? 'You are signed out, at the identity provider too.' : undefined);
 } else {
   app.setAttribute('aria-busy', 'false');
   renderLanding(app, client, mailedLink, (notice) => {
