@@ -45,10 +45,9 @@ beforeAll(async () => {
  * The cache this replaced (delete and re-insert on every hit, a deep freeze
  * and an insert on every miss) gave medians of 0.76 to 0.79 under the same
  * load. 0.90 sits 9 points under the lowest median measured and 11 above the
- * old cache's highest. Once the uncached path got faster (4.0 µs per call
- * instead of 5.4, bench/guard-profile.md), six runs under a load average of
- * 15 to 24 gave medians of 1.02 to 1.05, and 1.2 µs added to the miss path
- * (a `JSON.stringify` of each entry refused) gave 0.72.
+ * old cache's highest. Eight later runs under a load average of 15 to 24 gave
+ * medians of 1.02 to 1.06, and 1.2 µs added to the miss path (a
+ * `JSON.stringify` of each entry refused) gave 0.72 (bench/guard-profile.md).
  */
 const CACHE_REGRESSION_BOUND = 0.9;
 

@@ -1,5 +1,12 @@
-import { constants, createHmac, type KeyObject, type SignKeyObjectInput, sign, verify } from 'node:crypto';
-import { createHmacVerifier, type HmacHash, type HmacVerifier } from './hmac-verifier.js';
+import {
+  constants,
+  createHmac,
+  type KeyObject,
+  type SignKeyObjectInput,
+  sign,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
 
 /** JWS algorithms jwtgate signs and verifies with (RFC 7518, RFC 8037). `none` is never one of them. */
 export type JwsAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
@@ -32,9 +39,7 @@ export interface AlgorithmImplementation {
 /** Smallest RSA modulus accepted, in bits (RFC 7518 §3.3 and §3.5). */
 export const MIN_RSA_MODULUS_BITS = 2048;
 
-function hmac(hash: HmacHash, minBytes: number): AlgorithmImplementation {
-  /** Each key's pads, derived on its first verification. */
-  const verifiers = new WeakMap<KeyObject, HmacVerifier>();
+function hmac(hash: 'sha256' | 'sha384' | 'sha512', minBytes: number): AlgorithmImplementation {
   return {
     assertKey(key) {
       if (key.type !== 'secret') {
@@ -50,14 +55,11 @@ function hmac(hash: HmacHash, minBytes: number): AlgorithmImplementation {
       return createHmac(hash, key).update(signingInput).digest('base64url');
     },
     verify(signingInput, signature, key) {
-      let verifier = verifiers.get(key);
-      if (verifier === undefined) {
-        verifier = createHmacVerifier(hash, key);
-        verifiers.set(key, verifier);
-      }
-      // It compares the canonical encodings, which rejects non-canonical base64url
-      // variants of a valid signature, so a token has exactly one valid spelling.
-      return verifier.verify(signingInput, signature);
+      // Comparing the canonical encodings rejects non-canonical base64url variants
+      // of a valid signature, so a token has exactly one valid spelling.
+      const expected = Buffer.from(createHmac(hash, key).update(signingInput).digest('base64url'));
+      const given = Buffer.from(signature);
+      return expected.length === given.length && timingSafeEqual(expected, given);
     },
   };
 }

@@ -50,6 +50,7 @@ describeWithBrowser()('passkeys on the web page, in Chromium', () => {
     server = await startBrowserServer({
       JWTGATE_PORT: String(port),
       JWTGATE_WEB_PUBLIC_URL: `http://localhost:${port}`,
+      JWTGATE_MFA_REQUIRED_FOR_ROLES: 'admin',
     });
   });
   afterAll(() => server.close());
@@ -106,6 +107,48 @@ describeWithBrowser()('passkeys on the web page, in Chromium', () => {
         .toContain('could not be used');
       await expect(profileHeading(page).count()).resolves.toBe(0);
       expect(problemsOf(page).filter((problem) => !/status of 401/.test(problem))).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'lets an administrator who must have a second factor add a passkey at sign-in, and lands them signed in',
+    async () => {
+      const device = await newDevice();
+      const page = await device.open(server.url);
+      const cdp = await device.context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable', { enableUI: false });
+      const authenticatorId = await addVirtualAuthenticator(cdp);
+
+      const name = `adm${Date.now().toString(36)}`;
+      await fillAndSubmit(signUpForm(page), { Username: name, Password: PASSWORD }, 'Create account');
+      await profileHeading(page).waitFor();
+      await server.server.database.db
+        .updateTable('jwtgate_users')
+        .set({ role: 'admin' })
+        .where('username', '=', name)
+        .execute();
+      await signOut(page);
+
+      // The password alone gets no tokens: the second step asks for a factor to be set up first.
+      await fillAndSubmit(signInForm(page), { 'Email or username': name, Password: PASSWORD }, 'Sign in');
+      await page.getByRole('heading', { name: 'Second step' }).waitFor();
+      await expect.poll(() => page.locator('[data-field="totp-secret"]').innerText()).not.toBe('');
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await profileHeading(page).waitFor();
+      expect(await shownAmr(page)).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+      const claims = JSON.parse(await page.locator('[data-field="token-claims"]').innerText());
+      expect(claims.role).toBe('admin');
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      expect(credentials).toHaveLength(1);
+      await expect.poll(() => page.locator('#passkeys [data-field="passkey-name"]').allInnerTexts()).toHaveLength(1);
+
+      // From now on the passkey signs this administrator in, as the second step or alone.
+      await signOut(page);
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await profileHeading(page).waitFor();
+      expect(await shownAmr(page)).toEqual(['hwk', 'user', 'mfa']);
+      expect(problemsOf(page)).toEqual([]);
     },
     BROWSER_TEST_MS,
   );

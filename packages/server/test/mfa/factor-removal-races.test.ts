@@ -1,12 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Backend,
-  type BackendPlace,
-  backendAvailable,
-  everyBackend,
-  openBackend,
-  startTestServerOn,
-} from '../support/backends.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, backendAvailable, everyBackend, serverOnBackend } from '../support/backends.js';
 import { codeFor, enrolTotp } from '../support/mfa-steps.js';
 import { addPasskey, PASSKEY_ORIGIN, signInWith } from '../support/passkey-steps.js';
 import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
@@ -21,15 +14,10 @@ const databases: readonly Backend[] = everyBackend.filter((backend) => !backend.
 const ROUNDS = 4;
 
 describe.each(databases.filter(backendAvailable))('removing second factors concurrently on $name', (backend) => {
-  let place: BackendPlace;
+  const server = serverOnBackend(backend, { JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN, JWTGATE_MFA_MAX_FAILURES: '1000' });
   let t: TestServer;
-  beforeAll(async () => {
-    place = await openBackend(backend);
-    t = await startTestServerOn(place, { JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN, JWTGATE_MFA_MAX_FAILURES: '1000' });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await place?.remove();
+  beforeAll(() => {
+    t = server();
   });
 
   async function removals(userId: string): Promise<number> {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { deleteKeysWithPrefix } from './redis-servers.js';
 import { serviceUrl, uniqueName } from './services.js';
@@ -79,4 +80,30 @@ export function startTestServerOn(place: BackendPlace, env: Record<string, strin
     ...(place.dataDir === undefined ? {} : { dataDir: place.dataDir }),
     env: { ...env, ...place.env },
   });
+}
+
+/**
+ * Within a `describe`: opens a fresh place on `backend` and starts a test
+ * server on it before its tests, and closes both after them. Returns how to
+ * reach the server.
+ *
+ * @example
+ * const server = serverOnBackend(backend, { JWTGATE_WEB_PUBLIC_URL: 'https://auth.example.com' });
+ * it('…', async () => { const t = server(); … });
+ */
+export function serverOnBackend(backend: Backend, env: Record<string, string> = {}): () => TestServer {
+  let place: BackendPlace | undefined;
+  let t: TestServer | undefined;
+  beforeAll(async () => {
+    place = await openBackend(backend);
+    t = await startTestServerOn(place, env);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await place?.remove();
+  });
+  return () => {
+    if (t === undefined) throw new Error('the test server is not started yet');
+    return t;
+  };
 }

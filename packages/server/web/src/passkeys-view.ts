@@ -180,3 +180,22 @@ export function passkeyStepButton(
   });
   return button;
 }
+
+/**
+ * "Add a passkey" in a sign-in that needs a second factor set up first: the
+ * browser makes the passkey, and registering it finishes the sign-in.
+ */
+export function passkeyEnrolmentButton(
+  client: JwtgateClient,
+  challenge: SecondFactorChallenge,
+  error: HTMLElement,
+): HTMLElement {
+  const button = h('button', { type: 'button', 'data-action': 'passkey-enrolment' }, 'Add a passkey');
+  button.addEventListener('click', () => {
+    error.textContent = '';
+    busy(button, () => client.enrolPasskey({ mfaToken: challenge.mfaToken })).catch((failure: unknown) => {
+      error.textContent = describeError(failure);
+    });
+  });
+  return button;
+}

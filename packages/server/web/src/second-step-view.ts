@@ -1,14 +1,14 @@
 import type { JwtgateClient, SecondFactorChallenge } from '@jwtgate/client';
 import { busy, field, h } from './dom.js';
 import { describeError } from './messages.js';
-import { passkeyStepButton } from './passkeys-view.js';
+import { passkeyEnrolmentButton, passkeyStepButton } from './passkeys-view.js';
 import { qrImage } from './qr-image.js';
 import { keepRecoveryCodes } from './recovery-codes-view.js';
 
 /**
  * The second step of a sign-in the server paused: a code from the
  * authenticator app (or a recovery code), or, for a role that needs a second
- * factor and has none yet, setting the app up first. Replaces the sign-in
+ * factor and has none yet, adding a passkey or setting the app up first. Replaces the sign-in
  * form's contents; succeeding signs in, and the page moves on by itself.
  */
 export function renderSecondStep(
@@ -30,14 +30,22 @@ export function renderSecondStep(
   const form = h('form', { 'aria-labelledby': 'second-step-heading' }, error);
 
   if (challenge.enrollmentRequired) {
-    const intro = h(
-      'p',
-      {},
-      'Your account needs a second factor. Scan this code with an authenticator app, then enter the code it shows.',
-    );
+    const intro = h('p', {}, 'Your account needs a second factor: add a passkey, or set up an authenticator app.');
+    const passkey = h('div', { class: 'actions' });
+    const appIntro = h('p', {}, 'Scan this code with an authenticator app, then enter the code it shows.');
     const secret = h('code', { 'data-field': 'totp-secret' });
     const qr = h('div', { class: 'qr-box' });
-    form.append(intro, qr, h('p', {}, 'Or type this key: ', secret), code.wrapper, submit);
+    form.append(intro, passkey, appIntro, qr, h('p', {}, 'Or type this key: ', secret), code.wrapper, submit);
+    // Offered only where both ends can: a browser that makes passkeys, a server with a relying party.
+    if (typeof PublicKeyCredential === 'function') {
+      client.settings().then(
+        (settings) => {
+          if (!settings.passkeys) return;
+          passkey.replaceChildren(passkeyEnrolmentButton(client, challenge, error));
+        },
+        () => {},
+      );
+    }
     client.startEnrolment({ mfaToken: challenge.mfaToken }).then(
       (enrolment) => {
         qr.replaceChildren(qrImage(enrolment.qrSvg, 'QR code for your authenticator app'));
