@@ -257,7 +257,12 @@ interface OAuthProviderBase {
 
 /** An identity provider from `OAuth.Providers`. */
 export type OAuthProviderConfig =
-  | (OAuthProviderBase & { readonly kind: 'oidc'; readonly issuer: string })
+  | (OAuthProviderBase & {
+      readonly kind: 'oidc';
+      readonly issuer: string;
+      /** `Logout`: end the user's session at the provider too (RP-Initiated Logout), when it announces `end_session_endpoint`. */
+      readonly logout: boolean;
+    })
   | (OAuthProviderBase & {
       readonly kind: 'oauth2';
       readonly authorizationUrl: string;

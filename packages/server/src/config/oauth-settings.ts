@@ -69,7 +69,18 @@ function readProvider(name: string, entry: Settings, problems: string[]): OAuthP
       );
     }
     if (problems.length > before) return undefined;
-    return { ...common, kind: 'oidc', issuer, scopes: scopes.length > 0 ? scopes : OIDC_SCOPES };
+    return {
+      ...common,
+      kind: 'oidc',
+      issuer,
+      scopes: scopes.length > 0 ? scopes : OIDC_SCOPES,
+      logout: entry.Logout as boolean,
+    };
+  }
+  if (entry.Logout === true) {
+    problems.push(
+      `${where}.Logout: only OpenID Connect providers (Issuer) announce an end-session endpoint; remove Logout or set it to false`,
+    );
   }
   const [authorizationUrl, tokenUrl, userInfoUrl] = plain;
   if (authorizationUrl === undefined || tokenUrl === undefined || userInfoUrl === undefined) {

@@ -1049,6 +1049,12 @@ export const configSpec = {
           default: 'client_secret_basic',
           description: 'How jwtgate authenticates at the token endpoint; `none` for a public client (PKCE only).',
         },
+        Logout: {
+          kind: 'boolean',
+          default: false,
+          description:
+            "OpenID Connect only: a logout of a session that began with this provider also answers the provider's logout URL (RP-Initiated Logout 1.0, from `end_session_endpoint`), and the page sends the browser there, to come back to `<Web.PublicUrl>/`, which must be registered at the provider as a post-logout redirect URI. Off by default: the provider refuses an unregistered return address, and ending the provider's session signs the user out of every other site that uses it. See docs/federation.md.",
+        },
         Scopes: {
           kind: 'list',
           default: [],

@@ -221,7 +221,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     headers: options.gateway,
     strict: options.strictRevocation ?? false,
   });
-  await app.register(authRoutes, deps);
+  await app.register(authRoutes, { ...deps, providerLogout: options.oauth?.logout });
   await app.register(authSettingsRoutes, deps satisfies RouteDeps);
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(accountRoutes, deps);

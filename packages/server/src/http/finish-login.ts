@@ -1,4 +1,4 @@
-import { type IssuedTokens, isAuthError, type UserRecord } from '@jwtgate/core';
+import { type IssuedTokens, isAuthError, type SessionRecord, type UserRecord } from '@jwtgate/core';
 import type { FastifyReply } from 'fastify';
 import type { CookieRouteDeps } from './route-deps.js';
 
@@ -23,6 +23,8 @@ export interface PassedLogin {
   /** How the user proved who they are (RFC 8176); omitted, a password (`pwd`). */
   readonly amr?: readonly string[];
   readonly authTime?: number;
+  /** Called with the new session before the answer is made (a provider sign-in keeps its logout hint). */
+  readonly started?: (session: SessionRecord) => Promise<void>;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function finishLogin(
     }
     throw error;
   }
+  await input.started?.(tokens.session);
   deps.events?.loginSucceeded({
     user,
     sessionId: tokens.session.id,

@@ -2,6 +2,7 @@ import { type AttemptStore, AuthError } from '@jwtgate/core';
 import type { FederatedAccountDeps } from '../oauth/federated-accounts.js';
 import { type FlowSealer, newFlowSecrets, type OAuthFlow } from '../oauth/oauth-flow.js';
 import type { ProviderClient } from '../oauth/provider-client.js';
+import type { ProviderLogout } from '../oauth/provider-logout.js';
 import type { OAuthFlowCookie } from './oauth-flow-cookie.js';
 
 /** What the sign-in-with-a-provider routes need; assembled by `createJwtgateServer`. */
@@ -18,6 +19,8 @@ export interface OAuthRouteDeps {
   /** Origins `returnTo` may point at besides the public URL's (`Cors.AllowedOrigins`). */
   readonly allowedOrigins: readonly string[];
   readonly flowExpireSec: number;
+  /** Logout at the provider for sessions that began there (`OAuth.Providers.<name>.Logout`). */
+  readonly logout: ProviderLogout;
 }
 
 /**

@@ -28,6 +28,8 @@ export interface FlowSecrets {
 export interface ProviderClient {
   readonly name: string;
   readonly displayName: string;
+  /** Whether sessions of this provider end at the provider too (`Logout`, OpenID Connect only). */
+  readonly logout: boolean;
   /** The provider's authorization URL for a new flow (PKCE S256, state, and a nonce for OpenID Connect). */
   authorizationUrl(redirectUri: string, secrets: FlowSecrets): Promise<URL>;
   /**
@@ -38,6 +40,17 @@ export interface ProviderClient {
    * `azp`, `exp`, `nonce`). Throws a coded error (see `providerError`).
    */
   finish(callbackUrl: URL, secrets: FlowSecrets): Promise<ProviderProfile>;
+  /**
+   * The provider's RP-Initiated Logout URL (`end_session_endpoint` with
+   * `id_token_hint`, `post_logout_redirect_uri`, `client_id` and `state`),
+   * or `null` when `Logout` is off or the provider announces no such endpoint.
+   * Throws a coded error when the provider's metadata cannot be had.
+   */
+  endSessionUrl(parameters: {
+    readonly idToken: string;
+    readonly postLogoutRedirectUri: string;
+    readonly state: string;
+  }): Promise<URL | null>;
 }
 
 /** How long discovered metadata (and the keys openid-client caches with it) is used before it is fetched again. */
@@ -191,6 +204,7 @@ export function createProviderClient(
   return {
     name: provider.name,
     displayName: provider.displayName,
+    logout: provider.kind === 'oidc' && provider.logout,
 
     async authorizationUrl(redirectUri, secrets) {
       const config = await current();
@@ -204,6 +218,17 @@ export function createProviderClient(
       if (provider.scopes.length > 0) parameters.scope = provider.scopes.join(' ');
       if (provider.kind === 'oidc') parameters.nonce = secrets.nonce;
       return oidc.buildAuthorizationUrl(config, parameters);
+    },
+
+    async endSessionUrl({ idToken, postLogoutRedirectUri, state }) {
+      if (!(provider.kind === 'oidc' && provider.logout)) return null;
+      const config = await current();
+      if (config.serverMetadata().end_session_endpoint === undefined) return null;
+      return oidc.buildEndSessionUrl(config, {
+        id_token_hint: idToken,
+        post_logout_redirect_uri: postLogoutRedirectUri,
+        state,
+      });
     },
 
     async finish(callbackUrl, secrets) {

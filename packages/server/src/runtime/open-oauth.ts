@@ -11,8 +11,10 @@ import { createOAuthFlowCookie } from '../http/oauth-flow-cookie.js';
 import type { OAuthRouteDeps } from '../http/oauth-route-deps.js';
 import { createFlowSealer } from '../oauth/oauth-flow.js';
 import { createProviderClient } from '../oauth/provider-client.js';
+import { createProviderLogout } from '../oauth/provider-logout.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlIdentityStore } from '../stores/sql/sql-identity-store.js';
+import { createSqlProviderLogoutHintStore } from '../stores/sql/sql-provider-logout-hint-store.js';
 
 /**
  * Sign-in with identity providers, assembled from the configuration: a
@@ -40,15 +42,17 @@ export function openOAuth(input: {
     config.oauth.storeProviderTokens && key !== undefined
       ? createSecretCipher({ current: key, previous: config.mfa.previousEncryptionKeys })
       : undefined;
+  const providers = new Map(
+    config.oauth.providers.map((provider) => [
+      provider.name,
+      createProviderClient(provider, { timeoutMs: config.oauth.timeoutMs, now: () => clock.now() }),
+    ]),
+  );
+  const timeoutMs = input.database.timeoutMs;
   return {
-    providers: new Map(
-      config.oauth.providers.map((provider) => [
-        provider.name,
-        createProviderClient(provider, { timeoutMs: config.oauth.timeoutMs, now: () => clock.now() }),
-      ]),
-    ),
+    providers,
     accounts: {
-      identities: createSqlIdentityStore(input.database.db, { timeoutMs: input.database.timeoutMs }),
+      identities: createSqlIdentityStore(input.database.db, { timeoutMs }),
       users: input.users,
       clock,
       events: input.events,
@@ -66,5 +70,13 @@ export function openOAuth(input: {
     publicUrl: config.mail.publicUrl,
     allowedOrigins: config.cors.allowedOrigins,
     flowExpireSec: config.oauth.flowExpireSec,
+    logout: createProviderLogout({
+      hints: createSqlProviderLogoutHintStore(input.database.db, { timeoutMs }),
+      providers,
+      secret: config.auth.refreshSecret,
+      // The page: it shows the user as signed out.
+      postLogoutRedirectUri: `${config.mail.publicUrl}/`,
+      now: () => clock.now(),
+    }),
   };
 }

@@ -39,6 +39,7 @@ describe('OAuth settings', () => {
         clientSecret: 'a-google-client-secret',
         tokenAuthMethod: 'client_secret_basic',
         scopes: ['openid', 'email', 'profile'],
+        logout: false,
       },
     ]);
     expect(config.oauth.autoLinkVerifiedEmail).toBe(false);
@@ -85,6 +86,26 @@ describe('OAuth settings', () => {
     ]);
     expect(inFile.join()).not.toContain('written-here');
     expect(problemsOf(() => load(entry('e', ['ClientId: x', 'TokenAuthMethod: none'])))).toHaveLength(1);
+  });
+
+  it('turns logout at the provider on per OpenID Connect provider, and refuses it for plain OAuth 2.0', () => {
+    const on = load(google.replace('ClientId:', 'Logout: true\n      ClientId:'), secret);
+    expect(on.oauth.providers[0]).toMatchObject({ kind: 'oidc', logout: true });
+    const plain = [
+      'OAuth:',
+      '  Providers:',
+      '    github:',
+      '      AuthorizationUrl: https://github.com/login/oauth/authorize',
+      '      TokenUrl: https://github.com/login/oauth/access_token',
+      '      UserInfoUrl: https://api.github.com/user',
+      '      ClientId: x',
+      '      TokenAuthMethod: none',
+      '      Logout: true',
+      '',
+    ].join('\n');
+    expect(problemsOf(() => load(plain))).toEqual([
+      'OAuth.Providers.github.Logout: only OpenID Connect providers (Issuer) announce an end-session endpoint; remove Logout or set it to false',
+    ]);
   });
 
   it('refuses a client secret variable for a provider that is not configured', () => {

@@ -10,6 +10,7 @@ import {
   type UserRecord,
 } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProviderLogout } from '../../oauth/provider-logout.js';
 import { tokenBody } from '../finish-login.js';
 import { assertCookieLoginAllowed, finishFirstFactor, loginAnswerSchema } from '../first-factor-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
@@ -117,9 +118,27 @@ export async function emptyBodyAsObject(request: { body: unknown }): Promise<voi
   if (request.body === undefined || request.body === null) request.body = {};
 }
 
+/** The routes' dependencies; `providerLogout` when identity providers are configured. */
+export type AuthRoutesOptions = CookieRouteDeps & { readonly providerLogout?: ProviderLogout | undefined };
+
 /** Registration, login, refresh and logout. */
-export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) => {
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, deps) => {
   const { sessions, refreshCookie } = deps;
+
+  /** The answer of a logout that ended `sessionId` (this device's session): with the provider's logout URL, if any. */
+  async function loggedOut(
+    request: FastifyRequest,
+    sessionId: string,
+    revoked: number,
+  ): Promise<{ revoked: number; providerLogoutUrl?: string }> {
+    const url =
+      deps.providerLogout === undefined
+        ? null
+        : await deps.providerLogout.urlFor(sessionId, (error) =>
+            request.log.warn({ err: error }, 'no logout URL from the identity provider'),
+          );
+    return url === null ? { revoked } : { revoked, providerLogoutUrl: url };
+  }
 
   app.post<{ Body: { username?: string; email?: string; password: string; invitation?: string } }>(
     '/auth/register',
@@ -316,7 +335,14 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
           200: {
             type: 'object',
             required: ['revoked'],
-            properties: { revoked: { type: 'integer', description: 'How many sessions were ended.' } },
+            properties: {
+              revoked: { type: 'integer', description: 'How many sessions were ended.' },
+              providerLogoutUrl: {
+                type: 'string',
+                description:
+                  "When this device's session began with a sign-in at an identity provider whose `Logout` is on: the provider's logout page (OpenID Connect RP-Initiated Logout), to send the browser to. The jwtgate session has already ended; the provider sends the browser back to `<Web.PublicUrl>/`.",
+              },
+            },
             headers: {
               'Set-Cookie': {
                 type: 'string',
@@ -355,7 +381,7 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
         });
       }
       if (clearsCookie) refreshCookie?.clear(reply);
-      return { revoked };
+      return scope === 'others' ? { revoked } : loggedOut(request, claims.sid, revoked);
     },
   );
 
@@ -368,14 +394,14 @@ export const authRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps)
   async function logoutWithRefreshToken(
     request: FastifyRequest<{ Body: { scope: 'current' | 'others' | 'all'; refreshToken?: string } }>,
     reply: FastifyReply,
-  ): Promise<{ revoked: number }> {
+  ): Promise<{ revoked: number; providerLogoutUrl?: string }> {
     const { refreshToken, scope } = request.body;
     if (refreshToken === undefined || scope !== 'current') throw deferredAuthError(request);
     const fields = sessions.refreshTokens.parse(refreshToken);
     if (fields === null) throw new AuthError('ERR_REFRESH_TOKEN_INVALID', { reason: 'format' });
     const revoked = (await sessions.revoke(fields.sessionId, { reason: 'logout' })) ? 1 : 0;
     if (refreshCookie !== null && refreshCookie.sessionIdOf(request) === fields.sessionId) refreshCookie.clear(reply);
-    return { revoked };
+    return loggedOut(request, fields.sessionId, revoked);
   }
 
   for (const url of ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout']) {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AuthError, isAuthError, type UserRecord } from '@jwtgate/core';
+import { AuthError, isAuthError, type SessionRecord, type UserRecord } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveFederatedAccount } from '../../oauth/federated-accounts.js';
 import type { OAuthFlow } from '../../oauth/oauth-flow.js';
@@ -147,6 +147,18 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       cookie,
       client,
       amr: [FEDERATED_AMR],
+      // A sign-in that pauses for a second factor does not carry the id token on: its session gets no provider logout.
+      started: (session: SessionRecord) =>
+        oauth.logout
+          .remember({
+            sessionId: session.id,
+            userId: session.userId,
+            expiresAt: session.expiresAt,
+            provider: provider.name,
+            idToken: profile.tokens.idToken,
+          })
+          // The sign-in stands without it: only the logout at the provider is lost.
+          .catch((error: unknown) => request.log.warn({ err: error }, 'provider logout hint not kept')),
     });
     return 'mfaRequired' in body ? { kind: 'paused', body } : { kind: 'signed-in', body };
   }

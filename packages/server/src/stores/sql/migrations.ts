@@ -551,6 +551,40 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * What an RP-Initiated Logout at the provider needs of a session that began
+   * with a provider sign-in: the provider's name and its id token (sealed),
+   * for `id_token_hint`. One row per session, deleted when the session logs
+   * out; `expires_at` (the session's end) bounds it otherwise.
+   */
+  '0021_provider_logout_hints': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_provider_logout_hints')
+          .addColumn('session_id', 'varchar(32)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('provider', 'varchar(64)', (c) => c.notNull())
+          .addColumn('sealed_id_token', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      // Deleting a user deletes its hints.
+      await db.schema
+        .createIndex('jwtgate_provider_logout_hints_user_idx')
+        .on('jwtgate_provider_logout_hints')
+        .column('user_id')
+        .execute();
+      await db.schema
+        .createIndex('jwtgate_provider_logout_hints_expires_idx')
+        .on('jwtgate_provider_logout_hints')
+        .column('expires_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_provider_logout_hints').execute();
+    },
+  },
+  /**
    * An invitation made at the command line has no administrator: `created_by`
    * becomes nullable. SQLite cannot drop a NOT NULL, so every database gets
    * the same rebuild (copy into a new table, swap, index again), which keeps

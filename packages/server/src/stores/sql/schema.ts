@@ -206,6 +206,15 @@ export interface InvitationsTable {
   revoked_at: NullableMillis;
 }
 
+/** A provider sign-in's id token (sealed), kept for the session's logout at the provider. */
+export interface ProviderLogoutHintsTable {
+  session_id: string;
+  user_id: string;
+  provider: string;
+  sealed_id_token: string;
+  expires_at: Millis;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
@@ -223,6 +232,7 @@ export interface JwtgateDatabase {
   jwtgate_username_quarantine: UsernameQuarantineTable;
   jwtgate_identities: IdentitiesTable;
   jwtgate_invitations: InvitationsTable;
+  jwtgate_provider_logout_hints: ProviderLogoutHintsTable;
 }
 
 export function toMillis(value: number | string | bigint): number {
