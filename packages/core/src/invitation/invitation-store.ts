@@ -12,8 +12,8 @@ export interface InvitationRecord {
   readonly role: string;
   /** Keyed hash of the link's secret ({@link EmailSecrets.hashLink} for `invitation`); unique. */
   readonly linkHash: string;
-  /** The administrator who made it. */
-  readonly createdBy: string;
+  /** The administrator who made it; `null` when an operator made it at the command line (the audit record names them). */
+  readonly createdBy: string | null;
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly usedAt: number | null;

@@ -24,8 +24,8 @@ export interface InvitationDeps {
 export interface InviteInput {
   readonly email: string;
   readonly role: string;
-  /** The administrator making it. */
-  readonly createdBy: string;
+  /** The administrator making it; `null` for an operator at the command line. */
+  readonly createdBy: string | null;
   /** How long it can be used (`Register.InvitationTtl`). */
   readonly ttlSec: number;
   /** Renders and seals its mail, which is queued with it; no mail is queued without it. */

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import {
   type AuditStore,
   type Clock,
+  createEmailSecrets,
   createSessionManager,
   type PasswordHasher,
   type PasswordScreen,
@@ -10,6 +11,7 @@ import {
   systemClock,
   type UserStore,
 } from '@jwtgate/core';
+import type { CreateInvitationDeps } from '../accounts/create-invitation.js';
 import type { AdminActor } from '../audit/admin-actor.js';
 import { openAuditFile } from '../audit/audit-file.js';
 import { type AuditLogger, createAuditLog } from '../audit/audit-log.js';
@@ -24,8 +26,11 @@ import { loadKeyRing } from '../keys/load-key-ring.js';
 import { createArgon2Hasher } from '../passwords/argon2-hasher.js';
 import { createPasswordScreen } from '../passwords/password-screen.js';
 import { accountPolicyOf, createWebhook, sessionPolicyOf } from '../runtime/create-server.js';
+import { createMailComposer, mailDeliverable } from '../runtime/mail-composer.js';
+import { linkTo } from '../runtime/mail-link.js';
 import { openStores } from '../runtime/open-stores.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
+import { createSqlInvitationStore } from '../stores/sql/sql-invitation-store.js';
 
 /** How long closing waits for the command's audit records to reach the database. */
 const AUDIT_FLUSH_ON_CLOSE_MS = 5_000;
@@ -46,6 +51,12 @@ export interface AdminRuntime {
   readonly sessionStore: Pick<SessionStore, 'get'>;
   readonly events: SecurityEvents;
   readonly accounts: AccountPolicy;
+  /**
+   * Invitations as the admin API makes them: mailed through the outbox when
+   * the configuration can deliver mail (a running server sends it), else the
+   * link is answered.
+   */
+  readonly invitations: CreateInvitationDeps['invitations'];
   /** The audit trail in the database, when `Audit.Database` is on. */
   readonly auditStore: AuditStore | undefined;
   /** Writes the audit records queued for the database now. */
@@ -143,6 +154,12 @@ export async function openAdminRuntime(config: JwtgateConfig, clock: Clock = sys
     sessionStore: stores.sessions,
     events,
     accounts: accountPolicyOf(config),
+    invitations: {
+      store: createSqlInvitationStore(stores.database.db, { timeoutMs: stores.database.timeoutMs }),
+      secrets: createEmailSecrets(config.auth.refreshSecret),
+      link: (secret) => linkTo(config.mail.publicUrl, 'invitation', secret),
+      compose: config.mail.enabled && mailDeliverable(config) ? createMailComposer(config, clock) : undefined,
+    },
     auditStore,
     auditTrail: auditWriter === undefined ? undefined : { flush: () => auditWriter.flush() },
     passwords() {

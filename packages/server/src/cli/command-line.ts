@@ -137,6 +137,26 @@ const COMMANDS = {
     words: [1, 1],
     help: `session end <session-id>      End one session (of any user) at once`,
   },
+  'invite create': {
+    options: { role: { type: 'string' }, json },
+    words: [1, 1],
+    help: `invite create <email>         Invite someone to register (as POST /admin/invitations): mailed
+                                through the outbox, or the link printed once without mail
+      --role <role>             The new account's role (default: user)`,
+  },
+  'invite list': {
+    options: { status: { type: 'string' }, limit: { type: 'string' }, after: { type: 'string' }, json },
+    words: [0, 0],
+    help: `invite list                   Invitations, newest first, a page at a time
+      --status <status>         Only pending, used, expired or revoked ones
+      --limit <n>               Invitations per page, 1 to 100 (default 20)
+      --after <cursor>          The next page: the cursor the previous page printed`,
+  },
+  'invite revoke': {
+    options: { yes, json },
+    words: [1, 1],
+    help: `invite revoke <id>            Revoke a pending invitation: its link stops working at once`,
+  },
   'audit tail': {
     options: {
       user: { type: 'string' },
@@ -194,7 +214,7 @@ const FLAG_HELP: Readonly<Record<string, string>> = {
 };
 
 const COMMON_FLAGS = `
-Options of the user, session and audit commands:
+Options of the user, session, invite and audit commands:
   --json                        Print JSON (see docs/cli.md for its fields) instead of a table
   -y, --yes                     Do it without asking (needed without a terminal)
   <user> is a username or a user id.

@@ -37,7 +37,7 @@ async function withRuntime(config: JwtgateConfig, run: (runtime: AdminRuntime) =
 /** What an administrative command does once the stores are open. */
 type AdminAction = (runtime: AdminRuntime) => Promise<void>;
 
-/** The user, session and audit commands; `undefined` for the others. */
+/** The user, session, invite and audit commands; `undefined` for the others. */
 async function adminAction(line: CommandLine): Promise<AdminAction | undefined> {
   const { stdoutOutput } = await import('./cli-output.js');
   const out = stdoutOutput(flag(line, 'json'));
@@ -86,6 +86,20 @@ async function adminAction(line: CommandLine): Promise<AdminAction | undefined> 
       return async (runtime) => (await import('./user-actions.js')).userDeleteCommand(runtime, first, action);
     case 'session end':
       return async (runtime) => (await import('./session-end.js')).sessionEndCommand(runtime, first, action);
+    case 'invite create': {
+      const role = stringOption(line, 'role');
+      return async (runtime) => (await import('./invite.js')).inviteCreateCommand(runtime, first, role, out);
+    }
+    case 'invite list': {
+      const input = {
+        status: stringOption(line, 'status'),
+        limit: stringOption(line, 'limit'),
+        after: stringOption(line, 'after'),
+      };
+      return async (runtime) => (await import('./invite.js')).inviteListCommand(runtime, input, out);
+    }
+    case 'invite revoke':
+      return async (runtime) => (await import('./invite.js')).inviteRevokeCommand(runtime, first, action);
     case 'audit tail': {
       const input = {
         user: stringOption(line, 'user'),

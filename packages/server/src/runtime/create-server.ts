@@ -50,8 +50,9 @@ import { createSqlInvitationStore } from '../stores/sql/sql-invitation-store.js'
 import { devModeBanner } from './dev-mode-banner.js';
 import { withEmailClaims } from './email-claims.js';
 import { acceptGoZeroTokens } from './go-zero-tokens.js';
+import { linkTo } from './mail-link.js';
 import { observeSessions } from './observe-sessions.js';
-import { linkTo, openMail } from './open-mail.js';
+import { openMail } from './open-mail.js';
 import { openOAuth } from './open-oauth.js';
 import { openStores } from './open-stores.js';
 import { createRevocationJournal } from './revocation-journal.js';

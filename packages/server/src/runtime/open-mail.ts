@@ -21,8 +21,8 @@ import type { MailRouteDeps } from '../http/mail-route-deps.js';
 import type { DevMail } from '../http/routes/dev-mail.js';
 import { createMailSealer } from '../mail/mail-sealer.js';
 import { type MailSender, startMailSender } from '../mail/mail-sender.js';
-import { loadMailTemplates } from '../mail/mail-templates.js';
 import { createLogTransport, createSmtpTransport, type MailTransport } from '../mail/mail-transport.js';
+import { createMailComposer } from './mail-composer.js';
 
 /** Mail, assembled: the routes' part, the outbox store, and the sender once started. */
 export interface OpenMail {
@@ -38,17 +38,6 @@ export interface OpenMail {
 
 /** The sender looks for a request's mail between one and two of these later. */
 const WAKE_DELAY_MS = 100;
-
-/**
- * Where a link of `purpose` points: the page at `/`, the secret in the
- * fragment, which keeps it out of server logs and `Referer`.
- *
- * @example
- * linkTo('https://auth.example.com', 'invitation', secret); // 'https://auth.example.com/#invitation=jge1_…'
- */
-export function linkTo(publicUrl: string, purpose: string, token: string): string {
-  return `${publicUrl}/#${purpose}=${token}`;
-}
 
 /**
  * Mail for a server: the flows and their throttle, the templates (read now,
@@ -74,7 +63,7 @@ export function openMail(options: {
 }): OpenMail {
   const { config, store, clock, events } = options;
   const mail = config.mail;
-  const templates = loadMailTemplates(mail.templateDir);
+  const compose = createMailComposer(config, clock);
   const sealer = createMailSealer(config.auth.refreshSecret);
   const logTransport =
     mail.transport === 'log'
@@ -89,22 +78,6 @@ export function openMail(options: {
       ? createSmtpTransport({ url: mail.smtpUrl, from: mail.from })
       : logTransport;
   let sender: MailSender | undefined;
-  const compose = (content: MailContent) => {
-    const rendered = templates.render(content.kind, {
-      product: config.name,
-      email: content.to,
-      ...(content.token === undefined ? {} : { link: linkTo(mail.publicUrl, content.kind, content.token) }),
-      ...(content.code === undefined ? {} : { code: content.code }),
-      ...(content.expiresInSec === undefined
-        ? {}
-        : {
-            minutes: Math.round(content.expiresInSec / 60),
-            expires: new Date(clock.now() + content.expiresInSec * 1000).toUTCString(),
-          }),
-      ...(content.newEmail === undefined ? {} : { newEmail: content.newEmail }),
-    });
-    return { recipient: content.to, payload: sealer.seal(rendered) };
-  };
   const flows = createEmailFlows({
     users: options.users,
     store,

@@ -104,7 +104,13 @@ describeWithBrowser()('invitations in the admin console and on the page, in Chro
       await console.reload();
       await console.getByRole('heading', { name: 'Invitations', level: 1 }).waitFor();
       await expect.poll(() => rowOf(console, email).innerText()).toContain('used');
-      expect(await rowOf(console, email).getByRole('link').getAttribute('href')).toBe(`#/users/${user?.id}`);
+      const row = rowOf(console, email);
+      expect(await row.getByRole('link', { name: 'the account' }).getAttribute('href')).toBe(`#/users/${user?.id}`);
+      // Made in the console: by an administrator, whose account it links to (one made by `jwtgate invite create` says "command line").
+      const maker = await server.server.users.findByUsernameKey(admin);
+      expect(await row.getByRole('link', { name: 'an administrator' }).getAttribute('href')).toBe(
+        `#/users/${maker?.id}`,
+      );
       expect(problemsOf(console)).toEqual([]);
     },
     BROWSER_TEST_MS,

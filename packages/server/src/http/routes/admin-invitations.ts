@@ -1,66 +1,15 @@
-import {
-  AuthError,
-  DEFAULT_ROLE,
-  decodeAuditCursor,
-  encodeAuditCursor,
-  INVITATION_LIST_MAX_LIMIT,
-  type InvitationRecord,
-  type InvitationStatus,
-  invitationStatus,
-  inviteUser,
-  ROLE_PATTERN,
-} from '@jwtgate/core';
+import { DEFAULT_ROLE, INVITATION_LIST_MAX_LIMIT, type InvitationStatus, ROLE_PATTERN } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
+import { createInvitation } from '../../accounts/create-invitation.js';
+import { listInvitations } from '../../accounts/list-invitations.js';
+import { revokeInvitation } from '../../accounts/revoke-invitation.js';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
 import type { InvitationRouteDeps } from '../invitation-route-deps.js';
+import { invitationSchema, invitationStatuses, invitationView } from '../invitation-view.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { clientInfo, DEFAULT_ACCOUNT_POLICY, type RouteDeps } from '../route-deps.js';
 import { errorResponses } from '../schemas.js';
 import { emailField } from './auth.js';
-
-const statuses: readonly InvitationStatus[] = ['pending', 'used', 'expired', 'revoked'];
-
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
-
-const invitationSchema = {
-  title: 'Invitation',
-  type: 'object',
-  required: ['id', 'email', 'role', 'status', 'createdBy', 'createdAt', 'expiresAt', 'usedAt', 'userId', 'revokedAt'],
-  properties: {
-    id: { type: 'string' },
-    email: { type: 'string', description: 'The address invited; the account registered with it gets it, verified.' },
-    role: { type: 'string', description: 'The role the account registered with it gets.' },
-    status: {
-      type: 'string',
-      enum: [...statuses],
-      description: '`pending` (usable), `used`, `expired` (never used) or `revoked`.',
-    },
-    createdBy: { type: 'string', description: 'The id of the administrator who made it.' },
-    createdAt: { type: 'string', format: 'date-time' },
-    expiresAt: { type: 'string', format: 'date-time' },
-    usedAt: nullableTime,
-    userId: { type: ['string', 'null'], description: 'The account registered with it.' },
-    revokedAt: nullableTime,
-  },
-} as const;
-
-const iso = (at: number) => new Date(at).toISOString();
-const isoOrNull = (at: number | null) => (at === null ? null : iso(at));
-
-function invitationView(invitation: InvitationRecord, now: number) {
-  return {
-    id: invitation.id,
-    email: invitation.email,
-    role: invitation.role,
-    status: invitationStatus(invitation, now),
-    createdBy: invitation.createdBy,
-    createdAt: iso(invitation.createdAt),
-    expiresAt: iso(invitation.expiresAt),
-    usedAt: isoOrNull(invitation.usedAt),
-    userId: invitation.userId,
-    revokedAt: isoOrNull(invitation.revokedAt),
-  };
-}
 
 /**
  * Invitations for administrators: make one (mailed through the outbox, or
@@ -123,31 +72,15 @@ export const adminInvitationRoutes: FastifyPluginAsync<
       },
     },
     async (request, reply) => {
-      const adminId = claimsOf(request).sub;
-      const { email, role } = request.body;
-      const report = {
-        actor: { kind: 'admin', id: adminId },
-        change: 'created',
-        role,
-        client: clientInfo(request),
-      } as const;
-      try {
-        const { invitation, secret } = await inviteUser(
-          { store: invitations.store, users: deps.users, secrets: invitations.secrets, clock },
-          { email, role, createdBy: adminId, ttlSec, compose: invitations.compose },
-        );
-        events?.adminInvitation({ ...report, invitationId: invitation.id });
-        const mailed = invitations.compose !== undefined;
-        if (mailed) invitations.queued?.('invitation');
-        return reply.code(201).send({
-          invitation: invitationView(invitation, clock.now()),
-          mailed,
-          ...(mailed ? {} : { link: invitations.link(secret) }),
-        });
-      } catch (error) {
-        events?.adminInvitation({ ...report, error });
-        throw error;
-      }
+      const actor = { kind: 'admin', id: claimsOf(request).sub } as const;
+      const made = await createInvitation(
+        { invitations, users: deps.users, clock, ttlSec, events },
+        request.body.email,
+        request.body.role,
+        actor,
+        clientInfo(request),
+      );
+      return reply.code(201).send({ ...made, invitation: invitationView(made.invitation, clock.now()) });
     },
   );
 
@@ -164,7 +97,7 @@ export const adminInvitationRoutes: FastifyPluginAsync<
           type: 'object',
           additionalProperties: false,
           properties: {
-            status: { type: 'string', enum: [...statuses] },
+            status: { type: 'string', enum: [...invitationStatuses] },
             limit: { type: 'integer', minimum: 1, maximum: INVITATION_LIST_MAX_LIMIT, default: 20 },
             cursor: { type: 'string', minLength: 1, maxLength: 1024, description: "The previous page's `nextCursor`." },
           },
@@ -183,18 +116,11 @@ export const adminInvitationRoutes: FastifyPluginAsync<
       },
     },
     async (request) => {
-      const { status, limit, cursor } = request.query;
       const now = clock.now();
-      const page = await invitations.store.list({
-        now,
-        limit,
-        ...(status === undefined ? {} : { status }),
-        ...(cursor === undefined ? {} : { before: decodeAuditCursor(cursor) }),
-      });
-      const last = page.invitations.at(-1);
+      const page = await listInvitations(invitations.store, { now, ...request.query });
       return {
         invitations: page.invitations.map((invitation) => invitationView(invitation, now)),
-        nextCursor: page.more && last !== undefined ? encodeAuditCursor({ at: last.createdAt, id: last.id }) : null,
+        nextCursor: page.nextCursor,
       };
     },
   );
@@ -222,23 +148,14 @@ export const adminInvitationRoutes: FastifyPluginAsync<
       },
     },
     async (request) => {
-      const adminId = claimsOf(request).sub;
-      const report = {
-        actor: { kind: 'admin', id: adminId },
-        change: 'revoked',
-        invitationId: request.params.id,
-        client: clientInfo(request),
-      } as const;
-      try {
-        const now = clock.now();
-        const revoked = await invitations.store.revoke(request.params.id, now);
-        if (revoked === null) throw new AuthError('ERR_INVITATION_NOT_FOUND');
-        events?.adminInvitation({ ...report, role: revoked.role });
-        return { invitation: invitationView(revoked, now) };
-      } catch (error) {
-        events?.adminInvitation({ ...report, error });
-        throw error;
-      }
+      const actor = { kind: 'admin', id: claimsOf(request).sub } as const;
+      const revoked = await revokeInvitation(
+        { invitations, clock, events },
+        request.params.id,
+        actor,
+        clientInfo(request),
+      );
+      return { invitation: invitationView(revoked, clock.now()) };
     },
   );
 };

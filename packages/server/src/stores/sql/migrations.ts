@@ -27,6 +27,37 @@ function exactStrings<T extends string, C extends string>(
     : table;
 }
 
+/** Recreates `jwtgate_invitations` with `created_by` nullable or not, keeping its rows (0022). */
+async function rebuildInvitations(db: Kysely<unknown>, createdByRequired: boolean): Promise<void> {
+  const next = 'jwtgate_invitations_next';
+  await exactStrings(
+    db,
+    db.schema
+      .createTable(next)
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('email', 'varchar(320)', (c) => c.notNull())
+      .addColumn('email_key', 'varchar(320)', (c) => c.notNull())
+      .addColumn('role', 'varchar(32)', (c) => c.notNull())
+      .addColumn('link_hash', 'varchar(64)', (c) => c.notNull().unique())
+      .addColumn('created_by', 'varchar(64)', (c) => (createdByRequired ? c.notNull() : c))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .addColumn('user_id', 'varchar(64)')
+      .addColumn('revoked_at', 'bigint'),
+  ).execute();
+  await sql`insert into ${sql.table(next)} select id, email, email_key, role, link_hash, created_by, created_at, expires_at, used_at, user_id, revoked_at from jwtgate_invitations`.execute(
+    db,
+  );
+  await db.schema.dropTable('jwtgate_invitations').execute();
+  await db.schema.alterTable(next).renameTo('jwtgate_invitations').execute();
+  await db.schema
+    .createIndex('jwtgate_invitations_created_idx')
+    .on('jwtgate_invitations')
+    .columns(['created_at', 'id'])
+    .execute();
+}
+
 /**
  * Schema versions, in order, shared by SQLite, PostgreSQL and MySQL/MariaDB.
  * A released migration is never edited: changes go into a new one, so
@@ -551,6 +582,21 @@ const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('jwtgate_provider_logout_hints').execute();
+    },
+  },
+  /**
+   * An invitation made at the command line has no administrator: `created_by`
+   * becomes nullable. SQLite cannot drop a NOT NULL, so every database gets
+   * the same rebuild (copy into a new table, swap, index again), which keeps
+   * one code path; the table holds few rows.
+   */
+  '0022_invitations_created_by_nullable': {
+    async up(db: Kysely<unknown>) {
+      await rebuildInvitations(db, false);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`delete from jwtgate_invitations where created_by is null`.execute(db);
+      await rebuildInvitations(db, true);
     },
   },
 };

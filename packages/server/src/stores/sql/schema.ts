@@ -198,7 +198,7 @@ export interface InvitationsTable {
   email_key: string;
   role: string;
   link_hash: string;
-  created_by: string;
+  created_by: string | null;
   created_at: Millis;
   expires_at: Millis;
   used_at: NullableMillis;

@@ -119,7 +119,8 @@ export interface Invitation {
   readonly email: string;
   readonly role: string;
   readonly status: 'pending' | 'used' | 'expired' | 'revoked';
-  readonly createdBy: string;
+  /** The administrator who made it; `null` when made with `jwtgate invite create`. */
+  readonly createdBy: string | null;
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly usedAt: string | null;

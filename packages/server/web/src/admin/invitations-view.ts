@@ -128,6 +128,14 @@ export function renderInvitations(root: HTMLElement, context: ConsoleContext, pa
           : h('a', { href: pageLink(`users/${encodeURIComponent(invitation.userId)}`) }, ' the account'),
       ),
       h('td', {}, date(invitation.createdAt)),
+      // No administrator made it when `createdBy` is null: an operator ran `jwtgate invite create`.
+      h(
+        'td',
+        {},
+        invitation.createdBy === null
+          ? 'command line'
+          : h('a', { href: pageLink(`users/${encodeURIComponent(invitation.createdBy)}`) }, 'an administrator'),
+      ),
       h('td', {}, date(invitation.expiresAt)),
       actions,
     );
@@ -188,7 +196,7 @@ export function renderInvitations(root: HTMLElement, context: ConsoleContext, pa
         h(
           'tr',
           {},
-          ...['Email', 'Role', 'Status', 'Made', 'Expires', ''].map((name) => h('th', { scope: 'col' }, name)),
+          ...['Email', 'Role', 'Status', 'Made', 'By', 'Expires', ''].map((name) => h('th', { scope: 'col' }, name)),
         ),
       ),
       body,
