@@ -78,6 +78,12 @@ export function runInvitationStoreSuite(name: string, factory: () => Promise<Inv
       expect(await store.findLive(randomBytes(32).toString('base64url'), invitation.createdAt)).toBeNull();
     });
 
+    it('keeps an invitation made without an administrator (at the command line), createdBy null', async () => {
+      const invitation = buildInvitation({ createdBy: null });
+      await store.create(invitation, null);
+      expect(await store.findLive(invitation.linkHash, invitation.createdAt)).toEqual(invitation);
+    });
+
     it('uses an invitation once, inserting the account with it', async () => {
       const invitation = buildInvitation();
       await store.create(invitation, null);

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { buildSessionRecord, buildUserRecord } from '@jwtgate/core/testing';
+import { buildInvitation, buildSessionRecord, buildUserRecord } from '@jwtgate/core/testing';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/stores/sql/migrate-database.js';
 import { createMigrator, knownMigrations, migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/stores/sql/open-database.js';
+import { createSqlInvitationStore } from '../../src/stores/sql/sql-invitation-store.js';
 import { createSqlSessionStore, toRow } from '../../src/stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../../src/stores/sql/sql-user-store.js';
 import { createTestDatabase } from '../support/databases.js';
@@ -71,6 +72,35 @@ describe.each(kinds)('schema migrations on %s', (kind) => {
         { id: session.id, userId: user.id, revokedAt: expect.any(Number) },
       ]);
       expect(await migrateToLatest(database.db)).toEqual([]);
+    } finally {
+      await database.close();
+      await empty.drop();
+    }
+  });
+
+  it('keeps every invitation through 0022, and lets one be made without an administrator after it', async () => {
+    const empty = await emptyDatabase(kind);
+    const database = empty.open();
+    try {
+      const before = knownMigrations[knownMigrations.indexOf('0022_invitations_created_by_nullable') - 1] as string;
+      expect((await createMigrator(database.db).migrateTo(before)).error).toBeUndefined();
+      const store = createSqlInvitationStore(database.db);
+      const made = buildInvitation();
+      const revoked = buildInvitation({ revokedAt: made.createdAt + 1 });
+      await store.create(made, null);
+      await store.create(revoked, null);
+      await expect(store.create(buildInvitation({ createdBy: null }), null)).rejects.toThrow();
+
+      expect(await migrateToLatest(database.db)).toContain('0022_invitations_created_by_nullable');
+      const byCli = buildInvitation({ createdBy: null, createdAt: made.createdAt + 2 });
+      await store.create(byCli, null);
+      const page = await store.list({ now: made.createdAt, limit: 10 });
+      expect(page.invitations).toEqual(
+        [byCli, revoked, made].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)),
+      );
+      expect(await store.findLive(made.linkHash, made.createdAt)).toEqual(made);
+      // The link hash stays unique after the rebuild.
+      await expect(store.create(buildInvitation({ linkHash: made.linkHash }), null)).rejects.toThrow();
     } finally {
       await database.close();
       await empty.drop();
