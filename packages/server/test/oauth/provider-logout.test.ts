@@ -10,7 +10,7 @@ import {
   startServerWithProviders,
 } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
-import type { TestServer } from '../support/test-server.js';
+import { decodeJwt, type TestServer } from '../support/test-server.js';
 
 // oauth2-mock-server reads the client id from Basic credentials without form-decoding it.
 const CLIENT_ID = 'jwtgatetest';
@@ -86,9 +86,19 @@ describe('logout at the identity provider (RP-Initiated Logout)', () => {
     const who = person();
     idp.claims = who;
     const session = await signIn(t, 'idp');
+    const userId = decodeJwt(session.accessToken).payload.sub as string;
+    const hintsOf = () =>
+      t.server.database.db
+        .selectFrom('jwtgate_provider_logout_hints')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .execute();
+    const [stored] = await hintsOf();
     const answer = await logout(t, session);
     expect(answer.statusCode).toBe(200);
     const body = answer.json();
+    // Kept sealed while the session lived, and gone with it.
+    expect(await hintsOf()).toEqual([]);
     expect(body.revoked).toBe(1);
     expect(String(answer.headers['set-cookie'])).toMatch(/jwtgate_refresh=;/);
     // The jwtgate session is over before the browser goes anywhere.
@@ -112,6 +122,8 @@ describe('logout at the identity provider (RP-Initiated Logout)', () => {
       clockTolerance: '1 day',
     });
     expect(payload.sub).toBe(who.sub);
+    expect(stored?.sealed_id_token).toMatch(/^h1\./);
+    for (const part of hint.split('.')) expect(stored?.sealed_id_token).not.toContain(part);
 
     // The provider ends its session and sends the browser back to the page, with the state.
     const atProvider = await fetch(url, { redirect: 'manual' });
