@@ -23,7 +23,7 @@ export const invitationRoutes: FastifyPluginAsync<RouteDeps & { readonly invitat
         tags: ['auth'],
         errors: {
           ERR_INVITATION_INVALID:
-            'never issued, used, revoked or expired (one answer for all, so nothing about other invitations can be learnt)',
+            'never issued, used, revoked or expired, or its administrator has since been demoted, disabled or deleted (one answer for all, so nothing about other invitations can be learnt)',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
         },
         body: {
@@ -47,7 +47,10 @@ export const invitationRoutes: FastifyPluginAsync<RouteDeps & { readonly invitat
     },
     async (request) => {
       const { store, secrets } = deps.invitations;
-      const invitation = await openInvitation({ store, secrets, clock: deps.clock }, request.body.invitation);
+      const invitation = await openInvitation(
+        { store, secrets, clock: deps.clock, users: deps.users },
+        request.body.invitation,
+      );
       return { email: invitation.email, expiresAt: new Date(invitation.expiresAt).toISOString() };
     },
   );
