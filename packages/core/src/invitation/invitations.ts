@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { MailContent } from '../email/email-flows.js';
 import type { OutboxMail } from '../email/email-store.js';
 import type { EmailSecrets } from '../email/one-time-secret.js';
-import { AuthError } from '../errors/auth-error.js';
+import { AuthError, isAuthError } from '../errors/auth-error.js';
 import { normaliseEmail } from '../user/email.js';
 import { type RegisterDeps, type RegisterInput, registerUser } from '../user/register.js';
 import { ADMIN_ROLE, isValidRole, ROLE_PATTERN } from '../user/role.js';
@@ -154,19 +154,29 @@ export async function registerWithInvitation(
     });
   }
   let used: InvitationRecord = found;
-  const user = await registerUser(
-    deps,
-    {
-      ...(input.username === undefined ? {} : { username: input.username }),
-      email: found.email,
-      password: input.password,
-      role: found.role,
-      emailVerified: true,
-      ...(input.ip === undefined ? {} : { ip: input.ip }),
-    },
-    async (user) => {
-      used = await deps.store.accept(hash, user, user.createdAt);
-    },
-  );
+  let user: UserRecord;
+  try {
+    user = await registerUser(
+      deps,
+      {
+        ...(input.username === undefined ? {} : { username: input.username }),
+        email: found.email,
+        password: input.password,
+        role: found.role,
+        emailVerified: true,
+        ...(input.ip === undefined ? {} : { ip: input.ip }),
+      },
+      async (user) => {
+        used = await deps.store.accept(hash, user, user.createdAt);
+      },
+    );
+  } catch (error) {
+    // A concurrent registration with this invitation took the address first: that is
+    // the invitation being used, and the loser hears so, not that the address is taken.
+    if (isAuthError(error, 'ERR_EMAIL_TAKEN') && (await deps.store.findLive(hash, deps.clock.now())) === null) {
+      throw invalid('used-meanwhile');
+    }
+    throw error;
+  }
   return { user, invitation: used };
 }
