@@ -45,6 +45,7 @@ export type {
   IdentityStore,
   UnlinkOutcome,
 } from './identity/identity-store.js';
+export type { ProviderLogoutHint, ProviderLogoutHintStore } from './identity/provider-logout-hint-store.js';
 export {
   INVITATION_LIST_MAX_LIMIT,
   type InvitationListPage,

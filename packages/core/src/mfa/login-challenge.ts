@@ -31,6 +31,12 @@ export interface LoginChallenge {
    */
   readonly credentialVersion: number;
   readonly expiresAt: number;
+  /**
+   * What a sign-in at an identity provider carries to the session the second
+   * step starts (its id token for the logout there), sealed by the caller and
+   * bound to this challenge; absent for other logins. It goes with the challenge.
+   */
+  readonly providerHint?: string;
 }
 
 /**

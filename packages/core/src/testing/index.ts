@@ -11,6 +11,7 @@ export { buildLoginChallenge, runLoginChallengeStoreSuite } from './login-challe
 export { type MfaStoreFixture, runMfaStoreSuite } from './mfa-store-suite.js';
 export { buildPasskeyChallenge, runPasskeyChallengeStoreSuite } from './passkey-challenge-store-suite.js';
 export { buildPasskey, runPasskeyStoreSuite } from './passkey-store-suite.js';
+export { buildProviderLogoutHint, runProviderLogoutHintStoreSuite } from './provider-logout-hint-store-suite.js';
 export { buildSessionRecord, buildUserRecord } from './records.js';
 export { runSessionStoreSuite, type StoreFixture } from './session-store-suite.js';
 export { runUserStoreSuite, type UserStoreFixture } from './user-store-suite.js';

@@ -50,6 +50,14 @@ export function runLoginChallengeStoreSuite(
       expect(await store.find(challenge.id, Date.now())).toEqual(challenge);
     });
 
+    it("keeps a provider sign-in's sealed hint with the challenge, and drops it with the challenge", async () => {
+      const challenge = buildLoginChallenge({ providerHint: `p1.${randomBytes(900).toString('base64url')}` });
+      await store.create(challenge);
+      expect(await store.find(challenge.id, Date.now())).toEqual(challenge);
+      expect(await store.consume(challenge.id, Date.now())).toBe(true);
+      expect(await store.find(challenge.id, Date.now())).toBeNull();
+    });
+
     it('keeps null bindings as null', async () => {
       const challenge = buildLoginChallenge({ network: null, userAgent: null, device: null });
       await store.create(challenge);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isAuthError } from '../errors/auth-error.js';
 import { isDominatedByContext, passwordContextWords, refuseContextWords } from './context-words.js';
 import { acceptNewPassword } from './password-screen.js';
@@ -53,9 +53,46 @@ describe('isDominatedByContext', () => {
     ['correct horse battery staple', 'no context word at all'],
     ['malice aforethought', 'the name inside a longer word, with other words'],
     ['example of a long passphrase', 'the domain label inside a passphrase'],
-    ['al1ce2024!', 'a spelling the rule does not undo (no leetspeak rules)'],
+    ['alice likes green tea 4ever', 'a passphrase with a digit standing for a word: its other words bring letters'],
+    ['my 2 cats and 3 dogs', 'digits in a passphrase without a context word'],
   ])('accepts %s (%s)', (password) => {
     expect(isDominatedByContext(password, alice)).toBe(false);
+  });
+
+  it.each([
+    ['4l1c3-2024!', 'every substitutable letter of the username'],
+    ['AL1CE2024', 'one for i, in capitals'],
+    ['a1ice-1999', 'one for l'],
+    ['a11ce!!', 'one for l and one for i: each 1 read as the word needs it'],
+    ['@l!c3-99', '@ for a, ! for i'],
+    ['3c1l4-2024', 'the username reversed, in leetspeak'],
+    ['3c!l@!!!', 'reversed, with symbols'],
+    ['jw79473-2024', 'the service name'],
+    ['3x4mp13.2024', 'the domain label'],
+    ['4l1c3-1337', 'digits left over are not read as letters'],
+    ['4LIC3|3XAMPL3', 'two words in leetspeak'],
+  ])('refuses %s in leetspeak (%s)', (password) => {
+    expect(isDominatedByContext(password, alice)).toBe(true);
+  });
+
+  it('reads 1, ! and | as i or l wherever the word has either, and nothing else as them', () => {
+    const lili = passwordContextWords({ username: 'lili' });
+    // No own letter: a run of 1s is a number. With one own letter it is a spelling.
+    for (const password of ['1111-2024', '|!|!-2024', '!!11-2024']) {
+      expect(isDominatedByContext(password, lili), password).toBe(false);
+    }
+    for (const password of ['l1l1-2024', '1i1i-2024', 'li11-2024', '1il1-2024', 'l!|i-2024']) {
+      expect(isDominatedByContext(password, lili), password).toBe(true);
+    }
+    // A 1 stands for i or l, never for another letter: `a1ice` spells alice, `411ce` does not.
+    expect(isDominatedByContext('c1ice-2024!', alice)).toBe(false);
+  });
+
+  it("takes a spelling only when it keeps one of the word's own characters: a run of digits is a number", () => {
+    const ties = passwordContextWords({ username: 'ties' });
+    expect(isDominatedByContext('7135-2024-0815', ties)).toBe(false);
+    expect(isDominatedByContext('t135-2024-0815', ties)).toBe(true);
+    expect(isDominatedByContext('7ie5-2024-0815', ties)).toBe(true);
   });
 
   it('compares after NFKC and lower case: full-width and decomposed forms meet the plain word', () => {
@@ -83,6 +120,31 @@ describe('isDominatedByContext', () => {
 
   it('refuses nothing without context words', () => {
     expect(isDominatedByContext('alice2024!', [])).toBe(false);
+    expect(isDominatedByContext('4l1c3-2024!', [])).toBe(false);
+  });
+
+  it('refuses input longer than any password before normalising it', () => {
+    // NFKC turns each U+FDFA into 18 characters: the length rule refuses this before any of that work, and so does this check.
+    const expensive = '\uFDFA'.repeat(1_000_000);
+    const normalize = vi.spyOn(String.prototype, 'normalize');
+    try {
+      expect(() => isDominatedByContext(expensive, alice)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_PASSWORD' }),
+      );
+      const lengths = normalize.mock.contexts.map((text) => String(text).length);
+      expect(lengths).not.toContain(expensive.length);
+    } finally {
+      normalize.mockRestore();
+    }
+  });
+
+  it('judges the longest password with many words, each of them tried at every position', () => {
+    // The worst case for the matcher: every position spells most of every word, in leetspeak.
+    const words = passwordContextWords({ username: 'aaaaaaaaaaaaaaaaaaab' }, ['44444444444444x', 'ssssssss5y']);
+    expect(isDominatedByContext('4'.repeat(1024), words)).toBe(false);
+    expect(isDominatedByContext(`${'a'.repeat(1000)}xyz`, words)).toBe(false);
+    expect(isDominatedByContext(`${'a'.repeat(1000)}aaaaaaaaaaaaaaaaaaabxyz`, words)).toBe(false);
+    expect(isDominatedByContext('aaaaaaaaaaaaaaaaaaab!!', words)).toBe(true);
   });
 });
 

@@ -209,6 +209,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     accounts: options.accounts,
     invitations: options.invitations,
     identities: options.oauth?.accounts.identities,
+    providerLogout: options.oauth?.logout,
     auditTrail:
       options.auditTrail ??
       (options.auditStore === undefined ? undefined : { store: options.auditStore, flush: async () => {} }),
@@ -221,7 +222,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     headers: options.gateway,
     strict: options.strictRevocation ?? false,
   });
-  await app.register(authRoutes, { ...deps, providerLogout: options.oauth?.logout });
+  await app.register(authRoutes, deps);
   await app.register(authSettingsRoutes, deps satisfies RouteDeps);
   await app.register(meRoutes, deps satisfies RouteDeps);
   await app.register(accountRoutes, deps);

@@ -24,7 +24,9 @@ export interface PassedLogin {
   readonly amr?: readonly string[];
   readonly authTime?: number;
   /** Called with the new session before the answer is made (a provider sign-in keeps its logout hint). */
-  readonly started?: (session: SessionRecord) => Promise<void>;
+  readonly started?: ((session: SessionRecord) => Promise<void>) | undefined;
+  /** For a login that pauses for a second factor: what it carries to its session (see `pauseForSecondFactor`). */
+  readonly providerHint?: ((challengeId: string) => string | null) | undefined;
 }
 
 /**

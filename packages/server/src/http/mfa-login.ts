@@ -11,9 +11,12 @@ import {
   type MfaThrottle,
   newLoginChallengeToken,
   type RegistrationThrottle,
+  type SessionRecord,
   sameValue,
   type UserRecord,
 } from '@jwtgate/core';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ProviderLogout } from '../oauth/provider-logout.js';
 import type { PasskeyDeps } from '../passkeys/passkey-challenges.js';
 
 /** What the second-factor routes and the login's second step need; absent when second factors are off. */
@@ -126,6 +129,8 @@ export async function pauseForSecondFactor(
     readonly cookie: boolean;
     readonly client: ChallengeClient;
     readonly amr?: readonly string[];
+    /** A provider sign-in's logout hint, sealed for the paused login of this id (see `ProviderLogout`). */
+    readonly providerHint?: ((challengeId: string) => string | null) | undefined;
   },
 ): Promise<PausedLogin | null> {
   if (mfa === undefined) return null;
@@ -142,9 +147,11 @@ export async function pauseForSecondFactor(
     return null;
   }
   const token = newLoginChallengeToken();
+  const id = hashLoginChallengeToken(token) as string;
+  const providerHint = input.providerHint?.(id) ?? null;
   const now = mfa.clock.now();
   await mfa.challenges.create({
-    id: hashLoginChallengeToken(token) as string,
+    id,
     userId: input.user.id,
     purpose,
     network: input.client.ip === null ? null : clientNetwork(input.client.ip),
@@ -155,6 +162,7 @@ export async function pauseForSecondFactor(
     authTime: now,
     credentialVersion: input.user.credentialVersion,
     expiresAt: now + LOGIN_CHALLENGE_TTL_SEC * 1000,
+    ...(providerHint === null ? {} : { providerHint }),
   });
   return {
     mfaRequired: true,
@@ -190,6 +198,29 @@ export async function openChallenge(
     throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'binding', userId: challenge.userId });
   }
   return challenge;
+}
+
+/**
+ * What the session a paused login's second step starts must take over from
+ * it: the provider logout hint a provider sign-in carried. `undefined` when
+ * there is none. Losing it loses only the logout at the provider, so the
+ * sign-in stands without it.
+ *
+ * @example
+ * return finishLogin(deps, reply, { …, started: pausedLoginCarry(deps, challenge, request.log) });
+ */
+export function pausedLoginCarry(
+  deps: { readonly providerLogout?: ProviderLogout | undefined },
+  challenge: LoginChallenge,
+  log: FastifyBaseLogger,
+): ((session: SessionRecord) => Promise<void>) | undefined {
+  const { providerLogout } = deps;
+  const carried = challenge.providerHint;
+  if (providerLogout === undefined || carried === undefined) return undefined;
+  return (session) =>
+    providerLogout
+      .resumePausedLogin({ challengeId: challenge.id, carried, session })
+      .catch((error: unknown) => log.warn({ err: error }, 'provider logout hint not kept'));
 }
 
 /**

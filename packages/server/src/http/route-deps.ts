@@ -12,6 +12,7 @@ import type {
 import type { FastifyRequest } from 'fastify';
 import type { AuditRequestContext } from '../audit/audit-context.js';
 import type { SecurityEvents } from '../audit/security-events.js';
+import type { ProviderLogout } from '../oauth/provider-logout.js';
 import type { InvitationRouteDeps } from './invitation-route-deps.js';
 import type { MailRouteDeps } from './mail-route-deps.js';
 import type { MfaRouteDeps } from './mfa-login.js';
@@ -48,6 +49,8 @@ export interface RouteDeps {
   readonly identities?: Pick<IdentityStore, 'listByUser'> | undefined;
   /** The audit trail kept in the database, for exports and for anonymising it at a deletion; omitted when it is off. */
   readonly auditTrail?: AuditTrail | undefined;
+  /** Logout at identity providers; omitted when sign-in with them is off. */
+  readonly providerLogout?: ProviderLogout | undefined;
 }
 
 /** `Register.Enabled`, `Register.InvitationTtl` and the `Accounts` section. */

@@ -27,8 +27,8 @@ function jsonOf(result: CliResult): any {
   return JSON.parse(result.stdout);
 }
 
-// SQLite, and PostgreSQL as the server databases' representative; each CLI call is a process, so few of them.
-const backends = everyBackend.filter((b) => !b.redis && (b.kind === 'sqlite' || b.kind === 'postgres'));
+// Every database: the commands' queries (the list's keyset pages, the revocation's conditional update) are SQL of their own.
+const backends = everyBackend.filter((b) => !b.redis);
 
 describe.each(backends.filter(backendAvailable))('jwtgate invite on $name', (backend) => {
   const dir = useProcessSandbox('jwtgate-invite-cli-');
@@ -115,6 +115,35 @@ describe.each(backends.filter(backendAvailable))('jwtgate invite on $name', (bac
     const res = await register({ invitation: linkSecret(mail, 'invitation') });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ email: 'frank@example.test', role: 'user' });
+  });
+
+  it('pages through the invitations newest first with the printed cursor, each one once', async () => {
+    const made: string[] = [];
+    for (const name of ['hal', 'ida', 'jo']) {
+      const answer = jsonOf(
+        await cli(['invite', 'create', `${name}@example.test`, '--json'], { JWTGATE_MAIL_ENABLED: 'false' }),
+      );
+      made.push(answer.invitation.id);
+    }
+    const whole = jsonOf(await cli(['invite', 'list', '--status', 'pending', '--limit', '100', '--json']));
+    const ids: string[] = whole.invitations.map((i: { id: string }) => i.id);
+    // Newest first: the three just made lead, the last one made first.
+    expect(ids.slice(0, 3)).toEqual([...made].reverse());
+
+    const paged: string[] = [];
+    let after: string | null = null;
+    do {
+      const args = ['invite', 'list', '--status', 'pending', '--limit', '1', '--json'];
+      const page = jsonOf(await cli(after === null ? args : [...args, '--after', after]));
+      expect(page.invitations.length).toBeLessThanOrEqual(1);
+      paged.push(...page.invitations.map((i: { id: string }) => i.id));
+      after = page.nextCursor;
+    } while (after !== null && paged.length <= ids.length);
+    expect(paged).toEqual(ids);
+
+    const badCursor = await cli(['invite', 'list', '--after', 'not-a-cursor', '--json']);
+    expect(badCursor.code).toBe(1);
+    expect(JSON.parse(badCursor.stdout).error.code).toBe('ERR_INVALID_CURSOR');
   });
 
   it('revokes only when confirmed, then answers as the API does for one no longer pending', async () => {

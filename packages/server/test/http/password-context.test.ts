@@ -41,6 +41,10 @@ describe('passwords made of the account or the service (ASVS 5.0 §6.2.11), on S
       [{ username: 'bob' }, 'jwtgate123'],
       [{ username: 'bob' }, 'springfield!!'],
       [{ username: 'bob' }, 'ACME 2024 widgets'],
+      // Leetspeak, forwards and reversed; a 1 is an i or an l wherever the word has one.
+      [{ username: 'alice' }, '4l1c3-2024!'],
+      [{ username: 'alice' }, '3C1L4-2024'],
+      [{ username: 'bob' }, '5pr1n9f13ld!!'],
     ];
     for (const [who, password] of refused) {
       const res = await register({ ...who, password });
@@ -49,7 +53,11 @@ describe('passwords made of the account or the service (ASVS 5.0 §6.2.11), on S
       expect(res.body).not.toContain(password);
     }
     // Nothing was written: the name and the address are free, and the refused password never logs in.
-    const made = await register({ username: 'alice', email: 'alice@example.com', password: 'alice likes green tea' });
+    const made = await register({
+      username: 'alice',
+      email: 'alice@example.com',
+      password: 'alice likes green tea 4ever',
+    });
     expect(made.statusCode, made.body).toBe(201);
     const login = await t.request({
       method: 'POST',

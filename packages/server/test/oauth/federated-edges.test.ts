@@ -12,7 +12,7 @@ import {
   startServerWithProviders,
 } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
-import { codeFor, enrolTotp } from '../support/mfa-steps.js';
+import { codeFor, enrolTotp, verify } from '../support/mfa-steps.js';
 import { decodeJwt, type TestServer } from '../support/test-server.js';
 
 const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -48,12 +48,7 @@ describe('federated sign-in with a second factor, races and kept provider tokens
     const { fragment } = landing(done);
     expect(fragment.get('methods')).toBe('totp,recovery');
     const mfaToken = fragment.get('oauth-mfa') as string;
-    const verified = await t.request({
-      method: 'POST',
-      url: '/auth/mfa/verify',
-      headers: ORIGIN_HEADERS,
-      body: { mfaToken, method: 'totp', code: codeFor(secret, t.clock.now()) },
-    });
+    const verified = await verify(t, mfaToken, codeFor(secret, t.clock.now()), 'totp', ORIGIN_HEADERS);
     expect(verified.statusCode, verified.body).toBe(200);
     expect(cookieOf(verified, 'jwtgate_refresh')).toBeDefined();
     const { accessToken } = verified.json();

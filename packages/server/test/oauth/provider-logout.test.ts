@@ -1,15 +1,19 @@
+import { hashLoginChallengeToken } from '@jwtgate/core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeAt,
   cookieOf,
   deliverCallback,
+  landing,
+  linkThroughProvider,
   ORIGIN_HEADERS,
   PUBLIC_URL,
   startBrowserFlow,
   startServerWithProviders,
 } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
+import { codeFor, enrolTotp, verify } from '../support/mfa-steps.js';
 import { decodeJwt, type TestServer } from '../support/test-server.js';
 
 // oauth2-mock-server reads the client id from Basic credentials without form-decoding it.
@@ -226,5 +230,127 @@ describe('logout while the identity provider is down', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('logout at the identity provider after a sign-in that needed a second factor', () => {
+  let idp: OidcProvider;
+  let t: TestServer;
+  beforeAll(async () => {
+    idp = await startOidcProvider();
+    t = await startServerWithProviders(providersYaml(idp.issuer), {
+      ...secretEnv,
+      JWTGATE_MFA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+      JWTGATE_MFA_REQUIRED_FOR_ROLES: 'admin',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.stop();
+  });
+
+  /** A password account linked to a fresh subject at `provider`; the provider signs that subject in from now on. */
+  async function linkedUser(provider: string) {
+    const user = await t.signUp();
+    idp.claims = person();
+    expect(landing(await linkThroughProvider(t, provider, user.accessToken)).url.hash).toBe(
+      `#oauth-linked=${provider}`,
+    );
+    return user;
+  }
+
+  /** Signs in through the provider and stops at the second factor: the mfaToken, and the paused login's stored row. */
+  async function pausedAt(provider: string) {
+    const flow = await startBrowserFlow(t, provider);
+    const done = await deliverCallback(t, await authorizeAt(flow.authorizationUrl), flow.flowCookie);
+    expect(cookieOf(done, 'jwtgate_refresh')).toBeUndefined();
+    const mfaToken = landing(done).fragment.get('oauth-mfa');
+    if (mfaToken === null) throw new Error(`no pause; landed at ${done.headers.location}`);
+    const rows = await t.server.database.db
+      .selectFrom('jwtgate_login_challenges')
+      .select(['id', 'provider_hint'])
+      .where('id', '=', hashLoginChallengeToken(mfaToken) as string)
+      .execute();
+    return { mfaToken, row: rows[0] };
+  }
+
+  async function providerLogoutOf(answer: { json(): { accessToken: string } }, cookieHeader: string) {
+    const session = { cookie: cookieHeader, accessToken: answer.json().accessToken };
+    const out = await logout(t, session);
+    expect(out.statusCode).toBe(200);
+    expect(await refreshRefused(t, session.cookie)).toBe(true);
+    return out.json() as { revoked: number; providerLogoutUrl?: string };
+  }
+
+  async function hintSubject(url: string): Promise<unknown> {
+    const hint = new URL(url).searchParams.get('id_token_hint') ?? '';
+    const metadata = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
+    const { payload } = await jwtVerify(hint, createRemoteJWKSet(new URL(metadata.jwks_uri)), {
+      issuer: idp.issuer,
+      audience: CLIENT_ID,
+      clockTolerance: '1 day',
+    });
+    return payload.sub;
+  }
+
+  it('carries the id token, sealed, through the authenticator-app step, and the logout answers it as hint', async () => {
+    const user = await linkedUser('idp');
+    const { secret } = await enrolTotp(t, user);
+    const who = idp.claims.sub;
+    const { mfaToken, row } = await pausedAt('idp');
+    // Sealed in the paused login's row only: neither the row nor the mfaToken holds any part of the id token.
+    expect(row?.provider_hint).toMatch(/^p1\./);
+    const verified = await verify(t, mfaToken, codeFor(secret, t.clock.now()), 'totp', ORIGIN_HEADERS);
+    expect(verified.statusCode, verified.body).toBe(200);
+    // Used, the paused login is gone, and its hint with it.
+    const left = await t.server.database.db
+      .selectFrom('jwtgate_login_challenges')
+      .select('id')
+      .where('id', '=', row?.id as string)
+      .execute();
+    expect(left).toEqual([]);
+    const body = await providerLogoutOf(verified, cookieOf(verified, 'jwtgate_refresh') as string);
+    expect(body.revoked).toBe(1);
+    const hint = new URL(body.providerLogoutUrl ?? 'x:').searchParams.get('id_token_hint') ?? '';
+    expect(await hintSubject(body.providerLogoutUrl as string)).toBe(who);
+    for (const part of hint.split('.')) {
+      expect(row?.provider_hint).not.toContain(part);
+      expect(mfaToken).not.toContain(part);
+    }
+  });
+
+  it('carries it through setting up a second factor that the role requires', async () => {
+    const user = await linkedUser('idp');
+    await t.server.users.update(user.userId, { role: 'admin', updatedAt: t.clock.now() });
+    const who = idp.claims.sub;
+    const { mfaToken } = await pausedAt('idp');
+    const enrol = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/enrollment/totp',
+      headers: ORIGIN_HEADERS,
+      body: { mfaToken },
+    });
+    expect(enrol.statusCode, enrol.body).toBe(200);
+    const done = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/enrollment/totp/confirm',
+      headers: ORIGIN_HEADERS,
+      body: { mfaToken, code: codeFor(enrol.json().secret, t.clock.now()) },
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    const body = await providerLogoutOf(done, cookieOf(done, 'jwtgate_refresh') as string);
+    expect(await hintSubject(body.providerLogoutUrl as string)).toBe(who);
+  });
+
+  it('carries nothing for a provider whose Logout is off', async () => {
+    const user = await linkedUser('quiet');
+    const { secret } = await enrolTotp(t, user);
+    const { mfaToken, row } = await pausedAt('quiet');
+    expect(row?.provider_hint).toBeNull();
+    const verified = await verify(t, mfaToken, codeFor(secret, t.clock.now()), 'totp', ORIGIN_HEADERS);
+    expect(verified.statusCode).toBe(200);
+    expect(await providerLogoutOf(verified, cookieOf(verified, 'jwtgate_refresh') as string)).toEqual({ revoked: 1 });
   });
 });

@@ -49,9 +49,15 @@ export async function passwordStep(
   return res.json().mfaToken;
 }
 
-/** Finishes a paused login with a method and a code. */
-export function verify(t: TestServer, mfaToken: string, code: string, method: 'totp' | 'recovery' = 'totp') {
-  return t.request({ method: 'POST', url: '/auth/mfa/verify', body: { mfaToken, method, code } });
+/** Finishes a paused login with a method and a code (a browser's login: with its same-origin `headers`). */
+export function verify(
+  t: TestServer,
+  mfaToken: string,
+  code: string,
+  method: 'totp' | 'recovery' = 'totp',
+  headers: Record<string, string> = {},
+) {
+  return t.request({ method: 'POST', url: '/auth/mfa/verify', headers, body: { mfaToken, method, code } });
 }
 
 /** The claims of an access token, unverified: for reading what a test just got. */

@@ -10,7 +10,6 @@ import {
   type UserRecord,
 } from '@jwtgate/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { ProviderLogout } from '../../oauth/provider-logout.js';
 import { tokenBody } from '../finish-login.js';
 import { assertCookieLoginAllowed, finishFirstFactor, loginAnswerSchema } from '../first-factor-login.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
@@ -119,7 +118,7 @@ export async function emptyBodyAsObject(request: { body: unknown }): Promise<voi
 }
 
 /** The routes' dependencies; `providerLogout` when identity providers are configured. */
-export type AuthRoutesOptions = CookieRouteDeps & { readonly providerLogout?: ProviderLogout | undefined };
+export type AuthRoutesOptions = CookieRouteDeps;
 
 /** Registration, login, refresh and logout. */
 export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, deps) => {

@@ -23,6 +23,7 @@ import {
   lastFactorNeedsPassword,
   type MfaRouteDeps,
   openChallenge,
+  pausedLoginCarry,
 } from '../mfa-login.js';
 import { throttledAssertion } from '../passkey-assertion.js';
 import { assertionCredentialSchema } from '../passkey-schemas.js';
@@ -409,6 +410,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           client,
           amr,
           authTime: challenge.authTime,
+          started: pausedLoginCarry(deps, challenge, request.log),
         });
       } catch (error) {
         const about = userId ?? (isAuthError(error) ? error.userId : undefined);
@@ -519,6 +521,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         client,
         amr: [...new Set([...challenge.amr, 'otp', 'mfa'])],
         authTime: challenge.authTime,
+        started: pausedLoginCarry(deps, challenge, request.log),
       });
       return { ...tokens, recoveryCodes };
     },

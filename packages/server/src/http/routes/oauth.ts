@@ -147,7 +147,9 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       cookie,
       client,
       amr: [FEDERATED_AMR],
-      // A sign-in that pauses for a second factor does not carry the id token on: its session gets no provider logout.
+      // A sign-in that pauses for a second factor carries the hint, sealed, in the paused login.
+      providerHint: (challengeId) =>
+        oauth.logout.sealForPausedLogin({ challengeId, provider: provider.name, idToken: profile.tokens.idToken }),
       started: (session: SessionRecord) =>
         oauth.logout
           .remember({

@@ -21,6 +21,7 @@ import {
   type MfaRouteDeps,
   openChallenge,
   type PasskeyRouteDeps,
+  pausedLoginCarry,
   requireMfaIfEnrolled,
 } from '../mfa-login.js';
 import { throttledAssertion } from '../passkey-assertion.js';
@@ -554,6 +555,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         client,
         amr: passkeyAmr({ deviceType: passkey.deviceType, userVerified, after: challenge.amr }),
         authTime: challenge.authTime,
+        started: pausedLoginCarry(deps, challenge, request.log),
       });
     },
   );

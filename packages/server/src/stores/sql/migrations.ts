@@ -599,6 +599,15 @@ const migrations: Record<string, Migration> = {
       await rebuildInvitations(db, true);
     },
   },
+  /** A login paused for its second factor carries the provider sign-in's sealed logout hint to its session. */
+  '0023_login_challenges_provider_hint': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_login_challenges').addColumn('provider_hint', 'text').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('jwtgate_login_challenges').dropColumn('provider_hint').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -142,6 +142,8 @@ export interface LoginChallengesTable {
   expires_at: Millis;
   /** `null` only on rows from before migration 0012_mfa_credential_version. */
   credential_version: ColumnType<number | string | bigint | null, number | null, number | null>;
+  /** A provider sign-in's sealed logout hint (0023); `null` for other logins. */
+  provider_hint: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Emailed one-time secrets, as keyed hashes. */

@@ -19,6 +19,7 @@ function toChallenge(row: Selectable<LoginChallengesTable>): LoginChallenge {
     // Challenges made before the column existed match no user's version: they are void.
     credentialVersion: row.credential_version === null ? -1 : Number(row.credential_version),
     expiresAt: toMillis(row.expires_at),
+    ...(row.provider_hint === null ? {} : { providerHint: row.provider_hint }),
   };
 }
 
@@ -52,6 +53,7 @@ export function createSqlLoginChallengeStore(
             auth_time: challenge.authTime,
             credential_version: challenge.credentialVersion,
             expires_at: challenge.expiresAt,
+            provider_hint: challenge.providerHint ?? null,
           })
           .execute();
       }, call),

@@ -1,32 +1,9 @@
+import type { ProviderLogoutHintStore } from '@jwtgate/core';
 import type { Kysely } from 'kysely';
 import { type StoreCallOptions, withStoreErrors } from '../store-errors.js';
 import { type JwtgateDatabase, toMillis } from './schema.js';
 
 const HINTS = 'jwtgate_provider_logout_hints' as const;
-
-/** A session's provider sign-in, as its logout at the provider needs it. */
-export interface ProviderLogoutHint {
-  readonly sessionId: string;
-  readonly userId: string;
-  readonly provider: string;
-  /** The id token of the sign-in, sealed by the caller; never stored readable. */
-  readonly sealedIdToken: string;
-  /** The session's absolute end: the hint is worthless, and ignored, afterwards. */
-  readonly expiresAt: number;
-}
-
-/** Where sessions' provider logout hints are kept, one per session. */
-export interface ProviderLogoutHintStore {
-  /** Keeps the hint of a new session (one statement; a second one for the session replaces nothing and fails). */
-  save(hint: ProviderLogoutHint): Promise<void>;
-  /**
-   * Removes and returns the session's hint, or `null` when it has none or it
-   * has expired; expired hints of other sessions are removed on the way.
-   * Two concurrent takes of one session may both read it: each may send the
-   * browser to the provider, which is harmless.
-   */
-  take(sessionId: string, now: number): Promise<ProviderLogoutHint | null>;
-}
 
 /**
  * Provider logout hints in the SQL database, beside the identities.
