@@ -8,9 +8,8 @@ import { connectRedis, type RedisConnection } from '../../src/stores/redis/open-
 import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { createRedisSessionStore } from '../../src/stores/redis/redis-session-store.js';
 import { createRevocationLog } from '../../src/stores/redis/revocation-log.js';
-import * as scripts from '../../src/stores/redis/session-scripts.js';
 import { type RedisSentinelProcesses, startRedisSentinel, waitFor } from '../support/redis-servers.js';
-import { startRevokingInstance } from '../support/revoking-instance.js';
+import { killRightAfterItRan, startRevokingInstance } from '../support/revoking-instance.js';
 import { uniqueName } from '../support/services.js';
 import { describeWithTool } from '../support/tools.js';
 
@@ -73,28 +72,18 @@ describeWithOwnRedis('the Redis session store through Redis Sentinel (a master, 
       );
       await listener.subscribe(keys.channel);
       const instance = await startRevokingInstance(
-        {
-          topology: { kind: 'sentinel', sentinels: [sentinel.sentinel], name: sentinel.name },
-          password: undefined,
-          tls: false,
-          keyPrefix: prefix,
-          timeoutMs: 20_000,
-        },
+        { kind: 'sentinel', sentinels: [sentinel.sentinel], name: sentinel.name },
+        prefix,
         'revoke',
       );
       const log = createRevocationLog(redis.client, { keys, retentionMs: RETENTION });
       try {
-        for (const script of Object.values(scripts)) {
-          if (typeof script === 'object' && 'lua' in script) await master.script('LOAD', script.lua);
-        }
         const sid = instance.sessionIds[0] as string;
-        await master.call('CLIENT', 'PAUSE', '1000', 'ALL');
-        await instance.sendAndHold();
-        await waitFor(
-          'Redis to have run the call',
+        await killRightAfterItRan(
+          instance,
+          [master],
           async () => (await master.hget(keys.session(sid), 'revokedAt')) !== null,
         );
-        await instance.kill();
         await waitFor('the notice to arrive', async () => heard.includes(sid), 5_000);
         expect((await log.since(0)).map((s) => s.id)).toEqual([sid]);
       } finally {
