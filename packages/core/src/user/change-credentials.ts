@@ -39,6 +39,12 @@ export interface ChangeCredentialsOptions {
    * password hash is no longer this one, for a change decided against it (a reset link).
    */
   readonly ifPasswordHash?: string;
+  /**
+   * Passed to `UserStore.update`: changes nothing (and answers `null`) if the
+   * credential version is no longer this one, for a change that rests on a
+   * proof made at that version (a paused login's password, checked earlier).
+   */
+  readonly ifCredentialVersion?: number;
 }
 
 /**
@@ -47,8 +53,9 @@ export interface ChangeCredentialsOptions {
  * of the password, an email, a second factor). It raises the user's
  * `credentialVersion` in the same store update as the change, and only then
  * ends every session of the user (but `keepSessionId`). Returns the updated
- * user, or `null` when there is none (or, with `ifPasswordHash`, the
- * password changed meanwhile: then nothing changed and no session ended).
+ * user, or `null` when there is none (or, with `ifPasswordHash` or
+ * `ifCredentialVersion`, the password or the version changed meanwhile: then
+ * nothing changed and no session ended).
  *
  * Why this makes the change safe against logins and refreshes in flight,
  * although users and sessions may live in different stores (a SQL database
@@ -89,6 +96,7 @@ export async function changeCredentials(
     {
       ...(options.keepEnabledRole === undefined ? {} : { keepEnabledRole: options.keepEnabledRole }),
       ...(options.ifPasswordHash === undefined ? {} : { ifPasswordHash: options.ifPasswordHash }),
+      ...(options.ifCredentialVersion === undefined ? {} : { ifCredentialVersion: options.ifCredentialVersion }),
     },
   );
   if (user === null) return null;

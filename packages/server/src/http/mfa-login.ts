@@ -1,6 +1,8 @@
 import {
   AuthError,
   assertAuthentication,
+  type ChangeCredentialsDeps,
+  changeCredentials,
   clientNetwork,
   hashLoginChallengeToken,
   LOGIN_CHALLENGE_TTL_SEC,
@@ -244,6 +246,37 @@ export async function challengeUser(
     reason: user === null || user.disabled ? 'user-gone' : 'credentials-changed',
     userId: challenge.userId,
   });
+}
+
+/**
+ * The credential change that finishes a login paused for enrolment (a new
+ * factor ends the user's older sessions), made only if the user's credential
+ * version is still the one the paused login's password was checked at. A
+ * password changed while the factor was being added (on another device, by
+ * an operator) voids that proof: `withdraw` takes the new factor back, so it
+ * does not outlive the change, and the login ends with
+ * `ERR_MFA_TOKEN_INVALID`. A user deleted meanwhile answers `ERR_TOKEN_REVOKED`.
+ *
+ * @example
+ * const user = await enrolmentCredentialsChanged(deps, challenge, () => removeTheNewPasskey());
+ */
+export async function enrolmentCredentialsChanged(
+  deps: ChangeCredentialsDeps & { readonly users: { findById(id: string): Promise<UserRecord | null> } },
+  challenge: LoginChallenge,
+  withdraw: () => Promise<unknown>,
+): Promise<UserRecord> {
+  const changed = await changeCredentials(
+    deps,
+    challenge.userId,
+    {},
+    { reason: 'credentials-changed', actor: { kind: 'self' }, ifCredentialVersion: challenge.credentialVersion },
+  );
+  if (changed !== null) return changed.user;
+  await withdraw();
+  if ((await deps.users.findById(challenge.userId)) === null) {
+    throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
+  }
+  throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'credentials-changed', userId: challenge.userId });
 }
 
 /**

@@ -20,6 +20,7 @@ import { refuseOtherMethods } from '../method-not-allowed.js';
 import {
   challengeUser,
   enrolledFactors,
+  enrolmentCredentialsChanged,
   lastFactorNeedsPassword,
   type MfaRouteDeps,
   openChallenge,
@@ -437,7 +438,8 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         },
         response: { 200: enrolmentSchema, ...errorResponses },
         errors: {
-          ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired, not one for setting up, or presented from elsewhere',
+          ERR_MFA_TOKEN_INVALID:
+            'unknown, spent, expired, not one for setting up, or presented from elsewhere; or the password changed since it was checked (the factor is then not kept)',
           ERR_MFA_ALREADY_ENABLED: 'an authenticator app is set up already: sign in again and use it',
           ...notConfigured,
           ...storeDown,
@@ -483,7 +485,8 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           ...errorResponses,
         },
         errors: {
-          ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired, not one for setting up, or presented from elsewhere',
+          ERR_MFA_TOKEN_INVALID:
+            'unknown, spent, expired, not one for setting up, or presented from elsewhere; or the password changed since it was checked (the factor is then not kept)',
           ERR_MFA_CODE_INVALID: 'the code is not the one the app shows now',
           ERR_MFA_NOT_ENROLLING: 'no set-up was started with this mfaToken, or it was finished meanwhile',
           ERR_MFA_ALREADY_ENABLED: 'an authenticator app is on already',
@@ -513,7 +516,9 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'spent' });
       }
       // A new factor is a credential change: any older session of the user ends.
-      const changed = await credentialsChanged(user.id);
+      const changed = await enrolmentCredentialsChanged(deps, challenge, () =>
+        mfa.factors.removeFactor(user.id, { kind: 'totp' }, { keepOne: false }),
+      );
       const tokens = await finishLogin(deps, reply, {
         user: changed,
         device: challenge.device,

@@ -17,6 +17,7 @@ import { refuseOtherMethods } from '../method-not-allowed.js';
 import {
   challengeUser,
   enrolledFactors,
+  enrolmentCredentialsChanged,
   lastFactorNeedsPassword,
   type MfaRouteDeps,
   openChallenge,
@@ -437,7 +438,8 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     description: 'The `mfaToken` of the login answered with `"enrollmentRequired": true`.',
   } as const;
   const enrolmentTokenErrors = {
-    ERR_MFA_TOKEN_INVALID: 'unknown, spent, expired (5 minutes), not one for setting up, or presented from elsewhere',
+    ERR_MFA_TOKEN_INVALID:
+      'unknown, spent, expired (5 minutes), not one for setting up, or presented from elsewhere; or the password changed since it was checked (the factor is then not kept)',
     ERR_MFA_ALREADY_ENABLED: 'a second factor is set up already: sign in again and use it',
   } as const;
 
@@ -539,17 +541,13 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         // The passkey is kept; only this login is over. The next one asks for it.
         throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'spent' });
       }
-      // A new factor is a credential change: any older session of the user ends.
-      const changed = await changeCredentials(
-        deps,
-        user.id,
-        {},
-        { reason: 'credentials-changed', actor: { kind: 'self' } },
-      );
-      if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
       const { passkey, userVerified } = registered;
+      // A new factor is a credential change: any older session of the user ends.
+      const changed = await enrolmentCredentialsChanged(deps, challenge, () =>
+        mfa.factors.removeFactor(user.id, { kind: 'passkey', id: passkey.id }, { keepOne: false }),
+      );
       return finishLogin(deps, reply, {
-        user: changed.user,
+        user: changed,
         device: challenge.device,
         cookie: challenge.cookie,
         client,
