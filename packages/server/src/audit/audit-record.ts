@@ -311,6 +311,18 @@ export type AuditEvent =
       readonly userId?: string;
     })
   | (AuditClient & {
+      /**
+       * An identity provider ended jwtgate sessions with a logout token
+       * (back-channel logout): `ended` of them were live. Each also has its
+       * `session.revoked` record (reason `provider-logout`).
+       */
+      readonly event: 'session.provider-logout';
+      readonly provider: string;
+      readonly ended: number;
+      /** What the token named: a provider session (`sid`), or only a user there (`sub`). */
+      readonly by: 'sid' | 'sub';
+    })
+  | (AuditClient & {
       /** An identity was linked to an account: at its first sign-in (`sign-up`), by the signed-in user, or by a verified address. */
       readonly event: 'identity.linked';
       readonly userId: string;

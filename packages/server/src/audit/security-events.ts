@@ -160,6 +160,13 @@ export interface SecurityEvents {
     readonly userId?: string;
     readonly client: AuditClient;
   }): void;
+  /** An identity provider ended sessions with a logout token; `ended` of them were live. */
+  providerLogout(input: {
+    readonly provider: string;
+    readonly ended: number;
+    readonly by: 'sid' | 'sub';
+    readonly client: AuditClient;
+  }): void;
   /** An identity was linked to an account, or removed from it. */
   identityChanged(input: {
     readonly change: 'linked' | 'unlinked';
@@ -513,6 +520,9 @@ export function createSecurityEvents(options: {
         ...(userId === undefined ? {} : { userId }),
         ...client,
       });
+    },
+    providerLogout({ provider, ended, by, client }) {
+      audit?.record({ event: 'session.provider-logout', provider, ended, by, ...client });
     },
     identityChanged({ change, userId, provider, because, client }) {
       if (change === 'unlinked') {

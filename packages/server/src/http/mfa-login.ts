@@ -202,9 +202,8 @@ export async function openChallenge(
 
 /**
  * What the session a paused login's second step starts must take over from
- * it: the provider logout hint a provider sign-in carried. `undefined` when
- * there is none. Losing it loses only the logout at the provider, so the
- * sign-in stands without it.
+ * it: what a provider sign-in carried for the session's logouts (see
+ * `ProviderLogout`). `undefined` when there is none.
  *
  * @example
  * return finishLogin(deps, reply, { …, started: pausedLoginCarry(deps, challenge, request.log) });
@@ -218,9 +217,9 @@ export function pausedLoginCarry(
   const carried = challenge.providerHint;
   if (providerLogout === undefined || carried === undefined) return undefined;
   return (session) =>
-    providerLogout
-      .resumePausedLogin({ challengeId: challenge.id, carried, session })
-      .catch((error: unknown) => log.warn({ err: error }, 'provider logout hint not kept'));
+    providerLogout.resumePausedLogin({ challengeId: challenge.id, carried, session }, (error) =>
+      log.warn({ err: error }, 'provider logout hint not kept'),
+    );
 }
 
 /**
