@@ -1,11 +1,9 @@
 import { decodeRevocationNotices, encodeRevocationNotices, type RevokedSession, systemClock } from '@jwtgate/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RedisConfig } from '../../src/config/config.js';
 import { redisKeys } from '../../src/stores/redis/redis-keys.js';
-import * as scripts from '../../src/stores/redis/session-scripts.js';
 import { type RedisServerProcess, startRedisServer, waitFor } from '../support/redis-servers.js';
-import { type RevokingOperation, startRevokingInstance } from '../support/revoking-instance.js';
+import { killRightAfterItRan, type RevokingOperation, startRevokingInstance } from '../support/revoking-instance.js';
 import { uniqueName } from '../support/services.js';
 import { startTestServer } from '../support/test-server.js';
 import { describeWithTool } from '../support/tools.js';
@@ -36,34 +34,18 @@ describeWithOwnRedis('an instance killed right after Redis ran its revoking call
     it(`leaves ${name} announced to live instances and in the log for a new one`, async () => {
       const prefix = `${uniqueName('jwtgate_t')}:`;
       const keys = redisKeys(prefix);
-      const config: RedisConfig = {
-        topology: { kind: 'standalone', url: redis.url },
-        password: undefined,
-        tls: false,
-        keyPrefix: prefix,
-        // Long enough that the fence lets the held call run once the pause is over.
-        timeoutMs: 20_000,
-      };
-      // As on a server that has run for a while: every script is known, so the call is one EVALSHA.
-      for (const script of Object.values(scripts)) {
-        if (typeof script === 'object' && 'lua' in script) await admin.script('LOAD', script.lua);
-      }
       const messages: string[] = [];
       const listener = new Redis(redis.url);
       listener.on('message', (_channel: string, message: string) => messages.push(message));
       await listener.subscribe(keys.channel);
 
-      const instance = await startRevokingInstance(config, operation);
+      const instance = await startRevokingInstance({ kind: 'standalone', url: redis.url }, prefix, operation);
       try {
         const expected = revoked(instance.sessionIds);
-        // Redis holds the call until the instance's loop is held: it never sees the answer.
-        await admin.call('CLIENT', 'PAUSE', '1000', 'ALL');
-        await instance.sendAndHold();
-        await waitFor('Redis to have run the call', async () => {
+        await killRightAfterItRan(instance, [admin], async () => {
           const at = await Promise.all(expected.map((id) => admin.hget(keys.session(id), 'revokedAt')));
           return at.every((value) => value !== null);
         });
-        await instance.kill();
         expect(instance.output()).not.toMatch(/answered|failed/);
 
         const revokedAt = Number(await admin.hget(keys.session(expected[0] as string), 'revokedAt'));

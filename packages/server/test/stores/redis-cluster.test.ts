@@ -9,9 +9,8 @@ import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { createRedisSessionStore } from '../../src/stores/redis/redis-session-store.js';
 import { createRevocationLog } from '../../src/stores/redis/revocation-log.js';
 import { startRevocationSubscriber } from '../../src/stores/redis/revocation-subscriber.js';
-import * as scripts from '../../src/stores/redis/session-scripts.js';
 import { type RedisClusterProcesses, startRedisCluster, waitFor } from '../support/redis-servers.js';
-import { startRevokingInstance } from '../support/revoking-instance.js';
+import { killRightAfterItRan, startRevokingInstance } from '../support/revoking-instance.js';
 import { uniqueName } from '../support/services.js';
 import { describeWithTool } from '../support/tools.js';
 
@@ -203,31 +202,15 @@ describeWithOwnRedis('the Redis session store on a real Redis Cluster (three mas
         heard.push(...(decodeRevocationNotices(message) ?? []).map((s) => s.id)),
       );
       await listener.subscribe(keys.channel);
-      const instance = await startRevokingInstance(
-        {
-          topology: { kind: 'cluster', nodes: cluster.nodes },
-          password: undefined,
-          tls: false,
-          keyPrefix: prefix,
-          timeoutMs: 20_000,
-        },
-        'revoke',
-      );
+      const instance = await startRevokingInstance({ kind: 'cluster', nodes: cluster.nodes }, prefix, 'revoke');
       const log = createRevocationLog(redis.client, { keys, retentionMs: RETENTION });
       try {
-        for (const node of nodes) {
-          for (const script of Object.values(scripts)) {
-            if (typeof script === 'object' && 'lua' in script) await node.script('LOAD', script.lua);
-          }
-        }
         const sid = instance.sessionIds[0] as string;
-        for (const node of nodes) await node.call('CLIENT', 'PAUSE', '1000', 'ALL');
-        await instance.sendAndHold();
-        await waitFor(
-          'Redis to have run the call',
+        await killRightAfterItRan(
+          instance,
+          nodes,
           async () => (await redis.client.hget(keys.session(sid), 'revokedAt')) !== null,
         );
-        await instance.kill();
         // Every instance listening then hears of it, whatever became of the revoking one.
         await waitFor('the notice to arrive', async () => heard.includes(sid), 5_000);
         // What remains (docs/deployment.md): the log, in another hash slot, was to be written by

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RedisConfig } from '../../src/config/config.js';
+import type { Redis } from 'ioredis';
+import type { RedisTopology } from '../../src/config/config.js';
+import * as scripts from '../../src/stores/redis/session-scripts.js';
+import { waitFor } from './redis-servers.js';
 import { childEnv } from './spawn-server.js';
 
 const script = fileURLToPath(new URL('./revoking-instance.mjs', import.meta.url));
@@ -30,13 +33,16 @@ export interface RevokingInstance {
  * Starts `revoking-instance.mjs` (built code: `npx tsc -b packages/server` first).
  *
  * @example
- * const instance = await startRevokingInstance(redisConfig, 'revoke');
+ * const instance = await startRevokingInstance({ kind: 'standalone', url }, 'jwtgate_t1:', 'revoke');
  */
 export async function startRevokingInstance(
-  redis: RedisConfig,
+  topology: RedisTopology,
+  keyPrefix: string,
   operation: RevokingOperation,
 ): Promise<RevokingInstance> {
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npx tsc -b packages/server\` first`);
+  // A timeout long enough that the fence lets the held call run once Redis is unpaused.
+  const redis = { topology, password: undefined, tls: false, keyPrefix, timeoutMs: 20_000 };
   const child: ChildProcess = spawn(process.execPath, [script, JSON.stringify({ redis, operation })], {
     env: childEnv(),
     stdio: 'pipe',
@@ -92,4 +98,31 @@ export async function startRevokingInstance(
     child.kill('SIGKILL');
     throw error;
   }
+}
+
+/**
+ * The worst moment for the instance to die: Redis has run its call, and the
+ * instance has done nothing with the answer. Every script is loaded on the
+ * masters first (as on a server that has run for a while, the call is one
+ * EVALSHA), the masters are paused so the call waits there until the
+ * instance's loop is held, and the instance is SIGKILLed once `ran` says the
+ * call took effect.
+ *
+ * @example
+ * await killRightAfterItRan(instance, [admin], async () => (await admin.hget(key, 'revokedAt')) !== null);
+ */
+export async function killRightAfterItRan(
+  instance: RevokingInstance,
+  masters: readonly Redis[],
+  ran: () => Promise<boolean>,
+): Promise<void> {
+  for (const master of masters) {
+    for (const each of Object.values(scripts)) {
+      if (typeof each === 'object' && 'lua' in each) await master.script('LOAD', each.lua);
+    }
+  }
+  for (const master of masters) await master.call('CLIENT', 'PAUSE', '1000', 'ALL');
+  await instance.sendAndHold();
+  await waitFor('Redis to have run the call', ran);
+  await instance.kill();
 }

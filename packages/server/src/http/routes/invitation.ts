@@ -26,7 +26,7 @@ export const invitationRoutes: FastifyPluginAsync<RouteDeps & { readonly invitat
         tags: ['auth'],
         errors: {
           ERR_INVITATION_INVALID:
-            'never issued, used, revoked or expired (one answer for all, so nothing about other invitations can be learnt)',
+            'never issued, used, revoked or expired, or its administrator has since been demoted, disabled or deleted (one answer for all, so nothing about other invitations can be learnt)',
           ERR_RATE_LIMITED: 'too many invitation secrets presented from this address',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
         },
@@ -52,7 +52,10 @@ export const invitationRoutes: FastifyPluginAsync<RouteDeps & { readonly invitat
     async (request) => {
       const { store, secrets, linkThrottle } = deps.invitations;
       await linkThrottle.reserve('invitation-link', null, clientInfo(request).ip);
-      const invitation = await openInvitation({ store, secrets, clock: deps.clock }, request.body.invitation);
+      const invitation = await openInvitation(
+        { store, secrets, clock: deps.clock, users: deps.users },
+        request.body.invitation,
+      );
       return { email: invitation.email, expiresAt: new Date(invitation.expiresAt).toISOString() };
     },
   );
