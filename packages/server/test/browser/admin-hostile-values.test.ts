@@ -41,7 +41,7 @@ describeWithBrowser()('the admin console shown hostile values, in Chromium', () 
 
   /** Nothing of the planted markup became an element, nothing ran, and the page had no error. */
   async function expectNothingRan(page: Page, where: string) {
-    expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned), where).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), where).toBeUndefined();
     expect(await page.locator('img[src="x"], [onerror]').count(), where).toBe(0);
     expect(problemsOf(page), where).toEqual([]);
   }
