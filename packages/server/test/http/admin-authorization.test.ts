@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webContentSecurityPolicy } from '../../src/http/routes/web.js';
 import { type BackendPlace, backendAvailable, everyBackend, openBackend } from '../support/backends.js';
 import { uniqueName } from '../support/services.js';
 import { decodeJwt, startTestServer, type TestServer } from '../support/test-server.js';
@@ -149,6 +150,25 @@ describe.each(everyBackend.filter((b) => !b.redis && backendAvailable(b)))(
       });
       expect(res.statusCode, res.body).toBeLessThan(300);
       await expectRefusedEverywhere(changed.accessToken, 401, 'ERR_TOKEN_REVOKED');
+    });
+
+    it('keeps every answer to an administrator out of caches and frames, and the console page under its policy', async () => {
+      const target = await t.signUp();
+      for (const call of await everyAdminCall(t, admin, target)) {
+        const res = await t.request({ ...call, token: admin.accessToken });
+        const where = `${call.method} ${call.url}: ${res.statusCode}`;
+        expect(res.headers['cache-control'], where).toBe('no-store');
+        expect(res.headers['x-content-type-options'], where).toBe('nosniff');
+        expect(res.headers['x-frame-options'], where).toBe('DENY');
+        expect(String(res.headers['content-security-policy']), where).toContain("frame-ancestors 'none'");
+      }
+      const page = await t.request({ method: 'GET', url: '/admin' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-security-policy']).toBe(webContentSecurityPolicy);
+      expect(webContentSecurityPolicy).toContain("require-trusted-types-for 'script'");
+      expect(page.headers['x-frame-options']).toBe('DENY');
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+      expect(page.headers['x-content-type-options']).toBe('nosniff');
     });
 
     it('refuses a request without a token', async () => {
