@@ -2,9 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderBarChart } from './chart.js';
-import { httpCases } from './http/cases.js';
+import { httpCases, httpCasesOf } from './http/cases.js';
 import type { HttpResult } from './http/http-result.js';
 import { runHttpBenchmark } from './http/run-http.js';
+import { type ServerKind, serverKinds } from './http/servers.js';
 import type { LoginResult } from './login/login-result.js';
 import type { MemoryResult } from './memory/memory-result.js';
 import type { MicroResult } from './micro/micro-result.js';
@@ -23,18 +24,42 @@ import { runBenchmarkProcess } from './support/spawn-child.js';
 // `--out` or printed, never over the committed results. `--only login,rotation`
 // runs those benchmarks alone: written to `--out` or printed, or with the full
 // profile and no `--out`, put in place of their sections of bench/results.md.
+// `--only http --cases guard-hs256,floor-hs256-signature --rounds 8` measures
+// those servers (with bare Fastify and their unguarded twins) in interleaved
+// rounds and prints them: a few servers measured apart never replace the
+// full run's HTTP tables.
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    only: { type: 'string' },
+    cases: { type: 'string' },
+    rounds: { type: 'string' },
+  },
 });
-const profile = benchProfile(values.quick ? 'quick' : 'full');
+const baseProfile = benchProfile(values.quick ? 'quick' : 'full');
+const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
+  process.stderr.write(`--rounds takes a whole number above 0, not ${values.rounds}\n`);
+  process.exit(2);
+}
+// Rounds are the load generator's business only; the servers never read them.
+const profile = rounds === undefined ? baseProfile : { ...baseProfile, http: { ...baseProfile.http, rounds } };
 const out = values.out ?? (profile.name === 'full' ? defaultResultsPath : undefined);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** The benchmarks `--only` may name. */
-const ALONE = ['login', 'rotation'] as const;
+const ALONE = ['login', 'rotation', 'http'] as const;
 const only = values.only?.split(',').map((name) => name.trim());
 for (const name of only ?? []) {
   if (!(ALONE as readonly string[]).includes(name)) {
     log(`--only takes ${ALONE.join(', ')} (comma-separated), not ${name}`);
+    process.exit(2);
+  }
+}
+const caseKinds = values.cases?.split(',').map((name) => name.trim());
+for (const kind of caseKinds ?? []) {
+  if (!(serverKinds as readonly string[]).includes(kind)) {
+    log(`--cases takes server kinds (${serverKinds.join(', ')}), not ${kind}`);
     process.exit(2);
   }
 }
@@ -64,11 +89,17 @@ async function main(): Promise<void> {
       'login/main.js',
       300_000,
     );
+  const httpStep = (cases: typeof httpCases) => {
+    log('HTTP on 127.0.0.1…');
+    return runHttpBenchmark(profile, log, cases);
+  };
   if (only !== undefined) {
     const rotation = only.includes('rotation') ? await rotationStep() : undefined;
     const login = only.includes('login') ? await loginStep() : undefined;
-    const partial = { startedAt, profile, machine, rotation, login };
-    if (values.out === undefined && profile.name === 'full') {
+    const cases = caseKinds === undefined ? httpCases : httpCasesOf(caseKinds as ServerKind[]);
+    const http = only.includes('http') ? await httpStep(cases) : undefined;
+    const partial = { startedAt, profile, machine, rotation, login, http };
+    if (values.out === undefined && profile.name === 'full' && http === undefined) {
       writeFileSync(defaultResultsPath, spliceResults(readFileSync(defaultResultsPath, 'utf8'), partial));
       log(`replaced the ${only.join(' and ')} sections of ${defaultResultsPath}`);
     } else if (values.out === undefined) process.stdout.write(renderPartialResults(partial));
@@ -92,8 +123,7 @@ async function main(): Promise<void> {
     'propagation/main.js',
     180_000,
   );
-  log('HTTP on 127.0.0.1…');
-  const http: HttpResult = await runHttpBenchmark(profile, log);
+  const http: HttpResult = await httpStep(httpCases);
 
   const markdown = renderResults({
     startedAt,

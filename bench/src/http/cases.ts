@@ -64,6 +64,48 @@ const specs: readonly CaseSpec[] = [
     twin: 'fastify',
   },
   {
+    name: 'Floor: the HS256 signature only (createHmac + timingSafeEqual, no parsing)',
+    label: 'floor: HMAC only',
+    kind: 'floor-hs256-signature',
+    guarded: true,
+    twin: 'fastify',
+  },
+  {
+    name: 'Floor: the HS256 signature, then the payload decoded and JSON.parse',
+    label: 'floor: HMAC + JSON.parse',
+    kind: 'floor-hs256-parse',
+    guarded: true,
+    twin: 'fastify',
+  },
+  {
+    name: 'Floor: the ES256 signature only, crypto.verify on the loop',
+    label: 'floor: ES256 verify, loop',
+    kind: 'floor-es256-loop',
+    guarded: true,
+    twin: 'fastify',
+  },
+  {
+    name: 'Floor: the ES256 signature only, crypto.verify on the thread pool',
+    label: 'floor: ES256 verify, pool',
+    kind: 'floor-es256-pool',
+    guarded: true,
+    twin: 'fastify',
+  },
+  {
+    name: 'Floor: the EdDSA signature only, crypto.verify on the loop',
+    label: 'floor: EdDSA verify, loop',
+    kind: 'floor-eddsa-loop',
+    guarded: true,
+    twin: 'fastify',
+  },
+  {
+    name: 'Floor: the EdDSA signature only, crypto.verify on the thread pool',
+    label: 'floor: EdDSA verify, pool',
+    kind: 'floor-eddsa-pool',
+    guarded: true,
+    twin: 'fastify',
+  },
+  {
     name: '@fastify/jwt, `request.jwtVerify()` in onRequest',
     label: '@fastify/jwt',
     kind: 'fastify-jwt',
@@ -137,19 +179,35 @@ const specs: readonly CaseSpec[] = [
   },
 ];
 
-/** The first case of `kind` on an unguarded route. */
-function unguardedIndexOf(kind: ServerKind): number {
-  const index = specs.findIndex((spec) => spec.kind === kind && !spec.guarded);
-  if (index === -1) throw new Error(`no unguarded case of ${kind}`);
-  return index;
+/** The cases of `chosen`, each guarded route's unguarded twin pointing into `chosen`. */
+function casesOf(chosen: readonly CaseSpec[]): HttpCase[] {
+  const unguardedIndexOf = (kind: ServerKind): number => {
+    const index = chosen.findIndex((spec) => spec.kind === kind && !spec.guarded);
+    if (index === -1) throw new Error(`no unguarded case of ${kind}`);
+    return index;
+  };
+  return chosen.map(({ twin, path, ...spec }) => ({
+    ...spec,
+    path: path ?? HELLO_PATH,
+    ...(twin === undefined ? {} : { unguardedTwin: unguardedIndexOf(twin) }),
+  }));
 }
 
 /** The bare route comes first: every ratio is taken against it. */
-export const httpCases: readonly HttpCase[] = specs.map(({ twin, path, ...spec }) => ({
-  ...spec,
-  path: path ?? HELLO_PATH,
-  ...(twin === undefined ? {} : { unguardedTwin: unguardedIndexOf(twin) }),
-}));
+export const httpCases: readonly HttpCase[] = casesOf(specs);
+
+/**
+ * Only the cases of the given kinds (for a short run of a few servers), with
+ * bare Fastify first and every chosen guarded route's unguarded twin added.
+ *
+ * @example
+ * const cases = httpCasesOf(['guard-hs256', 'floor-hs256-signature']);
+ */
+export function httpCasesOf(kinds: readonly ServerKind[]): HttpCase[] {
+  const wanted = new Set<ServerKind>(['fastify', ...kinds]);
+  for (const spec of specs) if (wanted.has(spec.kind) && spec.twin !== undefined) wanted.add(spec.twin);
+  return casesOf(specs.filter((spec) => wanted.has(spec.kind)));
+}
 
 /** How the requests of a slice choose their tokens. */
 export const trafficMixes = ['distinct', 'hot', 'one'] as const;

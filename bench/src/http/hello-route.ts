@@ -20,6 +20,18 @@ export const helloSchema = {
   },
 } as const satisfies RouteShorthandOptions['schema'];
 
+/** The hello schema plus the refusal a hand-written check answers. */
+export const refusingHelloSchema = {
+  response: {
+    ...helloSchema.response,
+    401: {
+      type: 'object',
+      required: ['error'],
+      properties: { error: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } },
+    },
+  },
+} as const;
+
 /**
  * The handler every case uses.
  *

@@ -1,8 +1,11 @@
 import type { TrafficMix } from './cases.js';
+import type { ServerKind } from './servers.js';
 
 /** One case of the HTTP benchmark over every round, under one traffic mix. */
 export interface HttpRow {
   readonly name: string;
+  /** The server the case ran on. */
+  readonly kind: ServerKind;
   /** All measured requests over all measured seconds. */
   readonly requestsPerSec: number;
   /** Median over rounds of this case's requests/s divided by the bare route's in the same round. */

@@ -11,7 +11,7 @@ import jsonwebtoken from 'jsonwebtoken';
 import { connectBenchRedis, deleteKeysUnder, uniqueRedisPrefix } from '../support/bench-redis.js';
 import { benchSecretKey, signAccessTokens } from '../support/bench-tokens.js';
 import { BENCH_ACCESS_SECRET, BENCH_AUDIENCE, BENCH_ISSUER, BENCH_LEEWAY_SEC } from '../support/jwtgate-fixture.js';
-import { HELLO_BODY, HELLO_PATH, helloHandler, helloSchema } from './hello-route.js';
+import { HELLO_BODY, HELLO_PATH, helloHandler, helloSchema, refusingHelloSchema } from './hello-route.js';
 import { listenOnLoopback, type RunningServer } from './listen.js';
 
 /** The checks every peer is given, in jsonwebtoken's terms (it has no `typ` check). */
@@ -59,7 +59,7 @@ export async function startFastifyEmptyHook(users: number): Promise<RunningServe
     }
     done();
   });
-  app.get(HELLO_PATH, { schema: sessionLookupSchema }, helloHandler);
+  app.get(HELLO_PATH, { schema: refusingHelloSchema }, helloHandler);
   return { port: await listenOnLoopback(app), tokens: tokensFor(users), close: () => app.close() };
 }
 
@@ -121,7 +121,7 @@ export async function startJoseGuard(users: number, alg: 'HS256' | 'ES256' | 'Ed
   app.get(
     HELLO_PATH,
     {
-      schema: sessionLookupSchema,
+      schema: refusingHelloSchema,
       onRequest: async (request, reply) => {
         try {
           await jwtVerify(bearerToken(request.headers.authorization), verifyKey, options);
@@ -169,18 +169,6 @@ export async function startExpress(users: number, withJwt: boolean): Promise<Run
   };
 }
 
-/** The hello schema plus the refusal a hand-written check answers. */
-const sessionLookupSchema = {
-  response: {
-    ...helloSchema.response,
-    401: {
-      type: 'object',
-      required: ['error'],
-      properties: { error: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } } },
-    },
-  },
-} as const;
-
 /**
  * The design jwtgate replaces: verify the JWT (jsonwebtoken with a KeyObject
  * secret, what such a service would write), then look its session id up in
@@ -206,7 +194,7 @@ export async function startSessionLookupDesign(users: number): Promise<RunningSe
   app.get(
     HELLO_PATH,
     {
-      schema: sessionLookupSchema,
+      schema: refusingHelloSchema,
       onRequest: async (request, reply) => {
         let claims: jsonwebtoken.JwtPayload | string;
         try {

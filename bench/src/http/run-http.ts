@@ -58,6 +58,7 @@ function summarise(httpCase: HttpCase, slices: readonly (readonly Slice[])[], in
   const latenciesMs = own.flatMap((slice) => slice.latenciesMs);
   return {
     name: httpCase.name,
+    kind: httpCase.kind,
     requestsPerSec: sum(own, (s) => s.requests) / sum(own, (s) => s.seconds),
     ratioToBare: median(ratios),
     ratioQuartiles: [quantile(ratios, 0.25), quantile(ratios, 0.75)],
@@ -83,12 +84,17 @@ function summarise(httpCase: HttpCase, slices: readonly (readonly Slice[])[], in
  *
  * @example
  * const result = await runHttpBenchmark(benchProfile('full'), console.error);
+ * const some = await runHttpBenchmark(profile, console.error, httpCasesOf(['guard-hs256']));
  */
-export async function runHttpBenchmark(profile: BenchProfile, log: (line: string) => void): Promise<HttpResult> {
+export async function runHttpBenchmark(
+  profile: BenchProfile,
+  log: (line: string) => void,
+  cases: readonly HttpCase[] = httpCases,
+): Promise<HttpResult> {
   const { connections, warmupSec, sliceSec, rounds, users } = profile.http;
   const servers: ServerChild[] = [];
   try {
-    for (const httpCase of httpCases) {
+    for (const httpCase of cases) {
       const server = await startServerProcess({
         script: 'http/server-main.js',
         args: [httpCase.kind],
@@ -108,7 +114,7 @@ export async function runHttpBenchmark(profile: BenchProfile, log: (line: string
       const server = servers[index] as ServerChild;
       const cpuBefore = await server.cpuMicros();
       const sample = await runLoad({
-        url: `${server.url}${(httpCases[index] as HttpCase).path}`,
+        url: `${server.url}${(cases[index] as HttpCase).path}`,
         nextToken: (sequences[index] as Record<TrafficMix, () => string>)[mix],
         connections,
         durationSec,
@@ -116,11 +122,11 @@ export async function runHttpBenchmark(profile: BenchProfile, log: (line: string
       return { ...sample, serverCpuMicros: (await server.cpuMicros()) - cpuBefore };
     };
     if (warmupSec > 0) {
-      for (let index = 0; index < httpCases.length; index += 1) await loadOf(index, 'distinct', warmupSec);
+      for (let index = 0; index < cases.length; index += 1) await loadOf(index, 'distinct', warmupSec);
       log('  servers and load generator warmed up');
     }
-    const slots = httpCases.flatMap((_, index) => trafficMixes.map((mix) => ({ index, mix })));
-    const samples = Object.fromEntries(trafficMixes.map((mix) => [mix, httpCases.map(() => [] as Slice[])])) as Record<
+    const slots = cases.flatMap((_, index) => trafficMixes.map((mix) => ({ index, mix })));
+    const samples = Object.fromEntries(trafficMixes.map((mix) => [mix, cases.map(() => [] as Slice[])])) as Record<
       TrafficMix,
       Slice[][]
     >;
@@ -134,14 +140,17 @@ export async function runHttpBenchmark(profile: BenchProfile, log: (line: string
       log(`  round ${round + 1} of ${rounds}`);
     }
     const mixes = Object.fromEntries(
-      trafficMixes.map((mix) => [mix, httpCases.map((httpCase, index) => summarise(httpCase, samples[mix], index))]),
+      trafficMixes.map((mix) => [mix, cases.map((httpCase, index) => summarise(httpCase, samples[mix], index))]),
     ) as Record<TrafficMix, HttpRow[]>;
-    const guard = httpCases.findIndex((c) => c.kind === 'guard-hs256');
-    const cacheOff = httpCases.findIndex((c) => c.kind === 'guard-hs256-cache-off');
+    const guard = cases.findIndex((c) => c.kind === 'guard-hs256');
+    const cacheOff = cases.findIndex((c) => c.kind === 'guard-hs256-cache-off');
+    // A short run of a few servers may leave either out: then there is no comparison.
     const defaultOverCacheOff = Object.fromEntries(
       trafficMixes.map((mix) => [
         mix,
-        roundRatios(samples[mix][guard] as readonly Slice[], samples[mix][cacheOff] as readonly Slice[]),
+        guard === -1 || cacheOff === -1
+          ? []
+          : roundRatios(samples[mix][guard] as readonly Slice[], samples[mix][cacheOff] as readonly Slice[]),
       ]),
     ) as Record<TrafficMix, number[]>;
     return { connections, warmupSec, sliceSec, rounds, users, mixes, defaultOverCacheOff };

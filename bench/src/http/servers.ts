@@ -1,4 +1,5 @@
 import type { BenchProfile } from '../support/profile.js';
+import { startHmacFloor, startSignatureFloor } from './floor-servers.js';
 import { startJwtgateApp, startMiddlewareGuard } from './jwtgate-servers.js';
 import type { RunningServer } from './listen.js';
 import {
@@ -21,6 +22,12 @@ export const serverKinds = [
   'guard-hs256-cache-10k',
   'guard-es256',
   'guard-eddsa',
+  'floor-hs256-signature',
+  'floor-hs256-parse',
+  'floor-es256-loop',
+  'floor-es256-pool',
+  'floor-eddsa-loop',
+  'floor-eddsa-pool',
   'fastify-jwt',
   'fastify-jwt-cache-10k',
   'jose-hs256',
@@ -62,6 +69,18 @@ export function startServer(kind: ServerKind, profile: BenchProfile): Promise<Ru
       return startMiddlewareGuard(users, 'ES256');
     case 'guard-eddsa':
       return startMiddlewareGuard(users, 'EdDSA');
+    case 'floor-hs256-signature':
+      return startHmacFloor(users, false);
+    case 'floor-hs256-parse':
+      return startHmacFloor(users, true);
+    case 'floor-es256-loop':
+      return startSignatureFloor(users, 'ES256', false);
+    case 'floor-es256-pool':
+      return startSignatureFloor(users, 'ES256', true);
+    case 'floor-eddsa-loop':
+      return startSignatureFloor(users, 'EdDSA', false);
+    case 'floor-eddsa-pool':
+      return startSignatureFloor(users, 'EdDSA', true);
     case 'fastify-jwt':
       return startFastifyJwt(users);
     case 'fastify-jwt-cache-10k':

@@ -3,10 +3,10 @@ import type { Clock } from '../clock.js';
 import type { MailContent } from '../email/email-flows.js';
 import type { OutboxMail } from '../email/email-store.js';
 import type { EmailSecrets } from '../email/one-time-secret.js';
-import { AuthError } from '../errors/auth-error.js';
+import { AuthError, isAuthError } from '../errors/auth-error.js';
 import { normaliseEmail } from '../user/email.js';
 import { type RegisterDeps, type RegisterInput, registerUser } from '../user/register.js';
-import { isValidRole, ROLE_PATTERN } from '../user/role.js';
+import { ADMIN_ROLE, isValidRole, ROLE_PATTERN } from '../user/role.js';
 import type { UserRecord } from '../user/user-record.js';
 import type { UserStore } from '../user/user-store.js';
 import type { InvitationRecord, InvitationStore } from './invitation-store.js';
@@ -90,20 +90,40 @@ function hashOf(deps: Pick<InvitationDeps, 'secrets'>, secret: string): string {
 }
 
 /**
+ * The live invitation of `hash` whose maker still holds the authority it was
+ * made with, or `ERR_INVITATION_INVALID`. An administrator's invitation
+ * lasts only as long as they stay an enabled administrator: otherwise one
+ * about to be demoted, disabled or deleted could invite an address of their
+ * own and register a fresh administrator afterwards. An operator's (no
+ * maker) answers to no account.
+ */
+async function findUsable(
+  deps: Pick<InvitationDeps, 'store' | 'clock'> & { readonly users: Pick<UserStore, 'findById'> },
+  hash: string,
+): Promise<InvitationRecord> {
+  const invitation = await deps.store.findLive(hash, deps.clock.now());
+  if (invitation === null) throw invalid('not-live');
+  if (invitation.createdBy !== null) {
+    const maker = await deps.users.findById(invitation.createdBy);
+    if (maker === null || maker.disabled || maker.role !== ADMIN_ROLE) throw invalid('maker-not-admin');
+  }
+  return invitation;
+}
+
+/**
  * The live invitation `secret` opens, for the page to show which address it
  * is for; throws `ERR_INVITATION_INVALID` alike for a secret never issued,
- * used, revoked or expired, so the answer tells nothing more.
+ * used, revoked or expired, or made by an administrator who no longer is one,
+ * so the answer tells nothing more.
  *
  * @example
  * const { email } = await openInvitation(deps, secret);
  */
 export async function openInvitation(
-  deps: Pick<InvitationDeps, 'store' | 'secrets' | 'clock'>,
+  deps: Pick<InvitationDeps, 'store' | 'secrets' | 'clock'> & { readonly users: Pick<UserStore, 'findById'> },
   secret: string,
 ): Promise<InvitationRecord> {
-  const invitation = await deps.store.findLive(hashOf(deps, secret), deps.clock.now());
-  if (invitation === null) throw invalid('not-live');
-  return invitation;
+  return findUsable(deps, hashOf(deps, secret));
 }
 
 /**
@@ -115,7 +135,8 @@ export async function openInvitation(
  * registration refused for any other reason leaves it usable, and of
  * concurrent ones exactly one uses it. An `email` given must be the invited
  * one (`ERR_VALIDATION`). Throws `ERR_INVITATION_INVALID` for a secret that
- * is not live, and everything {@link registerUser} throws.
+ * is not live or whose administrator no longer is one, and everything
+ * {@link registerUser} throws.
  *
  * @example
  * const { user, invitation } = await registerWithInvitation(deps, { invitation: secret, username: 'bob', password });
@@ -125,8 +146,7 @@ export async function registerWithInvitation(
   input: Omit<RegisterInput, 'role' | 'emailVerified'> & { readonly invitation: string },
 ): Promise<{ readonly user: UserRecord; readonly invitation: InvitationRecord }> {
   const hash = hashOf(deps, input.invitation);
-  const found = await deps.store.findLive(hash, deps.clock.now());
-  if (found === null) throw invalid('not-live');
+  const found = await findUsable(deps, hash);
   if (input.email !== undefined && normaliseEmail(input.email).key !== found.emailKey) {
     throw new AuthError('ERR_VALIDATION', {
       reason: 'other-address',
@@ -134,19 +154,29 @@ export async function registerWithInvitation(
     });
   }
   let used: InvitationRecord = found;
-  const user = await registerUser(
-    deps,
-    {
-      ...(input.username === undefined ? {} : { username: input.username }),
-      email: found.email,
-      password: input.password,
-      role: found.role,
-      emailVerified: true,
-      ...(input.ip === undefined ? {} : { ip: input.ip }),
-    },
-    async (user) => {
-      used = await deps.store.accept(hash, user, user.createdAt);
-    },
-  );
+  let user: UserRecord;
+  try {
+    user = await registerUser(
+      deps,
+      {
+        ...(input.username === undefined ? {} : { username: input.username }),
+        email: found.email,
+        password: input.password,
+        role: found.role,
+        emailVerified: true,
+        ...(input.ip === undefined ? {} : { ip: input.ip }),
+      },
+      async (user) => {
+        used = await deps.store.accept(hash, user, user.createdAt);
+      },
+    );
+  } catch (error) {
+    // A concurrent registration with this invitation took the address first: that is
+    // the invitation being used, and the loser hears so, not that the address is taken.
+    if (isAuthError(error, 'ERR_EMAIL_TAKEN') && (await deps.store.findLive(hash, deps.clock.now())) === null) {
+      throw invalid('used-meanwhile');
+    }
+    throw error;
+  }
   return { user, invitation: used };
 }

@@ -39,7 +39,15 @@ export interface AlgorithmImplementation {
 /** Smallest RSA modulus accepted, in bits (RFC 7518 §3.3 and §3.5). */
 export const MIN_RSA_MODULUS_BITS = 2048;
 
+const DIGEST_BYTES = { sha256: 32, sha384: 48, sha512: 64 } as const;
+
 function hmac(hash: 'sha256' | 'sha384' | 'sha512', minBytes: number): AlgorithmImplementation {
+  /** The length of the one base64url spelling of a digest (unpadded): 43, 64 or 86 characters. */
+  const spellingLength = Math.ceil((DIGEST_BYTES[hash] * 4) / 3);
+  // Where the two spellings are compared, reused by every call (verification is synchronous):
+  // `Buffer.from` on both made two objects per token for the collector.
+  const expectedBytes = Buffer.alloc(spellingLength);
+  const givenBytes = Buffer.alloc(spellingLength);
   return {
     assertKey(key) {
       if (key.type !== 'secret') {
@@ -57,9 +65,14 @@ function hmac(hash: 'sha256' | 'sha384' | 'sha512', minBytes: number): Algorithm
     verify(signingInput, signature, key) {
       // Comparing the canonical encodings rejects non-canonical base64url variants
       // of a valid signature, so a token has exactly one valid spelling.
-      const expected = Buffer.from(createHmac(hash, key).update(signingInput).digest('base64url'));
-      const given = Buffer.from(signature);
-      return expected.length === given.length && timingSafeEqual(expected, given);
+      // The length of a signature is public: a wrong one needs no MAC to be refused.
+      if (signature.length !== spellingLength) return false;
+      expectedBytes.write(createHmac(hash, key).update(signingInput).digest('base64url'), 'latin1');
+      // UTF-8, not latin1: a character above U+00FF must not alias the ASCII character of its low
+      // byte. In UTF-8 every byte of a character outside ASCII is above 0x7F, so none can match the
+      // expected spelling's; one that pushes the end out shows as fewer bytes written.
+      if (givenBytes.write(signature, 'utf8') !== spellingLength) return false;
+      return timingSafeEqual(expectedBytes, givenBytes);
     },
   };
 }

@@ -161,6 +161,28 @@ describe('createJwtVerifier', () => {
       expect(refuse(`${header}.${payload}.${nonCanonical(signature)}`, verifier).reason).toBe('signature');
     });
 
+    it('refuses a signature with a character outside ASCII whose low byte spells the genuine one', () => {
+      const token = forge(HEADER, claims());
+      const [header, payload, signature] = token.split('.') as [string, string, string];
+      // U+0141 and the like: their low byte is the genuine character, which a latin1 reading would see.
+      const alias = (c: string) => String.fromCharCode(0x100 + c.charCodeAt(0));
+      for (const at of [0, 20, signature.length - 1]) {
+        const spelled = `${signature.slice(0, at)}${alias(signature[at] as string)}${signature.slice(at + 1)}`;
+        expect(spelled).toHaveLength(signature.length);
+        expect(refuse(`${header}.${payload}.${spelled}`).reason).toBe('signature-encoding');
+      }
+    });
+
+    it('accepts a genuine signature right after refusing a forged one of the same length', () => {
+      const verifier = verifierFor();
+      const token = forge(HEADER, claims());
+      const [header, payload, signature] = token.split('.') as [string, string, string];
+      const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+      expect(refuse(forged, verifier).reason).toBe('signature');
+      expect(verifier.verify(token).claims.sub).toBe('user-1');
+      expect(refuse(forged, verifier).reason).toBe('signature');
+    });
+
     it('refuses a signature written with base64 padding', () => {
       expect(refuse(`${forge(HEADER, claims())}=`).reason).toBe('signature-encoding');
     });

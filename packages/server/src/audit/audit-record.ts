@@ -72,6 +72,12 @@ export type AuditEvent =
       readonly username: string;
       /** The invitation registered with (`POST /auth/register` with `invitation`), by id; never its link. */
       readonly invitationId?: string;
+      /** `cli` when an operator made the account at the command line (`jwtgate user add`), with `operator` and `role`. */
+      readonly actor?: 'cli';
+      /** The operating-system account that ran `jwtgate user add`. */
+      readonly operator?: string;
+      /** The role given, on an account an operator made. */
+      readonly role?: string;
     })
   | (AuditClient & {
       readonly event: 'session.refreshed' | 'session.refresh-replayed' | 'session.reuse-detected';

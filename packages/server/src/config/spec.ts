@@ -844,7 +844,8 @@ export const configSpec = {
       default: 50,
       min: 0,
       max: 1_000_000,
-      description: 'Requests of one kind from one IP address (an IPv6 /64) per window. 0 switches this limit off.',
+      description:
+        'Requests of one kind from one IP address (an IPv6 /64) per window; emailed links and codes presented count too, and so do invitation secrets presented to `POST /auth/invitation`, whether or not mail is on. 0 switches this limit off.',
     },
     Window: {
       kind: 'integer',

@@ -1,4 +1,4 @@
-import type { EmailSecrets, InvitationStore, InviteInput } from '@jwtgate/core';
+import type { EmailSecrets, InvitationStore, InviteInput, MailThrottle } from '@jwtgate/core';
 
 /** What the invitation routes need; assembled by the runtime. */
 export interface InvitationRouteDeps {
@@ -11,4 +11,11 @@ export interface InvitationRouteDeps {
   readonly compose?: InviteInput['compose'];
   /** An invitation's mail was queued: the sender looks now. */
   readonly queued?: ((kind: string) => void) | undefined;
+  /**
+   * Counts the secrets presented to `POST /auth/invitation` per client
+   * network, right or wrong, as the emailed links are counted
+   * (`Mail.MaxPerIp` per `Mail.Window`): guessing one is hopeless, and this
+   * keeps it so at a bounded cost to the database.
+   */
+  readonly linkThrottle: MailThrottle;
 }

@@ -8,8 +8,10 @@ import {
   type LoginChallengePurpose,
   type LoginChallengeStore,
   type MfaDeps,
+  type MfaStore,
   type MfaThrottle,
   newLoginChallengeToken,
+  type PasskeyStore,
   type RegistrationThrottle,
   type SessionRecord,
   sameValue,
@@ -42,6 +44,16 @@ export interface PasskeyRouteDeps extends PasskeyDeps {
   readonly signInThrottle: MfaThrottle;
 }
 
+/**
+ * Where a user's second factors are read: the authenticator apps, and the
+ * passkeys while a relying party is configured. The server's
+ * {@link MfaRouteDeps} are such; so are the stores a command opens.
+ */
+export interface SecondFactorSources {
+  readonly factors: Pick<MfaStore, 'get'>;
+  readonly passkeys?: { readonly passkeys: Pick<PasskeyStore, 'list'> } | undefined;
+}
+
 /** What second factors a user has set up, and so what a login of theirs can finish with. */
 export interface EnrolledFactors {
   readonly totp: boolean;
@@ -60,7 +72,7 @@ export interface EnrolledFactors {
  * @example
  * const { methods } = await enrolledFactors(mfa, user.id);
  */
-export async function enrolledFactors(mfa: MfaRouteDeps, userId: string): Promise<EnrolledFactors> {
+export async function enrolledFactors(mfa: SecondFactorSources, userId: string): Promise<EnrolledFactors> {
   const [{ totp, recoveryCodesLeft }, passkeys] = await Promise.all([
     mfa.factors.get(userId),
     mfa.passkeys === undefined ? [] : mfa.passkeys.passkeys.list(userId),

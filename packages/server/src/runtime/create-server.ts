@@ -6,6 +6,7 @@ import {
   createEmailSecrets,
   createInt64UserIdGenerator,
   createLoginThrottle,
+  createMailThrottle,
   createMfaThrottle,
   createRefreshThrottle,
   createRegistrationThrottle,
@@ -418,6 +419,12 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     link: (secret) => linkTo(config.mail.publicUrl, 'invitation', secret),
     compose: mail?.compose,
     queued: mail?.routes.queued,
+    // Counted whether or not mail is on: an invitation's link may have been handed over by the administrator.
+    linkThrottle: createMailThrottle({
+      store: attempts,
+      clock,
+      policy: { maxPerAddress: 0, maxPerIp: config.mail.maxPerIp, windowSec: config.mail.window },
+    }),
   };
 
   const newUserId = newUserIds(config, clock);

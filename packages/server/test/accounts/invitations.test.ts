@@ -1,4 +1,4 @@
-import { createEmailSecrets, isAuthError, registerUser, type UserRecord } from '@jwtgate/core';
+import { createEmailSecrets, isAuthError, normaliseEmail, registerUser, type UserRecord } from '@jwtgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArgon2Hasher } from '../../src/passwords/argon2-hasher.js';
 import { createSqlInvitationStore } from '../../src/stores/sql/sql-invitation-store.js';
@@ -57,18 +57,18 @@ describe.each(everyBackend.filter((b) => !b.redis && backendAvailable(b)))('invi
   });
 
   /** Invites `email` and answers the secret from the mail that arrived. */
-  async function invite(email: string, role?: string): Promise<{ id: string; secret: string }> {
+  async function invite(email: string, role?: string, by = admin): Promise<{ id: string; secret: string }> {
     const res = await t.request({
       method: 'POST',
       url: '/admin/invitations',
-      token: admin.accessToken,
+      token: by.accessToken,
       body: { email, ...(role === undefined ? {} : { role }) },
     });
     expect(res.statusCode, res.body).toBe(201);
     const body = res.json();
     expect(body.mailed).toBe(true);
     expect(body).not.toHaveProperty('link');
-    expect(body.invitation).toMatchObject({ email, role: role ?? 'user', status: 'pending', createdBy: admin.userId });
+    expect(body.invitation).toMatchObject({ email, role: role ?? 'user', status: 'pending', createdBy: by.userId });
     await t.server.drainMail();
     const mail = await inbox.waitFor((m) => m.to.includes(email) && /invited/.test(m.subject));
     expect(mailedLink(mail, 'invitation')).toMatch(/^https:\/\/auth\.example\.test\/#invitation=jge1_/);
@@ -167,10 +167,11 @@ describe.each(everyBackend.filter((b) => !b.redis && backendAvailable(b)))('invi
   it('lets exactly one of concurrent registrations use an invitation', async () => {
     const { id, secret } = await invite(`${uniqueName('race')}@example.com`);
     const answers = await Promise.all(
-      Array.from({ length: 4 }, () => register({ username: uniqueName('racer'), password, invitation: secret })),
+      Array.from({ length: 8 }, () => register({ username: uniqueName('racer'), password, invitation: secret })),
     );
+    // The losers hear that the invitation is used, not that its address is taken, however late they come.
     const codes = answers.map((a) => a.statusCode).sort();
-    expect(codes, answers.map((a) => a.body).join('\n')).toEqual([201, 400, 400, 400]);
+    expect(codes, answers.map((a) => a.body).join('\n')).toEqual([201, 400, 400, 400, 400, 400, 400, 400]);
     for (const answer of answers.filter((a) => a.statusCode === 400)) {
       expect(answer.json().error.code).toBe('ERR_INVITATION_INVALID');
     }
@@ -281,6 +282,36 @@ describe.each(everyBackend.filter((b) => !b.redis && backendAvailable(b)))('invi
     expect(bad.json().error.code).toBe('ERR_INVALID_CURSOR');
     const text = JSON.stringify([page1, page2, used.json()]);
     for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it("voids an administrator's pending invitations once they are demoted, disabled or deleted", async () => {
+    // An administrator about to lose the role must not keep a way back in: an invitation to an
+    // address of their own would otherwise register a fresh administrator after the demotion.
+    const take: Record<string, (userId: string) => Promise<{ statusCode: number; body: string }>> = {
+      demoted: (userId) =>
+        t.request({ method: 'PATCH', url: `/admin/users/${userId}`, token: admin.accessToken, body: { role: 'user' } }),
+      disabled: (userId) =>
+        t.request({ method: 'POST', url: `/admin/users/${userId}/disable`, token: admin.accessToken }),
+      deleted: (userId) => t.request({ method: 'DELETE', url: `/admin/users/${userId}`, token: admin.accessToken }),
+    };
+    for (const [how, revoke] of Object.entries(take)) {
+      const rogue = await addAdmin(t);
+      const email = `${uniqueName(`rogue-${how}`)}@example.com`;
+      const { secret } = await invite(email, 'admin', rogue);
+      const taken = await revoke(rogue.userId);
+      expect(taken.statusCode, taken.body).toBe(200);
+
+      const look = await t.request({ method: 'POST', url: '/auth/invitation', body: { invitation: secret } });
+      expect(look.statusCode, `${how}: ${look.body}`).toBe(400);
+      expect(look.json().error.code).toBe('ERR_INVITATION_INVALID');
+      const res = await register({ username: uniqueName('comeback'), password, invitation: secret });
+      expect(res.statusCode, `${how}: ${res.body}`).toBe(400);
+      expect(res.json().error.code).toBe('ERR_INVITATION_INVALID');
+      expect(await t.server.users.findByEmailKey(normaliseEmail(email).key)).toBeNull();
+    }
+    // An invitation of an administrator who keeps the role still works.
+    const { secret } = await invite(`${uniqueName('kept')}@example.com`, 'user', await addAdmin(t));
+    expect((await register({ password, invitation: secret })).statusCode).toBe(201);
   });
 
   it('refuses non-administrators, before reading the request', async () => {

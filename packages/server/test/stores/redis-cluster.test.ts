@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { decodeRevocationNotices } from '@jwtgate/core';
 import { buildSessionRecord, runAttemptStoreSuite, runSessionStoreSuite } from '@jwtgate/core/testing';
 import { type Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../src/stores/redis/open-redis.js';
 import { createRedisAttemptStore } from '../../src/stores/redis/redis-attempt-store.js';
+import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { createRedisSessionStore } from '../../src/stores/redis/redis-session-store.js';
+import { createRevocationLog } from '../../src/stores/redis/revocation-log.js';
 import { startRevocationSubscriber } from '../../src/stores/redis/revocation-subscriber.js';
 import { type RedisClusterProcesses, startRedisCluster, waitFor } from '../support/redis-servers.js';
+import { killRightAfterItRan, startRevokingInstance } from '../support/revoking-instance.js';
 import { uniqueName } from '../support/services.js';
 import { describeWithTool } from '../support/tools.js';
 
@@ -184,6 +188,39 @@ describeWithOwnRedis('the Redis session store on a real Redis Cluster (three mas
       } finally {
         for (const subscriber of subscribers) subscriber.close();
         store.close();
+      }
+    });
+
+    it('go out from the revoking script itself; only the log write is left to an instance killed right after it', async () => {
+      const prefix = `${uniqueName('jwtgate_t')}:`;
+      const keys = redisKeys(prefix);
+      const nodes = cluster.nodes.map((node) => new Redis(node));
+      // Any node delivers every PUBLISH of the cluster.
+      const listener = new Redis(cluster.nodes[2] as { host: string; port: number });
+      const heard: string[] = [];
+      listener.on('message', (_channel: string, message: string) =>
+        heard.push(...(decodeRevocationNotices(message) ?? []).map((s) => s.id)),
+      );
+      await listener.subscribe(keys.channel);
+      const instance = await startRevokingInstance({ kind: 'cluster', nodes: cluster.nodes }, prefix, 'revoke');
+      const log = createRevocationLog(redis.client, { keys, retentionMs: RETENTION });
+      try {
+        const sid = instance.sessionIds[0] as string;
+        await killRightAfterItRan(
+          instance,
+          nodes,
+          async () => (await redis.client.hget(keys.session(sid), 'revokedAt')) !== null,
+        );
+        // Every instance listening then hears of it, whatever became of the revoking one.
+        await waitFor('the notice to arrive', async () => heard.includes(sid), 5_000);
+        // What remains (docs/deployment.md): the log, in another hash slot, was to be written by
+        // the instance next; one that was not listening at that moment and catches up misses it.
+        expect((await log.since(0)).map((s) => s.id)).not.toContain(sid);
+      } finally {
+        log.close();
+        await instance.kill();
+        listener.disconnect();
+        for (const node of nodes) node.disconnect();
       }
     });
   });

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { isAuthError } from '@jwtgate/core';
+import { decodeRevocationNotices, isAuthError } from '@jwtgate/core';
 import { buildSessionRecord, runSessionStoreSuite } from '@jwtgate/core/testing';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisConnection } from '../../src/stores/redis/open-redis.js';
+import { redisKeys } from '../../src/stores/redis/redis-keys.js';
 import { createRedisSessionStore } from '../../src/stores/redis/redis-session-store.js';
+import { createRevocationLog } from '../../src/stores/redis/revocation-log.js';
 import { type RedisSentinelProcesses, startRedisSentinel, waitFor } from '../support/redis-servers.js';
+import { killRightAfterItRan, startRevokingInstance } from '../support/revoking-instance.js';
 import { uniqueName } from '../support/services.js';
 import { describeWithTool } from '../support/tools.js';
 
@@ -54,6 +57,42 @@ describeWithOwnRedis('the Redis session store through Redis Sentinel (a master, 
       timeoutMs: 5_000,
     });
     return { store, close: async () => store.close() };
+  });
+
+  // Before the failover below, while the first master still is one.
+  describe('an instance killed right after Redis ran its logout', () => {
+    it('leaves the revocation announced and in the log, as on a standalone Redis', async () => {
+      const prefix = `${uniqueName('jwtgate_t')}:`;
+      const keys = redisKeys(prefix);
+      const master = new Redis(sentinel.master.url);
+      const listener = new Redis(sentinel.master.url);
+      const heard: string[] = [];
+      listener.on('message', (_channel: string, message: string) =>
+        heard.push(...(decodeRevocationNotices(message) ?? []).map((s) => s.id)),
+      );
+      await listener.subscribe(keys.channel);
+      const instance = await startRevokingInstance(
+        { kind: 'sentinel', sentinels: [sentinel.sentinel], name: sentinel.name },
+        prefix,
+        'revoke',
+      );
+      const log = createRevocationLog(redis.client, { keys, retentionMs: RETENTION });
+      try {
+        const sid = instance.sessionIds[0] as string;
+        await killRightAfterItRan(
+          instance,
+          [master],
+          async () => (await master.hget(keys.session(sid), 'revokedAt')) !== null,
+        );
+        await waitFor('the notice to arrive', async () => heard.includes(sid), 5_000);
+        expect((await log.since(0)).map((s) => s.id)).toEqual([sid]);
+      } finally {
+        log.close();
+        await instance.kill();
+        listener.disconnect();
+        master.disconnect();
+      }
+    });
   });
 
   describe('failover', () => {

@@ -171,7 +171,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, dep
           ERR_SERVER_BUSY: 'too many passwords are being hashed at once (`Hashing.MaxQueue`)',
           ERR_REGISTRATION_CLOSED: '`Register.Enabled` is off and no `invitation` was given',
           ERR_INVITATION_INVALID:
-            'the `invitation` was never issued, was used or revoked, or has expired (one answer for all)',
+            'the `invitation` was never issued, was used or revoked, has expired, or its administrator has since been demoted, disabled or deleted (one answer for all)',
           ERR_VALIDATION: 'an `email` other than the invited address was given with an `invitation`',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached',
         },

@@ -35,7 +35,10 @@ export interface RedisSessionStoreOptions {
   readonly retentionMs: number;
   /** Every call answers within this time or fails with `ERR_STORE_UNAVAILABLE`. */
   readonly timeoutMs?: number;
-  /** The shared revocation log; one is made from the same client and keys if omitted. */
+  /**
+   * The shared revocation log, on the same Redis as the sessions (the
+   * scripts write into it); one is made from the same client and keys if omitted.
+   */
   readonly revocationLog?: RevocationLog;
 }
 
@@ -123,14 +126,20 @@ function endOf(session: SessionRecord): number {
  * - Login with a session limit evicts the oldest active sessions in the same script.
  * - Keys expire by themselves: a session once it has ended (expired, gone idle,
  *   or been revoked) plus the retention; a user's index with their longest-lived session.
- * - Revocations are then written to the shared log, which publishes them to
- *   every instance; see {@link createRevocationLog}.
+ * - A script that revokes sessions also announces them: with one master
+ *   (standalone, Sentinel) it writes them to the shared revocation log and
+ *   publishes their notices itself, so a revocation is stored and announced
+ *   together or not at all, whatever happens to this process. In Redis
+ *   Cluster the log is in another hash slot, out of a script's reach: the
+ *   script publishes the notices (a keyless command, which the cluster
+ *   passes to every node), and the log is written right after it returns
+ *   (publishing them again); see {@link createRevocationLog}.
  * - A call is given up after `timeoutMs`, and answered 503. So that it cannot
  *   take effect later unannounced, every script that writes is fenced: it
  *   does nothing if Redis starts it more than half the timeout after the
- *   call began (by Redis's clock, see `redis-clock.ts`). A revoking call that
- *   ran but whose answer was lost anyway is looked at again after its fence
- *   and announced ({@link createRevocationReconciler}).
+ *   call began (by Redis's clock, see `redis-clock.ts`). In Cluster, a
+ *   revoking call that ran but whose answer was lost anyway is looked at
+ *   again after its fence and written to the log ({@link createRevocationReconciler}).
  *
  * @example
  * const store = createRedisSessionStore(client, { keyPrefix: 'jwtgate:', retentionMs: 905_000, timeoutMs: 1000 });
@@ -146,6 +155,10 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
   const run = <T>(operation: () => Promise<T>) => withStoreErrors(operation, call);
   const clock = createRedisClock(client);
   const timeoutMs = options.timeoutMs;
+  /** Whether the revoking scripts can reach the log's keys: one master holds every key. */
+  const logInScripts = !(client instanceof Cluster);
+  /** The KEYS a revoking script adds after its own, and the arguments after its fence. */
+  const announcement = () => log.announcement(logInScripts);
   /** The latest Redis time at which a write begun now may still start. */
   const fence = () => (timeoutMs === undefined ? Number.MAX_SAFE_INTEGER : clock.at(timeoutMs / 2));
   const reconciler = createRevocationReconciler(client, {
@@ -157,6 +170,14 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
   /**
    * Runs a revoking write; when it fails without Redis saying it did nothing
    * (the fence refused it), what it may have done is settled later.
+   *
+   * The fence stays as it was: a script Redis reaches after it refuses
+   * to run, revocation and announcement alike, so a client told 503 finds
+   * nothing ended. A doubt is only needed where the script cannot write the
+   * log (Cluster): with the log in the script, a call that ran has stored
+   * and announced its revocations in the same atomic step, and one that did
+   * not run did neither, so a lost answer leaves nothing to announce.
+   * (The reconciler would only find them again and repeat the notices.)
    */
   async function revoking<T>(
     write: (fence: number) => Promise<T>,
@@ -167,9 +188,24 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
       return await run(() => write(at));
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
-      if (!(cause instanceof Error && cause.message.startsWith(FENCED_REPLY))) reconciler.doubt(doubt(at));
+      const fenced = cause instanceof Error && cause.message.startsWith(FENCED_REPLY);
+      if (!fenced && !logInScripts) reconciler.doubt(doubt(at));
       throw error;
     }
+  }
+
+  /**
+   * After a revoking script returned: in Cluster, its notices went out from
+   * the script, and the log (for instances catching up) is written now, the
+   * first thing done with the answer, so a crash leaves it unwritten only in
+   * the instant between the two; a failed write is retried in the background.
+   * The log write publishes the notices again: an instance that subscribed
+   * after the script's message and read the log before this write would
+   * otherwise miss them (a repeated notice changes nothing).
+   */
+  async function logAfterScript(sessions: readonly RevokedSession[]): Promise<void> {
+    if (logInScripts) return;
+    await log.record(sessions);
   }
 
   /** Revocations older than the retention no longer matter to anyone. */
@@ -217,14 +253,16 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
         );
       }
       const tag = userSessionTag(session.userId);
+      const announced = announcement();
       const evictedIds = (await revoking(
         (at) =>
           runScript(
             client,
             createSessionScript,
-            [keys.session(session.id), keys.userIndex(session.userId)],
+            [keys.session(session.id), keys.userIndex(session.userId), ...announced.keys],
             [
               at,
+              ...announced.args,
               session.id,
               keys.sessionBase(tag),
               String(now),
@@ -239,7 +277,7 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
         (at) => ({ kind: 'user', userId: session.userId, since: now, fence: at }),
       )) as string[];
       const evicted = evictedIds.map((id): RevokedSession => ({ id, userId: session.userId, revokedAt: now }));
-      await log.record(evicted);
+      await logAfterScript(evicted);
       return evicted;
     },
 
@@ -295,33 +333,46 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
 
     async revoke(id, { now, reason, userId }) {
       if (!isSessionId(id)) return null;
+      const announced = announcement();
       const result = (await revoking(
         (at) =>
           runScript(
             client,
             revokeSessionScript,
-            [keys.session(id)],
-            [at, String(now), reason, String(retention), userId === undefined ? '0' : '1', userId ?? ''],
+            [keys.session(id), ...announced.keys],
+            [
+              at,
+              ...announced.args,
+              String(now),
+              reason,
+              String(retention),
+              userId === undefined ? '0' : '1',
+              userId ?? '',
+              id,
+            ],
           ),
         (at) => ({ kind: 'session', sessionId: id, fence: at }),
       )) as [string, string, string] | null;
       if (result === null) return null;
       const [owner, revokedAt, fresh] = result;
       const revoked: RevokedSession = { id, userId: owner, revokedAt: Number(revokedAt) };
-      // A revocation whose answer was lost (a timeout) is announced again when it is retried.
-      await log.record(recent([revoked], now));
+      // A revocation whose answer was lost (a timeout) is announced again when it is retried
+      // (by the script itself, and in Cluster written to the log again here).
+      await logAfterScript(recent([revoked], now));
       return fresh === '1' ? revoked : null;
     },
 
     async revokeAll(userId, { now, reason, exceptId, exceptCredentialVersion }) {
+      const announced = announcement();
       const [revokedIds, already] = (await revoking(
         (at) =>
           runScript(
             client,
             revokeAllScript,
-            [keys.userIndex(userId)],
+            [keys.userIndex(userId), ...announced.keys],
             [
               at,
+              ...announced.args,
               keys.sessionBase(userSessionTag(userId)),
               String(now),
               reason,
@@ -329,13 +380,14 @@ export function createRedisSessionStore(client: Redis | Cluster, options: RedisS
               exceptId === undefined ? '0' : '1',
               exceptId ?? '',
               exceptId === undefined || exceptCredentialVersion === undefined ? '' : String(exceptCredentialVersion),
+              userId,
             ],
           ),
         (at) => ({ kind: 'user', userId, since: now, fence: at }),
       )) as [string[], [string, string][]];
       const revoked = revokedIds.map((id): RevokedSession => ({ id, userId, revokedAt: now }));
       const again = already.map(([id, at]): RevokedSession => ({ id, userId, revokedAt: Number(at) }));
-      await log.record([...revoked, ...recent(again, now)]);
+      await logAfterScript([...revoked, ...recent(again, now)]);
       return revoked;
     },
 

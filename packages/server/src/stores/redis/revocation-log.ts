@@ -1,5 +1,4 @@
 import {
-  encodeRevocationNotices,
   type RevocationLogCursor,
   type RevocationLogPage,
   type RevokedSession,
@@ -26,12 +25,24 @@ export interface RevocationLogOptions {
  */
 export interface RevocationLog {
   /**
-   * Records and publishes revocations. Never throws: the revocations already
-   * happened in the session store, so a failure here is retried in the
-   * background (until it succeeds or the entries are older than the
-   * retention) instead of failing the request that made them.
+   * Records and publishes revocations, in the same Lua as the session
+   * store's revoking scripts, which do it themselves with one master. This is
+   * for the rest: the log write after a script in Cluster, what the
+   * reconciler finds there, and other writers. Never throws: the revocations
+   * already happened in the session store, so a failure here is retried in
+   * the background (until it succeeds or the entries are older than the
+   * retention) instead of failing the request that made them. The retry
+   * lives in this process only; see the Cluster entry of docs/deployment.md.
    */
   record(sessions: readonly RevokedSession[]): Promise<void>;
+  /**
+   * What a script that revokes sessions passes so that it announces them
+   * itself, in the same atomic step (`announcement` in `session-scripts.ts`):
+   * the log's keys to add to its KEYS, when the script can reach them (`withLog`:
+   * one master, not a Cluster), and the arguments to put after its fence.
+   * Without the log, the script only publishes, and the caller then records.
+   */
+  announcement(withLog: boolean): { readonly keys: readonly string[]; readonly args: readonly string[] };
   /** Revocations at or after `since`. Throws when Redis does not answer. */
   since(since: number): Promise<RevokedSession[]>;
   /**
@@ -50,19 +61,6 @@ export type { RevocationLogCursor, RevocationLogPage };
 /** Entries awaiting a retry are capped, so a long outage cannot grow memory without bound. */
 const MAX_PENDING = 100_000;
 
-function toArgs(keys: RedisKeys, sessions: readonly RevokedSession[], now: number, retentionMs: number) {
-  const messages = encodeRevocationNotices(sessions);
-  const triples = sessions.flatMap((s) => [s.id, String(s.revokedAt), s.userId]);
-  return [
-    keys.channel,
-    String(now - retentionMs),
-    String(retentionMs),
-    String(messages.length),
-    ...messages,
-    ...triples,
-  ];
-}
-
 /**
  * @example
  * const log = createRevocationLog(client, { keys: redisKeys('jwtgate:'), retentionMs: 905_000 });
@@ -74,13 +72,15 @@ export function createRevocationLog(client: Redis | Cluster, options: Revocation
   let timer: NodeJS.Timeout | undefined;
   let delayMs = 100;
   let closed = false;
+  /** The announcement arguments of the scripts: channel, the log's cutoff (the retention ago), retention. */
+  const announcementArgs = () => [keys.channel, String(Date.now() - retentionMs), String(retentionMs)];
 
   async function write(sessions: readonly RevokedSession[]): Promise<void> {
     await runScript(
       client,
       recordRevocationsScript,
       [keys.revoked, keys.revokedUsers],
-      toArgs(keys, sessions, Date.now(), retentionMs),
+      [...announcementArgs(), ...sessions.flatMap((s) => [s.id, String(s.revokedAt), s.userId])],
     );
   }
 
@@ -117,6 +117,12 @@ export function createRevocationLog(client: Redis | Cluster, options: Revocation
         options.onError?.(error);
         schedule();
       }
+    },
+    announcement(withLog) {
+      return {
+        keys: withLog ? [keys.revoked, keys.revokedUsers] : [],
+        args: announcementArgs(),
+      };
     },
     async since(since) {
       const rows = (await runScript(client, listRevokedScript, [keys.revoked, keys.revokedUsers], [String(since)])) as [

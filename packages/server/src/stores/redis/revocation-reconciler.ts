@@ -57,6 +57,10 @@ const isEarly = (error: unknown) => error instanceof Error && error.message.star
  * revocation found is written to the revocation log, which publishes it.
  * Announcing one that was already announced changes nothing.
  *
+ * Needed only on a Redis Cluster: with one master the revoking script writes
+ * the log and publishes in the same atomic step as the revocation, so a call
+ * that ran announced itself, and the store hands no doubts over.
+ *
  * @example
  * const reconciler = createRevocationReconciler(client, { keys, log, retentionMs, firstDelayMs: 1000 });
  * reconciler.doubt({ kind: 'session', sessionId, fence });

@@ -1,3 +1,4 @@
+import { MAX_NOTICES_PER_MESSAGE, REVOCATION_NOTICE_VERSION } from '@jwtgate/core';
 import { defineScript } from './redis-script.js';
 
 // Shared Lua. Times are integer milliseconds, passed and stored as decimal
@@ -40,18 +41,97 @@ end
 export const FENCED_REPLY = 'JWTGATE_FENCED';
 
 /**
- * Creates a session and, with `maxActive > 0`, revokes the user's oldest
- * active sessions beyond the limit, atomically. Also forgets index entries
- * whose session Redis already expired, and keeps the index alive as long as
- * its longest-lived session.
+ * The one writer of the revocation feed, in Lua, shared by the log's own
+ * record script and by every script that revokes sessions, so that a
+ * revocation can be stored and announced in the same atomic step.
  *
- * KEYS: session, user index. ARGV: fence, session id, session-key base, now,
- * maxActive, retention, createdAt, session expire-at, expiresAt, field/value pairs…
+ * `announcement(own)` takes the announcement's arguments off the front of
+ * ARGV (after the fence): the channel, the log's cutoff and its
+ * retention. The log's two keys follow the script's `own` keys in KEYS when
+ * they are on the same server: with one master (standalone, Sentinel)
+ * always; in Redis Cluster never, as they sit in another hash slot, and there
+ * the script only publishes and the caller writes the log afterwards.
+ *
+ * `announce(a, entries)` with `{sessionId, revokedAt, userId}` entries:
+ * adds them to the log (sorted set by revocation time, and session id → user
+ * id), trims what is older than the cutoff, lets both keys expire once their
+ * newest entry is past the retention, and publishes the notices, encoded
+ * byte for byte as `encodeRevocationNotices` in core does (JSON.stringify of
+ * `{v, revoked: [{sid, sub, at}]}`, at most MAX_NOTICES_PER_MESSAGE a message).
+ */
+const ANNOUNCE = String.raw`
+local function json_char(c)
+  if c == '"' then return '\\"' end
+  if c == '\\' then return '\\\\' end
+  if c == '\b' then return '\\b' end
+  if c == '\f' then return '\\f' end
+  if c == '\n' then return '\\n' end
+  if c == '\r' then return '\\r' end
+  if c == '\t' then return '\\t' end
+  return string.format('\\u%04x', string.byte(c))
+end
+local function json_string(s)
+  return '"' .. (string.gsub(s, '[%z\001-\031"\\]', json_char)) .. '"'
+end
+local function publish_notices(channel, entries)
+  for first = 1, #entries, ${MAX_NOTICES_PER_MESSAGE} do
+    local parts = {}
+    for i = first, math.min(first + ${MAX_NOTICES_PER_MESSAGE - 1}, #entries) do
+      local e = entries[i]
+      parts[#parts + 1] = '{"sid":' .. json_string(e[1]) .. ',"sub":' .. json_string(e[3]) .. ',"at":' .. ms(tonumber(e[2])) .. '}'
+    end
+    redis.call('PUBLISH', channel, '{"v":${REVOCATION_NOTICE_VERSION},"revoked":[' .. table.concat(parts, ',') .. ']}')
+  end
+end
+local function announcement(own)
+  local a = { channel = table.remove(ARGV, 1), cutoff = table.remove(ARGV, 1), retention = tonumber(table.remove(ARGV, 1)) }
+  if #KEYS >= own + 2 then a.log, a.users = KEYS[own + 1], KEYS[own + 2] end
+  return a
+end
+local function announce(a, entries)
+  if #entries == 0 then return 0 end
+  local trimmed = 0
+  if a.log then
+    for _, e in ipairs(entries) do
+      redis.call('ZADD', a.log, e[2], e[1])
+      redis.call('HSET', a.users, e[1], e[3])
+    end
+    local old = redis.call('ZRANGEBYSCORE', a.log, '-inf', '(' .. a.cutoff)
+    for j = 1, #old, 1000 do
+      redis.call('HDEL', a.users, unpack(old, j, math.min(j + 999, #old)))
+    end
+    if #old > 0 then redis.call('ZREMRANGEBYSCORE', a.log, '-inf', '(' .. a.cutoff) end
+    local newest = redis.call('ZRANGE', a.log, -1, -1, 'WITHSCORES')
+    if newest[2] then
+      local expire_at = ms(tonumber(newest[2]) + a.retention)
+      redis.call('PEXPIREAT', a.log, expire_at)
+      redis.call('PEXPIREAT', a.users, expire_at)
+    end
+    trimmed = #old
+  end
+  publish_notices(a.channel, entries)
+  return trimmed
+end
+`;
+
+/** Lua for a script that revokes: the shared functions, its fence, then its announcement. */
+const REVOKING = (ownKeys: number) => `${PREAMBLE}${ANNOUNCE}${FENCE}local announced = announcement(${ownKeys})
+`;
+
+/**
+ * Creates a session and, with `maxActive > 0`, revokes the user's oldest
+ * active sessions beyond the limit and announces them, atomically. Also
+ * forgets index entries whose session Redis already expired, and keeps the
+ * index alive as long as its longest-lived session.
+ *
+ * KEYS: session, user index (, revocation log keys). ARGV: fence, announcement
+ * (3), session id, session-key base, now, maxActive, retention, createdAt,
+ * session expire-at, expiresAt, field/value pairs…
  * Returns the ids it revoked.
  */
 export const createSessionScript = defineScript(
   'create',
-  `${PREAMBLE}${FENCE}
+  `${REVOKING(2)}
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR jwtgate session id already exists') end
 redis.call('HSET', KEYS[1], unpack(ARGV, 9))
 redis.call('PEXPIREAT', KEYS[1], ARGV[7])
@@ -72,16 +152,19 @@ for _, id in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, -1)) do
     end
   end
 end
-local evicted = {}
+local evicted, entries = {}, {}
 if max_active > 0 then
+  local user = redis.call('HGET', KEYS[1], 'userId')
   for i = max_active, #active do
     local key = base .. active[i]
     redis.call('HSET', key, 'revokedAt', ARGV[3], 'revokeReason', 'session-limit')
     redis.call('PEXPIREAT', key, ms(now + retention))
     evicted[#evicted + 1] = active[i]
+    entries[#entries + 1] = { active[i], ARGV[3], user }
   end
 end
 redis.call('PEXPIREAT', KEYS[2], ms(latest + retention))
+announce(announced, entries)
 return evicted
 `,
 );
@@ -109,35 +192,45 @@ return 1
 );
 
 /**
- * Revokes one session (of one user, when given). Returns
+ * Revokes one session (of one user, when given) and announces it. Returns
  * `{userId, revokedAt, '1'}` when this call revoked it, `{userId, revokedAt, '0'}`
- * when it already was (so the caller can announce it again), nil otherwise.
+ * when it already was, nil otherwise. One already revoked within the
+ * retention is announced again: a logout retried after a lost answer repairs
+ * an announcement that never went out (a crash of a Cluster instance, or of
+ * an older version, between its two steps).
  *
- * KEYS: session. ARGV: fence, now, reason, retention, check-user (1/0), userId.
+ * KEYS: session (, revocation log keys). ARGV: fence, announcement (3), now,
+ * reason, retention, check-user (1/0), userId, session id.
  */
 export const revokeSessionScript = defineScript(
   'revoke',
-  `${PREAMBLE}${FENCE}
+  `${REVOKING(1)}
 local f = redis.call('HMGET', KEYS[1], 'userId', 'revokedAt', 'expiresAt', 'refreshExpiresAt')
 if not f[1] or (ARGV[4] == '1' and f[1] ~= ARGV[5]) then return false end
-if f[2] then return { f[1], f[2], '0' } end
+if f[2] then
+  if tonumber(ARGV[1]) - tonumber(f[2]) <= tonumber(ARGV[3]) then announce(announced, { { ARGV[6], f[2], f[1] } }) end
+  return { f[1], f[2], '0' }
+end
 redis.call('HSET', KEYS[1], 'revokedAt', ARGV[1], 'revokeReason', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ms(ends(f[3], f[4], ARGV[1]) + tonumber(ARGV[3])))
+announce(announced, { { ARGV[6], ARGV[1], f[1] } })
 return { f[1], ARGV[1], '1' }
 `,
 );
 
 /**
  * Revokes every unrevoked session of a user but one, which, with a credential
- * version, moves to it if it is still unrevoked. Returns
- * `{revokedIds, {alreadyRevokedId, revokedAt}…}`.
+ * version, moves to it if it is still unrevoked; announces those it revoked,
+ * and again those already revoked within the retention (as `revoke` does).
+ * Returns `{revokedIds, {alreadyRevokedId, revokedAt}…}`.
  *
- * KEYS: user index. ARGV: fence, session-key base, now, reason, retention, has-except (1/0), exceptId,
- * credential version for the spared session ('' for none).
+ * KEYS: user index (, revocation log keys). ARGV: fence, announcement (3),
+ * session-key base, now, reason, retention, has-except (1/0), exceptId,
+ * credential version for the spared session ('' for none), userId.
  */
 export const revokeAllScript = defineScript(
   'revoke-all',
-  `${PREAMBLE}${FENCE}
+  `${REVOKING(1)}
 local base, now, retention = ARGV[1], ARGV[2], tonumber(ARGV[4])
 local revoked, already = {}, {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
@@ -161,6 +254,12 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     end
   end
 end
+local entries = {}
+for _, id in ipairs(revoked) do entries[#entries + 1] = { id, now, ARGV[8] } end
+for _, pair in ipairs(already) do
+  if tonumber(now) - tonumber(pair[2]) <= retention then entries[#entries + 1] = { pair[1], pair[2], ARGV[8] } end
+end
+announce(announced, entries)
 return { revoked, already }
 `,
 );
@@ -241,34 +340,19 @@ return deleted
  * Records revocations in the shared log and publishes their notices, in one
  * step: a subscriber that reads the log after subscribing sees every
  * revocation either there or as a message. Trims entries older than the
- * retention, and lets the log expire once everything in it is that old.
+ * cutoff, and lets the log expire once everything in it is that old.
+ * Returns how many entries it trimmed.
  *
- * KEYS: revoked sorted set, revoked-users hash. ARGV: channel, cutoff,
- * retention, message count m, m messages, then (sessionId, revokedAt, userId) triples.
+ * KEYS: revoked sorted set, revoked-users hash. ARGV: announcement (channel,
+ * cutoff, retention), then (sessionId, revokedAt, userId) triples.
  */
 export const recordRevocationsScript = defineScript(
   'record-revocations',
-  `${PREAMBLE}
-local m = tonumber(ARGV[4])
-local i = 5 + m
-while i <= #ARGV do
-  redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
-  i = i + 3
-end
-local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
-for j = 1, #old, 1000 do
-  redis.call('HDEL', KEYS[2], unpack(old, j, math.min(j + 999, #old)))
-end
-if #old > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2]) end
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if newest[2] then
-  local expire_at = ms(tonumber(newest[2]) + tonumber(ARGV[3]))
-  redis.call('PEXPIREAT', KEYS[1], expire_at)
-  redis.call('PEXPIREAT', KEYS[2], expire_at)
-end
-for j = 5, 4 + m do redis.call('PUBLISH', ARGV[1], ARGV[j]) end
-return #old
+  `${PREAMBLE}${ANNOUNCE}
+local announced = announcement(0)
+local entries = {}
+for i = 1, #ARGV, 3 do entries[#entries + 1] = { ARGV[i], ARGV[i + 1], ARGV[i + 2] } end
+return announce(announced, entries)
 `,
 );
 
