@@ -45,7 +45,10 @@ export type {
   IdentityStore,
   UnlinkOutcome,
 } from './identity/identity-store.js';
+export { BACKCHANNEL_LOGOUT_EVENT, type LogoutRequest, readLogoutToken } from './identity/logout-token.js';
+export type { LogoutTokenReplayStore } from './identity/logout-token-replay-store.js';
 export type { ProviderLogoutHint, ProviderLogoutHintStore } from './identity/provider-logout-hint-store.js';
+export type { ProviderSession, ProviderSessionQuery, ProviderSessionStore } from './identity/provider-session-store.js';
 export {
   INVITATION_LIST_MAX_LIMIT,
   type InvitationListPage,

@@ -68,6 +68,10 @@ export const errorCodes = {
     message:
       'This sign-in with the identity provider was not started in this browser, has expired or was already finished; start again',
   },
+  ERR_LOGOUT_TOKEN_INVALID: {
+    status: 400,
+    message: 'The logout token is not one this server accepts from the identity provider, or was already used',
+  },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   ERR_TOKEN_MISSING: {
     status: 401,

@@ -62,7 +62,8 @@ export type RevokeReason =
   | 'admin'
   | 'password-changed'
   | 'password-reset'
-  | 'credentials-changed';
+  | 'credentials-changed'
+  | 'provider-logout';
 
 /**
  * Who ended a session, for audit trails: its own user (a logout, ending one
@@ -104,6 +105,7 @@ export function actorOfReason(reason: RevokeReason): SessionActor {
     case 'user-disabled':
     case 'user-deleted':
     case 'credentials-changed':
+    case 'provider-logout':
       return SYSTEM;
   }
 }

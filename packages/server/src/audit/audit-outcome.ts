@@ -44,6 +44,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'admin.password-reset-sent': 'success',
   'admin.password-set': 'success',
   'oauth.failed': 'failure',
+  'session.provider-logout': 'success',
   'identity.linked': 'success',
   'identity.unlinked': 'success',
 };

@@ -72,6 +72,12 @@ export type AuditEvent =
       readonly username: string;
       /** The invitation registered with (`POST /auth/register` with `invitation`), by id; never its link. */
       readonly invitationId?: string;
+      /** `cli` when an operator made the account at the command line (`jwtgate user add`), with `operator` and `role`. */
+      readonly actor?: 'cli';
+      /** The operating-system account that ran `jwtgate user add`. */
+      readonly operator?: string;
+      /** The role given, on an account an operator made. */
+      readonly role?: string;
     })
   | (AuditClient & {
       readonly event: 'session.refreshed' | 'session.refresh-replayed' | 'session.reuse-detected';
@@ -309,6 +315,18 @@ export type AuditEvent =
       readonly code: string;
       readonly reason: string;
       readonly userId?: string;
+    })
+  | (AuditClient & {
+      /**
+       * An identity provider ended jwtgate sessions with a logout token
+       * (back-channel logout): `ended` of them were live. Each also has its
+       * `session.revoked` record (reason `provider-logout`).
+       */
+      readonly event: 'session.provider-logout';
+      readonly provider: string;
+      readonly ended: number;
+      /** What the token named: a provider session (`sid`), or only a user there (`sub`). */
+      readonly by: 'sid' | 'sub';
     })
   | (AuditClient & {
       /** An identity was linked to an account: at its first sign-in (`sign-up`), by the signed-in user, or by a verified address. */

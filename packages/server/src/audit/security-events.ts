@@ -78,11 +78,15 @@ export interface SecurityEvents {
   }): void;
   /** An address change confirmed. */
   emailChanged(input: { readonly userId: string; readonly client: AuditClient }): void;
-  /** A new account; `invitationId` when it was made with an invitation. */
+  /**
+   * A new account; `invitationId` when it was made with an invitation, `by`
+   * when an operator made it at the command line (`jwtgate user add`).
+   */
   registered(input: {
     readonly user: UserRecord;
     readonly client: AuditClient;
     readonly invitationId?: string | undefined;
+    readonly by?: Extract<AdminActor, { kind: 'cli' }> | undefined;
   }): void;
   registrationRefused(): void;
   /** A session event from the session manager. */
@@ -158,6 +162,13 @@ export interface SecurityEvents {
     readonly provider: string;
     readonly error: unknown;
     readonly userId?: string;
+    readonly client: AuditClient;
+  }): void;
+  /** An identity provider ended sessions with a logout token; `ended` of them were live. */
+  providerLogout(input: {
+    readonly provider: string;
+    readonly ended: number;
+    readonly by: 'sid' | 'sub';
     readonly client: AuditClient;
   }): void;
   /** An identity was linked to an account, or removed from it. */
@@ -338,13 +349,14 @@ export function createSecurityEvents(options: {
     emailChanged({ userId, client }) {
       audit?.record({ event: 'email.changed', userId, ...client });
     },
-    registered({ user, client, invitationId }) {
+    registered({ user, client, invitationId, by }) {
       metrics?.registration('created');
       audit?.record({
         event: 'user.registered',
         userId: user.id,
         username: user.username,
         ...(invitationId === undefined ? {} : { invitationId }),
+        ...(by === undefined ? {} : { actor: 'cli', operator: by.operator, role: user.role }),
         ...client,
       });
     },
@@ -513,6 +525,9 @@ export function createSecurityEvents(options: {
         ...(userId === undefined ? {} : { userId }),
         ...client,
       });
+    },
+    providerLogout({ provider, ended, by, client }) {
+      audit?.record({ event: 'session.provider-logout', provider, ended, by, ...client });
     },
     identityChanged({ change, userId, provider, because, client }) {
       if (change === 'unlinked') {

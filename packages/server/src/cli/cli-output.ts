@@ -35,16 +35,17 @@ export function sessionJson(session: SessionRecord) {
 const when = (at: number | null | undefined) =>
   at == null ? '-' : new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Users as a table: id, username, email, role, state, creation. */
-export function userTable(users: readonly UserRecord[]): string {
+/** Users as a table: id, username, email, role, state, whether they have a second factor, creation. */
+export function userTable(users: readonly { readonly user: UserRecord; readonly secondFactor: boolean }[]): string {
   return renderTable(
-    ['ID', 'USERNAME', 'EMAIL', 'ROLE', 'STATE', 'CREATED'],
-    users.map((user) => [
+    ['ID', 'USERNAME', 'EMAIL', 'ROLE', 'STATE', '2FA', 'CREATED'],
+    users.map(({ user, secondFactor }) => [
       user.id,
       user.username,
       user.email ?? '-',
       user.role,
       user.disabled ? 'disabled' : 'enabled',
+      secondFactor ? 'yes' : 'no',
       when(user.createdAt),
     ]),
     '(no users)',

@@ -383,8 +383,12 @@ function readOptions(argv: readonly string[], options: OptionSpecs, usage: strin
     const option = /'(-[^']*)'/.exec((error as Error).message)?.[1];
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
       const meant = closestWord(option.replace(/^-+/, '').split('=')[0] as string, Object.keys(options));
+      // A session id or cursor may start with "-" (base64url): it reads as options unless it follows "--".
+      const word = /^-[^-]/.test(option)
+        ? '\na word that starts with "-" (a session id) goes after "--": jwtgate session end -- -4Xy…'
+        : '';
       throw new UsageError(
-        `unknown option ${option}${meant === undefined ? '' : ` (did you mean --${meant}?)`}\n\n${usage}`,
+        `unknown option ${option}${meant === undefined ? '' : ` (did you mean --${meant}?)`}${word}\n\n${usage}`,
       );
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {

@@ -6,6 +6,7 @@ import { newUserIds } from '../runtime/create-server.js';
 import { migrateDatabase } from '../stores/sql/migrate-database.js';
 import { openSqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
+import { openCommandAudit } from './command-audit.js';
 import { promptPassword, readPasswordFromStdin } from './read-password.js';
 
 /**
@@ -13,7 +14,9 @@ import { promptPassword, readPasswordFromStdin } from './read-password.js';
  * password meets the rules of registration, `Passwords` included: a common
  * or breached one is refused (`ERR_COMMON_PASSWORD`, `ERR_BREACHED_PASSWORD`),
  * and so is one made of the username or the service's words
- * (`ERR_PASSWORD_CONTAINS_CONTEXT`).
+ * (`ERR_PASSWORD_CONTAINS_CONTEXT`). The new account is recorded in the
+ * audit trail as registrations are (`user.registered`), naming the operator
+ * (`actor: "cli"`, `operator`) and the role given.
  */
 export async function userAddCommand(
   config: JwtgateConfig,
@@ -33,8 +36,10 @@ export async function userAddCommand(
     timeoutMs: config.database.timeoutMs,
     poolSize: config.database.poolSize,
   });
+  const audit = openCommandAudit(config, systemClock);
   try {
     await migrateDatabase(config.database, database);
+    audit.useDatabase(database);
     const user = await registerUser(
       {
         users: createSqlUserStore(database.db),
@@ -50,8 +55,13 @@ export async function userAddCommand(
       },
       { username: input.username, password, role: input.role },
     );
+    audit.events.registered({ user, client: audit.client, by: audit.actor });
     process.stdout.write(`${JSON.stringify(toPublicUser(user))}\n`);
   } finally {
-    await database.close();
+    try {
+      await audit.close();
+    } finally {
+      await database.close();
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { AuthError, listUsers, USER_LIST_MAX_LIMIT } from '@jwtgate/core';
 import { adminUserFilter } from '../http/admin-user-filter.js';
+import { listedUserView } from '../http/admin-user-view.js';
 import type { AdminRuntime } from './admin-runtime.js';
-import { type CommandOutput, print, userJson, userTable } from './cli-output.js';
+import { type CommandOutput, print, userTable } from './cli-output.js';
 import { UsageError } from './command-line.js';
 
 /** What `jwtgate user list` is asked. */
@@ -30,8 +31,8 @@ export function pageLimit(text: string | undefined, max: number, fallback = 20):
 /**
  * `jwtgate user list`: a page of users in username order, through the same
  * listing as `GET /admin/users` (prefix search on usernames or addresses,
- * role and state filters, keyset pages). Prints `nextCursor`, to pass as
- * `--after` for the next page.
+ * role and state filters, keyset pages), in its shape: each user with
+ * `secondFactor`. Prints `nextCursor`, to pass as `--after` for the next page.
  */
 export async function userListCommand(runtime: AdminRuntime, input: UserListInput, out: CommandOutput): Promise<void> {
   const limit = pageLimit(input.limit, USER_LIST_MAX_LIMIT);
@@ -43,7 +44,7 @@ export async function userListCommand(runtime: AdminRuntime, input: UserListInpu
       ...(input.role === undefined ? {} : { role: input.role }),
       ...(input.disabled === undefined ? {} : { disabled: input.disabled }),
     },
-    undefined,
+    runtime.secondFactors,
   );
   const page =
     filter === null
@@ -55,8 +56,10 @@ export async function userListCommand(runtime: AdminRuntime, input: UserListInpu
           searchIn: input.searchEmail ? 'email' : 'username',
           ...(input.after === undefined ? {} : { cursor: input.after }),
         });
-  print(out, { users: page.users.map(userJson), nextCursor: page.nextCursor }, () => {
+  const views = await Promise.all(page.users.map((user) => listedUserView(user, runtime.secondFactors)));
+  print(out, { users: views, nextCursor: page.nextCursor }, () => {
     const more = page.nextCursor === null ? '' : `\nmore: jwtgate user list ... --after ${page.nextCursor}\n`;
-    return `${userTable(page.users)}${more}`;
+    const rows = page.users.map((user, i) => ({ user, secondFactor: views[i]?.secondFactor === true }));
+    return `${userTable(rows)}${more}`;
   });
 }

@@ -262,6 +262,8 @@ export type OAuthProviderConfig =
       readonly issuer: string;
       /** `Logout`: end the user's session at the provider too (RP-Initiated Logout), when it announces `end_session_endpoint`. */
       readonly logout: boolean;
+      /** `BackChannelLogout`: the provider may end jwtgate sessions begun there with signed logout tokens. */
+      readonly backChannelLogout: boolean;
     })
   | (OAuthProviderBase & {
       readonly kind: 'oauth2';

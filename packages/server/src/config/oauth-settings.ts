@@ -75,11 +75,17 @@ function readProvider(name: string, entry: Settings, problems: string[]): OAuthP
       issuer,
       scopes: scopes.length > 0 ? scopes : OIDC_SCOPES,
       logout: entry.Logout as boolean,
+      backChannelLogout: entry.BackChannelLogout as boolean,
     };
   }
   if (entry.Logout === true) {
     problems.push(
       `${where}.Logout: only OpenID Connect providers (Issuer) announce an end-session endpoint; remove Logout or set it to false`,
+    );
+  }
+  if (entry.BackChannelLogout === true) {
+    problems.push(
+      `${where}.BackChannelLogout: only OpenID Connect providers (Issuer) sign logout tokens; remove BackChannelLogout or set it to false`,
     );
   }
   const [authorizationUrl, tokenUrl, userInfoUrl] = plain;

@@ -1056,6 +1056,12 @@ export const configSpec = {
           description:
             "OpenID Connect only: a logout of a session that began with this provider also answers the provider's logout URL (RP-Initiated Logout 1.0, from `end_session_endpoint`), and the page sends the browser there, to come back to `<Web.PublicUrl>/`, which must be registered at the provider as a post-logout redirect URI. Off by default: the provider refuses an unregistered return address, and ending the provider's session signs the user out of every other site that uses it. See docs/federation.md.",
         },
+        BackChannelLogout: {
+          kind: 'boolean',
+          default: false,
+          description:
+            'OpenID Connect only: the provider may end jwtgate sessions that began with a sign-in there (Back-Channel Logout 1.0) by posting a signed logout token to `<Web.PublicUrl>/auth/oauth/<name>/backchannel-logout`, the URL to register at the provider. A token naming a provider session (`sid`) ends the jwtgate sessions of that provider session; one naming only a user (`sub`) ends every session of that user begun at this provider. Off by default: the route does not exist. See docs/federation.md.',
+        },
         Scopes: {
           kind: 'list',
           default: [],

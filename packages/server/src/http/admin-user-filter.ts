@@ -1,5 +1,5 @@
 import type { UserListFilter } from '@jwtgate/core';
-import { enrolledFactors, type MfaRouteDeps } from './mfa-login.js';
+import { enrolledFactors, type SecondFactorSources } from './mfa-login.js';
 
 /** What `GET /admin/users` may narrow a listing by. */
 export interface AdminUserQuery {
@@ -21,7 +21,7 @@ export interface AdminUserQuery {
  * @example
  * const listed = { ...view, secondFactor: await hasSecondFactor(deps.mfa, user.id) };
  */
-export async function hasSecondFactor(mfa: MfaRouteDeps | undefined, userId: string): Promise<boolean> {
+export async function hasSecondFactor(mfa: SecondFactorSources | undefined, userId: string): Promise<boolean> {
   if (mfa === undefined) return false;
   const { totp, passkeys } = await enrolledFactors(mfa, userId);
   return totp || passkeys > 0;
@@ -36,7 +36,7 @@ export async function hasSecondFactor(mfa: MfaRouteDeps | undefined, userId: str
  * const filter = adminUserFilter({ role: 'admin', secondFactor: false }, deps.mfa);
  * const page = filter === null ? empty : await listUsers(deps, { limit: 20, filter });
  */
-export function adminUserFilter(query: AdminUserQuery, mfa: MfaRouteDeps | undefined): UserListFilter | null {
+export function adminUserFilter(query: AdminUserQuery, mfa: SecondFactorSources | undefined): UserListFilter | null {
   if (mfa === undefined && query.secondFactor === true) return null;
   return {
     ...(query.role === undefined ? {} : { role: query.role }),

@@ -27,6 +27,7 @@ import { adminMailRoutes } from './routes/admin-mail.js';
 import { adminOverviewRoutes } from './routes/admin-overview.js';
 import { authRoutes } from './routes/auth.js';
 import { authSettingsRoutes } from './routes/auth-settings.js';
+import { backChannelLogoutRoutes } from './routes/backchannel-logout.js';
 import { type DevMail, devMailRoutes } from './routes/dev-mail.js';
 import { emailRoutes } from './routes/email.js';
 import { emailSignInRoutes } from './routes/email-sign-in.js';
@@ -235,6 +236,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const oauthDeps = { ...deps, oauth: options.oauth, webPage: browser?.web === true };
     await app.register(oauthRoutes, oauthDeps);
     await app.register(identityRoutes, oauthDeps);
+    await app.register(backChannelLogoutRoutes, oauthDeps);
   }
   if (options.invitations !== undefined) {
     await app.register(invitationRoutes, { ...deps, invitations: options.invitations });

@@ -10,8 +10,10 @@ import {
   type LoginChallengePurpose,
   type LoginChallengeStore,
   type MfaDeps,
+  type MfaStore,
   type MfaThrottle,
   newLoginChallengeToken,
+  type PasskeyStore,
   type RegistrationThrottle,
   type SessionRecord,
   sameValue,
@@ -44,6 +46,16 @@ export interface PasskeyRouteDeps extends PasskeyDeps {
   readonly signInThrottle: MfaThrottle;
 }
 
+/**
+ * Where a user's second factors are read: the authenticator apps, and the
+ * passkeys while a relying party is configured. The server's
+ * {@link MfaRouteDeps} are such; so are the stores a command opens.
+ */
+export interface SecondFactorSources {
+  readonly factors: Pick<MfaStore, 'get'>;
+  readonly passkeys?: { readonly passkeys: Pick<PasskeyStore, 'list'> } | undefined;
+}
+
 /** What second factors a user has set up, and so what a login of theirs can finish with. */
 export interface EnrolledFactors {
   readonly totp: boolean;
@@ -62,7 +74,7 @@ export interface EnrolledFactors {
  * @example
  * const { methods } = await enrolledFactors(mfa, user.id);
  */
-export async function enrolledFactors(mfa: MfaRouteDeps, userId: string): Promise<EnrolledFactors> {
+export async function enrolledFactors(mfa: SecondFactorSources, userId: string): Promise<EnrolledFactors> {
   const [{ totp, recoveryCodesLeft }, passkeys] = await Promise.all([
     mfa.factors.get(userId),
     mfa.passkeys === undefined ? [] : mfa.passkeys.passkeys.list(userId),
@@ -204,9 +216,8 @@ export async function openChallenge(
 
 /**
  * What the session a paused login's second step starts must take over from
- * it: the provider logout hint a provider sign-in carried. `undefined` when
- * there is none. Losing it loses only the logout at the provider, so the
- * sign-in stands without it.
+ * it: what a provider sign-in carried for the session's logouts (see
+ * `ProviderLogout`). `undefined` when there is none.
  *
  * @example
  * return finishLogin(deps, reply, { …, started: pausedLoginCarry(deps, challenge, request.log) });
@@ -220,9 +231,9 @@ export function pausedLoginCarry(
   const carried = challenge.providerHint;
   if (providerLogout === undefined || carried === undefined) return undefined;
   return (session) =>
-    providerLogout
-      .resumePausedLogin({ challengeId: challenge.id, carried, session })
-      .catch((error: unknown) => log.warn({ err: error }, 'provider logout hint not kept'));
+    providerLogout.resumePausedLogin({ challengeId: challenge.id, carried, session }, (error) =>
+      log.warn({ err: error }, 'provider logout hint not kept'),
+    );
 }
 
 /**

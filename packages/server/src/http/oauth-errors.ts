@@ -14,6 +14,10 @@ const oauthErrors: Partial<Record<ErrorCode, OAuthError>> = {
   ERR_BODY_TOO_LARGE: 'invalid_request',
   ERR_METHOD_NOT_ALLOWED: 'invalid_request',
   ERR_STORE_UNAVAILABLE: 'temporarily_unavailable',
+  ERR_LOGOUT_TOKEN_INVALID: 'invalid_request',
+  ERR_NOT_FOUND: 'invalid_request',
+  ERR_RATE_LIMITED: 'temporarily_unavailable',
+  ERR_OAUTH_PROVIDER_UNAVAILABLE: 'temporarily_unavailable',
 };
 
 /**

@@ -1,4 +1,5 @@
-import { type AttemptStore, AuthError } from '@jwtgate/core';
+import { type AttemptStore, AuthError, type RegistrationThrottle } from '@jwtgate/core';
+import type { BackChannelLogout } from '../oauth/backchannel-logout.js';
 import type { FederatedAccountDeps } from '../oauth/federated-accounts.js';
 import { type FlowSealer, newFlowSecrets, type OAuthFlow } from '../oauth/oauth-flow.js';
 import type { ProviderClient } from '../oauth/provider-client.js';
@@ -21,6 +22,10 @@ export interface OAuthRouteDeps {
   readonly flowExpireSec: number;
   /** Logout at the provider for sessions that began there (`OAuth.Providers.<name>.Logout`). */
   readonly logout: ProviderLogout;
+  /** Providers ending jwtgate sessions (`OAuth.Providers.<name>.BackChannelLogout`). */
+  readonly backChannelLogout: BackChannelLogout;
+  /** Counts back-channel logout posts per network. */
+  readonly backChannelThrottle: RegistrationThrottle;
 }
 
 /**

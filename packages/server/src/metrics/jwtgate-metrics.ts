@@ -93,6 +93,7 @@ const revokeReasons: Record<RevokeReason, null> = {
   'password-changed': null,
   'password-reset': null,
   'credentials-changed': null,
+  'provider-logout': null,
 };
 const loginOutcomes: Record<LoginOutcome, null> = { success: null, failure: null, 'rate-limited': null };
 const refreshOutcomes: Record<RefreshOutcome, null> = {

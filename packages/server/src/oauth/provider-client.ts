@@ -1,4 +1,5 @@
 import { AuthError } from '@jwtgate/core';
+import { createRemoteJWKSet, type JWTHeaderParameters, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import type { OAuthProviderConfig } from '../config/config.js';
 import { providerError } from './provider-errors.js';
@@ -9,6 +10,8 @@ export interface ProviderProfile {
   readonly email: string | null;
   readonly emailVerified: boolean;
   readonly displayName: string | null;
+  /** The id token's `sid` (the provider's session, for back-channel logout); `null` when it has none. */
+  readonly providerSid: string | null;
   /** The provider's tokens, for `OAuth.StoreProviderTokens`; dropped otherwise. */
   readonly tokens: {
     readonly accessToken: string;
@@ -30,6 +33,8 @@ export interface ProviderClient {
   readonly displayName: string;
   /** Whether sessions of this provider end at the provider too (`Logout`, OpenID Connect only). */
   readonly logout: boolean;
+  /** Whether the provider may end jwtgate sessions begun there (`BackChannelLogout`, OpenID Connect only). */
+  readonly backChannelLogout: boolean;
   /** The provider's authorization URL for a new flow (PKCE S256, state, and a nonce for OpenID Connect). */
   authorizationUrl(redirectUri: string, secrets: FlowSecrets): Promise<URL>;
   /**
@@ -51,7 +56,43 @@ export interface ProviderClient {
     readonly postLogoutRedirectUri: string;
     readonly state: string;
   }): Promise<URL | null>;
+  /**
+   * Verifies a logout token (Back-Channel Logout 1.0 §2.6, steps 1 to 3 and
+   * the time checks): signed by a key the provider publishes (`jwks_uri` of
+   * its discovery document), with an algorithm it announces for id tokens
+   * and that is asymmetric (never `none`, never HMAC), `iss` its issuer,
+   * `aud` holding the client id, `iat` present and neither older than
+   * {@link LOGOUT_TOKEN_MAX_AGE_SEC} nor in the future, `exp` not passed
+   * when present, all within {@link LOGOUT_TOKEN_LEEWAY_SEC}. Answers its
+   * claims and header for the rest of the checks (`readLogoutToken`).
+   * Throws `ERR_LOGOUT_TOKEN_INVALID`, or a provider error when its
+   * metadata or keys cannot be had.
+   */
+  verifyLogoutToken(token: string): Promise<{ readonly claims: JWTPayload; readonly header: JWTHeaderParameters }>;
 }
+
+/** How old a logout token may be: providers send it as the logout happens, and may retry for a while. */
+export const LOGOUT_TOKEN_MAX_AGE_SEC = 300;
+/** The clock difference allowed between the provider and jwtgate. */
+export const LOGOUT_TOKEN_LEEWAY_SEC = 60;
+
+/** The signature algorithms a logout token may use: asymmetric only, so a published key can never verify an HMAC. */
+const ASYMMETRIC_ALGORITHMS = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+]);
+
+/** OpenID Connect Discovery's default for `id_token_signing_alg_values_supported`, which providers sign logout tokens like. */
+const DEFAULT_ID_TOKEN_ALGORITHMS = ['RS256'];
 
 /** How long discovered metadata (and the keys openid-client caches with it) is used before it is fetched again. */
 const METADATA_MAX_AGE_MS = 3_600_000;
@@ -99,6 +140,13 @@ export function createProviderClient(
 ): ProviderClient {
   let configuration: { readonly value: Promise<oidc.Configuration>; readonly at: number } | undefined;
   const timeout = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+  // jose keeps the fetched keys, refetching them (at most every 30 s) for a key id it does not know.
+  let keys: { readonly uri: string; readonly set: ReturnType<typeof createRemoteJWKSet> } | undefined;
+  const keysAt = (uri: string) => {
+    if (keys?.uri !== uri)
+      keys = { uri, set: createRemoteJWKSet(new URL(uri), { timeoutDuration: options.timeoutMs }) };
+    return keys.set;
+  };
 
   async function build(): Promise<oidc.Configuration> {
     const metadata: Partial<oidc.ClientMetadata> = {};
@@ -178,6 +226,7 @@ export function createProviderClient(
       emailVerified:
         email !== null && (verifiedField === undefined ? provider.emailVerified : info[verifiedField] === true),
       displayName: text(info[provider.fields.name], 255),
+      providerSid: null,
     };
   }
 
@@ -198,6 +247,7 @@ export function createProviderClient(
       email,
       emailVerified: email !== null && source.email_verified === true,
       displayName: text(source.name, 255) ?? text(source.preferred_username, 255),
+      providerSid: text(claims.sid, MAX_SUBJECT_LENGTH),
     };
   }
 
@@ -205,6 +255,7 @@ export function createProviderClient(
     name: provider.name,
     displayName: provider.displayName,
     logout: provider.kind === 'oidc' && provider.logout,
+    backChannelLogout: provider.kind === 'oidc' && provider.backChannelLogout,
 
     async authorizationUrl(redirectUri, secrets) {
       const config = await current();
@@ -229,6 +280,38 @@ export function createProviderClient(
         post_logout_redirect_uri: postLogoutRedirectUri,
         state,
       });
+    },
+
+    async verifyLogoutToken(token) {
+      if (!(provider.kind === 'oidc' && provider.backChannelLogout)) {
+        throw new AuthError('ERR_LOGOUT_TOKEN_INVALID', { reason: 'off' });
+      }
+      const metadata = (await current()).serverMetadata();
+      if (metadata.jwks_uri === undefined) {
+        throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'no-jwks-uri' });
+      }
+      const announced = metadata.id_token_signing_alg_values_supported ?? DEFAULT_ID_TOKEN_ALGORITHMS;
+      const algorithms = announced.filter((alg) => ASYMMETRIC_ALGORITHMS.has(alg));
+      try {
+        const { payload, protectedHeader } = await jwtVerify(token, keysAt(metadata.jwks_uri), {
+          algorithms,
+          issuer: metadata.issuer,
+          audience: provider.clientId,
+          maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SEC,
+          clockTolerance: LOGOUT_TOKEN_LEEWAY_SEC,
+          currentDate: new Date(options.now()),
+        });
+        return { claims: payload, header: protectedHeader };
+      } catch (error) {
+        // The keys could not be fetched: nothing is known about the token yet.
+        if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+          throw new AuthError('ERR_OAUTH_PROVIDER_UNAVAILABLE', { reason: 'jwks', cause: error });
+        }
+        if (error instanceof joseErrors.JWKSInvalid) {
+          throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'jwks', cause: error });
+        }
+        throw new AuthError('ERR_LOGOUT_TOKEN_INVALID', { reason: error.code });
+      }
     },
 
     async finish(callbackUrl, secrets) {

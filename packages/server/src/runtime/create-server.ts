@@ -428,7 +428,19 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   };
 
   const newUserId = newUserIds(config, clock);
-  const oauth = openOAuth({ config, database, users, clock, events, attempts, registrationThrottle, newUserId });
+  const oauth = openOAuth({
+    config,
+    database,
+    users,
+    clock,
+    events,
+    attempts,
+    registrationThrottle,
+    newUserId,
+    sessions,
+    providerSessions: stores.providerSessions,
+    logoutTokens: stores.logoutTokens,
+  });
 
   const app = await buildApp({
     sessions,
@@ -491,6 +503,11 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       .deleteExpired(clock.now())
       .catch((error: unknown) =>
         app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'mfaToken clean-up failed'),
+      );
+    stores.providerSessions
+      .deleteExpired(clock.now())
+      .catch((error: unknown) =>
+        app.log.warn({ err: error instanceof AuthError ? error.code : error }, 'provider session clean-up failed'),
       );
     stores.passkeyChallenges
       .deleteExpired(clock.now())

@@ -1,20 +1,32 @@
 import {
   type AttemptStore,
   type Clock,
+  createRegistrationThrottle,
   createSecretCipher,
+  type LogoutTokenReplayStore,
+  type ProviderSessionStore,
   type RegistrationThrottle,
+  type SessionManager,
   type UserStore,
 } from '@jwtgate/core';
 import type { SecurityEvents } from '../audit/security-events.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { createOAuthFlowCookie } from '../http/oauth-flow-cookie.js';
 import type { OAuthRouteDeps } from '../http/oauth-route-deps.js';
+import { createBackChannelLogout } from '../oauth/backchannel-logout.js';
 import { createFlowSealer } from '../oauth/oauth-flow.js';
 import { createProviderClient } from '../oauth/provider-client.js';
 import { createProviderLogout } from '../oauth/provider-logout.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlIdentityStore } from '../stores/sql/sql-identity-store.js';
 import { createSqlProviderLogoutHintStore } from '../stores/sql/sql-provider-logout-hint-store.js';
+
+/**
+ * Logout tokens one network may post per minute. A provider posts one per
+ * logout, from a few addresses; this bounds what anyone else can make the
+ * server verify, and leaves a provider room for a burst of logouts.
+ */
+const BACKCHANNEL_LOGOUTS_PER_MINUTE = 600;
 
 /**
  * Sign-in with identity providers, assembled from the configuration: a
@@ -35,6 +47,9 @@ export function openOAuth(input: {
   readonly attempts: AttemptStore;
   readonly registrationThrottle: RegistrationThrottle;
   readonly newUserId: (() => string) | undefined;
+  readonly sessions: Pick<SessionManager, 'revoke'>;
+  readonly providerSessions: ProviderSessionStore;
+  readonly logoutTokens: LogoutTokenReplayStore;
 }): OAuthRouteDeps {
   const { config, clock } = input;
   const key = config.mfa.encryptionKey;
@@ -72,11 +87,24 @@ export function openOAuth(input: {
     flowExpireSec: config.oauth.flowExpireSec,
     logout: createProviderLogout({
       hints: createSqlProviderLogoutHintStore(input.database.db, { timeoutMs }),
+      providerSessions: input.providerSessions,
       providers,
       secret: config.auth.refreshSecret,
       // The page: it shows the user as signed out.
       postLogoutRedirectUri: `${config.mail.publicUrl}/`,
       now: () => clock.now(),
+    }),
+    backChannelLogout: createBackChannelLogout({
+      providerSessions: input.providerSessions,
+      replay: input.logoutTokens,
+      sessions: input.sessions,
+      now: () => clock.now(),
+    }),
+    backChannelThrottle: createRegistrationThrottle({
+      store: input.attempts,
+      clock,
+      policy: { maxPerIp: BACKCHANNEL_LOGOUTS_PER_MINUTE, windowSec: 60 },
+      scope: 'backchannel-logout',
     }),
   };
 }

@@ -4,9 +4,11 @@ import {
   type Clock,
   createMemoryAttemptStore,
   type LoginChallengeStore,
+  type LogoutTokenReplayStore,
   type MfaStore,
   type PasskeyChallengeStore,
   type PasskeyStore,
+  type ProviderSessionStore,
   REVOCATION_PAGE,
   type SessionManager,
   type SessionStore,
@@ -17,6 +19,7 @@ import type { JwtgateConfig } from '../config/config.js';
 import type { Readiness, StoreState } from '../http/routes/health.js';
 import { connectRedis, type RedisConnection } from '../stores/redis/open-redis.js';
 import { createRedisAttemptStore } from '../stores/redis/redis-attempt-store.js';
+import { createRedisLogoutTokenReplayStore } from '../stores/redis/redis-logout-token-replay-store.js';
 import { createRedisPasskeyChallengeStore } from '../stores/redis/redis-passkey-challenge-store.js';
 import { createRedisSessionStore, type RedisSessionStore } from '../stores/redis/redis-session-store.js';
 import type { RevocationLogCursor } from '../stores/redis/revocation-log.js';
@@ -26,9 +29,11 @@ import { pingDatabase } from '../stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAttemptStore } from '../stores/sql/sql-attempt-store.js';
 import { createSqlLoginChallengeStore } from '../stores/sql/sql-login-challenge-store.js';
+import { createSqlLogoutTokenReplayStore } from '../stores/sql/sql-logout-token-replay-store.js';
 import { createSqlMfaStore } from '../stores/sql/sql-mfa-store.js';
 import { createSqlPasskeyChallengeStore } from '../stores/sql/sql-passkey-challenge-store.js';
 import { createSqlPasskeyStore } from '../stores/sql/sql-passkey-store.js';
+import { createSqlProviderSessionStore } from '../stores/sql/sql-provider-session-store.js';
 import { createSqlSessionStore } from '../stores/sql/sql-session-store.js';
 import { createSqlUserStore } from '../stores/sql/sql-user-store.js';
 import { withStoreErrors } from '../stores/store-errors.js';
@@ -47,6 +52,10 @@ export interface JwtgateStores {
   readonly passkeys: PasskeyStore;
   /** WebAuthn challenges: in Redis when configured (they expire there by themselves), else in the database. */
   readonly passkeyChallenges: PasskeyChallengeStore;
+  /** The provider sessions of sessions begun at providers with back-channel logout, in the database beside the identities. */
+  readonly providerSessions: ProviderSessionStore;
+  /** Logout tokens already accepted: in Redis when configured (they expire there by themselves), else in the database. */
+  readonly logoutTokens: LogoutTokenReplayStore;
   /**
    * Attempt counts (login, registration, refresh limits): in Redis when
    * configured, else in PostgreSQL or MySQL, so the limits hold across
@@ -143,6 +152,14 @@ export async function openStores(
             timeoutMs: config.redis.timeoutMs,
           })
         : createSqlPasskeyChallengeStore(database.db, sqlTimeout),
+    providerSessions: createSqlProviderSessionStore(database.db, sqlTimeout),
+    logoutTokens:
+      redis !== undefined && config.redis !== undefined
+        ? createRedisLogoutTokenReplayStore(redis.client, {
+            keyPrefix: config.redis.keyPrefix,
+            timeoutMs: config.redis.timeoutMs,
+          })
+        : createSqlLogoutTokenReplayStore(database.db, sqlTimeout),
     attempts:
       redis !== undefined && config.redis !== undefined
         ? createRedisAttemptStore(redis.client, {

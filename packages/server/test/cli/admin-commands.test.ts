@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openSqlDatabase } from '../../src/stores/sql/open-database.js';
+import { createSqlAuditStore } from '../../src/stores/sql/sql-audit-store.js';
 import { type Backend, backendAvailable, everyBackend, openBackend } from '../support/backends.js';
 import { type Answer, call, login, PASSWORD, register } from '../support/http-call.js';
 import {
@@ -17,6 +20,8 @@ const QUARANTINE_SEC = 4;
 
 /** The keys of a user in the JSON of the user commands: the admin API's `AdminUser`. */
 const USER_KEYS = ['appMetadata', 'createdAt', 'disabled', 'id', 'role', 'updatedAt', 'userMetadata', 'username'];
+/** The keys of a user in `user list --json`: the admin API's `ListedUser`. */
+const LISTED_USER_KEYS = [...USER_KEYS, 'secondFactor'].sort();
 const SESSION_KEYS = [
   'amr',
   'authTime',
@@ -93,14 +98,17 @@ describe('the administrative commands against the configured stores', () => {
           // list: role filter, paging with the printed cursor, a prefix in any case.
           const first = jsonOf(await cli(['user', 'list', '--role', 'user', '--limit', '2', '--json']));
           expect(first.users.map((u: { username: string }) => u.username)).toEqual(['alice', 'bob']);
-          expect(Object.keys(first.users[0]).sort()).toEqual(USER_KEYS);
+          expect(Object.keys(first.users[0]).sort()).toEqual(LISTED_USER_KEYS);
+          expect(first.users[0].secondFactor).toBe(false);
           expect(typeof first.nextCursor).toBe('string');
           const next = jsonOf(await cli(['user', 'list', '--role', 'user', '--after', first.nextCursor, '--json']));
           expect(next).toEqual({ users: [expect.objectContaining({ username: 'carol' })], nextCursor: null });
           if (everything) {
             const table = await cli(['user', 'list', 'CA']);
             expect(table.code, table.stderr).toBe(0);
-            expect(table.stdout).toMatch(/^ID +USERNAME +EMAIL +ROLE +STATE +CREATED\n\S+ +carol +- +user +enabled /);
+            expect(table.stdout).toMatch(
+              /^ID +USERNAME +EMAIL +ROLE +STATE +2FA +CREATED\n\S+ +carol +- +user +enabled +no /,
+            );
             expect(table.stdout.split('\n').filter(Boolean)).toHaveLength(2);
           }
 
@@ -181,7 +189,8 @@ describe('the administrative commands against the configured stores', () => {
           const sessions = jsonOf(await cli(['session', 'list', 'bob', '--json']));
           expect(sessions.sessions).toHaveLength(1);
           const sessionId = sessions.sessions[0].id as string;
-          expect(jsonOf(await cli(['session', 'end', sessionId, '--yes', '--json']))).toEqual({
+          // After "--": a session id may start with "-".
+          expect(jsonOf(await cli(['session', 'end', '--yes', '--json', '--', sessionId]))).toEqual({
             sessionId,
             ended: true,
           });
@@ -190,7 +199,7 @@ describe('the administrative commands against the configured stores', () => {
             3_000,
           );
           if (everything) {
-            const again = await cli(['session', 'end', sessionId, '--yes']);
+            const again = await cli(['session', 'end', '--yes', '--', sessionId]);
             expect(again.code).toBe(1);
             expect(again.stderr).toContain('ERR_SESSION_NOT_FOUND');
           }
@@ -236,6 +245,52 @@ describe('the administrative commands against the configured stores', () => {
           await place.remove();
         }
       }, 400_000);
+
+      it('records an account made by user add as a registration is recorded, naming the operator, in the database', async () => {
+        const place = await openBackend(backend);
+        try {
+          const env = { ...place.env, JWTGATE_AUDIT_DATABASE: 'true' };
+          const cli = (args: readonly string[], input?: string) =>
+            runCli(args, { cwd: dir.path, env, ...(input === undefined ? {} : { input }), timeoutMs: 20_000 });
+          const added = jsonOf(await cli(['user', 'add', 'dana', '--role', 'support', '--password-stdin'], PASSWORD));
+          // A refused one writes nothing: the record says an account exists.
+          expect((await cli(['user', 'add', 'dana', '--password-stdin'], PASSWORD)).code).toBe(1);
+
+          // The table itself, read here rather than through the command that wrote it.
+          const database = openSqlDatabase({
+            url: place.env.JWTGATE_DATABASE_URL ?? `sqlite:${join(dir.path, 'data', 'jwtgate.db')}`,
+            timeoutMs: 10_000,
+            poolSize: 1,
+          });
+          try {
+            const page = await createSqlAuditStore(database.db).query({ events: ['user.registered'], limit: 10 });
+            expect(page.records).toEqual([
+              expect.objectContaining({
+                event: 'user.registered',
+                outcome: 'success',
+                userId: added.id,
+                actorId: null,
+                ip: null,
+                userAgent: 'jwtgate-cli',
+                details: expect.objectContaining({
+                  username: 'dana',
+                  role: 'support',
+                  actor: 'cli',
+                  operator: expect.stringMatching(/\S/),
+                }),
+              }),
+            ]);
+            expect(JSON.stringify(page.records)).not.toContain(PASSWORD);
+          } finally {
+            await database.close();
+          }
+          // audit tail shows it as the operator's, as it does the other commands' records.
+          const tail = await cli(['audit', 'tail', '--event', 'user.registered']);
+          expect(tail.stdout).toMatch(/user\.registered +success +\S+ +cli:\S+/);
+        } finally {
+          await place.remove();
+        }
+      }, 120_000);
     });
   }
 });
@@ -271,7 +326,9 @@ describe('audit tail --follow', () => {
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line) as { event: string; outcome: string });
       expect(records.map((record) => [record.event, record.outcome])).toEqual([
+        ['user.registered', 'success'],
         ['admin.user-disabled', 'failure'],
+        ['user.registered', 'success'],
         ['admin.user-disabled', 'success'],
       ]);
     } finally {

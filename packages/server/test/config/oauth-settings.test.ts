@@ -40,6 +40,7 @@ describe('OAuth settings', () => {
         tokenAuthMethod: 'client_secret_basic',
         scopes: ['openid', 'email', 'profile'],
         logout: false,
+        backChannelLogout: false,
       },
     ]);
     expect(config.oauth.autoLinkVerifiedEmail).toBe(false);
@@ -88,10 +89,9 @@ describe('OAuth settings', () => {
     expect(problemsOf(() => load(entry('e', ['ClientId: x', 'TokenAuthMethod: none'])))).toHaveLength(1);
   });
 
-  it('turns logout at the provider on per OpenID Connect provider, and refuses it for plain OAuth 2.0', () => {
-    const on = load(google.replace('ClientId:', 'Logout: true\n      ClientId:'), secret);
-    expect(on.oauth.providers[0]).toMatchObject({ kind: 'oidc', logout: true });
-    const plain = [
+  /** A plain OAuth 2.0 provider with `setting: true`. */
+  const plainProviderWith = (setting: string) =>
+    [
       'OAuth:',
       '  Providers:',
       '    github:',
@@ -100,11 +100,25 @@ describe('OAuth settings', () => {
       '      UserInfoUrl: https://api.github.com/user',
       '      ClientId: x',
       '      TokenAuthMethod: none',
-      '      Logout: true',
+      `      ${setting}: true`,
       '',
     ].join('\n');
+
+  it('turns logout at the provider on per OpenID Connect provider, and refuses it for plain OAuth 2.0', () => {
+    const on = load(google.replace('ClientId:', 'Logout: true\n      ClientId:'), secret);
+    expect(on.oauth.providers[0]).toMatchObject({ kind: 'oidc', logout: true });
+    const plain = plainProviderWith('Logout');
     expect(problemsOf(() => load(plain))).toEqual([
       'OAuth.Providers.github.Logout: only OpenID Connect providers (Issuer) announce an end-session endpoint; remove Logout or set it to false',
+    ]);
+  });
+
+  it('turns back-channel logout on per OpenID Connect provider, and refuses it for plain OAuth 2.0', () => {
+    const on = load(google.replace('ClientId:', 'BackChannelLogout: true\n      ClientId:'), secret);
+    expect(on.oauth.providers[0]).toMatchObject({ kind: 'oidc', backChannelLogout: true, logout: false });
+    const plain = plainProviderWith('BackChannelLogout');
+    expect(problemsOf(() => load(plain))).toEqual([
+      'OAuth.Providers.github.BackChannelLogout: only OpenID Connect providers (Issuer) sign logout tokens; remove BackChannelLogout or set it to false',
     ]);
   });
 

@@ -9,6 +9,7 @@ import {
   linkThroughProvider,
   ORIGIN_HEADERS,
   PUBLIC_URL,
+  signInThroughApi,
   startBrowserFlow,
   startServerWithProviders,
 } from '../support/federated-flow.js';
@@ -179,20 +180,7 @@ describe('logout at the identity provider (RP-Initiated Logout)', () => {
 
   it('answers the URL to an API client that logs out with its refresh token', async () => {
     idp.claims = person();
-    const started = await t.request({
-      method: 'POST',
-      url: '/auth/oauth/idp/start',
-      headers: ORIGIN_HEADERS,
-      body: {},
-    });
-    const { authorizationUrl, flowToken } = started.json();
-    const callbackUrl = (await authorizeAt(new URL(authorizationUrl))).href;
-    const signedIn = await t.request({
-      method: 'POST',
-      url: '/auth/oauth/idp/callback',
-      headers: ORIGIN_HEADERS,
-      body: { flowToken, callbackUrl },
-    });
+    const signedIn = await signInThroughApi(t, 'idp');
     expect(signedIn.statusCode).toBe(200);
     const answer = await t.request({
       method: 'POST',

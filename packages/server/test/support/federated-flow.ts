@@ -158,3 +158,29 @@ export async function linkThroughProvider(
   const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
   return deliverCallback(t, await authorizeAt(new URL(started.json().authorizationUrl)), flowCookie);
 }
+
+/**
+ * The JSON variant of a sign-in, as an app runs it: `POST …/start`, the
+ * provider, and `POST …/callback` with the flowToken; the callback's answer
+ * (tokens, a pause for a second factor, or an error).
+ *
+ * @example
+ * const signedIn = await signInThroughApi(t, 'idp');
+ * const { accessToken, refreshToken } = signedIn.json();
+ */
+export async function signInThroughApi(t: TestServer, provider: string): Promise<LightMyRequestResponse> {
+  const started = await t.request({
+    method: 'POST',
+    url: `/auth/oauth/${provider}/start`,
+    headers: ORIGIN_HEADERS,
+    body: {},
+  });
+  const { authorizationUrl, flowToken } = started.json();
+  const callbackUrl = (await authorizeAt(new URL(authorizationUrl))).href;
+  return t.request({
+    method: 'POST',
+    url: `/auth/oauth/${provider}/callback`,
+    headers: ORIGIN_HEADERS,
+    body: { flowToken, callbackUrl },
+  });
+}

@@ -16,8 +16,8 @@ import { setUserDisabled } from '../../accounts/set-user-disabled.js';
 import { signUserOut } from '../../accounts/sign-user-out.js';
 import { type AdminActor, sessionActorOf } from '../../audit/admin-actor.js';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
-import { type AdminUserQuery, adminUserFilter, hasSecondFactor } from '../admin-user-filter.js';
-import { adminUserView } from '../admin-user-view.js';
+import { type AdminUserQuery, adminUserFilter } from '../admin-user-filter.js';
+import { adminUserView, listedUserView } from '../admin-user-view.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { clientInfo, DEFAULT_ACCOUNT_POLICY, type RouteDeps } from '../route-deps.js';
 import {
@@ -223,12 +223,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         ...(searchIn === undefined ? {} : { searchIn }),
         ...(cursor === undefined ? {} : { cursor }),
       });
-      const listed = await Promise.all(
-        page.users.map(async (user) => ({
-          ...adminUserView(user),
-          secondFactor: await hasSecondFactor(deps.mfa, user.id),
-        })),
-      );
+      const listed = await Promise.all(page.users.map((user) => listedUserView(user, deps.mfa)));
       return { users: listed, nextCursor: page.nextCursor };
     },
   );

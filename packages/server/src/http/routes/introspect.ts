@@ -1,6 +1,7 @@
 import { type AccessTokenClaims, AuthError, type SessionManager } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ClientAuthenticator } from '../client-auth.js';
+import { acceptFormBodies, FORM_MEDIA_TYPE } from '../form-body.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
 import { oauthErrorResponses, useOAuthErrors } from '../oauth-errors.js';
 import { CLIENT_SCHEME } from '../reference/api-reference.js';
@@ -14,29 +15,11 @@ export interface IntrospectionOptions {
   readonly strict: boolean;
 }
 
-const FORM = 'application/x-www-form-urlencoded';
-
 interface IntrospectionBody {
   token: string;
   token_type_hint?: string;
   client_id?: string;
   client_secret?: string;
-}
-
-/**
- * A form body as an object of strings. A parameter sent twice is refused
- * (RFC 6749 §3.1), so that a proxy and jwtgate can never read different
- * values out of one request.
- */
-function parseForm(body: string): Record<string, string> {
-  const fields: Record<string, string> = Object.create(null);
-  for (const [name, value] of new URLSearchParams(body)) {
-    if (Object.hasOwn(fields, name)) {
-      throw new AuthError('ERR_VALIDATION', { message: 'A parameter was sent more than once' });
-    }
-    fields[name] = value;
-  }
-  return { ...fields };
 }
 
 /**
@@ -54,16 +37,8 @@ function parseForm(body: string): Record<string, string> {
  */
 export const introspectionRoutes: FastifyPluginAsync<IntrospectionOptions> = async (app, options) => {
   const { sessions, clients, strict } = options;
-  useOAuthErrors(app, options.realm, FORM);
-  // In this plugin's context only: no other route of the server takes a form, which a page
-  // on any site could post without a preflight.
-  app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseForm(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  useOAuthErrors(app, options.realm, FORM_MEDIA_TYPE);
+  acceptFormBodies(app);
 
   const active = async (token: string): Promise<AccessTokenClaims | null> => {
     let claims: AccessTokenClaims;
@@ -93,7 +68,7 @@ export const introspectionRoutes: FastifyPluginAsync<IntrospectionOptions> = asy
           'For resource servers and gateways that cannot verify tokens themselves, or want revocations without following the feed. The client authenticates with `client_secret_basic` (HTTP Basic) or `client_secret_post` (`client_id` and `client_secret` in the body); clients are `Gateway.Clients`. The body is a form (`application/x-www-form-urlencoded`) with the `token`. A valid access token of a session that has not ended answers `active: true` with its claims; any other token (forged, expired, revoked, a refresh token, anything) answers `{"active": false}` and nothing else. Errors have the OAuth shape: `error`, `error_description`, and jwtgate\'s `code`.',
         tags: ['gateway'],
         security: [{ [CLIENT_SCHEME]: [] }],
-        consumes: FORM,
+        consumes: FORM_MEDIA_TYPE,
         body: {
           type: 'object',
           required: ['token'],

@@ -78,6 +78,11 @@ const callbackErrors = {
   ERR_STORE_UNAVAILABLE: 'the database cannot be reached; nothing was made',
 } as const;
 
+/** The sign-in stands without its provider logout hint: only the logout at the provider is lost. */
+function warnHintLost(request: FastifyRequest): (error: unknown) => void {
+  return (error) => request.log.warn({ err: error }, 'provider logout hint not kept');
+}
+
 function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
@@ -141,26 +146,21 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     });
     if (flow.linkUserId !== null) return { kind: 'linked', user: account.user };
     const cookie = flow.mode === 'cookie';
+    const signIn = {
+      provider: provider.name,
+      idToken: profile.tokens.idToken,
+      subject: profile.subject,
+      providerSid: profile.providerSid,
+    };
     const body = await finishFirstFactor(deps, reply, {
       user: account.user,
       device: flow.device,
       cookie,
       client,
       amr: [FEDERATED_AMR],
-      // A sign-in that pauses for a second factor carries the hint, sealed, in the paused login.
-      providerHint: (challengeId) =>
-        oauth.logout.sealForPausedLogin({ challengeId, provider: provider.name, idToken: profile.tokens.idToken }),
-      started: (session: SessionRecord) =>
-        oauth.logout
-          .remember({
-            sessionId: session.id,
-            userId: session.userId,
-            expiresAt: session.expiresAt,
-            provider: provider.name,
-            idToken: profile.tokens.idToken,
-          })
-          // The sign-in stands without it: only the logout at the provider is lost.
-          .catch((error: unknown) => request.log.warn({ err: error }, 'provider logout hint not kept')),
+      // A sign-in that pauses for a second factor carries it, sealed, in the paused login.
+      providerHint: (challengeId) => oauth.logout.sealForPausedLogin(challengeId, signIn),
+      started: (session: SessionRecord) => oauth.logout.remember(session, signIn, warnHintLost(request)),
     });
     return 'mfaRequired' in body ? { kind: 'paused', body } : { kind: 'signed-in', body };
   }

@@ -33,6 +33,7 @@ export const userOwnedTables = {
   jwtgate_mail_outbox: { column: 'user_id', erase: 'delete' },
   jwtgate_invitations: { column: 'user_id', erase: 'delete' },
   jwtgate_provider_logout_hints: { column: 'user_id', erase: 'delete' },
+  jwtgate_provider_sessions: { column: 'user_id', erase: 'delete' },
   jwtgate_audit: { column: 'user_id', erase: 'anonymise' },
 } as const satisfies Partial<
   Record<keyof JwtgateDatabase, { column: string; erase: 'delete' | 'revocation-record' | 'anonymise' }>

@@ -608,6 +608,63 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('jwtgate_login_challenges').dropColumn('provider_hint').execute();
     },
   },
+  /**
+   * Back-channel logout: the provider session (`sid`) and user (`sub`) of
+   * each jwtgate session begun at a provider that can end it, and the logout
+   * tokens already accepted, so none is accepted twice.
+   */
+  '0024_backchannel_logout': {
+    async up(db: Kysely<unknown>) {
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_provider_sessions')
+          .addColumn('session_id', 'varchar(32)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
+          .addColumn('provider', 'varchar(64)', (c) => c.notNull())
+          .addColumn('subject', 'varchar(255)', (c) => c.notNull())
+          .addColumn('provider_sid', 'varchar(255)')
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_provider_sessions_sid_idx')
+        .on('jwtgate_provider_sessions')
+        .columns(['provider', 'provider_sid'])
+        .execute();
+      await db.schema
+        .createIndex('jwtgate_provider_sessions_subject_idx')
+        .on('jwtgate_provider_sessions')
+        .columns(['provider', 'subject'])
+        .execute();
+      // Deleting a user deletes its rows; ended sessions' rows are swept.
+      await db.schema
+        .createIndex('jwtgate_provider_sessions_user_idx')
+        .on('jwtgate_provider_sessions')
+        .column('user_id')
+        .execute();
+      await db.schema
+        .createIndex('jwtgate_provider_sessions_expires_idx')
+        .on('jwtgate_provider_sessions')
+        .column('expires_at')
+        .execute();
+      await exactStrings(
+        db,
+        db.schema
+          .createTable('jwtgate_logout_tokens')
+          .addColumn('token_key', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+      ).execute();
+      await db.schema
+        .createIndex('jwtgate_logout_tokens_expires_idx')
+        .on('jwtgate_logout_tokens')
+        .column('expires_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jwtgate_logout_tokens').execute();
+      await db.schema.dropTable('jwtgate_provider_sessions').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -217,6 +217,22 @@ export interface ProviderLogoutHintsTable {
   expires_at: Millis;
 }
 
+/** The provider session of a jwtgate session begun at a provider with back-channel logout (0024). */
+export interface ProviderSessionsTable {
+  session_id: string;
+  user_id: string;
+  provider: string;
+  subject: string;
+  provider_sid: string | null;
+  expires_at: Millis;
+}
+
+/** Logout tokens already accepted, by a digest of provider and `jti`, until they could not be accepted anyway (0024). */
+export interface LogoutTokensTable {
+  token_key: string;
+  expires_at: Millis;
+}
+
 /** Every table jwtgate owns; all are prefixed so they can share a database. */
 export interface JwtgateDatabase {
   jwtgate_users: UsersTable;
@@ -235,6 +251,8 @@ export interface JwtgateDatabase {
   jwtgate_identities: IdentitiesTable;
   jwtgate_invitations: InvitationsTable;
   jwtgate_provider_logout_hints: ProviderLogoutHintsTable;
+  jwtgate_provider_sessions: ProviderSessionsTable;
+  jwtgate_logout_tokens: LogoutTokensTable;
 }
 
 export function toMillis(value: number | string | bigint): number {
