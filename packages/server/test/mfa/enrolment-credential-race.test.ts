@@ -32,6 +32,7 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
           ...place.env,
           JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN,
           JWTGATE_MFA_REQUIRED_FOR_ROLES: 'admin',
+          JWTGATE_AUDIT_DATABASE: 'true',
         },
       });
       db = new pg.Client({ connectionString: place.env.JWTGATE_DATABASE_URL });
@@ -82,6 +83,15 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
       const finished = await finishing;
       expect(finished.statusCode, finished.body).toBe(401);
       expect(finished.json().error.code).toBe('ERR_MFA_TOKEN_INVALID');
+      // The trail says the factor came and went again.
+      await t.server.flushAudit();
+      const trail = await t.server.database.db
+        .selectFrom('jwtgate_audit')
+        .select('event')
+        .where('user_id', '=', userId)
+        .where('event', 'in', ['mfa.enrolled', 'mfa.removed'])
+        .execute();
+      expect(trail.map((record) => record.event).sort()).toEqual(['mfa.enrolled', 'mfa.removed']);
     }
 
     it('refuses to finish the login and keeps no passkey when the password changed while the passkey was being added', async () => {

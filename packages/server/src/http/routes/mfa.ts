@@ -516,9 +516,10 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         throw new AuthError('ERR_MFA_TOKEN_INVALID', { reason: 'spent' });
       }
       // A new factor is a credential change: any older session of the user ends.
-      const changed = await enrolmentCredentialsChanged(deps, challenge, () =>
-        mfa.factors.removeFactor(user.id, { kind: 'totp' }, { keepOne: false }),
-      );
+      const changed = await enrolmentCredentialsChanged(deps, challenge, async () => {
+        await mfa.factors.removeFactor(user.id, { kind: 'totp' }, { keepOne: false });
+        events?.mfaChanged({ change: 'removed', userId: user.id, client });
+      });
       const tokens = await finishLogin(deps, reply, {
         user: changed,
         device: challenge.device,

@@ -543,9 +543,10 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       }
       const { passkey, userVerified } = registered;
       // A new factor is a credential change: any older session of the user ends.
-      const changed = await enrolmentCredentialsChanged(deps, challenge, () =>
-        mfa.factors.removeFactor(user.id, { kind: 'passkey', id: passkey.id }, { keepOne: false }),
-      );
+      const changed = await enrolmentCredentialsChanged(deps, challenge, async () => {
+        await mfa.factors.removeFactor(user.id, { kind: 'passkey', id: passkey.id }, { keepOne: false });
+        events?.mfaChanged({ change: 'removed', method: 'webauthn', userId: user.id, client });
+      });
       return finishLogin(deps, reply, {
         user: changed,
         device: challenge.device,
