@@ -57,15 +57,8 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
       return { userId: user.userId, mfaToken: login.json().mfaToken as string };
     }
 
-    /**
-     * Sends `finish` while `table` is locked against writes, waits until the
-     * request waits on that lock, raises the user's credential version (a
-     * password changed elsewhere) and lets the request go on.
-     */
-    async function finishDuringChange(table: string, userId: string, finish: () => Promise<LightMyRequestResponse>) {
-      await db.query('begin');
-      await db.query(`lock table ${table} in exclusive mode`);
-      const finishing = finish();
+    /** Waits until a request of the server waits for the lock this test holds on `table`. */
+    async function waitUntilWaiting(table: string) {
       await expect
         .poll(
           async () =>
@@ -78,6 +71,18 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
           { timeout: 15_000, interval: 50 },
         )
         .toBeGreaterThan(0);
+    }
+
+    /**
+     * Sends `finish` while `table` is locked against writes, waits until the
+     * request waits on that lock, raises the user's credential version (a
+     * password changed elsewhere) and lets the request go on.
+     */
+    async function finishDuringChange(table: string, userId: string, finish: () => Promise<LightMyRequestResponse>) {
+      await db.query('begin');
+      await db.query(`lock table ${table} in exclusive mode`);
+      const finishing = finish();
+      await waitUntilWaiting(table);
       await db.query('update jwtgate_users set credential_version = credential_version + 1 where id = $1', [userId]);
       await db.query('commit');
       const finished = await finishing;
@@ -93,6 +98,46 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
         .execute();
       expect(trail.map((record) => record.event).sort()).toEqual(['mfa.enrolled', 'mfa.removed']);
     }
+
+    it('keeps no passkey added by a signed-in session whose password changed, with its sessions ended, meanwhile', async () => {
+      // A stolen session adds a passkey while the owner, on another device, changes the password:
+      // the passkey must not stay to sign in without the new password.
+      const user = await t.signUp();
+      const options = await t.request({
+        method: 'POST',
+        url: '/auth/passkeys/register/options',
+        token: user.accessToken,
+      });
+      expect(options.statusCode, options.body).toBe(200);
+      const { response } = createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }).register(options.json());
+      await db.query('begin');
+      await db.query('lock table jwtgate_passkeys in exclusive mode');
+      const adding = t.request({
+        method: 'POST',
+        url: '/auth/passkeys/register/verify',
+        token: user.accessToken,
+        body: { credential: response },
+      });
+      await waitUntilWaiting('jwtgate_passkeys');
+      // The change another instance makes: a new version, and every session of the user ended.
+      await db.query('update jwtgate_users set credential_version = credential_version + 1 where id = $1', [
+        user.userId,
+      ]);
+      await db.query('update jwtgate_sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [
+        user.userId,
+        t.clock.now(),
+      ]);
+      await db.query('commit');
+      const added = await adding;
+      expect(added.statusCode, added.body).toBe(401);
+      expect(added.json().error.code).toBe('ERR_TOKEN_REVOKED');
+      const passkeys = await t.server.database.db
+        .selectFrom('jwtgate_passkeys')
+        .select('id')
+        .where('user_id', '=', user.userId)
+        .execute();
+      expect(passkeys).toEqual([]);
+    });
 
     it('refuses to finish the login and keeps no passkey when the password changed while the passkey was being added', async () => {
       const { userId, mfaToken } = await pausedAdmin();

@@ -179,7 +179,8 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         errors: {
           ERR_PASSKEY_INVALID: `${invalidPasskey}; or a credential registered already`,
           ...stepUpErrors,
-          ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
+          ERR_TOKEN_REVOKED:
+            'the session has ended (asked of the store, so also a revocation not yet heard of here), the account was disabled or deleted, or the password changed while the passkey was being added (it is then not kept)',
           ...offErrors,
         },
       },
@@ -189,6 +190,10 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       const claims = claimsOf(request);
       const client = clientInfo(request);
       await assertMayAdd(request, mfa);
+      // A passkey signs in alone: it must rest on a session that still stands, at the
+      // credential version it stands at, asked of the store rather than of the token.
+      const session = (await deps.sessions.list(claims.sub)).find((candidate) => candidate.id === claims.sid);
+      if (session === undefined) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'revoked' });
       let passkey: Passkey;
       try {
         ({ passkey } = await registerPasskey(passkeys, {
@@ -201,7 +206,23 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         throw error;
       }
       events?.mfaChanged({ change: 'enrolled', method: 'webauthn', userId: claims.sub, client });
-      await credentialsChanged(claims.sub, claims.sid);
+      const changed = await changeCredentials(
+        deps,
+        claims.sub,
+        {},
+        {
+          reason: 'credentials-changed',
+          actor: { kind: 'self' },
+          keepSessionId: claims.sid,
+          ifCredentialVersion: session.credentialVersion,
+        },
+      );
+      if (changed === null) {
+        // The password changed (and this session ended) while the passkey was being added: it goes too.
+        await mfa.factors.removeFactor(claims.sub, { kind: 'passkey', id: passkey.id }, { keepOne: false });
+        events?.mfaChanged({ change: 'removed', method: 'webauthn', userId: claims.sub, client });
+        throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'credentials-changed' });
+      }
       return publicPasskey(passkey);
     },
   );
