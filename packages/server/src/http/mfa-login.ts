@@ -291,6 +291,54 @@ export async function enrolmentCredentialsChanged(
 }
 
 /**
+ * The caller's session as the store has it (so a revocation this instance
+ * has not heard of yet counts), for a factor about to be added by a
+ * signed-in user; `ERR_TOKEN_REVOKED` when it has ended.
+ *
+ * @example
+ * const session = await standingSession(deps.sessions, claims);
+ */
+export async function standingSession(
+  sessions: { list(userId: string): Promise<readonly SessionRecord[]> },
+  claims: { readonly sub: string; readonly sid: string },
+): Promise<SessionRecord> {
+  const session = (await sessions.list(claims.sub)).find((candidate) => candidate.id === claims.sid);
+  if (session === undefined) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'revoked' });
+  return session;
+}
+
+/**
+ * The credential change after a signed-in user added a factor: their other
+ * sessions end and `session` moves on, but only if the user's credential
+ * version is still the one `session` stands at. A password changed while
+ * the factor was being added (which ended `session` too) voids it:
+ * `withdraw` takes it back and the answer is `ERR_TOKEN_REVOKED`.
+ *
+ * @example
+ * await factorAddedBySession(deps, session, () => removeTheNewPasskey());
+ */
+export async function factorAddedBySession(
+  deps: ChangeCredentialsDeps,
+  session: SessionRecord,
+  withdraw: () => Promise<unknown>,
+): Promise<void> {
+  const changed = await changeCredentials(
+    deps,
+    session.userId,
+    {},
+    {
+      reason: 'credentials-changed',
+      actor: { kind: 'self' },
+      keepSessionId: session.id,
+      ifCredentialVersion: session.credentialVersion,
+    },
+  );
+  if (changed !== null) return;
+  await withdraw();
+  throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'credentials-changed' });
+}
+
+/**
  * Step-up for the server's own sensitive routes: a user who has a second
  * factor must have signed in with it (RFC 9470 refusal otherwise); a user
  * without one has nothing more to show.

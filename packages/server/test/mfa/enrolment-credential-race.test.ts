@@ -99,6 +99,47 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
       expect(trail.map((record) => record.event).sort()).toEqual(['mfa.enrolled', 'mfa.removed']);
     }
 
+    /** The password change another instance makes, in the held transaction: a new version, every session ended. */
+    async function changeElsewhere(userId: string) {
+      await db.query('update jwtgate_users set credential_version = credential_version + 1 where id = $1', [userId]);
+      await db.query('update jwtgate_sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [
+        userId,
+        t.clock.now(),
+      ]);
+      await db.query('commit');
+    }
+
+    it('keeps no app turned on by a signed-in session whose password changed, with its sessions ended, meanwhile', async () => {
+      const user = await t.signUp();
+      const enrol = await t.request({
+        method: 'POST',
+        url: '/auth/mfa/totp/enroll',
+        token: user.accessToken,
+        body: { password: user.password },
+      });
+      expect(enrol.statusCode, enrol.body).toBe(200);
+      const code = codeFor(enrol.json().secret as string, t.clock.now());
+      await db.query('begin');
+      await db.query('lock table jwtgate_mfa_totp in exclusive mode');
+      const confirming = t.request({
+        method: 'POST',
+        url: '/auth/mfa/totp/confirm',
+        token: user.accessToken,
+        body: { code },
+      });
+      await waitUntilWaiting('jwtgate_mfa_totp');
+      await changeElsewhere(user.userId);
+      const confirmed = await confirming;
+      expect(confirmed.statusCode, confirmed.body).toBe(401);
+      expect(confirmed.json().error.code).toBe('ERR_TOKEN_REVOKED');
+      const apps = await t.server.database.db
+        .selectFrom('jwtgate_mfa_totp')
+        .select('user_id')
+        .where('user_id', '=', user.userId)
+        .execute();
+      expect(apps).toEqual([]);
+    });
+
     it('keeps no passkey added by a signed-in session whose password changed, with its sessions ended, meanwhile', async () => {
       // A stolen session adds a passkey while the owner, on another device, changes the password:
       // the passkey must not stay to sign in without the new password.
@@ -119,15 +160,7 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
         body: { credential: response },
       });
       await waitUntilWaiting('jwtgate_passkeys');
-      // The change another instance makes: a new version, and every session of the user ended.
-      await db.query('update jwtgate_users set credential_version = credential_version + 1 where id = $1', [
-        user.userId,
-      ]);
-      await db.query('update jwtgate_sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [
-        user.userId,
-        t.clock.now(),
-      ]);
-      await db.query('commit');
+      await changeElsewhere(user.userId);
       const added = await adding;
       expect(added.statusCode, added.body).toBe(401);
       expect(added.json().error.code).toBe('ERR_TOKEN_REVOKED');

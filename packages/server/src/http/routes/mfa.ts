@@ -21,10 +21,12 @@ import {
   challengeUser,
   enrolledFactors,
   enrolmentCredentialsChanged,
+  factorAddedBySession,
   lastFactorNeedsPassword,
   type MfaRouteDeps,
   openChallenge,
   pausedLoginCarry,
+  standingSession,
 } from '../mfa-login.js';
 import { throttledAssertion } from '../passkey-assertion.js';
 import { assertionCredentialSchema } from '../passkey-schemas.js';
@@ -198,6 +200,8 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           ERR_MFA_CODE_INVALID: 'the code is not the one the app shows now',
           ERR_MFA_NOT_ENROLLING: 'no set-up was started, or another request finished it meanwhile',
           ERR_MFA_ALREADY_ENABLED: 'an authenticator app is on already',
+          ERR_TOKEN_REVOKED:
+            'the session has ended (asked of the store), or the password changed while the app was being turned on (it is then off again)',
           ...throttled,
           ...notConfigured,
           ...storeDown,
@@ -208,6 +212,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       const mfa = mfaOf();
       const claims = claimsOf(request);
       const client = clientInfo(request);
+      const session = await standingSession(deps.sessions, claims);
       let recoveryCodes: readonly string[];
       try {
         ({ recoveryCodes } = await confirmTotpEnrolment(mfa, { userId: claims.sub, code: request.body.code }));
@@ -216,8 +221,12 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         throw error;
       }
       events?.mfaChanged({ change: 'enrolled', userId: claims.sub, client });
-      // A credential change: the user's other sessions end; this one, which proved the password, stays.
-      await credentialsChanged(claims.sub, claims.sid);
+      // A credential change: the user's other sessions end; this one, which proved the password, stays,
+      // unless the password changed meanwhile: then the app goes again.
+      await factorAddedBySession(deps, session, async () => {
+        await mfa.factors.removeFactor(claims.sub, { kind: 'totp' }, { keepOne: false });
+        events?.mfaChanged({ change: 'removed', userId: claims.sub, client });
+      });
       return { recoveryCodes };
     },
   );

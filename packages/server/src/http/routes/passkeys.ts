@@ -18,12 +18,14 @@ import {
   challengeUser,
   enrolledFactors,
   enrolmentCredentialsChanged,
+  factorAddedBySession,
   lastFactorNeedsPassword,
   type MfaRouteDeps,
   openChallenge,
   type PasskeyRouteDeps,
   pausedLoginCarry,
   requireMfaIfEnrolled,
+  standingSession,
 } from '../mfa-login.js';
 import { throttledAssertion } from '../passkey-assertion.js';
 import {
@@ -190,10 +192,8 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       const claims = claimsOf(request);
       const client = clientInfo(request);
       await assertMayAdd(request, mfa);
-      // A passkey signs in alone: it must rest on a session that still stands, at the
-      // credential version it stands at, asked of the store rather than of the token.
-      const session = (await deps.sessions.list(claims.sub)).find((candidate) => candidate.id === claims.sid);
-      if (session === undefined) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'revoked' });
+      // A passkey signs in alone: it must rest on a session that still stands, asked of the store.
+      const session = await standingSession(deps.sessions, claims);
       let passkey: Passkey;
       try {
         ({ passkey } = await registerPasskey(passkeys, {
@@ -206,23 +206,10 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         throw error;
       }
       events?.mfaChanged({ change: 'enrolled', method: 'webauthn', userId: claims.sub, client });
-      const changed = await changeCredentials(
-        deps,
-        claims.sub,
-        {},
-        {
-          reason: 'credentials-changed',
-          actor: { kind: 'self' },
-          keepSessionId: claims.sid,
-          ifCredentialVersion: session.credentialVersion,
-        },
-      );
-      if (changed === null) {
-        // The password changed (and this session ended) while the passkey was being added: it goes too.
+      await factorAddedBySession(deps, session, async () => {
         await mfa.factors.removeFactor(claims.sub, { kind: 'passkey', id: passkey.id }, { keepOne: false });
         events?.mfaChanged({ change: 'removed', method: 'webauthn', userId: claims.sub, client });
-        throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'credentials-changed' });
-      }
+      });
       return publicPasskey(passkey);
     },
   );
