@@ -5,6 +5,7 @@ import {
   deliverCallback,
   landing,
   linkThroughProvider,
+  ORIGIN_HEADERS,
   PUBLIC_URL,
   signInThroughProvider,
   startBrowserFlow,
@@ -163,6 +164,73 @@ describe('sign-in with an OpenID Connect provider', () => {
       provider: 'idp',
       code: 'ERR_IDENTITY_TAKEN',
       userId: bob.userId,
+    });
+  });
+
+  /**
+   * Someone holding another user's session (a stolen token, an unattended
+   * browser) tries to plant an identity of their own on the account: a way
+   * in that would outlive the owner's password change.
+   */
+  describe('linking from a session that ends before the callback', () => {
+    function startLink(accessToken: string) {
+      return t.request({
+        method: 'POST',
+        url: '/auth/identities/idp/link',
+        token: accessToken,
+        headers: ORIGIN_HEADERS,
+        body: {},
+      });
+    }
+
+    it('links nothing when the owner changed the password between the start of the link and its callback', async () => {
+      const victim = await t.signUp();
+      const attacker = { sub: `planted-${Date.now()}` };
+      idp.claims = attacker;
+      // The attacker, with the victim's session, starts linking their own identity.
+      const started = await startLink(victim.accessToken);
+      expect(started.statusCode, started.body).toBe(200);
+      const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
+      const callback = await authorizeAt(new URL(started.json().authorizationUrl));
+
+      // Meanwhile the owner changes the password on another device: every other session ends.
+      const owner = await t.login(victim.username, victim.password);
+      const changed = await t.request({
+        method: 'POST',
+        url: '/auth/password',
+        token: owner.accessToken,
+        body: { currentPassword: victim.password, newPassword: 'a brand new passphrase 42' },
+      });
+      expect(changed.statusCode, changed.body).toBe(200);
+
+      const done = await deliverCallback(t, callback, flowCookie);
+      expect(landing(done).fragment.get('oauth-error')).toBe('ERR_TOKEN_REVOKED');
+      expect((await identitiesOf(owner.accessToken)).identities).toEqual([]);
+      expect(log.audit('oauth.failed').at(-1)).toMatchObject({ code: 'ERR_TOKEN_REVOKED', userId: victim.userId });
+      // The attacker's identity signs in to an account of its own, never the victim's.
+      const { accessToken } = await signInThroughProvider(t, 'idp');
+      expect(decodeJwt(accessToken).payload.sub).not.toBe(victim.userId);
+    });
+
+    it('links nothing when the session that started the link was logged out before the callback', async () => {
+      const victim = await t.signUp();
+      idp.claims = { sub: `planted-${Date.now()}` };
+      const started = await startLink(victim.accessToken);
+      const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
+      const callback = await authorizeAt(new URL(started.json().authorizationUrl));
+      const owner = await t.login(victim.username, victim.password);
+      const ended = await t.request({
+        method: 'POST',
+        url: '/auth/logout',
+        token: owner.accessToken,
+        headers: ORIGIN_HEADERS,
+        body: { scope: 'others' },
+      });
+      expect(ended.statusCode, ended.body).toBe(200);
+
+      const done = await deliverCallback(t, callback, flowCookie);
+      expect(landing(done).fragment.get('oauth-error')).toBe('ERR_TOKEN_REVOKED');
+      expect((await identitiesOf(owner.accessToken)).identities).toEqual([]);
     });
   });
 

@@ -116,6 +116,7 @@ export const identityRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app
       const { authorizationUrl, sealed } = await startOAuthFlow(oauth, deps.clock.now(), provider, {
         returnTo,
         linkUserId: claims.sub,
+        linkSessionId: claims.sid,
         mode,
         device: null,
       });
