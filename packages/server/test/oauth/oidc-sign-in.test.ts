@@ -183,6 +183,25 @@ describe('sign-in with an OpenID Connect provider', () => {
       });
     }
 
+    it('refuses to start a link from a sign-in older than 10 minutes, asking for a fresh one (RFC 9470 max_age)', async () => {
+      const user = await t.signUp();
+      t.clock.advance(601_000);
+      // An unattended page keeps refreshing: its tokens stay valid, its sign-in grows old.
+      const refreshed = await t.request({
+        method: 'POST',
+        url: '/auth/refresh',
+        body: { refreshToken: user.refreshToken },
+      });
+      const stale = await startLink(refreshed.json().accessToken);
+      expect(stale.statusCode).toBe(401);
+      expect(stale.json().error.code).toBe('ERR_INSUFFICIENT_AUTHENTICATION');
+      expect(stale.headers['www-authenticate']).toContain('max_age=600');
+      expect(cookieOf(stale, 'jwtgate_oauth')).toBeUndefined();
+
+      const fresh = await t.login(user.username, user.password);
+      expect((await startLink(fresh.accessToken)).statusCode).toBe(200);
+    });
+
     it('links nothing when the owner changed the password between the start of the link and its callback', async () => {
       const victim = await t.signUp();
       const attacker = { sub: `planted-${Date.now()}` };
