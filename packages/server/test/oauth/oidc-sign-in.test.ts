@@ -82,9 +82,8 @@ describe('sign-in with an OpenID Connect provider', () => {
     expect(query.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(query.get('scope')).toBe('openid email profile');
     const setCookie = String(flow.start.headers['set-cookie']);
-    expect(setCookie).toMatch(
-      /^__Secure-jwtgate_oauth=f1\.[^;]+; Path=\/auth\/oauth; Max-Age=600; HttpOnly; Secure; SameSite=Lax/,
-    );
+    // __Host-: no sibling subdomain can plant a flow of its own (an attacker's state and verifier).
+    expect(setCookie).toMatch(/^__Host-jwtgate_oauth=f1\.[^;]+; Path=\/; Max-Age=600; HttpOnly; Secure; SameSite=Lax$/);
     // The verifier is sealed: nothing of it shows in the cookie.
     expect(setCookie).not.toContain(query.get('state'));
   });
