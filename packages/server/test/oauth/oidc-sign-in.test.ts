@@ -324,12 +324,18 @@ describe('sign-in with an OpenID Connect provider', () => {
       expect(landing(done).fragment.get('oauth-error')).toBe('ERR_OAUTH_PROVIDER_ERROR');
     });
 
-    it('refuses an id token with the wrong nonce, aud or iss, or signed by a key the provider does not publish', async () => {
+    it('refuses an id token with the wrong nonce, aud, azp or iss, or signed by a key the provider does not publish', async () => {
       for (const [claims, reason] of [
         [{ nonce: 'someone-elses-nonce' }, /nonce|OAUTH_JWT_CLAIM_COMPARISON_FAILED/],
         [{ aud: 'another-client' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|aud/],
         [{ iss: 'https://impostor.example' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|iss/],
         [{ exp: Math.floor(Date.now() / 1000) - 3600 }, /OAUTH_JWT_TIMESTAMP_CHECK_FAILED|exp/],
+        // Issued to another client as well, which could replay it here: azp must name this client.
+        [
+          { aud: [CLIENT_ID, 'another-client'] },
+          /OAUTH_JWT_CLAIM_COMPARISON_FAILED|OAUTH_MISSING_REQUIRED_CLAIM|azp|aud/,
+        ],
+        [{ aud: [CLIENT_ID, 'another-client'], azp: 'another-client' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|azp/],
       ] as const) {
         idp.claims = { ...person(), ...claims };
         const to = await failingCallback();
@@ -395,6 +401,47 @@ describe('sign-in with an OpenID Connect provider', () => {
       body: { flowToken, callbackUrl: `https://evil.example/cb?${new URL(callbackUrl).search}` },
     });
     expect(elsewhere.json().error.code).toBe('ERR_OAUTH_STATE_INVALID');
+  });
+});
+
+describe('a provider that announces HS256 and none beside RS256 for id tokens (as Keycloak announces HS256)', () => {
+  let idp: OidcProvider;
+  let t: TestServer;
+  beforeAll(async () => {
+    idp = await startOidcProvider({ idTokenAlgorithms: ['RS256', 'HS256', 'none'] });
+    t = await startServerWithProviders(providerYaml(idp.issuer), secretEnv);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.stop();
+  });
+
+  async function signInWithIdToken(forge: OidcProvider['forgeIdToken']) {
+    idp.claims = person();
+    idp.forgeIdToken = forge;
+    try {
+      const flow = await startBrowserFlow(t, 'idp');
+      const done = await deliverCallback(t, await authorizeAt(flow.authorizationUrl), flow.flowCookie);
+      return { error: landing(done).fragment.get('oauth-error'), refresh: cookieOf(done, 'jwtgate_refresh') };
+    } finally {
+      idp.forgeIdToken = null;
+    }
+  }
+
+  it('signs in with an id token the provider signed with its published key', async () => {
+    expect(await signInWithIdToken(null)).toEqual({ error: null, refresh: expect.any(String) });
+  });
+
+  it('refuses an id token MACed with the client secret, which anyone holding the secret could forge', async () => {
+    const forged = await signInWithIdToken({
+      alg: 'HS256',
+      clientSecret: secretEnv.JWTGATE_OAUTH_PROVIDERS_IDP_CLIENT_SECRET,
+    });
+    expect(forged).toEqual({ error: 'ERR_OAUTH_PROVIDER_ERROR', refresh: undefined });
+  });
+
+  it('refuses an unsigned id token (alg none)', async () => {
+    expect(await signInWithIdToken({ alg: 'none' })).toEqual({ error: 'ERR_OAUTH_PROVIDER_ERROR', refresh: undefined });
   });
 });
 
