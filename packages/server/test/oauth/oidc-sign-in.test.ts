@@ -445,6 +445,61 @@ describe('a provider that announces HS256 and none beside RS256 for id tokens (a
   });
 });
 
+/**
+ * A mix-up (RFC 9700 §4.4): one of two configured providers is malicious. It
+ * reads a link flow's state, PKCE challenge and nonce from the authorization
+ * request the victim's browser brings it, has the honest provider issue a
+ * code for the attacker's own identity under them, and sends the browser to
+ * the honest provider's callback with that code.
+ */
+describe('a malicious provider beside an honest one', () => {
+  let honest: OidcProvider;
+  let evil: OidcProvider;
+  let t: TestServer;
+  beforeAll(async () => {
+    honest = await startOidcProvider();
+    evil = await startOidcProvider();
+    const yaml = `${providerYaml(honest.issuer)}    evil:\n      Issuer: ${evil.issuer}\n      ClientId: ${CLIENT_ID}\n`;
+    t = await startServerWithProviders(yaml, {
+      ...secretEnv,
+      JWTGATE_OAUTH_PROVIDERS_EVIL_CLIENT_SECRET: 'evil-client-secret-value',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await honest?.stop();
+    await evil?.stop();
+  });
+
+  it("refuses the honest provider's callback for a flow started at the other, linking nothing", async () => {
+    const victim = await t.signUp();
+    const started = await t.request({
+      method: 'POST',
+      url: '/auth/identities/evil/link',
+      token: victim.accessToken,
+      headers: ORIGIN_HEADERS,
+      body: {},
+    });
+    expect(started.statusCode, started.body).toBe(200);
+    const victimCookie = cookieOf(started, 'jwtgate_oauth') as string;
+    const seenByEvil = new URL(started.json().authorizationUrl).searchParams;
+
+    // The attacker's own authorization at the honest provider, under the victim's flow secrets.
+    honest.claims = { sub: `attacker-${Date.now()}` };
+    const attackers = (await startBrowserFlow(t, 'idp')).authorizationUrl;
+    for (const name of ['state', 'code_challenge', 'nonce']) {
+      attackers.searchParams.set(name, seenByEvil.get(name) as string);
+    }
+    const callback = await authorizeAt(attackers);
+    expect(callback.pathname).toBe('/auth/oauth/idp/callback');
+
+    const done = await deliverCallback(t, callback, victimCookie);
+    expect(landing(done).fragment.get('oauth-error')).toBe('ERR_OAUTH_STATE_INVALID');
+    const identities = await t.request({ method: 'GET', url: '/auth/identities', token: victim.accessToken });
+    expect(identities.json().identities).toEqual([]);
+  });
+});
+
 describe('auto-linking by a verified address, when switched on', () => {
   let idp: OidcProvider;
   let t: TestServer;
