@@ -9,6 +9,7 @@ import {
   PUBLIC_URL,
   signInThroughProvider,
   startBrowserFlow,
+  startLinkFlow,
   startServerWithProviders,
 } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
@@ -172,16 +173,6 @@ describe('sign-in with an OpenID Connect provider', () => {
    * in that would outlive the owner's password change.
    */
   describe('linking from a session that ends before the callback', () => {
-    function startLink(accessToken: string) {
-      return t.request({
-        method: 'POST',
-        url: '/auth/identities/idp/link',
-        token: accessToken,
-        headers: ORIGIN_HEADERS,
-        body: {},
-      });
-    }
-
     it('refuses to start a link from a sign-in older than 10 minutes, asking for a fresh one (RFC 9470 max_age)', async () => {
       const user = await t.signUp();
       t.clock.advance(601_000);
@@ -191,14 +182,14 @@ describe('sign-in with an OpenID Connect provider', () => {
         url: '/auth/refresh',
         body: { refreshToken: user.refreshToken },
       });
-      const stale = await startLink(refreshed.json().accessToken);
+      const stale = await startLinkFlow(t, 'idp', refreshed.json().accessToken);
       expect(stale.statusCode).toBe(401);
       expect(stale.json().error.code).toBe('ERR_INSUFFICIENT_AUTHENTICATION');
       expect(stale.headers['www-authenticate']).toContain('max_age=600');
       expect(cookieOf(stale, 'jwtgate_oauth')).toBeUndefined();
 
       const fresh = await t.login(user.username, user.password);
-      expect((await startLink(fresh.accessToken)).statusCode).toBe(200);
+      expect((await startLinkFlow(t, 'idp', fresh.accessToken)).statusCode).toBe(200);
     });
 
     it('links nothing when the owner changed the password between the start of the link and its callback', async () => {
@@ -206,7 +197,7 @@ describe('sign-in with an OpenID Connect provider', () => {
       const attacker = { sub: `planted-${Date.now()}` };
       idp.claims = attacker;
       // The attacker, with the victim's session, starts linking their own identity.
-      const started = await startLink(victim.accessToken);
+      const started = await startLinkFlow(t, 'idp', victim.accessToken);
       expect(started.statusCode, started.body).toBe(200);
       const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
       const callback = await authorizeAt(new URL(started.json().authorizationUrl));
@@ -233,7 +224,7 @@ describe('sign-in with an OpenID Connect provider', () => {
     it('links nothing when the session that started the link was logged out before the callback', async () => {
       const victim = await t.signUp();
       idp.claims = { sub: `planted-${Date.now()}` };
-      const started = await startLink(victim.accessToken);
+      const started = await startLinkFlow(t, 'idp', victim.accessToken);
       const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
       const callback = await authorizeAt(new URL(started.json().authorizationUrl));
       const owner = await t.login(victim.username, victim.password);
@@ -473,13 +464,7 @@ describe('a malicious provider beside an honest one', () => {
 
   it("refuses the honest provider's callback for a flow started at the other, linking nothing", async () => {
     const victim = await t.signUp();
-    const started = await t.request({
-      method: 'POST',
-      url: '/auth/identities/evil/link',
-      token: victim.accessToken,
-      headers: ORIGIN_HEADERS,
-      body: {},
-    });
+    const started = await startLinkFlow(t, 'evil', victim.accessToken);
     expect(started.statusCode, started.body).toBe(200);
     const victimCookie = cookieOf(started, 'jwtgate_oauth') as string;
     const seenByEvil = new URL(started.json().authorizationUrl).searchParams;

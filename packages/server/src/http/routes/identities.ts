@@ -96,7 +96,7 @@ export const identityRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app
       schema: {
         summary: 'Link an identity at a provider to my account',
         description:
-          'Needs a sign-in at most 10 minutes old. Starts the provider\'s flow for the signed-in user: the page sends the browser to `authorizationUrl` (the flow cookie is set on this answer); the callback links the identity to this account and goes back to `returnTo` with `#oauth-linked=<provider>`. An identity linked to another account is refused there (`ERR_IDENTITY_TAKEN`). `"mode": "json"` returns a `flowToken` for `POST /auth/oauth/{provider}/callback` instead.',
+          'Needs a sign-in at most 10 minutes old, and a verified address when the account has one. Starts the provider\'s flow for the signed-in user: the page sends the browser to `authorizationUrl` (the flow cookie is set on this answer); the callback links the identity to this account and goes back to `returnTo` with `#oauth-linked=<provider>`. An identity linked to another account is refused there (`ERR_IDENTITY_TAKEN`). `"mode": "json"` returns a `flowToken` for `POST /auth/oauth/{provider}/callback` instead.',
         tags: ['oauth'],
         params: providerParams,
         body: {
@@ -113,6 +113,8 @@ export const identityRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app
           ERR_OAUTH_PROVIDER_UNAVAILABLE: "the provider's discovery document or keys cannot be fetched",
           ERR_OAUTH_PROVIDER_ERROR: "the provider's discovery document is not one jwtgate can use",
           ERR_VALIDATION: '`returnTo` is not on this server or an allowed origin',
+          ERR_EMAIL_NOT_VERIFIED:
+            'the account has an address that is not verified yet: whoever registered it may not own it, so it links nothing until the link or code mailed to it (or a reset) proves it',
           ERR_INSUFFICIENT_AUTHENTICATION: `the sign-in is older than ${LINK_IDENTITY_MAX_AUTH_AGE_SEC / 60} minutes: sign in again (\`WWW-Authenticate\` says \`max_age\`)`,
         },
       },
@@ -120,6 +122,12 @@ export const identityRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app
     async (request, reply) => {
       const claims = claimsOf(request);
       assertAuthentication(claims, { maxAuthAgeSec: LINK_IDENTITY_MAX_AUTH_AGE_SEC }, deps.clock.now());
+      // Whoever registered an address nobody has proven may not be its owner: an identity they link
+      // would outlive the reset by which the owner of the mailbox takes the account back.
+      const user = await users.findById(claims.sub);
+      if (user !== null && user.email != null && user.emailVerifiedAt == null) {
+        throw new AuthError('ERR_EMAIL_NOT_VERIFIED', { reason: 'link-before-address-proven' });
+      }
       const provider = oauthProvider(oauth, request.params.provider);
       const mode = request.body?.mode ?? 'cookie';
       const returnTo = resolveReturnTo(request.body?.returnTo, oauth);
