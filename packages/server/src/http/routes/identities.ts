@@ -4,6 +4,7 @@ import { resolveReturnTo } from '../../oauth/return-to.js';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
 import { oauthProvider, startOAuthFlow } from '../oauth-route-deps.js';
 import { claimsOf } from '../plugins/auth-guard.js';
+import { assertAddressProven } from '../proven-address.js';
 import { clientInfo } from '../route-deps.js';
 import { errorResponses } from '../schemas.js';
 import { flowStartedSchema, type OAuthRoutesOptions, providerParams } from './oauth.js';
@@ -122,12 +123,7 @@ export const identityRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app
     async (request, reply) => {
       const claims = claimsOf(request);
       assertAuthentication(claims, { maxAuthAgeSec: LINK_IDENTITY_MAX_AUTH_AGE_SEC }, deps.clock.now());
-      // Whoever registered an address nobody has proven may not be its owner: an identity they link
-      // would outlive the reset by which the owner of the mailbox takes the account back.
-      const user = await users.findById(claims.sub);
-      if (user !== null && user.email != null && user.emailVerifiedAt == null) {
-        throw new AuthError('ERR_EMAIL_NOT_VERIFIED', { reason: 'link-before-address-proven' });
-      }
+      await assertAddressProven(users, claims.sub, 'identity');
       const provider = oauthProvider(oauth, request.params.provider);
       const mode = request.body?.mode ?? 'cookie';
       const returnTo = resolveReturnTo(request.body?.returnTo, oauth);
