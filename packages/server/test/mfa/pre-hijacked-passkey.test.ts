@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAddress, takeBackByReset } from '../support/mailbox-owner.js';
 import { PASSKEY_ORIGIN, registerWith } from '../support/passkey-steps.js';
-import { linkSecret, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
+import { type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -31,40 +32,17 @@ describe('a passkey added before the account proved its address', () => {
 
   it('is refused while the address is unverified, so the reset by the mailbox owner leaves no way in', async () => {
     const address = `victim-${Date.now()}@example.com`;
-    const registered = await t.request({
-      method: 'POST',
-      url: '/auth/register',
-      body: { email: address, password: 'the squatters own passphrase' },
-    });
-    expect(registered.statusCode, registered.body).toBe(201);
-    const squatter = await t.request({
-      method: 'POST',
-      url: '/auth/login',
-      body: { email: address, password: 'the squatters own passphrase' },
-    });
+    const squatter = await registerAddress(t, address, 'the squatters own passphrase');
     const options = await t.request({
       method: 'POST',
       url: '/auth/passkeys/register/options',
-      token: squatter.json().accessToken,
+      token: squatter.accessToken,
     });
     expect(options.statusCode).toBe(403);
     expect(options.json().error.code).toBe('ERR_EMAIL_NOT_VERIFIED');
 
     // The owner of the mailbox takes the account back by a reset, which proves the address.
-    await t.request({ method: 'POST', url: '/auth/password/forgot', body: { email: address } });
-    await t.server.drainMail();
-    const mail = await inbox.waitFor((m) => m.to.includes(address) && /Reset your/.test(m.subject));
-    const reset = await t.request({
-      method: 'POST',
-      url: '/auth/password/reset',
-      body: { token: linkSecret(mail, 'reset-password'), newPassword: 'the owners new passphrase' },
-    });
-    expect(reset.statusCode, reset.body).toBe(200);
-    const owner = await t.request({
-      method: 'POST',
-      url: '/auth/login',
-      body: { email: address, password: 'the owners new passphrase' },
-    });
+    const owner = await takeBackByReset(t, inbox, address, 'the owners new passphrase');
     // Signed in with the password alone: no second factor of the squatter's stands in the way.
     expect(owner.json()).toMatchObject({ tokenType: 'Bearer' });
     const passkeys = await t.request({ method: 'GET', url: '/auth/passkeys', token: owner.json().accessToken });

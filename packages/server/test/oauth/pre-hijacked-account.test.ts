@@ -9,7 +9,8 @@ import {
   startServerWithProviders,
 } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
-import { linkSecret, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
+import { registerAddress, takeBackByReset } from '../support/mailbox-owner.js';
+import { type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { decodeJwt, type TestServer } from '../support/test-server.js';
 
 const yaml = (issuer: string) =>
@@ -41,17 +42,9 @@ describe('an identity linked before the account proved its address', () => {
     await idp?.stop();
   });
 
-  async function registerWith(email: string, password: string) {
-    const registered = await t.request({ method: 'POST', url: '/auth/register', body: { email, password } });
-    expect(registered.statusCode, registered.body).toBe(201);
-    const login = await t.request({ method: 'POST', url: '/auth/login', body: { email, password } });
-    expect(login.statusCode, login.body).toBe(200);
-    return { userId: registered.json().id as string, accessToken: login.json().accessToken as string };
-  }
-
   it('refuses to link while the address is unverified, so a reset by the mailbox owner leaves no way in', async () => {
     const victimAddress = `victim-${Date.now()}@example.com`;
-    const squatter = await registerWith(victimAddress, 'the squatters own passphrase');
+    const squatter = await registerAddress(t, victimAddress, 'the squatters own passphrase');
     idp.claims = { sub: `trojan-${Date.now()}` };
     const refused = await startLinkFlow(t, 'idp', squatter.accessToken);
     expect(refused.statusCode).toBe(403);
@@ -59,21 +52,7 @@ describe('an identity linked before the account proved its address', () => {
     expect(cookieOf(refused, 'jwtgate_oauth')).toBeUndefined();
 
     // The owner of the mailbox takes the account back by a reset, which proves the address.
-    const forgot = await t.request({ method: 'POST', url: '/auth/password/forgot', body: { email: victimAddress } });
-    expect(forgot.statusCode).toBe(202);
-    await t.server.drainMail();
-    const mail = await inbox.waitFor((m) => m.to.includes(victimAddress) && /Reset your/.test(m.subject));
-    const reset = await t.request({
-      method: 'POST',
-      url: '/auth/password/reset',
-      body: { token: linkSecret(mail, 'reset-password'), newPassword: 'the owners new passphrase' },
-    });
-    expect(reset.statusCode, reset.body).toBe(200);
-    const owner = await t.request({
-      method: 'POST',
-      url: '/auth/login',
-      body: { email: victimAddress, password: 'the owners new passphrase' },
-    });
+    const owner = await takeBackByReset(t, inbox, victimAddress, 'the owners new passphrase');
     expect(owner.statusCode).toBe(200);
 
     // The attacker's identity signs in to an account of its own, never the owner's.
