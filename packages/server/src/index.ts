@@ -22,6 +22,7 @@ export {
   type MetricsRegistry,
   PROMETHEUS_CONTENT_TYPE,
 } from './metrics/registry.js';
+export type { KeyReloadFailureCode, KeyReloadOutcome } from './keys/key-reloader.js';
 export { type Argon2Params, createArgon2Hasher, owaspArgon2Params } from './passwords/argon2-hasher.js';
 export { type CreateServerOptions, createJwtgateServer, type JwtgateServer } from './runtime/create-server.js';
 export { connectRedis, type RedisConnection } from './stores/redis/open-redis.js';

@@ -234,7 +234,7 @@ describe('reloading the key files of a running server', () => {
     expect(log.audit('keys.reloaded')[0]).toMatchObject({ trigger: 'interval', added: ['two'] });
 
     writeFileSync(keyFile(), '{ "format": "jwtgate-keys/1", "keys": [');
-    await waitFor(() => reloads('invalid') >= 3, 5_000);
+    await waitFor(() => (reloads('invalid') ?? 0) >= 3, 5_000);
     expect(errors().map((line) => [line.code, line.trigger])).toEqual([['ERR_KEY_FILE_INVALID', 'interval']]);
     expect((await jwks()).kids).toEqual(['one', 'two']);
   });
