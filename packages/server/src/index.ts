@@ -12,6 +12,7 @@ export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
 export { type AppOptions, buildApp } from './http/app.js';
 export { extractAccessToken } from './http/extract-token.js';
 export { claimsOf } from './http/plugins/auth-guard.js';
+export type { KeyReloadFailureCode, KeyReloadOutcome } from './keys/key-reloader.js';
 export type { JwtgateMetrics } from './metrics/jwtgate-metrics.js';
 export {
   type CounterSeries,
@@ -22,7 +23,6 @@ export {
   type MetricsRegistry,
   PROMETHEUS_CONTENT_TYPE,
 } from './metrics/registry.js';
-export type { KeyReloadFailureCode, KeyReloadOutcome } from './keys/key-reloader.js';
 export { type Argon2Params, createArgon2Hasher, owaspArgon2Params } from './passwords/argon2-hasher.js';
 export { type CreateServerOptions, createJwtgateServer, type JwtgateServer } from './runtime/create-server.js';
 export { connectRedis, type RedisConnection } from './stores/redis/open-redis.js';
