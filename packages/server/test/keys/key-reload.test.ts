@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keysCommand } from '../../src/cli/keys.js';
@@ -203,6 +203,19 @@ describe('reloading the key files of a running server', () => {
     keys('generate', { kid: 'later' });
     expect(server.server.reloadKeys()).toMatchObject({ status: 'reloaded', added: ['later'] });
     expect((await jwks()).kids).toEqual(['kept', 'later']);
+  });
+
+  it('sees a change by its contents even when the file keeps its size and modification time', async () => {
+    keys('generate', { kid: 'aaaa' });
+    const server = await start();
+    const { mtime } = statSync(keyFile());
+    const text = readFileSync(keyFile(), 'utf8');
+    // Another key id of the same length: same size, same time, other contents.
+    writeFileSync(keyFile(), text.replaceAll('"aaaa"', '"bbbb"'));
+    utimesSync(keyFile(), mtime, mtime);
+    expect(Math.round(statSync(keyFile()).mtimeMs)).toBe(mtime.getTime());
+    expect(server.server.reloadKeys()).toMatchObject({ status: 'reloaded', added: ['bbbb'], removed: ['aaaa'] });
+    expect(kidOf((await server.signUp({ username: 'erin', password: PASSWORD })).accessToken)).toBe('bbbb');
   });
 
   it('refuses a signing key of another algorithm until a restart, as `keys` does without --change-alg', async () => {
