@@ -409,10 +409,22 @@ function freezeClaims(claims: Record<string, unknown>): Readonly<Record<string, 
   return Object.freeze(claims);
 }
 
+/**
+ * Walks arrays by index and objects with `for...in`: `Object.values` made an
+ * array per nested value, and every jwtgate access token has one (`amr`).
+ */
 function deepFreeze(value: object): void {
   if (Object.isFrozen(value)) return;
-  for (const child of Object.values(value)) {
-    if (typeof child === 'object' && child !== null) deepFreeze(child);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const child: unknown = value[index];
+      if (typeof child === 'object' && child !== null) deepFreeze(child);
+    }
+  } else {
+    for (const name in value) {
+      const child: unknown = (value as Record<string, unknown>)[name];
+      if (typeof child === 'object' && child !== null) deepFreeze(child);
+    }
   }
   Object.freeze(value);
 }
