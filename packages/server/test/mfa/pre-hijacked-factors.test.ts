@@ -6,13 +6,13 @@ import { createSoftwareAuthenticator } from '../support/software-authenticator.j
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 /**
- * Account pre-hijacking with a trojan passkey: the attacker registers the
- * victim's address, which nobody has proven yet, and adds a passkey of their
- * own. The victim, finding the address taken, resets the password through
- * their mailbox; the passkey would still sign the attacker in without a
- * password, and ask the owner for a second factor they do not have.
+ * Account pre-hijacking: the attacker registers the victim's address, which
+ * nobody has proven yet, and adds a factor of their own. The victim, finding
+ * the address taken, resets the password through their mailbox; a passkey
+ * would still sign the attacker in without a password, and either would ask
+ * the owner for a second factor they do not have.
  */
-describe('a passkey added before the account proved its address', () => {
+describe('second factors added before the account proved its address', () => {
   let inbox: SmtpInbox;
   let t: TestServer;
   beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('a passkey added before the account proved its address', () => {
     await inbox?.close();
   });
 
-  it('is refused while the address is unverified, so the reset by the mailbox owner leaves no way in', async () => {
+  it('refuses a passkey while the address is unverified, so the reset by the mailbox owner leaves no way in', async () => {
     const address = `victim-${Date.now()}@example.com`;
     const squatter = await registerAddress(t, address, 'the squatters own passphrase');
     const options = await t.request({
@@ -55,5 +55,28 @@ describe('a passkey added before the account proved its address', () => {
       createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }),
     );
     expect(added.statusCode, added.body).toBe(200);
+  });
+
+  it('refuses an authenticator app while the address is unverified, so the owner is not locked out after a reset', async () => {
+    const address = `victim-app-${Date.now()}@example.com`;
+    const squatter = await registerAddress(t, address, 'the squatters own passphrase');
+    const enrol = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/totp/enroll',
+      token: squatter.accessToken,
+      body: { password: 'the squatters own passphrase' },
+    });
+    expect(enrol.statusCode).toBe(403);
+    expect(enrol.json().error.code).toBe('ERR_EMAIL_NOT_VERIFIED');
+
+    const owner = await takeBackByReset(t, inbox, address, 'the owners new passphrase');
+    expect(owner.json()).toMatchObject({ tokenType: 'Bearer' });
+    const again = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/totp/enroll',
+      token: owner.json().accessToken,
+      body: { password: 'the owners new passphrase' },
+    });
+    expect(again.statusCode, again.body).toBe(200);
   });
 });
