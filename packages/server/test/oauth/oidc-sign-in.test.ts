@@ -519,6 +519,21 @@ describe('auto-linking by a verified address, when switched on', () => {
     idp.claims = unverified;
     expect(decodeJwt((await signInThroughProvider(t, 'idp')).accessToken).payload.sub).not.toBe(frank.userId);
   });
+
+  it("never takes one answer's address as verified by another's flag", async () => {
+    const gina = await t.signUp();
+    const who = person();
+    await giveAddress(t, gina.userId, who.email, true);
+    // The id token says "verified" of no address; the user-info endpoint gives one it did not verify.
+    idp.claims = { sub: who.sub, email_verified: true };
+    idp.userInfoClaims = { email: who.email, email_verified: false };
+    try {
+      const { accessToken } = await signInThroughProvider(t, 'idp');
+      expect(decodeJwt(accessToken).payload.sub).not.toBe(gina.userId);
+    } finally {
+      idp.userInfoClaims = {};
+    }
+  });
 });
 
 describe('a provider that is down', () => {

@@ -13,6 +13,8 @@ export interface OidcProvider {
   readonly server: OAuth2Server;
   /** Claims merged into every id token from now on (`sub`, `email`, `email_verified`, or a wrong `aud`, `iss`, `nonce`). */
   claims: IdTokenClaims;
+  /** Claims the user-info endpoint answers on top of `claims` (an address the id token does not carry). */
+  userInfoClaims: IdTokenClaims;
   /** Id tokens from now on are signed with a key the provider does not publish. */
   signWithForeignKey: boolean;
   /**
@@ -46,6 +48,7 @@ export async function startOidcProvider(
     issuer: '',
     server,
     claims: {},
+    userInfoClaims: {},
     signWithForeignKey: false,
     forgeIdToken: null,
     stop: () => new Promise((resolve) => http.close(() => resolve())),
@@ -57,7 +60,7 @@ export async function startOidcProvider(
   });
   // The user-info endpoint describes the same user as the id tokens.
   server.service.on('beforeUserinfo', (response: { body: Record<string, unknown> }) => {
-    Object.assign(response.body, provider.claims);
+    Object.assign(response.body, provider.claims, provider.userInfoClaims);
   });
   const originalBuild = server.issuer.buildToken.bind(server.issuer);
   server.issuer.buildToken = async (options) => {
