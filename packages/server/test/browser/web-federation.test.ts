@@ -212,33 +212,61 @@ describeWithBrowser()('sign-in with an identity provider on the web page, in Chr
     BROWSER_TEST_MS,
   );
 
+  /** A fresh device signed in on `/` through the provider's consent page as a new user `subject`. */
+  async function signedInThroughProvider(subject: string) {
+    const device = await launchDevice();
+    devices.push(device);
+    const page = await device.open(server.url);
+    idp.claims = { sub: subject, email: `${subject}@example.com`, email_verified: true };
+    await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+    return { device, page };
+  }
+
+  /** Clicks "Sign out" and follows the browser to the provider's logout and back to the page, signed out. */
+  async function signOutThroughProvider({ device, page }: Awaited<ReturnType<typeof signedInThroughProvider>>) {
+    const atProvider = page.waitForRequest((request) => request.url().startsWith(`${idp.issuer}/endsession`));
+    await page.locator('#account-nav').getByRole('button', { name: 'Sign out' }).click();
+    const logoutAtProvider = new URL((await atProvider).url());
+    expect(logoutAtProvider.searchParams.get('post_logout_redirect_uri')).toBe(`${server.url}/`);
+    expect(logoutAtProvider.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await expect.poll(() => page.locator('#status').innerText()).toContain('signed out, at the identity provider too');
+    expect(new URL(page.url()).origin).toBe(server.url);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(new URL(page.url()).search).toBe('');
+    const cookies = await device.context.cookies();
+    expect(cookies.filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
+  }
+
   it(
     'signs out at the provider too after a logout, and lands back on the page signed out',
     async () => {
-      const device = await launchDevice();
-      devices.push(device);
-      const page = await device.open(server.url);
-      const subject = `leaving-${Date.now().toString(36)}`;
-      idp.claims = { sub: subject, email: `${subject}@example.com`, email_verified: true };
-      await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
-      await page.getByRole('button', { name: 'Allow' }).click();
-      await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+      await signOutThroughProvider(await signedInThroughProvider(`leaving-${Date.now().toString(36)}`));
+    },
+    BROWSER_TEST_MS,
+  );
 
-      const atProvider = page.waitForRequest((request) => request.url().startsWith(`${idp.issuer}/endsession`));
-      await page.locator('#account-nav').getByRole('button', { name: 'Sign out' }).click();
-      const logoutAtProvider = new URL((await atProvider).url());
-      expect(logoutAtProvider.searchParams.get('post_logout_redirect_uri')).toBe(`${server.url}/`);
-      expect(logoutAtProvider.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+  it(
+    'signs an administrator who came through the provider out there too from the admin console',
+    async () => {
+      const subject = `chief-${Date.now().toString(36)}`;
+      const signedIn = await signedInThroughProvider(subject);
+      const [identity] = await server.server.database.db
+        .selectFrom('jwtgate_identities')
+        .select('user_id')
+        .where('provider', '=', 'idp')
+        .where('subject', '=', subject)
+        .execute();
+      await server.server.users.update(identity?.user_id as string, { role: 'admin', updatedAt: Date.now() });
 
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-      await expect
-        .poll(() => page.locator('#status').innerText())
-        .toContain('signed out, at the identity provider too');
-      expect(new URL(page.url()).origin).toBe(server.url);
-      expect(new URL(page.url()).search).toBe('');
-      const cookies = await device.context.cookies();
-      expect(cookies.filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
-      expect(problemsOf(page)).toEqual([]);
+      // The console takes the session up from the refresh cookie.
+      await signedIn.page.goto(`${server.url}/admin`);
+      await signedIn.page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      await signOutThroughProvider(signedIn);
     },
     BROWSER_TEST_MS,
   );
