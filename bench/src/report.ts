@@ -592,8 +592,9 @@ Fastify.
 
 The cases: "jwtgate guard" is \`@jwtgate/middleware\`'s Fastify plugin on a
 plain Fastify app, as a user adds it (the same way @fastify/jwt is added), with
-the revocation feed on (Redis: a logout anywhere is refused at once, with a map
-lookup and no round trip per request), at its defaults, with its cache of
+the revocation feed on (Redis: a logout anywhere is refused at once, with a
+lookup in memory and no round trip per request; the feed starts by loading
+${integer.format(profile.revokedSessions)} revoked sessions, so every lookup is one in a list of that size), at its defaults, with its cache of
 verified tokens off, and with a cache of 10,000; with ES256 and EdDSA it holds
 only the public key. "An onRequest hook that only reads the header" is the
 floor of any guard. The "Floor" rows are the least any verifier does on a

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { generateJwtKey, type JwtKey, publicKeyOf } from '@jwtgate/core';
+import { generateJwtKey, type JwtKey, newSessionId, publicKeyOf, revokedSessionsKey } from '@jwtgate/core';
 import { createRevocationFeed, type VerifierOptions } from '@jwtgate/middleware';
 import Fastify, { type FastifyPluginCallback } from 'fastify';
+import type { Redis } from 'ioredis';
 import { benchRedisUrl, connectBenchRedis, deleteKeysUnder, uniqueRedisPrefix } from '../support/bench-redis.js';
 import { benchSecretKey, signAccessTokens } from '../support/bench-tokens.js';
 import {
@@ -38,34 +39,38 @@ async function loadFastifyPlugin(): Promise<FastifyPluginCallback<VerifierOption
  * `@fastify/jwt` is: `@jwtgate/middleware`'s plugin with the revocation
  * feed on (so a logout anywhere is refused here at once, with no store round
  * trip per request), the route opting in with `config: { auth: true }`.
- * HS256 with the shared secret, or a fresh ES256 or EdDSA key pair whose
+ * The feed starts by reading `revokedSessions` revocations from Redis, as an
+ * instance of a busy deployment does, so every request's revocation lookup
+ * is one in a list of that size. HS256 with the shared secret, or a fresh ES256 or EdDSA key pair whose
  * public half is all the service gets; the cache of verified tokens at its
  * default unless `verifiedTokenCacheSize` is given.
  *
  * @example
- * const server = await startMiddlewareGuard(10_000, 'EdDSA');
+ * const server = await startMiddlewareGuard(10_000, 100_000, 'EdDSA');
  */
 export async function startMiddlewareGuard(
   users: number,
+  revokedSessions: number,
   alg: 'HS256' | 'ES256' | 'EdDSA',
   verifiedTokenCacheSize?: number,
 ): Promise<RunningServer> {
   const signingKey: JwtKey = alg === 'HS256' ? benchSecretKey : generateJwtKey(alg);
   const subscriber = connectBenchRedis();
   const client = connectBenchRedis();
-  const feed = createRevocationFeed({
-    subscriber,
-    client,
-    prefix: uniqueRedisPrefix('feed'),
-    retentionSec: RETENTION_SEC,
-  });
+  const prefix = uniqueRedisPrefix('feed');
   const app = Fastify({ logger: false });
   const disconnect = () => {
     subscriber.disconnect();
     client.disconnect();
   };
+  let feed: ReturnType<typeof createRevocationFeed> | undefined;
   try {
+    await seedRevocationLog(client, prefix, revokedSessions);
+    feed = createRevocationFeed({ subscriber, client, prefix, retentionSec: RETENTION_SEC });
     await feed.ready;
+    if (feed.size !== revokedSessions) {
+      throw new Error(`the revocation feed loaded ${feed.size} of ${revokedSessions} revoked sessions`);
+    }
     const keys: Partial<VerifierOptions> =
       alg === 'HS256'
         ? { secret: BENCH_ACCESS_SECRET }
@@ -81,19 +86,34 @@ export async function startMiddlewareGuard(
     });
     app.get(HELLO_PATH, { config: { auth: true }, schema: helloSchema }, helloHandler);
     const port = await listenOnLoopback(app);
+    const running = feed;
     return {
       port,
       tokens: signAccessTokens(users, signingKey).map(({ token }) => token),
       async close() {
-        await feed.close();
+        await running.close();
         await app.close();
+        await deleteKeysUnder(client, prefix);
         disconnect();
       },
     };
   } catch (error) {
+    await feed?.close();
     await app.close();
+    await deleteKeysUnder(client, prefix).catch(() => {});
     disconnect();
     throw error;
+  }
+}
+
+/** Writes `count` revocations of other sessions into the log a feed under `prefix` reads at start. */
+async function seedRevocationLog(client: Redis, prefix: string, count: number): Promise<void> {
+  const key = revokedSessionsKey(prefix);
+  const now = Date.now();
+  for (let done = 0; done < count; done += 5_000) {
+    const members: (string | number)[] = [];
+    for (let i = done; i < Math.min(count, done + 5_000); i += 1) members.push(now, newSessionId());
+    await client.zadd(key, ...members);
   }
 }
 

@@ -60,15 +60,15 @@ export function startServer(kind: ServerKind, profile: BenchProfile): Promise<Ru
     case 'fastify-empty-hook':
       return startFastifyEmptyHook(users);
     case 'guard-hs256':
-      return startMiddlewareGuard(users, 'HS256');
+      return startMiddlewareGuard(users, profile.revokedSessions, 'HS256');
     case 'guard-hs256-cache-off':
-      return startMiddlewareGuard(users, 'HS256', 0);
+      return startMiddlewareGuard(users, profile.revokedSessions, 'HS256', 0);
     case 'guard-hs256-cache-10k':
-      return startMiddlewareGuard(users, 'HS256', LARGE_CACHE);
+      return startMiddlewareGuard(users, profile.revokedSessions, 'HS256', LARGE_CACHE);
     case 'guard-es256':
-      return startMiddlewareGuard(users, 'ES256');
+      return startMiddlewareGuard(users, profile.revokedSessions, 'ES256');
     case 'guard-eddsa':
-      return startMiddlewareGuard(users, 'EdDSA');
+      return startMiddlewareGuard(users, profile.revokedSessions, 'EdDSA');
     case 'floor-hs256-signature':
       return startHmacFloor(users, false);
     case 'floor-hs256-parse':

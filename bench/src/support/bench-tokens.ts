@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { accessTokenType, createJwtSigner, createSecretJwtKey, type JwtKey, newSessionId } from '@jwtgate/core';
+import {
+  ACR_SINGLE_FACTOR,
+  accessTokenType,
+  createJwtSigner,
+  createSecretJwtKey,
+  type JwtKey,
+  newSessionId,
+} from '@jwtgate/core';
 import { BENCH_ACCESS_SECRET, BENCH_AUDIENCE, BENCH_ISSUER } from './jwtgate-fixture.js';
 
 /** The HS256 key of the shared benchmark secret, as jwtgate binds it. */
@@ -23,6 +30,10 @@ export function signAccessToken(key: JwtKey = benchSecretKey): { token: string; 
     sub: randomUUID(),
     sid,
     role: 'user',
+    // What every jwtgate access token carries since step-up (RFC 9470): how and when the user signed in.
+    amr: ['pwd'],
+    acr: ACR_SINGLE_FACTOR,
+    auth_time: iat,
     iat,
     exp: iat + 900,
     jti: randomUUID(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.js';
+import { newSessionId } from '../token/refresh-token.js';
 import { createRevocationList } from './revocation-list.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
@@ -173,5 +174,58 @@ describe('createRevocationList', () => {
     clock.advance(RETENTION + 1);
     list.prune();
     expect(list.size).toBe(0);
+  });
+
+  describe('a large list, answered through its pre-filter', () => {
+    it('finds every revoked session and only those, whether added before or after the filter was made', () => {
+      const { clock, list } = setup();
+      const revoked = Array.from({ length: 12_000 }, () => newSessionId());
+      for (const id of revoked) list.add(id, clock.now());
+      // A copy of each id, as a token's payload gives it: equal text, another string.
+      for (const id of revoked) expect(list.has(JSON.parse(JSON.stringify(id)))).toBe(true);
+      for (let i = 0; i < 12_000; i++) expect(list.has(newSessionId())).toBe(false);
+      for (const id of ['', 'a', 'ab', '__proto__', 'session-1']) expect(list.has(id)).toBe(false);
+      for (const id of ['', 'a', 'ab', '__proto__', 'session-1']) list.add(id, clock.now());
+      for (const id of ['', 'a', 'ab', '__proto__', 'session-1']) expect(list.has(id)).toBe(true);
+    });
+
+    it('keeps finding the sessions that share a slot with pruned ones, and forgets the pruned', () => {
+      const { clock, list } = setup();
+      for (let i = 0; i < 5_000; i++) list.add(newSessionId(), clock.now());
+      // Same length and same characters before the last one: the same counter of the filter.
+      const sharing = (i: number, tail: string) => `${String(i).padStart(16, 'x')}${tail}A`;
+      const early = Array.from({ length: 40 }, (_, i) => sharing(i, 'QWERT'));
+      for (const id of early) list.add(id, clock.now());
+      clock.advance(60_000);
+      const late = Array.from({ length: 3 }, (_, i) => sharing(100 + i, 'QWERT'));
+      for (const id of late) list.add(id, clock.now());
+      clock.advance(RETENTION - 30_000);
+      list.prune();
+      for (const id of early) expect(list.has(id)).toBe(false);
+      // A filter that cleared the slot when the first of them went would answer false here.
+      for (const id of late) expect(list.has(id)).toBe(true);
+      clock.advance(60_000);
+      list.prune();
+      for (const id of late) expect(list.has(id)).toBe(false);
+      list.add(late[0] as string, clock.now());
+      expect(list.has(late[0] as string)).toBe(true);
+    });
+
+    it('never answers a wrong no when more ids share one slot than its counter can count', () => {
+      const { clock, list } = setup();
+      for (let i = 0; i < 5_000; i++) list.add(newSessionId(), clock.now());
+      // 255 entries fill a one-byte counter; the 256th would wrap it to 0, and 255 releases of a
+      // counter that had stopped counting would bring it back to 0 while one entry remains.
+      const crowd = Array.from({ length: 255 }, (_, i) => `${String(i).padStart(16, 'y')}ZXCVBA`);
+      for (const id of crowd) list.add(id, clock.now());
+      clock.advance(60_000);
+      const kept = `${'k'.repeat(16)}ZXCVBA`;
+      list.add(kept, clock.now());
+      expect(list.has(kept)).toBe(true);
+      clock.advance(RETENTION - 30_000);
+      list.prune();
+      expect(list.has(kept)).toBe(true);
+      for (const id of crowd) expect(list.has(id)).toBe(false);
+    });
   });
 });

