@@ -12,6 +12,7 @@ export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
 export { type AppOptions, buildApp } from './http/app.js';
 export { extractAccessToken } from './http/extract-token.js';
 export { claimsOf } from './http/plugins/auth-guard.js';
+export type { KeyReloadFailureCode, KeyReloadOutcome } from './keys/key-reloader.js';
 export type { JwtgateMetrics } from './metrics/jwtgate-metrics.js';
 export {
   type CounterSeries,

@@ -4,6 +4,7 @@ import { createAccessTokenVerifier } from '../token/access-token-verifier.js';
 import type { AccessTokenClaims } from '../token/claims.js';
 import { accessTokenType } from '../token/claims.js';
 import type { JwtKey } from '../token/key.js';
+import { createKeyRing, type KeyRing } from '../token/key-ring.js';
 import { createRefreshTokenCodec, type RefreshTokenCodec } from '../token/refresh-token.js';
 import { createJwtSigner } from '../token/sign.js';
 import type { UserStore } from '../user/user-store.js';
@@ -89,8 +90,27 @@ export interface SessionManager {
   syncRevocations(since?: number): Promise<number>;
   /** Deletes sessions that ended long enough ago that no token of theirs can matter. */
   deleteEnded(): Promise<number>;
+  /**
+   * Puts another key ring in place of the one in use, in one step: every
+   * operation that starts afterwards signs with its signing key and verifies
+   * with its keys only; one already under way finishes with the ring it
+   * started with. Tokens remembered as verified are forgotten with the old
+   * ring, so a key left out stops verifying at once. Throws (and changes
+   * nothing) if the ring is not one a manager can use.
+   */
+  replaceKeys(ring: KeyRing): void;
+  /** The key ring in use: what signs, and what verifies (and is published). */
+  keyRing(): KeyRing;
   readonly revocations: RevocationList;
   readonly refreshTokens: RefreshTokenCodec;
+}
+
+/** What one key ring gives the operations: built whole before it is put in place. */
+interface KeyedOperations {
+  readonly ring: KeyRing;
+  readonly ctx: SessionContext;
+  readonly verifier: ReturnType<typeof createAccessTokenVerifier>;
+  readonly verifyExpired: ReturnType<typeof createExpiredTokenVerifier>;
 }
 
 /**
@@ -110,26 +130,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     retentionMs: (policy.accessTtlSec + policy.clockToleranceSec) * 1000,
   });
   const refreshTokens = createRefreshTokenCodec(options.refreshSecret);
-  const keys = [options.signingKey, ...(options.verificationKeys ?? []).filter((k) => k !== options.signingKey)];
-  const verifier = createAccessTokenVerifier({
-    keys,
-    issuer: policy.issuer,
-    audience: policy.audience,
-    clockToleranceSec: policy.clockToleranceSec,
-    clock,
-  });
-  const verifyExpired = createExpiredTokenVerifier({
-    keys,
-    issuer: policy.issuer,
-    audience: policy.audience,
-    clockToleranceSec: policy.clockToleranceSec,
-    clock,
-  });
   const onEvent = options.onEvent;
-  const ctx: SessionContext = {
+  const base: Omit<SessionContext, 'signer'> = {
     store: options.sessions,
     users: options.users,
-    signer: createJwtSigner({ key: options.signingKey, typ: accessTokenType }),
     refreshTokens,
     revocations,
     clock,
@@ -147,20 +151,44 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     onRevoked: options.onRevoked,
     readAheads: createReadAheads(options.sessions),
   };
+  const verifierOptions = {
+    issuer: policy.issuer,
+    audience: policy.audience,
+    clockToleranceSec: policy.clockToleranceSec,
+    clock,
+  };
+  // The signer, both verifiers and the ring they come from change as one object:
+  // an operation takes it once, so it never signs with one ring and verifies with another.
+  const keyedBy = (ring: KeyRing): KeyedOperations => ({
+    ring,
+    ctx: { ...base, signer: createJwtSigner({ key: ring.signingKey, typ: accessTokenType }) },
+    // A new verifier starts with an empty cache of verified tokens: none of a dropped key survives the change.
+    verifier: createAccessTokenVerifier({ keys: ring.verificationKeys, ...verifierOptions }),
+    verifyExpired: createExpiredTokenVerifier({ keys: ring.verificationKeys, ...verifierOptions }),
+  });
+  let keyed = keyedBy(
+    createKeyRing({
+      signingKey: options.signingKey,
+      verificationKeys: (options.verificationKeys ?? []).filter((k) => k !== options.signingKey),
+    }),
+  );
 
   return {
-    issue: (input) => issueSession(ctx, input),
-    refresh: (input) => refreshSession(ctx, input),
-    renew: (input) => renewSession(ctx, verifyExpired, input),
-    readAhead: (sessionId) => ctx.readAheads.start(sessionId),
+    issue: (input) => issueSession(keyed.ctx, input),
+    refresh: (input) => refreshSession(keyed.ctx, input),
+    renew(input) {
+      const { ctx, verifyExpired } = keyed;
+      return renewSession(ctx, verifyExpired, input);
+    },
+    readAhead: (sessionId) => base.readAheads.start(sessionId),
     authenticate(token) {
-      const claims = verifier.verify(token);
+      const claims = keyed.verifier.verify(token);
       if (revocations.has(claims.sid)) throw new AuthError('ERR_TOKEN_REVOKED');
       return claims;
     },
-    checkSession: (claims) => checkSession(ctx, claims),
-    revoke: (sessionId, opts) => revokeSession(ctx, sessionId, opts),
-    revokeAll: (userId, opts) => revokeUserSessions(ctx, userId, opts),
+    checkSession: (claims) => checkSession(keyed.ctx, claims),
+    revoke: (sessionId, opts) => revokeSession(keyed.ctx, sessionId, opts),
+    revokeAll: (userId, opts) => revokeUserSessions(keyed.ctx, userId, opts),
     list: (userId) => options.sessions.listActive(userId, clock.now()),
     countActive: () => options.sessions.countActive(clock.now()),
     async syncRevocations(since) {
@@ -170,6 +198,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return loadRevocations(revocations, recent);
     },
     deleteEnded: () => options.sessions.deleteEnded(clock.now() - revocations.retentionMs),
+    replaceKeys(ring) {
+      // Everything that can throw happens before the swap.
+      keyed = keyedBy(createKeyRing({ signingKey: ring.signingKey, verificationKeys: ring.verificationKeys }));
+    },
+    keyRing: () => keyed.ring,
     revocations,
     refreshTokens,
   };

@@ -47,6 +47,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'session.provider-logout': 'success',
   'identity.linked': 'success',
   'identity.unlinked': 'success',
+  'keys.reloaded': 'success',
 };
 
 /**

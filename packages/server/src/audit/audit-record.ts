@@ -351,7 +351,20 @@ export type AuditEvent =
       readonly method: string;
       /** The route pattern (`/admin/users/:id`), not the path. */
       readonly route: string;
-    });
+    })
+  | {
+      /**
+       * This instance swapped in new keys from `Auth.KeyFile` or
+       * `Auth.PreviousKeyFiles` without a restart (`signal`: SIGHUP;
+       * `interval`: the periodic check). Key ids only, never key material.
+       */
+      readonly event: 'keys.reloaded';
+      readonly trigger: 'signal' | 'interval';
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+      readonly signingKid: string;
+      readonly previousSigningKid: string;
+    };
 
 /** The name of an audit event. */
 export type AuditEventName = AuditEvent['event'];

@@ -194,6 +194,13 @@ const COMMANDS = {
     help: `keys rotate                   The next key (or a new one, with --alg, --kid) starts signing;
                                 the signing key keeps verifying until its tokens have expired`,
   },
+  'keys remove': {
+    options: { file: { type: 'string' }, kid: { type: 'string' }, json },
+    words: [0, 0],
+    help: `keys remove                   Take a next or previous key out of the key set at once
+                                (a leaked key): its tokens stop verifying once reloaded
+      --kid <id>                The key to remove (rotate first if it signs)`,
+  },
   'keys list': {
     options: { file: { type: 'string' }, json },
     words: [0, 0],

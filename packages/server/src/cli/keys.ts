@@ -141,7 +141,7 @@ function generate(options: KeysCommandOptions): void {
   report(options, { action: 'generated', path, key: describe(entry) });
   if (entry.status === 'next') {
     options.warn(
-      `The key ${entry.kid} is published and verifies, but does not sign yet. Once every instance runs with it and Jwks.MaxAge has passed, run \`jwtgate keys rotate\`.\n`,
+      `The key ${entry.kid} is published and verifies, but does not sign yet (running instances pick it up within Auth.KeyReloadInterval, or at once on SIGHUP). Once every instance has it and Jwks.MaxAge has passed, run \`jwtgate keys rotate\`.\n`,
     );
   }
 }
@@ -196,7 +196,34 @@ function rotate(options: KeysCommandOptions): void {
     key: describe(promoted),
     retired: describe(keys.find((key) => key.kid === current.kid) as KeySetEntry, window),
   });
-  options.warn('Restart (or roll) every instance so that it signs with the new key.\n');
+  options.warn(
+    `Running instances reading ${path} sign with the new key within Auth.KeyReloadInterval, or at once on SIGHUP; no restart is needed.\n`,
+  );
+}
+
+/**
+ * `jwtgate keys remove --kid <id>`: takes a `next` or `previous` key out of
+ * the set before its time, as when it may have leaked: once instances reload
+ * the file, the tokens it signed no longer verify and the JWKS no longer
+ * lists it. The signing key is refused: rotate first, so that something signs.
+ */
+function remove(options: KeysCommandOptions): void {
+  const path = keySetPath(options, 'remove');
+  if (options.kid === undefined) throw new KeysCommandError('keys remove needs --kid <id> (see `jwtgate keys list`)');
+  const set = readKeySetFile(path);
+  if (set === null) throw new KeysCommandError(`there is no key set at ${path}`);
+  const entry = set.keys.find((key) => key.kid === options.kid);
+  if (entry === undefined) throw new KeysCommandError(`the key set has no key "${options.kid}"`);
+  if (entry.status === 'current') {
+    throw new KeysCommandError(
+      `the key "${entry.kid}" signs; run \`jwtgate keys rotate\` first (a new key starts signing), then remove it`,
+    );
+  }
+  writeKeySetFile(path, { format: KEY_SET_FORMAT, keys: set.keys.filter((key) => key !== entry) });
+  report(options, { action: 'removed', path, key: describe(entry) });
+  options.warn(
+    `Running instances reading ${path} stop verifying tokens of ${entry.kid} within Auth.KeyReloadInterval, or at once on SIGHUP. Verifiers that cache the JWKS keep it until their cache expires (Jwks.MaxAge).\n`,
+  );
 }
 
 interface KeyDescription {
@@ -289,10 +316,10 @@ function safeReadKeySet(path: string): KeySet | null {
   }
 }
 
-const commands = { generate, rotate, list } as const;
+const commands = { generate, rotate, remove, list } as const;
 
 /**
- * `jwtgate keys generate | rotate | list`.
+ * `jwtgate keys generate | rotate | remove | list`.
  *
  * @example
  * keysCommand('rotate', { config: () => loadConfig(), file: undefined, alg: undefined, kid: undefined, json: false, … });

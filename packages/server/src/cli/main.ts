@@ -176,9 +176,10 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     case 'keys generate':
     case 'keys rotate':
+    case 'keys remove':
     case 'keys list':
       return (await import('./keys.js')).keysCommand(
-        line.command.slice('keys '.length) as 'generate' | 'rotate' | 'list',
+        line.command.slice('keys '.length) as 'generate' | 'rotate' | 'remove' | 'list',
         {
           config,
           file: stringOption(line, 'file'),

@@ -23,8 +23,12 @@ export async function startCommand(config: JwtgateConfig): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // Log rotation: the audit file was moved away; start a new one at its path.
+  // SIGHUP: the key files may have changed (a rotation, a key removed in an emergency),
+  // and the audit file may have been moved away by log rotation.
   process.on('SIGHUP', () => {
+    // Its outcome is logged where it is decided; a failure keeps the keys in use.
+    server.reloadKeys();
+    if (config.audit.file === undefined) return;
     try {
       server.reopenAuditFile();
       server.app.log.info('audit file reopened');

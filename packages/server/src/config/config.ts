@@ -55,6 +55,8 @@ export interface JwtgateConfig {
     readonly keyFile: string | undefined;
     /** Absolute paths of keys rotated out, still verifying. */
     readonly previousKeyFiles: readonly string[];
+    /** How often the key files are checked for changes, in milliseconds; 0: only on SIGHUP. */
+    readonly keyReloadIntervalMs: number;
     readonly accessExpire: number;
     readonly refreshAfter: number;
     readonly refreshSecret: string;

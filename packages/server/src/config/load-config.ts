@@ -557,6 +557,7 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
       previousAccessSecrets,
       keyFile,
       previousKeyFiles,
+      keyReloadIntervalMs: (auth.KeyReloadInterval as number) * 1000,
       accessExpire,
       refreshAfter,
       refreshSecret: refreshSecret as string,

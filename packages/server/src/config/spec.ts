@@ -294,6 +294,15 @@ export const configSpec = {
       description:
         'PEM or JWK files of asymmetric keys rotated out (the public half is enough): tokens they signed still verify, and they stay in the JWKS. Remove each once `AccessExpire` + `ClockLeeway` has passed.',
     },
+    KeyReloadInterval: {
+      kind: 'integer',
+      default: 10,
+      min: 0,
+      max: 3600,
+      unit: 'seconds',
+      description:
+        'How often each instance reads `KeyFile` and `PreviousKeyFiles` again and, when their contents changed, swaps in the new keys without a restart (signing, verifying and the JWKS at once); SIGHUP does it at once. It is the longest a key removed from the files keeps verifying on an instance nobody signalled. 0: only on SIGHUP. Secrets (`AccessSecret`, `PreviousAccessSecrets`) change only with a restart. See docs/keys.md.',
+    },
     RequireEmail: {
       kind: 'boolean',
       default: false,

@@ -281,7 +281,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(oauthMetadataRoutes, {
     issuer: options.issuer,
     publicUrl: options.gateway.publicUrl,
-    algorithms: [...new Set((options.jwks?.keys ?? []).map((key) => key.alg))],
+    algorithms: [...new Set((options.jwks?.keys() ?? []).map((key) => key.alg))],
     revocationFeed: options.revocationFeed !== undefined,
   });
   if (browser?.web === true) await app.register(webRoutes);

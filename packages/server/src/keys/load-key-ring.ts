@@ -1,5 +1,4 @@
 import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   type AsymmetricAlgorithm,
   createAsymmetricJwtKey,
@@ -14,6 +13,7 @@ import {
 import type { JwtgateConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
 import { previousSecretAlgorithm } from '../config/load-config.js';
+import { type KeyFilesReading, readKeyFiles } from './key-files.js';
 import { keysOfSet, looksLikeKeySet, parseKeySet } from './key-set-file.js';
 
 /** What a key file holds, told apart by its content. */
@@ -22,18 +22,17 @@ type KeyFileContent =
   | { readonly kind: 'jwk'; readonly jwk: Record<string, unknown> }
   | { readonly kind: 'set'; readonly value: unknown };
 
-function readKeyFile(path: string): KeyFileContent {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+function readKeyFile(reading: KeyFilesReading, path: string): KeyFileContent {
+  const file = reading.files.get(path);
+  if (file === undefined || 'errorCode' in file) {
+    const code = file?.errorCode;
     throw new Error(
       code === 'ENOENT'
         ? `${path} does not exist (create a key set with \`jwtgate keys generate --file ${path}\`)`
-        : `cannot read ${path} (${code ?? 'error'})`,
+        : `cannot read ${path} (${code ?? 'not read'})`,
     );
   }
+  const { text } = file;
   if (text.trimStart().startsWith('-----BEGIN ')) return { kind: 'pem', text };
   let value: unknown;
   try {
@@ -55,10 +54,11 @@ function asymmetric(alg: JwsAlgorithm | undefined): AsymmetricAlgorithm | undefi
 /** The signing key (and, for a key set, the keys around it) from `Auth.KeyFile`. */
 function loadSigningKeyFile(
   config: JwtgateConfig,
+  reading: KeyFilesReading,
   path: string,
   options: { now: number; windowMs: number },
 ): { signingKey: JwtKey; verificationKeys: JwtKey[] } {
-  const content = readKeyFile(path);
+  const content = readKeyFile(reading, path);
   const alg = asymmetric(config.auth.accessAlgorithm);
   const kid = config.auth.accessKeyId === undefined ? {} : { kid: config.auth.accessKeyId };
   switch (content.kind) {
@@ -86,8 +86,8 @@ function loadSigningKeyFile(
 }
 
 /** A key rotated out, from one of `Auth.PreviousKeyFiles`. */
-function loadPreviousKeyFile(config: JwtgateConfig, path: string): JwtKey {
-  const content = readKeyFile(path);
+function loadPreviousKeyFile(config: JwtgateConfig, reading: KeyFilesReading, path: string): JwtKey {
+  const content = readKeyFile(reading, path);
   switch (content.kind) {
     case 'pem': {
       let type: string | undefined;
@@ -120,11 +120,16 @@ function loadPreviousKeyFile(config: JwtgateConfig, path: string): JwtKey {
  * (`Auth.PreviousAccessSecrets`, `Auth.PreviousKeyFiles`, and the next and
  * previous keys of a key set). Throws a {@link ConfigError} naming the
  * setting and the file for every problem, never quoting key material.
+ * The key files are read now, unless `reading` already holds them.
  *
  * @example
  * const ring = loadKeyRing(loadConfig(), Date.now());
  */
-export function loadKeyRing(config: JwtgateConfig, now: number): KeyRing {
+export function loadKeyRing(
+  config: JwtgateConfig,
+  now: number,
+  reading: KeyFilesReading = readKeyFiles(config),
+): KeyRing {
   const { auth } = config;
   const problems: string[] = [];
   const windowMs = (auth.accessExpire + auth.clockLeeway) * 1000;
@@ -151,7 +156,7 @@ export function loadKeyRing(config: JwtgateConfig, now: number): KeyRing {
     const path = auth.keyFile;
     attempt('Auth.KeyFile', () => {
       try {
-        const loaded = loadSigningKeyFile(config, path, { now, windowMs });
+        const loaded = loadSigningKeyFile(config, reading, path, { now, windowMs });
         signingKey = loaded.signingKey;
         verificationKeys.push(...loaded.verificationKeys);
       } catch (error) {
@@ -169,7 +174,7 @@ export function loadKeyRing(config: JwtgateConfig, now: number): KeyRing {
   for (const path of auth.previousKeyFiles) {
     attempt('Auth.PreviousKeyFiles', () => {
       try {
-        verificationKeys.push(loadPreviousKeyFile(config, path));
+        verificationKeys.push(loadPreviousKeyFile(config, reading, path));
       } catch (error) {
         const message = (error as Error).message;
         throw new Error(message.includes(path) ? message : `${path}: ${message}`);

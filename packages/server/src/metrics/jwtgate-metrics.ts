@@ -15,6 +15,8 @@ export type BreachCheckOutcome = 'clean' | 'breached' | 'unavailable';
 export type AlertSeverityLabel = 'high' | 'low';
 /** Why an alert was dropped before delivery. */
 export type AlertDropReason = 'queue-full' | 'shutdown';
+/** How a check of the key files that found them changed ended: swapped in, or why not (the old keys stay). */
+export type KeyReloadOutcomeLabel = 'reloaded' | 'unreadable' | 'invalid' | 'algorithm-changed';
 /** Where a 503 `ERR_STORE_UNAVAILABLE` came from. */
 export type StoreBackend = 'database' | 'redis';
 /** The kind of store an operation went to (the in-memory attempt store has no I/O and is not measured). */
@@ -75,6 +77,8 @@ export interface JwtgateMetrics {
   mail(outcome: 'queued' | 'sent' | 'failed', kind: string): void;
   /** An emailed secret (link or code) presented: `used` or `refused`, by purpose. */
   emailToken(outcome: 'used' | 'refused', purpose: string): void;
+  /** Key files found changed and swapped in, or left unused (each check that tries them again counts again). */
+  keyReload(outcome: KeyReloadOutcomeLabel): void;
   /** Starts reading the gauges from the running server. */
   watch(sources: MetricsSources): void;
 }
@@ -110,6 +114,12 @@ const breachOutcomes: Record<BreachCheckOutcome, null> = { clean: null, breached
 const alertSeverities: Record<AlertSeverityLabel, null> = { high: null, low: null };
 const alertDropReasons: Record<AlertDropReason, null> = { 'queue-full': null, shutdown: null };
 const backends: Record<StoreBackend, null> = { database: null, redis: null };
+const keyReloadOutcomes: Record<KeyReloadOutcomeLabel, null> = {
+  reloaded: null,
+  unreadable: null,
+  invalid: null,
+  'algorithm-changed': null,
+};
 /** The internal reasons `authenticateUser` gives; anything new is counted as `other` until listed here. */
 const loginFailureReasons = [
   'unknown-user',
@@ -297,6 +307,14 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
       labels: ['severity'],
     }),
   );
+  const keyReloads = seriesFor(
+    keysOf(keyReloadOutcomes),
+    registry.counter({
+      name: 'jwtgate_key_reloads_total',
+      help: 'Checks that found the key files changed, by outcome (reloaded; else the keys in use stayed: unreadable, invalid, algorithm-changed).',
+      labels: ['outcome'],
+    }),
+  );
 
   const verifications = registry.histogram({
     name: 'jwtgate_token_verification_duration_seconds',
@@ -398,6 +416,7 @@ export function createJwtgateMetrics(registry: MetricsRegistry = createMetricsRe
     }),
     auditDatabaseWriteFailed: () => auditDatabaseFailures.inc(),
     auditRecordsDropped: (count) => auditDrops.inc(count),
+    keyReload: (outcome) => keyReloads[outcome].inc(),
     alertDelivery: (outcome) => alertDeliveries[outcome].inc(),
     alertAttemptFailed: () => alertAttemptFailures.inc(),
     breachCheck: (outcome) => breachChecks[outcome].inc(),

@@ -34,6 +34,8 @@ import type { InvitationRouteDeps } from '../http/invitation-route-deps.js';
 import type { MfaRouteDeps } from '../http/mfa-login.js';
 import type { AccountPolicy } from '../http/route-deps.js';
 import { SIGN_IN_OPTIONS_PER_MINUTE } from '../http/routes/passkeys.js';
+import { keyFilePaths, readKeyFiles } from '../keys/key-files.js';
+import { createKeyReloader, type KeyReloader, type KeyReloadOutcome } from '../keys/key-reloader.js';
 import { loadKeyRing } from '../keys/load-key-ring.js';
 import { instrumentAttemptStore, instrumentSessionStore, instrumentUserStore } from '../metrics/instrument-store.js';
 import { createJwtgateMetrics, type JwtgateMetrics } from '../metrics/jwtgate-metrics.js';
@@ -56,6 +58,7 @@ import { observeSessions } from './observe-sessions.js';
 import { openMail } from './open-mail.js';
 import { openOAuth } from './open-oauth.js';
 import { openStores } from './open-stores.js';
+import { reportKeyReload } from './report-key-reload.js';
 import { createRevocationJournal } from './revocation-journal.js';
 
 /** Options for {@link createJwtgateServer}. */
@@ -106,6 +109,13 @@ export interface JwtgateServer {
   listen(): Promise<string>;
   /** Reopens the audit file after it was rotated away (`jwtgate start` does this on SIGHUP). */
   reopenAuditFile(): void;
+  /**
+   * Reads `Auth.KeyFile` and `Auth.PreviousKeyFiles` now and swaps in their
+   * keys if they changed (`jwtgate start` does this on SIGHUP; see
+   * {@link createKeyReloader}); `undefined` when no key file is configured.
+   * The outcome is logged, counted and audited as well.
+   */
+  reloadKeys(): KeyReloadOutcome | undefined;
   /**
    * Writes the audit records queued for the database now rather than at the
    * next batch (for tests, and before reading `GET /admin/audit` right after
@@ -193,7 +203,9 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
   }
   const clock = options.clock ?? systemClock;
   // Before anything is opened: a bad key file stops the start with nothing to clean up.
-  const keyRing = loadKeyRing(config, clock.now());
+  // Read once: a reload compares later readings with this very one.
+  const keyFiles = readKeyFiles(config);
+  const keyRing = loadKeyRing(config, clock.now(), keyFiles);
   let log: FastifyBaseLogger | undefined;
   const metrics = config.metrics.enabled ? createJwtgateMetrics() : undefined;
   // Also before anything is opened: a missing common-password list stops the start.
@@ -468,7 +480,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       redact: { paths: redactedLogPaths, censor: '[redacted]' },
       ...(options.logStream === undefined ? {} : { stream: options.logStream }),
     },
-    jwks: { keys: keyRing.verificationKeys, maxAgeSec: config.jwks.maxAge },
+    // The ring the sessions sign and verify with, so that a reload changes what is published in the same step.
+    jwks: { keys: () => manager.keyRing().verificationKeys, maxAgeSec: config.jwks.maxAge },
     browser: { cookie: config.cookie, allowedOrigins: config.cors.allowedOrigins, web: config.web.enabled },
     openApi: config.openApi.enabled,
     ...(auditStore === undefined ? {} : { auditStore }),
@@ -483,6 +496,18 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },
   });
   log = app.log;
+  const keyReloader: KeyReloader | undefined =
+    keyFilePaths(config).length === 0
+      ? undefined
+      : createKeyReloader({
+          config,
+          clock,
+          loadedFrom: keyFiles,
+          current: () => manager.keyRing(),
+          apply: (ring) => manager.replaceKeys(ring),
+          intervalMs: config.auth.keyReloadIntervalMs,
+          onOutcome: (outcome, trigger) => reportKeyReload(outcome, trigger, { log: app.log, metrics, audit }),
+        });
   const mailSender = mail?.start();
   const processMetrics = metrics === undefined ? undefined : registerProcessMetrics(metrics.registry);
 
@@ -562,12 +587,14 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       await mailSender?.drain();
     },
     reopenAuditFile: () => audit.reopen(),
+    reloadKeys: () => keyReloader?.check('signal'),
     flushAudit: async () => {
       await auditWriter?.flush();
     },
     close() {
       closing ??= (async () => {
         clearInterval(housekeeping);
+        keyReloader?.close();
         revocationJournal.close();
         processMetrics?.close();
         try {

@@ -125,6 +125,26 @@ describe('jwtgate keys', () => {
     expect(result.stderr).toContain('docs/keys.md');
   });
 
+  it('removes a next or previous key at once, but never the one that signs', async () => {
+    await keys(['generate', '--kid', 'old']);
+    await keys(['generate', '--kid', 'new']);
+    const signing = await keys(['remove', '--kid', 'old']);
+    expect(signing.code).toBe(1);
+    expect(signing.stderr).toContain('the key "old" signs; run `jwtgate keys rotate` first');
+    expect((await keys(['remove', '--kid', 'nobody'])).stderr).toContain('the key set has no key "nobody"');
+    expect((await keys(['remove'])).stderr).toContain('keys remove needs --kid <id>');
+
+    expect((await keys(['rotate'])).code).toBe(0);
+    const removed = await keys(['remove', '--kid', 'old', '--json']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse(removed.stdout)).toMatchObject({ action: 'removed', key: { kid: 'old', status: 'previous' } });
+    expect(removed.stderr).toContain(
+      'stop verifying tokens of old within Auth.KeyReloadInterval, or at once on SIGHUP',
+    );
+    expect(readSet().keys.map((k) => [k.kid, k.status])).toEqual([['new', 'current']]);
+    expect(statSync(join(dir.path, 'keys.json')).mode & 0o777).toBe(0o600);
+  });
+
   it('refuses an unknown subcommand or algorithm', async () => {
     expect((await keys(['frobnicate'])).code).toBe(EX_USAGE);
     const result = await keys(['generate', '--alg', 'none']);

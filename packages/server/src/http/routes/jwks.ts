@@ -5,8 +5,11 @@ import { errorResponses } from '../schemas.js';
 
 /** Options of {@link jwksRoutes}. */
 export interface JwksRouteOptions {
-  /** The key ring's verification keys; only asymmetric ones that still verify are published. */
-  readonly keys: readonly JwtKey[];
+  /**
+   * The verification keys of the key ring in use, read at each request (a
+   * reload swaps the ring); only asymmetric ones that still verify are published.
+   */
+  readonly keys: () => readonly JwtKey[];
   /** `Cache-Control: max-age`, in seconds. */
   readonly maxAgeSec: number;
   readonly clock: Clock;
@@ -49,10 +52,11 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  * in it. Cacheable for `Jwks.MaxAge`, with an ETag so a revalidation costs a 304.
  */
 export const jwksRoutes: FastifyPluginAsync<JwksRouteOptions> = async (app, options) => {
-  // Recomputed only when the published set changes: a retired key drops out on its own time.
+  // Recomputed only when the published set changes: a retired key drops out on its own time,
+  // a reloaded ring changes it at once, and the ETag with it.
   let cached: { set: PublicJwkSet; body: string; etag: string } | undefined;
   const current = () => {
-    const set = toPublicJwkSet(options.keys, options.clock.now());
+    const set = toPublicJwkSet(options.keys(), options.clock.now());
     const body = JSON.stringify(set);
     if (cached?.body !== body) {
       cached = { set, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };

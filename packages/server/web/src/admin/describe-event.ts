@@ -40,6 +40,7 @@ const EVENTS: Readonly<Record<string, string>> = {
   'oauth.failed': 'Sign-in through an identity provider refused',
   'identity.linked': 'Identity provider account linked',
   'identity.unlinked': 'Identity provider account unlinked',
+  'keys.reloaded': 'Signing keys reloaded without a restart',
 };
 
 /**
