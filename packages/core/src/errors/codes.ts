@@ -72,6 +72,11 @@ export const errorCodes = {
     status: 400,
     message: 'The logout token is not one this server accepts from the identity provider, or was already used',
   },
+  ERR_FRONTCHANNEL_LOGOUT_INVALID: {
+    status: 400,
+    message:
+      'The front-channel logout request does not name a session of this identity provider (recorded only: the route answers the same page)',
+  },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'Invalid username or password' },
   ERR_TOKEN_MISSING: {
     status: 401,

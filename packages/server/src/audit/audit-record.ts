@@ -318,15 +318,18 @@ export type AuditEvent =
     })
   | (AuditClient & {
       /**
-       * An identity provider ended jwtgate sessions with a logout token
-       * (back-channel logout): `ended` of them were live. Each also has its
+       * An identity provider ended jwtgate sessions, with a logout token
+       * (back-channel logout) or through the browser (front-channel
+       * logout): `ended` of them were live. Each also has its
        * `session.revoked` record (reason `provider-logout`).
        */
       readonly event: 'session.provider-logout';
       readonly provider: string;
       readonly ended: number;
-      /** What the token named: a provider session (`sid`), or only a user there (`sub`). */
+      /** What the request named: a provider session (`sid`), or only a user there (`sub`, back-channel only). */
       readonly by: 'sid' | 'sub';
+      /** `back`: a logout token posted by the provider; `front`: the provider's page, through the browser. */
+      readonly channel: 'back' | 'front';
     })
   | (AuditClient & {
       /** An identity was linked to an account: at its first sign-in (`sign-up`), by the signed-in user, or by a verified address. */

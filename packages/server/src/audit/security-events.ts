@@ -164,11 +164,12 @@ export interface SecurityEvents {
     readonly userId?: string;
     readonly client: AuditClient;
   }): void;
-  /** An identity provider ended sessions with a logout token; `ended` of them were live. */
+  /** An identity provider ended sessions, with a logout token or through the browser; `ended` of them were live. */
   providerLogout(input: {
     readonly provider: string;
     readonly ended: number;
     readonly by: 'sid' | 'sub';
+    readonly channel: 'back' | 'front';
     readonly client: AuditClient;
   }): void;
   /** An identity was linked to an account, or removed from it. */
@@ -526,8 +527,8 @@ export function createSecurityEvents(options: {
         ...client,
       });
     },
-    providerLogout({ provider, ended, by, client }) {
-      audit?.record({ event: 'session.provider-logout', provider, ended, by, ...client });
+    providerLogout({ provider, ended, by, channel, client }) {
+      audit?.record({ event: 'session.provider-logout', provider, ended, by, channel, ...client });
     },
     identityChanged({ change, userId, provider, because, client }) {
       if (change === 'unlinked') {

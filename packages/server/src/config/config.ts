@@ -216,6 +216,10 @@ export interface JwtgateConfig {
     readonly storeProviderTokens: boolean;
     readonly flowExpireSec: number;
     readonly timeoutMs: number;
+    /** `OAuth.BackChannelLogoutsPerMinute`, per provider and network; 0: no limit. */
+    readonly backChannelLogoutsPerMinute: number;
+    /** `OAuth.FrontChannelLogoutsPerMinute`, per provider and network; 0: no limit. */
+    readonly frontChannelLogoutsPerMinute: number;
     readonly providers: readonly OAuthProviderConfig[];
   };
   /** Where audit records go. */
@@ -266,6 +270,8 @@ export type OAuthProviderConfig =
       readonly logout: boolean;
       /** `BackChannelLogout`: the provider may end jwtgate sessions begun there with signed logout tokens. */
       readonly backChannelLogout: boolean;
+      /** `FrontChannelLogout`: the provider may end jwtgate sessions begun there through the browser, by `iss` and `sid`. */
+      readonly frontChannelLogout: boolean;
     })
   | (OAuthProviderBase & {
       readonly kind: 'oauth2';

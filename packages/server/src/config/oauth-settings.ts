@@ -76,6 +76,7 @@ function readProvider(name: string, entry: Settings, problems: string[]): OAuthP
       scopes: scopes.length > 0 ? scopes : OIDC_SCOPES,
       logout: entry.Logout as boolean,
       backChannelLogout: entry.BackChannelLogout as boolean,
+      frontChannelLogout: entry.FrontChannelLogout as boolean,
     };
   }
   if (entry.Logout === true) {
@@ -86,6 +87,11 @@ function readProvider(name: string, entry: Settings, problems: string[]): OAuthP
   if (entry.BackChannelLogout === true) {
     problems.push(
       `${where}.BackChannelLogout: only OpenID Connect providers (Issuer) sign logout tokens; remove BackChannelLogout or set it to false`,
+    );
+  }
+  if (entry.FrontChannelLogout === true) {
+    problems.push(
+      `${where}.FrontChannelLogout: only OpenID Connect providers (Issuer) name their sessions to relying parties; remove FrontChannelLogout or set it to false`,
     );
   }
   const [authorizationUrl, tokenUrl, userInfoUrl] = plain;
@@ -151,6 +157,8 @@ export function readOAuthSettings(
       storeProviderTokens,
       flowExpireSec: section.FlowExpire as number,
       timeoutMs: section.Timeout as number,
+      backChannelLogoutsPerMinute: section.BackChannelLogoutsPerMinute as number,
+      frontChannelLogoutsPerMinute: section.FrontChannelLogoutsPerMinute as number,
       providers,
     },
   };

@@ -1002,6 +1002,22 @@ export const configSpec = {
       description:
         'Bound on each call to a provider (discovery, keys, token, user info); past it the sign-in ends with `ERR_OAUTH_PROVIDER_UNAVAILABLE`.',
     },
+    BackChannelLogoutsPerMinute: {
+      kind: 'integer',
+      default: 600,
+      min: 0,
+      max: 1_000_000,
+      description:
+        "Back-channel logout posts one network (an IPv6 /64) may send to one provider's route per minute; then 429 `ERR_RATE_LIMITED` with `Retry-After`. A provider posts one per logout from a few addresses: this bounds the signature checks anyone else can cause and leaves a provider room for a burst. Counted per provider, so one provider's burst never holds up another's logouts. 0 switches this limit off.",
+    },
+    FrontChannelLogoutsPerMinute: {
+      kind: 'integer',
+      default: 120,
+      min: 0,
+      max: 1_000_000,
+      description:
+        "Front-channel logout requests one network (an IPv6 /64) may send to one provider's route per minute; then 429 `ERR_RATE_LIMITED` with `Retry-After`. Each comes from a user's browser, one per logout at the provider: this bounds how fast anyone can try provider session ids, while an office behind one address still signs out freely. Counted per provider. 0 switches this limit off.",
+    },
     Providers: {
       kind: 'records',
       keyPattern: /^[a-z][a-z0-9]{0,31}$/,
@@ -1070,6 +1086,12 @@ export const configSpec = {
           default: false,
           description:
             'OpenID Connect only: the provider may end jwtgate sessions that began with a sign-in there (Back-Channel Logout 1.0) by posting a signed logout token to `<Web.PublicUrl>/auth/oauth/<name>/backchannel-logout`, the URL to register at the provider. A token naming a provider session (`sid`) ends the jwtgate sessions of that provider session; one naming only a user (`sub`) ends every session of that user begun at this provider. Off by default: the route does not exist. See docs/federation.md.',
+        },
+        FrontChannelLogout: {
+          kind: 'boolean',
+          default: false,
+          description:
+            "OpenID Connect only: the provider may end jwtgate sessions that began with a sign-in there through the user's browser (Front-Channel Logout 1.0): its logout page loads `<Web.PublicUrl>/auth/oauth/<name>/frontchannel-logout` in an iframe, with `iss` and `sid`; register that URL at the provider as the front-channel logout URI, with the session required (`frontchannel_logout_session_required`). Only a request whose `iss` is `Issuer` and whose `sid` names a provider session ends anything, and only that provider session's jwtgate sessions; the page may be framed by the issuer's origin only. Prefer `BackChannelLogout` when the provider offers it: it does not depend on the user's browser. Off by default: the route does not exist. See docs/federation.md.",
         },
         Scopes: {
           kind: 'list',

@@ -32,6 +32,7 @@ import { type DevMail, devMailRoutes } from './routes/dev-mail.js';
 import { emailRoutes } from './routes/email.js';
 import { emailSignInRoutes } from './routes/email-sign-in.js';
 import { forwardAuthRoutes, isForwardAuth } from './routes/forward-auth.js';
+import { frontChannelLogoutRoutes } from './routes/frontchannel-logout.js';
 import type { Readiness } from './routes/health.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identities.js';
@@ -111,6 +112,15 @@ export const redactedLogPaths = [
   'req.body.invitation',
 ];
 
+/** Whether a Content-Security-Policy lets some page frame the answer: a `frame-ancestors` other than `'none'`. */
+function namesFrameAncestors(policy: string): boolean {
+  const directive = policy
+    .split(';')
+    .map((part) => part.trim().split(/\s+/))
+    .find(([name]) => name?.toLowerCase() === 'frame-ancestors');
+  return directive !== undefined && directive.length > 1 && directive[1] !== "'none'";
+}
+
 /**
  * Builds the Fastify app. Plugins are registered in dependency order: body
  * parsing and validation, errors, the guard, then one plugin per resource.
@@ -176,9 +186,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
     // No answer may be framed by another page (clickjacking), errors included: the old header
     // for old browsers, CSP's frame-ancestors for the rest unless the answer has its own policy.
-    reply.header('x-frame-options', 'DENY');
-    if (!reply.hasHeader('content-security-policy')) {
+    // An answer whose own policy names who may frame it (front-channel logout) goes without
+    // the old header, which can only say no to everyone.
+    const ownPolicy = reply.getHeader('content-security-policy');
+    if (ownPolicy === undefined) {
+      reply.header('x-frame-options', 'DENY');
       reply.header('content-security-policy', "frame-ancestors 'none'");
+    } else if (!namesFrameAncestors(String(ownPolicy))) {
+      reply.header('x-frame-options', 'DENY');
     }
     if (!isForwardAuth(request)) {
       // Token answers must never be cached (RFC 6749 §5.1); the rest is per-user too.
@@ -237,6 +252,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(oauthRoutes, oauthDeps);
     await app.register(identityRoutes, oauthDeps);
     await app.register(backChannelLogoutRoutes, oauthDeps);
+    await app.register(frontChannelLogoutRoutes, oauthDeps);
   }
   if (options.invitations !== undefined) {
     await app.register(invitationRoutes, { ...deps, invitations: options.invitations });

@@ -1,6 +1,7 @@
 import { type AttemptStore, AuthError, type RegistrationThrottle } from '@jwtgate/core';
 import type { BackChannelLogout } from '../oauth/backchannel-logout.js';
 import type { FederatedAccountDeps } from '../oauth/federated-accounts.js';
+import type { FrontChannelLogout } from '../oauth/frontchannel-logout.js';
 import { type FlowSealer, newFlowSecrets, type OAuthFlow } from '../oauth/oauth-flow.js';
 import type { ProviderClient } from '../oauth/provider-client.js';
 import type { ProviderLogout } from '../oauth/provider-logout.js';
@@ -24,8 +25,12 @@ export interface OAuthRouteDeps {
   readonly logout: ProviderLogout;
   /** Providers ending jwtgate sessions (`OAuth.Providers.<name>.BackChannelLogout`). */
   readonly backChannelLogout: BackChannelLogout;
-  /** Counts back-channel logout posts per network. */
-  readonly backChannelThrottle: RegistrationThrottle;
+  /** Counts back-channel logout posts per network, by provider name (`OAuth.BackChannelLogoutsPerMinute`). */
+  readonly backChannelThrottles: ReadonlyMap<string, RegistrationThrottle>;
+  /** Providers ending jwtgate sessions through the browser (`OAuth.Providers.<name>.FrontChannelLogout`). */
+  readonly frontChannelLogout: FrontChannelLogout;
+  /** Counts front-channel logout requests per network, by provider name (`OAuth.FrontChannelLogoutsPerMinute`). */
+  readonly frontChannelThrottles: ReadonlyMap<string, RegistrationThrottle>;
 }
 
 /**

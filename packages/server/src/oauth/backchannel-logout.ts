@@ -6,10 +6,8 @@ import {
   readLogoutToken,
   type SessionManager,
 } from '@jwtgate/core';
+import { endProviderSessions } from './end-provider-sessions.js';
 import { LOGOUT_TOKEN_LEEWAY_SEC, LOGOUT_TOKEN_MAX_AGE_SEC, type ProviderClient } from './provider-client.js';
-
-/** The most sessions one logout token ends: far more than one user has at once. */
-export const MAX_SESSIONS_PER_LOGOUT_TOKEN = 1000;
 
 /** What a logout token did. */
 export interface BackChannelLogoutOutcome {
@@ -36,7 +34,7 @@ export interface BackChannelLogout {
  * acts on it (a second delivery, even a concurrent one, is a replay); then
  * the sessions end through the session manager, so their access tokens are
  * refused at once on every instance (revocation feed) and their refresh
- * tokens with them. When ending them fails, the claim is taken back and the
+ * tokens with them (`endProviderSessions`). When ending them fails, the claim is taken back and the
  * failure answered: the provider may send the token again, and nothing is
  * left to happen later unannounced.
  *
@@ -63,17 +61,13 @@ export function createBackChannelLogout(options: {
       }
       const by = request.providerSid === null ? 'sub' : 'sid';
       try {
-        const ids = await options.providerSessions.sessionIdsOf(
+        const ended = await endProviderSessions(
+          options,
           request.providerSid === null
             ? { provider: provider.name, subject: request.subject as string }
             : { provider: provider.name, providerSid: request.providerSid, subject: request.subject ?? undefined },
           now,
-          MAX_SESSIONS_PER_LOGOUT_TOKEN,
         );
-        let ended = 0;
-        for (const id of ids) {
-          if (await options.sessions.revoke(id, { reason: 'provider-logout' })) ended += 1;
-        }
         return { ended, by };
       } catch (error) {
         await options.replay.release(key).catch(() => {});

@@ -35,6 +35,10 @@ export interface ProviderClient {
   readonly logout: boolean;
   /** Whether the provider may end jwtgate sessions begun there (`BackChannelLogout`, OpenID Connect only). */
   readonly backChannelLogout: boolean;
+  /** Whether the provider may end jwtgate sessions begun there through the browser (`FrontChannelLogout`, OpenID Connect only). */
+  readonly frontChannelLogout: boolean;
+  /** The configured `Issuer` (which discovery makes sure the provider calls itself); `null` for plain OAuth 2.0. */
+  readonly issuer: string | null;
   /** The provider's authorization URL for a new flow (PKCE S256, state, and a nonce for OpenID Connect). */
   authorizationUrl(redirectUri: string, secrets: FlowSecrets): Promise<URL>;
   /**
@@ -261,6 +265,8 @@ export function createProviderClient(
     displayName: provider.displayName,
     logout: provider.kind === 'oidc' && provider.logout,
     backChannelLogout: provider.kind === 'oidc' && provider.backChannelLogout,
+    frontChannelLogout: provider.kind === 'oidc' && provider.frontChannelLogout,
+    issuer: provider.kind === 'oidc' ? provider.issuer : null,
 
     async authorizationUrl(redirectUri, secrets) {
       const config = await current();

@@ -17,13 +17,14 @@ export interface ProviderSignIn {
 /**
  * Logout between jwtgate and identity providers for sessions that began
  * there: at the provider (RP-Initiated Logout 1.0, `Logout`), and by the
- * provider (Back-Channel Logout 1.0, `BackChannelLogout`).
+ * provider (Back-Channel Logout 1.0, `BackChannelLogout`, and Front-Channel
+ * Logout 1.0, `FrontChannelLogout`).
  */
 export interface ProviderLogout {
   /**
    * Keeps what the session's logouts need: with `Logout`, its id token,
-   * sealed, until the session ends; with `BackChannelLogout`, the provider
-   * session and user it began with. A failure to keep the hint loses only
+   * sealed, until the session ends; with `BackChannelLogout` or
+   * `FrontChannelLogout`, the provider session and user it began with. A failure to keep the hint loses only
    * the logout at the provider and goes to `warn`; a failure to keep the
    * provider session throws, so no session the provider could not end is
    * handed out.
@@ -99,7 +100,10 @@ export function createProviderLogout(options: {
   });
   const keepsHint = (signIn: ProviderSignIn) =>
     signIn.idToken !== null && options.providers.get(signIn.provider)?.logout === true;
-  const keepsSession = (signIn: ProviderSignIn) => options.providers.get(signIn.provider)?.backChannelLogout === true;
+  const keepsSession = (signIn: ProviderSignIn) => {
+    const provider = options.providers.get(signIn.provider);
+    return provider?.backChannelLogout === true || provider?.frontChannelLogout === true;
+  };
 
   async function remember(
     session: Pick<SessionRecord, 'id' | 'userId' | 'expiresAt'>,

@@ -14,6 +14,7 @@ import type { JwtgateConfig } from '../config/config.js';
 import { createOAuthFlowCookie } from '../http/oauth-flow-cookie.js';
 import type { OAuthRouteDeps } from '../http/oauth-route-deps.js';
 import { createBackChannelLogout } from '../oauth/backchannel-logout.js';
+import { createFrontChannelLogout } from '../oauth/frontchannel-logout.js';
 import { createFlowSealer } from '../oauth/oauth-flow.js';
 import { createProviderClient } from '../oauth/provider-client.js';
 import { createProviderLogout } from '../oauth/provider-logout.js';
@@ -22,11 +23,25 @@ import { createSqlIdentityStore } from '../stores/sql/sql-identity-store.js';
 import { createSqlProviderLogoutHintStore } from '../stores/sql/sql-provider-logout-hint-store.js';
 
 /**
- * Logout tokens one network may post per minute. A provider posts one per
- * logout, from a few addresses; this bounds what anyone else can make the
- * server verify, and leaves a provider room for a burst of logouts.
+ * A throttle per provider, each counting per network: one provider's burst
+ * of logouts, or a flood aimed at its route, never holds up another's.
  */
-const BACKCHANNEL_LOGOUTS_PER_MINUTE = 600;
+function throttlesByProvider(
+  names: Iterable<string>,
+  options: { readonly store: AttemptStore; readonly clock: Clock; readonly perMinute: number; readonly scope: string },
+): ReadonlyMap<string, RegistrationThrottle> {
+  return new Map(
+    [...names].map((name) => [
+      name,
+      createRegistrationThrottle({
+        store: options.store,
+        clock: options.clock,
+        policy: { maxPerIp: options.perMinute, windowSec: 60 },
+        scope: `${options.scope}:${name}`,
+      }),
+    ]),
+  );
+}
 
 /**
  * Sign-in with identity providers, assembled from the configuration: a
@@ -100,11 +115,22 @@ export function openOAuth(input: {
       sessions: input.sessions,
       now: () => clock.now(),
     }),
-    backChannelThrottle: createRegistrationThrottle({
+    backChannelThrottles: throttlesByProvider(providers.keys(), {
       store: input.attempts,
       clock,
-      policy: { maxPerIp: BACKCHANNEL_LOGOUTS_PER_MINUTE, windowSec: 60 },
+      perMinute: config.oauth.backChannelLogoutsPerMinute,
       scope: 'backchannel-logout',
+    }),
+    frontChannelLogout: createFrontChannelLogout({
+      providerSessions: input.providerSessions,
+      sessions: input.sessions,
+      now: () => clock.now(),
+    }),
+    frontChannelThrottles: throttlesByProvider(providers.keys(), {
+      store: input.attempts,
+      clock,
+      perMinute: config.oauth.frontChannelLogoutsPerMinute,
+      scope: 'frontchannel-logout',
     }),
   };
 }

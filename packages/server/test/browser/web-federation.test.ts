@@ -33,15 +33,15 @@ async function freePort(): Promise<number> {
  */
 async function startWithProviders(
   dir: string,
-  providers: ReadonlyArray<readonly [name: string, displayName: string, logout?: boolean]>,
+  providers: ReadonlyArray<readonly [name: string, displayName: string, logout?: boolean, frontChannel?: boolean]>,
   env: Record<string, string> = {},
 ): Promise<{ idp: OidcProvider; server: BrowserServer }> {
   const idp = await startOidcProvider({ consentPage: true });
   const port = await freePort();
   const yaml = providers
     .map(
-      ([name, displayName, logout = false]) =>
-        `    ${name}:\n      DisplayName: ${displayName}\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n      Logout: ${logout}\n`,
+      ([name, displayName, logout = false, frontChannel = false]) =>
+        `    ${name}:\n      DisplayName: ${displayName}\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n      Logout: ${logout}\n      FrontChannelLogout: ${frontChannel}\n`,
     )
     .join('');
   const path = join(dir, 'jwtgate.yaml');
@@ -69,7 +69,7 @@ describeWithBrowser()('sign-in with an identity provider on the web page, in Chr
   const devices: Device[] = [];
   beforeAll(async () => {
     ({ idp, server } = await startWithProviders(config.path, [
-      ['idp', 'Test IdP', true],
+      ['idp', 'Test IdP', true, true],
       ['backup', 'Backup IdP'],
     ]));
   });
@@ -212,33 +212,104 @@ describeWithBrowser()('sign-in with an identity provider on the web page, in Chr
     BROWSER_TEST_MS,
   );
 
+  /** A fresh device signed in on `/` through the provider's consent page as a new user `subject`. */
+  async function signedInThroughProvider(subject: string, claims: Record<string, unknown> = {}) {
+    const device = await launchDevice();
+    devices.push(device);
+    const page = await device.open(server.url);
+    idp.claims = { sub: subject, email: `${subject}@example.com`, email_verified: true, ...claims };
+    await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+    return { device, page };
+  }
+
+  /** Clicks "Sign out" and follows the browser to the provider's logout and back to the page, signed out. */
+  async function signOutThroughProvider({ device, page }: Awaited<ReturnType<typeof signedInThroughProvider>>) {
+    const atProvider = page.waitForRequest((request) => request.url().startsWith(`${idp.issuer}/endsession`));
+    await page.locator('#account-nav').getByRole('button', { name: 'Sign out' }).click();
+    const logoutAtProvider = new URL((await atProvider).url());
+    expect(logoutAtProvider.searchParams.get('post_logout_redirect_uri')).toBe(`${server.url}/`);
+    expect(logoutAtProvider.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await expect.poll(() => page.locator('#status').innerText()).toContain('signed out, at the identity provider too');
+    expect(new URL(page.url()).origin).toBe(server.url);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(new URL(page.url()).search).toBe('');
+    const cookies = await device.context.cookies();
+    expect(cookies.filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
+  }
+
   it(
     'signs out at the provider too after a logout, and lands back on the page signed out',
     async () => {
-      const device = await launchDevice();
-      devices.push(device);
-      const page = await device.open(server.url);
-      const subject = `leaving-${Date.now().toString(36)}`;
-      idp.claims = { sub: subject, email: `${subject}@example.com`, email_verified: true };
-      await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
-      await page.getByRole('button', { name: 'Allow' }).click();
-      await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+      await signOutThroughProvider(await signedInThroughProvider(`leaving-${Date.now().toString(36)}`));
+    },
+    BROWSER_TEST_MS,
+  );
 
-      const atProvider = page.waitForRequest((request) => request.url().startsWith(`${idp.issuer}/endsession`));
-      await page.locator('#account-nav').getByRole('button', { name: 'Sign out' }).click();
-      const logoutAtProvider = new URL((await atProvider).url());
-      expect(logoutAtProvider.searchParams.get('post_logout_redirect_uri')).toBe(`${server.url}/`);
-      expect(logoutAtProvider.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+  it(
+    'signs an administrator who came through the provider out there too from the admin console',
+    async () => {
+      const subject = `chief-${Date.now().toString(36)}`;
+      const signedIn = await signedInThroughProvider(subject);
+      const [identity] = await server.server.database.db
+        .selectFrom('jwtgate_identities')
+        .select('user_id')
+        .where('provider', '=', 'idp')
+        .where('subject', '=', subject)
+        .execute();
+      await server.server.users.update(identity?.user_id as string, { role: 'admin', updatedAt: Date.now() });
 
+      // The console takes the session up from the refresh cookie.
+      await signedIn.page.goto(`${server.url}/admin`);
+      await signedIn.page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      await signOutThroughProvider(signedIn);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    "is signed out when the provider's logout page frames the front-channel logout URL, which only that origin may frame",
+    async () => {
+      const subject = `framed-${Date.now().toString(36)}`;
+      const sid = `psid-${subject}`;
+      const { device, page } = await signedInThroughProvider(subject, { sid });
+      const uri = `${server.url}/auth/oauth/idp/frontchannel-logout`;
+      const logoutPage = (at: string, ended: string) =>
+        `${at}/frontchannel-logout-page?${new URLSearchParams({ uri, sid: ended })}`;
+
+      const atProvider = await device.open(logoutPage(idp.issuer, sid));
+      await atProvider.getByRole('heading', { name: 'Signed out of Test IdP' }).waitFor();
+      const framed = atProvider.frames().find((frame) => frame.url().startsWith(uri));
+      expect(framed, 'the framed logout page').toBeDefined();
+      await expect.poll(async () => (await framed?.title()) ?? '').toBe('Signed out');
+      expect(new URL(framed?.url() ?? '').searchParams.get('iss')).toBe(idp.issuer);
+
+      // The session is over: the page, reloaded, finds its refresh cookie refused.
+      await page.reload();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-      await expect
-        .poll(() => page.locator('#status').innerText())
-        .toContain('signed out, at the identity provider too');
-      expect(new URL(page.url()).origin).toBe(server.url);
-      expect(new URL(page.url()).search).toBe('');
-      const cookies = await device.context.cookies();
-      expect(cookies.filter((cookie) => cookie.name.includes('jwtgate_refresh'))).toEqual([]);
-      expect(problemsOf(page)).toEqual([]);
+
+      // Another origin framing the URL: Chromium refuses to show it (CSP frame-ancestors). The
+      // request is made all the same, as any page can make a GET: only iss and sid decide.
+      const stranger = await startOidcProvider();
+      try {
+        const elsewhere = await device.open(logoutPage(stranger.issuer, `psid-nobody-${subject}`));
+        await elsewhere.getByRole('heading', { name: 'Signed out of Test IdP' }).waitFor();
+        await expect
+          .poll(() =>
+            elsewhere
+              .frames()
+              .find((frame) => frame !== elsewhere.mainFrame())
+              ?.url(),
+          )
+          .toMatch(/^chrome-error:/);
+      } finally {
+        await stranger.stop();
+      }
+      expect(problemsOf(atProvider)).toEqual([]);
     },
     BROWSER_TEST_MS,
   );

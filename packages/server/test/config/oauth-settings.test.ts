@@ -41,8 +41,11 @@ describe('OAuth settings', () => {
         scopes: ['openid', 'email', 'profile'],
         logout: false,
         backChannelLogout: false,
+        frontChannelLogout: false,
       },
     ]);
+    expect(config.oauth.backChannelLogoutsPerMinute).toBe(600);
+    expect(config.oauth.frontChannelLogoutsPerMinute).toBe(120);
     expect(config.oauth.autoLinkVerifiedEmail).toBe(false);
     expect(config.oauth.storeProviderTokens).toBe(false);
   });
@@ -119,6 +122,25 @@ describe('OAuth settings', () => {
     const plain = plainProviderWith('BackChannelLogout');
     expect(problemsOf(() => load(plain))).toEqual([
       'OAuth.Providers.github.BackChannelLogout: only OpenID Connect providers (Issuer) sign logout tokens; remove BackChannelLogout or set it to false',
+    ]);
+  });
+
+  it('turns front-channel logout on per OpenID Connect provider, and refuses it for plain OAuth 2.0', () => {
+    const on = load(google.replace('ClientId:', 'FrontChannelLogout: true\n      ClientId:'), secret);
+    expect(on.oauth.providers[0]).toMatchObject({ kind: 'oidc', frontChannelLogout: true, backChannelLogout: false });
+    const plain = plainProviderWith('FrontChannelLogout');
+    expect(problemsOf(() => load(plain))).toEqual([
+      'OAuth.Providers.github.FrontChannelLogout: only OpenID Connect providers (Issuer) name their sessions to relying parties; remove FrontChannelLogout or set it to false',
+    ]);
+  });
+
+  it('reads the logout rate limits, and refuses a negative one', () => {
+    const limits = 'OAuth:\n  BackChannelLogoutsPerMinute: 5\n  FrontChannelLogoutsPerMinute: 0\n  Providers:';
+    const config = load(google.replace('OAuth:\n  Providers:', limits), secret);
+    expect(config.oauth).toMatchObject({ backChannelLogoutsPerMinute: 5, frontChannelLogoutsPerMinute: 0 });
+    const negative = google.replace('OAuth:\n  Providers:', 'OAuth:\n  BackChannelLogoutsPerMinute: -1\n  Providers:');
+    expect(problemsOf(() => load(negative, secret))).toEqual([
+      expect.stringMatching(/^OAuth\.BackChannelLogoutsPerMinute: /),
     ]);
   });
 

@@ -7,7 +7,13 @@ import { landing, linkThroughProvider, signInThroughApi, startServerWithProvider
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
 import { captureLog, type LogCapture } from '../support/log-capture.js';
 import { codeFor, enrolTotp, verify } from '../support/mfa-steps.js';
-import { decodeJwt, type TestServer } from '../support/test-server.js';
+import {
+  accessWorks,
+  type ProviderBegunSession,
+  refreshes as refreshesAt,
+  signInAtProvider,
+} from '../support/provider-logout-steps.js';
+import type { TestServer } from '../support/test-server.js';
 
 // oauth2-mock-server reads the client id from Basic credentials without form-decoding it.
 const CLIENT_ID = 'jwtgatetest';
@@ -40,7 +46,7 @@ function providersYaml(idp: string, other: string): string {
 }
 
 type Claims = Record<string, unknown>;
-type Session = { accessToken: string; refreshToken: string; userId: string };
+type Session = ProviderBegunSession;
 
 /**
  * The provider's and jwtgate's side of back-channel logout, on one database
@@ -77,13 +83,8 @@ function backChannelSuite(backend: Backend) {
       await place?.remove();
     });
 
-    /** Signs in through `provider` (the API variant) as `sub` with the provider session `sid`. */
-    async function signIn(at: OidcProvider, provider: string, sub: string, sid: string | undefined): Promise<Session> {
-      const done = await providerStep(at, provider, sub, sid);
-      expect(done.statusCode, done.body).toBe(200);
-      const { accessToken, refreshToken } = done.json();
-      return { accessToken, refreshToken, userId: decodeJwt(accessToken).payload.sub as string };
-    }
+    const signIn = (at: OidcProvider, provider: string, sub: string, sid: string | undefined) =>
+      signInAtProvider(t, at, provider, sub, sid);
 
     /** The provider's part of a sign-in (the API variant): its answer, tokens or a pause for a second factor. */
     async function providerStep(at: OidcProvider, provider: string, sub: string, sid: string | undefined) {
@@ -116,19 +117,10 @@ function backChannelSuite(backend: Backend) {
     }
 
     async function alive(session: Session): Promise<{ access: boolean }> {
-      const me = await t.request({ method: 'GET', url: '/auth/me', token: session.accessToken });
-      return { access: me.statusCode === 200 };
+      return { access: await accessWorks(t, session) };
     }
 
-    async function refreshes(session: Session): Promise<boolean> {
-      const answer = await t.request({
-        method: 'POST',
-        url: '/auth/refresh',
-        body: { refreshToken: session.refreshToken },
-      });
-      if (answer.statusCode === 200) session.refreshToken = answer.json().refreshToken;
-      return answer.statusCode === 200;
-    }
+    const refreshes = (session: Session) => refreshesAt(t, session);
 
     function expectRefused(answer: { statusCode: number; json(): unknown; headers: Record<string, unknown> }) {
       expect(answer.statusCode).toBe(400);

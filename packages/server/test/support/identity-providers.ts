@@ -51,7 +51,12 @@ export async function startOidcProvider(
     userInfoClaims: {},
     signWithForeignKey: false,
     forgeIdToken: null,
-    stop: () => new Promise((resolve) => http.close(() => resolve())),
+    stop: () =>
+      new Promise((resolve) => {
+        http.close(() => resolve());
+        // A browser keeps its connections open: waiting for them would hold the test up for a minute.
+        http.closeAllConnections();
+      }),
   };
   server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
     // The id token is the one without a scope.
@@ -89,6 +94,11 @@ export async function startOidcProvider(
     if (options.consentPage === true && url.pathname === '/authorize' && !url.searchParams.has('decision')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(consentPage(url.searchParams));
+      return;
+    }
+    if (url.pathname === '/frontchannel-logout-page') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(frontChannelLogoutPage(url.searchParams, provider.issuer));
       return;
     }
     if (url.pathname === '/authorize' && url.searchParams.get('decision') === 'deny') {
@@ -134,6 +144,20 @@ function consentPage(parameters: URLSearchParams): string {
 <h1>Test IdP</h1><p>${escapeHtml(parameters.get('client_id') ?? '')} would like to know who you are.</p>
 <form method="get" action="/authorize">${hidden}
 <button name="decision" value="allow">Allow</button> <button name="decision" value="deny">Deny</button></form>
+</body></html>`;
+}
+
+/**
+ * The provider's page after a logout (Front-Channel Logout 1.0 §2): an
+ * iframe of the relying party's `uri` with the provider's `iss` and the
+ * ended session's `sid` (`/frontchannel-logout-page?uri=…&sid=…`).
+ */
+function frontChannelLogoutPage(parameters: URLSearchParams, issuer: string): string {
+  const target = new URL(parameters.get('uri') ?? '');
+  target.searchParams.set('iss', issuer);
+  target.searchParams.set('sid', parameters.get('sid') ?? '');
+  return `<!doctype html><html lang="en"><head><title>Test IdP: signed out</title><link rel="icon" href="data:,"></head><body>
+<h1>Signed out of Test IdP</h1><iframe title="relying party" src="${escapeHtml(target.href)}"></iframe>
 </body></html>`;
 }
 

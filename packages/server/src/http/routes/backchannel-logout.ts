@@ -50,7 +50,8 @@ export const backChannelLogoutRoutes: FastifyPluginAsync<OAuthRoutesOptions> = a
             'the token fails a check of §2.6 (signature, algorithm, `iss`, `aud`, `iat`, `exp`, `events`, `sub`/`sid`, `nonce`, `typ`) or its `jti` was accepted before',
           ERR_VALIDATION: 'no `logout_token`',
           ERR_UNSUPPORTED_MEDIA_TYPE: 'the body is not `application/x-www-form-urlencoded`',
-          ERR_RATE_LIMITED: 'too many posts from this network in a minute',
+          ERR_RATE_LIMITED:
+            "more posts from this network to this provider's route in a minute than `OAuth.BackChannelLogoutsPerMinute` allows",
           ERR_OAUTH_PROVIDER_UNAVAILABLE:
             "the provider's discovery document or keys cannot be fetched; send again later",
           ERR_OAUTH_PROVIDER_ERROR: "the provider's discovery document or keys are not ones jwtgate can use",
@@ -61,7 +62,7 @@ export const backChannelLogoutRoutes: FastifyPluginAsync<OAuthRoutesOptions> = a
       preValidation: async (request) => {
         const provider = oauth.providers.get(request.params.provider);
         if (provider?.backChannelLogout !== true) throw new AuthError('ERR_NOT_FOUND');
-        await oauth.backChannelThrottle.reserve(clientInfo(request).ip);
+        await oauth.backChannelThrottles.get(provider.name)?.reserve(clientInfo(request).ip);
         // §2.5: the token comes in a form, and only there (JSON would be parsed by the server's own parser).
         if (!String(request.headers['content-type'] ?? '').startsWith(FORM_MEDIA_TYPE)) {
           throw new AuthError('ERR_UNSUPPORTED_MEDIA_TYPE');
@@ -74,7 +75,7 @@ export const backChannelLogoutRoutes: FastifyPluginAsync<OAuthRoutesOptions> = a
       const client = clientInfo(request);
       try {
         const { ended, by } = await oauth.backChannelLogout.accept(provider, request.body.logout_token);
-        deps.events?.providerLogout({ provider: provider.name, ended, by, client });
+        deps.events?.providerLogout({ provider: provider.name, ended, by, channel: 'back', client });
       } catch (error) {
         if (isAuthError(error, 'ERR_LOGOUT_TOKEN_INVALID')) {
           deps.events?.oauthFailed({ provider: provider.name, error, client });

@@ -20,7 +20,13 @@ const statusLine = document.getElementById('status') as HTMLElement;
 const consoleNav = document.getElementById('console-nav') as HTMLElement;
 const accountNav = document.getElementById('account-nav') as HTMLElement;
 
-const client: JwtgateClient = createClient({ baseUrl: location.origin });
+// An administrator who signed in at an identity provider is signed out there too, as on the
+// sign-in page; the provider sends the browser back to that page (`<Web.PublicUrl>/`, the one
+// post-logout address registered), which says so.
+const client: JwtgateClient = createClient({
+  baseUrl: location.origin,
+  onProviderLogout: (url) => location.assign(url),
+});
 
 function announce(message: string): void {
   statusLine.textContent = message;

@@ -14,7 +14,7 @@ const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 // Sessions and accepted tokens in Redis, the provider sessions in PostgreSQL: the token is
 // claimed, then the sessions it names cannot be found.
-describeWithService('postgres')('back-channel logout while PostgreSQL is unreachable', () => {
+describeWithService('postgres')('logout by the provider while PostgreSQL is unreachable', () => {
   let database: TestDatabase;
   let proxy: TcpProxy;
   let idp: OidcProvider;
@@ -27,7 +27,7 @@ describeWithService('postgres')('back-channel logout while PostgreSQL is unreach
     target.port = String(proxy.port);
     idp = await startOidcProvider();
     t = await startServerWithProviders(
-      `OAuth:\n  Providers:\n    idp:\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n      BackChannelLogout: true\n`,
+      `OAuth:\n  Providers:\n    idp:\n      Issuer: ${idp.issuer}\n      ClientId: jwtgatetest\n      BackChannelLogout: true\n      FrontChannelLogout: true\n`,
       {
         JWTGATE_OAUTH_PROVIDERS_IDP_CLIENT_SECRET: 'idp-client-secret-value',
         JWTGATE_DATABASE_URL: target.toString(),
@@ -49,7 +49,7 @@ describeWithService('postgres')('back-channel logout while PostgreSQL is unreach
     redis.disconnect();
   });
 
-  it('answers 503, ends nothing, and takes the same token once the database is back', async () => {
+  it('answers a logout token 503, ends nothing, and takes the same token once the database is back', async () => {
     const sid = `psid-${randomUUID()}`;
     const sub = `outage-${randomUUID()}`;
     idp.claims = { sub, sid, email: `${sub}@example.com`, email_verified: true };
@@ -89,5 +89,32 @@ describeWithService('postgres')('back-channel logout while PostgreSQL is unreach
       body: { refreshToken: alive.json().refreshToken },
     });
     expect(refused.statusCode).toBe(401);
+  });
+
+  it('answers a front-channel logout 503, never the page that says it was done, and ends the sessions once back', async () => {
+    const sid = `psid-${randomUUID()}`;
+    const sub = `outage-${randomUUID()}`;
+    idp.claims = { sub, sid, email: `${sub}@example.com`, email_verified: true };
+    const signedIn = await signInThroughApi(t, 'idp');
+    expect(signedIn.statusCode, signedIn.body).toBe(200);
+    const { accessToken } = signedIn.json();
+    const frontChannel = () =>
+      t.request({
+        method: 'GET',
+        url: `/auth/oauth/idp/frontchannel-logout?${new URLSearchParams({ iss: idp.issuer, sid }).toString()}`,
+      });
+
+    proxy.cut('refuse');
+    const down = await frontChannel();
+    expect(down.statusCode, down.body).toBe(503);
+    expect(down.json()).toMatchObject({ error: { code: 'ERR_STORE_UNAVAILABLE' } });
+    expect(down.headers['retry-after']).toBeDefined();
+    expect(down.headers['cache-control']).toBe('no-store');
+
+    proxy.restore();
+    await waitUntilReady(t);
+    expect((await t.request({ method: 'GET', url: '/auth/me', token: accessToken })).statusCode).toBe(200);
+    expect((await frontChannel()).statusCode).toBe(200);
+    expect((await t.request({ method: 'GET', url: '/auth/me', token: accessToken })).statusCode).toBe(401);
   });
 });
