@@ -7,6 +7,7 @@ import { changeCredentials } from '../user/change-credentials.js';
 import { confirmPassword } from '../user/confirm-password.js';
 import { passwordContextWords, refuseContextWords } from '../user/context-words.js';
 import { normaliseEmail } from '../user/email.js';
+import { NO_PASSWORD_HASH } from '../user/no-password.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
 import type { UserRecord } from '../user/user-record.js';
@@ -67,8 +68,11 @@ export interface EmailFlows {
   sendVerification(userId: string): Promise<boolean>;
   /** Verifies the address the link was sent to. */
   verifyByLink(token: string): Promise<UserRecord>;
-  /** Verifies the signed-in user's address by the mailed code. */
-  verifyByCode(userId: string, code: string): Promise<UserRecord>;
+  /**
+   * Verifies the signed-in user's address by the mailed code; at the first
+   * proof every session of the user but `sessionId` (the one presenting the code) ends.
+   */
+  verifyByCode(userId: string, code: string, sessionId?: string): Promise<UserRecord>;
   /** Mails a reset link when an enabled account has the address; the same work either way. */
   requestPasswordReset(email: string): Promise<void>;
   /** Sets a new password from a reset link, verifies the address and ends every session. */
@@ -216,11 +220,31 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     return holderOf(result.token, purpose);
   }
 
-  /** Marks the address verified (when it still is the user's), returning the user as stored. */
-  async function markVerified(user: UserRecord): Promise<UserRecord> {
+  /**
+   * Marks the address verified, the first time it is proven. Until then
+   * whoever registered the address may not own it (account pre-hijacking),
+   * so the first proof hands the account to the mailbox: every other session
+   * ends, and when the proof came from the mailbox alone (a link, an emailed
+   * sign-in) the password, chosen by someone who never proved the address,
+   * stops working too; the owner sets one with a reset. A code proves the
+   * mailbox together with a session of the account (`keepSessionId`), so that
+   * session and the password stay. Only over the password the secret was
+   * checked against: a change that landed meanwhile wins, and this proof fails.
+   */
+  async function proveAddress(user: UserRecord, keepSessionId?: string): Promise<UserRecord> {
     if (user.emailVerifiedAt != null) return user;
-    const now = clock.now();
-    return (await users.update(user.id, { emailVerifiedAt: now, updatedAt: now })) ?? user;
+    const changed = await changeCredentials(
+      deps,
+      user.id,
+      { emailVerifiedAt: clock.now(), ...(keepSessionId === undefined ? { passwordHash: NO_PASSWORD_HASH } : {}) },
+      {
+        reason: 'credentials-changed',
+        ifPasswordHash: user.passwordHash,
+        ...(keepSessionId === undefined ? {} : { keepSessionId }),
+      },
+    );
+    if (changed === null) throw invalid('credentials-changed');
+    return changed.user;
   }
 
   /** The enabled account with this address, or `null`; throws only for an address that cannot be one. */
@@ -244,11 +268,12 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async verifyByLink(token) {
-      return markVerified(await consumeLink('verify-email', token));
+      return proveAddress(await consumeLink('verify-email', token));
     },
 
-    async verifyByCode(userId, code) {
-      return markVerified(await consumeCode('verify-email', userId, code));
+    async verifyByCode(userId, code, sessionId) {
+      // Without the presenting session the code proves the mailbox alone, like a link.
+      return proveAddress(await consumeCode('verify-email', userId, code), sessionId);
     },
 
     async requestPasswordReset(email) {
@@ -330,7 +355,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async signIn(input) {
-      if ('token' in input) return markVerified(await consumeLink('sign-in', input.token));
+      if ('token' in input) return proveAddress(await consumeLink('sign-in', input.token));
       let key: string;
       try {
         key = normaliseEmail(input.email).key;
@@ -342,7 +367,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
         emit({ step: 'refused', purpose: 'sign-in', reason: 'no-live-code' });
         throw invalid('no-live-code');
       }
-      return markVerified(await consumeCode('sign-in', user.id, input.code));
+      return proveAddress(await consumeCode('sign-in', user.id, input.code));
     },
   };
 }

@@ -62,7 +62,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
       schema: {
         summary: 'Sign in with the mailed link or code',
         description:
-          '`{"token"}` from the link, or `{"email", "code"}`. Starts a session like `POST /auth/login` and answers the same way (a user with a second factor gets `mfaRequired` and an mfaToken for `POST /auth/mfa/verify`); the address counts as verified. A code takes 5 tries.',
+          '`{"token"}` from the link, or `{"email", "code"}`. Starts a session like `POST /auth/login` and answers the same way (a user with a second factor gets `mfaRequired` and an mfaToken for `POST /auth/mfa/verify`); the address counts as verified. When that is the first proof of the address, every other session of the account ends and the password chosen before stops working (docs/accounts.md). A code takes 5 tries.',
         tags: ['auth'],
         body: {
           type: 'object',

@@ -93,7 +93,7 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
       schema: {
         summary: 'Verify your address with the mailed link or code',
         description:
-          '`{"token"}` from the link needs nothing else; `{"code"}` needs the access token of the account it was mailed for.',
+          '`{"token"}` from the link needs nothing else; `{"code"}` needs the access token of the account it was mailed for. The first proof of the address hands the account to the mailbox: every other session ends, and a link (which proves the mailbox alone) also stops the password chosen before from working, so a reset sets a new one (docs/accounts.md).',
         tags: ['auth'],
         body: {
           type: 'object',
@@ -123,7 +123,7 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
       } else {
         const claims = claimsOf(request);
         await throttle.reserve('verify-code', `user:${claims.sub}`, ip);
-        user = await flows.verifyByCode(claims.sub, given as string);
+        user = await flows.verifyByCode(claims.sub, given as string, claims.sid);
       }
       return { email: user.email ?? '', emailVerified: user.emailVerifiedAt != null };
     },
