@@ -58,6 +58,13 @@ export interface EmailFlowDeps {
   readonly passwordScreen?: PasswordScreen | undefined;
   /** The service's own context words (its name, `Passwords.ContextWords`); the user's name and address are added. */
   readonly contextWords?: readonly string[] | undefined;
+  /**
+   * Called at the first proof of a user's address, before the proof is
+   * recorded: the server removes there what was added to the account while
+   * nobody had proven the address (identities, passkeys, an authenticator
+   * app), since whoever added it may not own the mailbox. Its failure fails the proof.
+   */
+  readonly beforeFirstProof?: (user: UserRecord, proof: EmailTokenPurpose) => Promise<void>;
   /** Told of each step; must not throw. */
   readonly onEvent?: (event: EmailFlowEvent) => void;
 }
@@ -231,8 +238,9 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
    * session and the password stay. Only over the password the secret was
    * checked against: a change that landed meanwhile wins, and this proof fails.
    */
-  async function proveAddress(user: UserRecord, keepSessionId?: string): Promise<UserRecord> {
+  async function proveAddress(user: UserRecord, proof: EmailTokenPurpose, keepSessionId?: string): Promise<UserRecord> {
     if (user.emailVerifiedAt != null) return user;
+    await deps.beforeFirstProof?.(user, proof);
     const changed = await changeCredentials(
       deps,
       user.id,
@@ -268,12 +276,12 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async verifyByLink(token) {
-      return proveAddress(await consumeLink('verify-email', token));
+      return proveAddress(await consumeLink('verify-email', token), 'verify-email');
     },
 
     async verifyByCode(userId, code, sessionId) {
       // Without the presenting session the code proves the mailbox alone, like a link.
-      return proveAddress(await consumeCode('verify-email', userId, code), sessionId);
+      return proveAddress(await consumeCode('verify-email', userId, code), 'verify-email', sessionId);
     },
 
     async requestPasswordReset(email) {
@@ -293,6 +301,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
       await refuseHolderContext(token, password);
       const user = await consumeLink('reset-password', token);
       const passwordHash = await deps.hasher.hash(password);
+      if (user.emailVerifiedAt == null) await deps.beforeFirstProof?.(user, 'reset-password');
       // One credential change: the version bump makes a login checked against the old password
       // fail or be ended, and every session ends. Only over the hash the link was checked
       // against: a password change that landed meanwhile wins, and this reset changes nothing.
@@ -355,7 +364,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async signIn(input) {
-      if ('token' in input) return proveAddress(await consumeLink('sign-in', input.token));
+      if ('token' in input) return proveAddress(await consumeLink('sign-in', input.token), 'sign-in');
       let key: string;
       try {
         key = normaliseEmail(input.email).key;
@@ -367,7 +376,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
         emit({ step: 'refused', purpose: 'sign-in', reason: 'no-live-code' });
         throw invalid('no-live-code');
       }
-      return proveAddress(await consumeCode('sign-in', user.id, input.code));
+      return proveAddress(await consumeCode('sign-in', user.id, input.code), 'sign-in');
     },
   };
 }

@@ -71,4 +71,11 @@ export interface IdentityStore {
    * two concurrent unlinks of a user's last two identities cannot both win.
    */
   unlink(userId: string, provider: string): Promise<UnlinkOutcome>;
+  /**
+   * Removes every identity of the user, whatever ways in remain, in one
+   * statement, and answers the providers of those it removed. For the first
+   * proof of the account's address, which hands the account to the mailbox:
+   * its owner signs in by mail or sets a password with a reset.
+   */
+  unlinkAll(userId: string): Promise<readonly string[]>;
 }

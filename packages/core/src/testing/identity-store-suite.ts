@@ -212,6 +212,16 @@ export function runIdentityStoreSuite(name: string, factory: () => Promise<Ident
       }
     });
 
+    it('unlinks all identities of one user, even the last way in, and names their providers', async () => {
+      const { user, identity } = await federatedUser();
+      await store.link(buildIdentity(user.id, { provider: 'second' }));
+      const { identity: theirs } = await federatedUser(buildUserRecord().passwordHash);
+      expect([...(await store.unlinkAll(user.id))].sort()).toEqual([identity.provider, 'second'].sort());
+      expect(await store.listByUser(user.id)).toEqual([]);
+      expect(await store.unlinkAll(user.id)).toEqual([]);
+      expect(await store.find(theirs.provider, theirs.subject)).toEqual(theirs);
+    });
+
     it("leaves other users' identities alone", async () => {
       const { user } = await federatedUser(buildUserRecord().passwordHash);
       const { identity: theirs } = await federatedUser(buildUserRecord().passwordHash);

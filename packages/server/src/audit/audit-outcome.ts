@@ -47,6 +47,7 @@ const outcomes: Record<AuditEventName, AuditOutcome> = {
   'session.provider-logout': 'success',
   'identity.linked': 'success',
   'identity.unlinked': 'success',
+  'account.unproven-ways-in-removed': 'success',
   'keys.reloaded': 'success',
 };
 

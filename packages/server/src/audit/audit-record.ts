@@ -345,6 +345,19 @@ export type AuditEvent =
       readonly provider: string;
     })
   | (AuditClient & {
+      /**
+       * The first proof of the account's address (`proof`: the mail's purpose)
+       * removed what was added while nobody had proven it: these identities'
+       * providers, this many passkeys, the authenticator app.
+       */
+      readonly event: 'account.unproven-ways-in-removed';
+      readonly userId: string;
+      readonly proof: string;
+      readonly identities: readonly string[];
+      readonly passkeys: number;
+      readonly authenticatorApp: boolean;
+    })
+  | (AuditClient & {
       readonly event: 'admin.access-denied';
       /** The authenticated caller who is not an enabled administrator. */
       readonly userId: string;

@@ -180,6 +180,15 @@ export interface SecurityEvents {
     readonly because?: 'sign-up' | 'signed-in' | 'verified-email';
     readonly client: AuditClient;
   }): void;
+  /** The first proof of an address removed the ways in added before it (`removeUnprovenWaysIn`). */
+  unprovenWaysInRemoved(input: {
+    readonly userId: string;
+    readonly proof: string;
+    readonly identities: readonly string[];
+    readonly passkeys: number;
+    readonly authenticatorApp: boolean;
+    readonly client: AuditClient;
+  }): void;
 }
 
 /** The refusals of a password change that the trail records, by code, with their reason. */
@@ -536,6 +545,9 @@ export function createSecurityEvents(options: {
         return;
       }
       audit?.record({ event: 'identity.linked', userId, provider, because: because ?? 'signed-in', ...client });
+    },
+    unprovenWaysInRemoved({ client, ...removed }) {
+      audit?.record({ event: 'account.unproven-ways-in-removed', ...removed, ...client });
     },
   };
 }

@@ -20,6 +20,7 @@ import {
   type UserStore,
 } from '@jwtgate/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import { removeUnprovenWaysIn } from '../accounts/remove-unproven-ways-in.js';
 import { type AlertWebhook, createAlertWebhook } from '../audit/alert-webhook.js';
 import { currentAuditContext } from '../audit/audit-context.js';
 import { openAuditFile } from '../audit/audit-file.js';
@@ -49,6 +50,7 @@ import type { RedisConnection } from '../stores/redis/open-redis.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
 import { createSqlEmailStore } from '../stores/sql/sql-email-store.js';
+import { createSqlIdentityStore } from '../stores/sql/sql-identity-store.js';
 import { createSqlInvitationStore } from '../stores/sql/sql-invitation-store.js';
 import { devModeBanner } from './dev-mode-banner.js';
 import { withEmailClaims } from './email-claims.js';
@@ -364,6 +366,13 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     policy: { maxPerIp: config.register.maxPerIp, windowSec: config.register.window },
   });
 
+  // Identities are removed at a first proof even with OAuth off now: they may date from when it was on.
+  const unprovenWaysIn = {
+    identities: createSqlIdentityStore(database.db, { timeoutMs: database.timeoutMs }),
+    factors: stores.factors,
+    passkeys: stores.passkeys,
+    events,
+  };
   const mail = config.mail.enabled
     ? openMail({
         config,
@@ -377,6 +386,13 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         loginThrottle: throttle,
         events,
         log: () => log,
+        beforeFirstProof: (user, proof) =>
+          removeUnprovenWaysIn(
+            unprovenWaysIn,
+            user.id,
+            proof,
+            currentAuditContext()?.client() ?? { ip: null, userAgent: null },
+          ),
       })
     : undefined;
   const mfaKey = config.mfa.encryptionKey;

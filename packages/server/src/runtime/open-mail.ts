@@ -5,6 +5,7 @@ import {
   createEmailFlows,
   createEmailSecrets,
   createMailThrottle,
+  type EmailFlowDeps,
   type EmailStore,
   type LoginThrottle,
   type MailContent,
@@ -60,6 +61,7 @@ export function openMail(options: {
   readonly loginThrottle: LoginThrottle;
   readonly events: SecurityEvents;
   readonly log: () => FastifyBaseLogger | undefined;
+  readonly beforeFirstProof?: EmailFlowDeps['beforeFirstProof'];
 }): OpenMail {
   const { config, store, clock, events } = options;
   const mail = config.mail;
@@ -90,6 +92,7 @@ export function openMail(options: {
     ttlSec: mail.ttlSec,
     loginThrottle: options.loginThrottle,
     compose,
+    ...(options.beforeFirstProof === undefined ? {} : { beforeFirstProof: options.beforeFirstProof }),
     // A step made by a request is recorded with that request's client.
     onEvent: (event) => events.emailStep(event, currentAuditContext()?.client() ?? { ip: null, userAgent: null }),
   });

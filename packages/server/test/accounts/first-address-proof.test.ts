@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAddress } from '../support/mailbox-owner.js';
-import { linkSecret, mailedCode, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerAddress, serverWithMailbox } from '../support/mailbox-owner.js';
+import { linkSecret, mailedCode, type SmtpInbox } from '../support/smtp-inbox.js';
+import type { TestServer } from '../support/test-server.js';
 
 /**
  * Account pre-hijacking through a proof other than a reset: the squatter
@@ -12,22 +12,12 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
  * not outlive that proof.
  */
 describe('the first proof of an address hands the account to the mailbox', () => {
-  let inbox: SmtpInbox;
-  let t: TestServer;
   const squattersPassword = 'the squatters own passphrase';
-  beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    t = await startTestServer({
-      env: {
-        JWTGATE_MAIL_SMTP_URL: inbox.url(),
-        JWTGATE_MAIL_FROM: 'Example <no-reply@example.test>',
-        JWTGATE_AUTH_EMAIL_SIGN_IN: 'true',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await inbox?.close();
+  const mailing = serverWithMailbox({ JWTGATE_AUTH_EMAIL_SIGN_IN: 'true' });
+  let t: TestServer;
+  let inbox: SmtpInbox;
+  beforeAll(() => {
+    ({ t, inbox } = mailing());
   });
 
   async function squat(label: string) {

@@ -1,7 +1,34 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
-import { linkSecret, type SmtpInbox } from './smtp-inbox.js';
-import type { TestServer } from './test-server.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { linkSecret, type SmtpInbox, startSmtpInbox } from './smtp-inbox.js';
+import { startTestServer, type TestServer } from './test-server.js';
+
+/**
+ * Within a `describe`: starts an SMTP inbox and a test server that mails to
+ * it (with `env` besides) before its tests, and closes both after them.
+ *
+ * @example
+ * const mailing = serverWithMailbox({ JWTGATE_AUTH_EMAIL_SIGN_IN: 'true' });
+ * it('…', async () => { const { t, inbox } = mailing(); … });
+ */
+export function serverWithMailbox(env: Record<string, string> = {}): () => { t: TestServer; inbox: SmtpInbox } {
+  let inbox: SmtpInbox | undefined;
+  let t: TestServer | undefined;
+  beforeAll(async () => {
+    inbox = await startSmtpInbox();
+    t = await startTestServer({
+      env: { JWTGATE_MAIL_SMTP_URL: inbox.url(), JWTGATE_MAIL_FROM: 'Example <no-reply@example.test>', ...env },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await inbox?.close();
+  });
+  return () => {
+    if (t === undefined || inbox === undefined) throw new Error('the test server is not started yet');
+    return { t, inbox };
+  };
+}
 
 /**
  * Registers `email` (unverified: nobody has opened a mail yet) with `password`

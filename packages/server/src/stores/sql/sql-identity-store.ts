@@ -148,5 +148,18 @@ export function createSqlIdentityStore(
           ),
         call,
       ),
+
+    unlinkAll: (userId) =>
+      withStoreErrors(
+        () =>
+          db.transaction().execute(async (trx) => {
+            const query = trx.selectFrom(IDENTITIES).select('provider').where('user_id', '=', userId);
+            // Read and delete under one lock, so the answer names exactly the rows deleted.
+            const rows = await (sqlite ? query : query.forUpdate()).execute();
+            await trx.deleteFrom(IDENTITIES).where('user_id', '=', userId).execute();
+            return rows.map((row) => row.provider);
+          }),
+        call,
+      ),
   };
 }
