@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackendPlace, backendAvailable, everyBackend, openBackend } from '../support/backends.js';
 import { codeFor } from '../support/mfa-steps.js';
 import { PASSKEY_ORIGIN } from '../support/passkey-steps.js';
+import { changeElsewhere, waitUntilWaiting } from '../support/postgres-races.js';
 import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -57,22 +58,6 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
       return { userId: user.userId, mfaToken: login.json().mfaToken as string };
     }
 
-    /** Waits until a request of the server waits for the lock this test holds on `table`. */
-    async function waitUntilWaiting(table: string) {
-      await expect
-        .poll(
-          async () =>
-            (
-              await db.query<{ n: number }>(
-                'select count(*)::int as n from pg_locks where not granted and relation = $1::regclass',
-                [table],
-              )
-            ).rows[0]?.n,
-          { timeout: 15_000, interval: 50 },
-        )
-        .toBeGreaterThan(0);
-    }
-
     /**
      * Sends `finish` while `table` is locked against writes, waits until the
      * request waits on that lock, raises the user's credential version (a
@@ -82,7 +67,7 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
       await db.query('begin');
       await db.query(`lock table ${table} in exclusive mode`);
       const finishing = finish();
-      await waitUntilWaiting(table);
+      await waitUntilWaiting(db, table);
       await db.query('update jwtgate_users set credential_version = credential_version + 1 where id = $1', [userId]);
       await db.query('commit');
       const finished = await finishing;
@@ -97,16 +82,6 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
         .where('event', 'in', ['mfa.enrolled', 'mfa.removed'])
         .execute();
       expect(trail.map((record) => record.event).sort()).toEqual(['mfa.enrolled', 'mfa.removed']);
-    }
-
-    /** The password change another instance makes, in the held transaction: a new version, every session ended. */
-    async function changeElsewhere(userId: string) {
-      await db.query('update jwtgate_users set credential_version = credential_version + 1 where id = $1', [userId]);
-      await db.query('update jwtgate_sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [
-        userId,
-        t.clock.now(),
-      ]);
-      await db.query('commit');
     }
 
     it('keeps no app turned on by a signed-in session whose password changed, with its sessions ended, meanwhile', async () => {
@@ -127,8 +102,8 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
         token: user.accessToken,
         body: { code },
       });
-      await waitUntilWaiting('jwtgate_mfa_totp');
-      await changeElsewhere(user.userId);
+      await waitUntilWaiting(db, 'jwtgate_mfa_totp');
+      await changeElsewhere(db, user.userId, t.clock.now());
       const confirmed = await confirming;
       expect(confirmed.statusCode, confirmed.body).toBe(401);
       expect(confirmed.json().error.code).toBe('ERR_TOKEN_REVOKED');
@@ -159,8 +134,8 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
         token: user.accessToken,
         body: { credential: response },
       });
-      await waitUntilWaiting('jwtgate_passkeys');
-      await changeElsewhere(user.userId);
+      await waitUntilWaiting(db, 'jwtgate_passkeys');
+      await changeElsewhere(db, user.userId, t.clock.now());
       const added = await adding;
       expect(added.statusCode, added.body).toBe(401);
       expect(added.json().error.code).toBe('ERR_TOKEN_REVOKED');

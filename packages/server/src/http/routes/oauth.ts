@@ -7,7 +7,7 @@ import type { ProviderClient } from '../../oauth/provider-client.js';
 import { resolveReturnTo } from '../../oauth/return-to.js';
 import type { tokenBody } from '../finish-login.js';
 import { finishFirstFactor } from '../first-factor-login.js';
-import { type PausedLogin, standingSession } from '../mfa-login.js';
+import { factorAddedBySession, type PausedLogin, standingSession } from '../mfa-login.js';
 import { type OAuthRouteDeps, oauthProvider, redirectUriOf, startOAuthFlow } from '../oauth-route-deps.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, mfaRequiredSchema, tokenResponseSchema } from '../schemas.js';
@@ -71,7 +71,7 @@ const callbackErrors = {
   ERR_OAUTH_PROVIDER_UNAVAILABLE: 'the provider cannot be reached, is too slow (`OAuth.Timeout`) or answers 5xx',
   ERR_IDENTITY_TAKEN: 'linking: the identity is linked to another account, or this account has one from that provider',
   ERR_TOKEN_REVOKED:
-    'linking: the session that started the link has ended (a logout, or a password change elsewhere ended it) before the callback; nothing is linked',
+    'linking: the session that started the link has ended (a logout, or a password change elsewhere ended it) before the callback, or the password changed while the identity was being written; nothing stays linked',
   ERR_OAUTH_SIGN_UP_CLOSED: 'no account is linked to the identity, and registration is closed',
   ERR_EMAIL_REQUIRED:
     'no account is linked to the identity, `Auth.RequireEmail` is on, and the provider gave no verified address that no other account has: no account is made',
@@ -125,10 +125,10 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
    * revocation list): whoever holds a stolen session cannot finish a link
    * after the owner ended that session or changed the password meanwhile.
    */
-  async function assertLinkingSessionStands(userId: string, sessionId: string | null): Promise<void> {
+  async function linkingSession(userId: string, sessionId: string | null): Promise<SessionRecord> {
     // A link flow sealed before flows carried their session is refused rather than trusted.
     if (sessionId == null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'no-linking-session' });
-    await standingSession(deps.sessions, { sub: userId, sid: sessionId });
+    return standingSession(deps.sessions, { sub: userId, sid: sessionId });
   }
 
   /**
@@ -152,14 +152,24 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     callbackUrl.search = input.query;
     const profile = await provider.finish(callbackUrl, flow);
     const client = clientInfo(request);
-    if (flow.linkUserId !== null) await assertLinkingSessionStands(flow.linkUserId, flow.linkSessionId);
+    const session = flow.linkUserId === null ? null : await linkingSession(flow.linkUserId, flow.linkSessionId);
     const account = await resolveFederatedAccount(oauth.accounts, {
       provider: provider.name,
       profile,
       linkUserId: flow.linkUserId,
       client,
     });
-    if (flow.linkUserId !== null) return { kind: 'linked', user: account.user };
+    if (session !== null) {
+      // A password change that landed between the check above and the link's write ended the
+      // session the link rests on: as for a passkey, the identity is taken back.
+      if (account.outcome === 'linked') {
+        await factorAddedBySession(deps, session, async () => {
+          await oauth.accounts.identities.unlink(session.userId, provider.name);
+          deps.events?.identityChanged({ change: 'unlinked', userId: session.userId, provider: provider.name, client });
+        });
+      }
+      return { kind: 'linked', user: account.user };
+    }
     const cookie = flow.mode === 'cookie';
     const signIn = {
       provider: provider.name,
