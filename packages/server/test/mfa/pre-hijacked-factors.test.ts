@@ -20,6 +20,7 @@ describe('second factors added before the account proved its address', () => {
     t = await startTestServer({
       env: {
         JWTGATE_WEB_PUBLIC_URL: PASSKEY_ORIGIN,
+        JWTGATE_MFA_REQUIRED_FOR_ROLES: 'admin',
         JWTGATE_MAIL_SMTP_URL: inbox.url(),
         JWTGATE_MAIL_FROM: 'Example <no-reply@example.test>',
       },
@@ -78,5 +79,33 @@ describe('second factors added before the account proved its address', () => {
       body: { password: 'the owners new passphrase' },
     });
     expect(again.statusCode, again.body).toBe(200);
+  });
+
+  it('sets up no factor during a login paused for enrolment while the address is unverified', async () => {
+    const address = `victim-admin-${Date.now()}@example.com`;
+    const squatter = await registerAddress(t, address, 'the squatters own passphrase');
+    // A role that needs a second factor: the login pauses until one is set up.
+    await t.server.users.update(squatter.userId, { role: 'admin', updatedAt: t.clock.now() });
+    const pausedLogin = async (password: string) => {
+      const login = await t.request({ method: 'POST', url: '/auth/login', body: { email: address, password } });
+      expect(login.json()).toMatchObject({ enrollmentRequired: true });
+      return login.json().mfaToken as string;
+    };
+    const mfaToken = await pausedLogin('the squatters own passphrase');
+    for (const url of ['/auth/mfa/enrollment/totp', '/auth/mfa/enrollment/passkey/options']) {
+      const refused = await t.request({ method: 'POST', url, body: { mfaToken } });
+      expect(refused.statusCode, url).toBe(403);
+      expect(refused.json().error.code).toBe('ERR_EMAIL_NOT_VERIFIED');
+    }
+
+    // The owner of the mailbox resets the password; their own login then sets up their own app.
+    const reset = await takeBackByReset(t, inbox, address, 'the owners new passphrase');
+    expect(reset.json()).toMatchObject({ enrollmentRequired: true });
+    const enrol = await t.request({
+      method: 'POST',
+      url: '/auth/mfa/enrollment/totp',
+      body: { mfaToken: await pausedLogin('the owners new passphrase') },
+    });
+    expect(enrol.statusCode, enrol.body).toBe(200);
   });
 });

@@ -75,6 +75,8 @@ const statusSchema = {
   },
 } as const;
 
+const enrolmentBeforeProof =
+  'the account has an address that is not verified yet: whoever registered it may not own it, so the login sets up no second factor until the link or code mailed to it (or a reset, `POST /auth/password/forgot`) proves it';
 const notConfigured = {
   ERR_MFA_NOT_CONFIGURED: 'second factors are off: no `Mfa.EncryptionKey` in production',
 } as const;
@@ -454,6 +456,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
           ERR_MFA_TOKEN_INVALID:
             'unknown, spent, expired, not one for setting up, or presented from elsewhere; or the password changed since it was checked (the factor is then not kept)',
           ERR_MFA_ALREADY_ENABLED: 'an authenticator app is set up already: sign in again and use it',
+          ERR_EMAIL_NOT_VERIFIED: enrolmentBeforeProof,
           ...notConfigured,
           ...storeDown,
         },
@@ -467,6 +470,8 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         client: clientInfo(request),
       });
       const user = await challengeUser(mfa, deps.users, challenge);
+      // The paused login's password may be a squatter's, as a signed-in user's may be.
+      await assertAddressProven(deps.users, user.id, 'authenticator-app');
       const enrolment = await startTotpEnrolment(mfa, { userId: user.id, account: user.username, issuer: mfa.issuer });
       return { ...enrolment, qrSvg: qrSvgOf(enrolment.otpauthUri) };
     },

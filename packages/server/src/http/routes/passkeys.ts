@@ -453,6 +453,8 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     ERR_MFA_TOKEN_INVALID:
       'unknown, spent, expired (5 minutes), not one for setting up, or presented from elsewhere; or the password changed since it was checked (the factor is then not kept)',
     ERR_MFA_ALREADY_ENABLED: 'a second factor is set up already: sign in again and use it',
+    ERR_EMAIL_NOT_VERIFIED:
+      'the account has an address that is not verified yet: whoever registered it may not own it, so the login adds no passkey until the link or code mailed to it (or a reset, `POST /auth/password/forgot`) proves it',
   } as const;
 
   /**
@@ -466,6 +468,8 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     if ((await enrolledFactors(mfa, user.id)).methods.length > 0) {
       throw new AuthError('ERR_MFA_ALREADY_ENABLED', { reason: 'enrolled-meanwhile' });
     }
+    // The paused login's password may be a squatter's, as a signed-in user's may be.
+    await assertAddressProven(deps.users, user.id, 'passkey');
     return { challenge, user };
   }
 
