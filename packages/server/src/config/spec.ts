@@ -675,7 +675,7 @@ export const configSpec = {
       values: ['/auth', '/'],
       default: '/auth',
       description:
-        'Where the browser sends the refresh cookie. `/auth` keeps it off every other route; `/` lets protected routes outside `/auth` refresh silently too.',
+        'Where the browser sends the refresh cookie, and so its prefix. `/auth` (the default) keeps it off every other route of the host, but allows only the `__Secure-` prefix, which any host of the same site may also set: a sibling subdomain (one that serves user content, is run by someone else, or was taken over through a dangling DNS record) can plant a refresh cookie of its own for jwtgate’s host, signing the browser in to the planter’s session (session fixation) or, beside a real one, making refresh fail (two cookies of one name are refused). `/` gets the `__Host-` prefix, which only jwtgate’s own host can set (no `Domain`), and also lets protected routes outside `/auth` refresh silently; the cookie then goes with every request to the host, so choose it when a sibling subdomain is not fully trusted and nothing else on the host should see the refresh token (docs/architecture.md, Browser sessions).',
     },
     SameSite: {
       kind: 'enum',
