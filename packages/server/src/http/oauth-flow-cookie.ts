@@ -10,21 +10,23 @@ export interface OAuthFlowCookie {
   clear(reply: FastifyReply): void;
 }
 
-const PATH = '/auth/oauth';
-
 /**
- * `__Secure-jwtgate_oauth` on `/auth/oauth`, HttpOnly, and `SameSite=Lax`:
- * the callback is a top-level navigation from the provider's site, which a
- * `Strict` cookie would not follow. It lives for `OAuth.FlowExpire` and is
- * deleted by the callback, whatever its outcome.
+ * `__Host-jwtgate_oauth`, HttpOnly, and `SameSite=Lax`: the callback is a
+ * top-level navigation from the provider's site, which a `Strict` cookie
+ * would not follow. The `__Host-` prefix (so `Path=/`, no `Domain`) is what
+ * stops a sibling subdomain from planting a flow of its own (an attacker's
+ * state and verifier) in a browser that has none, and then sending that
+ * browser to the callback with the attacker's code: a login CSRF no check on
+ * the server could tell from a real flow. It lives for `OAuth.FlowExpire`
+ * and is deleted by the callback, whatever its outcome.
  *
  * @example
  * const cookie = createOAuthFlowCookie({ secure: true });
  * cookie.set(reply, sealer.seal(flow), 600);
  */
 export function createOAuthFlowCookie(settings: { readonly secure: boolean }): OAuthFlowCookie {
-  const name = settings.secure ? '__Secure-jwtgate_oauth' : 'jwtgate_oauth';
-  const attributes = { path: PATH, secure: settings.secure, sameSite: 'Lax' as const };
+  const name = settings.secure ? '__Host-jwtgate_oauth' : 'jwtgate_oauth';
+  const attributes = { path: '/', secure: settings.secure, sameSite: 'Lax' as const };
   const append = (reply: FastifyReply, value: string) => {
     const existing = reply.getHeader('set-cookie');
     const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];

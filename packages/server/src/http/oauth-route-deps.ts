@@ -61,13 +61,13 @@ export function oauthProvider(oauth: OAuthRouteDeps, name: string): ProviderClie
  *
  * @example
  * const { authorizationUrl, sealed } = await startOAuthFlow(oauth, clock.now(), provider, {
- *   returnTo, linkUserId: null, mode: 'cookie', device: null });
+ *   returnTo, linkUserId: null, linkSessionId: null, mode: 'cookie', device: null });
  */
 export async function startOAuthFlow(
   oauth: OAuthRouteDeps,
   now: number,
   provider: ProviderClient,
-  input: Pick<OAuthFlow, 'returnTo' | 'linkUserId' | 'mode' | 'device'>,
+  input: Pick<OAuthFlow, 'returnTo' | 'linkUserId' | 'linkSessionId' | 'mode' | 'device'>,
 ): Promise<{ authorizationUrl: string; sealed: string }> {
   const secrets = newFlowSecrets();
   const flow: OAuthFlow = {

@@ -9,6 +9,8 @@ export interface OAuthFlow extends FlowSecrets {
   readonly returnTo: string;
   /** The signed-in user who asked to link an identity; `null` for a sign-in. */
   readonly linkUserId: string | null;
+  /** The session that asked to link: the link is made only while it still stands. `null` for a sign-in. */
+  readonly linkSessionId: string | null;
   /** `cookie`: the browser flow, ending in a redirect; `json`: an API client that posts the callback itself. */
   readonly mode: 'cookie' | 'json';
   /** The device label the session will carry. */

@@ -241,15 +241,20 @@ export function createProviderClient(
     const claims = tokens.claims();
     if (claims === undefined) throw new AuthError('ERR_OAUTH_PROVIDER_ERROR', { reason: 'no-id-token' });
     let source: Record<string, unknown> = claims;
+    let addressSource: Record<string, unknown> = claims;
     // Some providers leave the address out of the id token and answer it at the user-info endpoint only.
     if (claims.email === undefined && config.serverMetadata().userinfo_endpoint !== undefined) {
-      source = { ...(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)), ...claims };
+      const userInfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+      source = { ...userInfo, ...claims };
+      // The address and whether it was verified come from one answer: an id token's
+      // email_verified, said of no address, never vouches for the user-info endpoint's.
+      addressSource = userInfo;
     }
-    const email = text(source.email, 320);
+    const email = text(addressSource.email, 320);
     return {
       subject: subjectOf(claims.sub),
       email,
-      emailVerified: email !== null && source.email_verified === true,
+      emailVerified: email !== null && addressSource.email_verified === true,
       displayName: text(source.name, 255) ?? text(source.preferred_username, 255),
       providerSid: text(claims.sid, MAX_SUBJECT_LENGTH),
     };

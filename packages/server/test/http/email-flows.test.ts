@@ -216,6 +216,31 @@ describe('mail flows over a real SMTP server', () => {
     expect(good.statusCode, good.body).toBe(200);
   });
 
+  it('lets exactly one of two resets at once win, each from its own link, and the other changes nothing', async () => {
+    const email = fresh('race');
+    await register(email);
+    const links: string[] = [];
+    for (const _ of [1, 2]) {
+      await t.request({ method: 'POST', url: '/auth/password/forgot', body: { email } });
+      await t.server.drainMail();
+      const mails = inbox.received.filter((m) => m.to.includes(email) && /Reset your/.test(m.subject));
+      links.push(linkSecret(mails.at(-1) as ReceivedMail, 'reset-password'));
+    }
+    const passwords = ['first racer passphrase', 'second racer passphrase'];
+    const answers = await Promise.all(
+      links.map((token, i) =>
+        t.request({ method: 'POST', url: '/auth/password/reset', body: { token, newPassword: passwords[i] } }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 400]);
+    const loser = answers.findIndex((a) => a.statusCode === 400);
+    expect(answers[loser]?.json().error.code).toBe('ERR_EMAIL_TOKEN_INVALID');
+    const logins = await Promise.all(
+      passwords.map((p) => t.request({ method: 'POST', url: '/auth/login', body: { email, password: p } })),
+    );
+    expect(logins.map((l) => l.statusCode)).toEqual(passwords.map((_, i) => (i === loser ? 401 : 200)));
+  });
+
   it('answers forgot-password alike for an account, an unknown address and a disabled account; mails only the first', async () => {
     const email = fresh('enum');
     const disabled = fresh('disabled');

@@ -5,9 +5,11 @@ import {
   deliverCallback,
   landing,
   linkThroughProvider,
+  ORIGIN_HEADERS,
   PUBLIC_URL,
   signInThroughProvider,
   startBrowserFlow,
+  startLinkFlow,
   startServerWithProviders,
 } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
@@ -81,9 +83,8 @@ describe('sign-in with an OpenID Connect provider', () => {
     expect(query.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(query.get('scope')).toBe('openid email profile');
     const setCookie = String(flow.start.headers['set-cookie']);
-    expect(setCookie).toMatch(
-      /^__Secure-jwtgate_oauth=f1\.[^;]+; Path=\/auth\/oauth; Max-Age=600; HttpOnly; Secure; SameSite=Lax/,
-    );
+    // __Host-: no sibling subdomain can plant a flow of its own (an attacker's state and verifier).
+    expect(setCookie).toMatch(/^__Host-jwtgate_oauth=f1\.[^;]+; Path=\/; Max-Age=600; HttpOnly; Secure; SameSite=Lax$/);
     // The verifier is sealed: nothing of it shows in the cookie.
     expect(setCookie).not.toContain(query.get('state'));
   });
@@ -166,6 +167,82 @@ describe('sign-in with an OpenID Connect provider', () => {
     });
   });
 
+  /**
+   * Someone holding another user's session (a stolen token, an unattended
+   * browser) tries to plant an identity of their own on the account: a way
+   * in that would outlive the owner's password change.
+   */
+  describe('linking from a session that ends before the callback', () => {
+    it('refuses to start a link from a sign-in older than 10 minutes, asking for a fresh one (RFC 9470 max_age)', async () => {
+      const user = await t.signUp();
+      t.clock.advance(601_000);
+      // An unattended page keeps refreshing: its tokens stay valid, its sign-in grows old.
+      const refreshed = await t.request({
+        method: 'POST',
+        url: '/auth/refresh',
+        body: { refreshToken: user.refreshToken },
+      });
+      const stale = await startLinkFlow(t, 'idp', refreshed.json().accessToken);
+      expect(stale.statusCode).toBe(401);
+      expect(stale.json().error.code).toBe('ERR_INSUFFICIENT_AUTHENTICATION');
+      expect(stale.headers['www-authenticate']).toContain('max_age=600');
+      expect(cookieOf(stale, 'jwtgate_oauth')).toBeUndefined();
+
+      const fresh = await t.login(user.username, user.password);
+      expect((await startLinkFlow(t, 'idp', fresh.accessToken)).statusCode).toBe(200);
+    });
+
+    it('links nothing when the owner changed the password between the start of the link and its callback', async () => {
+      const victim = await t.signUp();
+      const attacker = { sub: `planted-${Date.now()}` };
+      idp.claims = attacker;
+      // The attacker, with the victim's session, starts linking their own identity.
+      const started = await startLinkFlow(t, 'idp', victim.accessToken);
+      expect(started.statusCode, started.body).toBe(200);
+      const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
+      const callback = await authorizeAt(new URL(started.json().authorizationUrl));
+
+      // Meanwhile the owner changes the password on another device: every other session ends.
+      const owner = await t.login(victim.username, victim.password);
+      const changed = await t.request({
+        method: 'POST',
+        url: '/auth/password',
+        token: owner.accessToken,
+        body: { currentPassword: victim.password, newPassword: 'a brand new passphrase 42' },
+      });
+      expect(changed.statusCode, changed.body).toBe(200);
+
+      const done = await deliverCallback(t, callback, flowCookie);
+      expect(landing(done).fragment.get('oauth-error')).toBe('ERR_TOKEN_REVOKED');
+      expect((await identitiesOf(owner.accessToken)).identities).toEqual([]);
+      expect(log.audit('oauth.failed').at(-1)).toMatchObject({ code: 'ERR_TOKEN_REVOKED', userId: victim.userId });
+      // The attacker's identity signs in to an account of its own, never the victim's.
+      const { accessToken } = await signInThroughProvider(t, 'idp');
+      expect(decodeJwt(accessToken).payload.sub).not.toBe(victim.userId);
+    });
+
+    it('links nothing when the session that started the link was logged out before the callback', async () => {
+      const victim = await t.signUp();
+      idp.claims = { sub: `planted-${Date.now()}` };
+      const started = await startLinkFlow(t, 'idp', victim.accessToken);
+      const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
+      const callback = await authorizeAt(new URL(started.json().authorizationUrl));
+      const owner = await t.login(victim.username, victim.password);
+      const ended = await t.request({
+        method: 'POST',
+        url: '/auth/logout',
+        token: owner.accessToken,
+        headers: ORIGIN_HEADERS,
+        body: { scope: 'others' },
+      });
+      expect(ended.statusCode, ended.body).toBe(200);
+
+      const done = await deliverCallback(t, callback, flowCookie);
+      expect(landing(done).fragment.get('oauth-error')).toBe('ERR_TOKEN_REVOKED');
+      expect((await identitiesOf(owner.accessToken)).identities).toEqual([]);
+    });
+  });
+
   it('does not link by a verified address while OAuth.AutoLinkVerifiedEmail is off', async () => {
     const carol = await t.signUp();
     const who = person();
@@ -238,12 +315,18 @@ describe('sign-in with an OpenID Connect provider', () => {
       expect(landing(done).fragment.get('oauth-error')).toBe('ERR_OAUTH_PROVIDER_ERROR');
     });
 
-    it('refuses an id token with the wrong nonce, aud or iss, or signed by a key the provider does not publish', async () => {
+    it('refuses an id token with the wrong nonce, aud, azp or iss, or signed by a key the provider does not publish', async () => {
       for (const [claims, reason] of [
         [{ nonce: 'someone-elses-nonce' }, /nonce|OAUTH_JWT_CLAIM_COMPARISON_FAILED/],
         [{ aud: 'another-client' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|aud/],
         [{ iss: 'https://impostor.example' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|iss/],
         [{ exp: Math.floor(Date.now() / 1000) - 3600 }, /OAUTH_JWT_TIMESTAMP_CHECK_FAILED|exp/],
+        // Issued to another client as well, which could replay it here: azp must name this client.
+        [
+          { aud: [CLIENT_ID, 'another-client'] },
+          /OAUTH_JWT_CLAIM_COMPARISON_FAILED|OAUTH_MISSING_REQUIRED_CLAIM|azp|aud/,
+        ],
+        [{ aud: [CLIENT_ID, 'another-client'], azp: 'another-client' }, /OAUTH_JWT_CLAIM_COMPARISON_FAILED|azp/],
       ] as const) {
         idp.claims = { ...person(), ...claims };
         const to = await failingCallback();
@@ -312,6 +395,96 @@ describe('sign-in with an OpenID Connect provider', () => {
   });
 });
 
+describe('a provider that announces HS256 and none beside RS256 for id tokens (as Keycloak announces HS256)', () => {
+  let idp: OidcProvider;
+  let t: TestServer;
+  beforeAll(async () => {
+    idp = await startOidcProvider({ idTokenAlgorithms: ['RS256', 'HS256', 'none'] });
+    t = await startServerWithProviders(providerYaml(idp.issuer), secretEnv);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.stop();
+  });
+
+  async function signInWithIdToken(forge: OidcProvider['forgeIdToken']) {
+    idp.claims = person();
+    idp.forgeIdToken = forge;
+    try {
+      const flow = await startBrowserFlow(t, 'idp');
+      const done = await deliverCallback(t, await authorizeAt(flow.authorizationUrl), flow.flowCookie);
+      return { error: landing(done).fragment.get('oauth-error'), refresh: cookieOf(done, 'jwtgate_refresh') };
+    } finally {
+      idp.forgeIdToken = null;
+    }
+  }
+
+  it('signs in with an id token the provider signed with its published key', async () => {
+    expect(await signInWithIdToken(null)).toEqual({ error: null, refresh: expect.any(String) });
+  });
+
+  it('refuses an id token MACed with the client secret, which anyone holding the secret could forge', async () => {
+    const forged = await signInWithIdToken({
+      alg: 'HS256',
+      clientSecret: secretEnv.JWTGATE_OAUTH_PROVIDERS_IDP_CLIENT_SECRET,
+    });
+    expect(forged).toEqual({ error: 'ERR_OAUTH_PROVIDER_ERROR', refresh: undefined });
+  });
+
+  it('refuses an unsigned id token (alg none)', async () => {
+    expect(await signInWithIdToken({ alg: 'none' })).toEqual({ error: 'ERR_OAUTH_PROVIDER_ERROR', refresh: undefined });
+  });
+});
+
+/**
+ * A mix-up (RFC 9700 §4.4): one of two configured providers is malicious. It
+ * reads a link flow's state, PKCE challenge and nonce from the authorization
+ * request the victim's browser brings it, has the honest provider issue a
+ * code for the attacker's own identity under them, and sends the browser to
+ * the honest provider's callback with that code.
+ */
+describe('a malicious provider beside an honest one', () => {
+  let honest: OidcProvider;
+  let evil: OidcProvider;
+  let t: TestServer;
+  beforeAll(async () => {
+    honest = await startOidcProvider();
+    evil = await startOidcProvider();
+    const yaml = `${providerYaml(honest.issuer)}    evil:\n      Issuer: ${evil.issuer}\n      ClientId: ${CLIENT_ID}\n`;
+    t = await startServerWithProviders(yaml, {
+      ...secretEnv,
+      JWTGATE_OAUTH_PROVIDERS_EVIL_CLIENT_SECRET: 'evil-client-secret-value',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await honest?.stop();
+    await evil?.stop();
+  });
+
+  it("refuses the honest provider's callback for a flow started at the other, linking nothing", async () => {
+    const victim = await t.signUp();
+    const started = await startLinkFlow(t, 'evil', victim.accessToken);
+    expect(started.statusCode, started.body).toBe(200);
+    const victimCookie = cookieOf(started, 'jwtgate_oauth') as string;
+    const seenByEvil = new URL(started.json().authorizationUrl).searchParams;
+
+    // The attacker's own authorization at the honest provider, under the victim's flow secrets.
+    honest.claims = { sub: `attacker-${Date.now()}` };
+    const attackers = (await startBrowserFlow(t, 'idp')).authorizationUrl;
+    for (const name of ['state', 'code_challenge', 'nonce']) {
+      attackers.searchParams.set(name, seenByEvil.get(name) as string);
+    }
+    const callback = await authorizeAt(attackers);
+    expect(callback.pathname).toBe('/auth/oauth/idp/callback');
+
+    const done = await deliverCallback(t, callback, victimCookie);
+    expect(landing(done).fragment.get('oauth-error')).toBe('ERR_OAUTH_STATE_INVALID');
+    const identities = await t.request({ method: 'GET', url: '/auth/identities', token: victim.accessToken });
+    expect(identities.json().identities).toEqual([]);
+  });
+});
+
 describe('auto-linking by a verified address, when switched on', () => {
   let idp: OidcProvider;
   let t: TestServer;
@@ -345,6 +518,21 @@ describe('auto-linking by a verified address, when switched on', () => {
     await giveAddress(t, frank.userId, unverified.email, false);
     idp.claims = unverified;
     expect(decodeJwt((await signInThroughProvider(t, 'idp')).accessToken).payload.sub).not.toBe(frank.userId);
+  });
+
+  it("never takes one answer's address as verified by another's flag", async () => {
+    const gina = await t.signUp();
+    const who = person();
+    await giveAddress(t, gina.userId, who.email, true);
+    // The id token says "verified" of no address; the user-info endpoint gives one it did not verify.
+    idp.claims = { sub: who.sub, email_verified: true };
+    idp.userInfoClaims = { email: who.email, email_verified: false };
+    try {
+      const { accessToken } = await signInThroughProvider(t, 'idp');
+      expect(decodeJwt(accessToken).payload.sub).not.toBe(gina.userId);
+    } finally {
+      idp.userInfoClaims = {};
+    }
   });
 });
 

@@ -127,6 +127,8 @@ describe('first sign-in through a provider with Auth.RequireEmail on', () => {
       url: '/auth/login',
       body: { email: user.json().email, password: 'correct horse battery staple' },
     });
+    // An account links only once its address is proven (as the mailed link would).
+    await t.server.users.update(user.json().id, { emailVerifiedAt: t.clock.now(), updatedAt: t.clock.now() });
     const who = person({ email: false });
     idp.claims = who;
     const done = await linkThroughProvider(t, 'idp', login.json().accessToken);

@@ -134,6 +134,23 @@ export async function signInThroughProvider(
 }
 
 /**
+ * `POST /auth/identities/{provider}/link` as the page sends it: its answer
+ * (the authorization URL, and the flow cookie on success).
+ *
+ * @example
+ * const started = await startLinkFlow(t, 'idp', alice.accessToken);
+ */
+export function startLinkFlow(t: TestServer, provider: string, accessToken: string, returnTo?: string) {
+  return t.request({
+    method: 'POST',
+    url: `/auth/identities/${provider}/link`,
+    token: accessToken,
+    headers: ORIGIN_HEADERS,
+    body: returnTo === undefined ? {} : { returnTo },
+  });
+}
+
+/**
  * The page's link flow for a signed-in user: `POST /auth/identities/{provider}/link`,
  * the provider, and the callback with the flow cookie that answer set.
  *
@@ -147,13 +164,7 @@ export async function linkThroughProvider(
   accessToken: string,
   returnTo?: string,
 ): Promise<LightMyRequestResponse> {
-  const started = await t.request({
-    method: 'POST',
-    url: `/auth/identities/${provider}/link`,
-    token: accessToken,
-    headers: ORIGIN_HEADERS,
-    body: returnTo === undefined ? {} : { returnTo },
-  });
+  const started = await startLinkFlow(t, provider, accessToken, returnTo);
   if (started.statusCode !== 200) throw new Error(`link answered ${started.statusCode} ${started.body}`);
   const flowCookie = cookieOf(started, 'jwtgate_oauth') as string;
   return deliverCallback(t, await authorizeAt(new URL(started.json().authorizationUrl)), flowCookie);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import { OAuth2Issuer, OAuth2Server } from 'oauth2-mock-server';
 
 /** What the next id tokens of the OpenID Connect provider say (besides what it sets itself). */
@@ -12,8 +13,15 @@ export interface OidcProvider {
   readonly server: OAuth2Server;
   /** Claims merged into every id token from now on (`sub`, `email`, `email_verified`, or a wrong `aud`, `iss`, `nonce`). */
   claims: IdTokenClaims;
+  /** Claims the user-info endpoint answers on top of `claims` (an address the id token does not carry). */
+  userInfoClaims: IdTokenClaims;
   /** Id tokens from now on are signed with a key the provider does not publish. */
   signWithForeignKey: boolean;
+  /**
+   * Id tokens from now on are forged: `none` unsigned, `HS256` signed with
+   * `clientSecret` as the key (the confusion RFC 8725 §2.1 warns of); `null` signed as usual.
+   */
+  forgeIdToken: { readonly alg: 'none' } | { readonly alg: 'HS256'; readonly clientSecret: string } | null;
   stop(): Promise<void>;
 }
 
@@ -25,7 +33,13 @@ export interface OidcProvider {
  * const idp = await startOidcProvider();
  * idp.claims = { sub: 'alice', email: 'alice@example.com', email_verified: true };
  */
-export async function startOidcProvider(options: { readonly consentPage?: boolean } = {}): Promise<OidcProvider> {
+export async function startOidcProvider(
+  options: {
+    readonly consentPage?: boolean;
+    /** What the discovery document announces as `id_token_signing_alg_values_supported` (the library says RS256). */
+    readonly idTokenAlgorithms?: readonly string[];
+  } = {},
+): Promise<OidcProvider> {
   const server = new OAuth2Server();
   await server.issuer.keys.generate('RS256');
   const foreign = new OAuth2Issuer();
@@ -34,7 +48,9 @@ export async function startOidcProvider(options: { readonly consentPage?: boolea
     issuer: '',
     server,
     claims: {},
+    userInfoClaims: {},
     signWithForeignKey: false,
+    forgeIdToken: null,
     stop: () =>
       new Promise((resolve) => {
         http.close(() => resolve());
@@ -49,15 +65,25 @@ export async function startOidcProvider(options: { readonly consentPage?: boolea
   });
   // The user-info endpoint describes the same user as the id tokens.
   server.service.on('beforeUserinfo', (response: { body: Record<string, unknown> }) => {
-    Object.assign(response.body, provider.claims);
+    Object.assign(response.body, provider.claims, provider.userInfoClaims);
   });
   const originalBuild = server.issuer.buildToken.bind(server.issuer);
   server.issuer.buildToken = async (options) => {
     const token = await originalBuild(options);
-    if (!provider.signWithForeignKey) return token;
+    if (!provider.signWithForeignKey && provider.forgeIdToken === null) return token;
     const [, payload] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString()) as Record<string, unknown>;
     if ('scope' in claims) return token;
+    const forged = provider.forgeIdToken;
+    if (forged?.alg === 'none') {
+      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+      return `${header}.${payload}.`;
+    }
+    if (forged?.alg === 'HS256') {
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(new TextEncoder().encode(forged.clientSecret));
+    }
     foreign.url = server.issuer.url;
     return foreign.buildToken({ scopesOrTransform: (_header, body) => Object.assign(body, claims) });
   };
@@ -83,12 +109,26 @@ export async function startOidcProvider(options: { readonly consentPage?: boolea
       res.end();
       return;
     }
+    if (options.idTokenAlgorithms !== undefined && url.pathname === '/.well-known/openid-configuration') {
+      announceAlgorithms(res, options.idTokenAlgorithms);
+    }
     server.service.requestHandler(req, res);
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   server.issuer.url = `http://localhost:${(http.address() as AddressInfo).port}`;
   (provider as { issuer: string }).issuer = server.issuer.url;
   return provider;
+}
+
+/** Makes the library's discovery answer announce `algorithms` for id tokens, as some providers (Keycloak: HS256) do. */
+function announceAlgorithms(res: ServerResponse, algorithms: readonly string[]): void {
+  // The library answers with Express's res.json, from the prototype Express gives the response.
+  Object.defineProperty(res, 'json', {
+    value(body: Record<string, unknown>) {
+      const json = (Object.getPrototypeOf(res) as { json(body: unknown): unknown }).json;
+      return json.call(res, { ...body, id_token_signing_alg_values_supported: algorithms });
+    },
+  });
 }
 
 function escapeHtml(text: string): string {

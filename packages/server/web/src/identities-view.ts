@@ -31,6 +31,8 @@ const PROVIDER_MESSAGES: Readonly<Record<string, string>> = {
   ERR_LAST_SIGN_IN_METHOD: 'This is your only way to sign in. Set a password or link another identity first.',
   ERR_IDENTITY_NOT_FOUND: 'That identity is not linked to your account.',
   ERR_INVALID_CREDENTIALS: 'That account cannot sign in.',
+  ERR_INSUFFICIENT_AUTHENTICATION: 'To link an account, sign out and sign in again.',
+  ERR_EMAIL_NOT_VERIFIED: 'Confirm your email address first: open the link in the mail we sent you.',
 };
 
 /**

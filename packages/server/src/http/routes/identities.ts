@@ -1,12 +1,21 @@
-import { AuthError, type FederatedIdentity, hasPassword } from '@jwtgate/core';
+import { AuthError, assertAuthentication, type FederatedIdentity, hasPassword } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { resolveReturnTo } from '../../oauth/return-to.js';
 import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
 import { oauthProvider, startOAuthFlow } from '../oauth-route-deps.js';
 import { claimsOf } from '../plugins/auth-guard.js';
+import { assertAddressProven } from '../proven-address.js';
 import { clientInfo } from '../route-deps.js';
 import { errorResponses } from '../schemas.js';
 import { flowStartedSchema, type OAuthRoutesOptions, providerParams } from './oauth.js';
+
+/**
+ * How recent a sign-in must be to link an identity: a linked identity signs
+ * in on its own, so whoever picks up an unattended, long-open session must
+ * not slip in one of their own (RFC 9470 `max_age`, so the client knows to
+ * sign in again). The rule of adding a passkey.
+ */
+export const LINK_IDENTITY_MAX_AUTH_AGE_SEC = 600;
 
 const identitySchema = {
   title: 'LinkedIdentity',
@@ -88,7 +97,7 @@ export const identityRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app
       schema: {
         summary: 'Link an identity at a provider to my account',
         description:
-          'Starts the provider\'s flow for the signed-in user: the page sends the browser to `authorizationUrl` (the flow cookie is set on this answer); the callback links the identity to this account and goes back to `returnTo` with `#oauth-linked=<provider>`. An identity linked to another account is refused there (`ERR_IDENTITY_TAKEN`). `"mode": "json"` returns a `flowToken` for `POST /auth/oauth/{provider}/callback` instead.',
+          'Needs a sign-in at most 10 minutes old, and a verified address when the account has one. Starts the provider\'s flow for the signed-in user: the page sends the browser to `authorizationUrl` (the flow cookie is set on this answer); the callback links the identity to this account and goes back to `returnTo` with `#oauth-linked=<provider>`. An identity linked to another account is refused there (`ERR_IDENTITY_TAKEN`). `"mode": "json"` returns a `flowToken` for `POST /auth/oauth/{provider}/callback` instead.',
         tags: ['oauth'],
         params: providerParams,
         body: {
@@ -105,17 +114,23 @@ export const identityRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app
           ERR_OAUTH_PROVIDER_UNAVAILABLE: "the provider's discovery document or keys cannot be fetched",
           ERR_OAUTH_PROVIDER_ERROR: "the provider's discovery document is not one jwtgate can use",
           ERR_VALIDATION: '`returnTo` is not on this server or an allowed origin',
+          ERR_EMAIL_NOT_VERIFIED:
+            'the account has an address that is not verified yet: whoever registered it may not own it, so it links nothing until the link or code mailed to it (or a reset) proves it',
+          ERR_INSUFFICIENT_AUTHENTICATION: `the sign-in is older than ${LINK_IDENTITY_MAX_AUTH_AGE_SEC / 60} minutes: sign in again (\`WWW-Authenticate\` says \`max_age\`)`,
         },
       },
     },
     async (request, reply) => {
       const claims = claimsOf(request);
+      assertAuthentication(claims, { maxAuthAgeSec: LINK_IDENTITY_MAX_AUTH_AGE_SEC }, deps.clock.now());
+      await assertAddressProven(users, claims.sub, 'identity');
       const provider = oauthProvider(oauth, request.params.provider);
       const mode = request.body?.mode ?? 'cookie';
       const returnTo = resolveReturnTo(request.body?.returnTo, oauth);
       const { authorizationUrl, sealed } = await startOAuthFlow(oauth, deps.clock.now(), provider, {
         returnTo,
         linkUserId: claims.sub,
+        linkSessionId: claims.sid,
         mode,
         device: null,
       });

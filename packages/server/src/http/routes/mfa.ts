@@ -32,6 +32,7 @@ import { throttledAssertion } from '../passkey-assertion.js';
 import { assertionCredentialSchema } from '../passkey-schemas.js';
 import { assertPausedLoginCookie, pausedLoginCookieErrors, pausedLoginTokenResponse } from '../paused-login-answer.js';
 import { claimsOf } from '../plugins/auth-guard.js';
+import { assertAddressProven } from '../proven-address.js';
 import { reauthErrors, reauthenticate } from '../reauthenticate.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, tokenResponseSchema } from '../schemas.js';
@@ -152,7 +153,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
       schema: {
         summary: 'Start setting up an authenticator app',
         description:
-          'Checks the password as a login does, then returns a new secret, its otpauth URI and a QR code. Nothing is on until `POST /auth/mfa/totp/confirm`; starting again replaces an unconfirmed secret.',
+          'Checks the password as a login does (and, when the account has an address, that it is verified), then returns a new secret, its otpauth URI and a QR code. Nothing is on until `POST /auth/mfa/totp/confirm`; starting again replaces an unconfirmed secret.',
         tags: ['mfa'],
         body: {
           type: 'object',
@@ -164,6 +165,8 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
         errors: {
           ...reauthErrors,
           ERR_MFA_ALREADY_ENABLED: 'an authenticator app is set up already; remove it first',
+          ERR_EMAIL_NOT_VERIFIED:
+            'the account has an address that is not verified yet: whoever registered it may not own it, so no app is set up until the link or code mailed to it (or a reset) proves it',
           ...notConfigured,
           ...storeDown,
         },
@@ -172,6 +175,7 @@ export const mfaRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, deps) 
     async (request) => {
       const mfa = mfaOf();
       const user = await reauthenticate(deps, request, { password: request.body.password });
+      await assertAddressProven(deps.users, user.id, 'authenticator-app');
       const enrolment = await startTotpEnrolment(mfa, { userId: user.id, account: user.username, issuer: mfa.issuer });
       return { ...enrolment, qrSvg: qrSvgOf(enrolment.otpauthUri) };
     },

@@ -7,7 +7,7 @@ import type { ProviderClient } from '../../oauth/provider-client.js';
 import { resolveReturnTo } from '../../oauth/return-to.js';
 import type { tokenBody } from '../finish-login.js';
 import { finishFirstFactor } from '../first-factor-login.js';
-import type { PausedLogin } from '../mfa-login.js';
+import { type PausedLogin, standingSession } from '../mfa-login.js';
 import { type OAuthRouteDeps, oauthProvider, redirectUriOf, startOAuthFlow } from '../oauth-route-deps.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, mfaRequiredSchema, tokenResponseSchema } from '../schemas.js';
@@ -70,6 +70,8 @@ const callbackErrors = {
     'the provider refused the code (wrong PKCE verifier, expired or used code) or answered something that fails a check: an id token with the wrong `iss`, `aud`, `azp`, `nonce`, an expired one or one not signed by its keys, no subject',
   ERR_OAUTH_PROVIDER_UNAVAILABLE: 'the provider cannot be reached, is too slow (`OAuth.Timeout`) or answers 5xx',
   ERR_IDENTITY_TAKEN: 'linking: the identity is linked to another account, or this account has one from that provider',
+  ERR_TOKEN_REVOKED:
+    'linking: the session that started the link has ended (a logout, or a password change elsewhere ended it) before the callback; nothing is linked',
   ERR_OAUTH_SIGN_UP_CLOSED: 'no account is linked to the identity, and registration is closed',
   ERR_EMAIL_REQUIRED:
     'no account is linked to the identity, `Auth.RequireEmail` is on, and the provider gave no verified address that no other account has: no account is made',
@@ -118,6 +120,18 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     startOAuthFlow(oauth, now(), provider, input);
 
   /**
+   * An identity signs in alone, so a link rests on the session that asked
+   * for it, which must still stand in the store (not only in this instance's
+   * revocation list): whoever holds a stolen session cannot finish a link
+   * after the owner ended that session or changed the password meanwhile.
+   */
+  async function assertLinkingSessionStands(userId: string, sessionId: string | null): Promise<void> {
+    // A link flow sealed before flows carried their session is refused rather than trusted.
+    if (sessionId == null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'no-linking-session' });
+    await standingSession(deps.sessions, { sub: userId, sid: sessionId });
+  }
+
+  /**
    * Finishes a flow: the state the provider sent back must be the flow's,
    * and the flow is spent (on every instance) before the code is redeemed,
    * so a callback replayed with the same cookie or flowToken is refused.
@@ -138,6 +152,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
     callbackUrl.search = input.query;
     const profile = await provider.finish(callbackUrl, flow);
     const client = clientInfo(request);
+    if (flow.linkUserId !== null) await assertLinkingSessionStands(flow.linkUserId, flow.linkSessionId);
     const account = await resolveFederatedAccount(oauth.accounts, {
       provider: provider.name,
       profile,
@@ -233,6 +248,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       const { authorizationUrl, sealed } = await startFlow(provider, {
         returnTo,
         linkUserId: null,
+        linkSessionId: null,
         mode: 'cookie',
         device: request.query.device ?? null,
       });
@@ -317,6 +333,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, d
       const { authorizationUrl, sealed } = await startFlow(provider, {
         returnTo: `${oauth.publicUrl}/`,
         linkUserId: null,
+        linkSessionId: null,
         mode: 'json',
         device: request.body?.device ?? null,
       });

@@ -38,6 +38,7 @@ import {
 } from '../passkey-schemas.js';
 import { assertPausedLoginCookie, pausedLoginCookieErrors, pausedLoginTokenResponse } from '../paused-login-answer.js';
 import { claimsOf } from '../plugins/auth-guard.js';
+import { assertAddressProven } from '../proven-address.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, tokenResponseSchema } from '../schemas.js';
 import { emptyBodyAsObject, sessionFields } from './auth.js';
@@ -95,11 +96,12 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     return { mfa: deps.mfa, passkeys: deps.mfa.passkeys };
   }
 
-  /** Adding a key needs a recent sign-in, and one with a second factor when the user has one. */
+  /** Adding a key needs a recent sign-in, one with a second factor when the user has one, and a proven address. */
   async function assertMayAdd(request: FastifyRequest, mfa: MfaRouteDeps): Promise<void> {
     const claims = claimsOf(request);
     assertAuthentication(claims, { maxAuthAgeSec: ADD_PASSKEY_MAX_AUTH_AGE_SEC }, mfa.clock.now());
     await requireMfaIfEnrolled(mfa, claims);
+    await assertAddressProven(deps.users, claims.sub, 'passkey');
   }
 
   /** A factor added or removed is a credential change: the user's other sessions end, this one stays. */
@@ -113,8 +115,10 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     if (changed === null) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-deleted' });
   }
 
-  const stepUpErrors = {
+  const mayAddErrors = {
     ERR_INSUFFICIENT_AUTHENTICATION: `the sign-in is older than ${ADD_PASSKEY_MAX_AUTH_AGE_SEC / 60} minutes, or was without the second factor the user has: sign in again (\`WWW-Authenticate\` says which)`,
+    ERR_EMAIL_NOT_VERIFIED:
+      'the account has an address that is not verified yet: whoever registered it may not own it, so no passkey is added until the link or code mailed to it (or a reset) proves it',
   } as const;
 
   app.get(
@@ -147,10 +151,10 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       config: { auth: true, csrf: true },
       schema: {
         summary: 'Start registering a passkey',
-        description: `Needs a sign-in at most ${ADD_PASSKEY_MAX_AUTH_AGE_SEC / 60} minutes old (and with the second factor, when the user has one). Returns the options for \`navigator.credentials.create()\`: a discoverable credential, no attestation, the user's passkeys excluded. Finish with \`POST /auth/passkeys/register/verify\` within 5 minutes.`,
+        description: `Needs a sign-in at most ${ADD_PASSKEY_MAX_AUTH_AGE_SEC / 60} minutes old (and with the second factor, when the user has one), and a verified address when the account has one. Returns the options for \`navigator.credentials.create()\`: a discoverable credential, no attestation, the user's passkeys excluded. Finish with \`POST /auth/passkeys/register/verify\` within 5 minutes.`,
         tags: ['mfa'],
         response: { 200: creationOptionsSchema, ...errorResponses },
-        errors: { ...stepUpErrors, ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile', ...offErrors },
+        errors: { ...mayAddErrors, ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile', ...offErrors },
       },
     },
     async (request) => {
@@ -180,7 +184,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         response: { 200: passkeySchema, ...errorResponses },
         errors: {
           ERR_PASSKEY_INVALID: `${invalidPasskey}; or a credential registered already`,
-          ...stepUpErrors,
+          ...mayAddErrors,
           ERR_TOKEN_REVOKED:
             'the session has ended (asked of the store, so also a revocation not yet heard of here), the account was disabled or deleted, or the password changed while the passkey was being added (it is then not kept)',
           ...offErrors,
