@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -275,6 +276,24 @@ describe('reloading the key files of a running server', () => {
     symlinkSync(join(dir.path, 'target.json'), keyFile());
     expect(server.server.reloadKeys()).toEqual({ status: 'unchanged' });
     expect(await me(accessToken)).toBe(200);
+  });
+
+  it('refuses, at reload, a public key where the signing key belongs, and keeps signing with the key in use', async () => {
+    keys('generate', { kid: 'private' });
+    const server = await start();
+    const { accessToken } = await server.signUp({ username: 'heidi', password: PASSWORD });
+    const published = await jwks();
+    // The published half of a key of the same algorithm, as someone might copy it from the JWKS.
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(keyFile(), publicKey.export({ type: 'spki', format: 'pem' }) as string, { mode: 0o600 });
+    const outcome = server.server.reloadKeys();
+    expect(outcome).toMatchObject({ status: 'failed', code: 'ERR_KEY_FILE_INVALID' });
+    expect(outcome?.status === 'failed' && outcome.problems).toEqual([
+      expect.stringMatching(/ES256 signs with a private key, got a public key/),
+    ]);
+    expect(await me(accessToken)).toBe(200);
+    expect(await jwks()).toEqual(published);
+    expect(kidOf((await server.login('heidi', PASSWORD)).accessToken)).toBe('private');
   });
 
   it('refuses at start-up a key file any user may write', async () => {
