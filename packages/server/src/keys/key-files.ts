@@ -26,8 +26,12 @@ export function keyFileProblem(path: string, file: { readonly errorCode: string;
  * swapped meanwhile. A symbolic link is followed (Kubernetes mounts secrets
  * that way) and its target is what is judged. `O_NONBLOCK` keeps a FIFO
  * planted at the path from hanging the server until someone writes to it.
+ *
+ * @example
+ * const file = readKeyFileChecked('/etc/jwtgate/keys.json');
+ * if ('errorCode' in file) throw new Error(keyFileProblem('/etc/jwtgate/keys.json', file));
  */
-function readKeyFile(path: string): KeyFileReading {
+export function readKeyFileChecked(path: string): KeyFileReading {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -101,7 +105,7 @@ export function readKeyFiles(config: JwtgateConfig): KeyFilesReading {
   const files = new Map<string, KeyFileReading>();
   const hash = createHash('sha256');
   for (const path of keyFilePaths(config)) {
-    const reading = readKeyFile(path);
+    const reading = readKeyFileChecked(path);
     files.set(path, reading);
     // Lengths first, so that no two different lists of (path, content) hash alike.
     const content = 'text' in reading ? `text:${reading.text}` : `error:${reading.errorCode}`;
