@@ -158,6 +158,24 @@ describe('a verifier with a JWKS URL', () => {
     expect(issuer.hits).toHaveLength(2);
   });
 
+  it('fetches again, at most once per cooldown, when a signature fails under a kid it knows (a key replaced in place)', async () => {
+    const verifier = verifierWith({ jwks: { maxAgeMs: 3_600_000, cooldownMs: 30_000 } });
+    await verifier.verify(accessToken(first));
+    const replacement = generateJwtKey('ES256', { kid: first.kid });
+    issuer.respond(json(jwks(replacement)));
+    clock.advance(30_000);
+    // Long before the cache is stale, the issuer's new key verifies and its old one stops.
+    await verifier.verify(accessToken(replacement));
+    expect(issuer.hits).toHaveLength(2);
+    await expect(verifier.verify(accessToken(first))).rejects.toMatchObject({ reason: 'signature' });
+    // Forged signatures under a known kid do not turn into a flood of requests to the issuer.
+    const forger = generateJwtKey('ES256', { kid: first.kid });
+    for (let i = 0; i < 5; i++) {
+      await expect(verifier.verify(accessToken(forger))).rejects.toMatchObject({ reason: 'signature' });
+    }
+    expect(issuer.hits).toHaveLength(2);
+  });
+
   it('never takes an HMAC key from a JWKS, nor keys of algorithms not allowed', async () => {
     const secret = 'a-symmetric-key-published-by-mistake-0123';
     issuer.respond(

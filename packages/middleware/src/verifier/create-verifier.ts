@@ -330,11 +330,19 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
     return verifier;
   }
 
-  /** Whether a refusal may be a key the cached JWKS does not have yet, so that fetching it again could help. */
+  /**
+   * Whether a refusal may be a key the cached JWKS does not have yet, so that
+   * fetching it again could help: a key id it does not know, or a signature
+   * that fails under one it does, as when the issuer replaced the key under
+   * the same kid (a key file swapped in place). Until then the cache would
+   * refuse every new token and keep honouring the old key for the whole
+   * `maxAgeMs`. Forged signatures cost the issuer no more than made-up key
+   * ids do: one fetch per cooldown.
+   */
   function mayBeUnknownKey(error: unknown, token: string): boolean {
     if (
       !(error instanceof AuthError) ||
-      (error.reason !== 'kid' && error.reason !== 'alg' && error.reason !== 'no-keys')
+      (error.reason !== 'kid' && error.reason !== 'alg' && error.reason !== 'no-keys' && error.reason !== 'signature')
     ) {
       return false;
     }

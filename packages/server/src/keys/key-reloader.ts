@@ -1,12 +1,13 @@
 import type { Clock, KeyRing } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
-import { type KeyFilesReading, readKeyFiles } from './key-files.js';
+import { type KeyFilesReading, keyFileProblem, readKeyFiles } from './key-files.js';
 import { loadKeyRing } from './load-key-ring.js';
 
 /**
  * Why key files were not reloaded (logged and counted, never answered to a
- * client): a file missing or unreadable, a file that does not load (not PEM
+ * client): a file missing, unreadable or refused unread (writable by any
+ * user, not a regular file, too large), a file that does not load (not PEM
  * or JSON, not a key, a key set without a current key...), or a signing key
  * of another algorithm than the one in use, which takes a restart.
  */
@@ -94,7 +95,7 @@ export function createKeyReloader(options: KeyReloaderOptions): KeyReloader {
       return { status: 'unchanged' };
     }
     const unreadable = [...reading.files].flatMap(([path, file]) =>
-      'errorCode' in file ? [`${settingOf(config, path)}: cannot read ${path} (${file.errorCode})`] : [],
+      'errorCode' in file ? [`${settingOf(config, path)}: ${keyFileProblem(path, file)}`] : [],
     );
     if (unreadable.length > 0) return failed(reading.digest, 'ERR_KEY_FILE_UNREADABLE', unreadable);
     let ring: KeyRing;

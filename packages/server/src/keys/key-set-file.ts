@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type AsymmetricAlgorithm,
@@ -9,6 +9,7 @@ import {
   isSupportedAlgorithm,
   type JwtKey,
 } from '@jwtgate/core';
+import { keyFileProblem, readKeyFileChecked } from './key-files.js';
 
 /**
  * The key set file kept by `jwtgate keys`: every asymmetric key of the
@@ -163,19 +164,21 @@ export function withoutPrivateMembers(jwk: Readonly<Record<string, unknown>>): R
 }
 
 /**
- * Reads and checks a key set file; `null` when it does not exist.
+ * Reads and checks a key set file; `null` when it does not exist. Throws
+ * for a file the server would refuse unread (writable by any user, not a
+ * regular file, too large), as for one it cannot read.
  *
  * @example
  * const set = readKeySetFile('/etc/jwtgate/keys.json');
  */
 export function readKeySetFile(path: string): KeySet | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+  // Checked as the server checks it: `keys rotate` must not carry a key planted in a file anyone may write into a fresh 0600 one.
+  const file = readKeyFileChecked(path);
+  if ('errorCode' in file) {
+    if (file.errorCode === 'ENOENT') return null;
+    throw new Error(keyFileProblem(path, file));
   }
+  const { text } = file;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -13,7 +13,7 @@ import {
 import type { JwtgateConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
 import { previousSecretAlgorithm } from '../config/load-config.js';
-import { type KeyFilesReading, readKeyFiles } from './key-files.js';
+import { type KeyFilesReading, keyFileProblem, readKeyFiles } from './key-files.js';
 import { keysOfSet, looksLikeKeySet, parseKeySet } from './key-set-file.js';
 
 /** What a key file holds, told apart by its content. */
@@ -25,11 +25,12 @@ type KeyFileContent =
 function readKeyFile(reading: KeyFilesReading, path: string): KeyFileContent {
   const file = reading.files.get(path);
   if (file === undefined || 'errorCode' in file) {
-    const code = file?.errorCode;
     throw new Error(
-      code === 'ENOENT'
-        ? `${path} does not exist (create a key set with \`jwtgate keys generate --file ${path}\`)`
-        : `cannot read ${path} (${code ?? 'not read'})`,
+      file === undefined
+        ? `cannot read ${path} (not read)`
+        : file.errorCode === 'ENOENT'
+          ? `${path} does not exist (create a key set with \`jwtgate keys generate --file ${path}\`)`
+          : keyFileProblem(path, file),
     );
   }
   const { text } = file;

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/keys/key-set-file.js';
@@ -23,6 +23,28 @@ describe('jwtgate keys', () => {
     expect(key.kid).toMatch(/^es256-\d{8}-[0-9a-f]{6}$/);
     expect(statSync(join(dir.path, 'keys.json')).mode & 0o777).toBe(0o600);
     expect(readSet().keys).toEqual([expect.objectContaining({ kid: key.kid, status: 'current' })]);
+  });
+
+  it('refuses to rotate, add to or remove from a key set any user may write, and leaves it as it is', async () => {
+    expect((await keys(['generate', '--kid', 'planted'])).code).toBe(0);
+    const path = join(dir.path, 'keys.json');
+    chmodSync(path, 0o666);
+    const before = readFileSync(path, 'utf8');
+    // `list` reads the keys as the server would, so it fails as a configuration does.
+    const refusals: [string[], number][] = [
+      [['rotate'], 1],
+      [['generate'], 1],
+      [['remove', '--kid', 'planted'], 1],
+      [['list'], EX_CONFIG],
+    ];
+    for (const [args, code] of refusals) {
+      const result = await keys(args);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stderr).toContain(`${path} has mode 0666: any user can write it; only its owner may (chmod o-w`);
+    }
+    // Not rewritten into a fresh 0600 file that would no longer look planted.
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(statSync(path).mode & 0o777).toBe(0o666);
   });
 
   it('publishes a second key as next, refuses a third before a rotation, then rotates', async () => {

@@ -1,8 +1,11 @@
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { chmodSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keysCommand } from '../../src/cli/keys.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { MAX_KEY_FILE_BYTES } from '../../src/keys/key-files.js';
 import type { KeySet } from '../../src/keys/key-set-file.js';
 import { captureLog, type LogCapture } from '../support/log-capture.js';
 import { parseExposition } from '../support/prometheus-text.js';
@@ -233,6 +236,91 @@ describe('reloading the key files of a running server', () => {
     const { accessToken } = await server.signUp({ username: 'dave', password: PASSWORD });
     expect(decodeJwt(accessToken).header).toMatchObject({ alg: 'ES256', kid: 'es' });
     expect(reloads('algorithm-changed')).toBe(1);
+  });
+
+  it('refuses, unread, a key file any user may write, one that is no regular file, and one too large', async () => {
+    keys('generate', { kid: 'owned' });
+    const server = await start();
+    const { accessToken } = await server.signUp({ username: 'frank', password: PASSWORD });
+    const published = await jwks();
+    const good = readFileSync(keyFile(), 'utf8');
+    const refused = (problem: RegExp) => {
+      const outcome = server.server.reloadKeys();
+      expect(outcome).toMatchObject({ status: 'failed', code: 'ERR_KEY_FILE_UNREADABLE' });
+      expect(outcome?.status === 'failed' && outcome.problems).toEqual([expect.stringMatching(problem)]);
+    };
+
+    // A local user who can write the file puts a key set of their own in it.
+    rmSync(keyFile());
+    keys('generate', { kid: 'planted' });
+    chmodSync(keyFile(), 0o666);
+    refused(/^Auth\.KeyFile: .*keys\.json has mode 0666: any user can write it; only its owner may \(chmod o-w /);
+    expect(kidOf((await server.login('frank', PASSWORD)).accessToken)).toBe('owned');
+    expect(await jwks()).toEqual(published);
+
+    // A FIFO would hang a blocking read until someone wrote to it.
+    rmSync(keyFile());
+    execFileSync('mkfifo', [keyFile()]);
+    refused(/keys\.json is not a regular file$/);
+
+    // Read no further than the limit, whatever the file's size.
+    rmSync(keyFile());
+    writeFileSync(keyFile(), `${good}${' '.repeat(MAX_KEY_FILE_BYTES)}`);
+    refused(/keys\.json is larger than 1048576 bytes/);
+    expect(await me(accessToken)).toBe(200);
+    expect(await jwks()).toEqual(published);
+
+    // A symbolic link (as Kubernetes mounts a secret) is followed; its target is what counts.
+    rmSync(keyFile());
+    writeFileSync(join(dir.path, 'target.json'), good, { mode: 0o600 });
+    symlinkSync(join(dir.path, 'target.json'), keyFile());
+    expect(server.server.reloadKeys()).toEqual({ status: 'unchanged' });
+    expect(await me(accessToken)).toBe(200);
+  });
+
+  it('refuses, at reload, a public key where the signing key belongs, and keeps signing with the key in use', async () => {
+    keys('generate', { kid: 'private' });
+    const server = await start();
+    const { accessToken } = await server.signUp({ username: 'heidi', password: PASSWORD });
+    const published = await jwks();
+    // The published half of a key of the same algorithm, as someone might copy it from the JWKS.
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(keyFile(), publicKey.export({ type: 'spki', format: 'pem' }) as string, { mode: 0o600 });
+    const outcome = server.server.reloadKeys();
+    expect(outcome).toMatchObject({ status: 'failed', code: 'ERR_KEY_FILE_INVALID' });
+    expect(outcome?.status === 'failed' && outcome.problems).toEqual([
+      expect.stringMatching(/ES256 signs with a private key, got a public key/),
+    ]);
+    expect(await me(accessToken)).toBe(200);
+    expect(await jwks()).toEqual(published);
+    expect(kidOf((await server.login('heidi', PASSWORD)).accessToken)).toBe('private');
+  });
+
+  it('refuses at start-up a key file any user may write', async () => {
+    keys('generate', { kid: 'open' });
+    chmodSync(keyFile(), 0o646);
+    await expect(start()).rejects.toThrow(/Auth\.KeyFile: .*keys\.json has mode 0646: any user can write it/);
+  });
+
+  it('stops verifying tokens of a key whose material changed under the same kid, cached or not', async () => {
+    keys('generate', { kid: 'same' });
+    const server = await start();
+    const { accessToken } = await server.signUp({ username: 'grace', password: PASSWORD });
+    expect(await me(accessToken)).toBe(200);
+    expect(await me(accessToken)).toBe(200);
+    const published = await jwks();
+
+    // A new key set that reuses the kid: the old key must not live on under its name.
+    rmSync(keyFile());
+    keys('generate', { kid: 'same' });
+    expect(server.server.reloadKeys()).toMatchObject({ status: 'reloaded', added: [], removed: [] });
+
+    expect(await me(accessToken)).toBe('401 ERR_TOKEN_INVALID');
+    const after = await jwks(published.etag);
+    expect(after).toMatchObject({ status: 200, kids: ['same'] });
+    expect(after.etag).not.toBe(published.etag);
+    const { accessToken: fresh } = await server.login('grace', PASSWORD);
+    expect(await me(fresh)).toBe(200);
   });
 
   it('checks the files by itself every Auth.KeyReloadInterval, logging a lasting failure once', async () => {

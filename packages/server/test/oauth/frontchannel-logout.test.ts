@@ -159,10 +159,48 @@ function frontChannelSuite(backend: Backend) {
       expect(await alive(session)).toBe(true);
     });
 
-    it('keeps every other answer unframeable', async () => {
-      const answer = await t.request({ method: 'GET', url: '/auth/oauth/providers' });
-      expect(answer.headers['x-frame-options']).toBe('DENY');
-      expect(answer.headers['content-security-policy']).toBe("frame-ancestors 'none'");
+    it('writes neither the sid nor the issuer it is given into the log or the audit trail, whatever they hold', async () => {
+      const sid = `psid-${randomUUID()}`;
+      const session = await signIn(idp, 'idp', `fc-${randomUUID()}`, sid);
+      const marker = randomUUID();
+      // A line of its own in the log, and a terminal escape, if either were written as given.
+      const forged = `x\n{"level":60,"msg":"${marker}"}\r\u001b[2J`;
+      const before = log.text().length;
+      expectNeutral(await frontChannel('idp', { iss: `${idp.issuer}${forged}`, sid: forged }), idp);
+      expectNeutral(await frontChannel('idp', { iss: idp.issuer, sid }), idp);
+      expect(await alive(session)).toBe(false);
+      const written = log.text().slice(before);
+      // Both requests were logged, and the logout audited, without what they carried.
+      expect(written.split('/frontchannel-logout?[redacted]')).toHaveLength(3);
+      expect(log.audit('session.provider-logout').at(-1)).toMatchObject({ ended: 1, channel: 'front' });
+      expect(written).not.toContain(marker);
+      expect(written).not.toContain(sid);
+      for (const line of written.split('\n').filter((text) => text.length > 0)) {
+        expect(() => JSON.parse(line), line).not.toThrow();
+      }
+    });
+
+    it('keeps every other answer unframeable, on every route the server documents', async () => {
+      const reference = (await t.request({ method: 'GET', url: '/openapi.json' })).json() as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+      let checked = 0;
+      for (const [path, operations] of Object.entries(reference.paths)) {
+        if (path.endsWith('/frontchannel-logout')) continue;
+        // The provider's own name, so that its routes answer as they do for it, not 404.
+        const url = path.replace('{provider}', 'idp').replace(/\{[^}]+\}/g, 'x');
+        for (const method of Object.keys(operations)) {
+          const upper = method.toUpperCase() as (typeof methods)[number];
+          if (!methods.includes(upper)) continue;
+          const answer = await t.request({ method: upper, url });
+          const where = `${upper} ${path} (${answer.statusCode})`;
+          expect(answer.headers['x-frame-options'], where).toBe('DENY');
+          expect(String(answer.headers['content-security-policy']), where).toMatch(/frame-ancestors 'none'/);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(50);
     });
   });
 }
