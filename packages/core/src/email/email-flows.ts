@@ -230,10 +230,12 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
   /**
    * Marks the address verified, the first time it is proven. Until then
    * whoever registered the address may not own it (account pre-hijacking),
-   * so the first proof hands the account to the mailbox: every other session
-   * ends, and when the proof came from the mailbox alone (a link, an emailed
-   * sign-in) the password, chosen by someone who never proved the address,
-   * stops working too; the owner sets one with a reset. A code proves the
+   * so the first proof by an emailed sign-in or a code hands the account to
+   * the mailbox: every other session ends, and when the proof came from the
+   * mailbox alone (an emailed sign-in) the password, chosen by someone who
+   * never proved the address, stops working too; the owner sets one with a
+   * reset. The verification link is the exception, see
+   * {@link confirmRegistration}. A code proves the
    * mailbox together with a session of the account (`keepSessionId`), so that
    * session and the password stay. Only over the password the secret was
    * checked against: a change that landed meanwhile wins, and this proof fails.
@@ -253,6 +255,24 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     );
     if (changed === null) throw invalid('credentials-changed');
     return changed.user;
+  }
+
+  /**
+   * The verification link's proof, the one every new account meets: the
+   * address is marked verified, and the password and sessions stay. The
+   * link was mailed to confirm a registration, and its mail tells whoever did
+   * not sign up to ignore it; clearing the password here would sign out and
+   * lock out every owner who registers and then confirms, the usual case, to
+   * guard against an owner who opens a link they did not ask for. The ways in
+   * added before the proof still go (`beforeFirstProof`), as with any first
+   * proof, and a squatter's password goes at the owner's reset or emailed
+   * sign-in (docs/accounts.md).
+   */
+  async function confirmRegistration(user: UserRecord): Promise<UserRecord> {
+    if (user.emailVerifiedAt != null) return user;
+    await deps.beforeFirstProof?.(user, 'verify-email');
+    const now = clock.now();
+    return (await users.update(user.id, { emailVerifiedAt: now, updatedAt: now })) ?? user;
   }
 
   /** The enabled account with this address, or `null`; throws only for an address that cannot be one. */
@@ -276,7 +296,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async verifyByLink(token) {
-      return proveAddress(await consumeLink('verify-email', token), 'verify-email');
+      return confirmRegistration(await consumeLink('verify-email', token));
     },
 
     async verifyByCode(userId, code, sessionId) {

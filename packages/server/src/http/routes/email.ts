@@ -93,7 +93,7 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
       schema: {
         summary: 'Verify your address with the mailed link or code',
         description:
-          '`{"token"}` from the link needs nothing else; `{"code"}` needs the access token of the account it was mailed for. The first proof of the address hands the account to the mailbox: every other session ends, and a link (which proves the mailbox alone) also stops the password chosen before from working, so a reset sets a new one (docs/accounts.md).',
+          '`{"token"}` from the link needs nothing else; `{"code"}` needs the access token of the account it was mailed for. A code, as the first proof of the address, ends every other session of the account; the link keeps the password and the sessions (docs/accounts.md).',
         tags: ['auth'],
         body: {
           type: 'object',
