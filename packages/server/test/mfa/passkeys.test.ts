@@ -154,6 +154,30 @@ describe('passkeys', () => {
     expect(login.json().methods).toEqual(['totp', 'webauthn', 'recovery']);
   });
 
+  it('alerts a recovery code spent to turn the app off, as one spent at login', async () => {
+    const user = await t.signUp();
+    const { secret, recoveryCodes } = await enrolTotp(t, user);
+    const stepped = await verify(
+      t,
+      await passwordStep(t, user.username, user.password),
+      codeFor(secret, t.clock.now()),
+    );
+    await addPasskey(t, stepped.json().accessToken, phone());
+    const signedIn = (
+      await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now(), 1))
+    ).json();
+    const off = await t.request({
+      method: 'DELETE',
+      url: '/auth/mfa/totp',
+      token: signedIn.accessToken,
+      body: { code: recoveryCodes[0], method: 'recovery' },
+    });
+    expect(off.statusCode, off.body).toBe(204);
+    const rows = await auditRows(user.userId, 'mfa.recovery-code-used');
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]?.details ?? '{}')).toMatchObject({ recoveryCodesLeft: 9 });
+  });
+
   describe('refuses an answer that is not for this ceremony', () => {
     const refusals: Record<string, CeremonyOverrides> = {
       'from another origin': { origin: 'https://evil.example.net' },
