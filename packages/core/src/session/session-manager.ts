@@ -94,7 +94,10 @@ export interface SessionManager {
    * Puts another key ring in place of the one in use, in one step: every
    * operation that starts afterwards signs with its signing key and verifies
    * with its keys only; one already under way finishes with the ring it
-   * started with. Tokens remembered as verified are forgotten with the old
+   * started with, except that an access token signed by a key the new ring
+   * no longer holds is signed again by the new signing key before it is
+   * answered: once this returns, no token of a removed key is handed out.
+   * Tokens remembered as verified are forgotten with the old
    * ring, so a key left out stops verifying at once. Throws (and changes
    * nothing) if the ring is not one a manager can use.
    */
@@ -111,6 +114,16 @@ interface KeyedOperations {
   readonly ctx: SessionContext;
   readonly verifier: ReturnType<typeof createAccessTokenVerifier>;
   readonly verifyExpired: ReturnType<typeof createExpiredTokenVerifier>;
+}
+
+/** Whether the keys of `keyed` verify `token`, a token just signed (so neither expired nor early). */
+function stillVerifies(keyed: KeyedOperations, token: string): boolean {
+  try {
+    keyed.verifier.verify(token);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -173,13 +186,28 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     }),
   );
 
+  /**
+   * Runs an operation that hands out tokens with the keys in place when it
+   * starts, and answers an access token no key of the ring now in place
+   * verifies (a reload removed its key while the operation ran: a leaked key
+   * taken out in an emergency) signed again by the current signing key.
+   * The check and the answer run without a pause, so no reload can come
+   * between them: once `replaceKeys` has returned, no token of a removed key
+   * comes out of this manager. A ring replaced by one that still holds the
+   * key (a rotation) changes nothing: the token verifies as it is.
+   */
+  async function underCurrentKeys(operation: (started: KeyedOperations) => Promise<IssuedTokens>) {
+    const started = keyed;
+    const tokens = await operation(started);
+    const current = keyed;
+    if (current === started || stillVerifies(current, tokens.accessToken)) return tokens;
+    return { ...tokens, accessToken: current.ctx.signer.resign(tokens.accessToken) };
+  }
+
   return {
-    issue: (input) => issueSession(keyed.ctx, input),
-    refresh: (input) => refreshSession(keyed.ctx, input),
-    renew(input) {
-      const { ctx, verifyExpired } = keyed;
-      return renewSession(ctx, verifyExpired, input);
-    },
+    issue: (input) => underCurrentKeys(({ ctx }) => issueSession(ctx, input)),
+    refresh: (input) => underCurrentKeys(({ ctx }) => refreshSession(ctx, input)),
+    renew: (input) => underCurrentKeys(({ ctx, verifyExpired }) => renewSession(ctx, verifyExpired, input)),
     readAhead: (sessionId) => base.readAheads.start(sessionId),
     authenticate(token) {
       const claims = keyed.verifier.verify(token);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CustomClaimsHook } from '@jwtgate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keysCommand } from '../../src/cli/keys.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -52,8 +53,13 @@ describe('reloading the key files of a running server', () => {
       out: () => {},
       warn: () => {},
     });
-  const start = async () => {
-    t = await startTestServer({ env: env(), dataDir: dir.path, logger: { level: 'info', stream: log.stream } });
+  const start = async (customClaims?: CustomClaimsHook) => {
+    t = await startTestServer({
+      env: env(),
+      dataDir: dir.path,
+      logger: { level: 'info', stream: log.stream },
+      ...(customClaims === undefined ? {} : { customClaims }),
+    });
     return t;
   };
   const me = async (token: string) => {
@@ -149,6 +155,47 @@ describe('reloading the key files of a running server', () => {
     expect(kidOf(fresh)).toBe('fresh');
     expect(await me(fresh)).toBe(200);
   });
+
+  for (const operation of ['refresh', 'login'] as const) {
+    it(`signs again with the current key a token of a ${operation} that took the signing key before a reload removed it`, async () => {
+      keys('generate', { kid: 'leaked' });
+      // Holds the one operation armed for it between taking the keys and signing with them.
+      let arm: (() => void) | undefined;
+      let release = () => {};
+      const server = await start(async () => {
+        if (arm === undefined) return {};
+        arm();
+        arm = undefined;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return {};
+      });
+      const { username, refreshToken } = await server.signUp({ password: PASSWORD });
+      const held = new Promise<void>((resolve) => {
+        arm = resolve;
+      });
+      const answer =
+        operation === 'refresh'
+          ? server.request({ method: 'POST', url: '/auth/refresh', body: { refreshToken } })
+          : server.request({ method: 'POST', url: '/auth/login', body: { username, password: PASSWORD } });
+      await held;
+
+      keys('rotate', { kid: 'fresh' });
+      keys('remove', { kid: 'leaked' });
+      expect(server.server.reloadKeys()).toMatchObject({
+        status: 'reloaded',
+        removed: ['leaked'],
+        signingKid: 'fresh',
+      });
+      release();
+      const res = await answer;
+      expect(res.statusCode).toBe(200);
+      const { accessToken } = res.json() as { accessToken: string };
+      expect(kidOf(accessToken)).toBe('fresh');
+      expect(await me(accessToken)).toBe(200);
+    });
+  }
 
   const readKeySet = () => JSON.parse(readFileSync(keyFile(), 'utf8')) as KeySet;
 
