@@ -216,6 +216,47 @@ describe('silent refresh on an embedder’s own routes', () => {
     }
   });
 
+  it('never lets an answer that carries renewed tokens be cached, whatever the route said', async () => {
+    const t = await startTestServer({ env: { JWTGATE_COOKIE_PATH: '/' } });
+    try {
+      const { createJwtgateServer: create } = await import('../../src/runtime/create-server.js');
+      const server = await create({ config: t.server.config, clock: t.clock, logger: false });
+      try {
+        // An embedder's route whose content is the same for every signed-in user, so it lets caches keep it.
+        server.app.get('/api/catalog', { config: { auth: true } }, async (_request, reply) => {
+          reply.header('cache-control', 'public, max-age=300');
+          return { items: ['a', 'b'] };
+        });
+        const { accessToken, cookie } = await injectCookieLogin(server.app, {
+          username: 'embedded-cached',
+          password: 'correct horse battery',
+        });
+        const live = await server.app.inject({
+          method: 'GET',
+          url: '/api/catalog',
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        expect(live.headers['cache-control']).toBe('public, max-age=300');
+        t.clock.advance(PAST_EXPIRY_MS);
+        const renewed = await server.app.inject({
+          method: 'GET',
+          url: '/api/catalog',
+          headers: { authorization: `Bearer ${accessToken}`, cookie },
+        });
+        expect(renewed.statusCode).toBe(200);
+        expect(renewed.headers['x-access-token']).toBeTruthy();
+        expect(refreshCookieOf(renewed, '__Host-jwtgate_refresh')?.value).toMatch(/^jgr1_/);
+        // A shared cache may store a `public` answer to a request with Authorization (RFC 9111 §3.5),
+        // and would hand this user's new tokens to the next one.
+        expect(renewed.headers['cache-control']).toBe('no-store');
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
   it('is off with cookie mode off: an expired token is just expired', async () => {
     const t = await startTestServer({ env: { JWTGATE_COOKIE_MODE: 'off', JWTGATE_WEB_ENABLED: 'false' } });
     try {
