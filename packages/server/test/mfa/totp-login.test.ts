@@ -290,6 +290,30 @@ describe('signing in with an authenticator app', () => {
     expect((await verify(t, later, codeFor(secret, t.clock.now()))).statusCode).toBe(200);
   });
 
+  it('counts wrong codes per user across networks: a guesser with the password and many addresses gains nothing', async () => {
+    const user = await t.signUp();
+    const { secret } = await enrolTotp(t, user);
+    const from = async (network: number, code: string) => {
+      const remoteAddress = `198.51.100.${network}`;
+      const post = (url: string, body: unknown) =>
+        t.server.app.inject({
+          method: 'POST',
+          url,
+          remoteAddress,
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        });
+      const { mfaToken } = (await post('/auth/login', { username: user.username, password: user.password })).json();
+      return post('/auth/mfa/verify', { mfaToken, method: 'totp', code });
+    };
+    for (let network = 1; network <= 5; network++) {
+      expect((await from(network, codeFor(secret, t.clock.now(), 7))).statusCode).toBe(401);
+    }
+    const right = await from(6, codeFor(secret, t.clock.now()));
+    expect(right.statusCode).toBe(429);
+    expect(right.json().error.code).toBe('ERR_RATE_LIMITED');
+  });
+
   it('bounds wrong codes per day as well, whatever the short window', async () => {
     const user = await t.signUp();
     const { secret } = await enrolTotp(t, user);
