@@ -109,7 +109,8 @@ export interface JwtgateClient {
   addPasskey(input?: { readonly name?: string }): Promise<PasskeyInfo>;
   renamePasskey(id: string, name: string): Promise<void>;
   /**
-   * Deletes a passkey: needs a session signed in with a second factor, and
+   * Deletes a passkey: needs a sign-in with a second factor at most 10 minutes
+   * old (else `ERR_INSUFFICIENT_AUTHENTICATION`), and
    * the password when it is the user's last one.
    */
   deletePasskey(id: string, proof?: { readonly password?: string }): Promise<void>;

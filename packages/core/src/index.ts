@@ -257,7 +257,13 @@ export {
   refuseContextWords,
 } from './user/context-words.js';
 export { type DeletedUser, type DeleteUserDeps, deleteUser } from './user/delete-user.js';
-export { EMAIL_MAX_LENGTH, foldEmail, type NormalisedEmail, normaliseEmail } from './user/email.js';
+export {
+  EMAIL_MAX_LENGTH,
+  foldEmail,
+  type NormalisedEmail,
+  normaliseEmail,
+  normaliseNewEmail,
+} from './user/email.js';
 export {
   type ImportRowOptions,
   type ImportRowVerdict,

@@ -198,7 +198,75 @@ describeWithService('redis')('the revocation feed, against the real Redis', () =
     }
   });
 
+  it('refuses every revocable token once its subscription has been down longer than maxLagMs, rather than trust a stale list', async () => {
+    feed = createRevocationFeed({ subscriber, client, prefix, retentionSec: RETENTION_SEC, maxLagMs: 200 });
+    await feed.ready;
+    const fastify = await service(feed);
+    const sid = uniqueName('sid');
+    const call = (token: string) => fastify.inject({ url: '/claims', headers: { authorization: `Bearer ${token}` } });
+    const token = accessToken(key, { sid });
+    expect((await call(token)).statusCode).toBe(200);
+
+    // The subscription drops (a network fault, a Redis restart) and a revocation is announced meanwhile.
+    const down = new Promise((resolve) => subscriber.once('close', resolve));
+    subscriber.disconnect();
+    await down;
+    await revoke(sid);
+    // Within maxLagMs a blip is tolerated; past it, a token that may have been revoked is not accepted.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const refused = await call(token);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
+    expect(refused.headers['retry-after']).toBe('1');
+    expect((await call(accessToken(key))).statusCode).toBe(503);
+    expect(feed.live).toBe(false);
+    expect(feed.behindMs).toBeGreaterThanOrEqual(200);
+
+    // Back, and caught up from the sorted set: the revoked session is refused, the others served.
+    const caughtUp = new Promise((resolve) => subscriber.once('ready', resolve));
+    await subscriber.connect();
+    await caughtUp;
+    await expect.poll(() => feed?.live, { timeout: 5_000 }).toBe(true);
+    expect((await call(token)).json().error.code).toBe('ERR_TOKEN_REVOKED');
+    expect((await call(accessToken(key))).statusCode).toBe(200);
+    expect(feed.behindMs).toBe(0);
+  });
+
+  it('refuses revocable tokens until its first read of the recent revocations has finished', async () => {
+    const sid = uniqueName('sid');
+    await revoke(sid, { publish: false });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The real client, whose first read is held back, as a slow Redis would.
+    const slow: RedisCommandsLike = {
+      async zrangebyscore(...args) {
+        await held;
+        return client.zrangebyscore(...args);
+      },
+    };
+    feed = createRevocationFeed({ subscriber, client: slow, prefix, retentionSec: RETENTION_SEC });
+    const fastify = await service(feed);
+    const res = await fastify.inject({
+      url: '/claims',
+      headers: { authorization: `Bearer ${accessToken(key, { sid })}` },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
+    release();
+    await feed.ready;
+    const after = await fastify.inject({
+      url: '/claims',
+      headers: { authorization: `Bearer ${accessToken(key, { sid })}` },
+    });
+    expect(after.json().error.code).toBe('ERR_TOKEN_REVOKED');
+  });
+
   it('refuses options that cannot work', () => {
     expect(() => createRevocationFeed({ subscriber, client, prefix, retentionSec: 0 })).toThrow(TypeError);
+    expect(() => createRevocationFeed({ subscriber, client, prefix, retentionSec: 905, maxLagMs: -1 })).toThrow(
+      TypeError,
+    );
   });
 });

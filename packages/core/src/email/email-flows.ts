@@ -6,7 +6,7 @@ import type { LoginThrottle } from '../throttle/login-throttle.js';
 import { changeCredentials } from '../user/change-credentials.js';
 import { confirmPassword } from '../user/confirm-password.js';
 import { passwordContextWords, refuseContextWords } from '../user/context-words.js';
-import { normaliseEmail } from '../user/email.js';
+import { normaliseEmail, normaliseNewEmail } from '../user/email.js';
 import { NO_PASSWORD_HASH } from '../user/no-password.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
@@ -339,7 +339,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async requestEmailChange(input) {
-      const { email: newEmail, key } = normaliseEmail(input.newEmail);
+      const { email: newEmail, key } = normaliseNewEmail(input.newEmail);
       const user = await confirmPassword(
         { users, hasher: deps.hasher, throttle: deps.loginThrottle },
         { userId: input.userId, password: input.password, ip: input.ip, wrongPassword: 'ERR_WRONG_CURRENT_PASSWORD' },

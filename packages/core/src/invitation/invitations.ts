@@ -4,7 +4,7 @@ import type { MailContent } from '../email/email-flows.js';
 import type { OutboxMail } from '../email/email-store.js';
 import type { EmailSecrets } from '../email/one-time-secret.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
-import { normaliseEmail } from '../user/email.js';
+import { normaliseEmail, normaliseNewEmail } from '../user/email.js';
 import { type RegisterDeps, type RegisterInput, registerUser } from '../user/register.js';
 import { ADMIN_ROLE, isValidRole, ROLE_PATTERN } from '../user/role.js';
 import type { UserRecord } from '../user/user-record.js';
@@ -53,7 +53,7 @@ export async function inviteUser(
   input: InviteInput,
 ): Promise<{ readonly invitation: InvitationRecord; readonly secret: string }> {
   if (!isValidRole(input.role)) throw new TypeError(`role "${input.role}" must match ${ROLE_PATTERN}`);
-  const { email, key } = normaliseEmail(input.email);
+  const { email, key } = normaliseNewEmail(input.email);
   if ((await deps.users.findByEmailKey(key)) !== null) throw new AuthError('ERR_EMAIL_TAKEN');
   const now = deps.clock.now();
   const secret = deps.secrets.newLinkToken();

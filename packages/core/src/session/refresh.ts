@@ -170,7 +170,18 @@ async function loadLiveSession(
  */
 async function loadActiveUser(ctx: SessionContext, session: SessionRecord): Promise<UserRecord> {
   const user = await ctx.users.findById(session.userId);
-  if (user !== null && !user.disabled && user.credentialVersion === session.credentialVersion) return user;
+  if (user !== null && !user.disabled) {
+    if (user.credentialVersion === session.credentialVersion) return user;
+    // The session was read before the user: a change made from this very session (a new
+    // password) may have moved it to the new version in between. Read it again before taking
+    // it for one the change left behind, or the user would be signed out for changing it.
+    if (user.credentialVersion > session.credentialVersion) {
+      const current = await ctx.store.get(session.id);
+      if (current !== null && current.revokedAt === null && current.credentialVersion === user.credentialVersion) {
+        return user;
+      }
+    }
+  }
   const reason = user === null || user.disabled ? 'user-disabled' : 'credentials-changed';
   const revoked = await ctx.store.revoke(session.id, { now: ctx.clock.now(), reason });
   if (revoked !== null) noteRevoked(ctx, [revoked], reason);

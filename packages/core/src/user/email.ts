@@ -1,3 +1,4 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { AuthError } from '../errors/auth-error.js';
 
 /** An email address as given (trimmed, NFC) and the key it is unique and found under. */
@@ -54,6 +55,43 @@ export function normaliseEmail(input: unknown): NormalisedEmail {
     throw new AuthError('ERR_INVALID_EMAIL', { reason: 'format' });
   }
   return { email, key: foldEmail(email) };
+}
+
+/**
+ * Normalises an address that is about to be kept on an account or matched
+ * with one (registration, an invitation, an address change, an import, an
+ * identity provider's address), as {@link normaliseEmail} does, and refuses
+ * it (`ERR_INVALID_EMAIL`, reason `ambiguous`) when its key would not tell
+ * its mailbox from another. The key folds more than mail does: `ı`, `ß`,
+ * `ſ`, `ς` and ligatures fold to `i`, `ss`, `s`, `σ` and their letters, but
+ * `gmaıl.com` and `straße.de` are domains of their own, not `gmail.com` and
+ * `strasse.de`. And mail folds more than the key: a domain in fullwidth
+ * letters (`ｅｘａｍｐｌｅ.com`) is delivered to `example.com` (IDNA, UTS #46)
+ * under a key of its own. Either way two accounts could share a mailbox, or a
+ * provider's verified address at one domain meet an account at another.
+ * Look-ups (a login, a reset, an emailed sign-in) still take any spelling:
+ * mail only ever goes to the address the account has.
+ *
+ * @example
+ * normaliseNewEmail('Zoë@Bücher.example'); // { email: 'Zoë@Bücher.example', key: 'zoë@bücher.example' }
+ * normaliseNewEmail('bob@gmaıl.com'); // throws ERR_INVALID_EMAIL (ambiguous)
+ */
+export function normaliseNewEmail(input: unknown): NormalisedEmail {
+  const normalised = normaliseEmail(input);
+  const at = normalised.email.lastIndexOf('@');
+  const local = normalised.email.slice(0, at);
+  const domain = normalised.email.slice(at + 1);
+  // The domain as mail reaches it: what nodemailer, resolvers and browsers all make of it.
+  const ascii = domainToASCII(domain);
+  if (ascii === '') throw new AuthError('ERR_INVALID_EMAIL', { reason: 'format' });
+  if (domainToUnicode(ascii) !== foldEmail(domain) || foldEmail(local) !== local.toLowerCase()) {
+    throw new AuthError('ERR_INVALID_EMAIL', {
+      reason: 'ambiguous',
+      message:
+        'This address has letters that stand for others (such as ı, ß or fullwidth letters): type it as your mail provider writes it',
+    });
+  }
+  return normalised;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isAuthError } from '../errors/auth-error.js';
-import { type NormalisedEmail, normaliseEmail } from './email.js';
+import { type NormalisedEmail, normaliseNewEmail } from './email.js';
 import { DEFAULT_ROLE, isValidRole } from './role.js';
 import type { UserRecord } from './user-record.js';
 import { normaliseUsername } from './username.js';
@@ -115,7 +115,7 @@ export function readImportRow(row: Readonly<Record<string, unknown>>, options: I
   const rawEmail = field(row, 'email');
   if (rawEmail !== undefined) {
     try {
-      email = normaliseEmail(rawEmail);
+      email = normaliseNewEmail(rawEmail);
     } catch (error) {
       if (isAuthError(error)) return { ok: false, reason: 'email: not a valid email address' };
       throw error;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { AuthError, isAuthError } from '../errors/auth-error.js';
 import type { RegistrationThrottle } from '../throttle/registration-throttle.js';
 import { passwordContextWords } from './context-words.js';
-import { normaliseEmail } from './email.js';
+import { normaliseNewEmail } from './email.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
 import { DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
@@ -92,7 +92,7 @@ async function createUser(
   }
   if (deps.requireEmail === true && input.email === undefined) throw new AuthError('ERR_EMAIL_REQUIRED');
   const { username, key } = normaliseUsername(input.username ?? generatedUsername());
-  const email = input.email === undefined ? null : normaliseEmail(input.email);
+  const email = input.email === undefined ? null : normaliseNewEmail(input.email);
   // The name and address as typed: a generated name is nobody's guess.
   const context = passwordContextWords({ username: input.username, email: email?.email }, deps.contextWords);
   const password = await acceptNewPassword(input.password, deps.passwordScreen, context);

@@ -1,4 +1,5 @@
 import {
+  AuthError,
   type Clock,
   createRevocationList,
   decodeRevocationNotices,
@@ -19,9 +20,9 @@ export interface RedisSubscriberLike {
   subscribe(channel: string): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
-  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'ready' | 'close', listener: () => void): unknown;
   off(event: 'message', listener: (channel: string, message: string) => void): unknown;
-  off(event: 'ready', listener: () => void): unknown;
+  off(event: 'ready' | 'close', listener: () => void): unknown;
 }
 
 /** The one command the feed runs on a normal connection, as ioredis has it. */
@@ -55,12 +56,31 @@ export interface RevocationFeedOptions {
   readonly onError?: (error: Error) => void;
   /** Wait before retrying a failed resynchronisation. Default 1 s. */
   readonly retryMs?: number;
+  /**
+   * How long the feed may be out of touch (its subscription closed, or the
+   * recent revocations not read again since it came back) before
+   * `assertCurrent`, and so the verifier, refuses every token of a session:
+   * the longest a revocation may take to reach this service. Default 5000;
+   * `Infinity` keeps accepting tokens on a stale list. Before the first read
+   * has finished, nothing is known and tokens are refused at once.
+   */
+  readonly maxLagMs?: number;
 }
 
 /** Revoked session ids, kept current from the server's feed. */
 export interface RevocationFeed {
   /** Whether the session was revoked: a map lookup, no round trip. */
   has(sessionId: string): boolean;
+  /**
+   * Throws `ERR_STORE_UNAVAILABLE` (503, `Retry-After: 1`) while the list
+   * cannot be trusted: before the first read, or once the feed has been out
+   * of touch for longer than `maxLagMs`. The verifier calls it before `has`.
+   */
+  assertCurrent(): void;
+  /** Whether the feed is subscribed and caught up since its last (re)connect. */
+  readonly live: boolean;
+  /** Milliseconds since the feed was last known to be complete; 0 while live. */
+  readonly behindMs: number;
   /** Settles once subscribed and the recent revocations have been read; rejects if that failed the first time. */
   readonly ready: Promise<void>;
   /** How many revoked sessions are remembered now. */
@@ -80,6 +100,11 @@ export interface RevocationFeed {
  * disconnected cannot leave a revoked session alive.
  * Pass it as `revocations` to `createVerifier`.
  *
+ * A feed that is out of touch fails closed: while its subscription is down,
+ * revocations made meanwhile reach it only at the next read, so after
+ * `maxLagMs` without one the verifier answers 503 for tokens of sessions
+ * rather than accept ones that may have been revoked.
+ *
  * @example
  * const feed = createRevocationFeed({
  *   subscriber: new Redis(url), client: new Redis(url), prefix: 'jwtgate:', retentionSec: 905,
@@ -96,6 +121,10 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   const clock = options.clock ?? systemClock;
   const onError = options.onError ?? (() => {});
   const retryMs = options.retryMs ?? 1000;
+  const maxLagMs = options.maxLagMs ?? 5000;
+  if (typeof maxLagMs !== 'number' || Number.isNaN(maxLagMs) || maxLagMs < 0) {
+    throw new TypeError('maxLagMs must be a number of milliseconds >= 0 (Infinity to never refuse)');
+  }
   const channel = revocationChannel(prefix);
   const key = revokedSessionsKey(prefix);
   const revoked = createRevocationList({ clock, retentionMs: options.retentionSec * 1000 });
@@ -103,6 +132,15 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   let running: Promise<void> | null = null;
   let again = false;
   let retry: NodeJS.Timeout | undefined;
+  // Whether the set is complete now, and when it last was: a message is lost while the
+  // connection is down, so only a read finished after the last close makes the set whole again.
+  let live = false;
+  let lastLiveAt: number | null = null;
+  let closes = 0;
+  const behindMs = (): number => {
+    if (live) return 0;
+    return lastLiveAt === null ? Number.POSITIVE_INFINITY : clock.now() - lastLiveAt;
+  };
 
   const onMessage = (from: string, message: string) => {
     if (from !== channel) return;
@@ -115,6 +153,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   };
 
   async function resynchronise(): Promise<void> {
+    const closesBefore = closes;
     await subscriber.subscribe(channel);
     // Paged as the server's own catch-up is: a million entries after a mass logout never make one
     // long Redis command, nor one reply held whole in memory, nor one long turn of the event loop.
@@ -133,6 +172,8 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
       await loadRevocations(revoked, page.revocations);
       from = page.next;
     }
+    // A close during the read may have lost a message the read had already passed.
+    if (!closed && closes === closesBefore) live = true;
   }
 
   /** One resynchronisation at a time; a reconnect during one asks for another after it. */
@@ -165,22 +206,43 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   const onReady = () => {
     void connect().catch(() => {});
   };
+  const onClose = () => {
+    closes += 1;
+    if (!live) return;
+    live = false;
+    lastLiveAt = clock.now();
+    onError(new Error(`the subscription to ${channel} closed; revocations wait for the next read`));
+  };
   subscriber.on('message', onMessage);
   subscriber.on('ready', onReady);
+  subscriber.on('close', onClose);
   const ready = connect();
   ready.catch(() => {});
 
   return {
     has: (sessionId) => revoked.has(sessionId),
+    assertCurrent() {
+      if (live || behindMs() <= maxLagMs) return;
+      throw new AuthError('ERR_STORE_UNAVAILABLE', { reason: 'revocation-feed', headers: { 'retry-after': '1' } });
+    },
+    get live() {
+      return live;
+    },
+    get behindMs() {
+      return behindMs();
+    },
     ready,
     get size() {
       return revoked.size;
     },
     async close() {
       closed = true;
+      if (live) lastLiveAt = clock.now();
+      live = false;
       clearTimeout(retry);
       subscriber.off('message', onMessage);
       subscriber.off('ready', onReady);
+      subscriber.off('close', onClose);
       await subscriber.unsubscribe(channel).catch(() => {});
     },
   };

@@ -43,6 +43,12 @@ export type PublicKeyInput =
 /** Something that knows revoked session ids: a {@link RevocationFeed}, or your own. */
 export interface RevocationCheck {
   has(sessionId: string): boolean;
+  /**
+   * Throws a coded `AuthError` (such as 503 `ERR_STORE_UNAVAILABLE`) while
+   * the list cannot be trusted, so that a token is refused rather than
+   * accepted on a stale list; called before `has`.
+   */
+  assertCurrent?(): void;
 }
 
 /** Options for {@link createVerifier}. */
@@ -378,8 +384,10 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
   }
 
   function notRevoked(claims: VerifiedClaims): Claims {
-    if (options.revocations !== undefined && typeof claims.sid === 'string' && options.revocations.has(claims.sid)) {
-      throw new AuthError('ERR_TOKEN_REVOKED');
+    const revocations = options.revocations;
+    if (revocations !== undefined && typeof claims.sid === 'string') {
+      revocations.assertCurrent?.();
+      if (revocations.has(claims.sid)) throw new AuthError('ERR_TOKEN_REVOKED');
     }
     return claims as Claims;
   }

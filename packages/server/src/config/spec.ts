@@ -436,7 +436,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Failed logins allowed from one IP address, whatever the usernames, per window (password spraying). 0 switches this limit off.',
+        'Failed logins allowed from one IP address (an IPv6 /64), whatever the usernames, per window (password spraying); an IPv6 /48 may spend ten times as many, so that a site cannot spray from one of its /64s after another. 0 switches this limit off.',
     },
     FailureWindow: {
       kind: 'integer',

@@ -196,8 +196,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       reply.header('x-frame-options', 'DENY');
     }
     if (!isForwardAuth(request)) {
-      // Token answers must never be cached (RFC 6749 §5.1); the rest is per-user too.
-      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      // Token answers must never be cached (RFC 6749 §5.1); the rest is per-user too. An answer a
+      // silent refresh gave new tokens is a token answer, whatever caching its route allowed.
+      if (!reply.hasHeader('cache-control') || reply.hasHeader('x-access-token')) {
+        reply.header('cache-control', 'no-store');
+      }
       reply.header('x-content-type-options', 'nosniff');
     }
     done(null, payload);

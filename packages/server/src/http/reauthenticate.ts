@@ -32,7 +32,7 @@ export const reauthErrors = {
  * The password or a second factor, re-checked before a sensitive change:
  * the password as a login checks it (counted by the login throttle), a code
  * as the second step of a login checks it (counted by the second-factor
- * throttle, a failure audited). A wrong one throws
+ * throttle, a failure audited, a recovery code spent alerted as at login). A wrong one throws
  * `ERR_REAUTHENTICATION_FAILED`; a code while second factors are off,
  * `ERR_MFA_NOT_CONFIGURED`. Answers the caller's account as it is now.
  *
@@ -53,13 +53,18 @@ export async function reauthenticate(
   if (mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
   const user = await deps.users.findById(claims.sub);
   if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
+  let result: Awaited<ReturnType<typeof checkSecondFactor>>;
   try {
-    await checkSecondFactor(mfa, { userId: user.id, method: proof.method ?? 'totp', code: proof.code ?? '' });
+    result = await checkSecondFactor(mfa, { userId: user.id, method: proof.method ?? 'totp', code: proof.code ?? '' });
   } catch (error) {
     deps.events?.mfaFailed({ userId: user.id, error, client });
     if (isAuthError(error, 'ERR_MFA_CODE_INVALID'))
       throw new AuthError('ERR_REAUTHENTICATION_FAILED', { reason: error.reason });
     throw error;
+  }
+  // A recovery code spent here is as alarming as one spent at login: a stolen sheet shows the same way.
+  if (result.recoveryCodesLeft !== undefined) {
+    deps.events?.recoveryCodeUsed({ userId: user.id, recoveryCodesLeft: result.recoveryCodesLeft, client });
   }
   return user;
 }

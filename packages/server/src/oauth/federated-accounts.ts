@@ -8,7 +8,7 @@ import {
   isAuthError,
   NO_PASSWORD_HASH,
   newUserIdFor,
-  normaliseEmail,
+  normaliseNewEmail,
   normaliseUsername,
   type RegistrationThrottle,
   type SecretCipher,
@@ -49,9 +49,10 @@ export interface FederatedAccount {
 function emailKeyOf(email: string | null): { email: string; key: string } | null {
   if (email === null) return null;
   try {
-    return normaliseEmail(email);
+    return normaliseNewEmail(email);
   } catch {
     // An address jwtgate would not accept from a user is not copied or matched; the identity still works.
+    // That includes one whose key would meet another domain's (`gmaıl.com` folds to `gmail.com`).
     return null;
   }
 }

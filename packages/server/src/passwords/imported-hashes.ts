@@ -31,17 +31,32 @@ export type ImportedHash =
     }
   | { readonly kind: 'pbkdf2-sha256'; readonly iterations: number; readonly salt: Buffer; readonly hash: Buffer };
 
-/** The highest costs accepted: a hash beyond them is refused at import, never verified. */
+/**
+ * The highest costs accepted: a hash beyond them is refused at import, never
+ * verified. Anyone who knows an imported user's name can make the server
+ * verify that user's hash once per guess the login limits allow, so each
+ * scheme's bound is about a second of one core (measured on the development
+ * machine: bcrypt 14 1.0 s, argon2 over 1 GiB of passes 0.5 s, scrypt over
+ * 256 MiB 1.0 s, PBKDF2 5,000,000 rounds 1.0 s); the bounds before allowed
+ * 2 to 16 s, an amplification of a few hundred times over jwtgate's own
+ * hash for a flood of guesses. The costs found in practice are well within:
+ * bcrypt 10 to 13, Django's 1,000,000 rounds, Keycloak's 27,500 to 600,000,
+ * passlib's scrypt (2^16, 8, 1).
+ */
 export const importedHashLimits = {
-  bcryptCost: 16,
+  bcryptCost: 14,
   /** KiB. */
   argon2Memory: 262_144,
   argon2Time: 64,
   argon2Parallelism: 16,
+  /** KiB times passes: the memory filled, once per pass. */
+  argon2Work: 1_048_576,
   /** Bytes scrypt may use (128 · N · r). */
   scryptMemory: 256 * 1024 * 1024,
   scryptParallelism: 16,
-  pbkdf2Iterations: 10_000_000,
+  /** Bytes scrypt fills in all (128 · N · r · p): p runs one after another. */
+  scryptWork: 256 * 1024 * 1024,
+  pbkdf2Iterations: 5_000_000,
 } as const;
 
 const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
@@ -82,6 +97,7 @@ export function parseImportedHash(text: string): ImportedHash | null {
       memory <= limits.argon2Memory &&
       time >= 1 &&
       time <= limits.argon2Time &&
+      memory * time <= limits.argon2Work &&
       lanes >= 1 &&
       lanes <= limits.argon2Parallelism;
     return ok ? { kind: 'argon2', variant: m[1] as 'argon2i' | 'argon2d' | 'argon2id' } : null;
@@ -132,7 +148,8 @@ function scryptFits(log2N: number, r: number, p: number): boolean {
     r >= 1 &&
     p >= 1 &&
     p <= importedHashLimits.scryptParallelism &&
-    128 * 2 ** log2N * r <= importedHashLimits.scryptMemory
+    128 * 2 ** log2N * r <= importedHashLimits.scryptMemory &&
+    128 * 2 ** log2N * r * p <= importedHashLimits.scryptWork
   );
 }
 
@@ -210,8 +227,14 @@ export function acceptImportedHashes(hasher: PasswordHasher): PasswordHasher {
   return {
     hash: (password) => hasher.hash(password),
     // Only jwtgate's own hashes (current parameters) skip the imported schemes' cost limits.
-    verify: (stored, password) =>
-      hasher.needsRehash(stored) ? verifyImportedHash(stored, password) : hasher.verify(stored, password),
+    async verify(stored, password) {
+      if (!hasher.needsRehash(stored)) return hasher.verify(stored, password);
+      if (parseImportedHash(stored) !== null) return verifyImportedHash(stored, password);
+      // A hash no scheme takes (a format or a cost refused since it was stored) answers after the
+      // dummy verification, as an unknown user does: refused at once, it would tell that the account exists.
+      await hasher.verify(hasher.dummyHash, password);
+      return false;
+    },
     dummyHash: hasher.dummyHash,
     needsRehash: (stored) => hasher.needsRehash(stored),
   };

@@ -328,6 +328,34 @@ describe('mail flows over a real SMTP server', () => {
     ).toBe(200);
   });
 
+  it('refuses a second account for one mailbox spelled with a fullwidth domain, at registration and at a change', async () => {
+    // Mail to x@ｅｘａｍｐｌｅ.com reaches x@example.com (IDNA maps the domain), under another key.
+    const email = fresh('fullwidth');
+    const { accessToken } = await register(email);
+    const [local] = email.split('@');
+    const lookalike = `${local}@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com`;
+    const second = await t.request({ method: 'POST', url: '/auth/register', body: { email: lookalike, password } });
+    expect(second.statusCode, second.body).toBe(400);
+    expect(second.json().error.code).toBe('ERR_INVALID_EMAIL');
+    const other = await register(fresh('mover'));
+    const moved = await t.request({
+      method: 'POST',
+      url: '/auth/email/change',
+      token: other.accessToken,
+      body: { newEmail: lookalike, password },
+    });
+    expect(moved.statusCode, moved.body).toBe(400);
+    expect(moved.json().error.code).toBe('ERR_INVALID_EMAIL');
+    // The owner's own address, typed any way, still finds the account.
+    const login = await t.request({
+      method: 'POST',
+      url: '/auth/login',
+      body: { email: email.toUpperCase(), password },
+    });
+    expect(login.statusCode).toBe(200);
+    expect(accessToken).toBeDefined();
+  });
+
   it('signs in by the mailed link or by the address and code, like a password login', async () => {
     const email = fresh('signin');
     await register(email);

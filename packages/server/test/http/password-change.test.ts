@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectSessionEnded } from '../support/session-checks.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -41,6 +41,36 @@ describe('POST /auth/password', () => {
 
     expect(await loginStatus(user.username, user.password)).toBe(401);
     expect(await loginStatus(user.username, NEW_PASSWORD)).toBe(200);
+  });
+
+  it('keeps this session when its own refresh, in another tab, read it just before the change and the user just after', async () => {
+    const user = await t.signUp({ device: 'laptop' });
+    const phone = await t.login(user.username, user.password, 'phone');
+    const users = t.server.users;
+    const findById = users.findById.bind(users);
+    let changed: Promise<{ statusCode: number; body: string }> | undefined;
+    // The refresh has read its session; the change (version raised, this session kept and moved
+    // to the new version, the others ended) completes before the refresh reads the user.
+    const spy = vi.spyOn(users, 'findById').mockImplementationOnce(async (id) => {
+      changed = change(user.accessToken, { currentPassword: user.password, newPassword: NEW_PASSWORD });
+      await changed;
+      return findById(id);
+    });
+    try {
+      const refreshed = await t.request({
+        method: 'POST',
+        url: '/auth/refresh',
+        body: { refreshToken: user.refreshToken },
+      });
+      const res = await changed;
+      expect(res?.statusCode, res?.body).toBe(200);
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+      expect(await status('/auth/me', refreshed.json().accessToken)).toBe(200);
+      expect(await status('/auth/me', user.accessToken)).toBe(200);
+      await expectSessionEnded(t, phone);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('refuses a wrong current password with 403, not 401, and changes nothing', async () => {

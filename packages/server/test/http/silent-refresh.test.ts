@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJwtgateServer } from '../../src/runtime/create-server.js';
+import { createJwtgateServer, type JwtgateServer } from '../../src/runtime/create-server.js';
 import { createSqlSessionStore } from '../../src/stores/sql/sql-session-store.js';
 import { COOKIE_NAME, cookieLogin, fromPage, injectCookieLogin, refreshCookieOf } from '../support/browser-requests.js';
 import { signHmacJwt } from '../support/sign-token.js';
@@ -8,6 +8,27 @@ import { decodeJwt, startTestServer, TEST_ACCESS_SECRET, type TestServer } from 
 
 const ACCESS_LIFETIME_MS = 15 * 60_000;
 const PAST_EXPIRY_MS = ACCESS_LIFETIME_MS + 6_000;
+
+/** An embedder's own server (`Cookie.Path: /`), on a test server's configuration and clock. */
+async function withEmbedder(run: (server: JwtgateServer, t: TestServer) => Promise<void>): Promise<void> {
+  const t = await startTestServer({ env: { JWTGATE_COOKIE_PATH: '/' } });
+  try {
+    const server = await createJwtgateServer({ config: t.server.config, clock: t.clock, logger: false });
+    try {
+      await run(server, t);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await t.close();
+  }
+}
+
+/** A GET of an embedder's route once the access token has expired, with the refresh cookie. */
+function getAfterExpiry(server: JwtgateServer, t: TestServer, url: string, accessToken: string, cookie: string) {
+  t.clock.advance(PAST_EXPIRY_MS);
+  return server.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${accessToken}`, cookie } });
+}
 
 describe('silent refresh on protected routes', () => {
   let t: TestServer;
@@ -185,35 +206,48 @@ describe('silent refresh on protected routes', () => {
 
 describe('silent refresh on an embedder’s own routes', () => {
   it('works wherever the cookie is sent, with Cookie.Path: /', async () => {
-    const t = await startTestServer({ env: { JWTGATE_COOKIE_PATH: '/' } });
-    try {
-      const { createJwtgateServer: create } = await import('../../src/runtime/create-server.js');
-      const server = await create({ config: t.server.config, clock: t.clock, logger: false });
-      try {
-        server.app.register(async (group) => {
-          group.addHook('onRequest', group.requireAuth);
-          group.get('/api/orders', async (request) => ({ owner: request.auth?.sub }));
-        });
-        const { userId, accessToken, cookie } = await injectCookieLogin(server.app, {
-          username: 'embedded-silent',
-          password: 'correct horse battery',
-        });
-        expect(cookie.startsWith('__Host-jwtgate_refresh=')).toBe(true);
-        t.clock.advance(PAST_EXPIRY_MS);
-        const res = await server.app.inject({
-          method: 'GET',
-          url: '/api/orders',
-          headers: { authorization: `Bearer ${accessToken}`, cookie },
-        });
-        expect(res.statusCode).toBe(200);
-        expect(res.json()).toEqual({ owner: userId });
-        expect(res.headers['x-access-token']).toBeTruthy();
-      } finally {
-        await server.close();
-      }
-    } finally {
-      await t.close();
-    }
+    await withEmbedder(async (server, t) => {
+      server.app.register(async (group) => {
+        group.addHook('onRequest', group.requireAuth);
+        group.get('/api/orders', async (request) => ({ owner: request.auth?.sub }));
+      });
+      const { userId, accessToken, cookie } = await injectCookieLogin(server.app, {
+        username: 'embedded-silent',
+        password: 'correct horse battery',
+      });
+      expect(cookie.startsWith('__Host-jwtgate_refresh=')).toBe(true);
+      const res = await getAfterExpiry(server, t, '/api/orders', accessToken, cookie);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ owner: userId });
+      expect(res.headers['x-access-token']).toBeTruthy();
+    });
+  });
+
+  it('never lets an answer that carries renewed tokens be cached, whatever the route said', async () => {
+    await withEmbedder(async (server, t) => {
+      // An embedder's route whose content is the same for every signed-in user, so it lets caches keep it.
+      server.app.get('/api/catalog', { config: { auth: true } }, async (_request, reply) => {
+        reply.header('cache-control', 'public, max-age=300');
+        return { items: ['a', 'b'] };
+      });
+      const { accessToken, cookie } = await injectCookieLogin(server.app, {
+        username: 'embedded-cached',
+        password: 'correct horse battery',
+      });
+      const live = await server.app.inject({
+        method: 'GET',
+        url: '/api/catalog',
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(live.headers['cache-control']).toBe('public, max-age=300');
+      const renewed = await getAfterExpiry(server, t, '/api/catalog', accessToken, cookie);
+      expect(renewed.statusCode).toBe(200);
+      expect(renewed.headers['x-access-token']).toBeTruthy();
+      expect(refreshCookieOf(renewed, '__Host-jwtgate_refresh')?.value).toMatch(/^jgr1_/);
+      // A shared cache may store a `public` answer to a request with Authorization (RFC 9111 §3.5),
+      // and would hand this user's new tokens to the next one.
+      expect(renewed.headers['cache-control']).toBe('no-store');
+    });
   });
 
   it('is off with cookie mode off: an expired token is just expired', async () => {

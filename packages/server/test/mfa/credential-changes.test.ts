@@ -63,4 +63,27 @@ describe('second factors are credentials', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json().error.code).toBe('ERR_MFA_TOKEN_INVALID');
   });
+
+  it('voids a paused login when an administrator disables the account, even once it is enabled again', async () => {
+    const user = await t.signUp();
+    const { secret } = await enrolTotp(t, user);
+    const admin = await t.signUp();
+    await t.server.database.db
+      .updateTable('jwtgate_users')
+      .set({ role: 'admin' })
+      .where('id', '=', admin.userId)
+      .execute();
+    const adminToken = (await t.login(admin.username, admin.password)).accessToken;
+    const paused = await passwordStep(t, user.username, user.password);
+    for (const action of ['disable', 'enable']) {
+      const res = await t.request({ method: 'POST', url: `/admin/users/${user.userId}/${action}`, token: adminToken });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    // The account is usable again, but what was stopped midway stays stopped.
+    const res = await verify(t, paused, codeFor(secret, t.clock.now()));
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('ERR_MFA_TOKEN_INVALID');
+    const again = await passwordStep(t, user.username, user.password);
+    expect((await verify(t, again, codeFor(secret, t.clock.now()))).statusCode).toBe(200);
+  });
 });

@@ -154,6 +154,30 @@ describe('passkeys', () => {
     expect(login.json().methods).toEqual(['totp', 'webauthn', 'recovery']);
   });
 
+  it('alerts a recovery code spent to turn the app off, as one spent at login', async () => {
+    const user = await t.signUp();
+    const { secret, recoveryCodes } = await enrolTotp(t, user);
+    const stepped = await verify(
+      t,
+      await passwordStep(t, user.username, user.password),
+      codeFor(secret, t.clock.now()),
+    );
+    await addPasskey(t, stepped.json().accessToken, phone());
+    const signedIn = (
+      await verify(t, await passwordStep(t, user.username, user.password), codeFor(secret, t.clock.now(), 1))
+    ).json();
+    const off = await t.request({
+      method: 'DELETE',
+      url: '/auth/mfa/totp',
+      token: signedIn.accessToken,
+      body: { code: recoveryCodes[0], method: 'recovery' },
+    });
+    expect(off.statusCode, off.body).toBe(204);
+    const rows = await auditRows(user.userId, 'mfa.recovery-code-used');
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]?.details ?? '{}')).toMatchObject({ recoveryCodesLeft: 9 });
+  });
+
   describe('refuses an answer that is not for this ceremony', () => {
     const refusals: Record<string, CeremonyOverrides> = {
       'from another origin': { origin: 'https://evil.example.net' },
@@ -365,6 +389,38 @@ describe('passkeys', () => {
     expect(await auditRows(user.userId, 'mfa.removed')).toHaveLength(1);
     // No factor left: the password alone signs in again.
     expect((await t.login(user.username, user.password)).accessToken).toBeDefined();
+  });
+
+  it('deletes no passkey, not even one of several, for a sign-in kept alive by refreshes past 10 minutes', async () => {
+    const user = await t.signUp();
+    const device = phone();
+    await addPasskey(t, user.accessToken, device);
+    const signedIn = (await signInWith(t, device)).json();
+    const spare = await addPasskey(t, signedIn.accessToken, securityKey());
+    const fresh = (await signInWith(t, device)).json();
+    // A stolen refresh token keeps a two-factor session going for hours: it is no fresh authentication.
+    t.clock.advance(601_000);
+    const refreshed = await t.request({
+      method: 'POST',
+      url: '/auth/refresh',
+      body: { refreshToken: fresh.refreshToken },
+    });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    const stale = await t.request({
+      method: 'DELETE',
+      url: `/auth/passkeys/${spare}`,
+      token: refreshed.json().accessToken,
+    });
+    expect(stale.statusCode).toBe(401);
+    expect(stale.json().error.code).toBe('ERR_INSUFFICIENT_AUTHENTICATION');
+    expect(stale.headers['www-authenticate']).toContain('error="insufficient_user_authentication"');
+    expect(stale.headers['www-authenticate']).toContain('max_age=600');
+    const list = await t.request({ method: 'GET', url: '/auth/passkeys', token: refreshed.json().accessToken });
+    expect(list.json().passkeys).toHaveLength(2);
+    // Signing in again is the step-up the answer asks for.
+    const again = (await signInWith(t, device)).json();
+    const res = await t.request({ method: 'DELETE', url: `/auth/passkeys/${spare}`, token: again.accessToken });
+    expect(res.statusCode, res.body).toBe(204);
   });
 
   it('ends the other sessions when a passkey is added or removed', async () => {

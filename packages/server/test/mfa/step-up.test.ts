@@ -78,6 +78,20 @@ describe('routes that need the second factor (step-up)', () => {
     expect((await change(withApp.accessToken)).statusCode).toBe(200);
   });
 
+  it('asks for the second factor before an address change, once a user has one', async () => {
+    // The address receives resets and emailed sign-ins: changing it is as sensitive as the password.
+    const { user, withApp } = await signedInWithApp();
+    const change = (token: string) =>
+      t.request({
+        method: 'POST',
+        url: '/auth/email/change',
+        token,
+        body: { newEmail: `${user.username}@new.example.com`, password: user.password },
+      });
+    expectStepUp(await change(user.accessToken));
+    expect((await change(withApp.accessToken)).statusCode).toBe(202);
+  });
+
   it('leaves password changes of users without a second factor as they were', async () => {
     const user = await t.signUp();
     const res = await t.request({

@@ -520,6 +520,23 @@ describe('auto-linking by a verified address, when switched on', () => {
     expect(decodeJwt((await signInThroughProvider(t, 'idp')).accessToken).payload.sub).not.toBe(frank.userId);
   });
 
+  it('never links an address at another domain whose letters fold to the account’s (gmaıl.com, straße.de)', async () => {
+    // gmaıl.com (dotless ı) and straße.de are domains of their own, registrable by anyone, and not
+    // gmail.com or strasse.de; folding case the Unicode way (ı→I→i, ß→SS→ss) would make them meet.
+    for (const [owned, foreign] of [
+      ['gmail.com', 'gma\u0131l.com'],
+      ['strasse.de', 'stra\u00dfe.de'],
+    ] as const) {
+      const owner = await t.signUp();
+      const who = person();
+      const local = who.sub;
+      await giveAddress(t, owner.userId, `${local}@${owned}`, true);
+      idp.claims = { ...who, email: `${local}@${foreign}` };
+      const { accessToken } = await signInThroughProvider(t, 'idp');
+      expect(decodeJwt(accessToken).payload.sub, foreign).not.toBe(owner.userId);
+    }
+  });
+
   it("never takes one answer's address as verified by another's flag", async () => {
     const gina = await t.signUp();
     const who = person();

@@ -109,6 +109,52 @@ describe('imported password hashes', () => {
     }
   });
 
+  it('refuses costs that make one login take seconds, and keeps the costs found in practice', async () => {
+    // Each refused one took 2 to 16 s for a single guess on a development machine; the accepted ones about 1 s at most.
+    const salt = 'c2FsdHNhbHRzYWx0';
+    const digest = 'aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+    const bcryptTail = 'CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW';
+    for (const text of [
+      `$2b$15$${bcryptTail}`,
+      `$2b$16$${bcryptTail}`,
+      `$argon2id$v=19$m=262144,t=64,p=1$${salt}$${digest}`,
+      `$argon2id$v=19$m=65536,t=32,p=4$${salt}$${digest}`,
+      `$scrypt$ln=20,r=2,p=16$${salt}$${digest}`,
+      `$scrypt$ln=17,r=8,p=3$${salt}$${digest}`,
+      `pbkdf2_sha256$10000000$salt$${digest}`,
+      `$pbkdf2-sha256$i=6000000$${salt}$${digest}`,
+    ]) {
+      expect(parseImportedHash(text), text).toBeNull();
+    }
+    for (const text of [
+      `$2b$14$${bcryptTail}`,
+      `$argon2id$v=19$m=262144,t=4,p=16$${salt}$${digest}`,
+      `$argon2id$v=19$m=65536,t=16,p=4$${salt}$${digest}`,
+      `$scrypt$ln=20,r=2,p=1$${salt}$${digest}`,
+      `$scrypt$ln=16,r=8,p=2$${salt}$${digest}`,
+      `pbkdf2_sha256$1200000$salt$${digest}`,
+      `$pbkdf2-sha256$i=5000000$${salt}$${digest}`,
+    ]) {
+      expect(parseImportedHash(text), text).not.toBeNull();
+    }
+  });
+
+  it('spends the dummy verification on a stored hash it cannot verify, as for an unknown user', async () => {
+    // Refused at once, such an account would answer faster than a name that does not exist.
+    const argon2 = await createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    const checked: string[] = [];
+    const hasher = acceptImportedHashes({
+      ...argon2,
+      verify: (stored, password) => {
+        checked.push(stored);
+        return argon2.verify(stored, password);
+      },
+    });
+    expect(await hasher.verify(`$2b$31$${'C'.repeat(53)}`, PASSWORD)).toBe(false);
+    expect(await hasher.verify('md5$abc$0123', PASSWORD)).toBe(false);
+    expect(checked).toEqual([argon2.dummyHash, argon2.dummyHash]);
+  });
+
   it("leaves jwtgate's own argon2id hashes to the argon2 hasher and asks for every imported one to be rehashed", async () => {
     const argon2 = await createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
     const hasher = acceptImportedHashes(argon2);

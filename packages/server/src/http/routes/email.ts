@@ -2,6 +2,7 @@ import { AuthError, normaliseEmail, PASSWORD_MAX_LENGTH } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import type { MailRouteDeps } from '../mail-route-deps.js';
 import { refuseOtherMethods } from '../method-not-allowed.js';
+import { requireMfaIfEnrolled } from '../mfa-login.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { clientInfo, type RouteDeps } from '../route-deps.js';
 import { errorResponses } from '../schemas.js';
@@ -215,7 +216,7 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
       schema: {
         summary: 'Change your address: a confirmation link goes to the new one',
         description:
-          'The password is checked as a login checks it (same limits). A link valid for `Mail.ChangeExpire` goes to the new address and a notice to the old one; the address changes only when the link is followed (`POST /auth/email/change/confirm`), and until then login uses the old one.',
+          'The password is checked as a login checks it (same limits). A user with a second factor needs an access token from a sign-in with it (step-up, RFC 9470). A link valid for `Mail.ChangeExpire` goes to the new address and a notice to the old one; the address changes only when the link is followed (`POST /auth/email/change/confirm`), and until then login uses the old one.',
         tags: ['auth'],
         body: {
           type: 'object',
@@ -231,6 +232,8 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
           ERR_RATE_LIMITED:
             'too many wrong passwords (the login limits), or too many changes asked for this account or from this address',
           ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile',
+          ERR_INSUFFICIENT_AUTHENTICATION:
+            'the user has a second factor and this access token is from a sign-in without it: sign in again with it (RFC 9470)',
           ERR_SERVER_BUSY: 'too many passwords are being checked at once (`Hashing.MaxQueue`)',
           ERR_MAIL_UNAVAILABLE: 'production without `Mail.SmtpUrl`',
           ERR_STORE_UNAVAILABLE: 'the database cannot be reached; nothing was queued',
@@ -240,6 +243,8 @@ export const emailRoutes: FastifyPluginAsync<RouteDeps & { readonly mail: MailRo
     async (request, reply) => {
       const claims = claimsOf(request);
       const ip = clientInfo(request).ip;
+      // The address receives resets and emailed sign-ins: changing it asks for every factor, as the password does.
+      await requireMfaIfEnrolled(deps.mfa, claims);
       await throttle.reserve('change-email', `user:${claims.sub}`, ip);
       await flows.requestEmailChange({
         userId: claims.sub,

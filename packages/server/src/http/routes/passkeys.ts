@@ -44,11 +44,14 @@ import { errorResponses, tokenResponseSchema } from '../schemas.js';
 import { emptyBodyAsObject, sessionFields } from './auth.js';
 
 /**
- * How recent a sign-in must be to add a passkey: whoever picks up an
- * unattended, long-open session cannot slip in a key of their own (RFC 9470
- * `max_age`, so the client knows to sign in again).
+ * How recent a sign-in must be to add or delete a passkey: whoever picks up
+ * an unattended, long-open session (or holds a stolen refresh token) cannot
+ * slip in a key of their own, nor strip the owner's keys and, through the
+ * credential change, sign the owner out everywhere else (OWASP ASVS 5.0
+ * 7.5.1: a change of second factors needs a fresh authentication). RFC 9470
+ * `max_age`, so the client knows to sign in again.
  */
-export const ADD_PASSKEY_MAX_AUTH_AGE_SEC = 600;
+export const CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC = 600;
 
 /** Passwordless challenges anyone may ask for, per network and minute: each is a row until it expires. */
 export const SIGN_IN_OPTIONS_PER_MINUTE = 60;
@@ -99,7 +102,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
   /** Adding a key needs a recent sign-in, one with a second factor when the user has one, and a proven address. */
   async function assertMayAdd(request: FastifyRequest, mfa: MfaRouteDeps): Promise<void> {
     const claims = claimsOf(request);
-    assertAuthentication(claims, { maxAuthAgeSec: ADD_PASSKEY_MAX_AUTH_AGE_SEC }, mfa.clock.now());
+    assertAuthentication(claims, { maxAuthAgeSec: CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC }, mfa.clock.now());
     await requireMfaIfEnrolled(mfa, claims);
     await assertAddressProven(deps.users, claims.sub, 'passkey');
   }
@@ -116,7 +119,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
   }
 
   const mayAddErrors = {
-    ERR_INSUFFICIENT_AUTHENTICATION: `the sign-in is older than ${ADD_PASSKEY_MAX_AUTH_AGE_SEC / 60} minutes, or was without the second factor the user has: sign in again (\`WWW-Authenticate\` says which)`,
+    ERR_INSUFFICIENT_AUTHENTICATION: `the sign-in is older than ${CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC / 60} minutes, or was without the second factor the user has: sign in again (\`WWW-Authenticate\` says which)`,
     ERR_EMAIL_NOT_VERIFIED:
       'the account has an address that is not verified yet: whoever registered it may not own it, so no passkey is added until the link or code mailed to it (or a reset) proves it',
   } as const;
@@ -151,7 +154,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       config: { auth: true, csrf: true },
       schema: {
         summary: 'Start registering a passkey',
-        description: `Needs a sign-in at most ${ADD_PASSKEY_MAX_AUTH_AGE_SEC / 60} minutes old (and with the second factor, when the user has one), and a verified address when the account has one. Returns the options for \`navigator.credentials.create()\`: a discoverable credential, no attestation, the user's passkeys excluded. Finish with \`POST /auth/passkeys/register/verify\` within 5 minutes.`,
+        description: `Needs a sign-in at most ${CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC / 60} minutes old (and with the second factor, when the user has one), and a verified address when the account has one. Returns the options for \`navigator.credentials.create()\`: a discoverable credential, no attestation, the user's passkeys excluded. Finish with \`POST /auth/passkeys/register/verify\` within 5 minutes.`,
         tags: ['mfa'],
         response: { 200: creationOptionsSchema, ...errorResponses },
         errors: { ...mayAddErrors, ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile', ...offErrors },
@@ -252,8 +255,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       preValidation: emptyBodyAsObject,
       schema: {
         summary: 'Delete a passkey',
-        description:
-          'Needs an access token from a sign-in with a second factor (step-up, RFC 9470). Deleting the last second factor (no other passkey, no authenticator app) also needs the password, as turning the app off then does. Whether it is the last is decided in one atomic step with the deletion: of concurrent deletions without the password, one is refused rather than leave no factor. A credential change: the user’s other sessions end, this one stays.',
+        description: `Needs an access token from a sign-in with a second factor at most ${CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC / 60} minutes old (step-up, RFC 9470: \`max_age\`, \`acr_values\`). Deleting the last second factor (no other passkey, no authenticator app) also needs the password, as turning the app off then does. Whether it is the last is decided in one atomic step with the deletion: of concurrent deletions without the password, one is refused rather than leave no factor. A credential change: the user’s other sessions end, this one stays.`,
         tags: ['mfa'],
         params: passkeyIdParams,
         body: {
@@ -266,7 +268,7 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
         response: { 204: { type: 'null', description: 'The passkey is gone.' }, ...errorResponses },
         errors: {
           ERR_PASSKEY_NOT_FOUND: 'you have no passkey with this id',
-          ERR_INSUFFICIENT_AUTHENTICATION: 'the access token is from a sign-in without a second factor',
+          ERR_INSUFFICIENT_AUTHENTICATION: `the access token is from a sign-in without a second factor, or one older than ${CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC / 60} minutes: sign in again (\`WWW-Authenticate\` says which)`,
           ERR_REAUTHENTICATION_FAILED: 'the last second factor, and the password is missing or wrong',
           ERR_MALFORMED_PASSWORD: 'the password has a lone UTF-16 surrogate; refused before it is checked',
           ERR_RATE_LIMITED: 'too many failed password checks (`Login.MaxFailures`)',
@@ -282,7 +284,11 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
       const client = clientInfo(request);
       const own = (await passkeys.passkeys.list(claims.sub)).some((passkey) => passkey.id === request.params.id);
       if (!own) throw new AuthError('ERR_PASSKEY_NOT_FOUND');
-      assertAuthentication(claims, { requireMfa: true }, mfa.clock.now());
+      assertAuthentication(
+        claims,
+        { requireMfa: true, maxAuthAgeSec: CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC },
+        mfa.clock.now(),
+      );
       const factor = { kind: 'passkey', id: request.params.id } as const;
       // The store counts what would be left and deletes in one step: of concurrent deletions, one finds itself last.
       let removal = await mfa.factors.removeFactor(claims.sub, factor, { keepOne: true });

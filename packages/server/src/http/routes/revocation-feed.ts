@@ -47,6 +47,11 @@ export const revocationFeedRoutes: FastifyPluginAsync<RevocationFeedOptions> = a
     done();
   });
 
+  /** Not ready, not answered: a page read while revocations are not reaching this instance would look complete. */
+  const assertLive = () => {
+    if (!options.live()) throw new AuthError('ERR_STORE_UNAVAILABLE', { reason: 'revocation-feed' });
+  };
+
   const read = (from: FeedPosition | undefined, limit: number) => {
     const page = journal.read(from, limit);
     if (page === 'resync') throw new AuthError('ERR_FEED_RESYNC');
@@ -118,12 +123,14 @@ export const revocationFeedRoutes: FastifyPluginAsync<RevocationFeedOptions> = a
     },
     async (request) => {
       clients.authenticate({ authorization: request.headers.authorization });
-      if (!options.live()) throw new AuthError('ERR_STORE_UNAVAILABLE', { reason: 'revocation-feed' });
+      assertLive();
       const { since, limit, wait } = request.query;
       const from = since === undefined ? undefined : decodeCursor(since);
       let page = read(from, limit);
       if (page.entries.length === 0 && wait > 0) {
         await journal.changed(wait * 1000);
+        // The subscription may have dropped during the wait: an empty page would then vouch for nothing.
+        assertLive();
         page = read(page.next, limit);
       }
       return {
