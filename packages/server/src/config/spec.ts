@@ -181,7 +181,7 @@ export const configSpec = {
       max: 86_400,
       unit: 'seconds',
       description:
-        'With Redis: how long `/readyz` stays ready while the revocation feed is down because Redis does not answer this instance. A Redis outage stops revocations everywhere, so the fleet keeps verifying tokens through a restart or failover; an instance cut off alone could miss revocations made elsewhere, so this bounds how long. 0: not ready as soon as the feed is down. An instance whose feed is behind while Redis answers it is never ready.',
+        'With Redis: how long `/readyz` stays ready while the revocation feed is down because Redis does not answer this instance. A Redis outage stops revocations everywhere, so the fleet keeps verifying tokens through a restart or failover; an instance cut off alone could miss revocations made elsewhere, so this bounds how long. 0: not ready as soon as the feed is down. An instance whose feed is behind while Redis answers it is never ready. Without Redis, the same bound applies to polling: once the reads of revocations from the database by this instance have failed for longer, it is not ready.',
     },
   },
   Auth: {
