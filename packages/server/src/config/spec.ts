@@ -608,7 +608,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Registration attempts allowed from one IP address (an IPv6 /64) per window, successful or not; then 429 `ERR_RATE_LIMITED`. Bounds bulk account creation, username probing and the hashing work anyone can cause. 0 switches this limit off.',
+        'Registration attempts allowed from one IP address (an IPv6 /64; an IPv6 /48 ten times as many) per window, successful or not; then 429 `ERR_RATE_LIMITED`. Bounds bulk account creation, username probing and the hashing work anyone can cause. 0 switches this limit off.',
     },
     Window: {
       kind: 'integer',
@@ -854,7 +854,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Requests of one kind from one IP address (an IPv6 /64) per window; emailed links and codes presented count too, and so do invitation secrets presented to `POST /auth/invitation`, whether or not mail is on. 0 switches this limit off.',
+        'Requests of one kind from one IP address (an IPv6 /64; an IPv6 /48 ten times as many) per window; emailed links and codes presented count too, and so do invitation secrets presented to `POST /auth/invitation`, whether or not mail is on. 0 switches this limit off.',
     },
     Window: {
       kind: 'integer',
