@@ -255,7 +255,13 @@ describe.each([
         return path;
       };
       const run = (path: string) =>
-        importUsers({ db: database.db, source: openJsonLinesSource(path), mode: 'update', now: () => 1 });
+        importUsers({
+          db: database.db,
+          source: openJsonLinesSource(path),
+          mode: 'update',
+          now: () => 1,
+          onRejected: (row) => expect.unreachable(row.reason),
+        });
       const version = async () =>
         Number(
           (
