@@ -18,6 +18,7 @@ export {
   type MailContent,
 } from './email/email-flows.js';
 export type {
+  AccountChange,
   ClaimedMail,
   CodeOutcome,
   EmailStore,
