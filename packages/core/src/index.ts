@@ -52,6 +52,7 @@ export type { ProviderLogoutHint, ProviderLogoutHintStore } from './identity/pro
 export type { ProviderSession, ProviderSessionQuery, ProviderSessionStore } from './identity/provider-session-store.js';
 export {
   INVITATION_LIST_MAX_LIMIT,
+  type InvitationCreateOptions,
   type InvitationListPage,
   type InvitationListQuery,
   type InvitationRecord,
@@ -231,7 +232,12 @@ export {
   type VerifiedJwt,
 } from './token/verify.js';
 export { type AuthenticateDeps, authenticateUser, type LoginIdentity } from './user/authenticate.js';
-export { type AccessChanges, type ChangeAccessDeps, changeUserAccess } from './user/change-access.js';
+export {
+  type AccessChanges,
+  actingAdminHolder,
+  type ChangeAccessDeps,
+  changeUserAccess,
+} from './user/change-access.js';
 export {
   type ChangeCredentialsDeps,
   type ChangeCredentialsOptions,
@@ -302,6 +308,7 @@ export {
 export { acceptMetadata, METADATA_MAX_DEPTH } from './user/user-metadata.js';
 export { type MetadataObject, type PublicUser, toPublicUser, type UserRecord } from './user/user-record.js';
 export {
+  type ActingHolder,
   USER_LIST_MAX_LIMIT,
   type UserChanges,
   type UserDeleteOptions,

@@ -6,7 +6,7 @@ import type { LoginThrottle } from '../throttle/login-throttle.js';
 import { changeCredentials } from '../user/change-credentials.js';
 import { confirmPassword } from '../user/confirm-password.js';
 import { passwordContextWords, refuseContextWords } from '../user/context-words.js';
-import { normaliseEmail, normaliseNewEmail } from '../user/email.js';
+import { foldEmail, normaliseEmail, normaliseNewEmail } from '../user/email.js';
 import { NO_PASSWORD_HASH } from '../user/no-password.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
@@ -155,7 +155,8 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
   ): Promise<void> {
     const now = clock.now();
     const token = secrets.newLinkToken();
-    const userId = user?.id ?? randomUUID();
+    // A decoy is kept under its address's decoy id, where a code presented for that address is looked for.
+    const userId = user?.id ?? secrets.decoyUserId(foldEmail(to));
     const code = options.code === true ? secrets.newCode() : undefined;
     const expiresInSec = deps.ttlSec[purpose];
     const record: EmailTokenRecord = {
@@ -409,9 +410,16 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
         throw invalid('malformed');
       }
       const user = await users.findByEmailKey(key);
-      if (user === null) {
-        emit({ step: 'refused', purpose: 'sign-in', reason: 'no-live-code' });
-        throw invalid('no-live-code');
+      if (user === null || user.disabled) {
+        // The same check as an account's, against the decoy its sign-in requests left (a disabled
+        // account gets decoys too, see accountFor): a refusal that looked nothing up would answer
+        // sooner, and tell which addresses have accounts.
+        const decoy = secrets.decoyUserId(key);
+        const hash = secrets.hashCode('sign-in', decoy, input.code);
+        if (hash !== null) await store.consumeCode('sign-in', decoy, hash, clock.now(), MAX_CODE_ATTEMPTS);
+        const reason = user === null ? 'no-live-code' : 'user-disabled';
+        emit({ step: 'refused', purpose: 'sign-in', reason, ...(user === null ? {} : { userId: user.id }) });
+        throw invalid(reason);
       }
       return proveAddress(await consumeCode('sign-in', user.id, input.code), 'sign-in');
     },

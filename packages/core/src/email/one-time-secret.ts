@@ -17,6 +17,13 @@ export interface EmailSecrets {
   hashLink(purpose: SecretPurpose, token: string): string | null;
   /** The keyed hash stored for a code; `null` for text that is no code. */
   hashCode(purpose: EmailTokenPurpose, userId: string, code: string): string | null;
+  /**
+   * The user id the decoy secrets of an address no account has are kept
+   * under: the same for the address each time, so that a code presented for
+   * it meets its decoy as an account's code meets the account's, and keyed,
+   * so that it names no user and nobody can tell it from one.
+   */
+  decoyUserId(emailKey: string): string;
   /** The user's credential stamp: changes with the password hash and with the address. */
   stamp(user: UserRecord): string;
   /** Whether two stamps are the same, in constant time. */
@@ -46,6 +53,11 @@ export function createEmailSecrets(secret: string | Uint8Array): EmailSecrets {
       typeof token === 'string' && LINK_TOKEN.test(token) ? mac('link', purpose, token) : null,
     hashCode: (purpose, userId, code) =>
       typeof code === 'string' && CODE.test(code) ? mac('code', purpose, userId, code) : null,
+    decoyUserId: (emailKey) => {
+      const hex = Buffer.from(mac('decoy-user', emailKey), 'base64url').toString('hex');
+      // Shaped as a random UUID (version 4, variant 1), as the ids of registered users are.
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    },
     stamp: (user) => mac('stamp', user.id, user.passwordHash, user.emailKey ?? ''),
     sameStamp: (a, b) => {
       const left = Buffer.from(a);

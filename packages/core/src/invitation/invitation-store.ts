@@ -39,6 +39,12 @@ export interface InvitationListQuery {
   readonly limit: number;
 }
 
+/** Options of {@link InvitationStore.create}. */
+export interface InvitationCreateOptions {
+  /** The role the maker (`createdBy`) must hold, enabled, when the invitation is stored. */
+  readonly makerRole?: string;
+}
+
 /** One page of {@link InvitationStore.list}. */
 export interface InvitationListPage {
   readonly invitations: readonly InvitationRecord[];
@@ -54,8 +60,15 @@ export interface InvitationListPage {
  * `runInvitationStoreSuite` from `@jwtgate/core/testing`.
  */
 export interface InvitationStore {
-  /** Inserts the invitation and queues its mail (if any) in one transaction: both or neither. */
-  create(invitation: InvitationRecord, mail: OutboxMail | null): Promise<void>;
+  /**
+   * Inserts the invitation and queues its mail (if any) in one transaction:
+   * both or neither. With `makerRole`, only if the invitation's `createdBy`
+   * is, in that transaction, an enabled user holding `makerRole` (their row
+   * locked until it ends, so a concurrent demotion comes after or is seen);
+   * otherwise throws `AuthError('ERR_FORBIDDEN')` (reason `actor-not-holder`)
+   * and stores nothing.
+   */
+  create(invitation: InvitationRecord, mail: OutboxMail | null, options?: InvitationCreateOptions): Promise<void>;
   /** The invitation with this link hash that is unused, unrevoked and unexpired at `now`, or `null`. */
   findLive(linkHash: string, now: number): Promise<InvitationRecord | null>;
   /** One page, newest first, each page one query; `RangeError` for a `limit` outside 1 to {@link INVITATION_LIST_MAX_LIMIT}. */

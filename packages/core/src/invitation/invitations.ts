@@ -40,7 +40,9 @@ const invalid = (reason: string) => new AuthError('ERR_INVITATION_INVALID', { re
  * `invitation`, so no other emailed secret is accepted for it), used once,
  * living `ttlSec`. With `compose`, its mail is queued in the same
  * transaction. Throws `ERR_INVALID_EMAIL`, or `ERR_EMAIL_TAKEN` when an
- * account has the address already (an administrator may learn that).
+ * account has the address already (an administrator may learn that), or
+ * `ERR_FORBIDDEN`, storing nothing, when the administrator making it
+ * (`createdBy`) is no longer an enabled administrator as it is stored.
  * Answers the secret once; nothing keeps it.
  *
  * @example
@@ -78,7 +80,8 @@ export async function inviteUser(
           createdAt: now,
           ...input.compose({ kind: 'invitation', to: email, token: secret, expiresInSec: input.ttlSec }),
         };
-  await deps.store.create(invitation, mail);
+  // An administrator's authority is checked with the insert, not only when their request began.
+  await deps.store.create(invitation, mail, input.createdBy === null ? {} : { makerRole: ADMIN_ROLE });
   return { invitation, secret };
 }
 

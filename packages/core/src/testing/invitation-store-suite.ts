@@ -84,6 +84,22 @@ export function runInvitationStoreSuite(name: string, factory: () => Promise<Inv
       expect(await store.findLive(invitation.linkHash, invitation.createdAt)).toEqual(invitation);
     });
 
+    it('stores an invitation with makerRole only while its maker is an enabled holder of that role', async () => {
+      const role = `maker-${randomBytes(4).toString('hex')}`;
+      const enabled = buildUserRecord({ role });
+      const disabled = buildUserRecord({ role, disabled: true });
+      const other = buildUserRecord({ role: 'user' });
+      for (const user of [enabled, disabled, other]) await fixture.users.create(user);
+      const made = buildInvitation({ createdBy: enabled.id });
+      await store.create(made, null, { makerRole: role });
+      expect(await store.findLive(made.linkHash, made.createdAt)).toEqual(made);
+      for (const createdBy of [disabled.id, other.id, randomUUID(), null]) {
+        const refused = buildInvitation({ createdBy });
+        expect(await codeOf(store.create(refused, null, { makerRole: role })), String(createdBy)).toBe('ERR_FORBIDDEN');
+        expect(await store.findLive(refused.linkHash, refused.createdAt)).toBeNull();
+      }
+    });
+
     it('uses an invitation once, inserting the account with it', async () => {
       const invitation = buildInvitation();
       await store.create(invitation, null);

@@ -386,6 +386,50 @@ export function runUserStoreSuite(name: string, factory: () => Promise<UserStore
       }
     });
 
+    it("makes a change or a deletion on an acting user's authority only while they are an enabled holder of the role", async () => {
+      const role = `acting-${randomBytes(4).toString('hex')}`;
+      const actor = buildUserRecord({ role });
+      const target = buildUserRecord();
+      for (const user of [actor, target]) await store.create(user);
+      const by = { byEnabledHolder: { id: actor.id, role } };
+      expect(await store.update(target.id, { role: 'editor', updatedAt: 2 }, by)).toMatchObject({ role: 'editor' });
+      const refused = (e: unknown) => isAuthError(e, 'ERR_FORBIDDEN');
+      // Disabled, then demoted: either way the acting user's authority is gone.
+      for (const change of [{ disabled: true }, { role: 'user' }]) {
+        await store.update(actor.id, { ...change, updatedAt: 3 });
+        const before = await store.findById(target.id);
+        await expect(store.update(target.id, { role: 'user', updatedAt: 4 }, by)).rejects.toSatisfy(refused);
+        await expect(store.delete(target.id, { now: 4, quarantineUntil: 4, ...by })).rejects.toSatisfy(refused);
+        expect(await store.findById(target.id)).toEqual(before);
+        await store.update(actor.id, { disabled: false, role, updatedAt: 5 });
+      }
+      const missing = { byEnabledHolder: { id: randomUUID(), role } };
+      await expect(store.update(target.id, { role: 'user', updatedAt: 6 }, missing)).rejects.toSatisfy(refused);
+      expect((await store.delete(target.id, { now: 6, quarantineUntil: 6, ...by }))?.id).toBe(target.id);
+    });
+
+    it('lets only one of two holders demoting each other at once act, and keeps the other', async () => {
+      for (let round = 0; round < 5; round++) {
+        const role = `mutual-${randomBytes(4).toString('hex')}`;
+        const pair = [buildUserRecord({ role }), buildUserRecord({ role })] as const;
+        for (const user of pair) await store.create(user);
+        const results = await Promise.allSettled(
+          pair.map((user, i) =>
+            store.update(
+              pair[1 - i]?.id as string,
+              { role: 'user', updatedAt: 7 },
+              { keepEnabledRole: role, byEnabledHolder: { id: user.id, role } },
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.find((r) => r.status === 'rejected');
+        expect(isAuthError(refused?.reason, 'ERR_FORBIDDEN'), String(refused?.reason)).toBe(true);
+        const after = await Promise.all(pair.map((user) => store.findById(user.id)));
+        expect(after.filter((user) => user?.role === role)).toHaveLength(1);
+      }
+    });
+
     it('answers an update that changes nothing with the user, not null', async () => {
       const user = buildUserRecord();
       await store.create(user);

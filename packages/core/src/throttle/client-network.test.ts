@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientNetwork } from './client-network.js';
+import { clientNetwork, clientSite } from './client-network.js';
 
 describe('clientNetwork', () => {
   it('keeps an IPv4 address as it is', () => {
@@ -28,6 +28,16 @@ describe('clientNetwork', () => {
   it('keeps what is not an address as given', () => {
     for (const value of ['unknown', '1:2:3', '1::2::3', '2001:db8::g', '1:2:3:4:5:6:7:8:9', '::ffff:300.1.1.1']) {
       expect(clientNetwork(value)).toBe(value);
+    }
+  });
+});
+
+describe('clientSite', () => {
+  it('gives the /48 of an IPv6 address, and nothing for IPv4 or what is not an address', () => {
+    expect(clientSite('2001:db8:7:1::1')).toBe('2001:db8:7::/48');
+    expect(clientSite('2001:DB8:7:ffff:0:0:0:2a')).toBe('2001:db8:7::/48');
+    for (const value of ['198.51.100.7', '::ffff:198.51.100.7', 'unknown', '1::2::3']) {
+      expect(clientSite(value), value).toBeNull();
     }
   });
 });

@@ -28,6 +28,25 @@ describe('the login throttle', () => {
     expect((await store.peek(['login:ip:203.0.113.7'], 0))[0]?.failures).toBe(0);
   });
 
+  it('holds a site that guesses from one /64 after another of its /48 to ten times one network’s limit', async () => {
+    // A free tunnel hands anyone a /48: 65,536 networks of /64, each with an allowance of its own.
+    const throttle = createLoginThrottle({ store: createMemoryAttemptStore(), clock: createManualClock(0), policy });
+    const admitted: number[] = [];
+    for (let i = 0; i < 150; i++) {
+      const ip = `2001:db8:7:${i.toString(16)}::1`;
+      try {
+        await throttle.reserve({ account: `user${i}`, ip });
+        admitted.push(i);
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'ERR_RATE_LIMITED' });
+      }
+    }
+    expect(admitted).toHaveLength(10 * policy.maxFailuresPerIp);
+    // Another /48 has its own count; IPv4 addresses have no wider one.
+    await expect(throttle.reserve({ account: 'bob', ip: '2001:db8:8::1' })).resolves.toBeDefined();
+    for (let i = 0; i < 10; i++) await throttle.reserve({ account: 'carol', ip: `198.51.${i}.7` });
+  });
+
   it('counts nothing when the user store fails during a login', async () => {
     const store = createMemoryAttemptStore();
     const throttle = createLoginThrottle({ store, clock: createManualClock(0), policy });

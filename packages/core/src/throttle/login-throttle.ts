@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AttemptCount, AttemptHit, AttemptStore } from './attempt-store.js';
-import { clientNetwork } from './client-network.js';
+import { clientNetwork, networkLimits } from './client-network.js';
 import { rateLimited } from './rate-limited.js';
 
 /** Limits on failed logins. A limit of 0 switches that limit off. */
@@ -86,7 +86,9 @@ function resolvePolicy(policy: LoginThrottlePolicy): Required<LoginThrottlePolic
  *
  * - per (account, network) and per network (an IPv6 address by its /64,
  *   see {@link clientNetwork}): one source guessing one password or
- *   spraying many usernames;
+ *   spraying many usernames; an IPv6 /48 also counts, held to
+ *   ten networks' allowance (see {@link networkLimits}), so that a site cannot
+ *   spray from one of its 65,536 /64s after another;
  * - per account across every network it has not logged in from lately: a
  *   botnet guessing one password from many addresses. Going over this limit
  *   locks the username briefly (`lockSec`, doubling with each further lock
@@ -126,7 +128,6 @@ export function createLoginThrottle(options: {
     const network = networkOf(attempt);
     return {
       accountAndIp: `login:acct-ip:${account}\u0000${network}`,
-      ip: `login:ip:${network}`,
       account: `login:acct:${account}`,
       lock: `login:lock:${account}`,
       locks: `login:locks:${account}`,
@@ -160,7 +161,8 @@ export function createLoginThrottle(options: {
       // Each key comes with the limit it is held to; keys whose limit is off are not counted at all.
       const limited = [
         { key: keys.accountAndIp, limit: policy.maxFailuresPerAccountAndIp },
-        { key: keys.ip, limit: policy.maxFailuresPerIp },
+        // The network, and an IPv6 client's /48 as well.
+        ...networkLimits('login:ip', attempt.ip, policy.maxFailuresPerIp),
         // A network the account logged in from lately neither counts towards its lock nor is held by it.
         { key: keys.account, limit: known.failures === 0 ? policy.maxFailuresPerAccount : 0 },
       ].filter((k) => k.limit > 0);

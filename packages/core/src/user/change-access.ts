@@ -3,6 +3,19 @@ import type { SessionActor } from '../session/session-record.js';
 import { type ChangeCredentialsDeps, changeCredentials } from './change-credentials.js';
 import { ADMIN_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
 import type { UserRecord } from './user-record.js';
+import type { ActingHolder } from './user-store.js';
+
+/**
+ * The store option that makes a change wait for, and depend on, the
+ * administrator `actingAdmin` being an enabled administrator (none when
+ * nobody's authority is at stake: an operator at the command line).
+ *
+ * @example
+ * await users.update(id, changes, { ...actingAdminHolder(adminId) });
+ */
+export function actingAdminHolder(actingAdmin: string | undefined): { byEnabledHolder?: ActingHolder } {
+  return actingAdmin === undefined ? {} : { byEnabledHolder: { id: actingAdmin, role: ADMIN_ROLE } };
+}
 
 /** What {@link changeUserAccess} needs: what every credential change needs. */
 export type ChangeAccessDeps = ChangeCredentialsDeps;
@@ -27,6 +40,13 @@ export interface AccessChanges {
  * the last one) throws `ERR_LAST_ADMIN` and changes nothing, so nobody can
  * lock every administrator out; the store decides that atomically.
  *
+ * With `actingAdmin` (the id of the administrator deciding), the change
+ * takes effect only if they are still an enabled administrator at the
+ * moment of the write, decided by the store in the same transaction;
+ * otherwise it throws `ERR_FORBIDDEN` and changes nothing. Checking them
+ * when their request began is not enough: a demotion that lands while the
+ * request runs must stop it.
+ *
  * @example
  * const { user, revokedSessions } = await changeUserAccess(deps, userId, { disabled: true }, { actor: { kind: 'admin', id: adminId } });
  */
@@ -34,8 +54,9 @@ export async function changeUserAccess(
   deps: ChangeAccessDeps,
   userId: string,
   changes: AccessChanges,
-  options: { readonly actor?: SessionActor } = {},
+  options: { readonly actor?: SessionActor; readonly actingAdmin?: string } = {},
 ): Promise<{ user: UserRecord; revokedSessions: number }> {
+  const byEnabledHolder = actingAdminHolder(options.actingAdmin);
   if (changes.role !== undefined && !isValidRole(changes.role)) {
     throw new TypeError(`role "${changes.role}" must match ${ROLE_PATTERN}`);
   }
@@ -48,6 +69,7 @@ export async function changeUserAccess(
       reason: changes.disabled === true ? 'user-disabled' : 'admin',
       keepEnabledRole: ADMIN_ROLE,
       ...(options.actor === undefined ? {} : { actor: options.actor }),
+      ...byEnabledHolder,
     });
     if (changed === null) throw new AuthError('ERR_USER_NOT_FOUND');
     return changed;
@@ -55,7 +77,7 @@ export async function changeUserAccess(
   const user = await deps.users.update(
     userId,
     { ...changes, updatedAt: deps.clock.now() },
-    { keepEnabledRole: ADMIN_ROLE },
+    { keepEnabledRole: ADMIN_ROLE, ...byEnabledHolder },
   );
   if (user === null) throw new AuthError('ERR_USER_NOT_FOUND');
   return { user, revokedSessions: 0 };

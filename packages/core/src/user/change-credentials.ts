@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { RevokeReason, SessionActor } from '../session/session-record.js';
 import type { UserRecord } from './user-record.js';
-import type { UserChanges, UserStore } from './user-store.js';
+import type { ActingHolder, UserChanges, UserStore } from './user-store.js';
 
 /** What {@link changeCredentials} needs. */
 export interface ChangeCredentialsDeps {
@@ -45,6 +45,13 @@ export interface ChangeCredentialsOptions {
    * proof made at that version (a paused login's password, checked earlier).
    */
   readonly ifCredentialVersion?: number;
+  /**
+   * Passed to `UserStore.update`: the change (and so the revocations after
+   * it) happens only if this user is an enabled holder of this role at that
+   * moment, else `ERR_FORBIDDEN` with nothing changed; for a change an
+   * administrator decided.
+   */
+  readonly byEnabledHolder?: ActingHolder;
 }
 
 /**
@@ -97,6 +104,7 @@ export async function changeCredentials(
       ...(options.keepEnabledRole === undefined ? {} : { keepEnabledRole: options.keepEnabledRole }),
       ...(options.ifPasswordHash === undefined ? {} : { ifPasswordHash: options.ifPasswordHash }),
       ...(options.ifCredentialVersion === undefined ? {} : { ifCredentialVersion: options.ifCredentialVersion }),
+      ...(options.byEnabledHolder === undefined ? {} : { byEnabledHolder: options.byEnabledHolder }),
     },
   );
   if (user === null) return null;

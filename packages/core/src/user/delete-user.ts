@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { AuthError } from '../errors/auth-error.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { SessionActor } from '../session/session-record.js';
+import { actingAdminHolder } from './change-access.js';
 import { changeCredentials } from './change-credentials.js';
 import { ADMIN_ROLE } from './role.js';
 import type { UserRecord } from './user-record.js';
@@ -48,14 +49,20 @@ export interface DeletedUser {
  * no session, and asking again finishes the work. An unknown id throws
  * `ERR_USER_NOT_FOUND`.
  *
+ * With `actingAdmin`, each step takes effect only if that administrator is
+ * still an enabled administrator at its moment, decided by the store with
+ * it (`ERR_FORBIDDEN` otherwise): refused at step 1, nothing changed; at
+ * step 2 (demoted in between), the account stays disabled, not deleted.
+ *
  * @example
  * const { revokedSessions } = await deleteUser(deps, userId, { actor: { kind: 'admin', id: adminId } });
  */
 export async function deleteUser(
   deps: DeleteUserDeps,
   userId: string,
-  options: { readonly actor?: SessionActor } = {},
+  options: { readonly actor?: SessionActor; readonly actingAdmin?: string } = {},
 ): Promise<DeletedUser> {
+  const byEnabledHolder = actingAdminHolder(options.actingAdmin);
   const disabled = await changeCredentials(
     deps,
     userId,
@@ -64,6 +71,7 @@ export async function deleteUser(
       reason: 'user-deleted',
       keepEnabledRole: ADMIN_ROLE,
       ...(options.actor === undefined ? {} : { actor: options.actor }),
+      ...byEnabledHolder,
     },
   );
   if (disabled === null) throw new AuthError('ERR_USER_NOT_FOUND');
@@ -72,6 +80,7 @@ export async function deleteUser(
   const deleted = await deps.users.delete(userId, {
     now,
     quarantineUntil: now + deps.usernameQuarantineSec * 1000,
+    ...byEnabledHolder,
   });
   // Deleted meanwhile by a concurrent request: the same end state, reported once by whoever got the row.
   if (deleted === null) throw new AuthError('ERR_USER_NOT_FOUND', { reason: 'raced' });

@@ -56,6 +56,15 @@ export interface UserListPage {
   readonly more: boolean;
 }
 
+/**
+ * The user on whose authority a change is made, and the role they must hold
+ * for it: see {@link UserUpdateOptions.byEnabledHolder}.
+ */
+export interface ActingHolder {
+  readonly id: string;
+  readonly role: string;
+}
+
 /** Options of {@link UserStore.update}. */
 export interface UserUpdateOptions {
   /**
@@ -77,6 +86,16 @@ export interface UserUpdateOptions {
    * never overwrites a credential change made meanwhile.
    */
   readonly ifCredentialVersion?: number;
+  /**
+   * Applies the change only if the user `byEnabledHolder.id` (who decided it:
+   * an administrator) is, at the moment of the change, an enabled holder of
+   * `byEnabledHolder.role`; otherwise throws `AuthError('ERR_FORBIDDEN')`
+   * (reason `actor-not-holder`) and changes nothing. The check and the change
+   * are one transaction, and the acting user's row stays locked until it
+   * ends: a concurrent demotion, disabling or deletion of them either comes
+   * after the change or is seen by it, never in between.
+   */
+  readonly byEnabledHolder?: ActingHolder;
 }
 
 /** Options of {@link UserStore.delete}. */
@@ -86,6 +105,8 @@ export interface UserDeleteOptions {
   readonly quarantineUntil: number;
   /** As in {@link UserUpdateOptions.keepEnabledRole}: refuses to delete the last enabled holder of this role. */
   readonly keepEnabledRole?: string;
+  /** As in {@link UserUpdateOptions.byEnabledHolder}: deletes only on the authority of an enabled holder of a role. */
+  readonly byEnabledHolder?: ActingHolder;
 }
 
 /**
@@ -126,7 +147,9 @@ export interface UserStore {
    * updates disabling the last two holders, exactly one succeeds. A new
    * email taken by another user throws `AuthError('ERR_EMAIL_TAKEN')` and
    * changes nothing; with `ifPasswordHash`, a hash changed meanwhile answers
-   * `null` and changes nothing.
+   * `null` and changes nothing. With `byEnabledHolder`, an acting user who
+   * is no longer an enabled holder of the role throws `ERR_FORBIDDEN` and
+   * changes nothing, decided in the same transaction as the change.
    */
   update(id: string, changes: UserChanges, options?: UserUpdateOptions): Promise<UserRecord | null>;
   /**

@@ -1,5 +1,5 @@
 import { type ChangeAccessDeps, changeUserAccess, type UserRecord } from '@jwtgate/core';
-import { type AdminActor, sessionActorOf } from '../audit/admin-actor.js';
+import { type AdminActor, actingAdminOf, sessionActorOf } from '../audit/admin-actor.js';
 import type { AuditClient } from '../audit/audit-record.js';
 import type { SecurityEvents } from '../audit/security-events.js';
 
@@ -13,7 +13,9 @@ export interface ChangeUserRoleDeps extends ChangeAccessDeps {
  * Every session of the user ends, since their access tokens carry the old
  * role. Demoting the last enabled administrator throws `ERR_LAST_ADMIN` and
  * changes nothing (the store decides it atomically); an unknown id throws
- * `ERR_USER_NOT_FOUND`.
+ * `ERR_USER_NOT_FOUND`. An administrator's change takes effect only if they
+ * are still an enabled administrator as it is written (`ERR_FORBIDDEN`
+ * otherwise, nothing changed).
  *
  * @example
  * const { user, revokedSessions } = await changeUserRole(deps, userId, 'admin', { kind: 'cli', operator: 'root' }, client);
@@ -28,7 +30,10 @@ export async function changeUserRole(
   const changes = { role };
   const report = { actor, userId, changes, client };
   try {
-    const changed = await changeUserAccess(deps, userId, changes, { actor: sessionActorOf(actor) });
+    const changed = await changeUserAccess(deps, userId, changes, {
+      actor: sessionActorOf(actor),
+      ...actingAdminOf(actor),
+    });
     deps.events?.adminChangedUser({ ...report, revokedSessions: changed.revokedSessions });
     return changed;
   } catch (error) {

@@ -1,5 +1,5 @@
 import { type DeletedUser, deleteUser, type SessionActor, type SessionManager, type UserStore } from '@jwtgate/core';
-import { type AdminActor, sessionActorOf } from '../audit/admin-actor.js';
+import { type AdminActor, actingAdminOf, sessionActorOf } from '../audit/admin-actor.js';
 import type { AuditClient } from '../audit/audit-record.js';
 import type { SecurityEvents } from '../audit/security-events.js';
 import type { AccountPolicy, AuditTrail, RouteDeps } from '../http/route-deps.js';
@@ -20,7 +20,9 @@ export type DeletionRequester = 'self' | AdminActor;
 /**
  * Deletes an account ({@link deleteUser}: sessions end, the last-admin rule
  * holds, the user and their rows go, the username is quarantined) and
- * records it in the audit trail, as done or failed. Records of the user
+ * records it in the audit trail, as done or failed. An administrator's
+ * deletion takes effect only while they are an enabled administrator
+ * (`ERR_FORBIDDEN` otherwise), checked by the store with each step. Records of the user
  * still queued for the database are written before the rows are erased, so
  * that the deletion anonymises them with the rest.
  *
@@ -49,7 +51,7 @@ export async function deleteAccount(
         ...(trail === undefined ? {} : { beforeErase: () => trail.flush() }),
       },
       userId,
-      { actor },
+      { actor, ...(requester === 'self' ? {} : actingAdminOf(requester)) },
     );
     deps.events?.userDeleted({ ...report, revokedSessions: deleted.revokedSessions });
     return deleted;

@@ -36,3 +36,16 @@ export function adminActorFields(actor: AdminActor): AdminActorFields {
 export function sessionActorOf(actor: AdminActor): SessionActor {
   return actor.kind === 'admin' ? { kind: 'admin', id: actor.id } : { kind: 'cli' };
 }
+
+/**
+ * Whose administrator's authority the action rests on, for the stores to
+ * check with its write (`actingAdmin`): an administrator's, who must still
+ * be one at that moment; none for an operator at the command line, who
+ * holds the server's configuration and needs no account.
+ *
+ * @example
+ * await changeUserAccess(deps, userId, changes, { actor: sessionActorOf(actor), ...actingAdminOf(actor) });
+ */
+export function actingAdminOf(actor: AdminActor): { readonly actingAdmin?: string } {
+  return actor.kind === 'admin' ? { actingAdmin: actor.id } : {};
+}

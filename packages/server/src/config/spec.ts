@@ -181,7 +181,7 @@ export const configSpec = {
       max: 86_400,
       unit: 'seconds',
       description:
-        'With Redis: how long `/readyz` stays ready while the revocation feed is down because Redis does not answer this instance. A Redis outage stops revocations everywhere, so the fleet keeps verifying tokens through a restart or failover; an instance cut off alone could miss revocations made elsewhere, so this bounds how long. 0: not ready as soon as the feed is down. An instance whose feed is behind while Redis answers it is never ready.',
+        'With Redis: how long `/readyz` stays ready while the revocation feed is down because Redis does not answer this instance. A Redis outage stops revocations everywhere, so the fleet keeps verifying tokens through a restart or failover; an instance cut off alone could miss revocations made elsewhere, so this bounds how long. 0: not ready as soon as the feed is down. An instance whose feed is behind while Redis answers it is never ready. Without Redis, the same bound applies to polling: once the reads of revocations from the database by this instance have failed for longer, it is not ready.',
     },
   },
   Auth: {
@@ -436,7 +436,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Failed logins allowed from one IP address, whatever the usernames, per window (password spraying). 0 switches this limit off.',
+        'Failed logins allowed from one IP address (an IPv6 /64), whatever the usernames, per window (password spraying); an IPv6 /48 may spend ten times as many, so that a site cannot spray from one of its /64s after another. 0 switches this limit off.',
     },
     FailureWindow: {
       kind: 'integer',
@@ -608,7 +608,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Registration attempts allowed from one IP address (an IPv6 /64) per window, successful or not; then 429 `ERR_RATE_LIMITED`. Bounds bulk account creation, username probing and the hashing work anyone can cause. 0 switches this limit off.',
+        'Registration attempts allowed from one IP address (an IPv6 /64; an IPv6 /48 ten times as many) per window, successful or not; then 429 `ERR_RATE_LIMITED`. Bounds bulk account creation, username probing and the hashing work anyone can cause. 0 switches this limit off.',
     },
     Window: {
       kind: 'integer',
@@ -860,7 +860,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Requests of one kind from one IP address (an IPv6 /64) per window; emailed links and codes presented count too, and so do invitation secrets presented to `POST /auth/invitation`, whether or not mail is on. 0 switches this limit off.',
+        'Requests of one kind from one IP address (an IPv6 /64; an IPv6 /48 ten times as many) per window; emailed links and codes presented count too, and so do invitation secrets presented to `POST /auth/invitation`, whether or not mail is on. 0 switches this limit off.',
     },
     Window: {
       kind: 'integer',

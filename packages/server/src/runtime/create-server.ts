@@ -514,7 +514,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
     ...(mail === undefined ? {} : { mail: mail.routes, emailStore: mail.store }),
     ...(mail?.devMail === undefined ? {} : { devMail: mail.devMail }),
     oauth,
-    revocationFeed: { journal: revocationJournal, live: () => stores.revocationFeedLive() !== false },
+    revocationFeed: { journal: revocationJournal, live: () => stores.revocationsCurrent() },
   });
   log = app.log;
   const keyReloader: KeyReloader | undefined =

@@ -80,13 +80,20 @@ export interface JwtgateStores {
    * Probes every store, and says whether this instance is ready: not while
    * its revocation feed is behind although Redis answers (it is catching up,
    * or its subscription alone is broken), nor once the feed has been down
-   * longer than `Revocation.MaxFeedLag` with Redis not answering.
+   * longer than `Revocation.MaxFeedLag` with Redis not answering, nor once
+   * its polls of the database have failed for that long.
    */
   readiness(): Promise<Readiness>;
   /** Whether the Redis revocation feed is subscribed, caught up and heard from; `null` without Redis. */
   revocationFeedLive(): boolean | null;
   /** Milliseconds since the Redis revocation feed was last known complete (0 while live); `null` without Redis. */
   revocationFeedBehindMs(): number | null;
+  /**
+   * Whether revocations made on other instances are reaching this one now:
+   * the Redis feed is live, or the last poll of the database succeeded
+   * (always, with neither: one instance).
+   */
+  revocationsCurrent(): boolean;
   close(): Promise<void>;
 }
 
@@ -233,7 +240,16 @@ export async function openStores(
       ]);
       const stores = { database: database_, ...(redis_ === undefined ? {} : { redis: redis_ }) };
       if (subscriber === undefined) {
-        return { ready: true, stores, revocationFeed: { state: polling === undefined ? 'none' : 'polling' } };
+        if (polling === undefined) return { ready: true, stores, revocationFeed: { state: 'none' } };
+        // A database outage stops revocations everywhere, as a Redis outage does; an instance cut
+        // off from it alone misses those made elsewhere, so the same bound applies.
+        const behindMs = polling.behindMs;
+        if (behindMs === 0) return { ready: true, stores, revocationFeed: { state: 'polling' } };
+        return {
+          ready: behindMs <= config.revocation.maxFeedLagMs,
+          stores,
+          revocationFeed: { state: 'polling', behindSeconds: Math.ceil(behindMs / 1000) },
+        };
       }
       if (subscriber.live) return { ready: true, stores, revocationFeed: { state: 'live', behindSeconds: 0 } };
       const behindMs = subscriber.behindMs;
@@ -244,6 +260,8 @@ export async function openStores(
 
     revocationFeedLive: () => (redisSessions === undefined ? null : (subscriber?.live ?? false)),
     revocationFeedBehindMs: () => (redisSessions === undefined ? null : (subscriber?.behindMs ?? null)),
+    revocationsCurrent: () =>
+      redisSessions === undefined ? (polling?.behindMs ?? 0) === 0 : (subscriber?.live ?? false),
 
     async close() {
       subscriber?.close();

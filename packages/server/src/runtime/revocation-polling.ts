@@ -17,6 +17,12 @@ export interface RevocationPollingOptions {
 
 /** A running poll; `close()` stops it. */
 export interface RevocationPolling {
+  /**
+   * 0 while the last read succeeded; else the milliseconds since the last
+   * successful read began, the point up to which this instance is known to
+   * have every revocation made elsewhere.
+   */
+  readonly behindMs: number;
   close(): void;
 }
 
@@ -35,6 +41,7 @@ export function startRevocationPolling(options: RevocationPollingOptions): Revoc
   const { sessions, clock } = options;
   // The caller has just read everything that can matter (start-up).
   let lastRead = clock.now();
+  let failing = false;
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
@@ -43,12 +50,19 @@ export function startRevocationPolling(options: RevocationPollingOptions): Revoc
     try {
       await sessions.syncRevocations(lastRead - options.overlapMs);
       lastRead = startedAt;
+      failing = false;
     } catch (error) {
+      failing = true;
       options.onError?.(error);
     } finally {
       running = false;
     }
   }, options.intervalMs);
   timer.unref();
-  return { close: () => clearInterval(timer) };
+  return {
+    get behindMs() {
+      return failing ? Math.max(1, clock.now() - lastRead) : 0;
+    },
+    close: () => clearInterval(timer),
+  };
 }

@@ -7,6 +7,7 @@ import { errorHandlerPlugin } from '../../src/http/plugins/error-handler.js';
 import { validationPlugin } from '../../src/http/plugins/validation.js';
 import { revocationFeedRoutes } from '../../src/http/routes/revocation-feed.js';
 import { createRevocationJournal } from '../../src/runtime/revocation-journal.js';
+import { startTestServer } from '../support/test-server.js';
 
 const SECRET = 'feed-secret-Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF';
 const AUTH = { authorization: `Basic ${Buffer.from(`edge:${SECRET}`).toString('base64')}` };
@@ -39,6 +40,37 @@ describe('the revocation feed while this instance stops receiving revocations', 
       expect(answer.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('an instance whose polls of the database fail (cut off from it, while others may still revoke)', () => {
+  it('stops vouching for the feed at once, and stops calling itself ready after Revocation.MaxFeedLag', async () => {
+    const t = await startTestServer({
+      env: {
+        JWTGATE_GATEWAY_CLIENTS: `edge=sha256:${createHash('sha256').update(SECRET).digest('hex')}`,
+        JWTGATE_REVOCATION_POLL_INTERVAL: '100',
+        JWTGATE_REVOCATION_MAX_FEED_LAG: '30',
+      },
+    });
+    const feed = () => t.request({ method: 'GET', url: '/auth/revocations', headers: AUTH });
+    const ready = () => t.request({ method: 'GET', url: '/readyz' });
+    try {
+      expect((await feed()).statusCode).toBe(200);
+      expect((await ready()).statusCode).toBe(200);
+      await t.server.database.close();
+      // The next poll fails: revocations made on other instances no longer arrive here.
+      await expect.poll(async () => (await feed()).statusCode, { timeout: 5_000 }).toBe(503);
+      expect((await feed()).json().error.code).toBe('ERR_STORE_UNAVAILABLE');
+      // A database outage stops revocations everywhere, so a short one leaves the instance in service...
+      expect((await ready()).statusCode).toBe(200);
+      // ...but not one that outlasts Revocation.MaxFeedLag, as with Redis.
+      t.clock.advance(31_000);
+      const unready = await ready();
+      expect(unready.statusCode).toBe(503);
+      expect(unready.json().error.code).toBe('ERR_STORE_UNAVAILABLE');
+    } finally {
+      await t.close();
     }
   });
 });

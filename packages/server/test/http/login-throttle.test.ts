@@ -60,6 +60,18 @@ describe('failed-login throttling', () => {
     expect(blocked.statusCode).toBe(429);
   });
 
+  it('stops spraying from one IPv6 /64 after another of a /48 at ten networks’ allowance', async () => {
+    // Anyone can have a /48 (a free tunnel): 65,536 networks of /64, each counted on its own.
+    const victim = await t.signUp();
+    for (let i = 0; i < 80; i++) {
+      const res = await login(t, `site-sprayed-${i}`, 'Summer2026!', `2001:db8:48:${i.toString(16)}::1`);
+      expect(res.statusCode, String(i)).toBe(401);
+    }
+    const blocked = await login(t, victim.username, victim.password, '2001:db8:48:ff::1');
+    expect(blocked.statusCode).toBe(429);
+    expect((await login(t, victim.username, victim.password, '2001:db8:49::1')).statusCode).toBe(200);
+  });
+
   it('forgets an account’s failures after a successful login', async () => {
     const { username, password } = await t.signUp();
     const address = '198.51.100.6';

@@ -103,7 +103,8 @@ describe('when the database is gone', () => {
       // Verifying access tokens needs no store: the instance stays in service and says what is down.
       const ready = await t.request({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toEqual({
+      // A poll may have failed meanwhile (behindSeconds), well within Revocation.MaxFeedLag.
+      expect(ready.json()).toMatchObject({
         status: 'ready',
         stores: { database: 'down' },
         revocationFeed: { state: 'polling' },

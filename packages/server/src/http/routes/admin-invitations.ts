@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { createInvitation } from '../../accounts/create-invitation.js';
 import { listInvitations } from '../../accounts/list-invitations.js';
 import { revokeInvitation } from '../../accounts/revoke-invitation.js';
-import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
+import { adminErrors, adminOnly, createReportLateRefusal, createRequireAdmin } from '../admin-access.js';
 import type { InvitationRouteDeps } from '../invitation-route-deps.js';
 import { invitationSchema, invitationStatuses, invitationView } from '../invitation-view.js';
 import { claimsOf } from '../plugins/auth-guard.js';
@@ -25,6 +25,7 @@ export const adminInvitationRoutes: FastifyPluginAsync<
   const ttlSec = (deps.accounts ?? DEFAULT_ACCOUNT_POLICY).invitationTtlSec;
   app.addHook('onRequest', app.requireAuth);
   app.addHook('onRequest', createRequireAdmin(deps));
+  app.addHook('onError', createReportLateRefusal(deps));
 
   app.post<{ Body: { email: string; role: string } }>(
     '/admin/invitations',

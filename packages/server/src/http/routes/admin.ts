@@ -1,6 +1,7 @@
 import {
   AuthError,
   acceptMetadata,
+  actingAdminHolder,
   changeCredentials,
   type IdentityStore,
   listUsers,
@@ -15,7 +16,7 @@ import { endSession } from '../../accounts/end-session.js';
 import { setUserDisabled } from '../../accounts/set-user-disabled.js';
 import { signUserOut } from '../../accounts/sign-user-out.js';
 import { type AdminActor, sessionActorOf } from '../../audit/admin-actor.js';
-import { adminErrors, adminOnly, createRequireAdmin } from '../admin-access.js';
+import { adminErrors, adminOnly, createReportLateRefusal, createRequireAdmin } from '../admin-access.js';
 import { type AdminUserQuery, adminUserFilter } from '../admin-user-filter.js';
 import { adminUserView, listedUserView } from '../admin-user-view.js';
 import { claimsOf } from '../plugins/auth-guard.js';
@@ -145,10 +146,11 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
   const accounts = deps.accounts ?? DEFAULT_ACCOUNT_POLICY;
 
   /** Actions (and the revocations they make) are recorded as the calling administrator's. */
-  const byAdmin = (request: FastifyRequest): AdminActor => ({ kind: 'admin', id: claimsOf(request).sub });
+  const byAdmin = (request: FastifyRequest) => ({ kind: 'admin', id: claimsOf(request).sub }) satisfies AdminActor;
   // Both run before the body is even parsed, so a non-admin learns nothing from validation errors.
   app.addHook('onRequest', app.requireAuth);
   app.addHook('onRequest', createRequireAdmin(deps));
+  app.addHook('onError', createReportLateRefusal(deps));
 
   async function existingUser(id: string): Promise<UserRecord> {
     const user = await users.findById(id);
@@ -367,11 +369,16 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       const userMetadata =
         request.body.userMetadata === undefined ? undefined : acceptMetadata(request.body.userMetadata, maxBytes);
       if (appMetadata !== undefined || userMetadata !== undefined) {
-        const updated = await users.update(request.params.id, {
-          ...(appMetadata === undefined ? {} : { appMetadata }),
-          ...(userMetadata === undefined ? {} : { userMetadata }),
-          updatedAt: deps.clock.now(),
-        });
+        // Application metadata can reach tokens (`Auth.Claims`): written only while the caller is still an administrator.
+        const updated = await users.update(
+          request.params.id,
+          {
+            ...(appMetadata === undefined ? {} : { appMetadata }),
+            ...(userMetadata === undefined ? {} : { userMetadata }),
+            updatedAt: deps.clock.now(),
+          },
+          actingAdminHolder(claimsOf(request).sub),
+        );
         if (updated === null) throw new AuthError('ERR_USER_NOT_FOUND');
         if (role === undefined) return { user: adminUserView(updated), revokedSessions: 0 };
       }
@@ -475,14 +482,20 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
       try {
         if (deps.mfa === undefined) throw new AuthError('ERR_MFA_NOT_CONFIGURED');
         const user = await existingUser(request.params.id);
+        const options = { reason: 'admin', actor: sessionActorOf(actor) } as const;
+        // The one write that decides the reset, checked against the caller's authority in its transaction:
+        // refused there (ERR_FORBIDDEN), nothing is removed. The factors go only after it.
+        const decided = await changeCredentials(deps, user.id, {}, { ...options, ...actingAdminHolder(actor.id) });
+        if (decided === null) throw new AuthError('ERR_USER_NOT_FOUND');
         const removedTotp =
           (await deps.mfa.factors.removeFactor(user.id, { kind: 'totp' }, { keepOne: false })) === 'removed';
         const removedPasskeys = (await deps.mfa.passkeys?.passkeys.removeAll(user.id)) ?? 0;
         const removed = removedTotp || removedPasskeys > 0;
-        // A credential change like any other: sessions signed in with the old factor end with it.
-        const changed = await changeCredentials(deps, user.id, {}, { reason: 'admin', actor: sessionActorOf(actor) });
+        // A credential change like any other: sessions signed in with the old factor end with it, one that
+        // began while the factors were being removed too.
+        const changed = await changeCredentials(deps, user.id, {}, options);
         if (changed === null) throw new AuthError('ERR_USER_NOT_FOUND');
-        const { revokedSessions } = changed;
+        const revokedSessions = decided.revokedSessions + changed.revokedSessions;
         events?.adminResetMfa({ ...report, revokedSessions, removed });
         return { removed, revokedSessions };
       } catch (error) {

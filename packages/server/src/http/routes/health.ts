@@ -66,7 +66,7 @@ export const healthRoutes: FastifyPluginAsync<{ readiness: () => Promise<Readine
       schema: {
         summary: 'This instance can serve: tokens verified with every revocation known',
         description:
-          'Answers `{"status": "ready", …}` while this instance knows of every revocation it should: its Redis revocation feed is live, or Redis does not answer it either (an outage, during which nothing can be revoked anywhere) for at most `Revocation.MaxFeedLag`. The body reports each store apart (`up` or `down`): a store that is down makes the routes that need it answer 503, not the instance unready.',
+          'Answers `{"status": "ready", …}` while this instance knows of every revocation it should: its Redis revocation feed is live, or Redis does not answer it either (an outage, during which nothing can be revoked anywhere) for at most `Revocation.MaxFeedLag`; without Redis, its reads of the database for revocations have not been failing for longer than `Revocation.MaxFeedLag`. The body reports each store apart (`up` or `down`): a store that is down makes the routes that need it answer 503, not the instance unready.',
         tags: ['health'],
         response: { 200: readyBody, ...errorResponses },
         errors: {

@@ -10,7 +10,7 @@ import { isUniqueViolation, type StoreCallOptions, withStoreErrors } from '../st
 import type { InvitationsTable, JwtgateDatabase } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
 import { queueMails } from './sql-email-store.js';
-import { insertUser, takenUserKey } from './sql-user-store.js';
+import { assertEnabledHolder, insertUser, takenUserKey } from './sql-user-store.js';
 import { writeTransaction } from './write-transaction.js';
 
 const table = 'jwtgate_invitations' as const;
@@ -66,10 +66,14 @@ export function createSqlInvitationStore(
 ): InvitationStore {
   const call: StoreCallOptions = options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs };
   return {
-    create: (invitation, mail) =>
+    create: (invitation, mail, createOptions = {}) =>
       withStoreErrors(
         () =>
-          db.transaction().execute(async (trx) => {
+          writeTransaction(db, async (trx) => {
+            const { makerRole } = createOptions;
+            // No maker holds any role: '' is no user's id.
+            if (makerRole !== undefined)
+              await assertEnabledHolder(trx, { id: invitation.createdBy ?? '', role: makerRole });
             await trx
               .insertInto(table)
               .values({

@@ -1,4 +1,11 @@
-import { AuthError, type MetadataObject, USER_LIST_MAX_LIMIT, type UserRecord, type UserStore } from '@jwtgate/core';
+import {
+  type ActingHolder,
+  AuthError,
+  type MetadataObject,
+  USER_LIST_MAX_LIMIT,
+  type UserRecord,
+  type UserStore,
+} from '@jwtgate/core';
 import {
   type Insertable,
   type Kysely,
@@ -13,6 +20,7 @@ import { compileOnce } from './compile-once.js';
 import { eraseUserRows } from './erase-user-rows.js';
 import type { JwtgateDatabase, UsersTable } from './schema.js';
 import { toMillis, toNullableMillis } from './schema.js';
+import { isSqlite, writeTransaction } from './write-transaction.js';
 
 function toRecord(row: Selectable<UsersTable>): UserRecord {
   return {
@@ -96,6 +104,44 @@ export async function insertUser(db: Kysely<JwtgateDatabase>, user: UserRecord):
   await db.insertInto('jwtgate_users').values(toUserRow(user)).execute();
 }
 
+/**
+ * The ids of the enabled holders of `role`, their rows locked until the
+ * transaction ends, taken in id order (every change that needs such locks
+ * takes them so, so two of them queue instead of deadlocking). A change
+ * that waited for one of these rows sees it as the change holding it left
+ * it: PostgreSQL checks the condition again on the row it waited for, and
+ * MySQL/MariaDB's locking read reads the latest version. SQLite needs no
+ * lock: its transactions on a database run one at a time.
+ *
+ * @example
+ * const admins = await lockEnabledHolders(trx, 'admin');
+ */
+export async function lockEnabledHolders(trx: Kysely<JwtgateDatabase>, role: string): Promise<string[]> {
+  const holders = trx
+    .selectFrom('jwtgate_users')
+    .select('id')
+    .where('role', '=', role)
+    .where('disabled', '=', 0)
+    .orderBy('id');
+  const rows = await (isSqlite(trx) ? holders : holders.forUpdate()).execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Throws `ERR_FORBIDDEN` unless `holder.id` is an enabled holder of
+ * `holder.role` now, and keeps every enabled holder's row locked until the
+ * transaction ends: a demotion, disabling or deletion of the acting user
+ * waits for the change or is seen by it. Answers the holders' ids.
+ *
+ * @example
+ * await assertEnabledHolder(trx, { id: adminId, role: 'admin' });
+ */
+export async function assertEnabledHolder(trx: Kysely<JwtgateDatabase>, holder: ActingHolder): Promise<string[]> {
+  const holders = await lockEnabledHolders(trx, holder.role);
+  if (!holders.includes(holder.id)) throw new AuthError('ERR_FORBIDDEN', { reason: 'actor-not-holder' });
+  return holders;
+}
+
 /** The LIKE escape character; one that needs no escaping in any dialect's string literals. */
 const LIKE_ESCAPE = '!';
 
@@ -136,17 +182,24 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     return sqlite ? sql<boolean>`${like} and substr(${sql.ref(column)}, 1, ${[...prefix].length}) = ${prefix}` : like;
   }
   /**
-   * Throws `ERR_LAST_ADMIN` when `id` is the only enabled holder of `role`.
-   * Locking every enabled holder (in id order, so that two such changes queue
-   * instead of deadlocking) makes a concurrent change wait and then see this
-   * one's outcome: two administrators disabling each other cannot both
-   * succeed. SQLite needs no lock: its transactions on a database run one at
-   * a time.
+   * Checks, in the change's transaction, the acting user (`by`, who must be
+   * an enabled holder of a role: `ERR_FORBIDDEN`) and then the last-holder
+   * rule (`keep`: `ERR_LAST_ADMIN` when `id` is the only enabled holder).
+   * Both lock the enabled holders ({@link lockEnabledHolders}), so that a
+   * concurrent change waits and then sees this one's outcome: two
+   * administrators disabling or demoting each other cannot both succeed, nor
+   * can one act after the other's demotion of them committed.
    */
-  async function refuseLastHolder(trx: Kysely<JwtgateDatabase>, id: string, role: string): Promise<void> {
-    const holders = trx.selectFrom(table).select('id').where('role', '=', role).where('disabled', '=', 0).orderBy('id');
-    const rows = await (sqlite ? holders : holders.forUpdate()).execute();
-    if (rows.length === 1 && rows[0]?.id === id) throw new AuthError('ERR_LAST_ADMIN');
+  async function checkHolders(
+    trx: Kysely<JwtgateDatabase>,
+    id: string,
+    by: ActingHolder | undefined,
+    keep: string | undefined,
+  ): Promise<void> {
+    const acting = by === undefined ? undefined : await assertEnabledHolder(trx, by);
+    if (keep === undefined) return;
+    const holders = acting !== undefined && by?.role === keep ? acting : await lockEnabledHolders(trx, keep);
+    if (holders.length === 1 && holders[0] === id) throw new AuthError('ERR_LAST_ADMIN');
   }
 
   return {
@@ -164,9 +217,7 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
       withStoreErrors(
         () =>
           db.transaction().execute(async (trx) => {
-            if (deleteOptions.keepEnabledRole !== undefined) {
-              await refuseLastHolder(trx, id, deleteOptions.keepEnabledRole);
-            }
+            await checkHolders(trx, id, deleteOptions.byEnabledHolder, deleteOptions.keepEnabledRole);
             const row = await trx.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
             if (row === undefined) return null;
             const user = toRecord(row);
@@ -205,14 +256,12 @@ export function createSqlUserStore(db: Kysely<JwtgateDatabase>, options: SqlUser
     update: (id, changes, updateOptions = {}) =>
       withStoreErrors(
         () =>
-          db.transaction().execute(async (trx) => {
+          writeTransaction(db, async (trx) => {
             const kept = updateOptions.keepEnabledRole;
-            if (
+            const losesRole =
               kept !== undefined &&
-              (changes.disabled === true || (changes.role !== undefined && changes.role !== kept))
-            ) {
-              await refuseLastHolder(trx, id, kept);
-            }
+              (changes.disabled === true || (changes.role !== undefined && changes.role !== kept));
+            await checkHolders(trx, id, updateOptions.byEnabledHolder, losesRole ? kept : undefined);
             const { email } = changes;
             let update = trx
               .updateTable(table)
