@@ -19,6 +19,7 @@ export {
   type MailContent,
 } from './email/email-flows.js';
 export type {
+  AccountChange,
   ClaimedMail,
   CodeOutcome,
   EmailStore,

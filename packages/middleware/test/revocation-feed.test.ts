@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 // The same switch as the server's store tests: the real Redis, a skip locally without it, a failure in CI.
 import { describeWithService, serviceUrl, uniqueName } from '../../server/test/support/services.js';
+import { startTcpProxy } from '../../server/test/support/tcp-proxy.js';
 import { jwtgateAuth } from '../src/fastify/index.js';
 import { createRevocationFeed, createVerifier, type RedisCommandsLike, type RevocationFeed } from '../src/index.js';
 import { AUDIENCE, accessToken, ISSUER, SECRET } from './support/tokens.js';
@@ -232,6 +233,45 @@ describeWithService('redis')('the revocation feed, against the real Redis', () =
     expect(feed.behindMs).toBe(0);
   });
 
+  it('notices a subscription that died without a word, refuses tokens after maxLagMs, then reconnects and catches up', async () => {
+    const url = new URL(serviceUrl('redis') as string);
+    const proxy = await startTcpProxy(Number(url.port || 6379));
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const silent = new Redis(url.toString(), { retryStrategy: () => 100, lazyConnect: true });
+    try {
+      await silent.connect();
+      feed = createRevocationFeed({
+        subscriber: silent,
+        client,
+        prefix,
+        retentionSec: RETENTION_SEC,
+        heartbeatMs: 100,
+        maxLagMs: 200,
+      });
+      await feed.ready;
+      const fastify = await service(feed);
+      const sid = uniqueName('sid');
+      const token = accessToken(key, { sid });
+      const call = () => fastify.inject({ url: '/claims', headers: { authorization: `Bearer ${token}` } });
+      expect((await call()).statusCode).toBe(200);
+      // The network drops the subscription's packets: no close, no error, no message.
+      proxy.freezeLatest();
+      await revoke(sid);
+      // Three heartbeats unanswered and maxLagMs later, the token is no longer accepted on trust.
+      await expect.poll(async () => (await call()).statusCode, { timeout: 3_000, interval: 25 }).not.toBe(200);
+      // A new connection, and the read of the sorted set after it, bring the revocation.
+      await expect.poll(async () => (await call()).json().error?.code, { timeout: 5_000 }).toBe('ERR_TOKEN_REVOKED');
+      expect(feed.live).toBe(true);
+    } finally {
+      // Closed first: an UNSUBSCRIBE sent into the frozen connection would wait for good.
+      silent.disconnect();
+      await proxy.close();
+      await feed?.close();
+      feed = undefined;
+    }
+  });
+
   it('refuses revocable tokens until its first read of the recent revocations has finished', async () => {
     const sid = uniqueName('sid');
     await revoke(sid, { publish: false });
@@ -266,6 +306,9 @@ describeWithService('redis')('the revocation feed, against the real Redis', () =
   it('refuses options that cannot work', () => {
     expect(() => createRevocationFeed({ subscriber, client, prefix, retentionSec: 0 })).toThrow(TypeError);
     expect(() => createRevocationFeed({ subscriber, client, prefix, retentionSec: 905, maxLagMs: -1 })).toThrow(
+      TypeError,
+    );
+    expect(() => createRevocationFeed({ subscriber, client, prefix, retentionSec: 905, heartbeatMs: 0 })).toThrow(
       TypeError,
     );
   });

@@ -12,7 +12,14 @@ import type { PasswordHasher } from '../user/password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
 import type { UserRecord } from '../user/user-record.js';
 import type { UserStore } from '../user/user-store.js';
-import type { EmailStore, EmailTokenPurpose, EmailTokenRecord, MailKind, OutboxMail } from './email-store.js';
+import type {
+  AccountChange,
+  EmailStore,
+  EmailTokenPurpose,
+  EmailTokenRecord,
+  MailKind,
+  OutboxMail,
+} from './email-store.js';
 import type { EmailSecrets } from './one-time-secret.js';
 
 /** Wrong codes a secret takes before it is void. */
@@ -29,6 +36,16 @@ export interface MailContent {
   readonly newEmail?: string;
   /** How long the secret stays valid. */
   readonly expiresInSec?: number;
+  /** For a security notice: what changed, when, and from which client (never a secret). */
+  readonly change?: {
+    readonly kind: AccountChange;
+    /** The identity provider, for `identity-linked` and `identity-unlinked`. */
+    readonly provider?: string;
+    readonly at: number;
+    /** `null` where unknown, or for a change an administrator made. */
+    readonly ip: string | null;
+    readonly userAgent: string | null;
+  };
 }
 
 /** One step of an emailed secret, for the audit trail and metrics: never the secret itself. */

@@ -78,3 +78,30 @@ export function clientSite(ip: string): string | null {
   const groups = plainIpv6Groups(ip);
   return groups === null ? null : `${prefix(groups, 3)}::/48`;
 }
+
+/**
+ * How many networks' worth of requests one IPv6 site (a /48, see
+ * {@link clientSite}) may spend against a per-network limit: room for the
+ * several hosts and /64s a site has, not for the 65,536 it could rotate through.
+ */
+export const SITE_LIMIT_FACTOR = 10;
+
+/**
+ * The keys a per-network limit counts a client under, each with its limit:
+ * its network ({@link clientNetwork}; `unknown` without an address) at
+ * `limit`, and for an IPv6 client its site ({@link clientSite}) at
+ * {@link SITE_LIMIT_FACTOR} times that.
+ *
+ * @example
+ * networkLimits('login:ip', '2001:db8:7:1::2a', 100);
+ * // [{ key: 'login:ip:2001:db8:7:1::/64', limit: 100 }, { key: 'login:ip:2001:db8:7::/48', limit: 1000 }]
+ */
+export function networkLimits(
+  prefix: string,
+  ip: string | null,
+  limit: number,
+): { readonly key: string; readonly limit: number }[] {
+  const network = { key: `${prefix}:${ip === null ? 'unknown' : clientNetwork(ip)}`, limit };
+  const site = ip === null ? null : clientSite(ip);
+  return site === null ? [network] : [network, { key: `${prefix}:${site}`, limit: limit * SITE_LIMIT_FACTOR }];
+}

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AttemptCount, AttemptHit, AttemptStore } from './attempt-store.js';
-import { clientNetwork, clientSite } from './client-network.js';
+import { clientNetwork, networkLimits } from './client-network.js';
 import { rateLimited } from './rate-limited.js';
 
 /** Limits on failed logins. A limit of 0 switches that limit off. */
@@ -23,13 +23,6 @@ export interface LoginThrottlePolicy {
   /** How long a network a username logged in from stays exempt from its lock. Default 30 days. */
   readonly knownNetworkSec?: number;
 }
-
-/**
- * How many networks' worth of failures one IPv6 site (a /48, see
- * {@link clientSite}) may spend, against `maxFailuresPerIp` each: room for the
- * several hosts and /64s a site has, not for the 65,536 it could rotate through.
- */
-export const SITE_FAILURES_FACTOR = 10;
 
 /** How long locks are remembered to make the next one longer: a day from the first. */
 export const LOCK_HISTORY_SEC = 86_400;
@@ -94,7 +87,7 @@ function resolvePolicy(policy: LoginThrottlePolicy): Required<LoginThrottlePolic
  * - per (account, network) and per network (an IPv6 address by its /64,
  *   see {@link clientNetwork}): one source guessing one password or
  *   spraying many usernames; an IPv6 /48 also counts, held to
- *   {@link SITE_FAILURES_FACTOR} networks' allowance, so that a site cannot
+ *   ten networks' allowance (see {@link networkLimits}), so that a site cannot
  *   spray from one of its 65,536 /64s after another;
  * - per account across every network it has not logged in from lately: a
  *   botnet guessing one password from many addresses. Going over this limit
@@ -133,11 +126,8 @@ export function createLoginThrottle(options: {
     // Bounded so that absurd usernames cannot make absurd keys.
     const account = attempt.account.slice(0, 256);
     const network = networkOf(attempt);
-    const site = attempt.ip === null ? null : clientSite(attempt.ip);
     return {
       accountAndIp: `login:acct-ip:${account}\u0000${network}`,
-      ip: `login:ip:${network}`,
-      site: site === null ? null : `login:site:${site}`,
       account: `login:acct:${account}`,
       lock: `login:lock:${account}`,
       locks: `login:locks:${account}`,
@@ -171,8 +161,8 @@ export function createLoginThrottle(options: {
       // Each key comes with the limit it is held to; keys whose limit is off are not counted at all.
       const limited = [
         { key: keys.accountAndIp, limit: policy.maxFailuresPerAccountAndIp },
-        { key: keys.ip, limit: policy.maxFailuresPerIp },
-        ...(keys.site === null ? [] : [{ key: keys.site, limit: policy.maxFailuresPerIp * SITE_FAILURES_FACTOR }]),
+        // The network, and an IPv6 client's /48 as well.
+        ...networkLimits('login:ip', attempt.ip, policy.maxFailuresPerIp),
         // A network the account logged in from lately neither counts towards its lock nor is held by it.
         { key: keys.account, limit: known.failures === 0 ? policy.maxFailuresPerAccount : 0 },
       ].filter((k) => k.limit > 0);

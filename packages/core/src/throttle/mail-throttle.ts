@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AttemptStore } from './attempt-store.js';
-import { clientNetwork } from './client-network.js';
+import { networkLimits } from './client-network.js';
 import { rateLimited } from './rate-limited.js';
 
 /** Limits on mails anyone can cause. A limit of 0 switches it off. */
@@ -48,8 +48,9 @@ export function createMailThrottle(options: {
       const limits: [string, number][] = [];
       if (policy.maxPerAddress > 0 && addressKey !== null)
         limits.push([`mail:${action}:to:${addressKey}`, policy.maxPerAddress]);
+      // The network, and an IPv6 client's /48 as well, so that a site cannot rotate through its /64s.
       if (policy.maxPerIp > 0)
-        limits.push([`mail:${action}:ip:${ip === null ? 'unknown' : clientNetwork(ip)}`, policy.maxPerIp]);
+        for (const { key, limit } of networkLimits(`mail:${action}:ip`, ip, policy.maxPerIp)) limits.push([key, limit]);
       if (limits.length === 0) return;
       const now = clock.now();
       const counts = await store.hit(

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AttemptStore } from './attempt-store.js';
-import { clientNetwork } from './client-network.js';
+import { networkLimits } from './client-network.js';
 import { rateLimited } from './rate-limited.js';
 
 /** Limits on registrations. A limit of 0 switches the limit off. */
@@ -55,15 +55,21 @@ export function createRegistrationThrottle(options: {
   return {
     async reserve(ip) {
       if (policy.maxPerIp === 0) return nothing;
-      const key = `${scope}:ip:${ip === null ? 'unknown' : clientNetwork(ip)}`;
+      // The network, and an IPv6 client's /48 as well, so that a site cannot rotate through its /64s.
+      const limits = networkLimits(`${scope}:ip`, ip, policy.maxPerIp);
       const now = clock.now();
-      const [count] = await store.hit([key], now, windowMs);
-      const hit = { key, resetAt: count?.resetAt ?? 0 };
-      if (count !== undefined && count.failures > policy.maxPerIp) {
-        await store.release([hit]);
-        throw rateLimited({ until: count.resetAt, now, reason: scope === 'register' ? 'registrations' : scope });
+      const counts = await store.hit(
+        limits.map((l) => l.key),
+        now,
+        windowMs,
+      );
+      const hits = limits.map((l, i) => ({ key: l.key, resetAt: counts[i]?.resetAt ?? 0 }));
+      const until = Math.max(0, ...counts.map((c, i) => (c.failures > (limits[i]?.limit ?? 0) ? c.resetAt : 0)));
+      if (until > 0) {
+        await store.release(hits);
+        throw rateLimited({ until, now, reason: scope === 'register' ? 'registrations' : scope });
       }
-      return () => store.release([hit]);
+      return () => store.release(hits);
     },
   };
 }

@@ -23,6 +23,10 @@ export interface RedisSubscriberLike {
   on(event: 'ready' | 'close', listener: () => void): unknown;
   off(event: 'message', listener: (channel: string, message: string) => void): unknown;
   off(event: 'ready' | 'close', listener: () => void): unknown;
+  /** PING on the subscriber connection (allowed in subscriber mode): the heartbeat, when present. */
+  ping?(): Promise<unknown>;
+  /** Drops the connection, and with `true` makes a new one: how a connection found dead is replaced. */
+  disconnect?(reconnect?: boolean): void;
 }
 
 /** The one command the feed runs on a normal connection, as ioredis has it. */
@@ -65,6 +69,14 @@ export interface RevocationFeedOptions {
    * has finished, nothing is known and tokens are refused at once.
    */
   readonly maxLagMs?: number;
+  /**
+   * How often the subscription is checked with PING, when the subscriber
+   * has `ping` (ioredis does). A connection that leaves three in a row
+   * unanswered died without a word (a network that drops packets, a Redis
+   * host gone): the list counts as stale from its last answer, and the
+   * connection is replaced (`disconnect(true)`). Default 1000.
+   */
+  readonly heartbeatMs?: number;
 }
 
 /** Revoked session ids, kept current from the server's feed. */
@@ -122,6 +134,8 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   const onError = options.onError ?? (() => {});
   const retryMs = options.retryMs ?? 1000;
   const maxLagMs = options.maxLagMs ?? 5000;
+  const heartbeatMs = options.heartbeatMs ?? 1000;
+  if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) throw new TypeError('heartbeatMs must be > 0');
   if (typeof maxLagMs !== 'number' || Number.isNaN(maxLagMs) || maxLagMs < 0) {
     throw new TypeError('maxLagMs must be a number of milliseconds >= 0 (Infinity to never refuse)');
   }
@@ -206,13 +220,48 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   const onReady = () => {
     void connect().catch(() => {});
   };
-  const onClose = () => {
+  /** The set stops being complete: messages may be lost from `since` on, until a read after the reconnect. */
+  const lost = (since: number, why: string) => {
     closes += 1;
     if (!live) return;
     live = false;
-    lastLiveAt = clock.now();
-    onError(new Error(`the subscription to ${channel} closed; revocations wait for the next read`));
+    lastLiveAt = since;
+    onError(new Error(`the subscription to ${channel} ${why}; revocations wait for the next read`));
   };
+  const onClose = () => lost(clock.now(), 'closed');
+
+  // A connection can die without closing (packets dropped): only an answer on it proves it alive.
+  let heardAt = clock.now();
+  let askedAt: number | null = null;
+  let closesWhenAsked = 0;
+  const heartbeat =
+    subscriber.ping === undefined
+      ? undefined
+      : setInterval(() => {
+          const now = clock.now();
+          if (askedAt !== null && now - askedAt >= 3 * heartbeatMs) {
+            askedAt = null;
+            // Closed meanwhile: the client is reconnecting by itself. Otherwise it still trusts a dead socket.
+            const silentlyDead = closes === closesWhenAsked;
+            lost(heardAt, 'stopped answering');
+            if (silentlyDead) subscriber.disconnect?.(true);
+            return;
+          }
+          if (askedAt !== null) return;
+          askedAt = now;
+          closesWhenAsked = closes;
+          subscriber.ping?.().then(
+            () => {
+              heardAt = clock.now();
+              askedAt = null;
+            },
+            // Refused at once: the client knows its connection is down (a close was reported) and reconnects.
+            () => {
+              askedAt = null;
+            },
+          );
+        }, heartbeatMs);
+  heartbeat?.unref();
   subscriber.on('message', onMessage);
   subscriber.on('ready', onReady);
   subscriber.on('close', onClose);
@@ -237,6 +286,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
     },
     async close() {
       closed = true;
+      clearInterval(heartbeat);
       if (live) lastLiveAt = clock.now();
       live = false;
       clearTimeout(retry);

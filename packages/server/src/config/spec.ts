@@ -608,7 +608,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Registration attempts allowed from one IP address (an IPv6 /64) per window, successful or not; then 429 `ERR_RATE_LIMITED`. Bounds bulk account creation, username probing and the hashing work anyone can cause. 0 switches this limit off.',
+        'Registration attempts allowed from one IP address (an IPv6 /64; an IPv6 /48 ten times as many) per window, successful or not; then 429 `ERR_RATE_LIMITED`. Bounds bulk account creation, username probing and the hashing work anyone can cause. 0 switches this limit off.',
     },
     Window: {
       kind: 'integer',
@@ -803,10 +803,16 @@ export const configSpec = {
       description:
         'The mail routes: email verification, password reset, email change (and sign-in by email with `Auth.EmailSignIn`). `false` removes them (404).',
     },
+    SecurityNotices: {
+      kind: 'boolean',
+      default: true,
+      description:
+        "Security notices: after a password change or reset, an authenticator app turned on or off, new recovery codes, a passkey added or removed, a provider identity linked or unlinked, or an administrator resetting second factors, a `security-notice` mail to the account's verified address (never to an unverified one) says what changed, when, and from which network and browser. Needs mail (`Mail.SmtpUrl`, or the log in development). `false` sends none.",
+    },
     TemplateDir: {
       kind: 'string',
       description:
-        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`, `invitation`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}`, `{{expires}}` (until when an invitation works, in UTC) (escaped in HTML).',
+        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`, `invitation`, `security-notice`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}`, `{{expires}}` (until when an invitation works, in UTC), and in `security-notice` `{{change}}`, `{{when}}`, `{{ip}}`, `{{userAgent}}` (escaped in HTML).',
     },
     VerifyExpire: {
       kind: 'integer',
@@ -854,7 +860,7 @@ export const configSpec = {
       min: 0,
       max: 1_000_000,
       description:
-        'Requests of one kind from one IP address (an IPv6 /64) per window; emailed links and codes presented count too, and so do invitation secrets presented to `POST /auth/invitation`, whether or not mail is on. 0 switches this limit off.',
+        'Requests of one kind from one IP address (an IPv6 /64; an IPv6 /48 ten times as many) per window; emailed links and codes presented count too, and so do invitation secrets presented to `POST /auth/invitation`, whether or not mail is on. 0 switches this limit off.',
     },
     Window: {
       kind: 'integer',

@@ -8,6 +8,7 @@ import { type ImportSummary, importUsers, type RejectedRow } from '../../src/imp
 import { openJsonLinesSource } from '../../src/import/jsonl-source.js';
 import { migrateToLatest } from '../../src/stores/sql/migrations.js';
 import { openSqlDatabase, type SqlDatabase } from '../../src/stores/sql/open-database.js';
+import { openMigratedTestDatabase } from '../support/databases.js';
 import { runCli, useProcessSandbox } from '../support/spawn-server.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { startTestServer } from '../support/test-server.js';
@@ -219,5 +220,68 @@ describe('jwtgate user import', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ inserted: 0, skipped: 1, rejected: 1 });
     const usage = await runCli(['user', 'import'], { cwd: dir.path });
     expect(usage.code).toBe(64);
+  });
+});
+
+describe.each([
+  { name: 'SQLite', kind: 'sqlite' },
+  { name: 'PostgreSQL', kind: 'postgres' },
+  { name: 'MariaDB', kind: 'mysql' },
+] as const)('an --update that moves a user to another address, on $name', ({ kind }) => {
+  let database: SqlDatabase;
+  let close: () => Promise<void>;
+  beforeEach(async () => {
+    if (kind === 'sqlite') {
+      const dir = makeTempDir('jwtgate-import-');
+      database = openSqlDatabase({ url: `sqlite:${join(dir.path, 'jwtgate.db')}`, timeoutMs: 5_000 });
+      await migrateToLatest(database.db);
+      close = async () => {
+        await database.close();
+        dir.remove();
+      };
+    } else {
+      ({ database, close } = await openMigratedTestDatabase(kind));
+    }
+  });
+  afterEach(() => close());
+
+  it('ends the sessions started before, as a confirmed address change does, and a re-run ends nothing more', async () => {
+    // The address logs in, receives resets and is in the tokens: a new one is a credential change.
+    const dir = makeTempDir('jwtgate-import-rows-');
+    try {
+      const rows = (email: string) => {
+        const path = join(dir.path, `${email}.jsonl`);
+        writeFileSync(path, `${JSON.stringify({ id: 20, username: 'fay', email, password_hash: BCRYPT })}\n`);
+        return path;
+      };
+      const run = (path: string) =>
+        importUsers({
+          db: database.db,
+          source: openJsonLinesSource(path),
+          mode: 'update',
+          now: () => 1,
+          onRejected: (row) => expect.unreachable(row.reason),
+        });
+      const version = async () =>
+        Number(
+          (
+            await database.db
+              .selectFrom('jwtgate_users')
+              .select('credential_version')
+              .where('id', '=', '20')
+              .executeTakeFirst()
+          )?.credential_version,
+        );
+      await run(rows('fay@example.com'));
+      expect(await version()).toBe(0);
+      await run(rows('FAY@example.com'));
+      expect(await version()).toBe(0);
+      await run(rows('fay@elsewhere.example'));
+      expect(await version()).toBe(1);
+      await run(rows('fay@elsewhere.example'));
+      expect(await version()).toBe(1);
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -90,9 +90,9 @@ export async function importUserBatch(
             .updateTable('jwtgate_users')
             .set({
               // First: MySQL evaluates assignments in order, and this compares with the old values.
-              // A new hash, role or disabled flag ends the sessions started before, as a password change does;
-              // a re-run that changes none of them ends nothing.
-              credential_version: sql<number>`credential_version + case when password_hash <> ${user.passwordHash} or role <> ${user.role} or disabled <> ${user.disabled ? 1 : 0} then 1 else 0 end`,
+              // A new hash, role, disabled flag or address ends the sessions started before, as a password
+              // change or a confirmed address change does; a re-run that changes none of them ends nothing.
+              credential_version: sql<number>`credential_version + case when password_hash <> ${user.passwordHash} or role <> ${user.role} or disabled <> ${user.disabled ? 1 : 0}${user.emailKey == null ? sql`` : sql` or coalesce(email_key, '') <> ${user.emailKey}`} then 1 else 0 end`,
               username: user.username,
               username_key: user.usernameKey,
               password_hash: user.passwordHash,
