@@ -14,10 +14,12 @@ export {
   type EmailFlowDeps,
   type EmailFlowEvent,
   type EmailFlows,
+  type EmailSignIn,
   MAX_CODE_ATTEMPTS,
   type MailContent,
 } from './email/email-flows.js';
 export type {
+  AccountChange,
   ClaimedMail,
   CodeOutcome,
   EmailStore,

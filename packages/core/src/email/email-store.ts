@@ -5,7 +5,20 @@ export type EmailTokenPurpose = 'verify-email' | 'reset-password' | 'change-emai
 export type SecretPurpose = EmailTokenPurpose | 'invitation';
 
 /** Every kind of mail jwtgate sends. */
-export type MailKind = EmailTokenPurpose | 'invitation' | 'email-changed-notice';
+export type MailKind = EmailTokenPurpose | 'invitation' | 'email-changed-notice' | 'security-notice';
+
+/** A change to how an account signs in, told to its verified address in a `security-notice` mail. */
+export type AccountChange =
+  | 'password-changed'
+  | 'password-reset'
+  | 'authenticator-app-added'
+  | 'authenticator-app-removed'
+  | 'recovery-codes-renewed'
+  | 'passkey-added'
+  | 'passkey-removed'
+  | 'identity-linked'
+  | 'identity-unlinked'
+  | 'second-factors-reset';
 
 /** An emailed one-time secret as stores keep it: hashes only. Times are milliseconds since the epoch. */
 export interface EmailTokenRecord {

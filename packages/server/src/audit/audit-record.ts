@@ -209,7 +209,7 @@ export type AuditEvent =
       readonly attempts: number;
     })
   | (AuditClient & {
-      /** A mail failed for good after `Mail.MaxAttempts` attempts; listed at `GET /admin/mail?status=failed`. */
+      /** A mail failed for good after `Mail.MaxAttempts` attempts (listed at `GET /admin/mail?status=failed`), or a security notice could not be queued (`attempts: 0`). */
       readonly event: 'email.failed';
       readonly kind: string;
       readonly attempts: number;

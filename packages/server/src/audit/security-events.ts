@@ -1,4 +1,5 @@
 import {
+  type AccountChange,
   type EmailFlowEvent,
   isAuthError,
   normaliseUsername,
@@ -54,8 +55,13 @@ export interface SecurityEvents {
     readonly presentedCounter: number;
     readonly client: AuditClient;
   }): void;
-  /** An administrator removed a user's second factors; `error` when it failed. */
-  adminResetMfa(input: AdminAction & { readonly userId: string; readonly revokedSessions: number }): void;
+  /**
+   * An administrator removed a user's second factors (`removed`: whether
+   * there was one to remove); `error` when it failed.
+   */
+  adminResetMfa(
+    input: AdminAction & { readonly userId: string; readonly revokedSessions: number; readonly removed?: boolean },
+  ): void;
   /**
    * A login `authenticateUser` refused: wrong credentials (with their internal
    * reason) or rate limiting. Other errors (a store down) are not login outcomes.
@@ -191,12 +197,31 @@ export interface SecurityEvents {
   }): void;
 }
 
+/** A change to how an account signs in, made and committed: what a security notice tells the user. */
+export interface AccountChangeReport {
+  readonly userId: string;
+  readonly change: AccountChange;
+  /** The identity provider of an identity linked or unlinked. */
+  readonly provider?: string;
+  /** Where the change came from; both `null` for an administrator's change (their network is not the user's business). */
+  readonly client: AuditClient;
+}
+
 /** The refusals of a password change that the trail records, by code, with their reason. */
 const PASSWORD_CHANGE_REFUSALS: ReadonlyMap<string, string> = new Map([
   ['ERR_WRONG_CURRENT_PASSWORD', 'wrong-password'],
   ['ERR_RATE_LIMITED', 'rate-limited'],
   ['ERR_INVALID_PASSWORD', 'weak-password'],
 ]);
+
+/** The change a notice names for each second-factor change, by factor. */
+const MFA_CHANGES: Readonly<
+  Record<'enrolled' | 'removed' | 'recovery-codes-renewed', Readonly<Record<'totp' | 'webauthn', AccountChange>>>
+> = {
+  enrolled: { totp: 'authenticator-app-added', webauthn: 'passkey-added' },
+  removed: { totp: 'authenticator-app-removed', webauthn: 'passkey-removed' },
+  'recovery-codes-renewed': { totp: 'recovery-codes-renewed', webauthn: 'recovery-codes-renewed' },
+};
 
 /** Who did what from where, for every administrator's action; `error` is what it failed with. */
 export interface AdminAction {
@@ -235,8 +260,15 @@ export function createSecurityEvents(options: {
   readonly metrics?: JwtgateMetrics | undefined;
   readonly audit?: AuditLog | undefined;
   readonly usernameDigest: UsernameDigest;
+  /**
+   * Told of each change to how an account signs in, once it is made (the
+   * security notices); must not throw. Not told of an identity linked by the
+   * sign-up that made the account: nothing changed for an account that did not exist.
+   */
+  readonly accountChanged?: ((report: AccountChangeReport) => void) | undefined;
 }): SecurityEvents {
   const { metrics, audit, usernameDigest } = options;
+  const changed = (report: AccountChangeReport) => options.accountChanged?.(report);
   return {
     loginSucceeded({ user, sessionId, device, client, amr }) {
       metrics?.login('success');
@@ -252,6 +284,7 @@ export function createSecurityEvents(options: {
       });
     },
     mfaChanged({ change, userId, client, method }) {
+      changed({ userId, client, change: MFA_CHANGES[change][method ?? 'totp'] });
       if (change === 'recovery-codes-renewed') {
         audit?.record({ event: 'mfa.recovery-codes-renewed', userId, ...client });
         return;
@@ -284,7 +317,10 @@ export function createSecurityEvents(options: {
     passkeyCloned({ userId, credentialId, storedCounter, presentedCounter, client }) {
       audit?.record({ event: 'mfa.passkey-cloned', userId, credentialId, storedCounter, presentedCounter, ...client });
     },
-    adminResetMfa({ actor, userId, revokedSessions, client, error }) {
+    adminResetMfa({ actor, userId, revokedSessions, removed, client, error }) {
+      if (error === undefined && removed !== false) {
+        changed({ userId, change: 'second-factors-reset', client: { ip: null, userAgent: null } });
+      }
       audit?.record({
         event: 'admin.mfa-reset',
         ...adminActorFields(actor),
@@ -354,6 +390,7 @@ export function createSecurityEvents(options: {
       else audit?.record({ event: 'email.failed', kind, attempts, error: error ?? 'unknown', ...client });
     },
     passwordReset({ userId, revokedSessions, client }) {
+      changed({ userId, change: 'password-reset', client });
       audit?.record({ event: 'password.reset', userId, revokedSessions, ...client });
     },
     emailChanged({ userId, client }) {
@@ -509,6 +546,7 @@ export function createSecurityEvents(options: {
       });
     },
     passwordChanged({ userId, sessionId, revokedSessions, client }) {
+      changed({ userId, change: 'password-changed', client });
       audit?.record({ event: 'password.changed', userId, sessionId, revokedSessions, ...client });
     },
     passwordChangeRefused({ userId, sessionId, error, client }) {
@@ -540,6 +578,9 @@ export function createSecurityEvents(options: {
       audit?.record({ event: 'session.provider-logout', provider, ended, by, channel, ...client });
     },
     identityChanged({ change, userId, provider, because, client }) {
+      if (because !== 'sign-up') {
+        changed({ userId, provider, client, change: change === 'linked' ? 'identity-linked' : 'identity-unlinked' });
+      }
       if (change === 'unlinked') {
         audit?.record({ event: 'identity.unlinked', userId, provider, ...client });
         return;

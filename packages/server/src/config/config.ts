@@ -194,6 +194,8 @@ export interface JwtgateConfig {
     readonly window: number;
     readonly maxAttempts: number;
     readonly retentionDays: number;
+    /** `Mail.SecurityNotices`: mail the verified address after each change to how the account signs in. */
+    readonly securityNotices: boolean;
   };
   /** Second factors. */
   readonly mfa: {

@@ -65,6 +65,7 @@ export function readMailSettings(
       window: mail.Window as number,
       maxAttempts: mail.MaxAttempts as number,
       retentionDays: mail.RetentionDays as number,
+      securityNotices: mail.SecurityNotices as boolean,
     },
   };
 }

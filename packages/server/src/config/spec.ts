@@ -803,10 +803,16 @@ export const configSpec = {
       description:
         'The mail routes: email verification, password reset, email change (and sign-in by email with `Auth.EmailSignIn`). `false` removes them (404).',
     },
+    SecurityNotices: {
+      kind: 'boolean',
+      default: true,
+      description:
+        "Security notices: after a password change or reset, an authenticator app turned on or off, new recovery codes, a passkey added or removed, a provider identity linked or unlinked, or an administrator resetting second factors, a `security-notice` mail to the account's verified address (never to an unverified one) says what changed, when, and from which network and browser. Needs mail (`Mail.SmtpUrl`, or the log in development). `false` sends none.",
+    },
     TemplateDir: {
       kind: 'string',
       description:
-        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`, `invitation`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}`, `{{expires}}` (until when an invitation works, in UTC) (escaped in HTML).',
+        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`, `invitation`, `security-notice`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}`, `{{expires}}` (until when an invitation works, in UTC), and in `security-notice` `{{change}}`, `{{when}}`, `{{ip}}`, `{{userAgent}}` (escaped in HTML).',
     },
     VerifyExpire: {
       kind: 'integer',

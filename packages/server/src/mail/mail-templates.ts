@@ -14,6 +14,13 @@ export interface MailValues {
   readonly newEmail?: string;
   /** Until when an invitation works, as a UTC date and time. */
   readonly expires?: string;
+  /** A security notice's change, as a clause: "your password was changed". */
+  readonly change?: string;
+  /** When the change was made, as a UTC date and time. */
+  readonly when?: string;
+  /** The network and the browser (user agent) the change came from, as the audit trail records them. */
+  readonly ip?: string;
+  readonly userAgent?: string;
 }
 
 interface Template {
@@ -29,6 +36,7 @@ export const mailKinds: readonly MailKind[] = [
   'email-changed-notice',
   'sign-in',
   'invitation',
+  'security-notice',
 ];
 
 const page = (body: string) =>
@@ -75,6 +83,13 @@ const builtIn: Readonly<Record<MailKind, Template>> = {
     text: 'An administrator of {{product}} invited {{email}} to create an account. To choose your username and password, open this link:\n\n{{link}}\n\nIt works once, until {{expires}}. If you did not expect this, ignore this mail.\n',
     html: page(
       '<p>An administrator of {{product}} invited {{email}} to create an account.</p><p><a href="{{link}}">Create my account</a></p><p>The link works once, until {{expires}}. If you did not expect this, ignore this mail.</p>',
+    ),
+  },
+  'security-notice': {
+    subject: 'Security notice from {{product}}: {{change}}',
+    text: 'A change was made to the {{product}} account of {{email}}: {{change}}.\n\nWhen: {{when}}\nFrom the network: {{ip}}\nBrowser or app: {{userAgent}}\n\nIf this was you, there is nothing to do.\n\nIf it was not you, someone else may be able to sign in to your account:\n- Reset your password: on the sign-in page choose "Forgot your password?" and open the link mailed to this address. A reset signs you out everywhere.\n- If you can still sign in, sign out everywhere (end all sessions) from your account page, then check its second factors, passkeys and linked identities and remove any you did not add.\n',
+    html: page(
+      '<p>A change was made to the {{product}} account of {{email}}: <strong>{{change}}</strong>.</p><p>When: {{when}}<br>From the network: {{ip}}<br>Browser or app: {{userAgent}}</p><p>If this was you, there is nothing to do.</p><p>If it was not you, someone else may be able to sign in to your account:</p><ul><li>Reset your password: on the sign-in page choose "Forgot your password?" and open the link mailed to this address. A reset signs you out everywhere.</li><li>If you can still sign in, sign out everywhere (end all sessions) from your account page, then check its second factors, passkeys and linked identities and remove any you did not add.</li></ul>',
     ),
   },
 };

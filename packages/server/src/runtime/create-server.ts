@@ -62,6 +62,7 @@ import { openOAuth } from './open-oauth.js';
 import { openStores } from './open-stores.js';
 import { reportKeyReload } from './report-key-reload.js';
 import { createRevocationJournal } from './revocation-journal.js';
+import type { SecurityNotices } from './security-notices.js';
 
 /** Options for {@link createJwtgateServer}. */
 export interface CreateServerOptions {
@@ -241,10 +242,13 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       ...(webhook === undefined ? [] : [webhook.notify]),
     ],
   });
+  // Made with the mail, later: the changes reported before then had no request behind them.
+  let notices: SecurityNotices | undefined;
   const events = createSecurityEvents({
     metrics,
     audit,
     usernameDigest: createUsernameDigest(config.auth.refreshSecret),
+    accountChanged: (report) => notices?.notify(report),
   });
   let stores: Awaited<ReturnType<typeof openStores>>;
   try {
@@ -395,6 +399,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
           ),
       })
     : undefined;
+  notices = mail?.notices;
   const mfaKey = config.mfa.encryptionKey;
   const mfa: MfaRouteDeps | undefined =
     mfaKey === undefined
@@ -600,6 +605,7 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
       }
     },
     drainMail: async () => {
+      await notices?.settled();
       await mailSender?.drain();
     },
     reopenAuditFile: () => audit.reopen(),
@@ -616,6 +622,8 @@ export async function createJwtgateServer(options: CreateServerOptions): Promise
         try {
           await Promise.all([app.close(), metricsListener?.close()]);
         } finally {
+          // Notices of the last requests' changes reach the outbox before the database closes.
+          await notices?.settled();
           // The attempt under way finishes; what is still queued waits in the outbox for the next start.
           await mailSender?.close();
           // No request is left to add records: what is queued goes to the database before it closes.

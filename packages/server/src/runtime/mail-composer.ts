@@ -2,6 +2,7 @@ import type { Clock, MailContent } from '@jwtgate/core';
 import type { JwtgateConfig } from '../config/config.js';
 import { createMailSealer } from '../mail/mail-sealer.js';
 import { loadMailTemplates } from '../mail/mail-templates.js';
+import { securityNoticeValues } from '../mail/security-notice-values.js';
 import { linkTo } from './mail-link.js';
 
 /** Renders a mail from its template and seals it for the outbox. */
@@ -34,6 +35,7 @@ export function createMailComposer(config: JwtgateConfig, clock: Clock): MailCom
             expires: new Date(clock.now() + content.expiresInSec * 1000).toUTCString(),
           }),
       ...(content.newEmail === undefined ? {} : { newEmail: content.newEmail }),
+      ...(content.change === undefined ? {} : securityNoticeValues(content.change)),
     });
     return { recipient: content.to, payload: sealer.seal(rendered) };
   };

@@ -24,6 +24,7 @@ import { createMailSealer } from '../mail/mail-sealer.js';
 import { type MailSender, startMailSender } from '../mail/mail-sender.js';
 import { createLogTransport, createSmtpTransport, type MailTransport } from '../mail/mail-transport.js';
 import { createMailComposer } from './mail-composer.js';
+import { createSecurityNotices, type SecurityNotices } from './security-notices.js';
 
 /** Mail, assembled: the routes' part, the outbox store, and the sender once started. */
 export interface OpenMail {
@@ -31,6 +32,8 @@ export interface OpenMail {
   readonly store: EmailStore;
   /** Renders and seals a mail for the outbox; `undefined` when no mail can be sent (no transport). */
   readonly compose: ((content: MailContent) => { readonly recipient: string; readonly payload: string }) | undefined;
+  /** Security notices; `undefined` when no mail can be sent or `Mail.SecurityNotices` is off. */
+  readonly notices: SecurityNotices | undefined;
   /** The development transport's mails, for `/dev/mail`; `undefined` unless mails go to the log. */
   readonly devMail: (() => readonly DevMail[]) | undefined;
   /** Starts delivering the outbox (after the app's log exists). */
@@ -108,9 +111,23 @@ export function openMail(options: {
     // would slow its own answer only when there was a mail to send, telling the address exists.
     setTimeout(() => sender?.wake(), WAKE_DELAY_MS + randomInt(WAKE_DELAY_MS)).unref();
   };
+  const notices =
+    available && mail.securityNotices
+      ? createSecurityNotices({
+          users: options.users,
+          store,
+          compose,
+          clock,
+          queued,
+          // Counted and audited as a mail that failed for good: it will never be sent.
+          failed: (kind, error) => events.mailDelivered('failed', { kind, attempts: 0, error }),
+          log: (fields, message) => options.log()?.warn(fields, message),
+        })
+      : undefined;
   return {
     store,
     compose: available ? compose : undefined,
+    notices,
     devMail: logTransport?.recent,
     routes: {
       flows,

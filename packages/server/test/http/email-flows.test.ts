@@ -371,9 +371,11 @@ describe('mail flows over a real SMTP server', () => {
       body: { token: linkSecret(await ask(), 'sign-in'), device: 'phone' },
     });
     expect(byLink.statusCode, byLink.body).toBe(200);
+    // The first proof of the address: the password chosen at registration went, and the answer says so.
     expect(Object.keys(byLink.json()).sort()).toEqual([
       'accessToken',
       'expiresIn',
+      'passwordRemoved',
       'refreshAfter',
       'refreshToken',
       'tokenType',

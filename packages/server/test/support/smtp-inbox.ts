@@ -23,6 +23,8 @@ export interface SmtpInbox {
   readonly received: readonly ReceivedMail[];
   /** Resolves with the first message matching, waiting up to `timeoutMs`. */
   waitFor(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** Refuses mail to these addresses at `RCPT TO` with `550` (a mailbox the server will not take). */
+  readonly refused: Set<string>;
   /** Stops accepting connections (the server is down) until `start()`. */
   stop(): Promise<void>;
   /** Listens again, on the same port. */
@@ -59,6 +61,7 @@ export function mailedCode(mail: ReceivedMail): string {
 export async function startSmtpInbox(options: { readonly starttls?: boolean } = {}): Promise<SmtpInbox> {
   const received: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
+  const refused = new Set<string>();
   const make = () =>
     new SMTPServer({
       authOptional: true,
@@ -66,6 +69,10 @@ export async function startSmtpInbox(options: { readonly starttls?: boolean } = 
       logger: false,
       onAuth(auth, _session, callback) {
         callback(null, { user: auth.username });
+      },
+      onRcptTo(address, _session, callback) {
+        if (!refused.has(address.address)) return callback();
+        callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
       },
       onData(stream, session, callback) {
         simpleParser(stream).then(
@@ -95,6 +102,7 @@ export async function startSmtpInbox(options: { readonly starttls?: boolean } = 
     port,
     url: (query = '') => `smtp://mailer:secret-smtp-password@127.0.0.1:${port}${query}`,
     received,
+    refused,
     waitFor(match, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

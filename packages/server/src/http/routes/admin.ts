@@ -496,7 +496,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteDeps> = async (app, deps)
         const changed = await changeCredentials(deps, user.id, {}, options);
         if (changed === null) throw new AuthError('ERR_USER_NOT_FOUND');
         const revokedSessions = decided.revokedSessions + changed.revokedSessions;
-        events?.adminResetMfa({ ...report, revokedSessions });
+        events?.adminResetMfa({ ...report, revokedSessions, removed });
         return { removed, revokedSessions };
       } catch (error) {
         events?.adminResetMfa({ ...report, revokedSessions: 0, error });
