@@ -287,6 +287,7 @@ export {
   newUserIdFor,
   type RegisterDeps,
   type RegisterInput,
+  registerConcealingEmail,
   registerUser,
   type SaveNewUser,
 } from './user/register.js';

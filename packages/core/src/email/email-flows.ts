@@ -113,6 +113,13 @@ export interface EmailFlows {
   /** Mails a sign-in link and code when an enabled account has the address; the same work either way. */
   requestSignIn(email: string): Promise<void>;
   /**
+   * Someone registered with an address an account has (`Register.ConcealTakenEmail`):
+   * mails its enabled holder an `already-registered` notice, with no secret,
+   * after the work a new account's verification mail costs (a decoy secret
+   * no one holds, the mail rendered, one transaction).
+   */
+  noticeRegistrationAttempt(email: string): Promise<void>;
+  /**
    * The user a sign-in link or code (with the address) names; the address
    * counts as verified. `passwordRemoved` when this sign-in was the first
    * proof of the address and cleared a password set before it.
@@ -167,7 +174,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     purpose: EmailTokenPurpose,
     user: UserRecord | null,
     to: string,
-    options: { code?: boolean; extra?: readonly MailContent[]; mailTo?: string } = {},
+    options: { code?: boolean; extra?: readonly MailContent[]; notice?: { userId: string; content: MailContent } } = {},
   ): Promise<void> {
     const now = clock.now();
     const token = secrets.newLinkToken();
@@ -192,14 +199,17 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
       { kind: purpose, to, token, ...(code === undefined ? {} : { code }), expiresInSec },
       ...(options.extra ?? []),
     ];
-    const mails: OutboxMail[] = contents.map((content) => ({
+    const outbox = (content: MailContent, mailUserId: string | null): OutboxMail => ({
       id: randomUUID(),
-      userId: user?.id ?? null,
+      userId: mailUserId,
       kind: content.kind,
       createdAt: now,
       ...deps.compose(content),
-    }));
-    await store.issue(record, user === null ? [] : mails);
+    });
+    const mails = contents.map((content) => outbox(content, user?.id ?? null));
+    // A decoy's mails are rendered and dropped; a notice, if any, goes in their place.
+    const notice = options.notice === undefined ? [] : [outbox(options.notice.content, options.notice.userId)];
+    await store.issue(record, user === null ? notice : mails);
   }
 
   /** The live user a consumed secret belongs to, if nothing voided it since. */
@@ -421,6 +431,19 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
         step: 'requested',
         purpose: 'sign-in',
         ...(user === null ? { reason: 'no-enabled-account' } : { userId: user.id }),
+      });
+    },
+
+    async noticeRegistrationAttempt(email) {
+      const { user, to } = await accountFor(email);
+      const notice =
+        user === null ? undefined : { userId: user.id, content: { kind: 'already-registered', to } as const };
+      await issue('verify-email', null, to, { code: true, ...(notice === undefined ? {} : { notice }) });
+      emit({
+        step: 'requested',
+        purpose: 'verify-email',
+        reason: user === null ? 'taken-address-disabled' : 'taken-address',
+        ...(user === null ? {} : { userId: user.id }),
       });
     },
 

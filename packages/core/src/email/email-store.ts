@@ -5,7 +5,12 @@ export type EmailTokenPurpose = 'verify-email' | 'reset-password' | 'change-emai
 export type SecretPurpose = EmailTokenPurpose | 'invitation';
 
 /** Every kind of mail jwtgate sends. */
-export type MailKind = EmailTokenPurpose | 'invitation' | 'email-changed-notice' | 'security-notice';
+export type MailKind =
+  | EmailTokenPurpose
+  | 'invitation'
+  | 'email-changed-notice'
+  | 'security-notice'
+  | 'already-registered';
 
 /** A change to how an account signs in, told to its verified address in a `security-notice` mail. */
 export type AccountChange =

@@ -71,9 +71,31 @@ export function generatedUsername(): string {
  * const user = await registerUser(deps, { username: 'alice', password: 'correct horse battery' });
  */
 export async function registerUser(deps: RegisterDeps, input: RegisterInput, save?: SaveNewUser): Promise<UserRecord> {
+  return throttled(deps, input, async () => (await createUser(deps, input, save, false)) as UserRecord);
+}
+
+/**
+ * {@link registerUser} for a registration that must not tell whether its
+ * address has an account (`Register.ConcealTakenEmail`, OWASP ASVS 5.0
+ * 6.3.8): a taken address gives `null` instead of `ERR_EMAIL_TAKEN`, after
+ * the same checks and the same password hashing as a new account, and the
+ * caller answers both alike. Every other refusal, `ERR_USERNAME_TAKEN`
+ * included (a name is chosen, a generated one is never taken), is thrown as
+ * by {@link registerUser}; so is a race lost to a concurrent registration of
+ * the same address, turned into `null` too.
+ *
+ * @example
+ * const user = await registerConcealingEmail(deps, { email: 'alice@example.com', password });
+ * if (user === null) await mailTheHolder();
+ */
+export async function registerConcealingEmail(deps: RegisterDeps, input: RegisterInput): Promise<UserRecord | null> {
+  return throttled(deps, input, () => createUser(deps, input, undefined, true));
+}
+
+async function throttled<T>(deps: RegisterDeps, input: RegisterInput, create: () => Promise<T>): Promise<T> {
   const cancel = deps.throttle === undefined ? undefined : await deps.throttle.reserve(input.ip ?? null);
   try {
-    return await createUser(deps, input, save);
+    return await create();
   } catch (error) {
     // An attempt a store (or the breach check) could not judge is taken back; any answer the user got counts.
     const unjudged = isAuthError(error, 'ERR_STORE_UNAVAILABLE') || isAuthError(error, 'ERR_BREACH_CHECK_UNAVAILABLE');
@@ -86,7 +108,8 @@ async function createUser(
   deps: RegisterDeps,
   input: RegisterInput,
   save: SaveNewUser | undefined,
-): Promise<UserRecord> {
+  concealEmail: boolean,
+): Promise<UserRecord | null> {
   if (input.username === undefined && input.email === undefined) {
     throw new AuthError('ERR_INVALID_USERNAME', { reason: 'missing', message: 'A username or an email is required' });
   }
@@ -100,7 +123,12 @@ async function createUser(
   if (!isValidRole(role)) throw new TypeError(`role "${role}" must match ${ROLE_PATTERN}`);
   // Registration reveals whether a name is taken anyway; checking first spares the hashing work.
   if ((await deps.users.findByUsernameKey(key)) !== null) throw new AuthError('ERR_USERNAME_TAKEN');
-  if (email !== null && (await deps.users.findByEmailKey(email.key)) !== null) throw new AuthError('ERR_EMAIL_TAKEN');
+  if (email !== null && (await deps.users.findByEmailKey(email.key)) !== null) {
+    if (!concealEmail) throw new AuthError('ERR_EMAIL_TAKEN');
+    // The hashing a new account costs, so that the time taken does not tell a taken address.
+    await deps.hasher.hash(password);
+    return null;
+  }
   const now = deps.clock.now();
   const user: UserRecord = {
     id: await newUserIdFor(deps),
@@ -116,7 +144,12 @@ async function createUser(
     emailKey: email?.key ?? null,
     emailVerifiedAt: email !== null && input.emailVerified === true ? now : null,
   };
-  await (save === undefined ? deps.users.create(user) : save(user));
+  try {
+    await (save === undefined ? deps.users.create(user) : save(user));
+  } catch (error) {
+    if (concealEmail && isAuthError(error, 'ERR_EMAIL_TAKEN')) return null;
+    throw error;
+  }
   return user;
 }
 

@@ -108,6 +108,8 @@ export interface JwtgateConfig {
     readonly invitationTtl: number;
     readonly maxPerIp: number;
     readonly window: number;
+    /** `Register.ConcealTakenEmail`: a taken address is answered like a new one, and its holder mailed. */
+    readonly concealTakenEmail: boolean;
   };
   /** Account deletion and metadata. */
   readonly accounts: {

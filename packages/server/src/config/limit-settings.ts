@@ -78,6 +78,7 @@ export function readLimitSettings(
       invitationTtl: register.InvitationTtl as number,
       maxPerIp: register.MaxPerIp as number,
       window: register.Window as number,
+      concealTakenEmail: register.ConcealTakenEmail as boolean,
     },
     refresh: {
       maxFailuresPerIp: refresh.MaxFailuresPerIp as number,

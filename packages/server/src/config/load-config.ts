@@ -481,6 +481,19 @@ export function loadConfig(options: LoadConfigOptions = {}): JwtgateConfig {
     problems,
     warnings,
   );
+  if (limits.register.concealTakenEmail) {
+    // A registration that signs in at once, or whose mail cannot go, cannot hide that an address was taken.
+    if (!mail.mail.enabled || mail.mail.transport === 'none') {
+      problems.push(
+        'Register.ConcealTakenEmail: needs mail to tell each registrant to check their mailbox; set Mail.SmtpUrl (with Mail.Enabled: true) or turn Register.ConcealTakenEmail off',
+      );
+    }
+    if (!(auth.RequireVerifiedEmail as boolean)) {
+      problems.push(
+        'Register.ConcealTakenEmail: needs Auth.RequireVerifiedEmail: true, so that a new account cannot sign in before its address is proven; set it or turn Register.ConcealTakenEmail off',
+      );
+    }
+  }
   let accessSecret = auth.AccessSecret as string | undefined;
   let refreshSecret = auth.RefreshSecret as string | undefined;
   // A key file signs instead of the access secret, which is then neither required nor generated.

@@ -618,6 +618,12 @@ export const configSpec = {
       unit: 'seconds',
       description: 'The window registration attempts are counted in, from the first attempt.',
     },
+    ConcealTakenEmail: {
+      kind: 'boolean',
+      default: false,
+      description:
+        'Registration with an email address answers 202 `{ "accepted": true }` whether or not an account has the address, after the same work (the password hashed either way), and starts no session: a new account gets its verification mail, the holder of a taken address an `already-registered` mail (no account made, nothing changed). Nobody learns from registering which addresses have accounts (OWASP ASVS 5.0 6.3.8); a taken username is still `ERR_USERNAME_TAKEN`. Counted against the mail limits (`Mail.MaxPerAddress`, `Mail.MaxPerIp`). Needs mail (`Mail.SmtpUrl`, or the log in development) and `Auth.RequireVerifiedEmail`: an account that could sign in before its address is proven would tell who registered it first. Off, a taken address is 409 `ERR_EMAIL_TAKEN`.',
+    },
   },
   Accounts: {
     UsernameQuarantine: {
@@ -812,7 +818,7 @@ export const configSpec = {
     TemplateDir: {
       kind: 'string',
       description:
-        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`, `invitation`, `security-notice`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}`, `{{expires}}` (until when an invitation works, in UTC), and in `security-notice` `{{change}}`, `{{when}}`, `{{ip}}`, `{{userAgent}}` (escaped in HTML).',
+        'A folder of templates replacing the built-in ones: `<kind>.txt` (first line `Subject: …`) and `<kind>.html`, for kinds `verify-email`, `reset-password`, `change-email`, `email-changed-notice`, `sign-in`, `invitation`, `security-notice`, `already-registered`. Placeholders: `{{product}}`, `{{link}}`, `{{code}}`, `{{minutes}}`, `{{email}}`, `{{newEmail}}`, `{{expires}}` (until when an invitation works, in UTC), and in `security-notice` `{{change}}`, `{{when}}`, `{{ip}}`, `{{userAgent}}` (escaped in HTML).',
     },
     VerifyExpire: {
       kind: 'integer',

@@ -15,4 +15,10 @@ export interface MailRouteDeps {
    * is queued before the answer. Never throws: the account exists either way.
    */
   readonly registered: (user: UserRecord) => Promise<void>;
+  /**
+   * Someone registered with a taken address (`Register.ConcealTakenEmail`):
+   * its holder's `already-registered` notice is queued before the answer.
+   * Never throws, like {@link MailRouteDeps.registered}: both answers must match.
+   */
+  readonly registrationAttempted: (email: string) => Promise<void>;
 }

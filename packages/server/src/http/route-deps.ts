@@ -53,9 +53,11 @@ export interface RouteDeps {
   readonly providerLogout?: ProviderLogout | undefined;
 }
 
-/** `Register.Enabled`, `Register.InvitationTtl` and the `Accounts` section. */
+/** `Register.Enabled`, `Register.InvitationTtl`, `Register.ConcealTakenEmail` and the `Accounts` section. */
 export interface AccountPolicy {
   readonly registrationOpen: boolean;
+  /** A registration with a taken address is answered like one with a new address (needs mail); off when absent. */
+  readonly concealTakenEmail?: boolean;
   readonly invitationTtlSec: number;
   readonly usernameQuarantineSec: number;
   readonly userMetadataMaxBytes: number;

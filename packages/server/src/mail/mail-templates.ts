@@ -37,6 +37,7 @@ export const mailKinds: readonly MailKind[] = [
   'sign-in',
   'invitation',
   'security-notice',
+  'already-registered',
 ];
 
 const page = (body: string) =>
@@ -90,6 +91,13 @@ const builtIn: Readonly<Record<MailKind, Template>> = {
     text: 'A change was made to the {{product}} account of {{email}}: {{change}}.\n\nWhen: {{when}}\nFrom the network: {{ip}}\nBrowser or app: {{userAgent}}\n\nIf this was you, there is nothing to do.\n\nIf it was not you, someone else may be able to sign in to your account:\n- Reset your password: on the sign-in page choose "Forgot your password?" and open the link mailed to this address. A reset signs you out everywhere.\n- If you can still sign in, sign out everywhere (end all sessions) from your account page, then check its second factors, passkeys and linked identities and remove any you did not add.\n',
     html: page(
       '<p>A change was made to the {{product}} account of {{email}}: <strong>{{change}}</strong>.</p><p>When: {{when}}<br>From the network: {{ip}}<br>Browser or app: {{userAgent}}</p><p>If this was you, there is nothing to do.</p><p>If it was not you, someone else may be able to sign in to your account:</p><ul><li>Reset your password: on the sign-in page choose "Forgot your password?" and open the link mailed to this address. A reset signs you out everywhere.</li><li>If you can still sign in, sign out everywhere (end all sessions) from your account page, then check its second factors, passkeys and linked identities and remove any you did not add.</li></ul>',
+    ),
+  },
+  'already-registered': {
+    subject: 'Someone tried to create a {{product}} account with your address',
+    text: 'Someone tried to create a new {{product}} account with {{email}}, but this address already has an account, so no account was made and nothing was changed.\n\nIf it was you, sign in to your account instead; if you forgot your password, choose "Forgot your password?" on the sign-in page.\n\nIf it was not you, there is nothing to do: ignore this mail.\n',
+    html: page(
+      '<p>Someone tried to create a new {{product}} account with {{email}}, but this address already has an account, so no account was made and nothing was changed.</p><p>If it was you, sign in to your account instead; if you forgot your password, choose "Forgot your password?" on the sign-in page.</p><p>If it was not you, there is nothing to do: ignore this mail.</p>',
     ),
   },
 };

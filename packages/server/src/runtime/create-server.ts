@@ -152,6 +152,7 @@ function composeClaims(config: JwtgateConfig, hook: CustomClaimsHook | undefined
 export function accountPolicyOf(config: JwtgateConfig): AccountPolicy {
   return {
     registrationOpen: config.register.enabled,
+    concealTakenEmail: config.register.concealTakenEmail,
     invitationTtlSec: config.register.invitationTtl,
     usernameQuarantineSec: config.accounts.usernameQuarantine,
     userMetadataMaxBytes: config.accounts.userMetadataMaxBytes,

@@ -144,6 +144,18 @@ export function openMail(options: {
           options.log()?.warn({ err: error instanceof Error ? error.message : error }, 'verification mail not queued');
         }
       },
+      async registrationAttempted(email) {
+        if (!available) return;
+        try {
+          await flows.noticeRegistrationAttempt(email);
+          queued('already-registered');
+        } catch (error) {
+          // Answered like a new account all the same: a 503 here alone would tell the address is taken.
+          options
+            .log()
+            ?.warn({ err: error instanceof Error ? error.message : error }, 'registration notice not queued');
+        }
+      },
     },
     start() {
       if (transport === undefined) {

@@ -4,6 +4,8 @@ import {
   EMAIL_MAX_LENGTH,
   isAuthError,
   type LoginIdentity,
+  normaliseEmail,
+  registerConcealingEmail,
   registerUser,
   registerWithInvitation,
   toPublicUser,
@@ -44,6 +46,18 @@ const registerBody = {
         "The secret of an invitation link (`#invitation=…`): registers even while `Register.Enabled` is off, with the invitation's address and role, and uses it up.",
     },
   },
+} as const;
+
+/** The answer of a registration with `Register.ConcealTakenEmail`: the same whether the address was taken. */
+const REGISTRATION_ACCEPTED = { accepted: true } as const;
+
+const registrationAccepted = {
+  type: 'object',
+  required: ['accepted'],
+  additionalProperties: false,
+  description:
+    'With `Register.ConcealTakenEmail`: a mail is on its way to the address, a verification for a new account or a notice to the holder of a taken one; nothing says which.',
+  properties: { accepted: { type: 'boolean', const: true } },
 } as const;
 
 /** What a login says of the session it starts; sign-in by email takes the same. */
@@ -146,10 +160,10 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, dep
       schema: {
         summary: 'Create an account',
         description:
-          'The account gets the `user` role; administrators are made with `jwtgate user add --role admin`. A `username`, an `email` or both; with an email and mail on, a verification mail is sent at once. With an `invitation` (`POST /admin/invitations`), the account gets its role and its address, already verified, even while `Register.Enabled` is off; the invitation is used only when the account is made, so a registration refused for another reason (a taken username, a weak password) leaves it usable.',
+          'The account gets the `user` role; administrators are made with `jwtgate user add --role admin`. A `username`, an `email` or both; with an email and mail on, a verification mail is sent at once. With `Register.ConcealTakenEmail`, a registration with an `email` (and no `invitation`) answers 202 `{ "accepted": true }` whether or not an account has the address: a new account gets its verification mail, the holder of a taken address a mail saying someone tried to register with it; a taken `username` is still `ERR_USERNAME_TAKEN`. With an `invitation` (`POST /admin/invitations`), the account gets its role and its address, already verified, even while `Register.Enabled` is off; the invitation is used only when the account is made, so a registration refused for another reason (a taken username, a weak password) leaves it usable.',
         tags: ['auth'],
         body: registerBody,
-        response: { 201: publicUserSchema, ...errorResponses },
+        response: { 201: publicUserSchema, 202: registrationAccepted, ...errorResponses },
         errors: {
           ERR_INVALID_USERNAME: 'empty, over 64 characters, or with whitespace, control or unassigned characters',
           ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
@@ -165,9 +179,10 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, dep
           ERR_USERNAME_TAKEN: 'another account has this name, in any case or Unicode form',
           ERR_INVALID_EMAIL: 'not one plain address (`local@domain.tld`, at most 254 bytes)',
           ERR_EMAIL_REQUIRED: 'no `email` while `Auth.RequireEmail` is on',
-          ERR_EMAIL_TAKEN: 'another account has this address, in any case',
+          ERR_EMAIL_TAKEN:
+            'another account has this address, in any case; never with `Register.ConcealTakenEmail`, which answers 202 `{ "accepted": true }` for a taken address and a new one alike',
           ERR_RATE_LIMITED:
-            'too many registration attempts from this address (`Register.MaxPerIp` per `Register.Window`)',
+            'too many registration attempts from this address (`Register.MaxPerIp` per `Register.Window`); with `Register.ConcealTakenEmail` and an `email`, also the mail limits (`Mail.MaxPerAddress`, `Mail.MaxPerIp`), whether or not an account has the address',
           ERR_SERVER_BUSY: 'too many passwords are being hashed at once (`Hashing.MaxQueue`)',
           ERR_REGISTRATION_CLOSED: '`Register.Enabled` is off and no `invitation` was given',
           ERR_INVITATION_INVALID:
@@ -193,6 +208,28 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, dep
         ...(deps.newUserId === undefined ? {} : { newUserId: deps.newUserId }),
       };
       const ip = clientInfo(request).ip;
+      const mail = deps.mail;
+      if (invitation === undefined && input.email !== undefined && deps.accounts?.concealTakenEmail === true) {
+        if (mail === undefined) throw new AuthError('ERR_MAIL_UNAVAILABLE');
+        const email = input.email;
+        let created: UserRecord | null;
+        try {
+          // Counted like the other requests that mail an address, taken or not.
+          await mail.throttle.reserve('register', normaliseEmail(email).key, ip);
+          created = await registerConcealingEmail(registerDeps, { ...input, ip });
+        } catch (error) {
+          if (isAuthError(error) && error.status < 500) deps.events?.registrationRefused();
+          throw error;
+        }
+        if (created === null) {
+          deps.events?.registrationRefused();
+          await mail.registrationAttempted(email);
+        } else {
+          deps.events?.registered({ user: created, client: clientInfo(request) });
+          await mail.registered(created);
+        }
+        return reply.code(202).send(REGISTRATION_ACCEPTED);
+      }
       let user: UserRecord;
       let invitationId: string | undefined;
       try {
