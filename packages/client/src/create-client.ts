@@ -1,7 +1,7 @@
 import { errorFromResponse, JwtgateClientError } from './client-error.js';
 import { decodeJwt } from './decode-jwt.js';
 import { createRefreshCoordinator } from './refresh-coordinator.js';
-import type { AccessTokenClaims, InvitationSummary, RegisterRequest } from './server-types.js';
+import type { AccessTokenClaims, InvitationSummary, RegisterRequest, RegistrationAccepted } from './server-types.js';
 import { parseTabMessage, type TabMessage } from './tab-messages.js';
 import type {
   AccessTokenView,
@@ -46,9 +46,12 @@ export interface JwtgateClient {
    * A username, an email or both; with an email the server mails a
    * verification at once. With an `invitation` (the secret of an invitation
    * link), it works even while registration is closed, and the account gets
-   * the invited address, verified, and role.
+   * the invited address, verified, and role. A server with
+   * `Register.ConcealTakenEmail` answers a registration with an email
+   * `{ accepted: true }` instead of the account, whether or not the address
+   * was taken: tell the user to check their mail, and do not log in.
    */
-  register(input: RegisterRequest): Promise<PublicUser>;
+  register(input: RegisterRequest): Promise<PublicUser | RegistrationAccepted>;
   /** The address an invitation is for, and until when it works; `ERR_INVITATION_INVALID` for one that does not. */
   openInvitation(invitation: string): Promise<InvitationSummary>;
   /**
@@ -553,7 +556,7 @@ export function createClient(options: ClientOptions): JwtgateClient {
       return json<AuthSettings>(await send(url('auth/settings'), { credentials: 'omit', cache: 'no-store' }));
     },
     async register(input) {
-      return json<PublicUser>(
+      return json<PublicUser | RegistrationAccepted>(
         await post('auth/register', {
           ...(input.username === undefined ? {} : { username: input.username }),
           ...(input.email === undefined ? {} : { email: input.email }),

@@ -7,7 +7,13 @@ export {
   type RefreshCoordinatorDeps,
   type TokenFreshness,
 } from './refresh-coordinator.js';
-export type { AccessTokenClaims, ErrorCode, InvitationSummary, RegisterRequest } from './server-types.js';
+export type {
+  AccessTokenClaims,
+  ErrorCode,
+  InvitationSummary,
+  RegisterRequest,
+  RegistrationAccepted,
+} from './server-types.js';
 export { parseTabMessage, type TabMessage } from './tab-messages.js';
 export type {
   AccessTokenView,

@@ -132,6 +132,16 @@ export interface InvitationSummary {
   readonly expiresAt: string;
 }
 
+/**
+ * The answer of `POST /auth/register` with an email while the server has
+ * `Register.ConcealTakenEmail` on: no account is shown and no session starts;
+ * a mail is on its way (a verification, or a notice to the holder of an
+ * address that has an account), so the page says "check your mail".
+ */
+export interface RegistrationAccepted {
+  readonly accepted: true;
+}
+
 /** The body of `POST /auth/register`. */
 export interface RegisterRequest {
   /** Optional with an `email` or an `invitation`: a name is then generated. */

@@ -78,7 +78,8 @@ export function renderSignInForm(panel: HTMLElement, client: JwtgateClient, sett
 /**
  * The sign-up form: an address (required with `Auth.RequireEmail`), a
  * username (optional when an address is given: the server makes one) and a
- * password. A new account is signed in at once.
+ * password. A new account is signed in at once, unless the server answers
+ * `accepted` (`Register.ConcealTakenEmail`): then the page says to check the mail.
  */
 function signUpForm(client: JwtgateClient, options: SignedOutOptions): HTMLFormElement {
   const { settings } = options;
@@ -107,11 +108,19 @@ function signUpForm(client: JwtgateClient, options: SignedOutOptions): HTMLFormE
         email.input.focus();
         return;
       }
-      await client.register({
+      const registered = await client.register({
         ...(address === '' ? {} : { email: address }),
         ...(name === '' ? {} : { username: name }),
         password: password.input.value,
       });
+      if ('accepted' in registered) {
+        // Register.ConcealTakenEmail: the same answer for a new address and a taken one; the mail says which.
+        options.announce(
+          `Check your mail at ${address}: we sent a link to confirm your address, or, if it already has an account, how to sign in.`,
+        );
+        password.input.value = '';
+        return;
+      }
       const identity = name === '' ? { email: address } : { username: name };
       const result = await client.login({ ...identity, password: password.input.value });
       if (!('mfaRequired' in result) && address !== '' && settings.mail) {
