@@ -1,3 +1,4 @@
+import { createClient } from '@jwtgate/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -91,6 +92,14 @@ describe('registration with Register.ConcealTakenEmail, over HTTP and a real SMT
     // And the new account cannot sign in before its address is proven.
     const early = await t.request({ method: 'POST', url: '/auth/login', body: { email: newcomer, password } });
     expect(early.json().error.code).toBe('ERR_EMAIL_NOT_VERIFIED');
+  });
+
+  it("gives the client SDK's register() the same { accepted: true } for a new and a taken address", async () => {
+    const client = createClient({ baseUrl: base, channel: null, locks: null });
+    const holder = fresh('sdk-holder');
+    expect(await client.register({ email: holder, password })).toEqual({ accepted: true });
+    expect(await client.register({ email: holder, password })).toEqual({ accepted: true });
+    expect(client.state.status).not.toBe('signed-in');
   });
 
   it('still says a chosen username is taken, but a generated one tells nothing', async () => {
