@@ -9,6 +9,7 @@ import type {
   ChannelLike,
   ClientOptions,
   ClientState,
+  EmailSignInResult,
   EmailState,
   LockManagerLike,
   LogoutScope,
@@ -78,12 +79,16 @@ export interface JwtgateClient {
   confirmEmailChange(token: string): Promise<EmailState>;
   /** Asks for a sign-in link and code by mail (`Auth.EmailSignIn`); resolves alike for any address. */
   requestEmailSignIn(email: string): Promise<void>;
-  /** Signs in (cookie mode) with a sign-in link's secret, or the address and mailed code; a second factor may follow. */
+  /**
+   * Signs in (cookie mode) with a sign-in link's secret, or the address and
+   * mailed code; a second factor may follow. `passwordRemoved` says the
+   * first proof of the address cleared the password set before it.
+   */
   signInWithEmail(
     input: ({ readonly token: string } | { readonly email: string; readonly code: string }) & {
       readonly device?: string;
     },
-  ): Promise<AccessTokenView | SecondFactorChallenge>;
+  ): Promise<EmailSignInResult>;
   /**
    * Finishes a paused login with an app code, a recovery code, or a passkey
    * (`webauthn`: the browser asks for one of the user's passkeys); signs in.
@@ -499,7 +504,11 @@ export function createClient(options: ClientOptions): JwtgateClient {
 
   /** A login's answer: signed in, or paused for a second factor. */
   async function finishOrPause(response: Response): Promise<AccessTokenView | SecondFactorChallenge> {
-    const body = await json<TokenAnswer | PausedLogin>(response);
+    return signedInOrPaused(await json<TokenAnswer | PausedLogin>(response));
+  }
+
+  /** Adopts a finished login's tokens, or answers the pause. */
+  function signedInOrPaused(body: TokenAnswer | PausedLogin): AccessTokenView | SecondFactorChallenge {
     if ('mfaRequired' in body && body.mfaRequired === true) {
       return {
         mfaRequired: true,
@@ -594,13 +603,14 @@ export function createClient(options: ClientOptions): JwtgateClient {
     },
     async signInWithEmail(input) {
       const { device, ...secret } = input;
-      return finishOrPause(
+      const body = await json<(TokenAnswer | PausedLogin) & { readonly passwordRemoved?: boolean }>(
         await post('auth/email/sign-in/verify', {
           ...secret,
           ...(device === undefined || device === '' ? {} : { device }),
           cookie: true,
         }),
       );
+      return { ...signedInOrPaused(body), passwordRemoved: body.passwordRemoved === true };
     },
     async verifySecondFactor(input) {
       if (input.method === 'webauthn') {

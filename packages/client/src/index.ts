@@ -15,6 +15,7 @@ export type {
   ChannelLike,
   ClientOptions,
   ClientState,
+  EmailSignInResult,
   EmailState,
   LockManagerLike,
   LogoutScope,

@@ -111,6 +111,15 @@ export interface SecondFactorChallenge {
   readonly enrollmentRequired: boolean;
 }
 
+/**
+ * What an emailed sign-in answers: signed in or paused, and whether it
+ * removed the account's password. `passwordRemoved` is `true` when the
+ * sign-in was the first proof of the address and the password, chosen
+ * before anyone proved the mailbox, no longer works: tell the user, and
+ * offer to set one (`requestPasswordReset`).
+ */
+export type EmailSignInResult = (AccessTokenView | SecondFactorChallenge) & { readonly passwordRemoved: boolean };
+
 /** An authenticator app code, a passkey (`webauthn`), or a recovery code. */
 export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery';
 

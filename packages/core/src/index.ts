@@ -14,6 +14,7 @@ export {
   type EmailFlowDeps,
   type EmailFlowEvent,
   type EmailFlows,
+  type EmailSignIn,
   MAX_CODE_ATTEMPTS,
   type MailContent,
 } from './email/email-flows.js';

@@ -7,7 +7,7 @@ import { changeCredentials } from '../user/change-credentials.js';
 import { confirmPassword } from '../user/confirm-password.js';
 import { passwordContextWords, refuseContextWords } from '../user/context-words.js';
 import { foldEmail, normaliseEmail, normaliseNewEmail } from '../user/email.js';
-import { NO_PASSWORD_HASH } from '../user/no-password.js';
+import { hasPassword, NO_PASSWORD_HASH } from '../user/no-password.js';
 import type { PasswordHasher } from '../user/password-hasher.js';
 import { acceptNewPassword, type PasswordScreen } from '../user/password-screen.js';
 import type { UserRecord } from '../user/user-record.js';
@@ -112,8 +112,24 @@ export interface EmailFlows {
   confirmEmailChange(token: string): Promise<UserRecord>;
   /** Mails a sign-in link and code when an enabled account has the address; the same work either way. */
   requestSignIn(email: string): Promise<void>;
-  /** The user a sign-in link or code (with the address) names; the address counts as verified. */
-  signIn(input: { readonly token: string } | { readonly email: string; readonly code: string }): Promise<UserRecord>;
+  /**
+   * The user a sign-in link or code (with the address) names; the address
+   * counts as verified. `passwordRemoved` when this sign-in was the first
+   * proof of the address and cleared a password set before it.
+   */
+  signIn(input: { readonly token: string } | { readonly email: string; readonly code: string }): Promise<EmailSignIn>;
+}
+
+/** What an emailed sign-in did: who it signs in, and whether it cleared their password (first proof). */
+export interface EmailSignIn {
+  readonly user: UserRecord;
+  /**
+   * The sign-in was the first proof of the address and the account had a
+   * password, chosen before anyone proved the mailbox: it no longer works.
+   * Only the one who presented the mailed secret learns it, already signed
+   * in as the account, so it tells nobody else anything.
+   */
+  readonly passwordRemoved: boolean;
 }
 
 const invalid = (reason: string) => new AuthError('ERR_EMAIL_TOKEN_INVALID', { reason });
@@ -275,6 +291,13 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     return changed.user;
   }
 
+  /** An emailed sign-in's proof of the address, and whether it cleared a password. */
+  async function signInAs(holder: UserRecord): Promise<EmailSignIn> {
+    const user = await proveAddress(holder, 'sign-in');
+    const passwordRemoved = holder.emailVerifiedAt == null && hasPassword(holder);
+    return { user, passwordRemoved };
+  }
+
   /**
    * The verification link's proof, the one every new account meets: the
    * address is marked verified, and the password and sessions stay. The
@@ -402,7 +425,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
     },
 
     async signIn(input) {
-      if ('token' in input) return proveAddress(await consumeLink('sign-in', input.token), 'sign-in');
+      if ('token' in input) return signInAs(await consumeLink('sign-in', input.token));
       let key: string;
       try {
         key = normaliseEmail(input.email).key;
@@ -421,7 +444,7 @@ export function createEmailFlows(deps: EmailFlowDeps): EmailFlows {
         emit({ step: 'refused', purpose: 'sign-in', reason, ...(user === null ? {} : { userId: user.id }) });
         throw invalid(reason);
       }
-      return proveAddress(await consumeCode('sign-in', user.id, input.code), 'sign-in');
+      return signInAs(await consumeCode('sign-in', user.id, input.code));
     },
   };
 }

@@ -12,6 +12,16 @@ export interface MailThrottlePolicy {
   readonly windowSec: number;
 }
 
+/**
+ * The tries of codes (actions ending in `-code`) one address may spend in a
+ * day, in windows' worth: 6-digit codes at `maxPerAddress` an hour for a
+ * year would be 43,800 guesses, a 4 % chance at one account; 4 windows' worth
+ * a day (20 with the defaults) keeps it under 1 %.
+ */
+export const CODE_TRIES_PER_DAY_WINDOWS = 4;
+
+const DAY_MS = 86_400_000;
+
 /** Guards the routes that send mail, and those that take codes, against flooding and guessing. */
 export interface MailThrottle {
   /**
@@ -62,6 +72,12 @@ export function createMailThrottle(options: {
       counts.forEach((count, i) => {
         if (count.failures > (limits[i]?.[1] ?? Number.POSITIVE_INFINITY)) until = Math.max(until, count.resetAt);
       });
+      // Codes are guessed one try at a time: their address is held to a day's total as well.
+      if (action.endsWith('-code') && addressKey !== null && policy.maxPerAddress > 0) {
+        const [day] = await store.hit([`mail:${action}:day:${addressKey}`], now, DAY_MS);
+        if (day !== undefined && day.failures > policy.maxPerAddress * CODE_TRIES_PER_DAY_WINDOWS)
+          until = Math.max(until, day.resetAt);
+      }
       if (until > 0) throw rateLimited({ until, now, reason: 'mail-requests' });
     },
   };

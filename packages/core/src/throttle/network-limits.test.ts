@@ -53,3 +53,25 @@ describe('per-network limits', () => {
     await expect(throttle.reserve('sign-in', 'b@example.com', '2001:db8:49::1')).resolves.toBeUndefined();
   });
 });
+
+describe('tries of mailed codes', () => {
+  it('hold one address to four windows’ worth a day, however the tries are spread over the hours', async () => {
+    // Five tries an hour for a year would be 43,800 guesses at a 6-digit code: a 4 % chance at the account.
+    const clock = createManualClock(0);
+    const throttle = createMailThrottle({
+      store: createMemoryAttemptStore(),
+      clock,
+      policy: { maxPerAddress: 5, maxPerIp: 1000, windowSec: 3600 },
+    });
+    const tries: (() => Promise<unknown>)[] = [];
+    for (let hour = 0; hour < 6; hour++) {
+      for (let i = 0; i < 5; i++) tries.push(() => throttle.reserve('sign-in-code', 'a@example.com', '198.51.100.7'));
+      tries.push(async () => clock.advance(3_600_000));
+    }
+    expect(await admitted(tries)).toBe(20 + 6);
+    clock.advance(86_400_000);
+    await expect(throttle.reserve('sign-in-code', 'a@example.com', '198.51.100.7')).resolves.toBeUndefined();
+    // Requests for mail are left to the hourly limit alone.
+    for (let i = 0; i < 5; i++) await throttle.reserve('sign-in', 'a@example.com', '198.51.100.7');
+  });
+});

@@ -852,7 +852,7 @@ export const configSpec = {
       min: 0,
       max: 10_000,
       description:
-        'Requests of one kind (verification, reset, address change, sign-in) and code tries for one address per window, whether or not an account has it; then 429 `ERR_RATE_LIMITED`. 0 switches this limit off.',
+        'Requests of one kind (verification, reset, address change, sign-in) and code tries for one address per window, whether or not an account has it; code tries also at most four times this in a day; then 429 `ERR_RATE_LIMITED`. 0 switches this limit off.',
     },
     MaxPerIp: {
       kind: 'integer',

@@ -51,11 +51,24 @@ describe('the first proof of an address hands the account to the mailbox', () =>
       body: { token: linkSecret(mail, 'sign-in'), cookie: false },
     });
     expect(owner.statusCode, owner.body).toBe(200);
+    // Whoever holds the mailbox, now signed in, is told that the password set before went.
+    expect(owner.json().passwordRemoved).toBe(true);
     await squatterIsOut(email, refreshToken);
     // The owner's own session, started by the proof, lives on.
     const me = await t.request({ method: 'GET', url: '/auth/me', token: owner.json().accessToken });
     expect(me.statusCode).toBe(200);
     expect(me.json().user).toMatchObject({ email, emailVerified: true });
+  });
+
+  it('documents passwordRemoved in the API reference of the emailed sign-in, on both shapes of its answer', async () => {
+    const reference = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
+    const answer =
+      reference.paths['/auth/email/sign-in/verify'].post.responses['200'].content['application/json'].schema;
+    // Each shape is a shared schema of its own, referred to by name.
+    const shapes = (answer.anyOf as { $ref: string }[]).map(
+      ({ $ref }) => reference.components.schemas[$ref.split('/').at(-1) as string].properties.passwordRemoved?.enum,
+    );
+    expect(shapes).toEqual([[true], [true]]);
   });
 
   it('an emailed sign-in code does the same', async () => {
@@ -68,7 +81,21 @@ describe('the first proof of an address hands the account to the mailbox', () =>
       body: { email, code: mailedCode(mail), cookie: false },
     });
     expect(owner.statusCode, owner.body).toBe(200);
+    expect(owner.json().passwordRemoved).toBe(true);
     await squatterIsOut(email, refreshToken);
+    // A second emailed sign-in removes nothing more, and says nothing of a password.
+    await t.request({ method: 'POST', url: '/auth/email/sign-in', body: { email } });
+    await t.server.drainMail();
+    const next = await inbox.waitFor(
+      (m) => m.to.includes(email) && /Sign in/i.test(m.subject) && mailedCode(m) !== mailedCode(mail),
+    );
+    const again = await t.request({
+      method: 'POST',
+      url: '/auth/email/sign-in/verify',
+      body: { email, code: mailedCode(next), cookie: false },
+    });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).not.toHaveProperty('passwordRemoved');
   });
 
   it('the verification link confirms a registration: the registrant keeps the password and stays signed in', async () => {
@@ -139,6 +166,7 @@ describe('the first proof of an address hands the account to the mailbox', () =>
       body: { token: linkSecret(signIn, 'sign-in'), cookie: false },
     });
     expect(again.statusCode).toBe(200);
+    expect(again.json()).not.toHaveProperty('passwordRemoved');
     const refreshed = await t.request({
       method: 'POST',
       url: '/auth/refresh',

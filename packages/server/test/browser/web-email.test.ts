@@ -278,6 +278,13 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       await fillAndSubmit(form, { 'Device name (optional)': 'From the mail' }, 'Sign in');
       await profileHeading(landing).waitFor();
       await expect.poll(() => landing.locator('#sessions').innerText()).toContain('From the mail');
+      // That sign-in was the address's first proof: the password chosen at sign-up went, and the page says so.
+      const removed = landing.locator('#password-removed');
+      await expect.poll(() => removed.locator('[data-field="password-removed"]').innerText()).toContain('removed');
+      mark = inbox.received.length;
+      await removed.getByRole('button', { name: 'Email me a link to set a password' }).click();
+      await expect.poll(() => removed.locator('[data-field="password-removed-result"]').innerText()).toContain(email);
+      mailedLink(await mailTo(email, /Reset your/, mark), 'reset-password');
       await landing.getByRole('button', { name: 'Sign out', exact: true }).click();
       await signInHeading(landing).waitFor();
 
@@ -290,6 +297,8 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       await fillAndSubmit(again, { 'Code from the mail': code }, 'Sign in');
       await profileHeading(landing).waitFor();
       await expect.poll(() => landing.locator('[data-field="email"]').innerText()).toBe(email);
+      // The address was proven already: nothing removed, nothing said.
+      expect(await landing.locator('#password-removed').count()).toBe(0);
       expect(unexpectedProblems(page, landing)).toEqual([]);
     },
     BROWSER_TEST_MS,

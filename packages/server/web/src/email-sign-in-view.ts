@@ -1,15 +1,23 @@
-import type { AccessTokenView, JwtgateClient, SecondFactorChallenge } from '@jwtgate/client';
+import type { EmailSignInResult, JwtgateClient } from '@jwtgate/client';
 import { h } from './dom.js';
 import { actionForm, deviceField, emailField, linkButton, mailedCodeField } from './forms.js';
+import { createPasswordRemovedNotice } from './password-removed-view.js';
 import { renderSecondStep } from './second-step-view.js';
 
-/** Signed in, or the second step drawn in `container`. */
-function continueSignIn(
-  container: HTMLElement,
-  client: JwtgateClient,
-  result: AccessTokenView | SecondFactorChallenge,
-) {
-  if ('mfaRequired' in result) renderSecondStep(container, client, result);
+/**
+ * Signed in, or the second step drawn in `container`. Signed in, the page
+ * is already the signed-in one (drawn when the client adopted the tokens):
+ * a removed password is said at its top.
+ */
+function continueSignIn(container: HTMLElement, client: JwtgateClient, result: EmailSignInResult) {
+  if ('mfaRequired' in result) {
+    renderSecondStep(container, client, result);
+    return;
+  }
+  if (!result.passwordRemoved) return;
+  const notice = createPasswordRemovedNotice(client);
+  document.querySelector('.panels')?.prepend(notice);
+  notice.querySelector('h2')?.focus();
 }
 
 /**

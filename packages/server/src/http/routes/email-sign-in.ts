@@ -1,4 +1,4 @@
-import { AuthError, normaliseEmail, type UserRecord } from '@jwtgate/core';
+import { AuthError, type EmailSignIn, normaliseEmail } from '@jwtgate/core';
 import type { FastifyPluginAsync } from 'fastify';
 import { assertCookieLoginAllowed, finishFirstFactor, loginAnswerSchema } from '../first-factor-login.js';
 import type { MailRouteDeps } from '../mail-route-deps.js';
@@ -6,6 +6,25 @@ import { refuseOtherMethods } from '../method-not-allowed.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses } from '../schemas.js';
 import { emailField, sessionFields } from './auth.js';
+
+const passwordRemovedField = {
+  passwordRemoved: {
+    type: 'boolean',
+    enum: [true],
+    description:
+      'Present (`true`) only when this sign-in was the first proof of the address and the account had a password, chosen before anyone proved the mailbox: that password no longer works. Tell the user, and offer to set one (`POST /auth/password/forgot` mails a link). Only the holder of the mailbox, now signed in, ever sees it (docs/accounts.md).',
+  },
+} as const;
+
+/** The login answer, either shape, with {@link passwordRemovedField}. */
+const emailSignInAnswerSchema = {
+  ...loginAnswerSchema,
+  anyOf: loginAnswerSchema.anyOf.map((shape) => ({
+    ...shape,
+    title: `EmailSignIn${shape.title}`,
+    properties: { ...shape.properties, ...passwordRemovedField },
+  })),
+} as const;
 
 /**
  * Sign-in by email (`Auth.EmailSignIn`): a mailed link or code, presented
@@ -76,7 +95,7 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
           },
         },
         response: {
-          200: loginAnswerSchema,
+          200: emailSignInAnswerSchema,
           ...errorResponses,
         },
         errors: {
@@ -94,10 +113,10 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
       const { token, email, code, device, cookie } = request.body;
       assertCookieLoginAllowed(deps, request, cookie);
       const client = clientInfo(request);
-      let user: UserRecord;
+      let signedIn: EmailSignIn;
       if (token !== undefined) {
         await mail.throttle.reserve('sign-in-link', null, client.ip);
-        user = await mail.flows.signIn({ token });
+        signedIn = await mail.flows.signIn({ token });
       } else {
         let key: string;
         try {
@@ -106,11 +125,14 @@ export const emailSignInRoutes: FastifyPluginAsync<CookieRouteDeps & { readonly 
           throw new AuthError('ERR_EMAIL_TOKEN_INVALID', { reason: 'malformed' });
         }
         await mail.throttle.reserve('sign-in-code', key, client.ip);
-        user = await mail.flows.signIn({ email: email as string, code: code as string });
+        signedIn = await mail.flows.signIn({ email: email as string, code: code as string });
       }
+      const { user, passwordRemoved } = signedIn;
       // The mailed secret is a first factor, a one-time password (RFC 8176 `otp`): a second factor still applies.
       const amr = ['otp'];
-      return finishFirstFactor(deps, reply, { user, device: device ?? null, cookie, client, amr });
+      const answer = await finishFirstFactor(deps, reply, { user, device: device ?? null, cookie, client, amr });
+      // Told only to whoever holds the mailbox and is now signed in as the account: no one else learns of it.
+      return passwordRemoved ? { ...answer, passwordRemoved } : answer;
     },
   );
 
