@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { landing, linkThroughProvider, signInThroughApi, startServerWithProviders } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
+import { captureLog } from '../support/log-capture.js';
 import { serverWithMailbox } from '../support/mailbox-owner.js';
 import { codeFor, enrolTotp, verify } from '../support/mfa-steps.js';
 import { addPasskey, PASSKEY_ORIGIN } from '../support/passkey-steps.js';
@@ -326,5 +328,42 @@ describe('security notices of changes made at the command line', () => {
     expect(notices.map((m) => m.subject)).toEqual([expect.stringMatching(/an administrator set a new password/)]);
     expect(notices[0]?.text).not.toContain(newPassword);
     expect(notices[0]?.text).not.toContain('jwtgate-cli');
+  });
+});
+
+describe('a security notice the outbox refuses', () => {
+  const log = captureLog();
+  const mailing = serverWithMailbox(
+    { JWTGATE_METRICS_ENABLED: 'true' },
+    { logger: { level: 'info', stream: log.stream } },
+  );
+
+  it('keeps the change, logs the failure without the address, and counts and audits the notice as failed', async () => {
+    const { t, inbox } = mailing();
+    const email = fresh('outbox-refuses');
+    const user = await account(t, inbox, email, true);
+    // The database itself refuses to queue the notice, after the change was stored.
+    await sql`CREATE TRIGGER refuse_notices BEFORE INSERT ON jwtgate_mail_outbox WHEN NEW.kind = 'security-notice'
+      BEGIN SELECT RAISE(ABORT, 'notices refused'); END`.execute(t.server.database.db);
+    try {
+      const changed = await changePassword(t, user.accessToken, password, newPassword);
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect(await noticesTo(t, inbox, email)).toEqual([]);
+    } finally {
+      await sql`DROP TRIGGER refuse_notices`.execute(t.server.database.db);
+    }
+    const login = await t.request({ method: 'POST', url: '/auth/login', body: { email, password: newPassword } });
+    expect(login.statusCode, login.body).toBe(200);
+    const failures = log.lines().filter((line) => line.msg === 'security notice not queued');
+    expect(failures).toEqual([
+      expect.objectContaining({ userId: user.userId, kind: 'security-notice', change: 'password-changed' }),
+    ]);
+    expect(log.text()).not.toContain(email);
+    expect(log.audit('email.failed')).toEqual([
+      expect.objectContaining({ kind: 'security-notice', attempts: 0, error: 'ERR_STORE_UNAVAILABLE' }),
+    ]);
+    expect(t.server.metrics?.registry.render()).toMatch(
+      /jwtgate_mails_total\{outcome="failed",kind="security-notice"\} 1\b/,
+    );
   });
 });
