@@ -11,6 +11,7 @@ export type MailKind = EmailTokenPurpose | 'invitation' | 'email-changed-notice'
 export type AccountChange =
   | 'password-changed'
   | 'password-reset'
+  | 'password-set'
   | 'authenticator-app-added'
   | 'authenticator-app-removed'
   | 'recovery-codes-renewed'
