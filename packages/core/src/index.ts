@@ -320,4 +320,9 @@ export {
   type UserStore,
   type UserUpdateOptions,
 } from './user/user-store.js';
-export { type NormalisedUsername, normaliseUsername, USERNAME_MAX_LENGTH } from './user/username.js';
+export {
+  type NormalisedUsername,
+  normaliseNewUsername,
+  normaliseUsername,
+  USERNAME_MAX_LENGTH,
+} from './user/username.js';

@@ -16,6 +16,7 @@ export type MailKind =
 export type AccountChange =
   | 'password-changed'
   | 'password-reset'
+  | 'password-set'
   | 'authenticator-app-added'
   | 'authenticator-app-removed'
   | 'recovery-codes-renewed'

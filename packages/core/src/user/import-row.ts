@@ -2,7 +2,7 @@ import { isAuthError } from '../errors/auth-error.js';
 import { type NormalisedEmail, normaliseNewEmail } from './email.js';
 import { DEFAULT_ROLE, isValidRole } from './role.js';
 import type { UserRecord } from './user-record.js';
-import { normaliseUsername } from './username.js';
+import { normaliseNewUsername } from './username.js';
 
 /** The longest user id the stores keep. */
 export const USER_ID_MAX_LENGTH = 36;
@@ -104,8 +104,11 @@ export function readImportRow(row: Readonly<Record<string, unknown>>, options: I
   if (typeof rawName !== 'string') return { ok: false, reason: 'username: missing' };
   let username: { username: string; key: string };
   try {
-    username = normaliseUsername(rawName);
+    username = normaliseNewUsername(rawName);
   } catch (error) {
+    if (isAuthError(error, 'ERR_INVALID_USERNAME') && error.reason === 'mixed-scripts') {
+      return { ok: false, reason: 'username: mixes scripts (such as Latin with Cyrillic), so it looks like another' };
+    }
     if (isAuthError(error)) return { ok: false, reason: 'username: not a valid username' };
     throw error;
   }

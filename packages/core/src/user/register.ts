@@ -9,7 +9,7 @@ import { acceptNewPassword, type PasswordScreen } from './password-screen.js';
 import { DEFAULT_ROLE, isValidRole, ROLE_PATTERN } from './role.js';
 import type { UserRecord } from './user-record.js';
 import type { UserStore } from './user-store.js';
-import { normaliseUsername } from './username.js';
+import { normaliseNewUsername } from './username.js';
 
 /** What registration needs. */
 export interface RegisterDeps {
@@ -114,7 +114,7 @@ async function createUser(
     throw new AuthError('ERR_INVALID_USERNAME', { reason: 'missing', message: 'A username or an email is required' });
   }
   if (deps.requireEmail === true && input.email === undefined) throw new AuthError('ERR_EMAIL_REQUIRED');
-  const { username, key } = normaliseUsername(input.username ?? generatedUsername());
+  const { username, key } = normaliseNewUsername(input.username ?? generatedUsername());
   const email = input.email === undefined ? null : normaliseNewEmail(input.email);
   // The name and address as typed: a generated name is nobody's guess.
   const context = passwordContextWords({ username: input.username, email: email?.email }, deps.contextWords);

@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AuthError } from '../errors/auth-error.js';
-import { normaliseUsername, USERNAME_MAX_LENGTH } from './username.js';
+import { normaliseNewUsername, normaliseUsername, USERNAME_MAX_LENGTH } from './username.js';
 
-function refusal(input: unknown): AuthError {
+function refusal(input: unknown, normalise: (input: string) => unknown = normaliseUsername): AuthError {
   let thrown: unknown;
   try {
-    normaliseUsername(input as string);
+    normalise(input as string);
   } catch (error) {
     thrown = error;
   }
@@ -179,6 +179,40 @@ describe('normaliseUsername', () => {
     it('does not repeat the name in the error message', () => {
       const name = 'secret name';
       expect(refusal(name).message).not.toContain('secret');
+    });
+  });
+
+  describe('a new username (normaliseNewUsername)', () => {
+    it('refuses a Latin name with a Cyrillic or Greek letter in it, with a message that says why', () => {
+      for (const name of ['\u0430lice', 'ALIC\u0415', '\u03b1lice', 'pay\u0440al_01']) {
+        const error = refusal(name, normaliseNewUsername);
+        expect(error.reason).toBe('mixed-scripts');
+        expect(error.message).toMatch(/mix alphabets/);
+      }
+    });
+
+    it('accepts names in one script, and Latin with Chinese, Japanese or Korean', () => {
+      for (const name of ['alice_01', 'Zoë', 'дмитрий', 'σοφία', '山田たろう', 'taro山田', 'kim김철수', '😀']) {
+        expect(normaliseNewUsername(name)).toEqual(normaliseUsername(name));
+      }
+    });
+
+    it('judges the name after NFKC', () => {
+      // Fullwidth Latin is Latin once normalised; halfwidth katakana is katakana.
+      expect(normaliseNewUsername('ａｌｉｃｅ').username).toBe('alice');
+      expect(normaliseNewUsername('taroﾀﾛｳ').username).toBe('taroタロウ');
+      expect(refusal('ａ\u0430', normaliseNewUsername).reason).toBe('mixed-scripts');
+    });
+
+    it('still applies the rules of every username first', () => {
+      expect(refusal('\u0430lice x', normaliseNewUsername).reason).toBe('characters');
+      expect(refusal('', normaliseNewUsername).reason).toBe('length');
+    });
+
+    it('leaves look-ups alone: a name made before the rule still normalises, under its own key', () => {
+      expect(normaliseUsername('\u0430lice')).toEqual({ username: '\u0430lice', key: '\u0430lice' });
+      expect(normaliseUsername('\u0410LICE').key).toBe('\u0430lice');
+      expect(normaliseUsername('\u0430lice').key).not.toBe(normaliseUsername('alice').key);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { AuthError } from '../errors/auth-error.js';
+import { isHighlyRestrictive } from './username-scripts.js';
 
 /** A username in its display form and the key it is unique under. */
 export interface NormalisedUsername {
@@ -45,4 +46,32 @@ export function normaliseUsername(input: string): NormalisedUsername {
   // Lowering first makes capital ẞ meet them too: it upper-cases to itself, not to SS.
   const key = username.toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
   return { username, key };
+}
+
+/**
+ * Normalises a username that is about to be given to an account
+ * (registration, an invitation, `jwtgate user add`, an import), as
+ * {@link normaliseUsername} does, and refuses it (`ERR_INVALID_USERNAME`,
+ * reason `mixed-scripts`) when it mixes scripts beyond the "Highly
+ * Restrictive" level of UTS #39 §5.2: `аlice` with a Cyrillic `а` looks like
+ * `alice` wherever names are shown. Latin with Chinese, Japanese or Korean
+ * passes; so does a name in one script, even one that looks like a name in
+ * another (an all-Cyrillic `асе` and `ace`). Look-ups (a login, the command
+ * line naming a user) still take any name, so accounts made before the rule
+ * keep working.
+ *
+ * @example
+ * normaliseNewUsername('Ａlice'); // { username: 'Alice', key: 'alice' }
+ * normaliseNewUsername('\u0430lice'); // throws ERR_INVALID_USERNAME (mixed-scripts)
+ */
+export function normaliseNewUsername(input: string): NormalisedUsername {
+  const normalised = normaliseUsername(input);
+  if (!isHighlyRestrictive(normalised.username)) {
+    throw new AuthError('ERR_INVALID_USERNAME', {
+      reason: 'mixed-scripts',
+      message:
+        'A username may not mix alphabets (such as Latin with Cyrillic or Greek), which makes it look like another; only Latin with Chinese, Japanese or Korean may be mixed',
+    });
+  }
+  return normalised;
 }

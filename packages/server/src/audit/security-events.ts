@@ -536,6 +536,7 @@ export function createSecurityEvents(options: {
       });
     },
     adminSetPassword({ actor, userId, revokedSessions, client, error }) {
+      if (error === undefined) changed({ userId, change: 'password-set', client: { ip: null, userAgent: null } });
       audit?.record({
         event: 'admin.password-set',
         ...adminActorFields(actor),

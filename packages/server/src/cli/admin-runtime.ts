@@ -24,6 +24,8 @@ import { accountPolicyOf, sessionPolicyOf } from '../runtime/create-server.js';
 import { createMailComposer, mailDeliverable } from '../runtime/mail-composer.js';
 import { linkTo } from '../runtime/mail-link.js';
 import { openStores } from '../runtime/open-stores.js';
+import { createSecurityNotices, type SecurityNotices } from '../runtime/security-notices.js';
+import { createSqlEmailStore } from '../stores/sql/sql-email-store.js';
 import { createSqlInvitationStore } from '../stores/sql/sql-invitation-store.js';
 import { openCommandAudit } from './command-audit.js';
 
@@ -91,6 +93,22 @@ export async function openAdminRuntime(config: JwtgateConfig, clock: Clock = sys
   }
   const auditStore = audit.useDatabase(stores.database);
   const events = audit.events;
+  const compose = config.mail.enabled && mailDeliverable(config) ? createMailComposer(config, clock) : undefined;
+  const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+  // Queued in the outbox the servers share: their senders deliver it (they look every 2 s).
+  const notices: SecurityNotices | undefined =
+    compose === undefined || !config.mail.securityNotices
+      ? undefined
+      : createSecurityNotices({
+          users: stores.users,
+          store: createSqlEmailStore(stores.database.db, { timeoutMs: stores.database.timeoutMs }),
+          compose,
+          clock,
+          queued: () => {},
+          failed: (kind, error) => events.mailDelivered('failed', { kind, attempts: 0, error }),
+          log: (fields, message) => warn(`${message} (${String(fields.err)})`),
+        });
+  if (notices !== undefined) audit.useNotices(notices);
   const sessions = createSessionManager({
     sessions: stores.sessions,
     users: stores.users,
@@ -114,7 +132,7 @@ export async function openAdminRuntime(config: JwtgateConfig, clock: Clock = sys
       store: createSqlInvitationStore(stores.database.db, { timeoutMs: stores.database.timeoutMs }),
       secrets: createEmailSecrets(config.auth.refreshSecret),
       link: (secret) => linkTo(config.mail.publicUrl, 'invitation', secret),
-      compose: config.mail.enabled && mailDeliverable(config) ? createMailComposer(config, clock) : undefined,
+      compose,
     },
     secondFactors:
       config.mfa.encryptionKey === undefined
@@ -139,6 +157,8 @@ export async function openAdminRuntime(config: JwtgateConfig, clock: Clock = sys
     client: audit.client,
     async close() {
       try {
+        // The notices of the command's changes reach the outbox before the database closes.
+        await notices?.settled();
         await audit.close();
       } finally {
         await stores.close();

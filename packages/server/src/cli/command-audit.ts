@@ -10,6 +10,7 @@ import { toStoredAuditRecord } from '../audit/stored-audit-record.js';
 import { createUsernameDigest } from '../audit/username-digest.js';
 import type { JwtgateConfig } from '../config/config.js';
 import { createWebhook } from '../runtime/create-server.js';
+import type { SecurityNotices } from '../runtime/security-notices.js';
 import type { SqlDatabase } from '../stores/sql/open-database.js';
 import { createSqlAuditStore } from '../stores/sql/sql-audit-store.js';
 
@@ -31,6 +32,8 @@ export interface CommandAudit {
    * is on; answers the audit store then, else `undefined`.
    */
   useDatabase(database: SqlDatabase): AuditStore | undefined;
+  /** Mails the security notices of the changes reported from now on (once the database is open). */
+  useNotices(notices: SecurityNotices): void;
   /** Writes the records queued for the database now. */
   flush(): Promise<void>;
   /** Waits for the records to be written, then closes the sinks. The database is the caller's to close, after. */
@@ -76,8 +79,13 @@ export function openCommandAudit(config: JwtgateConfig, clock: Clock): CommandAu
     onFileError: (error) => process.stderr.write(`warning: the audit file could not be written (${String(error)})\n`),
     sinks: [(record) => writer?.write(toStoredAuditRecord(record)), ...(webhook === undefined ? [] : [webhook.notify])],
   });
+  let notices: SecurityNotices | undefined;
   return {
-    events: createSecurityEvents({ audit, usernameDigest: createUsernameDigest(config.auth.refreshSecret) }),
+    events: createSecurityEvents({
+      audit,
+      usernameDigest: createUsernameDigest(config.auth.refreshSecret),
+      accountChanged: (report) => notices?.notify(report),
+    }),
     actor: { kind: 'cli', operator: operatorName() },
     client: { ip: null, userAgent: 'jwtgate-cli' },
     useDatabase(database) {
@@ -93,6 +101,9 @@ export function openCommandAudit(config: JwtgateConfig, clock: Clock): CommandAu
         onRecovered: () => {},
       });
       return store;
+    },
+    useNotices(given) {
+      notices = given;
     },
     async flush() {
       await writer?.flush();

@@ -813,7 +813,7 @@ export const configSpec = {
       kind: 'boolean',
       default: true,
       description:
-        "Security notices: after a password change or reset, an authenticator app turned on or off, new recovery codes, a passkey added or removed, a provider identity linked or unlinked, or an administrator resetting second factors, a `security-notice` mail to the account's verified address (never to an unverified one) says what changed, when, and from which network and browser. Needs mail (`Mail.SmtpUrl`, or the log in development). `false` sends none.",
+        "Security notices: after a password change or reset, an authenticator app turned on or off, new recovery codes, a passkey added or removed, a provider identity linked or unlinked, an administrator resetting second factors, or an operator setting a password (`jwtgate user set-password`), a `security-notice` mail to the account's verified address (never to an unverified one) says what changed, when, and from which network and browser. Needs mail (`Mail.SmtpUrl`, or the log in development). `false` sends none.",
     },
     TemplateDir: {
       kind: 'string',

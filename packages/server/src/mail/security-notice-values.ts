@@ -5,6 +5,7 @@ import type { MailValues } from './mail-templates.js';
 const CLAUSES: Readonly<Record<AccountChange, string>> = {
   'password-changed': 'your password was changed',
   'password-reset': 'your password was reset with a link mailed to this address',
+  'password-set': 'an administrator set a new password',
   'authenticator-app-added': 'an authenticator app was turned on as a second factor',
   'authenticator-app-removed': 'the authenticator app was turned off',
   'recovery-codes-renewed': 'new recovery codes were made (the old ones no longer work)',

@@ -1,12 +1,21 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { landing, linkThroughProvider, signInThroughApi, startServerWithProviders } from '../support/federated-flow.js';
 import { type OidcProvider, startOidcProvider } from '../support/identity-providers.js';
+import { captureLog } from '../support/log-capture.js';
 import { serverWithMailbox } from '../support/mailbox-owner.js';
 import { codeFor, enrolTotp, verify } from '../support/mfa-steps.js';
 import { addPasskey, PASSKEY_ORIGIN } from '../support/passkey-steps.js';
 import { linkSecret, type ReceivedMail, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
-import { decodeJwt, type TestServer } from '../support/test-server.js';
+import { runCli, useProcessSandbox } from '../support/spawn-server.js';
+import {
+  decodeJwt,
+  startTestServer,
+  TEST_ACCESS_SECRET,
+  TEST_REFRESH_SECRET,
+  type TestServer,
+} from '../support/test-server.js';
 
 const password = 'correct horse battery staple';
 const newPassword = 'a brand new passphrase for notices';
@@ -280,5 +289,81 @@ describe('security notices of identities', () => {
     expect(made?.emailVerifiedAt).not.toBeNull();
     await t.server.drainMail();
     expect(inbox.received.filter((m) => m.to.includes(email))).toEqual([]);
+  });
+});
+
+describe('security notices of changes made at the command line', () => {
+  const dir = useProcessSandbox('jwtgate-notices-cli-');
+  let inbox: SmtpInbox;
+  let t: TestServer;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    inbox = await startSmtpInbox();
+    env = {
+      JWTGATE_AUTH_ACCESS_SECRET: TEST_ACCESS_SECRET,
+      JWTGATE_AUTH_REFRESH_SECRET: TEST_REFRESH_SECRET,
+      JWTGATE_MAIL_SMTP_URL: inbox.url(),
+      JWTGATE_WEB_PUBLIC_URL: 'https://auth.example.test',
+    };
+    t = await startTestServer({ env });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await inbox?.close();
+  });
+
+  it('queues a notice for `jwtgate user set-password`, which the running server delivers', async () => {
+    const email = fresh('operator-set');
+    const user = await account(t, inbox, email, true);
+    const set = await runCli(['user', 'set-password', user.userId, '--password-stdin', '--yes'], {
+      cwd: dir.path,
+      env: { ...env, JWTGATE_DATA_DIR: t.dataDir },
+      input: newPassword,
+      timeoutMs: 20_000,
+    });
+    expect(set.code, set.stderr).toBe(0);
+    // The command queued it with the time of day; the server's clock is a manual one.
+    t.clock.set(Date.now());
+    const notices = await noticesTo(t, inbox, email);
+    expect(notices.map((m) => m.subject)).toEqual([expect.stringMatching(/an administrator set a new password/)]);
+    expect(notices[0]?.text).not.toContain(newPassword);
+    expect(notices[0]?.text).not.toContain('jwtgate-cli');
+  });
+});
+
+describe('a security notice the outbox refuses', () => {
+  const log = captureLog();
+  const mailing = serverWithMailbox(
+    { JWTGATE_METRICS_ENABLED: 'true' },
+    { logger: { level: 'info', stream: log.stream } },
+  );
+
+  it('keeps the change, logs the failure without the address, and counts and audits the notice as failed', async () => {
+    const { t, inbox } = mailing();
+    const email = fresh('outbox-refuses');
+    const user = await account(t, inbox, email, true);
+    // The database itself refuses to queue the notice, after the change was stored.
+    await sql`CREATE TRIGGER refuse_notices BEFORE INSERT ON jwtgate_mail_outbox WHEN NEW.kind = 'security-notice'
+      BEGIN SELECT RAISE(ABORT, 'notices refused'); END`.execute(t.server.database.db);
+    try {
+      const changed = await changePassword(t, user.accessToken, password, newPassword);
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect(await noticesTo(t, inbox, email)).toEqual([]);
+    } finally {
+      await sql`DROP TRIGGER refuse_notices`.execute(t.server.database.db);
+    }
+    const login = await t.request({ method: 'POST', url: '/auth/login', body: { email, password: newPassword } });
+    expect(login.statusCode, login.body).toBe(200);
+    const failures = log.lines().filter((line) => line.msg === 'security notice not queued');
+    expect(failures).toEqual([
+      expect.objectContaining({ userId: user.userId, kind: 'security-notice', change: 'password-changed' }),
+    ]);
+    expect(log.text()).not.toContain(email);
+    expect(log.audit('email.failed')).toEqual([
+      expect.objectContaining({ kind: 'security-notice', attempts: 0, error: 'ERR_STORE_UNAVAILABLE' }),
+    ]);
+    expect(t.server.metrics?.registry.render()).toMatch(
+      /jwtgate_mails_total\{outcome="failed",kind="security-notice"\} 1\b/,
+    );
   });
 });

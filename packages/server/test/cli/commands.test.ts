@@ -60,6 +60,17 @@ describe('the jwtgate command', () => {
       expect(again.stderr).toContain('ERR_USERNAME_TAKEN');
     });
 
+    it('refuses a name that mixes scripts with ERR_INVALID_USERNAME, as registration does', async () => {
+      const refused = await runCli(['user', 'add', '\u0430dmin', '--password-stdin'], {
+        cwd: dir.path,
+        input: PASSWORD,
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain('ERR_INVALID_USERNAME');
+      expect(refused.stderr).toContain('may not mix alphabets');
+    });
+
     it('refuses to read a password from a stdin that is not a terminal without --password-stdin', async () => {
       const result = await runCli(['user', 'add', 'boss'], { cwd: dir.path, input: PASSWORD });
       expect(result.code).toBe(1);

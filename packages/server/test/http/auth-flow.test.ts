@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -35,16 +36,45 @@ describe('register, log in, who am I, log out', () => {
     }
   });
 
+  /** Registers `username` and expects 400 ERR_INVALID_USERNAME; returns the error's message. */
+  async function refusedUsername(username: string): Promise<string> {
+    const res = await t.request({
+      method: 'POST',
+      url: '/auth/register',
+      body: { username, password: 'long enough pw' },
+    });
+    expect(res.statusCode, JSON.stringify(username)).toBe(400);
+    expect(res.json().error.code).toBe('ERR_INVALID_USERNAME');
+    return res.json().error.message;
+  }
+
   it('refuses usernames with control or invisible characters or whitespace', async () => {
     for (const username of ['a\u0000b', 'tab\tname', 'zero\u200bwidth', ' padded', '', 'x'.repeat(65)]) {
-      const res = await t.request({
-        method: 'POST',
-        url: '/auth/register',
-        body: { username, password: 'long enough pw' },
-      });
-      expect(res.statusCode, JSON.stringify(username)).toBe(400);
-      expect(res.json().error.code).toBe('ERR_INVALID_USERNAME');
+      await refusedUsername(username);
     }
+  });
+
+  it('refuses a username that mixes Latin with Cyrillic or Greek with 400 ERR_INVALID_USERNAME, and keeps nothing', async () => {
+    for (const username of ['\u0430lice', 'p\u0430ypal', '\u03b1dmin']) {
+      expect(await refusedUsername(username)).toMatch(/may not mix alphabets/);
+      expect(await t.server.users.findByUsernameKey(username)).toBeNull();
+    }
+    // One script, or Latin with Japanese, is a name of its own.
+    for (const username of ['\u0434\u043c\u0438\u0442\u0440\u0438\u0439', 'taro\u5c71\u7530']) {
+      expect((await t.signUp({ username })).username).toBe(username);
+    }
+  });
+
+  it('still logs in an account whose name mixes scripts, made before the rule', async () => {
+    const { password } = await t.signUp({ username: 'made-earlier' });
+    const made = await t.server.users.findByUsernameKey('made-earlier');
+    if (made === null) expect.fail('the account was not stored');
+    const id = randomUUID();
+    await t.server.users.create({ ...made, id, username: 'm\u0430llory', usernameKey: 'm\u0430llory' });
+    // Any letter case finds it as before; the Cyrillic А must be typed as such.
+    const res = await t.request({ method: 'POST', url: '/auth/login', body: { username: 'M\u0410LLORY', password } });
+    expect(res.statusCode).toBe(200);
+    expect(decodeJwt(res.json().accessToken).payload.sub).toBe(id);
   });
 
   it('refuses passwords shorter than 8 or longer than 1024 characters', async () => {

@@ -72,10 +72,11 @@ describe('importing users from files', () => {
         JSON.stringify({ id: 7, username: 'ZOË', password_hash: BCRYPT }),
         JSON.stringify({ id: 8, username: 'role', role: 'Root!', password_hash: BCRYPT }),
         JSON.stringify([1, 2]),
+        JSON.stringify({ id: 9, username: 'p\u0430ypal', password_hash: BCRYPT }),
       ].join('\n'),
     );
     const { summary, rejected } = await run(path);
-    expect(summary).toEqual({ read: 9, inserted: 3, updated: 0, skipped: 0, rejected: 6 });
+    expect(summary).toEqual({ read: 10, inserted: 3, updated: 0, skipped: 0, rejected: 7 });
     expect(rejected).toEqual([
       { line: 5, reason: 'not valid JSON' },
       { line: 6, id: '5', reason: 'password_hash: not a supported hash format, or its cost is beyond the limits' },
@@ -83,6 +84,7 @@ describe('importing users from files', () => {
       { line: 8, id: '7', reason: 'username: repeats line 3 (names differing only in case or Unicode form are one)' },
       { line: 9, id: '8', reason: 'role: not a valid role' },
       { line: 10, reason: 'not a JSON object' },
+      { line: 11, id: '9', reason: 'username: mixes scripts (such as Latin with Cyrillic), so it looks like another' },
     ]);
     expect(JSON.stringify(rejected)).not.toContain('hunter22');
     const rows = await stored();

@@ -11,13 +11,17 @@ import { startTestServer, type TestServer } from './test-server.js';
  * const mailing = serverWithMailbox({ JWTGATE_AUTH_EMAIL_SIGN_IN: 'true' });
  * it('…', async () => { const { t, inbox } = mailing(); … });
  */
-export function serverWithMailbox(env: Record<string, string> = {}): () => { t: TestServer; inbox: SmtpInbox } {
+export function serverWithMailbox(
+  env: Record<string, string> = {},
+  options: Pick<Parameters<typeof startTestServer>[0] & object, 'logger'> = {},
+): () => { t: TestServer; inbox: SmtpInbox } {
   let inbox: SmtpInbox | undefined;
   let t: TestServer | undefined;
   beforeAll(async () => {
     inbox = await startSmtpInbox();
     t = await startTestServer({
       env: { JWTGATE_MAIL_SMTP_URL: inbox.url(), JWTGATE_MAIL_FROM: 'Example <no-reply@example.test>', ...env },
+      ...options,
     });
   });
   afterAll(async () => {

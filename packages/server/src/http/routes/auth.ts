@@ -165,7 +165,8 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, dep
         body: registerBody,
         response: { 201: publicUserSchema, 202: registrationAccepted, ...errorResponses },
         errors: {
-          ERR_INVALID_USERNAME: 'empty, over 64 characters, or with whitespace, control or unassigned characters',
+          ERR_INVALID_USERNAME:
+            'empty, over 64 characters, with whitespace, control or unassigned characters, or mixing scripts (Latin with Cyrillic or Greek; only Latin with Chinese, Japanese or Korean may mix: UTS #39 Highly Restrictive)',
           ERR_INVALID_PASSWORD: 'fewer than 8 or more than 1024 characters',
           ERR_COMMON_PASSWORD:
             'the password is one of the 100,000 most common passwords, in any letter case (`Passwords.RejectCommon`)',
