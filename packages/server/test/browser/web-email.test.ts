@@ -1,16 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  artifact,
-  type BrowserServer,
-  type Device,
-  describeWithBrowser,
-  problemsOf,
-  startBrowserServer,
-} from '../support/real-browser.js';
-import { freePort } from '../support/redis-servers.js';
+import { type BrowserMailServer, startBrowserMailServer } from '../support/browser-mail-server.js';
+import { artifact, type BrowserServer, type Device, describeWithBrowser, problemsOf } from '../support/real-browser.js';
 import { uniqueName } from '../support/services.js';
-import { mailedCode, mailedLink, type ReceivedMail, type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
+import { mailedCode, mailedLink, type ReceivedMail, type SmtpInbox } from '../support/smtp-inbox.js';
 import { devicesPerTest, fillAndSubmit, pageParts } from '../support/web-page.js';
 
 /**
@@ -74,21 +67,14 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
     return { opened, page };
   }
 
+  let started: BrowserMailServer | undefined;
+
   beforeAll(async () => {
-    inbox = await startSmtpInbox();
     // The links point at this very server, so each one is opened exactly as mailed.
-    const port = await freePort();
-    server = await startBrowserServer({
-      JWTGATE_PORT: String(port),
-      JWTGATE_WEB_PUBLIC_URL: `http://localhost:${port}`,
-      JWTGATE_MAIL_SMTP_URL: inbox.url(),
-      JWTGATE_AUTH_EMAIL_SIGN_IN: 'true',
-    });
+    started = await startBrowserMailServer({ JWTGATE_AUTH_EMAIL_SIGN_IN: 'true' });
+    ({ inbox, server } = started);
   });
-  afterAll(async () => {
-    await server?.close();
-    await inbox?.close();
-  });
+  afterAll(() => started?.close());
 
   it(
     'resets a forgotten password from the mailed link: signed in, the old password refused, other sessions ended',

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type BrowserServer, describeWithBrowser, problemsOf, startBrowserServer } from '../support/real-browser.js';
-import { freePort } from '../support/redis-servers.js';
+import { type BrowserMailServer, startBrowserMailServer } from '../support/browser-mail-server.js';
+import { describeWithBrowser, problemsOf } from '../support/real-browser.js';
 import { uniqueName } from '../support/services.js';
-import { type SmtpInbox, startSmtpInbox } from '../support/smtp-inbox.js';
 import { devicesPerTest, fillAndSubmit, pageParts } from '../support/web-page.js';
 
 /**
@@ -16,29 +15,21 @@ const BROWSER_TEST_MS = 120_000;
 const { signUpForm, signInHeading } = pageParts;
 
 describeWithBrowser()('sign-up on the web page with Register.ConcealTakenEmail, in Chromium', () => {
-  let inbox: SmtpInbox;
-  let server: BrowserServer;
+  let started: BrowserMailServer;
   const device = devicesPerTest();
 
   beforeAll(async () => {
-    inbox = await startSmtpInbox();
-    const port = await freePort();
-    server = await startBrowserServer({
-      JWTGATE_PORT: String(port),
-      JWTGATE_WEB_PUBLIC_URL: `http://localhost:${port}`,
-      JWTGATE_MAIL_SMTP_URL: inbox.url(),
+    started = await startBrowserMailServer({
       JWTGATE_AUTH_REQUIRE_VERIFIED_EMAIL: 'true',
       JWTGATE_REGISTER_CONCEAL_TAKEN_EMAIL: 'true',
     });
   });
-  afterAll(async () => {
-    await server?.close();
-    await inbox?.close();
-  });
+  afterAll(() => started?.close());
 
   it(
     'says to check the mail, for a new address and a taken one alike, and signs nobody in',
     async () => {
+      const { server, inbox } = started;
       const email = `${uniqueName('conceal')}@example.com`;
       const shown: string[] = [];
       for (const attempt of [1, 2]) {
