@@ -14,6 +14,7 @@ export {
   type Verifier,
   type VerifierOptions,
 } from './verifier/create-verifier.js';
+export type { CsrfOption } from './verifier/cross-site-guard.js';
 export { type FailureResponse, toFailureResponse } from './verifier/failure-response.js';
 export type { JwksOptions } from './verifier/jwks-source.js';
 export type { StepUpOptions } from './verifier/step-up.js';

@@ -24,7 +24,8 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  * `req.auth`. Use it per route (`app.get('/x', requireAuth, handler)`) or for a
  * group (`router.use(requireAuth)`). A failure answers 401 (or 503 while the
  * issuer's keys are unknown) with a `WWW-Authenticate` challenge and
- * `{ error: { code, message } }`, and `next` is not called.
+ * `{ error: { code, message } }`, and `next` is not called; a cookie token on a
+ * state-changing request from another origin answers 403 (see `csrf`).
  *
  * @example
  * const requireAuth = jwtgateAuth({ secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
@@ -37,7 +38,13 @@ export function jwtgateAuth(options: ExpressAuthOptions): RequestHandler {
   const stepUp = stepUpRequirement(options);
   return (req, res, next) => {
     verifier
-      .authenticate({ authorization: req.headers.authorization, cookie: headerValue(req.headers.cookie) })
+      .authenticate({
+        authorization: req.headers.authorization,
+        cookie: headerValue(req.headers.cookie),
+        method: req.method,
+        origin: req.headers.origin,
+        secFetchSite: headerValue(req.headers['sec-fetch-site']),
+      })
       .then((claims) => {
         if (stepUp !== null) verifier.checkAuthentication(claims, stepUp);
         req.auth = claims;

@@ -32,8 +32,9 @@ export type FastifyAuthOptions = (VerifierOptions | { readonly verifier: Verifie
  * `group.addHook('onRequest', group.requireAuth)` inside its plugin. The claims
  * land on `request.auth`; a failure answers 401 (or 503 while the issuer's
  * keys are unknown) with a `WWW-Authenticate` challenge and
- * `{ error: { code, message } }`, and the handler does not run. Register it
- * before the routes it protects.
+ * `{ error: { code, message } }`, and the handler does not run; a cookie token
+ * on a state-changing request from another origin answers 403 (see `csrf`).
+ * Register it before the routes it protects.
  *
  * @example
  * await app.register(jwtgateAuth, { secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
@@ -67,6 +68,10 @@ export const jwtgateAuth = fp<FastifyAuthOptions>(
           outcome = verifier.authenticateNow({
             authorization: request.headers.authorization,
             cookie: request.headers.cookie,
+            method: request.method,
+            origin: request.headers.origin,
+            // A header sent twice reads as 'a,b', which is not same-origin.
+            secFetchSite: request.headers['sec-fetch-site']?.toString(),
           }) as AuthClaims | Promise<AuthClaims>;
           if (!(outcome instanceof Promise)) outcome = stepped(outcome, stepUp);
         } catch (error) {

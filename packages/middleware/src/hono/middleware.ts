@@ -17,7 +17,8 @@ export type HonoAuthOptions = (VerifierOptions | { readonly verifier: Verifier }
  * `c.get('auth')`. Use it per route (`app.get('/x', requireAuth, handler)`) or
  * for a group (`app.use('/api/*', requireAuth)`). A failure answers 401 (or 503
  * while the issuer's keys are unknown) with a `WWW-Authenticate` challenge and
- * `{ error: { code, message } }`.
+ * `{ error: { code, message } }`; a cookie token on a state-changing request
+ * from another origin answers 403 (see `csrf`).
  *
  * @example
  * const requireAuth = jwtgateAuth({ secret: process.env.ACCESS_SECRET!, algorithms: ['HS256'], issuer: 'jwtgate', audience: 'search-api' });
@@ -34,6 +35,9 @@ export function jwtgateAuth(options: HonoAuthOptions): MiddlewareHandler<AuthEnv
       claims = await verifier.authenticate({
         authorization: c.req.header('authorization'),
         cookie: c.req.header('cookie'),
+        method: c.req.method,
+        origin: c.req.header('origin'),
+        secFetchSite: c.req.header('sec-fetch-site'),
       });
       if (stepUp !== null) verifier.checkAuthentication(claims, stepUp);
     } catch (error) {

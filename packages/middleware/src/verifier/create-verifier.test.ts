@@ -177,7 +177,9 @@ describe('createVerifier', () => {
     it('reads a cookie when told which', async () => {
       const token = accessToken(key);
       const verifier = createVerifier({ ...base, tokenFrom: [{ cookie: 'access_token' }] });
-      expect((await verifier.authenticate({ cookie: `theme=dark; access_token=${token}` })).sub).toBe('user-42');
+      expect((await verifier.authenticate({ method: 'GET', cookie: `theme=dark; access_token=${token}` })).sub).toBe(
+        'user-42',
+      );
       await refusal(verifier.authenticate({ authorization: `Bearer ${token}` }), 'ERR_TOKEN_MISSING');
     });
 

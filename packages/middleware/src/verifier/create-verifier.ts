@@ -21,9 +21,16 @@ import {
   systemClock,
 } from '@jwtgate/core';
 import type { AuthClaims, VerifiedClaims } from './claims.js';
+import { type CsrfOption, createCrossSiteGuard } from './cross-site-guard.js';
 import { type FailureResponse, toFailureResponse } from './failure-response.js';
 import { createJwksKeySource, type JwksKeySource, type JwksOptions, parseJwksUrl } from './jwks-source.js';
-import { assertTokenSources, findToken, type TokenCarrier, type TokenSource } from './token-source.js';
+import {
+  assertTokenSources,
+  findToken,
+  findTokenAndSource,
+  type TokenCarrier,
+  type TokenSource,
+} from './token-source.js';
 
 /** An HMAC secret shared with the issuer: its text (go-zero's `AccessSecret`), bytes, or both with an algorithm and key id. */
 export type SecretInput =
@@ -77,6 +84,14 @@ export interface VerifierOptions {
   readonly clockToleranceSec?: number;
   /** Where tokens are read from, first match wins. Default `['bearer']`, plus `'bare'` with `goZero`. */
   readonly tokenFrom?: readonly TokenSource[];
+  /**
+   * A token read from a cookie on a state-changing request (not GET, HEAD,
+   * OPTIONS) is refused with 403 `ERR_ORIGIN_NOT_ALLOWED` unless the request
+   * comes from the service's own pages (`Sec-Fetch-Site: same-origin`) or a
+   * trusted origin: see {@link CsrfOption}. `false` turns this off, which
+   * leaves such routes open to cross-site request forgery.
+   */
+  readonly csrf?: CsrfOption;
   /** Refuses tokens of revoked sessions, e.g. `createRevocationFeed(…)`. */
   readonly revocations?: RevocationCheck;
   /** The `realm` of `WWW-Authenticate` challenges; none by default. */
@@ -307,6 +322,9 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
 
   const tokenFrom = options.tokenFrom ?? (goZero === null ? ['bearer'] : ['bearer', 'bare']);
   assertTokenSources(tokenFrom);
+  // Built (so checked) either way; only cookies ride along on requests other sites cause, so without a cookie source it is skipped.
+  const csrfGuard = createCrossSiteGuard(options.csrf);
+  const crossSiteGuard = tokenFrom.some((source) => typeof source === 'object') ? csrfGuard : null;
 
   type AccessVerifier = { verifyOffLoop(token: string): VerifiedClaims | Promise<VerifiedClaims> };
   const noKeys: AccessVerifier = {
@@ -412,9 +430,16 @@ export function createVerifier<Claims extends VerifiedClaims = AuthClaims>(optio
   }
 
   function authenticateNow(headers: TokenCarrier): Claims | Promise<Claims> {
-    const token = findToken(headers, tokenFrom);
-    if (token === null) throw new AuthError('ERR_TOKEN_MISSING');
-    return verifyNow(token);
+    if (crossSiteGuard === null) {
+      const token = findToken(headers, tokenFrom);
+      if (token === null) throw new AuthError('ERR_TOKEN_MISSING');
+      return verifyNow(token);
+    }
+    const found = findTokenAndSource(headers, tokenFrom);
+    if (found === null) throw new AuthError('ERR_TOKEN_MISSING');
+    // Before the token is even looked at: a forged request gets no answer about the cookie it carried.
+    if (found.fromCookie) crossSiteGuard(headers);
+    return verifyNow(found.token);
   }
 
   return {

@@ -2,8 +2,8 @@
  * Where a token may be read from:
  * - `'bearer'`: `Authorization: Bearer <token>` (RFC 6750 §2.1, scheme case-insensitive);
  * - `'bare'`: `Authorization: <token>` with no scheme, as go-zero clients send it;
- * - `{ cookie: name }`: a cookie (mind CSRF: use `SameSite` cookies, and protect state-changing routes);
- *   a cookie sent twice is refused as an invalid token.
+ * - `{ cookie: name }`: a cookie; a cookie sent twice is refused as an invalid token, and a
+ *   state-changing request carrying it must come from the service's own pages (see `csrf`).
  */
 export type TokenSource = 'bearer' | 'bare' | { readonly cookie: string };
 
@@ -11,6 +11,10 @@ export type TokenSource = 'bearer' | 'bare' | { readonly cookie: string };
 export interface TokenCarrier {
   readonly authorization?: string | undefined;
   readonly cookie?: string | undefined;
+  /** The request method, `Origin` and `Sec-Fetch-Site`: what decides whether a cookie token may be used (see `csrf`). */
+  readonly method?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly secFetchSite?: string | undefined;
 }
 
 /** RFC 6265 cookie-name characters (an RFC 9110 token). */
@@ -62,22 +66,40 @@ function cookieValue(header: string, name: string): string | null {
  * findToken({ authorization: 'eyJ…' }, ['bearer', 'bare']); // 'eyJ…'
  */
 export function findToken(headers: TokenCarrier, sources: readonly TokenSource[]): string | null {
+  return findTokenAndSource(headers, sources)?.token ?? null;
+}
+
+/**
+ * {@link findToken}, also telling whether the token came from a cookie,
+ * which the browser sends on requests other sites cause.
+ *
+ * @example
+ * findTokenAndSource({ cookie: 'at=eyJ…' }, [{ cookie: 'at' }]); // { token: 'eyJ…', fromCookie: true }
+ */
+export function findTokenAndSource(
+  headers: TokenCarrier,
+  sources: readonly TokenSource[],
+): { readonly token: string; readonly fromCookie: boolean } | null {
   const raw = headers.authorization;
   // What nearly every request sends, read without lower-casing a copy of the scheme: the same
   // answer as the general path below, which the scheme in other cases and whitespace still take.
-  if (sources[0] === 'bearer' && raw !== undefined && raw.startsWith('Bearer ')) return raw.slice(7).trim();
+  if (sources[0] === 'bearer' && raw !== undefined && raw.startsWith('Bearer ')) {
+    return { token: raw.slice(7).trim(), fromCookie: false };
+  }
   const authorization = raw?.trim();
   for (const source of sources) {
     if (source === 'bearer' || source === 'bare') {
       if (authorization === undefined || authorization.length === 0) continue;
       const space = authorization.indexOf(' ');
       const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
-      if (source === 'bearer' && scheme === 'bearer') return space === -1 ? '' : authorization.slice(space + 1).trim();
-      if (source === 'bare' && space === -1 && scheme !== 'bearer') return authorization;
+      if (source === 'bearer' && scheme === 'bearer') {
+        return { token: space === -1 ? '' : authorization.slice(space + 1).trim(), fromCookie: false };
+      }
+      if (source === 'bare' && space === -1 && scheme !== 'bearer') return { token: authorization, fromCookie: false };
       continue;
     }
     const value = headers.cookie === undefined ? null : cookieValue(headers.cookie, source.cookie);
-    if (value !== null) return value;
+    if (value !== null) return { token: value, fromCookie: true };
   }
   return null;
 }

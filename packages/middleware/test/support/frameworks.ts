@@ -15,9 +15,9 @@ export interface Answer {
   json(): { error?: { code: string; message: string }; claims?: Record<string, unknown> };
 }
 
-/** A service with a public route (`/ping`) and a protected one (`/claims`) that echoes the claims. */
+/** A service with a public route (`/ping`) and a protected one (`/claims`, GET and POST) that echoes the claims. */
 export interface Service {
-  request(path: string, headers?: Record<string, string>): Promise<Answer>;
+  request(path: string, headers?: Record<string, string>, method?: 'GET' | 'POST'): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -30,8 +30,8 @@ function answer(status: number, headers: Record<string, string | undefined>, bod
   return { status, headers, body, json: () => JSON.parse(body) };
 }
 
-async function fetchAnswer(url: string, headers: Record<string, string>): Promise<Answer> {
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+async function fetchAnswer(url: string, headers: Record<string, string>, method: string): Promise<Answer> {
+  const res = await fetch(url, { method, headers, signal: AbortSignal.timeout(10_000) });
   return answer(res.status, Object.fromEntries(res.headers), await res.text());
 }
 
@@ -44,10 +44,11 @@ export const frameworks: readonly Framework[] = [
       await app.register(fastifyAuth, { verifier });
       app.get('/ping', async () => ({ ok: true }));
       app.get('/claims', { config: { auth: true } }, async (request) => ({ claims: request.auth }));
+      app.post('/claims', { config: { auth: true } }, async (request) => ({ claims: request.auth }));
       await app.ready();
       return {
-        async request(path, headers = {}) {
-          const res = await app.inject({ method: 'GET', url: path, headers });
+        async request(path, headers = {}, method = 'GET') {
+          const res = await app.inject({ method, url: path, headers });
           return answer(res.statusCode, res.headers as Record<string, string>, res.body);
         },
         close: () => app.close(),
@@ -65,12 +66,16 @@ export const frameworks: readonly Framework[] = [
       app.get('/claims', requireAuth, (req, res) => {
         res.json({ claims: req.auth });
       });
+      app.post('/claims', requireAuth, (req, res) => {
+        res.json({ claims: req.auth });
+      });
       const server = await new Promise<import('node:http').Server>((resolve) => {
         const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
       });
       const { port } = server.address() as AddressInfo;
       return {
-        request: (path, headers = {}) => fetchAnswer(`http://127.0.0.1:${port}${path}`, headers),
+        request: (path, headers = {}, method = 'GET') =>
+          fetchAnswer(`http://127.0.0.1:${port}${path}`, headers, method),
         close: () =>
           new Promise<void>((resolve) => {
             server.closeAllConnections();
@@ -86,9 +91,10 @@ export const frameworks: readonly Framework[] = [
       const requireAuth = honoAuth({ verifier });
       app.get('/ping', (c) => c.json({ ok: true }));
       app.get('/claims', requireAuth, (c) => c.json({ claims: c.get('auth') }));
+      app.post('/claims', requireAuth, (c) => c.json({ claims: c.get('auth') }));
       return {
-        async request(path, headers = {}) {
-          const res = await app.request(path, { headers });
+        async request(path, headers = {}, method = 'GET') {
+          const res = await app.request(path, { method, headers });
           return answer(res.status, Object.fromEntries(res.headers), await res.text());
         },
         close: async () => {},
