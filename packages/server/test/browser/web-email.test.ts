@@ -323,7 +323,7 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       const removed = page.locator('#password-removed');
       await expect.poll(() => removed.locator('[data-field="password-removed"]').innerText()).toContain('removed');
       await expect
-        .poll(() => page.evaluate(() => document.activeElement?.textContent))
+        .poll(() => page.evaluate<string>('document.activeElement.textContent'))
         .toBe('Your password was removed');
       expect(unexpectedProblems(page)).toEqual([]);
     },
