@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type BrowserMailServer, startBrowserMailServer } from '../support/browser-mail-server.js';
+import { codeFor } from '../support/mfa-steps.js';
 import { artifact, type BrowserServer, type Device, describeWithBrowser, problemsOf } from '../support/real-browser.js';
 import { uniqueName } from '../support/services.js';
 import { mailedCode, mailedLink, type ReceivedMail, type SmtpInbox } from '../support/smtp-inbox.js';
@@ -71,7 +72,11 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
 
   beforeAll(async () => {
     // The links point at this very server, so each one is opened exactly as mailed.
-    started = await startBrowserMailServer({ JWTGATE_AUTH_EMAIL_SIGN_IN: 'true' });
+    started = await startBrowserMailServer({
+      JWTGATE_AUTH_EMAIL_SIGN_IN: 'true',
+      JWTGATE_MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      JWTGATE_MFA_REQUIRED_FOR_ROLES: 'admin',
+    });
     ({ inbox, server } = started);
   });
   afterAll(() => started?.close());
@@ -286,6 +291,41 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       // The address was proven already: nothing removed, nothing said.
       expect(await landing.locator('#password-removed').count()).toBe(0);
       expect(unexpectedProblems(page, landing)).toEqual([]);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'says the password was removed once an emailed sign-in paused for a second factor to set up is finished',
+    async () => {
+      const email = address('paused');
+      const { page } = await signedUp(email);
+      // An administrator (a role that must sign in with a second factor) who has none yet.
+      const user = await server.server.users.findByEmailKey(email.toLowerCase());
+      await server.server.users.update(user?.id ?? '', { role: 'admin', updatedAt: Date.now() });
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await signInHeading(page).waitFor();
+
+      // The address's first proof removes the password, and the sign-in pauses to set up a factor.
+      await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      const request = page.locator('form[aria-labelledby="email-sign-in-heading"]');
+      const mark = inbox.received.length;
+      await fillAndSubmit(request, { 'Email address': email }, 'Email me a link');
+      const code = mailedCode(await mailTo(email, /Sign in/, mark));
+      await fillAndSubmit(request, { 'Code from the mail': code }, 'Sign in');
+      const second = page.locator('form[aria-labelledby="second-step-heading"]');
+      const secret = second.locator('[data-field="totp-secret"]');
+      await expect.poll(() => secret.innerText()).toMatch(/^[A-Z2-7]+$/);
+      expect(await page.locator('#password-removed').count()).toBe(0);
+      await second.getByLabel('Code from your authenticator app').fill(codeFor(await secret.innerText(), Date.now()));
+      await second.getByRole('button', { name: 'Turn on and sign in' }).click();
+      await profileHeading(page).waitFor();
+      const removed = page.locator('#password-removed');
+      await expect.poll(() => removed.locator('[data-field="password-removed"]').innerText()).toContain('removed');
+      await expect
+        .poll(() => page.evaluate<string>('document.activeElement.textContent'))
+        .toBe('Your password was removed');
+      expect(unexpectedProblems(page)).toEqual([]);
     },
     BROWSER_TEST_MS,
   );

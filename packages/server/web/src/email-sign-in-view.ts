@@ -1,23 +1,22 @@
 import type { EmailSignInResult, JwtgateClient } from '@jwtgate/client';
 import { h } from './dom.js';
 import { actionForm, deviceField, emailField, linkButton, mailedCodeField } from './forms.js';
-import { createPasswordRemovedNotice } from './password-removed-view.js';
+import { keepPasswordRemoved, showPasswordRemoved } from './password-removed-view.js';
 import { renderSecondStep } from './second-step-view.js';
 
 /**
  * Signed in, or the second step drawn in `container`. Signed in, the page
  * is already the signed-in one (drawn when the client adopted the tokens):
- * a removed password is said at its top.
+ * a removed password is said at its top. Paused, the removal is kept for
+ * the signed-in page the second step leads to, which says it there.
  */
 function continueSignIn(container: HTMLElement, client: JwtgateClient, result: EmailSignInResult) {
   if ('mfaRequired' in result) {
+    if (result.passwordRemoved) keepPasswordRemoved();
     renderSecondStep(container, client, result);
     return;
   }
-  if (!result.passwordRemoved) return;
-  const notice = createPasswordRemovedNotice(client);
-  document.querySelector('.panels')?.prepend(notice);
-  notice.querySelector('h2')?.focus();
+  if (result.passwordRemoved) showPasswordRemoved(client);
 }
 
 /**

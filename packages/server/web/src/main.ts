@@ -13,6 +13,7 @@ import { renderLanding } from './landing-view.js';
 import { takeMailedLink } from './link-fragment.js';
 import { describeError } from './messages.js';
 import { createPasskeysPanel } from './passkeys-view.js';
+import { showPasswordRemoved, takePasswordRemoved } from './password-removed-view.js';
 import { createPasswordPanel } from './password-view.js';
 import { createProfilePanel } from './profile-view.js';
 import { renderSecondStep } from './second-step-view.js';
@@ -92,6 +93,8 @@ function showSignedIn(): SignedInView {
   });
   nav.replaceChildren(h('span', {}, 'Signed in as ', who), signOut);
   profile.heading.focus();
+  // An emailed sign-in that removed the password and paused for a second factor ends here.
+  if (takePasswordRemoved()) showPasswordRemoved(client);
   void profile.reload().then((me) => {
     if (me === null) return;
     who.textContent = me.user.email ?? me.user.username;

@@ -2,6 +2,25 @@ import type { JwtgateClient } from '@jwtgate/client';
 import { h, panel } from './dom.js';
 import { actionForm } from './forms.js';
 
+/** A removed password said by a sign-in that paused for a second factor, kept for the signed-in page that follows. */
+let pending = false;
+
+/**
+ * Keeps the notice for the signed-in page that follows: the emailed sign-in
+ * that removed the password paused for a second factor, and only the
+ * answer of that paused step says so.
+ */
+export function keepPasswordRemoved(): void {
+  pending = true;
+}
+
+/** Whether a notice was kept, once: a second call answers `false`. */
+export function takePasswordRemoved(): boolean {
+  const kept = pending;
+  pending = false;
+  return kept;
+}
+
 /**
  * Shown once, at the top of the signed-in page, after an emailed sign-in
  * that was the first proof of the account's address and so removed the
@@ -9,11 +28,8 @@ import { actionForm } from './forms.js';
  * find later that their password no longer works and not know why. Only the
  * holder of the mailbox, signed in as the account, ever sees it. It offers
  * to set a password: a reset link mailed to the account's address.
- *
- * @example
- * document.querySelector('.panels')?.prepend(createPasswordRemovedNotice(client));
  */
-export function createPasswordRemovedNotice(client: JwtgateClient): HTMLElement {
+function createPasswordRemovedNotice(client: JwtgateClient): HTMLElement {
   const heading = h('h2', { tabindex: '-1' }, 'Your password was removed');
   const result = h('p', { class: 'status', role: 'status', 'data-field': 'password-removed-result' });
   const { form } = actionForm({
@@ -39,4 +55,17 @@ export function createPasswordRemovedNotice(client: JwtgateClient): HTMLElement 
     form,
     result,
   );
+}
+
+/**
+ * Puts the notice at the top of the signed-in page, where it takes the
+ * focus, so that a screen reader says it first.
+ *
+ * @example
+ * if (takePasswordRemoved()) showPasswordRemoved(client);
+ */
+export function showPasswordRemoved(client: JwtgateClient): void {
+  const notice = createPasswordRemovedNotice(client);
+  document.querySelector('.panels')?.prepend(notice);
+  notice.querySelector('h2')?.focus();
 }
