@@ -334,6 +334,26 @@ describe('security notices of changes made at the command line', () => {
     expect(notices[0]?.text).not.toContain(newPassword);
     expect(notices[0]?.text).not.toContain('jwtgate-cli');
   });
+
+  it('mails nothing for the commands that change no authentication detail: access, role, sessions', async () => {
+    const email = fresh('operator-access');
+    const user = await account(t, inbox, email, true);
+    for (const command of [
+      ['user', 'disable', user.userId, '--yes'],
+      ['user', 'enable', user.userId],
+      ['user', 'set-role', user.userId, 'auditor', '--yes'],
+      ['user', 'logout', user.userId, '--yes'],
+    ]) {
+      const run = await runCli(command, {
+        cwd: dir.path,
+        env: { ...env, JWTGATE_DATA_DIR: t.dataDir },
+        timeoutMs: 20_000,
+      });
+      expect(run.code, run.stderr).toBe(0);
+    }
+    t.clock.set(Date.now());
+    expect(await noticesTo(t, inbox, email)).toEqual([]);
+  });
 });
 
 describe('a security notice the outbox refuses', () => {
