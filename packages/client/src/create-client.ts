@@ -110,11 +110,14 @@ export interface JwtgateClient {
   /** The signed-in user's passkeys. */
   passkeys(): Promise<readonly PasskeyInfo[]>;
   /**
-   * Makes a passkey for the signed-in user and registers it. Needs a recent
+   * Makes a passkey for the signed-in user and registers it. Needs the
+   * password when the account has one (missing or wrong:
+   * `ERR_REAUTHENTICATION_FAILED`, counted as a failed login), and a recent
    * sign-in (and with a second factor, when the user has one): else
-   * `ERR_INSUFFICIENT_AUTHENTICATION`, and the user signs in again.
+   * `ERR_INSUFFICIENT_AUTHENTICATION`, and the user signs in again. An
+   * account without a password leaves `password` out.
    */
-  addPasskey(input?: { readonly name?: string }): Promise<PasskeyInfo>;
+  addPasskey(input?: { readonly password?: string; readonly name?: string }): Promise<PasskeyInfo>;
   renamePasskey(id: string, name: string): Promise<void>;
   /**
    * Deletes a passkey: needs a sign-in with a second factor at most 10 minutes
@@ -655,7 +658,11 @@ export function createClient(options: ClientOptions): JwtgateClient {
     async addPasskey(input = {}) {
       const authenticator = webauthnOf();
       const options = await json<CreationOptionsJson>(
-        await authorised('POST', 'auth/passkeys/register/options', undefined),
+        await authorised(
+          'POST',
+          'auth/passkeys/register/options',
+          input.password === undefined ? undefined : { password: input.password },
+        ),
       );
       const credential = await createPasskeyCredential(authenticator, options);
       return json<PasskeyInfo>(

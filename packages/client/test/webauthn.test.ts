@@ -151,6 +151,53 @@ describe('the WebAuthn ceremonies', () => {
     client.close();
   });
 
+  it('adds a passkey for the signed-in user, confirming with the password before the ceremony starts', async () => {
+    const asked: { path: string; body: unknown }[] = [];
+    const b64 = (value: unknown) => toBase64url(new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer);
+    const iat = Math.floor(Date.now() / 1000);
+    const accessToken = `${b64({ alg: 'HS256' })}.${b64({ sub: 'ada-1', sid: 's1', iat, exp: iat + 60, amr: ['pwd'] })}.sig`;
+    const client = createClient({
+      baseUrl: 'https://auth.example.com',
+      fetch: async (input, init) => {
+        // Authorised calls come as a Request (the token attached), the others as a URL and init.
+        const request = input instanceof Request ? input : null;
+        const path = new URL(request?.url ?? String(input)).pathname;
+        const body = request === null ? String(init?.body ?? '') : await request.text();
+        asked.push({ path, body: body === '' ? null : JSON.parse(body) });
+        const answer = path.endsWith('/login')
+          ? { accessToken, tokenType: 'Bearer', expiresIn: 60, refreshAfter: iat + 30 }
+          : path.endsWith('/options')
+            ? {
+                challenge: toBase64url(bytes(7)),
+                rp: { id: 'example.com', name: 'Example' },
+                user: { id: toBase64url(bytes(0x75)), name: 'ada', displayName: 'ada' },
+                pubKeyCredParams: [{ alg: -7, type: 'public-key' }],
+              }
+            : { id: 'AQL6', name: 'Laptop' };
+        return new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json' } });
+      },
+      webauthn: fakeAuthenticator().webauthn,
+      locks: null,
+      channel: null,
+    });
+    await client.login({ username: 'ada', password: 'correct horse' });
+    await client.addPasskey({ password: 'correct horse', name: 'Laptop' });
+    // An account without a password sends none: the options request has no body.
+    await client.addPasskey();
+    expect(asked.map((call) => call.path)).toEqual([
+      '/auth/login',
+      '/auth/passkeys/register/options',
+      '/auth/passkeys/register/verify',
+      '/auth/passkeys/register/options',
+      '/auth/passkeys/register/verify',
+    ]);
+    expect(asked[1]?.body).toEqual({ password: 'correct horse' });
+    expect(asked[2]?.body).toMatchObject({ name: 'Laptop', credential: { id: 'AQL6' } });
+    expect(asked[2]?.body).not.toHaveProperty('password');
+    expect(asked[3]?.body).toBeNull();
+    client.close();
+  });
+
   it('says ERR_WEBAUTHN_UNAVAILABLE, asking the server nothing, where there is no WebAuthn', async () => {
     let asked = 0;
     const client = createClient({

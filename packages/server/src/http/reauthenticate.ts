@@ -2,6 +2,7 @@ import {
   AuthError,
   checkSecondFactor,
   confirmPassword,
+  hasPassword,
   isAuthError,
   type SecondFactorMethod,
   type UserRecord,
@@ -65,6 +66,35 @@ export async function reauthenticate(
   // A recovery code spent here is as alarming as one spent at login: a stolen sheet shows the same way.
   if (result.recoveryCodesLeft !== undefined) {
     deps.events?.recoveryCodeUsed({ userId: user.id, recoveryCodesLeft: result.recoveryCodesLeft, client });
+  }
+  return user;
+}
+
+/**
+ * The re-authentication before adding a way in (a passkey): the password,
+ * checked as {@link reauthenticate} checks it, when the account has one; an
+ * account without a password (passwordless, or signed in through a provider
+ * only) has nothing to show here and rests on the recent sign-in the route
+ * asks for. A missing password where there is one is refused as a wrong one
+ * would be, but counts no attempt: nothing was guessed. Answers the caller's
+ * account as it is now.
+ *
+ * @example
+ * const user = await reauthenticateIfPasswordSet(deps, request, request.body.password);
+ */
+export async function reauthenticateIfPasswordSet(
+  deps: Pick<RouteDeps, 'users' | 'hasher' | 'throttle' | 'mfa' | 'events'>,
+  request: FastifyRequest,
+  password: string | undefined,
+): Promise<UserRecord> {
+  if (password !== undefined) return reauthenticate(deps, request, { password });
+  const user = await deps.users.findById(claimsOf(request).sub);
+  if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
+  if (hasPassword(user)) {
+    throw new AuthError('ERR_REAUTHENTICATION_FAILED', {
+      reason: 'password-missing',
+      message: 'Confirm with your password',
+    });
   }
   return user;
 }

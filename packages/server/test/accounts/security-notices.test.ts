@@ -110,7 +110,12 @@ describe('security notices to the verified address', () => {
     secrets.push(...renewed.json().recoveryCodes);
     await expectNotices([/password was changed/, /authenticator app was turned on/, /new recovery codes/]);
 
-    const passkeyId = await addPasskey(t, stepped, createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }));
+    const passkeyId = await addPasskey(
+      t,
+      stepped,
+      createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }),
+      newPassword,
+    );
     const removed = await t.request({ method: 'DELETE', url: `/auth/passkeys/${passkeyId}`, token: stepped, body: {} });
     expect(removed.statusCode, removed.body).toBe(204);
     const off = await t.request({

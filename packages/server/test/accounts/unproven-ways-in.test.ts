@@ -30,7 +30,7 @@ describe('ways in added before the account proved its address', () => {
     const now = () => t.clock.now();
     await t.server.users.update(userId, { emailVerifiedAt: now(), updatedAt: now() });
     const device = createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN });
-    await addPasskey(t, accessToken, device);
+    await addPasskey(t, accessToken, device, password);
     await enrolTotp(t, { accessToken, password });
     const identities = createSqlIdentityStore(t.server.database.db);
     await identities.link(buildIdentity(userId, { provider: 'example' }));

@@ -123,6 +123,7 @@ describe.runIf(postgres !== undefined && backendAvailable(postgres))(
         method: 'POST',
         url: '/auth/passkeys/register/options',
         token: user.accessToken,
+        body: { password: user.password },
       });
       expect(options.statusCode, options.body).toBe(200);
       const { response } = createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }).register(options.json());

@@ -210,7 +210,12 @@ describe('adding a passkey during a login that requires a second factor', () => 
 
     const someone = await t.signUp();
     const signedIn = (
-      await t.request({ method: 'POST', url: '/auth/passkeys/register/options', token: someone.accessToken })
+      await t.request({
+        method: 'POST',
+        url: '/auth/passkeys/register/options',
+        token: someone.accessToken,
+        body: { password: someone.password },
+      })
     ).json();
     const foreign = await t.request({
       method: 'POST',

@@ -55,7 +55,12 @@ describe('passkeys', () => {
     await addPasskey(t, user.accessToken, device);
     const { accessToken } = (await signInWith(t, device)).json();
     const options = (
-      await t.request({ method: 'POST', url: '/auth/passkeys/register/options', token: accessToken })
+      await t.request({
+        method: 'POST',
+        url: '/auth/passkeys/register/options',
+        token: accessToken,
+        body: { password: user.password },
+      })
     ).json();
     expect(options.rp).toEqual({ name: 'jwtgate', id: 'auth.example.com' });
     expect(options.authenticatorSelection).toMatchObject({ residentKey: 'required' });

@@ -54,6 +54,9 @@ describe('second factors added before the account proved its address', () => {
       t,
       owner.json().accessToken,
       createSoftwareAuthenticator({ origin: PASSKEY_ORIGIN }),
+      {},
+      undefined,
+      'the owners new passphrase',
     );
     expect(added.statusCode, added.body).toBe(200);
   });

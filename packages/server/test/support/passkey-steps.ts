@@ -1,19 +1,29 @@
 import { expect } from 'vitest';
 import type { CeremonyOverrides, SoftwareAuthenticator } from './software-authenticator.js';
-import type { TestServer } from './test-server.js';
+import { SIGN_UP_PASSWORD, type TestServer } from './test-server.js';
 
 /** Where the passkey tests say the page is: `Web.PublicUrl`, hence the RP id `auth.example.com`. */
 export const PASSKEY_ORIGIN = 'https://auth.example.com';
 
-/** Asks for registration options and answers them with `device`; returns the server's answer. */
+/**
+ * Asks for registration options, confirming with `password` (the sign-up's
+ * unless told; `null` sends none, as an account without a password does),
+ * and answers them with `device`; returns the server's answer.
+ */
 export async function registerWith(
   t: TestServer,
   accessToken: string,
   device: SoftwareAuthenticator,
   overrides: CeremonyOverrides = {},
   name?: string,
+  password: string | null = SIGN_UP_PASSWORD,
 ) {
-  const options = await t.request({ method: 'POST', url: '/auth/passkeys/register/options', token: accessToken });
+  const options = await t.request({
+    method: 'POST',
+    url: '/auth/passkeys/register/options',
+    token: accessToken,
+    ...(password === null ? {} : { body: { password } }),
+  });
   expect(options.statusCode, options.body).toBe(200);
   const { response } = device.register(options.json(), overrides);
   return t.request({
@@ -24,9 +34,14 @@ export async function registerWith(
   });
 }
 
-/** Registers a passkey, expecting it to be kept; returns its id. */
-export async function addPasskey(t: TestServer, accessToken: string, device: SoftwareAuthenticator): Promise<string> {
-  const res = await registerWith(t, accessToken, device);
+/** Registers a passkey, confirming with `password` as {@link registerWith} does, expecting it to be kept; returns its id. */
+export async function addPasskey(
+  t: TestServer,
+  accessToken: string,
+  device: SoftwareAuthenticator,
+  password: string | null = SIGN_UP_PASSWORD,
+): Promise<string> {
+  const res = await registerWith(t, accessToken, device, {}, undefined, password);
   expect(res.statusCode, res.body).toBe(200);
   return res.json().id;
 }

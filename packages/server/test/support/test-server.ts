@@ -6,6 +6,9 @@ import { type CreateServerOptions, createJwtgateServer, type JwtgateServer } fro
 import { type UndocumentedAnswers, watchDocumentedAnswers } from './documented-answers.js';
 import { makeTempDir } from './temp-dir.js';
 
+/** The password `signUp` gives an account unless told otherwise. */
+export const SIGN_UP_PASSWORD = 'correct horse battery staple';
+
 export const TEST_ACCESS_SECRET = 'test-access-secret-0123456789abcdefghijklmnop';
 export const TEST_REFRESH_SECRET = 'test-refresh-secret-0123456789abcdefghijklmno';
 
@@ -110,7 +113,7 @@ export async function startTestServer(
     async signUp(opts = {}) {
       counter += 1;
       const username = opts.username ?? `user${counter}-${Math.random().toString(36).slice(2, 8)}`;
-      const password = opts.password ?? 'correct horse battery staple';
+      const password = opts.password ?? SIGN_UP_PASSWORD;
       const res = await request({ method: 'POST', url: '/auth/register', body: { username, password } });
       if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
       const tokens = await login(username, password, opts.device);

@@ -18,8 +18,8 @@ function browserHasPasskeys(): boolean {
 
 /**
  * Passkeys: the list (name, kind, when made and last used), adding one
- * (the browser makes it), renaming and removing one; removing the last
- * second factor asks for the password.
+ * (the password first, then the browser makes it), renaming and removing
+ * one; removing the last second factor asks for the password.
  */
 export function createPasskeysPanel(client: JwtgateClient): { readonly element: HTMLElement; reload(): Promise<void> } {
   const heading = h('h2', { id: 'passkeys-heading' }, 'Passkeys');
@@ -31,22 +31,38 @@ export function createPasskeysPanel(client: JwtgateClient): { readonly element: 
   const error = h('p', { class: 'form-error', role: 'alert' });
   const list = h('ul', { class: 'passkey-list', 'data-field': 'passkey-list' });
   const name = field({ label: 'Name for a new passkey', name: 'passkey-name', autocomplete: 'off', maxlength: 64 });
+  // Asked before the browser makes the key, as setting up an app asks: a passkey signs in without the password.
+  // Not required: an account without a password (passwordless, or through a provider) has none to give.
+  const addPassword = field({
+    label: 'Your password',
+    name: 'passkey-add-password',
+    type: 'password',
+    autocomplete: 'current-password',
+    hint: 'Leave it empty only if your account has no password.',
+  });
   const add = h('button', { type: 'submit' }, 'Add a passkey');
   const addForm = h(
     'form',
     { 'aria-labelledby': 'passkeys-heading' },
     name.wrapper,
+    addPassword.wrapper,
     h('div', { class: 'actions' }, add),
   );
   addForm.addEventListener('submit', (event) => {
     event.preventDefault();
     error.textContent = '';
+    const password = addPassword.input.value;
     busy(add, async () => {
-      await client.addPasskey({ name: name.input.value.trim() });
+      await client.addPasskey({ name: name.input.value.trim(), ...(password === '' ? {} : { password }) });
       name.input.value = '';
+      addPassword.input.value = '';
       await reload();
     }).catch((failure: unknown) => {
-      error.textContent = describePasskeyError(failure);
+      error.textContent =
+        password === '' && hasCode(failure, 'ERR_REAUTHENTICATION_FAILED')
+          ? 'Enter your password to add a passkey.'
+          : describePasskeyError(failure);
+      addPassword.input.select();
     });
   });
   if (!browserHasPasskeys()) {

@@ -39,6 +39,7 @@ import {
 import { assertPausedLoginCookie, pausedLoginCookieErrors, pausedLoginTokenResponse } from '../paused-login-answer.js';
 import { claimsOf } from '../plugins/auth-guard.js';
 import { assertAddressProven } from '../proven-address.js';
+import { reauthErrors, reauthenticateIfPasswordSet } from '../reauthenticate.js';
 import { type CookieRouteDeps, clientInfo } from '../route-deps.js';
 import { errorResponses, tokenResponseSchema } from '../schemas.js';
 import { emptyBodyAsObject, sessionFields } from './auth.js';
@@ -148,23 +149,42 @@ export const passkeyRoutes: FastifyPluginAsync<CookieRouteDeps> = async (app, de
     },
   );
 
-  app.post(
+  app.post<{ Body: { password?: string } }>(
     '/auth/passkeys/register/options',
     {
       config: { auth: true, csrf: true },
+      preValidation: emptyBodyAsObject,
       schema: {
         summary: 'Start registering a passkey',
-        description: `Needs a sign-in at most ${CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC / 60} minutes old (and with the second factor, when the user has one), and a verified address when the account has one. Returns the options for \`navigator.credentials.create()\`: a discoverable credential, no attestation, the user's passkeys excluded. Finish with \`POST /auth/passkeys/register/verify\` within 5 minutes.`,
+        description: `Needs the password, checked again as a login checks it (as setting up an authenticator app does), when the account has one; an account without a password (passwordless, or signed in through a provider only) shows nothing more. Needs as well a sign-in at most ${CHANGE_PASSKEYS_MAX_AUTH_AGE_SEC / 60} minutes old (and with the second factor, when the user has one), and a verified address when the account has one. Returns the options for \`navigator.credentials.create()\`: a discoverable credential, no attestation, the user's passkeys excluded. Its challenge, handed out only after these checks, is the only one \`POST /auth/passkeys/register/verify\` accepts: finish with it within 5 minutes.`,
         tags: ['mfa'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            password: {
+              type: 'string',
+              description: 'The account’s password, checked as a login checks it. Required when the account has one.',
+            },
+          },
+        },
         response: { 200: creationOptionsSchema, ...errorResponses },
-        errors: { ...mayAddErrors, ERR_TOKEN_REVOKED: 'the account was disabled or deleted meanwhile', ...offErrors },
+        errors: {
+          ...mayAddErrors,
+          ...reauthErrors,
+          ERR_REAUTHENTICATION_FAILED:
+            'the password is wrong, or missing while the account has one (403, not 401: the token is fine); a wrong one counts as a failed login',
+          ERR_RATE_LIMITED: 'too many failed password checks for this account or address (`Login.MaxFailures`)',
+          ...offErrors,
+        },
       },
     },
     async (request) => {
       const { mfa, passkeys } = passkeysOf();
+      // The cheap checks first: a stale sign-in is sent to sign in again before a password is counted.
       await assertMayAdd(request, mfa);
-      const user = await deps.users.findById(claimsOf(request).sub);
-      if (user === null || user.disabled) throw new AuthError('ERR_TOKEN_REVOKED', { reason: 'user-gone' });
+      // ASVS 5.0: adding a way in needs the password again, so a stolen fresh token alone cannot plant a key.
+      const user = await reauthenticateIfPasswordSet(deps, request, request.body.password);
       return registrationOptions(passkeys, { user, existing: await passkeys.passkeys.list(user.id) });
     },
   );
