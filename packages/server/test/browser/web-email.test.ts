@@ -320,6 +320,8 @@ describeWithBrowser()('email and recovery on the web page, in Chromium', () => {
       await second.getByLabel('Code from your authenticator app').fill(codeFor(await secret.innerText(), Date.now()));
       await second.getByRole('button', { name: 'Turn on and sign in' }).click();
       await profileHeading(page).waitFor();
+      // The codes the set-up made, shown on the page the sign-in drew before they came back.
+      await expect.poll(() => page.locator('#security [data-field="recovery-codes"] li').count()).toBe(10);
       const removed = page.locator('#password-removed');
       await expect.poll(() => removed.locator('[data-field="password-removed"]').innerText()).toContain('removed');
       await expect

@@ -2,7 +2,7 @@ import type { JwtgateClient, MfaStatus } from '@jwtgate/client';
 import { busy, field, h } from './dom.js';
 import { describeError } from './messages.js';
 import { qrImage } from './qr-image.js';
-import { recoveryCodesNotice, takeRecoveryCodes } from './recovery-codes-view.js';
+import { recoveryCodesNotice, showKeptRecoveryCodes } from './recovery-codes-view.js';
 
 /** A form asking for the password again before a change, with its own error line. */
 function passwordForm(name: string, submitLabel: string, action: (password: string) => Promise<void>): HTMLFormElement {
@@ -37,12 +37,12 @@ export function createSecurityPanel(client: JwtgateClient): { readonly element: 
   const status = h('p', { 'data-field': 'mfa-status' });
   const body = h('div', {});
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const kept = takeRecoveryCodes();
-  const notices = h('div', {}, kept === null ? null : recoveryCodesNotice(kept));
+  const notices = h('div', {});
 
   function showCodes(codes: readonly string[]): void {
     notices.replaceChildren(recoveryCodesNotice(codes));
   }
+  showKeptRecoveryCodes(showCodes);
 
   function renderOff(): void {
     const start = passwordForm('enrol-password', 'Set up an authenticator app', async (password) => {
